@@ -1,0 +1,1 @@
+"""The simulated market: calendar, instrument universe, sectors, prices."""

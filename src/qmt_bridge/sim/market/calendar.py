@@ -1,0 +1,98 @@
+"""The SSE trading calendar (holidays included), from the maintained ``exchange_calendars`` package.
+
+SZSE, BSE and CFFEX share the SSE calendar; commodity futures exchanges close on the same days. The
+calendar covers 2005 to the last year whose holidays the package records; beyond that xtquant itself
+raises (its holiday file is finite too), and so does :meth:`TradingCalendar.check_covered`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+from functools import lru_cache
+
+FIRST_DAY = dt.date(2005, 1, 4)
+
+
+class CalendarRangeError(ValueError):
+    """A date lies outside the years the calendar has holiday data for."""
+
+
+class TradingCalendar:
+    """Sorted trading days with O(log n) lookups.
+
+    Args:
+        sessions: trading days in ascending order.
+        last_covered: the last calendar day whose status is known (31 Dec of the last recorded year).
+    """
+
+    def __init__(self, sessions: list[dt.date], last_covered: dt.date) -> None:
+        self.sessions = sessions
+        self.first_covered = FIRST_DAY
+        self.last_covered = last_covered
+        self._index = {d: i for i, d in enumerate(sessions)}
+
+    def is_trading_day(self, day: dt.date) -> bool:
+        return day in self._index
+
+    def index_of(self, day: dt.date) -> int:
+        """Position of a trading day in :attr:`sessions` (KeyError if not a trading day)."""
+        return self._index[day]
+
+    def between(self, start: dt.date | None, end: dt.date | None) -> list[dt.date]:
+        """Trading days in the closed range ``[start, end]``; ``None`` means unbounded."""
+        lo = 0 if start is None else bisect.bisect_left(self.sessions, start)
+        hi = len(self.sessions) if end is None else bisect.bisect_right(self.sessions, end)
+        return self.sessions[lo:hi]
+
+    def last_on_or_before(self, day: dt.date) -> dt.date | None:
+        i = bisect.bisect_right(self.sessions, day)
+        return self.sessions[i - 1] if i else None
+
+    def first_on_or_after(self, day: dt.date) -> dt.date | None:
+        i = bisect.bisect_left(self.sessions, day)
+        return self.sessions[i] if i < len(self.sessions) else None
+
+    def prev_day(self, day: dt.date) -> dt.date | None:
+        """The trading day strictly before ``day``."""
+        return self.last_on_or_before(day - dt.timedelta(days=1))
+
+    def next_day(self, day: dt.date) -> dt.date | None:
+        """The trading day strictly after ``day``."""
+        return self.first_on_or_after(day + dt.timedelta(days=1))
+
+    def holidays(self) -> list[dt.date]:
+        """Weekdays on which the exchange is closed (what xtquant's ``get_holidays`` lists)."""
+        out = []
+        day = self.first_covered
+        one = dt.timedelta(days=1)
+        while day <= self.last_covered:
+            if day.weekday() < 5 and day not in self._index:
+                out.append(day)
+            day += one
+        return out
+
+    def check_covered(self, day: dt.date) -> None:
+        if day > self.last_covered or day < self.first_covered:
+            raise CalendarRangeError(
+                f"{day:%Y%m%d} is outside the trading calendar "
+                f"({self.first_covered:%Y%m%d}..{self.last_covered:%Y%m%d})"
+            )
+
+
+@lru_cache(maxsize=1)
+def sse_calendar() -> TradingCalendar:
+    """The SSE calendar, built once per process."""
+    import exchange_calendars as xcals
+
+    # The package refuses to build past its last recorded holiday year; ask for as far as it allows.
+    probe = xcals.get_calendar("XSHG")
+    last_year = probe.last_session.year
+    for year in range(last_year + 2, last_year - 1, -1):
+        try:
+            cal = xcals.get_calendar("XSHG", start=FIRST_DAY.isoformat(), end=f"{year}-12-31")
+            break
+        except ValueError:
+            continue
+    sessions = [ts.date() for ts in cal.sessions]
+    return TradingCalendar(sessions, dt.date(sessions[-1].year, 12, 31))
