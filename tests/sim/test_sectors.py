@@ -1,0 +1,220 @@
+"""System sectors and index constituents of the simulated market (qmt_bridge.sim.market.sectors)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import pytest
+
+from qmt_bridge.sim.market import instruments as I
+from qmt_bridge.sim.market.calendar import sse_calendar
+from qmt_bridge.sim.market.names import SW1_INDUSTRIES
+from qmt_bridge.sim.market.sectors import (
+    CAT_FUTURE,
+    CAT_INDEX,
+    CAT_INDUSTRY,
+    CAT_MARKET,
+    CAT_OPTION,
+    CAT_RISK,
+    Sectors,
+)
+from qmt_bridge.sim.market.universe import build_universe
+
+TODAY = dt.date(2025, 6, 30)
+SEED = 42
+
+REQUIRED = (
+    "沪深A股", "沪深京A股", "上证A股", "深证A股", "京市A股", "科创板", "创业板", "沪深主板", "沪深B股", "沪深指数",
+    "沪市指数", "深市指数", "京市指数", "沪深ETF", "沪市ETF", "深市ETF", "沪深基金", "沪深转债", "上证转债",
+    "深证转债", "上证期权", "深证期权", "中金所期货", "上期所期货", "大商所期货", "郑商所期货", "广期所期货",
+    "能源中心期货", "连续合约", "沪深港通", "*ST", "沪深风险警示", "上证50", "沪深300", "中证500", "中证1000",
+    "科创50", "创业板指", "SW1银行",
+)  # fmt: skip
+DATES = (dt.date(2008, 3, 3), dt.date(2014, 9, 1), dt.date(2019, 2, 1), dt.date(2022, 11, 1), TODAY)
+
+
+@pytest.fixture(scope="module")
+def cal():
+    return sse_calendar()
+
+
+@pytest.fixture(scope="module")
+def uni():
+    return build_universe(SEED, TODAY)
+
+
+@pytest.fixture(scope="module")
+def sec(uni, cal):
+    return Sectors(uni, cal, SEED)
+
+
+def test_names_and_info(sec):
+    names = sec.names()
+    assert len(names) == len(set(names))
+    for name in REQUIRED:
+        assert name in names, name
+    assert {"SW1" + i for i in SW1_INDUSTRIES} <= set(names)
+    info = dict(sec.info())
+    assert [n for n, _ in sec.info()] == names
+    assert info["沪深A股"] == CAT_MARKET and info["沪深300"] == CAT_INDEX and info["SW1银行"] == CAT_INDUSTRY
+    assert (
+        info["中金所期货"] == CAT_FUTURE and info["连续合约"] == CAT_FUTURE and info["上证期权"] == CAT_OPTION
+    )
+    assert info["*ST"] == CAT_RISK
+
+
+def test_unknown_and_early(sec):
+    assert sec.members("不存在的板块") is None
+    assert sec.members("沪深A股", dt.date(2004, 12, 31)) == []
+    assert sec.index_weights("000001.SH") is None
+    assert sec.index_weights("600519.SH") is None
+
+
+def test_market_sectors_today(sec, uni):
+    stocks = uni.by_kind(I.STOCK)
+    a = set(sec.members("沪深A股"))
+    assert a == {s.code for s in stocks if s.board != I.BJ}
+    assert set(sec.members("沪深京A股")) == a | set(sec.members("京市A股"))
+    assert a == set(sec.members("上证A股")) | set(sec.members("深证A股"))
+    assert set(sec.members("科创板")) <= set(sec.members("上证A股"))
+    assert set(sec.members("创业板")) <= set(sec.members("深证A股"))
+    assert all(c.startswith(("60", "00")) for c in sec.members("沪深主板"))
+    assert sec.members("沪深B股") == []
+    assert "000001.SH" in sec.members("沪市指数") and "399001.SZ" in sec.members("深市指数")
+    assert sec.members("京市指数") == ["899050.BJ"]
+    assert set(sec.members("沪深ETF")) == set(uni.codes(I.ETF))
+    assert set(sec.members("沪深转债")) == {b.code for b in uni.by_kind(I.CB) if b.listed_on(TODAY)}
+    assert all(c.endswith(".SH") for c in sec.members("上证转债"))
+    assert "00700.HK" in sec.members("沪深港通")
+    members = sec.members("沪深A股")
+    assert members == sorted(members)
+
+
+def test_membership_is_historical(sec, uni):
+    new = [s for s in uni.by_kind(I.STOCK) if s.list_date.year == 2023 and s.board != I.BJ]
+    assert new
+    early = set(sec.members("沪深A股", dt.date(2020, 1, 2)))
+    now = set(sec.members("沪深A股"))
+    for s in new:
+        assert s.code not in early and s.code in now
+        assert s.code in sec.members("SW1" + s.industry) and s.code not in sec.members(
+            "SW1" + s.industry, dt.date(2020, 1, 2)
+        )
+    assert sec.members("科创板", dt.date(2019, 7, 19)) == []
+    assert len(sec.members("科创板", dt.date(2019, 7, 22))) > 0
+    assert sec.members("京市A股", dt.date(2021, 11, 12)) == []
+    assert sec.members("沪深港通", dt.date(2014, 11, 14)) == []
+    counts = [len(sec.members("沪深A股", d)) for d in DATES]
+    assert counts == sorted(counts) and counts[0] > 1000
+
+
+def test_st_sectors(sec, uni):
+    for day in (dt.date(2018, 5, 2), TODAY):
+        expect = sorted(s.code for s in uni.by_kind(I.STOCK) if s.is_st_on(day))
+        assert sec.members("*ST", day) == expect == sec.members("沪深风险警示", day)
+    assert sec.members("沪深风险警示")
+
+
+def test_futures_and_options_sectors(sec, uni):
+    day = dt.date(2025, 3, 3)
+    cffex = sec.members("中金所期货", day)
+    assert cffex and all(uni.get(c).listed_on(day) and uni.get(c).market == "IF" for c in cffex)
+    assert not any("00." in c for c in cffex)
+    assert {c for c in cffex if c.startswith("IF2")} == {"IF2503.IF", "IF2504.IF", "IF2506.IF", "IF2509.IF"}
+    assert all(c.endswith(".ZF") for c in sec.members("郑商所期货", day))
+    assert all(c.endswith(".INE") for c in sec.members("能源中心期货", day))
+    assert sec.members("连续合约") == uni.continuous_codes()
+    sho = sec.members("上证期权")
+    assert sho and all(c.endswith(".SHO") and uni.get(c).listed_on(TODAY) for c in sho)
+    assert all(c.endswith(".SZO") for c in sec.members("深证期权"))
+
+
+def test_industries_partition_stocks(sec, uni):
+    total = 0
+    seen: set[str] = set()
+    for industry in SW1_INDUSTRIES:
+        m = sec.members("SW1" + industry)
+        assert m, industry
+        total += len(m)
+        seen |= set(m)
+    assert total == len(seen) == len(uni.by_kind(I.STOCK))
+    assert "600036.SH" in sec.members("SW1银行") and "600519.SH" in sec.members("SW1食品饮料")
+
+
+def test_hs300_size_and_history(sec, uni, cal):
+    previous = None
+    for day in DATES:
+        m = sec.members("沪深300", day)
+        assert len(m) == 300, day
+        assert len(sec.members("中证500", day)) == 500
+        assert len(sec.members("上证50", day)) == 50
+        assert not set(m) & set(sec.members("中证500", day))
+        assert not set(m) & set(sec.members("中证1000", day))
+        assert not set(sec.members("中证500", day)) & set(sec.members("中证1000", day))
+        assert set(sec.members("上证50", day)) <= set(sec.members("上证A股", day))
+        period_start = sec.rebalances[sec.rebalance_period(day)]
+        for code in m:
+            s = uni.get(code)
+            assert s.board in (I.SH_MAIN, I.STAR, I.SZ_MAIN, I.CHINEXT)
+            assert s.list_date <= period_start - dt.timedelta(days=365) or s.list_date == dt.date(2005, 1, 4)
+            assert not s.is_st_on(period_start - dt.timedelta(days=1))
+        if previous is not None:
+            assert set(m) != previous
+        previous = set(m)
+    # constant within a rebalance period, changes (moderately) across one
+    a = set(sec.members("沪深300", dt.date(2024, 7, 1)))
+    assert a == set(sec.members("沪深300", dt.date(2024, 12, 2)))
+    b = set(sec.members("沪深300", dt.date(2024, 12, 30)))
+    assert 0 < len(a - b) < 60
+    assert len(sec.members("中证1000")) == 1000
+
+
+def test_index_membership_of_big_names(sec):
+    hs300 = set(sec.members("沪深300"))
+    for code in ("600519.SH", "601318.SH", "600036.SH", "300750.SZ", "000858.SZ", "601398.SH", "000333.SZ"):
+        assert code in hs300, code
+    sz50 = set(sec.members("上证50"))
+    assert "600519.SH" in sz50 and "601318.SH" in sz50
+    assert "688981.SH" in set(sec.members("科创50"))
+    assert "300750.SZ" in set(sec.members("创业板指"))
+    assert len(sec.members("科创50")) == 50 and len(sec.members("创业板指")) == 100
+    assert all(c.startswith("688") for c in sec.members("科创50"))
+    assert all(c.startswith("30") for c in sec.members("创业板指"))
+
+
+def test_index_weights(sec):
+    for code, n in (("000300.SH", 300), ("000016.SH", 50), ("000905.SH", 500), ("000852.SH", 1000)):
+        for day in (dt.date(2016, 3, 1), None):
+            w = sec.index_weights(code, day)
+            assert len(w) == n
+            assert abs(sum(w.values()) - 100.0) < 1e-6
+            assert all(v > 0 for v in w.values())
+    for code, n in (("000688.SH", 50), ("399006.SZ", 100)):
+        w = sec.index_weights(code)
+        assert len(w) == n and abs(sum(w.values()) - 100.0) < 1e-6
+    w = sec.index_weights("000300.SH")
+    assert set(w) == set(sec.members("沪深300"))
+    assert sec.index_weights("399300.SZ") == w
+    assert max(w, key=w.get) in ("600519.SH", "601398.SH", "601857.SH", "601288.SH", "300750.SZ", "601318.SH")
+    assert sec.index_weights("000688.SH", dt.date(2015, 1, 5)) == {}
+
+
+def test_seed_and_today_stability(uni, cal):
+    again = Sectors(uni, cal, SEED)
+    other_seed = Sectors(uni, cal, SEED + 1)
+    day = dt.date(2021, 3, 1)
+    assert again.members("沪深300", day) == Sectors(uni, cal, SEED).members("沪深300", day)
+    assert set(other_seed.members("中证500", day)) != set(again.members("中证500", day))
+    # a universe built on a later day agrees about the past
+    later = Sectors(build_universe(SEED, dt.date(2026, 3, 2)), cal, SEED)
+    for name in ("沪深300", "中证1000", "科创50", "沪深A股", "SW1电子"):
+        assert later.members(name, day) == again.members(name, day), name
+
+
+def test_all_sectors_fast(uni, cal):
+    sec = Sectors(uni, cal, SEED)
+    t0 = time.perf_counter()
+    for name in sec.names():
+        assert sec.members(name) is not None
+    assert time.perf_counter() - t0 < 0.5
