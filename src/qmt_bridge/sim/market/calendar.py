@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import warnings
 from functools import lru_cache
 
 FIRST_DAY = dt.date(2005, 1, 4)
@@ -83,6 +84,13 @@ class TradingCalendar:
 @lru_cache(maxsize=1)
 def sse_calendar() -> TradingCalendar:
     """The SSE calendar, built once per process."""
+    with warnings.catch_warnings():
+        # exchange_calendars trips pandas deprecation warnings that are not ours to fix.
+        warnings.simplefilter("ignore")
+        return _build_sse_calendar()
+
+
+def _build_sse_calendar() -> TradingCalendar:
     import exchange_calendars as xcals
 
     # The package refuses to build past its last recorded holiday year; ask for as far as it allows.
