@@ -1,0 +1,65 @@
+"""Start uvicorn servers in child processes for the benchmarks (same settings for every app)."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from collections.abc import Iterator
+
+SERVER_CODE = """
+import sys, uvicorn
+kind, port = sys.argv[1], int(sys.argv[2])
+if kind == "bridge":
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    app = create_app(Settings(_env_file=None, backend="sim", log_level="warning"))
+else:
+    from fastapi import FastAPI
+    from fastapi.responses import Response
+    body = open(sys.argv[3], "rb").read()
+    app = FastAPI()
+    @app.get("/api/market/full_tick")
+    async def constant() -> Response:
+        return Response(body, media_type="application/json")
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def serve(kind: str, *extra: str) -> Iterator[str]:
+    """Run one server (``bridge`` or ``bare``) in a child process; yields its base URL."""
+    port = free_port()
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE, kind, str(port), *extra], env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(base + "/docs", timeout=1):
+                    break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"{kind} server did not start") from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def get_json(url: str) -> object:
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return json.loads(resp.read())

@@ -1,0 +1,79 @@
+"""HTTP overhead of the bridge: requests/second of GET /api/market/full_tick?stocks=600519.SH against a
+bare FastAPI endpoint returning a constant body of the same size, same uvicorn settings. Target ratio ≥ 0.8.
+
+    python bench/http_overhead.py [--seconds 5] [--connections 4]
+
+Both servers run in child processes; the load comes from keep-alive connections in this process. The two
+are measured alternately in rounds so that machine noise hits both alike; the ratio of the totals counts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
+
+from _serve import serve
+
+PATH = "/api/market/full_tick?stocks=600519.SH"
+
+
+def hammer(base: str, seconds: float, connections: int) -> float:
+    """Requests per second over ``connections`` keep-alive connections for ``seconds``."""
+    host = urllib.parse.urlparse(base)
+    counts = [0] * connections
+    stop = time.perf_counter() + seconds
+
+    def worker(i: int) -> None:
+        conn = http.client.HTTPConnection(host.hostname, host.port, timeout=10)
+        while time.perf_counter() < stop:
+            conn.request("GET", PATH)
+            resp = conn.getresponse()
+            resp.read()
+            if resp.status != 200:
+                raise RuntimeError(f"status {resp.status}")
+            counts[i] += 1
+        conn.close()
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(counts) / (time.perf_counter() - started)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per round and server")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=4)
+    args = parser.parse_args()
+
+    with serve("bridge") as bridge:
+        with urllib.request.urlopen(bridge + PATH) as resp:
+            body = resp.read()
+        with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+            f.write(body)
+        with serve("bare", f.name) as bare:
+            hammer(bridge, 1.0, args.connections)  # warm-up
+            hammer(bare, 1.0, args.connections)
+            totals = {"bridge": 0.0, "bare": 0.0}
+            for r in range(args.rounds):
+                for name, base in (("bridge", bridge), ("bare", bare)):
+                    rps = hammer(base, args.seconds, args.connections)
+                    totals[name] += rps
+                    print(f"round {r + 1}: {name:6s} {rps:8.0f} req/s")
+    ratio = totals["bridge"] / totals["bare"]
+    print(f"body size {len(body)} bytes")
+    print(f"bridge {totals['bridge'] / args.rounds:.0f} req/s, bare {totals['bare'] / args.rounds:.0f} req/s")
+    print(f"ratio bridge/bare = {ratio:.2f} (target >= 0.80) {'OK' if ratio >= 0.8 else 'BELOW TARGET'}")
+
+
+if __name__ == "__main__":
+    main()

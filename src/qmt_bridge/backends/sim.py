@@ -1,0 +1,58 @@
+"""The simulator backend: ``qmt_bridge.sim`` behind the same contract as the real xtquant."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from qmt_bridge.sim.clock import CST, SimClock
+
+
+class SimBackend:
+    """A deterministic simulated market (see ``qmt_bridge.sim``)."""
+
+    name = "sim"
+    max_concurrency = 4
+
+    def __init__(self, seed: int = 20240101, clock: SimClock | None = None, data_dir: Path | None = None) -> None:
+        self.seed = seed
+        self.clock = clock or SimClock()
+        self.data_dir = data_dir
+        self._xtdata: Any = None
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> SimBackend:
+        clock = SimClock("live")
+        if settings.sim_clock == "replay":
+            start = None
+            if settings.sim_replay_date is not None:
+                start = dt.datetime.combine(settings.sim_replay_date, dt.time(9, 15), CST)
+            clock = SimClock("replay", replay_start=start, speed=settings.sim_replay_speed)
+        return cls(seed=settings.sim_seed, clock=clock, data_dir=Path(settings.data_dir))
+
+    @property
+    def xtdata(self) -> Any:
+        if self._xtdata is None:
+            self.start()
+        return self._xtdata
+
+    def start(self) -> None:
+        if self._xtdata is not None:
+            return
+        from qmt_bridge.sim.data_api import SimXtData
+        from qmt_bridge.sim.market.market import SimMarket
+
+        market = SimMarket(seed=self.seed, clock=self.clock, data_dir=self.data_dir)
+        self._xtdata = SimXtData(market)
+
+    def stop(self) -> None:
+        """Nothing to release: the simulator lives in this process."""
+
+    def version(self) -> str:
+        from qmt_bridge._version import __version__
+
+        return f"qmt_bridge.sim {__version__} (xtquant 250807 API)"
+
+    def is_connected(self) -> bool:
+        return self._xtdata is not None

@@ -1,0 +1,99 @@
+"""``qmt-server``: start the bridge. CLI flags override environment variables and ``.env``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import logging
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from qmt_bridge._version import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="qmt-server",
+        description="Serve xtquant (or the built-in simulator) over HTTP. Flags override QMT_BRIDGE_* "
+        "environment variables and .env.",
+    )
+    p.add_argument("--host", help="listen address (default 0.0.0.0 = the LAN)")
+    p.add_argument("--port", type=int, help="listen port (default 8000)")
+    p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], help="default info")
+    p.add_argument("--workers", type=int, help="worker processes (keep 1 on Windows)")
+    p.add_argument("--api-key", help="API key required by trading endpoints (header X-API-Key)")
+    p.add_argument("--trading", action="store_true", default=None, help="enable the trading module")
+    p.add_argument("--mini-qmt-path", help=r"MiniQMT userdata_mini path, e.g. C:\国金QMT交易端\userdata_mini")
+    p.add_argument("--account-id", help="trading account id")
+    p.add_argument("--backend", choices=["auto", "xtquant", "sim"], help="auto = xtquant if importable, else sim")
+    p.add_argument("--sim-seed", type=int, help="simulator random seed (same seed = same market)")
+    p.add_argument("--sim-clock", choices=["live", "replay"], help="simulator clock (default live)")
+    p.add_argument("--sim-replay-date", type=dt.date.fromisoformat, help="replay this day (YYYY-MM-DD)")
+    p.add_argument("--sim-replay-speed", type=float, help="replay speed factor (default 1.0)")
+    p.add_argument("--data-dir", help="where the server keeps its state (default ./qmt_bridge_data)")
+    p.add_argument("--version", action="version", version=f"qmt-bridge {__version__}")
+    return p
+
+
+FLAG_TO_SETTING = {
+    "host": "host",
+    "port": "port",
+    "log_level": "log_level",
+    "workers": "workers",
+    "api_key": "api_key",
+    "trading": "trading_enabled",
+    "mini_qmt_path": "mini_qmt_path",
+    "account_id": "trading_account_id",
+    "backend": "backend",
+    "sim_seed": "sim_seed",
+    "sim_clock": "sim_clock",
+    "sim_replay_date": "sim_replay_date",
+    "sim_replay_speed": "sim_replay_speed",
+    "data_dir": "data_dir",
+}
+
+
+def settings_from_args(argv: Sequence[str] | None = None) -> Any:
+    """Settings with CLI flags applied over environment and ``.env``."""
+    from pydantic import ValidationError
+
+    from qmt_bridge.server.config import Settings
+
+    args = build_parser().parse_args(argv)
+    overrides = {
+        setting: getattr(args, flag) for flag, setting in FLAG_TO_SETTING.items() if getattr(args, flag) is not None
+    }
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        raise SystemExit(f"qmt-server: invalid configuration: {problems}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    settings = settings_from_args(argv)
+    try:
+        import uvicorn
+    except ImportError:
+        sys.exit('qmt-server needs the server extra: pip install "qmt-bridge[full]"')
+    from qmt_bridge.server.app import create_app
+
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    log = logging.getLogger("qmt_bridge.server")
+    log.info("qmt-bridge %s starting on http://%s:%d (docs at /docs)", __version__, settings.host, settings.port)
+    if settings.workers > 1:
+        log.warning("--workers > 1 is ignored: each worker would start its own backend; running one")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        access_log=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

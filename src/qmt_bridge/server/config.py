@@ -1,0 +1,64 @@
+"""Server settings: one pydantic-settings class. Precedence: CLI flags > environment / ``.env`` > defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+
+
+class Settings(BaseSettings):
+    """Everything the server reads from its environment (variables are ``QMT_BRIDGE_<NAME>``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="QMT_BRIDGE_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    host: str = "0.0.0.0"
+    port: int = Field(8000, ge=1, le=65535)
+    log_level: LogLevel = "info"
+    workers: int = Field(1, ge=1)
+    api_key: SecretStr | None = None
+    require_auth_for_data: bool = False
+    trading_enabled: bool = False
+    mini_qmt_path: str = ""
+    trading_account_id: str = Field("", validation_alias="QMT_BRIDGE_TRADING_ACCOUNT_ID")
+
+    # Beyond the seed's table.
+    backend: Literal["auto", "xtquant", "sim"] = "auto"
+    sim_seed: int = 20240101
+    sim_clock: Literal["live", "replay"] = "live"
+    sim_replay_date: dt.date | None = None
+    sim_replay_speed: float = Field(1.0, gt=0)
+    data_dir: str = "qmt_bridge_data"
+    backend_concurrency: int = Field(4, ge=1, le=64)
+    backend_timeout: float = Field(30.0, gt=0)
+    max_result_rows: int = Field(2_000_000, ge=1000)
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _lower_level(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _blank_key_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @model_validator(mode="after")
+    def _trading_needs_key(self) -> Settings:
+        if self.trading_enabled and self.api_key is None:
+            raise ValueError("trading is enabled but no API key is set: pass --api-key or QMT_BRIDGE_API_KEY")
+        return self
+
+    def api_key_value(self) -> str | None:
+        return self.api_key.get_secret_value() if self.api_key else None

@@ -1,0 +1,45 @@
+"""Request-scoped access to the backend, through the runner only."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+from fastapi import Depends, Request
+
+from qmt_bridge.backends.base import Backend
+from qmt_bridge.backends.runner import BackendRunner
+from qmt_bridge.server.config import Settings
+from qmt_bridge.server.errors import NotImplementedByBackend
+
+T = TypeVar("T")
+
+
+class BackendContext:
+    """What a router needs: settings, and a way to call ``xtdata`` functions off the event loop."""
+
+    def __init__(self, settings: Settings, backend: Backend, runner: BackendRunner) -> None:
+        self.settings = settings
+        self.backend = backend
+        self.runner = runner
+
+    def xtdata_function(self, name: str) -> Callable[..., Any]:
+        fn = getattr(self.backend.xtdata, name, None)
+        if not callable(fn):
+            raise NotImplementedByBackend(f"the {self.backend.name} backend has no xtdata.{name}")
+        return fn
+
+    async def xtdata(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call ``xtdata.<name>(*args, **kwargs)`` through the runner."""
+        return await self.runner.call(self.xtdata_function(name), *args, **kwargs)
+
+    async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Run a blocking function that uses several xtdata calls, as one runner call."""
+        return await self.runner.call(fn, *args, **kwargs)
+
+
+def get_context(request: Request) -> BackendContext:
+    return request.app.state.context
+
+
+Ctx = Annotated[BackendContext, Depends(get_context)]

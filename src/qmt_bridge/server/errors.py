@@ -1,0 +1,165 @@
+"""Domain errors and their mapping to HTTP: every error leaves the server in one JSON shape.
+
+``{"error": {"code": str, "message": str, "details": object}, "request_id": str}``
+
+Routers and services raise :class:`BridgeError` subclasses; handlers here translate them, FastAPI's
+validation errors, unknown routes, backend timeouts and failures, and anything unexpected (logged with
+its traceback, answered without one).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from qmt_bridge.backends.base import BackendUnavailableError
+from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
+from qmt_bridge.server.responses import JSONResponse
+
+log = logging.getLogger("qmt_bridge.server")
+
+
+class BridgeError(Exception):
+    """Base of the server's domain errors."""
+
+    status_code = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        if code is not None:
+            self.code = code
+
+
+class InvalidParameter(BridgeError):
+    """A request parameter is malformed or out of range (400). ``details.param`` names it."""
+
+    status_code = 400
+    code = "invalid_parameter"
+
+    def __init__(self, param: str, message: str, *, value: Any = None, code: str | None = None) -> None:
+        details = {"param": param}
+        if value is not None:
+            details["value"] = value
+        super().__init__(f"{param}: {message}", details=details, code=code)
+
+
+class NotFound(BridgeError):
+    """The thing a parameter names does not exist (404), e.g. an unknown stock code or sector."""
+
+    status_code = 404
+    code = "not_found"
+
+    def __init__(self, param: str, message: str, *, value: Any = None, code: str | None = None) -> None:
+        details = {"param": param}
+        if value is not None:
+            details["value"] = value
+        super().__init__(f"{param}: {message}", details=details, code=code)
+
+
+class Conflict(BridgeError):
+    status_code = 409
+    code = "conflict"
+
+
+class Unauthorized(BridgeError):
+    status_code = 401
+    code = "unauthorized"
+
+
+class NotImplementedByBackend(BridgeError):
+    """The capability exists in the API but not in this backend (501)."""
+
+    status_code = 501
+    code = "not_implemented"
+
+
+class BackendUnavailable(BridgeError):
+    status_code = 503
+    code = "backend_unavailable"
+
+
+class BackendFailed(BridgeError):
+    """The backend raised while answering a valid request (502)."""
+
+    status_code = 502
+    code = "backend_error"
+
+
+class BackendTimeout(BridgeError):
+    status_code = 504
+    code = "backend_timeout"
+
+
+def error_body(request: Request, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    return {
+        "error": {"code": code, "message": message, "details": details},
+        "request_id": getattr(request.state, "request_id", None),
+    }
+
+
+def error_response(request: Request, status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+    headers = {"X-Request-ID": getattr(request.state, "request_id", "")}
+    return JSONResponse(error_body(request, code, message, details), status_code=status, headers=headers)
+
+
+def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]]]:
+    details = []
+    parts = []
+    for err in errors:
+        loc = [str(p) for p in err.get("loc", ())]
+        where = loc[0] if loc else "request"
+        name = ".".join(loc[1:]) or where
+        message = err.get("msg", "invalid value")
+        details.append({"param": name, "in": where, "message": message})
+        parts.append(f"{name}: {message}")
+    return "; ".join(parts) or "invalid request", details
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Register the handlers that give every error the one shape."""
+
+    @app.exception_handler(BridgeError)
+    async def _bridge(request: Request, exc: BridgeError) -> JSONResponse:
+        return error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        message, details = _describe_validation(list(exc.errors()))
+        return error_response(request, 422, "validation_error", message, details)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        codes = {404: "route_not_found", 405: "method_not_allowed"}
+        code = codes.get(exc.status_code, "http_error")
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404:
+            message = f"no endpoint {request.method} {request.url.path}; see /docs"
+        response = error_response(request, exc.status_code, code, message)
+        for key, value in (exc.headers or {}).items():
+            response.headers[key] = value
+        return response
+
+    @app.exception_handler(BackendCallTimeout)
+    async def _timeout(request: Request, exc: BackendCallTimeout) -> JSONResponse:
+        return error_response(request, 504, "backend_timeout", str(exc), {"call": exc.name, "timeout": exc.timeout})
+
+    @app.exception_handler(BackendCallFailed)
+    async def _failed(request: Request, exc: BackendCallFailed) -> JSONResponse:
+        log.warning("backend call failed: %s", exc)
+        return error_response(request, 502, "backend_error", str(exc), {"call": exc.name})
+
+    @app.exception_handler(BackendUnavailableError)
+    async def _unavailable(request: Request, exc: BackendUnavailableError) -> JSONResponse:
+        return error_response(request, 503, "backend_unavailable", str(exc))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(request, 500, "internal_error", "internal server error; see the server log")

@@ -1,0 +1,122 @@
+"""Parsing and validating the query parameters every data router shares.
+
+Each parser raises :class:`InvalidParameter` naming the parameter, so a bad request always answers 4xx
+with a message that says which input was wrong and why.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from enum import Enum
+
+from qmt_bridge.server.errors import InvalidParameter
+
+CODE_RE = re.compile(r"^[A-Za-z0-9]{1,12}\.[A-Za-z]{2,4}$")
+MAX_CODES = 6000
+
+KLINE_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h", "1d", "1w", "1mon", "1q", "1hy", "1y")
+BAR_PERIODS = (*KLINE_PERIODS, "tick")
+MARKET_CODES = ("SH", "SZ", "BJ", "HK", "HGT", "SGT", "IF", "SF", "DF", "ZF", "GF", "INE", "SHO", "SZO", "BKZS")
+CALENDAR_MARKETS = ("SH", "SZ", "BJ", "IF", "SF", "DF", "ZF", "GF", "INE", "SHO", "SZO")
+
+
+class DividendType(str, Enum):
+    none = "none"
+    front = "front"
+    back = "back"
+    front_ratio = "front_ratio"
+    back_ratio = "back_ratio"
+
+
+class TableFormat(str, Enum):
+    """``records``: ``{code: [{field: value}, ...]}``; ``columns``: ``{code: {field: [values]}}``."""
+
+    records = "records"
+    columns = "columns"
+
+
+def split_list(value: str | None, param: str, *, required: bool = True) -> list[str]:
+    items = [part.strip() for part in (value or "").split(",") if part.strip()]
+    if required and not items:
+        raise InvalidParameter(param, "must list at least one item (comma-separated)")
+    return list(dict.fromkeys(items))
+
+
+def parse_code(value: str, param: str = "stock") -> str:
+    code = value.strip()
+    if not CODE_RE.match(code):
+        raise InvalidParameter(
+            param, f"{value!r} is not a code of the form <symbol>.<market>, e.g. 600519.SH", value=value
+        )
+    symbol, market = code.rsplit(".", 1)
+    market = market.upper()
+    if market not in MARKET_CODES:
+        raise InvalidParameter(param, f"unknown market suffix {market!r} in {value!r}", value=value)
+    return f"{symbol}.{market}"
+
+
+def parse_codes(value: str | None, param: str = "stocks", *, allow_markets: bool = False) -> list[str]:
+    items = split_list(value, param)
+    if len(items) > MAX_CODES:
+        raise InvalidParameter(param, f"at most {MAX_CODES} codes per request, got {len(items)}")
+    out = []
+    for item in items:
+        if allow_markets and item.upper() in MARKET_CODES:
+            out.append(item.upper())
+        else:
+            out.append(parse_code(item, param))
+    return list(dict.fromkeys(out))
+
+
+def parse_period(value: str, param: str = "period", *, allowed: tuple[str, ...] = BAR_PERIODS) -> str:
+    if value not in allowed:
+        raise InvalidParameter(param, f"unknown period {value!r}; one of {', '.join(allowed)}", value=value)
+    return value
+
+
+def parse_time(value: str | None, param: str) -> str:
+    """``''``, ``YYYYMMDD`` or ``YYYYMMDDhhmmss`` (``YYYY-MM-DD`` is accepted and normalised)."""
+    text = (value or "").strip()
+    if not text:
+        return ""
+    compact = text.replace("-", "").replace(":", "").replace(" ", "").replace("T", "")
+    formats = {8: "%Y%m%d", 14: "%Y%m%d%H%M%S"}
+    fmt = formats.get(len(compact))
+    if fmt is None or not compact.isdigit():
+        raise InvalidParameter(param, f"{text!r} is not a date YYYYMMDD or a time YYYYMMDDhhmmss", value=text)
+    try:
+        dt.datetime.strptime(compact, fmt)
+    except ValueError:
+        raise InvalidParameter(param, f"{text!r} is not a valid calendar date/time", value=text) from None
+    return compact
+
+
+def parse_range(start: str | None, end: str | None) -> tuple[str, str]:
+    """Validated ``(start_time, end_time)``; end before start is an error."""
+    lo, hi = parse_time(start, "start_time"), parse_time(end, "end_time")
+    if lo and hi and hi.ljust(14, "9") < lo.ljust(14, "0"):
+        raise InvalidParameter("end_time", f"{hi} is before start_time {lo}", value=hi)
+    return lo, hi
+
+
+def parse_market(value: str, param: str = "market", *, allowed: tuple[str, ...] = CALENDAR_MARKETS) -> str:
+    market = value.strip().upper()
+    if market not in allowed:
+        raise InvalidParameter(param, f"unknown market {value!r}; one of {', '.join(allowed)}", value=value)
+    return market
+
+
+def parse_date(value: str, param: str = "date") -> dt.date:
+    text = parse_time(value, param)
+    if not text:
+        raise InvalidParameter(param, "is required (YYYYMMDD)")
+    return dt.datetime.strptime(text[:8], "%Y%m%d").date()
+
+
+def parse_fields(value: str | None, param: str = "fields") -> list[str]:
+    fields = split_list(value, param, required=False)
+    for f in fields:
+        if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,40}$", f):
+            raise InvalidParameter(param, f"{f!r} is not a field name", value=f)
+    return fields

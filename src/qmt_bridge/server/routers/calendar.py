@@ -1,0 +1,125 @@
+"""Trading calendar: trading days, holidays, sessions, and day arithmetic."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query
+
+from qmt_bridge.backends.runner import BackendCallFailed
+from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.errors import InvalidParameter
+from qmt_bridge.server.params import parse_code, parse_date, parse_market, parse_range
+from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.services.market_data import check_codes
+
+router = APIRouter(prefix="/api/calendar", tags=["calendar"])
+
+MARKET = Query("SH", description="SH, SZ, BJ, IF, SF, DF, ZF, GF, INE, SHO, SZO")
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def _ms_to_day(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, CST).strftime("%Y%m%d")
+
+
+@router.get("/trading_dates")
+async def get_trading_dates(
+    ctx: Ctx,
+    market: str = MARKET,
+    start_time: str = Query("", description="YYYYMMDD; empty = from the first day"),
+    end_time: str = Query("", description="YYYYMMDD; empty = up to today"),
+    count: int = Query(-1, ge=-1, le=100_000, description="-1 = all; n = the last n days"),
+) -> JSONResponse:
+    """Trading days up to today, as ms timestamps of 00:00 China time (xtdata.get_trading_dates)."""
+    market = parse_market(market)
+    start, end = parse_range(start_time, end_time)
+    dates = await ctx.xtdata("get_trading_dates", market, start_time=start, end_time=end, count=count)
+    return JSONResponse({"market": market, "count": len(dates), "dates": [int(d) for d in dates]})
+
+
+@router.get("/holidays")
+async def get_holidays(ctx: Ctx) -> JSONResponse:
+    """Weekdays the exchanges are closed, as YYYYMMDD (xtdata.get_holidays)."""
+    holidays = await ctx.xtdata("get_holidays")
+    return JSONResponse({"holidays": [str(h) for h in holidays]})
+
+
+@router.get("/trading_calendar")
+async def get_trading_calendar(
+    ctx: Ctx,
+    market: str = Query("SH", description="SH or SZ"),
+    start_time: str = Query("", description="YYYYMMDD"),
+    end_time: str = Query("", description="YYYYMMDD; may lie in the future (within the holiday data)"),
+) -> JSONResponse:
+    """Trading days as YYYYMMDD including future ones (xtdata.get_trading_calendar; SH/SZ only)."""
+    market = parse_market(market, allowed=("SH", "SZ"))
+    start, end = parse_range(start_time, end_time)
+    calendar = await ctx.xtdata("get_trading_calendar", market, start_time=start, end_time=end)
+    return JSONResponse({"market": market, "calendar": [str(d) for d in calendar]})
+
+
+@router.get("/trading_period")
+async def get_trading_period(ctx: Ctx, stock: str = Query(..., description="代码, e.g. 000001.SZ")) -> JSONResponse:
+    """Trading sessions of an instrument (xtdata.get_trading_period); times are hhmmss ints."""
+    code = parse_code(stock)
+    await check_codes(ctx, [code], "stock")
+    periods = await ctx.xtdata("get_trading_period", code)
+    return JSONResponse({"stock": code, "periods": periods})
+
+
+async def _days_around(ctx: Ctx, market: str, day: dt.date) -> list[str]:
+    """Trading days from 30 days before to 30 days after ``day`` (future days from the calendar).
+
+    Near the end of the holiday data the window is cut at 31 December of ``day``'s year.
+    """
+    lo = (day - dt.timedelta(days=30)).strftime("%Y%m%d")
+    calendar_market = market if market in ("SH", "SZ") else "SH"
+    ends = [(day + dt.timedelta(days=30)).strftime("%Y%m%d"), f"{day.year}1231"]
+    for hi in ends:
+        try:
+            days = await ctx.xtdata("get_trading_calendar", calendar_market, start_time=lo, end_time=hi)
+        except BackendCallFailed as exc:
+            reason = exc.error
+            continue
+        return [str(d) for d in days]
+    raise InvalidParameter("date", f"{day:%Y%m%d} is outside the trading calendar ({reason})")
+
+
+@router.get("/is_trading_date")
+async def is_trading_date(
+    ctx: Ctx, market: str = MARKET, date: str = Query(..., description="YYYYMMDD")
+) -> JSONResponse:
+    """Whether ``date`` is a trading day of ``market``."""
+    market = parse_market(market)
+    day = parse_date(date)
+    days = await _days_around(ctx, market, day)
+    return JSONResponse({"market": market, "date": f"{day:%Y%m%d}", "is_trading": f"{day:%Y%m%d}" in days})
+
+
+def _reference_day(date: str) -> dt.date:
+    return parse_date(date) if date else dt.datetime.now(CST).date()
+
+
+@router.get("/prev_trading_date")
+async def get_prev_trading_date(
+    ctx: Ctx, market: str = MARKET, date: str = Query("", description="YYYYMMDD; empty = today")
+) -> JSONResponse:
+    """The last trading day strictly before ``date``."""
+    market = parse_market(market)
+    day = _reference_day(date)
+    key = f"{day:%Y%m%d}"
+    earlier = [d for d in await _days_around(ctx, market, day) if d < key]
+    return JSONResponse({"market": market, "date": key, "prev_trading_date": earlier[-1] if earlier else None})
+
+
+@router.get("/next_trading_date")
+async def get_next_trading_date(
+    ctx: Ctx, market: str = MARKET, date: str = Query("", description="YYYYMMDD; empty = today")
+) -> JSONResponse:
+    """The first trading day strictly after ``date``."""
+    market = parse_market(market)
+    day = _reference_day(date)
+    key = f"{day:%Y%m%d}"
+    later = [d for d in await _days_around(ctx, market, day) if d > key]
+    return JSONResponse({"market": market, "date": key, "next_trading_date": later[0] if later else None})

@@ -1,0 +1,127 @@
+"""Legacy endpoints of qmt-bridge 1.x, kept for compatibility; new code should use /api/market/*."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+
+from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.params import (
+    DividendType,
+    TableFormat,
+    parse_code,
+    parse_codes,
+    parse_fields,
+    parse_period,
+    parse_range,
+)
+from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routers.sector import require_sector
+from qmt_bridge.server.services.market_data import check_codes, fetch_bars
+from qmt_bridge.server.services.tabular import frame_payload, frames_payload
+
+router = APIRouter(prefix="/api", tags=["legacy"])
+
+LEGACY_FIELDS = "time,open,high,low,close,volume,amount"
+
+
+class DownloadRequest(BaseModel):
+    """Body of ``POST /api/download``."""
+
+    stock: str = Field(..., description="代码, e.g. 000001.SZ")
+    period: str = Field("1d", description="K-line period or tick")
+    start_time: str = Field("", description="YYYYMMDD")
+    end_time: str = Field("", description="YYYYMMDD")
+
+
+async def _history(ctx: Ctx, codes: list[str], period: str, count: int, fields: str, start_time: str,
+                   end_time: str, dividend_type: DividendType) -> dict:
+    start, end = parse_range(start_time, end_time)
+    return await fetch_bars(
+        ctx,
+        "get_market_data_ex",
+        codes,
+        fields=parse_fields(fields),
+        period=parse_period(period),
+        start_time=start,
+        end_time=end,
+        count=count,
+        dividend_type=dividend_type.value,
+        fill_data=True,
+    )
+
+
+@router.get("/history")
+async def get_history(
+    ctx: Ctx,
+    stock: str = Query(..., description="代码, e.g. 000001.SZ"),
+    period: str = Query("1d", description="tick, 1m, 5m, 15m, 30m, 60m, 1d, 1w, 1mon, ..."),
+    count: int = Query(100, ge=-1, le=1_000_000, description="the last n bars; -1 = all"),
+    fields: str = Query(LEGACY_FIELDS, description="逗号分隔的字段"),
+    start_time: str = Query("", description="YYYYMMDD[hhmmss]"),
+    end_time: str = Query("", description="YYYYMMDD[hhmmss]"),
+    dividend_type: DividendType = Query(DividendType.none),
+    format: TableFormat = Query(TableFormat.records),
+) -> JSONResponse:
+    """[Legacy] K-lines of one stock."""
+    code = parse_code(stock)
+    frames = await _history(ctx, [code], period, count, fields, start_time, end_time, dividend_type)
+    data = frame_payload(frames[code], format)
+    return JSONResponse({"stock": code, "period": period, "count": count, "data": data})
+
+
+@router.get("/batch_history")
+async def get_batch_history(
+    ctx: Ctx,
+    stocks: str = Query(..., description="逗号分隔的代码"),
+    period: str = Query("1d"),
+    count: int = Query(100, ge=-1, le=1_000_000),
+    fields: str = Query(LEGACY_FIELDS),
+    start_time: str = Query(""),
+    end_time: str = Query(""),
+    dividend_type: DividendType = Query(DividendType.none),
+    format: TableFormat = Query(TableFormat.records),
+) -> JSONResponse:
+    """[Legacy] K-lines of several stocks."""
+    codes = parse_codes(stocks)
+    frames = await _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type)
+    body = {"stocks": codes, "period": period, "count": count, "data": frames_payload(frames, format)}
+    return JSONResponse(body)
+
+
+@router.get("/full_tick")
+async def get_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗号分隔的代码")) -> JSONResponse:
+    """[Legacy] Latest snapshots; same as /api/market/full_tick."""
+    codes = parse_codes(stocks, allow_markets=True)
+    await check_codes(ctx, codes)
+    return JSONResponse({"data": await ctx.xtdata("get_full_tick", codes)})
+
+
+@router.get("/sector_stocks")
+async def get_sector_stocks(ctx: Ctx, sector: str = Query(..., description="板块名称")) -> JSONResponse:
+    """[Legacy] Members of a sector; same as /api/sector/stocks."""
+    await require_sector(ctx, sector)
+    stocks = await ctx.xtdata("get_stock_list_in_sector", sector)
+    return JSONResponse({"sector": sector, "stocks": list(stocks)})
+
+
+@router.get("/instrument_detail")
+async def get_instrument_detail(
+    ctx: Ctx, stock: str = Query(..., description="代码"), iscomplete: bool = Query(False)
+) -> JSONResponse:
+    """[Legacy] Details of one instrument."""
+    code = parse_code(stock)
+    await check_codes(ctx, [code], "stock")
+    detail = await ctx.xtdata("get_instrument_detail", code, iscomplete)
+    return JSONResponse({"stock": code, "detail": detail})
+
+
+@router.post("/download")
+async def download(ctx: Ctx, req: DownloadRequest) -> JSONResponse:
+    """[Legacy] Download one stock's history into the local cache (xtdata.download_history_data2)."""
+    code = parse_code(req.stock)
+    period = parse_period(req.period)
+    start, end = parse_range(req.start_time, req.end_time)
+    await check_codes(ctx, [code], "stock")
+    result = await ctx.xtdata("download_history_data2", [code], period, start, end)
+    return JSONResponse({"status": "ok", "stock": code, "period": period, "result": result or {}})

@@ -1,0 +1,178 @@
+"""Market data: snapshots, K-lines (adjusted, filled), local cache, dividend factors."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query
+
+from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.params import (
+    DividendType,
+    TableFormat,
+    parse_code,
+    parse_codes,
+    parse_fields,
+    parse_period,
+    parse_range,
+)
+from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.services.market_data import check_codes, fetch_bars, fetch_field_major
+from qmt_bridge.server.services.tabular import frame_payload, frames_payload
+
+router = APIRouter(prefix="/api/market", tags=["market"])
+
+MAJOR_INDICES = (
+    "000001.SH",  # 上证指数
+    "399001.SZ",  # 深证成指
+    "399006.SZ",  # 创业板指
+    "000300.SH",  # 沪深300
+    "000016.SH",  # 上证50
+    "000905.SH",  # 中证500
+    "000852.SH",  # 中证1000
+    "000688.SH",  # 科创50
+)
+
+STOCKS = Query(..., description="逗号分隔的代码, e.g. 000001.SZ,600519.SH")
+FIELDS = Query("", description="逗号分隔的字段; 留空 = 全部 (time 总是返回)")
+PERIOD = Query("1d", description="tick, 1m, 5m, 15m, 30m, 60m/1h, 1d, 1w, 1mon, 1q, 1hy, 1y")
+START = Query("", description="YYYYMMDD or YYYYMMDDhhmmss; empty = unbounded")
+END = Query("", description="YYYYMMDD or YYYYMMDDhhmmss; empty = up to now")
+COUNT = Query(-1, ge=-1, le=1_000_000, description="-1 = all in range; n = the last n bars")
+DIVIDEND = Query(DividendType.none, description="除权: none, front, back, front_ratio, back_ratio")
+FILL = Query(True, description="fill suspended bars with the previous close (false: null prices)")
+FORMAT = Query(TableFormat.records, description="records: list of rows; columns: field → array")
+
+
+@router.get("/full_tick")
+async def get_full_tick(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
+    """Latest snapshot (5-level book) per code; market names such as SH expand to the whole market."""
+    codes = parse_codes(stocks, allow_markets=True)
+    await check_codes(ctx, codes)
+    data = await ctx.xtdata("get_full_tick", codes)
+    return JSONResponse({"data": data})
+
+
+@router.get("/indices")
+async def get_major_indices(ctx: Ctx) -> JSONResponse:
+    """Snapshots of the main indices (上证指数, 深证成指, 创业板指, 沪深300, ...)."""
+    data = await ctx.xtdata("get_full_tick", list(MAJOR_INDICES))
+    return JSONResponse({"indices": list(MAJOR_INDICES), "data": data})
+
+
+async def _bars(
+    ctx: Ctx,
+    function: str,
+    stocks: str,
+    fields: str,
+    period: str,
+    start_time: str,
+    end_time: str,
+    count: int,
+    dividend_type: DividendType,
+    fill_data: bool,
+    format: TableFormat,
+) -> JSONResponse:
+    codes = parse_codes(stocks)
+    period = parse_period(period)
+    start, end = parse_range(start_time, end_time)
+    frames = await fetch_bars(
+        ctx,
+        function,
+        codes,
+        fields=parse_fields(fields),
+        period=period,
+        start_time=start,
+        end_time=end,
+        count=count,
+        dividend_type=dividend_type.value,
+        fill_data=fill_data,
+    )
+    body = {"period": period, "dividend_type": dividend_type.value, "data": frames_payload(frames, format)}
+    return JSONResponse(body)
+
+
+@router.get("/market_data_ex")
+async def get_market_data_ex(
+    ctx: Ctx,
+    stocks: str = STOCKS,
+    fields: str = FIELDS,
+    period: str = PERIOD,
+    start_time: str = START,
+    end_time: str = END,
+    count: int = COUNT,
+    dividend_type: DividendType = DIVIDEND,
+    fill_data: bool = FILL,
+    format: TableFormat = FORMAT,
+) -> JSONResponse:
+    """K-lines or ticks per stock (xtdata.get_market_data_ex), with 除权 and fill options."""
+    return await _bars(
+        ctx, "get_market_data_ex", stocks, fields, period, start_time, end_time, count, dividend_type, fill_data, format
+    )
+
+
+@router.get("/local_data")
+async def get_local_data(
+    ctx: Ctx,
+    stocks: str = STOCKS,
+    fields: str = FIELDS,
+    period: str = PERIOD,
+    start_time: str = START,
+    end_time: str = END,
+    count: int = COUNT,
+    dividend_type: DividendType = DIVIDEND,
+    fill_data: bool = FILL,
+    format: TableFormat = FORMAT,
+) -> JSONResponse:
+    """Like market_data_ex but reads only the local cache (xtdata.get_local_data); works offline."""
+    return await _bars(
+        ctx, "get_local_data", stocks, fields, period, start_time, end_time, count, dividend_type, fill_data, format
+    )
+
+
+@router.get("/market_data")
+async def get_market_data(
+    ctx: Ctx,
+    stocks: str = STOCKS,
+    fields: str = Query("open,high,low,close,volume", description="逗号分隔的字段"),
+    period: str = PERIOD,
+    start_time: str = START,
+    end_time: str = END,
+    count: int = COUNT,
+    dividend_type: DividendType = DIVIDEND,
+    fill_data: bool = FILL,
+    format: TableFormat = FORMAT,
+) -> JSONResponse:
+    """Generic query through xtdata.get_market_data (field-major upstream), regrouped per stock."""
+    codes = parse_codes(stocks)
+    period = parse_period(period)
+    start, end = parse_range(start_time, end_time)
+    frames = await fetch_field_major(
+        ctx,
+        codes,
+        fields=parse_fields(fields),
+        period=period,
+        start_time=start,
+        end_time=end,
+        count=count,
+        dividend_type=dividend_type.value,
+        fill_data=fill_data,
+    )
+    body = {"period": period, "dividend_type": dividend_type.value, "data": frames_payload(frames, format)}
+    return JSONResponse(body)
+
+
+@router.get("/divid_factors")
+async def get_divid_factors(
+    ctx: Ctx,
+    stock: str = Query(..., description="股票代码, e.g. 600519.SH"),
+    start_time: str = START,
+    end_time: str = END,
+    format: TableFormat = FORMAT,
+) -> JSONResponse:
+    """Ex-rights factors: interest, stockBonus, stockGift, allotNum, allotPrice, gugai, dr per ex-date."""
+    code = parse_code(stock)
+    start, end = parse_range(start_time, end_time)
+    await check_codes(ctx, [code], "stock")
+    frame = await ctx.xtdata("get_divid_factors", code, start_time=start, end_time=end)
+    if "time" not in frame.columns:
+        frame = frame.reset_index(names="date")
+    return JSONResponse({"stock": code, "data": frame_payload(frame.reset_index(drop=True), format)})

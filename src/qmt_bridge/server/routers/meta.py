@@ -1,0 +1,76 @@
+"""Server and backend metadata: health, versions, connection, markets, periods, listings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from fastapi import APIRouter, Query
+
+from qmt_bridge._version import __version__
+from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.errors import NotFound
+from qmt_bridge.server.params import MARKET_CODES, parse_market
+from qmt_bridge.server.responses import JSONResponse
+
+router = APIRouter(prefix="/api/meta", tags=["meta"])
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+@router.get("/health")
+async def health(ctx: Ctx) -> JSONResponse:
+    """Liveness: answers without touching the backend."""
+    return JSONResponse({"status": "ok", "backend": ctx.backend.name, "version": __version__})
+
+
+@router.get("/version")
+async def get_version() -> JSONResponse:
+    """Version of qmt-bridge."""
+    return JSONResponse({"version": __version__})
+
+
+@router.get("/xtdata_version")
+async def get_xtdata_version(ctx: Ctx) -> JSONResponse:
+    """Version of the xtquant implementation behind the server (the simulator names itself)."""
+    return JSONResponse({"xtdata_version": ctx.backend.version(), "backend": ctx.backend.name})
+
+
+@router.get("/connection_status")
+async def get_connection_status(ctx: Ctx) -> JSONResponse:
+    """Whether the market-data service answers."""
+    connected = await ctx.run(ctx.backend.is_connected)
+    return JSONResponse({"connected": bool(connected), "backend": ctx.backend.name})
+
+
+@router.get("/markets")
+async def get_markets(ctx: Ctx) -> JSONResponse:
+    """Market codes and their names (xtdata.get_markets)."""
+    return JSONResponse({"markets": await ctx.xtdata("get_markets")})
+
+
+@router.get("/period_list")
+async def get_period_list(ctx: Ctx) -> JSONResponse:
+    """K-line periods the backend offers (xtdata.get_period_list)."""
+    return JSONResponse({"periods": await ctx.xtdata("get_period_list")})
+
+
+@router.get("/stock_list")
+async def get_stock_list(
+    ctx: Ctx, category: str = Query(..., description="类别 (板块名), e.g. 沪深A股, 沪深ETF, 沪深指数")
+) -> JSONResponse:
+    """Codes of a category, i.e. the members of the sector of that name."""
+    sectors = await ctx.xtdata("get_sector_list")
+    if category not in sectors:
+        raise NotFound("category", f"unknown category {category!r}; see /api/sector/list", value=category)
+    stocks = await ctx.xtdata("get_stock_list_in_sector", category)
+    return JSONResponse({"category": category, "count": len(stocks), "stocks": list(stocks)})
+
+
+@router.get("/last_trade_date")
+async def get_last_trade_date(
+    ctx: Ctx, market: str = Query("SH", description=", ".join(MARKET_CODES))
+) -> JSONResponse:
+    """The latest trading day of a market, as ms (xtdata.get_market_last_trade_date) and YYYYMMDD."""
+    market = parse_market(market)
+    ms = int(await ctx.xtdata("get_market_last_trade_date", market))
+    day = dt.datetime.fromtimestamp(ms / 1000, CST).strftime("%Y%m%d") if ms > 0 else None
+    return JSONResponse({"market": market, "last_trade_date": ms, "date": day})

@@ -1,0 +1,143 @@
+"""K-line and tick queries: validation against the backend, result-size guard, field handling."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import pandas as pd
+
+from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.errors import InvalidParameter, NotFound
+
+BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4, "tick": 4800}
+UNBOUNDED_DAYS = {"tick": 5, "intraday": 500, "daily": 5500}
+
+
+async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stocks") -> None:
+    """404 naming the codes the backend does not know (``get_instrument_detail`` is ``None``)."""
+    detail = ctx.xtdata_function("get_instrument_detail")
+
+    def unknown() -> list[str]:
+        return [c for c in codes if "." in c and detail(c) is None]
+
+    missing = await ctx.run(unknown)
+    if missing:
+        shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
+        raise NotFound(param, f"unknown code(s): {shown}", value=missing[:50], code="unknown_code")
+
+
+def estimate_rows(n_codes: int, period: str, start: str, end: str, count: int) -> int:
+    per_day = BARS_PER_DAY.get(period, 1)
+    if count > 0:
+        return n_codes * count
+    if start:
+        first = dt.datetime.strptime(start[:8], "%Y%m%d").date()
+        last = dt.datetime.strptime(end[:8], "%Y%m%d").date() if end else dt.date.today()
+        days = max(1, (last - first).days * 5 // 7 + 1)
+    else:
+        key = "tick" if period == "tick" else "intraday" if period in BARS_PER_DAY else "daily"
+        days = UNBOUNDED_DAYS[key]
+    if period in ("1w", "1mon", "1q", "1hy", "1y"):
+        days = max(1, days // 5)
+    return n_codes * days * per_day
+
+
+async def fetch_bars(
+    ctx: BackendContext,
+    function: str,
+    codes: list[str],
+    *,
+    fields: list[str],
+    period: str,
+    start_time: str,
+    end_time: str,
+    count: int,
+    dividend_type: str,
+    fill_data: bool,
+) -> dict[str, pd.DataFrame]:
+    """``{code: DataFrame}`` from ``get_market_data_ex`` / ``get_local_data`` with ``time`` always present."""
+    rows = estimate_rows(len(codes), period, start_time, end_time, count)
+    limit = ctx.settings.max_result_rows
+    if rows > limit:
+        raise InvalidParameter(
+            "count",
+            f"the request would return about {rows:,} rows (limit {limit:,}); "
+            "narrow start_time/end_time, lower count or ask for fewer stocks",
+            code="result_too_large",
+        )
+    await check_codes(ctx, codes)
+    wanted = list(fields)
+    if wanted and "time" not in wanted:
+        wanted.insert(0, "time")
+    frames: dict[str, Any] = await ctx.xtdata(
+        function,
+        field_list=wanted,
+        stock_list=codes,
+        period=period,
+        start_time=start_time,
+        end_time=end_time,
+        count=count,
+        dividend_type=dividend_type,
+        fill_data=fill_data,
+    )
+    return {code: _frame_with_time(frames.get(code), period) for code in codes}
+
+
+def _frame_with_time(frame: Any, period: str) -> pd.DataFrame:
+    if frame is None:
+        return pd.DataFrame(columns=["time"])
+    if not isinstance(frame, pd.DataFrame):
+        frame = pd.DataFrame(frame)
+    if "time" not in frame.columns and len(frame):
+        # xtquant drops 'time' for some periods; the index labels still carry it.
+        fmt = "%Y%m%d" if len(str(frame.index[0])) == 8 else "%Y%m%d%H%M%S"
+        moments = pd.to_datetime(frame.index.astype(str), format=fmt) - pd.Timedelta(hours=8)
+        millis = (moments - pd.Timestamp(0)) // pd.Timedelta(milliseconds=1)
+        frame = frame.assign(time=millis.to_numpy(dtype="int64"))
+    return frame.reset_index(drop=True)
+
+
+async def fetch_field_major(
+    ctx: BackendContext,
+    codes: list[str],
+    *,
+    fields: list[str],
+    period: str,
+    start_time: str,
+    end_time: str,
+    count: int,
+    dividend_type: str,
+    fill_data: bool,
+) -> dict[str, pd.DataFrame]:
+    """``get_market_data`` (field-major ``{field: DataFrame(stocks × times)}``) regrouped per stock."""
+    rows = estimate_rows(len(codes), period, start_time, end_time, count)
+    if rows > ctx.settings.max_result_rows:
+        raise InvalidParameter("count", f"the request would return about {rows:,} rows; narrow it", code="result_too_large")
+    await check_codes(ctx, codes)
+    wanted = list(fields) or ["open", "high", "low", "close", "volume", "amount"]
+    raw: dict[str, Any] = await ctx.xtdata(
+        "get_market_data",
+        field_list=[f for f in wanted if f != "time"],
+        stock_list=codes,
+        period=period,
+        start_time=start_time,
+        end_time=end_time,
+        count=count,
+        dividend_type=dividend_type,
+        fill_data=fill_data,
+    )
+    if period == "tick":
+        return {code: _frame_with_time(pd.DataFrame(raw.get(code, [])), period) for code in codes}
+    out = {}
+    for code in codes:
+        columns = {}
+        labels: list[str] = []
+        for field, table in raw.items():
+            if code in table.index:
+                series = table.loc[code]
+                labels = [str(x) for x in series.index]
+                columns[field] = series.to_numpy()
+        frame = pd.DataFrame(columns, index=labels)
+        out[code] = _frame_with_time(frame.dropna(how="all") if len(frame) else frame, period)
+    return out

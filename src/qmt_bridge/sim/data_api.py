@@ -1,0 +1,570 @@
+"""``SimXtData``: the functions of ``xtquant.xtdata``, implemented over a :class:`SimMarket`.
+
+Names, parameters, defaults and return shapes follow ``shared/xtquant-api.md``. Like xtquant, unknown
+codes give empty results rather than errors; input validation is the server's job.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qmt_bridge.sim.clock import CST
+from qmt_bridge.sim.market import instruments as kinds
+from qmt_bridge.sim.market.bars import Bars, aggregate
+from qmt_bridge.sim.market.corporate import adjust, factor_table
+from qmt_bridge.sim.market.instruments import Instrument
+from qmt_bridge.sim.market.market import SimMarket, day_start_ms
+from qmt_bridge.sim.market.static import (
+    KLINE_PERIODS,
+    MARKETS,
+    PERIOD_LIST,
+    TRADING_MARKETS,
+    instrument_detail,
+    instrument_type,
+    trading_period,
+)
+from qmt_bridge.sim.timeparse import parse_bound, to_ms
+
+INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
+DAILY_AND_ABOVE = ("1d", "1w", "1mon", "1q", "1hy", "1y")
+DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
+_ILLEGAL_SECTOR_CHARS = re.compile(r'[\\/:*?"<>|]')
+
+
+class SimXtData:
+    """An ``xtquant.xtdata`` look-alike over one simulated market."""
+
+    def __init__(self, market: SimMarket) -> None:
+        self.market = market
+        self.data_dir: str | None = str(market.data_dir) if market.data_dir else None
+        self.enable_hello = False
+
+    # ------------------------------------------------------------------ connection / environment
+
+    def connect(self, ip: str = "", port: int | None = None, remember_if_success: bool = True) -> SimXtData:
+        return self
+
+    def reconnect(self, ip: str = "", port: int | None = None, remember_if_success: bool = True) -> SimXtData:
+        return self
+
+    def disconnect(self) -> None:
+        return None
+
+    def get_client(self) -> SimXtData:
+        return self
+
+    def is_connected(self) -> bool:
+        return True
+
+    def get_data_dir(self) -> str:
+        return self.data_dir or ""
+
+    def get_markets(self) -> dict[str, str]:
+        return dict(MARKETS)
+
+    def get_authorized_market_list(self) -> list[str]:
+        return list(MARKETS)
+
+    def get_period_list(self) -> list[dict[str, str]]:
+        return [dict(p) for p in PERIOD_LIST]
+
+    # ------------------------------------------------------------------ K-lines and ticks
+
+    def get_market_data_ex(
+        self,
+        field_list: list[str] | None = None,
+        stock_list: list[str] | None = None,
+        period: str = "1d",
+        start_time: str = "",
+        end_time: str = "",
+        count: int = -1,
+        dividend_type: str = "none",
+        fill_data: bool = True,
+    ) -> dict[str, pd.DataFrame]:
+        """``{stock: DataFrame(index=time labels, columns=fields)}``; K-line, ``tick`` periods."""
+        fields = list(field_list or [])
+        out: dict[str, pd.DataFrame] = {}
+        for code in _as_list(stock_list):
+            inst = self.market.universe.get(code)
+            if period == "tick":
+                ticks = self._ticks(inst, start_time, end_time, count) if inst else None
+                out[code] = _tick_frame(ticks, fields)
+                continue
+            bars = (
+                self._kline(inst, period, start_time, end_time, count, dividend_type, fill_data) if inst else None
+            )
+            out[code] = _kline_frame(bars, fields, period)
+        return out
+
+    def get_local_data(
+        self,
+        field_list: list[str] | None = None,
+        stock_list: list[str] | None = None,
+        period: str = "1d",
+        start_time: str = "",
+        end_time: str = "",
+        count: int = -1,
+        dividend_type: str = "none",
+        fill_data: bool = True,
+        data_dir: str | None = None,
+    ) -> dict[str, pd.DataFrame]:
+        """Same as :meth:`get_market_data_ex`: everything the simulator has is local."""
+        return self.get_market_data_ex(
+            field_list, stock_list, period, start_time, end_time, count, dividend_type, fill_data
+        )
+
+    def get_market_data(
+        self,
+        field_list: list[str] | None = None,
+        stock_list: list[str] | None = None,
+        period: str = "1d",
+        start_time: str = "",
+        end_time: str = "",
+        count: int = -1,
+        dividend_type: str = "none",
+        fill_data: bool = True,
+    ) -> dict[str, Any]:
+        """Field-major: ``{field: DataFrame(index=stocks, columns=time labels)}`` for K-lines;
+        ``{stock: structured ndarray}`` for ``tick``."""
+        codes = _as_list(stock_list)
+        frames = self.get_market_data_ex(
+            [], codes, period, start_time, end_time, count, dividend_type, fill_data
+        )
+        if period == "tick":
+            return {code: _to_structured(frame) for code, frame in frames.items()}
+        fields = list(field_list or []) or list(_KLINE_FIELDS)
+        labels = sorted({label for frame in frames.values() for label in frame.index})
+        result = {}
+        for field in fields:
+            table = pd.DataFrame(index=codes, columns=labels, dtype="float64")
+            for code, frame in frames.items():
+                if field in frame.columns and len(frame):
+                    table.loc[code, frame.index] = frame[field].to_numpy(dtype="float64")
+            result[field] = table
+        return result
+
+    def get_full_tick(self, code_list: list[str]) -> dict[str, dict[str, Any]]:
+        """Latest snapshot per code; market names (``'SH'``, ``'SZ'``...) expand to the whole market."""
+        now = self.market.now()
+        out: dict[str, dict[str, Any]] = {}
+        for code in self._expand_markets(_as_list(code_list)):
+            inst = self.market.universe.get(code)
+            if inst is None:
+                continue
+            snap = self.market.prices.snapshot(inst, now)
+            if snap is not None:
+                out[code] = snap
+        return out
+
+    def get_divid_factors(self, stock_code: str, start_time: str = "", end_time: str = "") -> pd.DataFrame:
+        """One row per ex-date: ``interest, stockBonus, stockGift, allotNum, allotPrice, gugai, dr``."""
+        inst = self.market.universe.get(stock_code)
+        columns = ["time", "interest", "stockBonus", "stockGift", "allotNum", "allotPrice", "gugai", "dr"]
+        if inst is None:
+            return pd.DataFrame(columns=columns)
+        rows = factor_table(self._actions(inst))
+        lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
+        rows = [
+            r
+            for r in rows
+            if (lo is None or r["time"] >= to_ms(lo)) and (hi is None or r["time"] <= to_ms(hi))
+        ]
+        frame = pd.DataFrame(rows, columns=columns)
+        frame.index = [dt.datetime.fromtimestamp(t / 1000, CST).strftime("%Y%m%d") for t in frame["time"]]
+        return frame
+
+    # ------------------------------------------------------------------ calendar
+
+    def get_trading_dates(self, market: str, start_time: str = "", end_time: str = "", count: int = -1) -> list[int]:
+        """Trading days up to today as ms at 00:00 CST."""
+        if market not in TRADING_MARKETS:
+            return []
+        lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
+        end = self.market.current_day()
+        if hi is not None:
+            end = min(end, hi.date())
+        days = self.market.calendar.between(lo.date() if lo else None, end)
+        if count is not None and count >= 0:
+            days = days[-count:] if count else []
+        return [day_start_ms(d) for d in days]
+
+    def get_trading_calendar(self, market: str, start_time: str = "", end_time: str = "") -> list[str]:
+        """Trading days as ``'YYYYMMDD'``, future ones included; only SH/SZ, like xtquant."""
+        if market not in ("SH", "SZ"):
+            raise Exception(f"get_trading_calendar supports only SH and SZ, not {market!r}")
+        cal = self.market.calendar
+        lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
+        if hi is not None:
+            cal.check_covered(hi.date())
+        days = cal.between(lo.date() if lo else None, hi.date() if hi else None)
+        return [d.strftime("%Y%m%d") for d in days]
+
+    def compute_coming_trading_calendar(self, market: str, start_time: str = "", end_time: str = "") -> list[str]:
+        today = self.market.clock.today()
+        lo = parse_bound(start_time, end=False)
+        start = max(today + dt.timedelta(days=1), lo.date() if lo else today)
+        return self.get_trading_calendar(market, start.strftime("%Y%m%d"), end_time)
+
+    def get_holidays(self) -> list[str]:
+        return [d.strftime("%Y%m%d") for d in self.market.calendar.holidays()]
+
+    def get_market_last_trade_date(self, market: str) -> int:
+        if market not in TRADING_MARKETS:
+            return 0
+        return day_start_ms(self.market.current_day())
+
+    def get_trading_period(self, stock_code: str) -> dict[str, Any]:
+        inst = self.market.universe.get(stock_code)
+        market = inst.market if inst else stock_code.rsplit(".", 1)[-1]
+        return trading_period(market, inst)
+
+    # ------------------------------------------------------------------ instruments
+
+    def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict[str, Any] | None:
+        inst = self.market.universe.get(stock_code)
+        if inst is None:
+            return None
+        return instrument_detail(self.market, inst, iscomplete)
+
+    def get_instrument_detail_list(
+        self, stock_list: list[str], iscomplete: bool = False
+    ) -> dict[str, dict[str, Any] | None]:
+        return {code: self.get_instrument_detail(code, iscomplete) for code in _as_list(stock_list)}
+
+    def get_instrument_type(self, stock_code: str, variety_list: list[str] | None = None) -> dict[str, bool]:
+        inst = self.market.universe.get(stock_code)
+        flags = instrument_type(inst) if inst else {}
+        if variety_list:
+            return {v: flags.get(v, False) for v in variety_list}
+        return flags
+
+    get_stock_type = get_instrument_type
+
+    def get_ipo_info(self, start_time: str = "", end_time: str = "") -> list[dict[str, Any]]:
+        """New listings (A-shares) whose listing date falls in the range."""
+        lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
+        rows = []
+        for inst in self.market.universe.by_kind(kinds.STOCK):
+            if lo is not None and inst.list_date < lo.date():
+                continue
+            if hi is not None and inst.list_date > hi.date():
+                continue
+            if inst.list_date > self.market.clock.today() + dt.timedelta(days=30):
+                continue
+            rows.append(_ipo_row(inst))
+        return rows
+
+    def get_index_weight(self, index_code: str) -> dict[str, float]:
+        weights = self.market.sectors.index_weights(index_code, self.market.current_day())
+        return dict(weights or {})
+
+    def get_his_st_data(self, stock_code: str) -> dict[str, list[list[str]]]:
+        inst = self.market.universe.get(stock_code)
+        if inst is None or not inst.st_periods:
+            return {}
+        today = self.market.clock.today()
+        spans = [
+            [a.strftime("%Y%m%d"), b.strftime("%Y%m%d")] for a, b in inst.st_periods if a <= today
+        ]
+        out: dict[str, list[list[str]]] = {"ST": [], "*ST": [], "PT": []}
+        out[inst.st_kind if inst.st_kind in out else "ST"] = spans
+        return out
+
+    # ------------------------------------------------------------------ sectors
+
+    def get_sector_list(self) -> list[str]:
+        return self.market.sectors.names()
+
+    def get_stock_list_in_sector(self, sector_name: str, real_timetag: int | str = -1) -> list[str]:
+        name = _ILLEGAL_SECTOR_CHARS.sub("", sector_name)
+        on = None
+        if real_timetag not in (-1, "", None):
+            moment = parse_bound(real_timetag, end=False)
+            on = moment.date() if moment else None
+        members = self.market.sectors.members(name, on)
+        return list(members or [])
+
+    get_stock_list = get_stock_list_in_sector
+
+    def get_sector_info(self, sector_name: str = "") -> pd.DataFrame:
+        rows = self.market.sectors.info()
+        if sector_name:
+            rows = [r for r in rows if r[0] == sector_name]
+        return pd.DataFrame(rows, columns=["sector", "category"])
+
+    # ------------------------------------------------------------------ downloads (the simulator has everything)
+
+    def download_history_data(
+        self, stock_code: str, period: str, start_time: str = "", end_time: str = "", incrementally: bool | None = None
+    ) -> None:
+        return None
+
+    supply_history_data = download_history_data
+
+    def download_history_data2(
+        self,
+        stock_list: list[str] | str,
+        period: str,
+        start_time: str = "",
+        end_time: str = "",
+        callback: Callable[[dict[str, Any]], None] | None = None,
+        incrementally: bool | None = None,
+    ) -> dict[str, dict[str, Any]]:
+        """Reports progress per stock like xtquant, and returns ``{stock: {start_time, end_time}}``."""
+        codes = _as_list(stock_list)
+        result: dict[str, dict[str, Any]] = {}
+        for i, code in enumerate(codes, 1):
+            inst = self.market.universe.get(code)
+            if inst is not None:
+                first = max(inst.list_date, self._period_window_start(period))
+                last = self.market.current_day()
+                result[code] = {
+                    "start_time": dt.datetime.combine(first, dt.time(0)),
+                    "end_time": dt.datetime.combine(last, dt.time(0)),
+                }
+            if callback is not None:
+                try:
+                    callback({"finished": i, "total": len(codes), "stockcode": code, "message": ""})
+                except Exception:  # xtquant swallows callback errors
+                    pass
+        return result
+
+    # ------------------------------------------------------------------ internals
+
+    def _expand_markets(self, codes: Iterable[str]) -> list[str]:
+        out: list[str] = []
+        for code in codes:
+            if "." not in code and code in MARKETS:
+                out.extend(self.market.universe.codes(market=code))
+            else:
+                out.append(code)
+        return out
+
+    def _actions(self, inst: Instrument) -> list[Any]:
+        today = self.market.clock.today()
+        return [a for a in self.market.prices.corporate_actions(inst) if a.ex_date <= today]
+
+    def _period_window_start(self, period: str) -> dt.date:
+        if period in INTRADAY_BARS_PER_DAY:
+            return self.market.intraday_window_start()
+        if period == "tick":
+            return self.market.intraday_window_start(ticks=True)
+        return self.market.calendar.sessions[0]
+
+    def _kline(
+        self,
+        inst: Instrument,
+        period: str,
+        start_time: str,
+        end_time: str,
+        count: int,
+        dividend_type: str,
+        fill_data: bool,
+    ) -> Bars | None:
+        if period not in KLINE_PERIODS:
+            return None
+        if dividend_type not in DIVIDEND_TYPES:
+            raise ValueError(f"unknown dividend_type {dividend_type!r}")
+        lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
+        first = max(inst.list_date, self._period_window_start(period))
+        if lo is not None:
+            first = max(first, lo.date())
+        days = self.market.history_days(first, hi.date() if hi else None)
+        if inst.expire_date is not None:
+            days = [d for d in days if d <= inst.expire_date]
+        if not days or count == 0:
+            return None
+        actions = self._actions(inst)
+        if period in INTRADAY_BARS_PER_DAY:
+            if count > 0 and lo is None:
+                need = math.ceil(count / INTRADAY_BARS_PER_DAY[period]) + 1
+                days = days[-need:]
+            bars = self.market.prices.kline(inst, period, days[0], days[-1])
+            bars = bars.take(bars["time"] <= to_ms(self.market.now()))
+            bars = adjust(bars, actions, dividend_type)
+        else:
+            bars = self._daily_until_now(inst, days)
+            bars = adjust(bars, actions, dividend_type)
+            if period != "1d":
+                bars = aggregate(bars, period)
+        if lo is not None or hi is not None:
+            t = bars["time"]
+            keep = np.ones(len(bars), dtype=bool)
+            if lo is not None:
+                keep &= t >= to_ms(lo)
+            if hi is not None:
+                keep &= t <= to_ms(hi)
+            bars = bars.take(keep)
+        if count > 0:
+            bars = bars.tail(count)
+        if not fill_data:
+            bars = _blank_suspended(bars)
+        return bars
+
+    def _daily_until_now(self, inst: Instrument, days: list[dt.date]) -> Bars:
+        """Daily bars for ``days``; today's bar, while the session runs, is built from the minutes so far."""
+        daily = self.market.prices.daily(inst)
+        t = daily["time"]
+        bars = daily.take((t >= day_start_ms(days[0])) & (t <= day_start_ms(days[-1])))
+        last = days[-1]
+        if self.market.last_complete_day() is not None and last <= self.market.last_complete_day():
+            return bars
+        minutes = self.market.prices.minutes(inst, last)
+        done = minutes.take(minutes["time"] <= to_ms(self.market.now()))
+        if len(done) == 0 or len(bars) == 0 or bars["time"][-1] != day_start_ms(last):
+            return bars
+        partial = _collapse_day(done, bars.tail(1))
+        return Bars.concat([bars.take(np.arange(len(bars) - 1)), partial])
+
+    def _ticks(self, inst: Instrument, start_time: str, end_time: str, count: int) -> Bars | None:
+        lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
+        first = max(inst.list_date, self.market.intraday_window_start(ticks=True))
+        if lo is not None:
+            first = max(first, lo.date())
+        days = self.market.history_days(first, hi.date() if hi else None)
+        if inst.kind in (kinds.FUTURE, kinds.OPTION) and inst.expire_date is not None:
+            days = [d for d in days if d <= inst.expire_date]
+        if count > 0 and lo is None:
+            days = days[-2:]
+        if not days or count == 0:
+            return None
+        bars = Bars.concat([self.market.prices.ticks(inst, d) for d in days])
+        t = bars["time"]
+        keep = t <= to_ms(self.market.now())
+        if lo is not None:
+            keep &= t >= to_ms(lo)
+        if hi is not None:
+            keep &= t <= to_ms(hi)
+        bars = bars.take(keep)
+        return bars.tail(count) if count > 0 else bars
+
+
+# ---------------------------------------------------------------------- helpers
+
+_KLINE_FIELDS = (
+    "time",
+    "open",
+    "high",
+    "low",
+    "close",
+    "volume",
+    "amount",
+    "settelementPrice",
+    "openInterest",
+    "preClose",
+    "suspendFlag",
+)
+
+
+def _as_list(value: Iterable[str] | str | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return list(value)
+
+
+def _labels(times: np.ndarray, intraday: bool) -> list[str]:
+    fmt = "%Y%m%d%H%M%S" if intraday else "%Y%m%d"
+    stamps = pd.to_datetime(times, unit="ms") + pd.Timedelta(hours=8)
+    return list(stamps.strftime(fmt))
+
+
+def _kline_frame(bars: Bars | None, fields: list[str], period: str) -> pd.DataFrame:
+    columns = fields or list(_KLINE_FIELDS)
+    if bars is None or len(bars) == 0:
+        return pd.DataFrame(columns=columns)
+    data = {f: bars[f] for f in columns if f in bars.columns}
+    frame = pd.DataFrame(data, columns=[c for c in columns if c in data])
+    frame.index = _labels(bars["time"], period not in DAILY_AND_ABOVE)
+    return frame
+
+
+def _tick_frame(bars: Bars | None, fields: list[str]) -> pd.DataFrame:
+    names = list(bars.columns) if bars is not None else ["time", "lastPrice"]
+    columns = fields or names
+    if bars is None or len(bars) == 0:
+        return pd.DataFrame(columns=columns)
+    data: dict[str, Any] = {}
+    for f in columns:
+        if f not in bars.columns:
+            continue
+        col = bars[f]
+        data[f] = list(col.tolist()) if col.ndim == 2 else col
+    frame = pd.DataFrame(data)
+    frame.index = _labels(bars["time"], True)
+    return frame
+
+
+def _to_structured(frame: pd.DataFrame) -> np.ndarray:
+    scalar = [c for c in frame.columns if not (len(frame) and isinstance(frame[c].iloc[0], list))]
+    return frame[scalar].to_records(index=False)
+
+
+def _blank_suspended(bars: Bars) -> Bars:
+    suspended = bars["suspendFlag"] == 1
+    if not suspended.any():
+        return bars
+    columns = dict(bars.columns)
+    for f in ("open", "high", "low", "close"):
+        col = columns[f].astype("float64", copy=True)
+        col[suspended] = np.nan
+        columns[f] = col
+    return Bars(columns)
+
+
+def _collapse_day(minutes: Bars, day_bar: Bars) -> Bars:
+    """One daily bar from the minutes traded so far (the forming bar of today)."""
+    cols = dict(day_bar.columns)
+    cols = {k: v.copy() for k, v in cols.items()}
+    cols["open"][0] = minutes["open"][0]
+    cols["high"][0] = minutes["high"].max()
+    cols["low"][0] = minutes["low"].min()
+    cols["close"][0] = minutes["close"][-1]
+    cols["volume"][0] = minutes["volume"].sum()
+    cols["amount"][0] = minutes["amount"].sum()
+    if "openInterest" in minutes.columns:
+        cols["openInterest"][0] = minutes["openInterest"][-1]
+    return Bars(cols)
+
+
+def _subscription_code(inst: Instrument) -> str:
+    """SSE subscribes under 732xxx (main board) / 787xxx (STAR); SZSE and BSE use the stock code."""
+    if inst.market != "SH":
+        return inst.symbol
+    return ("787" if inst.board == kinds.STAR else "732") + inst.symbol[3:]
+
+
+def _ipo_row(inst: Instrument) -> dict[str, Any]:
+    issue_price = round(inst.base_price * 0.8, 2)
+    qty = max(inst.float_shares // 10, 10_000_000)
+    declare = inst.list_date - dt.timedelta(days=21)
+    subscribe = inst.list_date - dt.timedelta(days=12)
+    pe = round(15 + (sum(map(ord, inst.code)) % 40), 2)
+    return {
+        "securityCode": inst.code,
+        "codeName": inst.name,
+        "market": inst.market,
+        "actIssueQty": int(qty),
+        "onlineIssueQty": int(qty * 0.3),
+        "onlineSubCode": _subscription_code(inst),
+        "onlineSubMaxQty": int(qty * 0.3 / 1000) // 500 * 500 or 500,
+        "publishPrice": issue_price,
+        "startDate": subscribe.strftime("%Y%m%d"),
+        "onlineSubMinQty": 500,
+        "isProfit": 1,
+        "industryPe": round(pe * 1.2, 2),
+        "beforePE": pe,
+        "afterPE": round(pe * 1.3, 2),
+        "listedDate": inst.list_date.strftime("%Y%m%d"),
+        "declareDate": declare.strftime("%Y%m%d"),
+        "paymentDate": (subscribe + dt.timedelta(days=2)).strftime("%Y%m%d"),
+        "lwr": round(0.02 + (sum(map(ord, inst.name)) % 50) / 1000, 4),
+    }

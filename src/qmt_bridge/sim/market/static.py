@@ -1,0 +1,207 @@
+"""Static reference data of the simulated xtquant: markets, periods, sessions, instrument records."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from qmt_bridge.sim.market import instruments as kinds
+from qmt_bridge.sim.market.bars import KLINE_PERIODS, day_start_ms
+from qmt_bridge.sim.market.instruments import Instrument
+
+if TYPE_CHECKING:
+    from qmt_bridge.sim.market.market import SimMarket
+
+__all__ = ["KLINE_PERIODS", "MARKETS", "PERIOD_LIST", "TRADING_MARKETS"]
+
+#: ``xtdata.get_markets()``
+MARKETS: dict[str, str] = {
+    "SH": "上交所",
+    "SZ": "深交所",
+    "BJ": "北交所",
+    "HK": "港交所",
+    "HGT": "沪港通",
+    "SGT": "深港通",
+    "IF": "中金所",
+    "SF": "上期所",
+    "DF": "大商所",
+    "ZF": "郑商所",
+    "GF": "广期所",
+    "INE": "能源中心",
+    "SHO": "上证期权",
+    "SZO": "深证期权",
+    "BKZS": "板块指数",
+}
+
+#: Markets whose trading days follow the mainland calendar (what ``get_trading_dates`` serves).
+TRADING_MARKETS = frozenset({"SH", "SZ", "BJ", "IF", "SF", "DF", "ZF", "GF", "INE", "SHO", "SZO"})
+
+#: ``xtdata.get_period_list()``
+PERIOD_LIST: tuple[dict[str, str], ...] = (
+    {"name": "tick", "desc": "分笔数据"},
+    {"name": "1m", "desc": "1分钟线"},
+    {"name": "5m", "desc": "5分钟线"},
+    {"name": "15m", "desc": "15分钟线"},
+    {"name": "30m", "desc": "30分钟线"},
+    {"name": "1h", "desc": "1小时线"},
+    {"name": "1d", "desc": "日线"},
+    {"name": "1w", "desc": "周线"},
+    {"name": "1mon", "desc": "月线"},
+    {"name": "1q", "desc": "季线"},
+    {"name": "1hy", "desc": "半年线"},
+    {"name": "1y", "desc": "年线"},
+)
+
+_EXCHANGE_LONG = {"IF": "CFFEX", "SF": "SHFE", "DF": "DCE", "ZF": "CZCE", "GF": "GFEX", "INE": "INE"}
+
+
+def trading_period(market: str, inst: Instrument | None) -> dict[str, Any]:
+    """``xtdata.get_trading_period``: session envelope with times as ``hhmmss`` ints."""
+    if market in ("HK", "HGT", "SGT"):
+        tradings = [
+            {"status": 2, "time": [0, [91500, 0], [92000, 0]]},
+            {"status": 3, "time": [0, [93000, 0], [120000, 0]]},
+            {"status": 3, "time": [0, [130000, 0], [160000, 0]]},
+            {"status": 8, "time": [0, [160000, 0], [161000, 0]]},
+        ]
+    elif market in ("SF", "DF", "ZF", "GF", "INE"):
+        tradings = [
+            {"status": 2, "time": [-1, [-205500, 0], [-205900, 0]]},
+            {"status": 3, "time": [-1, [-210000, 0], [-230000, 0]]},
+            {"status": 3, "time": [0, [90000, 0], [101500, 0]]},
+            {"status": 3, "time": [0, [103000, 0], [113000, 0]]},
+            {"status": 3, "time": [0, [133000, 0], [150000, 0]]},
+        ]
+    else:
+        tradings = [
+            {"status": 2, "time": [0, [91500, 0], [92500, 0]]},
+            {"status": 3, "time": [0, [93000, 0], [113000, 0]]},
+            {"status": 3, "time": [0, [130000, 0], [145700, 0]]},
+            {"status": 8, "time": [0, [145700, 0], [150000, 0]]},
+        ]
+        if market == "IF" or (inst is not None and inst.kind == kinds.INDEX):
+            tradings[-2] = {"status": 3, "time": [0, [130000, 0], [150000, 0]]}
+            tradings.pop()
+    category = inst.kind if inst is not None else ""
+    product = inst.product if inst is not None else ""
+    return {"market": market, "codeRegex": "*", "product": product, "category": category, "tradings": tradings}
+
+
+def instrument_type(inst: Instrument) -> dict[str, bool]:
+    """``xtdata.get_instrument_type``: only the flags that are true."""
+    if inst.kind == kinds.STOCK:
+        return {"stock": True, "a_share": True}
+    if inst.kind == kinds.INDEX:
+        return {"index": True}
+    if inst.kind == kinds.ETF:
+        return {"fund": True, "etf": True}
+    if inst.kind == kinds.CB:
+        return {"bond": True, "convertible_bond": True}
+    if inst.kind == kinds.FUTURE:
+        return {"future": True}
+    if inst.kind == kinds.OPTION:
+        return {"option": True}
+    if inst.kind == kinds.HK:
+        return {"stock": True, "hk": True}
+    return {}
+
+
+def _product_type(inst: Instrument) -> int:
+    if inst.kind == kinds.FUTURE:
+        return 1
+    if inst.kind == kinds.OPTION:
+        return 0 if inst.option_type == "CALL" else 1
+    return -1
+
+
+def instrument_detail(market: SimMarket, inst: Instrument, iscomplete: bool) -> dict[str, Any]:
+    """``xtdata.get_instrument_detail``: xtquant's 31 keys (dates as ``'YYYYMMDD'`` strings)."""
+    day = market.current_day()
+    pre_close, up, down, last_volume = _day_reference(market, inst, day)
+    main = 0
+    if inst.kind == kinds.FUTURE and inst.product:
+        for cont in market.universe.continuous_codes():
+            if market.universe.main_contract(cont, day) == inst.code:
+                main = 1
+    detail: dict[str, Any] = {
+        "ExchangeID": inst.market,
+        "InstrumentID": inst.symbol,
+        "InstrumentName": inst.name,
+        "ProductID": inst.product,
+        "ProductName": inst.product,
+        "ProductType": _product_type(inst),
+        "ExchangeCode": inst.symbol,
+        "UniCode": inst.symbol,
+        "CreateDate": inst.list_date.strftime("%Y%m%d"),
+        "OpenDate": inst.list_date.strftime("%Y%m%d"),
+        "ExpireDate": inst.expire_date.strftime("%Y%m%d") if inst.expire_date else "99999999",
+        "TradingDay": day.strftime("%Y%m%d"),
+        "PreClose": pre_close,
+        "SettlementPrice": pre_close if inst.kind in (kinds.FUTURE, kinds.OPTION) else 0.0,
+        "UpStopPrice": up,
+        "DownStopPrice": down,
+        "FloatVolume": float(inst.float_shares),
+        "TotalVolume": float(inst.total_shares),
+        "LongMarginRatio": 0.12 if inst.kind == kinds.FUTURE else 0.0,
+        "ShortMarginRatio": 0.12 if inst.kind == kinds.FUTURE else 0.0,
+        "PriceTick": inst.price_tick,
+        "VolumeMultiple": inst.volume_multiple,
+        "MainContract": main,
+        "LastVolume": last_volume,
+        "InstrumentStatus": 0,
+        "IsTrading": inst.listed_on(day),
+        "IsRecent": (day - inst.list_date).days < 30,
+        "ProductTradeQuota": 0,
+        "ContractTradeQuota": 0,
+        "ProductOpenInterestQuota": 0,
+        "ContractOpenInterestQuota": 0,
+    }
+    if iscomplete:
+        detail.update(_extended_detail(inst, day))
+    return detail
+
+
+def _day_reference(market: SimMarket, inst: Instrument, day: Any) -> tuple[float, float, float, int]:
+    """(PreClose, UpStopPrice, DownStopPrice, LastVolume) for the trading day ``day``."""
+    daily = market.prices.daily(inst)
+    times = daily["time"]
+    if len(times) == 0:
+        return 0.0, 0.0, 0.0, 0
+    idx = int(np.searchsorted(times, day_start_ms(day), side="right")) - 1
+    if idx < 0:
+        return 0.0, 0.0, 0.0, 0
+    on_day = times[idx] == day_start_ms(day)
+    pre_close = float(daily["preClose"][idx]) if on_day else float(daily["close"][idx])
+    last_volume = int(daily["volume"][idx - 1]) if on_day and idx > 0 else int(daily["volume"][idx])
+    limits = market.prices.limits(inst, day) if on_day else None
+    down, up = limits if limits else (0.0, 0.0)
+    return pre_close, up, down, last_volume
+
+
+def _extended_detail(inst: Instrument, day: Any) -> dict[str, Any]:
+    """The ``ExtendInfo`` fields ``iscomplete=True`` flattens in (a representative subset)."""
+    lot = 10 if inst.kind == kinds.CB else 1 if inst.kind in (kinds.FUTURE, kinds.OPTION) else 100
+    min_buy = 200 if inst.board == kinds.STAR else lot
+    return {
+        "MaxLimitOrderVolume": 1_000_000 if inst.kind != kinds.FUTURE else 500,
+        "MinLimitOrderVolume": min_buy,
+        "MaxMarketOrderVolume": 500_000 if inst.kind != kinds.FUTURE else 100,
+        "MinMarketOrderVolume": min_buy,
+        "MaxFixedBuyOrderVol": 1_000_000,
+        "MinFixedBuyOrderVol": min_buy,
+        "MaxFixedSellOrderVol": 1_000_000,
+        "MinFixedSellOrderVol": lot if inst.kind != kinds.STOCK else 1,
+        "DayCountFromIPO": (day - inst.list_date).days,
+        "secuCategory": inst.kind,
+        "HSGTFlag": 0,
+        "BondParValue": 100.0 if inst.kind == kinds.CB else 0.0,
+        "OptUndlCode": inst.underlying.split(".")[0] if inst.kind == kinds.OPTION else "",
+        "OptUndlMarket": inst.underlying.split(".")[-1] if inst.kind == kinds.OPTION else "",
+        "OptLotSize": inst.volume_multiple if inst.kind == kinds.OPTION else 0,
+        "OptExercisePrice": inst.strike,
+        "EndDelivDate": inst.expire_date.strftime("%Y%m%d") if inst.expire_date else "",
+        "OptionType": {"CALL": 0, "PUT": 1}.get(inst.option_type, -1),
+        "ExchangeName": _EXCHANGE_LONG.get(inst.market, inst.market),
+        "IsST": inst.is_st_on(day),
+    }

@@ -1,0 +1,58 @@
+"""Fixtures shared by all tests: a simulated market frozen at a known moment, and the app serving it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+
+import pytest
+
+from qmt_bridge.sim.clock import CST, fixed_clock
+
+#: The moment most tests see: Thursday 2025-11-20, after the close.
+AFTER_CLOSE = dt.datetime(2025, 11, 20, 15, 30, tzinfo=CST)
+#: A moment inside the afternoon session of the same day.
+MID_SESSION = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)
+SEED = 7
+
+
+@pytest.fixture(autouse=True)
+def _clean_qmt_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep the developer's QMT_BRIDGE_* variables (and their .env) out of the tests."""
+    for name in list(os.environ):
+        if name.startswith("QMT_BRIDGE_"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture(scope="session")
+def sim_backend():
+    from qmt_bridge.backends.sim import SimBackend
+
+    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE))
+    backend.start()
+    return backend
+
+
+@pytest.fixture(scope="session")
+def xtdata(sim_backend):
+    """The simulator's xtdata look-alike, frozen after the close of 2025-11-20."""
+    return sim_backend.xtdata
+
+
+@pytest.fixture(scope="session")
+def test_settings():
+    from qmt_bridge.server.config import Settings
+
+    return Settings(_env_file=None, backend="sim", sim_seed=SEED)
+
+
+@pytest.fixture(scope="session")
+def api(sim_backend, test_settings) -> Iterator:
+    """A TestClient of the app on the frozen simulator (lifespan running)."""
+    from fastapi.testclient import TestClient
+
+    from qmt_bridge.server.app import create_app
+
+    with TestClient(create_app(test_settings, backend=sim_backend)) as client:
+        yield client
