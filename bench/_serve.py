@@ -27,7 +27,8 @@ else:
     @app.get("/api/market/full_tick")
     async def constant() -> Response:
         return Response(body, media_type="application/json")
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+from qmt_bridge.server.rawquery import lenient_http_protocol
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http=lenient_http_protocol())
 """
 
 

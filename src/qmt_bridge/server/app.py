@@ -16,7 +16,6 @@ from qmt_bridge.backends.runner import BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import install_error_handlers
-from qmt_bridge.server.rawquery import RawUTF8QueryMiddleware
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers import ROUTERS
 
@@ -90,5 +89,4 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
 
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(RawUTF8QueryMiddleware)
     return app

@@ -77,13 +77,20 @@ def main(argv: Sequence[str] | None = None) -> None:
         import uvicorn
     except ImportError:
         sys.exit('qmt-server needs the server extra: pip install "qmt-bridge[full]"')
+    from qmt_bridge.backends.base import xtquant_importable
     from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.rawquery import lenient_http_protocol
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     log = logging.getLogger("qmt_bridge.server")
     log.info("qmt-bridge %s starting on http://%s:%d (docs at /docs)", __version__, settings.host, settings.port)
+    if settings.backend == "auto":
+        if xtquant_importable():
+            log.info("xtquant found: using the real xtquant backend (MiniQMT must be running)")
+        else:
+            log.info("xtquant is not importable here: using the built-in simulator")
     if settings.workers > 1:
         log.warning("--workers > 1 is ignored: each worker would start its own backend; running one")
     uvicorn.run(
@@ -92,6 +99,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         port=settings.port,
         log_level=settings.log_level,
         access_log=False,
+        http=lenient_http_protocol(),
     )
 
 
