@@ -23,10 +23,10 @@ async def get_instrument_detail_list(
     codes = parse_codes(stocks)
     detail = ctx.xtdata_function("get_instrument_detail")
 
-    def details() -> dict[str, object]:
+    def get_instrument_detail() -> dict[str, object]:
         return {code: detail(code, iscomplete) for code in codes}
 
-    return JSONResponse({"data": await ctx.run(details)})
+    return JSONResponse({"data": await ctx.run(get_instrument_detail)})
 
 
 @router.get("/type")

@@ -34,8 +34,17 @@ class DownloadRequest(BaseModel):
     end_time: str = Field("", description="YYYYMMDD")
 
 
-async def _history(ctx: Ctx, codes: list[str], period: str, count: int, fields: str, start_time: str,
-                   end_time: str, dividend_type: DividendType) -> dict:
+async def _history(
+    ctx: Ctx,
+    codes: list[str],
+    period: str,
+    count: int,
+    fields: str,
+    start_time: str,
+    end_time: str,
+    dividend_type: DividendType,
+    param: str,
+) -> dict:
     start, end = parse_range(start_time, end_time)
     return await fetch_bars(
         ctx,
@@ -48,6 +57,7 @@ async def _history(ctx: Ctx, codes: list[str], period: str, count: int, fields: 
         count=count,
         dividend_type=dividend_type.value,
         fill_data=True,
+        param=param,
     )
 
 
@@ -65,7 +75,7 @@ async def get_history(
 ) -> JSONResponse:
     """[Legacy] K-lines of one stock."""
     code = parse_code(stock)
-    frames = await _history(ctx, [code], period, count, fields, start_time, end_time, dividend_type)
+    frames = await _history(ctx, [code], period, count, fields, start_time, end_time, dividend_type, "stock")
     data = frame_payload(frames[code], format)
     return JSONResponse({"stock": code, "period": period, "count": count, "data": data})
 
@@ -84,7 +94,7 @@ async def get_batch_history(
 ) -> JSONResponse:
     """[Legacy] K-lines of several stocks."""
     codes = parse_codes(stocks)
-    frames = await _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type)
+    frames = await _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type, "stocks")
     body = {"stocks": codes, "period": period, "count": count, "data": frames_payload(frames, format)}
     return JSONResponse(body)
 

@@ -18,10 +18,11 @@ async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stock
     """404 naming the codes the backend does not know (``get_instrument_detail`` is ``None``)."""
     detail = ctx.xtdata_function("get_instrument_detail")
 
-    def unknown() -> list[str]:
+    # Named after the xtdata function so a timeout or failure says what was being called.
+    def get_instrument_detail() -> list[str]:
         return [c for c in codes if "." in c and detail(c) is None]
 
-    missing = await ctx.run(unknown)
+    missing = await ctx.run(get_instrument_detail)
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         raise NotFound(param, f"unknown code(s): {shown}", value=missing[:50], code="unknown_code")
@@ -55,6 +56,7 @@ async def fetch_bars(
     count: int,
     dividend_type: str,
     fill_data: bool,
+    param: str = "stocks",
 ) -> dict[str, pd.DataFrame]:
     """``{code: DataFrame}`` from ``get_market_data_ex`` / ``get_local_data`` with ``time`` always present."""
     rows = estimate_rows(len(codes), period, start_time, end_time, count)
@@ -66,7 +68,7 @@ async def fetch_bars(
             "narrow start_time/end_time, lower count or ask for fewer stocks",
             code="result_too_large",
         )
-    await check_codes(ctx, codes)
+    await check_codes(ctx, codes, param)
     wanted = list(fields)
     if wanted and "time" not in wanted:
         wanted.insert(0, "time")
@@ -89,6 +91,8 @@ def _frame_with_time(frame: Any, period: str) -> pd.DataFrame:
         return pd.DataFrame(columns=["time"])
     if not isinstance(frame, pd.DataFrame):
         frame = pd.DataFrame(frame)
+    if "time" not in frame.columns and not len(frame):
+        return frame.assign(time=pd.Series(dtype="int64")).reset_index(drop=True)
     if "time" not in frame.columns and len(frame):
         # xtquant drops 'time' for some periods; the index labels still carry it.
         fmt = "%Y%m%d" if len(str(frame.index[0])) == 8 else "%Y%m%d%H%M%S"

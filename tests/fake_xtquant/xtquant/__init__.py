@@ -1,0 +1,8 @@
+"""A fake ``xtquant`` package for testing the real backend on machines without MiniQMT.
+
+The real ``import xtquant`` pings PyPI (``check_for_update``); this one does no I/O at all. Only
+``xtquant.xtdata`` is provided, with fixed hand-written data in xtquant's return shapes
+(``shared/xtquant-api.md`` §1). Put ``tests/fake_xtquant`` first on ``sys.path`` to use it.
+"""
+
+__version__ = "xtquant_250807"

@@ -1,0 +1,693 @@
+"""A fake ``xtquant.xtdata``: the catalog's signatures (``shared/xtquant-api.md`` §1) over fixed data.
+
+Not a simulator. Every function answers from small hand-written tables, in the shapes and with the
+quirks of the real module (numpy dtypes and scalars, ``'YYYYMMDD'`` time labels, ``None`` for unknown
+instruments, the misspelt ``settelementPrice``, ...). What a test needs to know:
+
+* Instruments: ``600000.SH`` 浦发银行, ``000001.SZ`` 平安银行 (suspended on 20251119: with
+  ``fill_data=False`` its prices and amount are NaN that day), ``301999.SZ`` N新股 (a made-up stock
+  listed on 20251119, so ``get_market_data`` pads its first two days with NaN), and the index
+  ``000300.SH`` 沪深300. Any other code is unknown (``get_instrument_detail`` → ``None``).
+* Daily bars: 20251117 … 20251121 (``1d``); ``600000.SH`` also has three ``1m`` bars on 20251121.
+  ``dividend_type`` is recorded but does not change the numbers.
+* Trading days 20251110 … 20251121 (``get_trading_dates``); ``get_trading_calendar`` knows SH/SZ up to
+  20251231 and raises for any other market or a later ``end_time`` year.
+
+Test hooks (not part of xtquant):
+
+* ``CALLS``: every call as ``(function name, args, kwargs)``, in call order.
+* ``SPANS``: ``(function name, thread name, start, end)`` per finished call (``time.perf_counter``);
+  ``MAX_ACTIVE``: the most calls that ever ran at the same time.
+* ``DELAYS``: ``{function name: seconds}`` to sleep before answering (``'*'`` = every function). The sleep
+  ends early when :func:`reset` runs, so an abandoned call never outlives its test.
+* ``FAILURES``: ``{function name: exception}`` to raise instead of answering.
+* ``CONNECTED``: what ``get_client().is_connected()`` answers.
+* :func:`reset` restores all of the above.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as _dt
+import functools
+import re
+import threading
+import time as _time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import numpy as np
+import pandas as pd
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# --------------------------------------------------------------------------------------------------
+# Test hooks
+# --------------------------------------------------------------------------------------------------
+
+CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
+SPANS: list[tuple[str, str, float, float]] = []
+DELAYS: dict[str, float] = {}
+FAILURES: dict[str, BaseException] = {}
+CONNECTED = True
+ACTIVE = 0
+MAX_ACTIVE = 0
+
+_lock = threading.Lock()
+_release = threading.Event()
+
+
+def reset() -> None:
+    """Forget calls, delays and failures; wake any call still sleeping."""
+    global CONNECTED, ACTIVE, MAX_ACTIVE, _release
+    _release.set()
+    _release = threading.Event()
+    with _lock:
+        CALLS.clear()
+        SPANS.clear()
+        ACTIVE = 0
+        MAX_ACTIVE = 0
+    DELAYS.clear()
+    FAILURES.clear()
+    CONNECTED = True
+
+
+def calls_to(name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+    """``(args, kwargs)`` of every recorded call of ``name``."""
+    return [(args, kwargs) for fn, args, kwargs in CALLS if fn == name]
+
+
+def _snapshot(value: Any) -> Any:
+    try:
+        return copy.deepcopy(value)
+    except Exception:
+        return value
+
+
+def _api(fn: F) -> F:
+    """Record the call, track overlap, apply the configured delay or failure."""
+    name = fn.__name__
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        global ACTIVE, MAX_ACTIVE
+        started = _time.perf_counter()
+        with _lock:
+            CALLS.append((name, _snapshot(args), _snapshot(kwargs)))
+            ACTIVE += 1
+            MAX_ACTIVE = max(MAX_ACTIVE, ACTIVE)
+        try:
+            delay = DELAYS.get(name, DELAYS.get("*", 0.0))
+            if delay:
+                _release.wait(delay)
+            failure = FAILURES.get(name)
+            if failure is not None:
+                raise failure
+            return fn(*args, **kwargs)
+        finally:
+            with _lock:
+                ACTIVE -= 1
+                SPANS.append((name, threading.current_thread().name, started, _time.perf_counter()))
+
+    return wrapper  # type: ignore[return-value]
+
+
+# --------------------------------------------------------------------------------------------------
+# Module attributes of the real xtdata
+# --------------------------------------------------------------------------------------------------
+
+#: The real module prints a banner on connect unless this is False.
+enable_hello = True
+#: Overrides the local data directory (None = the server's).
+data_dir = None
+
+# --------------------------------------------------------------------------------------------------
+# Fixed data
+# --------------------------------------------------------------------------------------------------
+
+_CST = _dt.timezone(_dt.timedelta(hours=8))
+
+
+def _ms(label: str) -> int:
+    """``'YYYYMMDD'`` / ``'YYYYMMDDhhmmss'`` (China time) → ms since the epoch."""
+    fmt = "%Y%m%d" if len(label) == 8 else "%Y%m%d%H%M%S"
+    return int(_dt.datetime.strptime(label, fmt).replace(tzinfo=_CST).timestamp() * 1000)
+
+
+_KLINE_FIELDS = (
+    "time", "open", "high", "low", "close", "volume", "amount",
+    "settelementPrice", "openInterest", "preClose", "suspendFlag",
+)  # fmt: skip
+_INT_FIELDS = ("time", "volume", "openInterest", "suspendFlag")
+_NAN = float("nan")
+
+# label: (open, high, low, close, volume [lots], amount [CNY], preClose, suspendFlag)
+_DAILY: dict[str, dict[str, tuple[float, float, float, float, int, float, float, int]]] = {
+    "600000.SH": {
+        "20251117": (11.50, 11.62, 11.41, 11.55, 612345, 705432100.0, 11.48, 0),
+        "20251118": (11.55, 11.70, 11.50, 11.66, 587654, 683210500.0, 11.55, 0),
+        "20251119": (11.66, 11.68, 11.30, 11.45, 701234, 801998700.0, 11.66, 0),
+        "20251120": (11.45, 11.60, 11.44, 11.58, 498765, 576543200.0, 11.45, 0),
+        "20251121": (11.58, 11.61, 11.20, 11.250000000000002, 812345, 921034500.0, 11.58, 0),
+    },
+    "000001.SZ": {
+        "20251117": (11.80, 11.95, 11.76, 11.90, 923456, 1094567800.0, 11.78, 0),
+        "20251118": (11.90, 12.02, 11.85, 11.98, 856789, 1023456700.0, 11.90, 0),
+        # Suspended: fill_data=True repeats the previous close with zero volume; False gives NaN.
+        "20251119": (_NAN, _NAN, _NAN, _NAN, 0, _NAN, 11.98, 1),
+        "20251120": (12.00, 12.10, 11.95, 12.05, 1001234, 1205432100.0, 11.98, -1),
+        "20251121": (12.05, 12.08, 11.70, 11.72, 1102345, 1301234500.0, 12.05, 0),
+    },
+    "301999.SZ": {
+        "20251119": (30.00, 45.00, 28.00, 40.10, 300000, 1100000000.0, 20.00, 0),
+        "20251120": (40.00, 41.50, 36.20, 37.00, 200000, 760000000.0, 40.10, 0),
+        "20251121": (36.50, 38.00, 35.10, 35.50, 150000, 540000000.0, 37.00, 0),
+    },
+    "000300.SH": {
+        "20251117": (4600.12, 4620.55, 4588.01, 4610.33, 152345678, 301234567890.0, 4598.70, 0),
+        "20251118": (4610.33, 4635.10, 4601.20, 4628.91, 148765432, 298765432100.0, 4610.33, 0),
+        "20251119": (4628.91, 4630.00, 4580.45, 4590.12, 160123456, 320123456780.0, 4628.91, 0),
+        "20251120": (4590.12, 4612.34, 4585.67, 4605.78, 140987654, 280987654320.0, 4590.12, 0),
+        "20251121": (4605.78, 4608.00, 4520.11, 4531.40, 175432109, 350432109870.0, 4605.78, 0),
+    },
+}
+# 1m bars are labelled by their end minute; 093000 is the opening-auction bar.
+_MINUTE: dict[str, dict[str, tuple[float, float, float, float, int, float, float, int]]] = {
+    "600000.SH": {
+        "20251121093000": (11.58, 11.58, 11.58, 11.58, 3456, 4002048.0, 11.58, 0),
+        "20251121093100": (11.58, 11.60, 11.55, 11.56, 12345, 14276543.0, 11.58, 0),
+        "20251121093200": (11.56, 11.57, 11.52, 11.53, 9876, 11398765.0, 11.56, 0),
+    },
+}
+
+_NAMES = {"600000.SH": "浦发银行", "000001.SZ": "平安银行", "301999.SZ": "N新股", "000300.SH": "沪深300"}
+_LISTED = {"600000.SH": "19991110", "000001.SZ": "19910403", "301999.SZ": "20251119", "000300.SH": "20050408"}
+_PRE_CLOSE = {"600000.SH": 11.58, "000001.SZ": 12.05, "301999.SZ": 37.00, "000300.SH": 4605.78}
+_TOTAL = {"600000.SH": 33305838300.0, "000001.SZ": 19405918198.0, "301999.SZ": 100000000.0, "000300.SH": 0.0}
+_FLOAT = {"600000.SH": 29352178996.0, "000001.SZ": 19405601750.0, "301999.SZ": 23750000.0, "000300.SH": 0.0}
+_INDICES = ("000300.SH",)
+
+_TRADING_DAYS = (
+    "20251110", "20251111", "20251112", "20251113", "20251114",
+    "20251117", "20251118", "20251119", "20251120", "20251121",
+)  # fmt: skip
+_HOLIDAYS = [
+    "20250101", "20250128", "20250129", "20250130", "20250131", "20250203", "20250204", "20250404",
+    "20250501", "20250502", "20250505", "20250602", "20251001", "20251002", "20251003", "20251006",
+    "20251007", "20251008",
+]  # fmt: skip
+_CALENDAR_END = "20251231"
+
+_SECTORS: dict[str, tuple[str, list[str]]] = {
+    "沪深A股": ("市场", ["000001.SZ", "301999.SZ", "600000.SH"]),
+    "上证A股": ("市场", ["600000.SH"]),
+    "深证A股": ("市场", ["000001.SZ", "301999.SZ"]),
+    "沪深指数": ("市场", ["000300.SH"]),
+    "沪深300": ("指数成份", ["000001.SZ", "600000.SH"]),
+    "SW1银行": ("行业", ["000001.SZ", "600000.SH"]),
+}
+
+_MARKETS = {
+    "SH": "上交所", "SZ": "深交所", "BJ": "北交所", "HK": "港交所", "HGT": "沪港通", "SGT": "深港通",
+    "IF": "中金所", "SF": "上期所", "DF": "大商所", "ZF": "郑商所", "GF": "广期所", "INE": "能源中心",
+    "SHO": "上证期权", "SZO": "深证期权", "BKZS": "板块指数",
+}  # fmt: skip
+_PERIODS = [
+    {"name": "tick", "desc": "分笔"},
+    {"name": "1m", "desc": "1分钟线"},
+    {"name": "5m", "desc": "5分钟线"},
+    {"name": "1d", "desc": "日线"},
+    {"name": "1w", "desc": "周线"},
+]
+
+# ex-date: (interest, stockBonus, stockGift, allotNum, allotPrice, gugai, dr)
+_DIVIDENDS: dict[str, dict[str, tuple[float, ...]]] = {
+    "600000.SH": {
+        "20240719": (0.321, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0389105058365758),
+        "20250717": (0.41, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0366726296958855),
+    },
+    "000001.SZ": {
+        "20240614": (0.719, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0712536443148688),
+        "20251015": (0.236, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0199825479930192),
+    },
+}
+_DIVID_FIELDS = ("interest", "stockBonus", "stockGift", "allotNum", "allotPrice", "gugai", "dr")
+
+_INDEX_WEIGHTS = {"000300.SH": {"600000.SH": 0.5123, "000001.SZ": 0.6789}}
+
+_IPOS = [
+    {
+        "securityCode": "301999.SZ", "codeName": "N新股", "market": "SZ", "actIssueQty": 25000000,
+        "onlineIssueQty": 7125000, "onlineSubCode": "301999", "onlineSubMaxQty": 7000, "publishPrice": 20.0,
+        "startDate": "20251111", "onlineSubMinQty": 500, "isProfit": 1, "industryPe": 31.25,
+        "beforePE": 22.18, "afterPE": 29.57, "listedDate": "20251119", "declareDate": "20251105",
+        "paymentDate": "20251113", "lwr": 0.0213,
+    },
+]  # fmt: skip
+
+
+def _known(code: str) -> bool:
+    return code in _NAMES
+
+
+def _in_range(label: str, start_time: Any, end_time: Any) -> bool:
+    """Closed range on time labels; ``''`` is unbounded on that side."""
+    key = label.ljust(14, "0")
+    lo = str(start_time or "")
+    hi = str(end_time or "")
+    return (not lo or key >= lo.ljust(14, "0")) and (not hi or key <= hi.ljust(14, "9"))
+
+
+def _last(items: list[Any], count: int) -> list[Any]:
+    if count is None or count < 0:
+        return items
+    return items[-count:] if count else []
+
+
+def _bar_table(stock: str, period: str, fill_data: bool) -> dict[str, dict[str, Any]]:
+    """``{label: {field: value}}`` for one stock; fill_data=True fills suspended bars like xtquant."""
+    source = {"1d": _DAILY, "1m": _MINUTE}.get(period, {}).get(stock, {})
+    rows: dict[str, dict[str, Any]] = {}
+    prev_close = _NAN
+    for label, (o, h, low, c, vol, amount, pre, flag) in source.items():
+        if fill_data and np.isnan(c):
+            o = h = low = c = prev_close if not np.isnan(prev_close) else pre
+            vol, amount = 0, 0.0
+        rows[label] = {
+            "time": _ms(label), "open": o, "high": h, "low": low, "close": c, "volume": vol, "amount": amount,
+            "settelementPrice": 0.0, "openInterest": 15, "preClose": pre, "suspendFlag": flag,
+        }  # fmt: skip
+        if not np.isnan(c):
+            prev_close = c
+    return rows
+
+
+def _frame(rows: dict[str, dict[str, Any]], fields: list[str]) -> pd.DataFrame:
+    """DataFrame(index=time labels, columns=fields) with xtquant's dtypes."""
+    columns = {}
+    for field in fields:
+        values = [row[field] for row in rows.values()]
+        dtype = np.int64 if field in _INT_FIELDS else np.float64
+        columns[field] = np.array(values, dtype=dtype)
+    return pd.DataFrame(columns, index=list(rows), columns=fields)
+
+
+def _fields(field_list: list[str] | None) -> list[str]:
+    if not field_list:
+        return list(_KLINE_FIELDS)
+    return [f for f in field_list if f in _KLINE_FIELDS]
+
+
+def _select(stock: str, period: str, start_time: Any, end_time: Any, count: int, fill_data: bool):
+    rows = _bar_table(stock, period, fill_data)
+    labels = _last([label for label in rows if _in_range(label, start_time, end_time)], count)
+    return {label: rows[label] for label in labels}
+
+
+# --------------------------------------------------------------------------------------------------
+# Connection
+# --------------------------------------------------------------------------------------------------
+
+
+class _Client:
+    """Stands in for the native ``IPythonApiClient``."""
+
+    def is_connected(self) -> bool:
+        return CONNECTED
+
+
+_CLIENT = _Client()
+
+
+@_api
+def connect(ip="", port=None, remember_if_success=True):
+    return _CLIENT
+
+
+@_api
+def disconnect():
+    return None
+
+
+@_api
+def get_client():
+    return _CLIENT
+
+
+@_api
+def get_data_dir():
+    return data_dir or "C:\\fake\\userdata_mini\\datadir"
+
+
+# --------------------------------------------------------------------------------------------------
+# Market data
+# --------------------------------------------------------------------------------------------------
+
+
+@_api
+def get_market_data_ex(
+    field_list=[],  # noqa: B006 (xtquant's own signature)
+    stock_list=[],  # noqa: B006
+    period="1d",
+    start_time="",
+    end_time="",
+    count=-1,
+    dividend_type="none",
+    fill_data=True,
+):
+    """``{stock: DataFrame(index=time labels, columns=fields)}``; ``'time'`` only when asked for (or all)."""
+    fields = _fields(field_list)
+    return {
+        stock: _frame(_select(stock, period, start_time, end_time, count, fill_data), fields)
+        for stock in stock_list
+    }
+
+
+@_api
+def get_local_data(
+    field_list=[],  # noqa: B006 (xtquant's own signature)
+    stock_list=[],  # noqa: B006
+    period="1d",
+    start_time="",
+    end_time="",
+    count=-1,
+    dividend_type="none",
+    fill_data=True,
+    data_dir=None,
+):
+    """Same shape as ``get_market_data_ex`` (the fake's "local cache" holds the same bars)."""
+    fields = _fields(field_list)
+    return {
+        stock: _frame(_select(stock, period, start_time, end_time, count, fill_data), fields)
+        for stock in stock_list
+    }
+
+
+@_api
+def get_market_data(
+    field_list=[],  # noqa: B006 (xtquant's own signature)
+    stock_list=[],  # noqa: B006
+    period="1d",
+    start_time="",
+    end_time="",
+    count=-1,
+    dividend_type="none",
+    fill_data=True,
+):
+    """``{field: DataFrame(index=stock_list, columns=time labels)}``; all frames have the same shape, with
+    NaN where a stock has no bar at a label (e.g. before it listed)."""
+    fields = _fields(field_list)
+    selected = {stock: _select(stock, period, start_time, end_time, count, fill_data) for stock in stock_list}
+    labels = sorted({label for rows in selected.values() for label in rows})
+    out = {}
+    for field in fields:
+        matrix = [
+            [selected[stock].get(label, {}).get(field, _NAN) for label in labels] for stock in stock_list
+        ]
+        table = pd.DataFrame(matrix, index=list(stock_list), columns=labels, dtype=np.float64)
+        if field in _INT_FIELDS and not table.isna().any().any():
+            table = table.astype(np.int64)
+        out[field] = table
+    return out
+
+
+def _tick(stock: str) -> dict[str, Any]:
+    bars = _DAILY[stock]
+    label = list(bars)[-1]
+    o, h, low, c, vol, amount, pre, _flag = bars[label]
+    index = stock in _INDICES
+    tick = 0.01
+    asks = [0.0] * 5 if index else [round(c + tick * (i + 1), 2) for i in range(5)]
+    bids = [0.0] * 5 if index else [round(c - tick * i, 2) for i in range(5)]
+    return {
+        "time": np.int64(_ms(label + "150000")),
+        "timetag": f"{label} 15:00:00.000",
+        "lastPrice": np.float64(c),
+        "open": np.float64(o),
+        "high": np.float64(h),
+        "low": np.float64(low),
+        "lastClose": np.float64(pre),
+        "amount": np.float64(amount),
+        "volume": np.int64(vol),
+        "pvolume": np.int64(vol * 100),
+        "stockStatus": np.int64(0),
+        "openInt": np.int64(15),
+        "transactionNum": np.int64(0 if index else 45678),
+        "lastSettlementPrice": np.float64(0.0),
+        "settlementPrice": np.float64(0.0),
+        "pe": np.float64(_NAN if index else 5.12),
+        "askPrice": asks,
+        "bidPrice": bids,
+        "askVol": [0] * 5 if index else [120, 340, 560, 780, 910],
+        "bidVol": [0] * 5 if index else [210, 430, 650, 870, 1090],
+    }
+
+
+@_api
+def get_full_tick(code_list):
+    """``{stock: tick dict}``; market codes (``'SH'``) expand to the market; unknown codes are left out."""
+    out = {}
+    for code in code_list:
+        if code in _MARKETS:
+            for stock in _DAILY:
+                if stock.endswith("." + code):
+                    out[stock] = _tick(stock)
+        elif code in _DAILY:
+            out[code] = _tick(code)
+    return out
+
+
+@_api
+def get_divid_factors(stock_code, start_time="", end_time=""):
+    """``pd.DataFrame(native).T``: index = ex-date labels, columns = interest … dr."""
+    native = {
+        label: dict(zip(_DIVID_FIELDS, values, strict=True))
+        for label, values in _DIVIDENDS.get(stock_code, {}).items()
+        if _in_range(label, start_time, end_time)
+    }
+    return pd.DataFrame(native).T
+
+
+@_api
+def download_history_data2(stock_list, period, start_time="", end_time="", callback=None, incrementally=None):
+    """Blocks until "done"; returns ``{stock: {'start_time': datetime, 'end_time': datetime}}``."""
+    if isinstance(stock_list, str):
+        stock_list = [stock_list]
+    out = {}
+    for i, stock in enumerate(stock_list):
+        rows = _bar_table(stock, period, True)
+        first = _dt.datetime.strptime(next(iter(rows))[:8], "%Y%m%d") if rows else _dt.datetime(1970, 1, 1)
+        last = _dt.datetime.strptime(list(rows)[-1][:8], "%Y%m%d") if rows else _dt.datetime(1970, 1, 1)
+        out[stock] = {"start_time": first, "end_time": last}
+        if callback is not None:
+            try:
+                callback({"finished": i + 1, "total": len(stock_list), "stockcode": stock, "message": ""})
+            except Exception:
+                pass  # xtquant swallows callback errors
+    return out
+
+
+@_api
+def download_history_data(stock_code, period, start_time="", end_time="", incrementally=None):
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Instruments
+# --------------------------------------------------------------------------------------------------
+
+
+@_api
+def get_instrument_detail(stock_code, iscomplete=False):
+    """The 31 keys (dates as ``'YYYYMMDD'`` str) or ``None`` for an unknown code."""
+    if not _known(stock_code):
+        return None
+    symbol, market = stock_code.split(".")
+    pre = _PRE_CLOSE[stock_code]
+    index = stock_code in _INDICES
+    limit = 0.2 if stock_code.startswith("30") else 0.1
+    detail = {
+        "ExchangeID": market,
+        "InstrumentID": symbol,
+        "InstrumentName": _NAMES[stock_code],
+        "ProductID": "",
+        "ProductName": "",
+        "ProductType": -1,
+        "ExchangeCode": symbol,
+        "UniCode": symbol,
+        "CreateDate": _LISTED[stock_code],
+        "OpenDate": _LISTED[stock_code],
+        "ExpireDate": "99999999",
+        "TradingDay": "20251121",
+        "PreClose": pre,
+        "SettlementPrice": _DAILY[stock_code]["20251121"][3],
+        "UpStopPrice": 0.0 if index else round(pre * (1 + limit), 2),
+        "DownStopPrice": 0.0 if index else round(pre * (1 - limit), 2),
+        "FloatVolume": _FLOAT[stock_code],
+        "TotalVolume": _TOTAL[stock_code],
+        "LongMarginRatio": 0.0,
+        "ShortMarginRatio": 0.0,
+        "PriceTick": 0.01,
+        "VolumeMultiple": 1,
+        "MainContract": 0,
+        "LastVolume": 0,
+        "InstrumentStatus": 0,
+        "IsTrading": True,
+        "IsRecent": False,
+        "ProductTradeQuota": 0,
+        "ContractTradeQuota": 0,
+        "ProductOpenInterestQuota": 0,
+        "ContractOpenInterestQuota": 0,
+    }
+    if iscomplete:  # a few of the ~70 ExtendInfo fields
+        listed = _dt.datetime.strptime(_LISTED[stock_code], "%Y%m%d").date()
+        detail.update(
+            MaxLimitOrderVolume=1000000,
+            MinLimitOrderVolume=100,
+            MaxMarketOrderVolume=1000000,
+            MinMarketOrderVolume=100,
+            DayCountFromIPO=(_dt.date(2025, 11, 21) - listed).days,
+            secuCategory=1,
+            HSGTFlag=0,
+        )
+    return detail
+
+
+@_api
+def get_instrument_detail_list(stock_list, iscomplete=False):
+    return {code: get_instrument_detail.__wrapped__(code, iscomplete) for code in stock_list}
+
+
+@_api
+def get_instrument_type(stock_code, variety_list=None):
+    """Only the true flags; ``{}`` for unknown codes."""
+    if not _known(stock_code):
+        return {}
+    flags = {"index": True} if stock_code in _INDICES else {"stock": True, "a": True}
+    if variety_list is not None:
+        return {v: bool(flags.get(v)) for v in variety_list}
+    return flags
+
+
+@_api
+def get_ipo_info(start_time="", end_time=""):
+    return [dict(row) for row in _IPOS if _in_range(row["startDate"], start_time, end_time)]
+
+
+@_api
+def get_index_weight(index_code):
+    return dict(_INDEX_WEIGHTS.get(index_code, {}))
+
+
+@_api
+def get_his_st_data(stock_code):
+    return {}
+
+
+# --------------------------------------------------------------------------------------------------
+# Sectors
+# --------------------------------------------------------------------------------------------------
+
+
+@_api
+def get_sector_list():
+    return list(_SECTORS)
+
+
+@_api
+def get_stock_list_in_sector(sector_name, real_timetag=-1):
+    """Members now, or on a past day (``real_timetag`` ms int or ``'YYYYMMDD'``): only stocks listed by then."""
+    name = re.sub(r'[\\/:*?"<>|]', "", sector_name)
+    if name not in _SECTORS:
+        return []
+    members = list(_SECTORS[name][1])
+    if real_timetag not in (-1, None, ""):
+        if isinstance(real_timetag, (int, np.integer)):
+            day = _dt.datetime.fromtimestamp(int(real_timetag) / 1000, _CST).strftime("%Y%m%d")
+        else:
+            day = str(real_timetag)[:8]
+        members = [m for m in members if _LISTED[m] <= day]
+    return members
+
+
+@_api
+def get_sector_info(sector_name=""):
+    names = [sector_name] if sector_name else list(_SECTORS)
+    rows = [{"sector": n, "category": _SECTORS[n][0]} for n in names if n in _SECTORS]
+    return pd.DataFrame(rows, columns=["sector", "category"])
+
+
+# --------------------------------------------------------------------------------------------------
+# Calendar and metadata
+# --------------------------------------------------------------------------------------------------
+
+
+@_api
+def get_markets():
+    return dict(_MARKETS)
+
+
+@_api
+def get_period_list():
+    return [dict(p) for p in _PERIODS]
+
+
+@_api
+def get_trading_dates(market, start_time="", end_time="", count=-1):
+    """``list[int ms]`` (numpy int64) of 00:00 China time of each trading day; ``[]`` for unknown markets."""
+    if market not in _MARKETS:
+        return []
+    days = _last([d for d in _TRADING_DAYS if _in_range(d, start_time, end_time)], count)
+    return [np.int64(_ms(d)) for d in days]
+
+
+def _calendar_days() -> list[str]:
+    day = _dt.date(2025, 11, 10)
+    end = _dt.datetime.strptime(_CALENDAR_END, "%Y%m%d").date()
+    out = []
+    while day <= end:
+        label = day.strftime("%Y%m%d")
+        if day.weekday() < 5 and label not in _HOLIDAYS:
+            out.append(label)
+        day += _dt.timedelta(days=1)
+    return out
+
+
+@_api
+def get_trading_calendar(market, start_time="", end_time=""):
+    """``list['YYYYMMDD']`` including future days; SH/SZ only; raises past the holiday data."""
+    if market not in ("SH", "SZ"):
+        raise Exception(f"get_trading_calendar只支持SH和SZ市场, 不支持{market}")
+    if end_time and str(end_time)[:4] > _CALENDAR_END[:4]:
+        raise Exception(f"end_time({end_time})超出节假日数据范围, 请先下载节假日数据")
+    return [d for d in _calendar_days() if _in_range(d, start_time, end_time)]
+
+
+@_api
+def get_holidays():
+    return list(_HOLIDAYS)
+
+
+@_api
+def get_market_last_trade_date(market):
+    return _ms(_TRADING_DAYS[-1]) if market in _MARKETS else 0
+
+
+@_api
+def get_trading_period(stock_code):
+    """Sessions as hhmmss ints: 2 auction, 3 continuous, 8 closing auction."""
+    if not _known(stock_code):
+        return {}
+    market = stock_code.split(".")[1]
+    return {
+        "market": market,
+        "codeRegex": "60*" if market == "SH" else "00*|30*",
+        "product": "",
+        "category": "index" if stock_code in _INDICES else "stock",
+        "tradings": [
+            {"status": 2, "time": [0, [91500, 1], [92500, 1]]},
+            {"status": 3, "time": [0, [93000, 1], [113000, 1]]},
+            {"status": 3, "time": [0, [130000, 1], [145700, 1]]},
+            {"status": 8, "time": [0, [145700, 1], [150000, 1]]},
+        ],
+    }
