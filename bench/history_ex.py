@@ -14,9 +14,9 @@ import time
 from _serve import get_json, serve
 
 from qmt_bridge import QMTClient
-from qmt_bridge.sim.market.market import SimMarket
-from qmt_bridge.sim.data_api import SimXtData
 from qmt_bridge.server.config import Settings
+from qmt_bridge.sim.data_api import SimXtData
+from qmt_bridge.sim.market.market import SimMarket
 
 
 def best_of(fn, repeat: int) -> float:

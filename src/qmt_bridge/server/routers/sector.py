@@ -8,10 +8,9 @@ from fastapi import APIRouter, Query
 
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
-from qmt_bridge.server.params import parse_time
+from qmt_bridge.server.params import TableFormat, parse_time
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.services.tabular import frame_payload
-from qmt_bridge.server.params import TableFormat
 
 router = APIRouter(prefix="/api/sector", tags=["sector"])
 

@@ -1,0 +1,74 @@
+"""Zero-dependency Python client of the qmt-bridge server.
+
+:class:`QMTClient` combines one stateless mixin per server router with :class:`BaseClient`, which owns the
+transport. Only the standard library is needed; when pandas is installed, tabular results are DataFrames.
+
+Example::
+
+    from qmt_bridge import QMTClient
+
+    client = QMTClient(host="192.168.1.100", port=8000)
+    df = client.get_history("000001.SZ", period="1d", count=60)
+"""
+
+from __future__ import annotations
+
+from qmt_bridge.client.base import BaseClient
+from qmt_bridge.client.calendar import CalendarMixin
+from qmt_bridge.client.errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ConflictError,
+    GatewayTimeoutError,
+    NotFoundError,
+    NotImplementedByServerError,
+    PermissionDeniedError,
+    QMTBridgeError,
+    RateLimitError,
+    ServerError,
+    ServiceUnavailableError,
+    UnprocessableEntityError,
+)
+from qmt_bridge.client.instrument import InstrumentMixin
+from qmt_bridge.client.legacy import LegacyMixin
+from qmt_bridge.client.market import MarketMixin
+from qmt_bridge.client.meta import MetaMixin
+from qmt_bridge.client.sector import SectorMixin
+
+__all__ = [
+    "QMTClient",
+    "BaseClient",
+    "QMTBridgeError",
+    "APIConnectionError",
+    "APITimeoutError",
+    "APIStatusError",
+    "BadRequestError",
+    "AuthenticationError",
+    "PermissionDeniedError",
+    "NotFoundError",
+    "ConflictError",
+    "UnprocessableEntityError",
+    "RateLimitError",
+    "ServerError",
+    "NotImplementedByServerError",
+    "ServiceUnavailableError",
+    "GatewayTimeoutError",
+]
+
+
+class QMTClient(
+    LegacyMixin,
+    MarketMixin,
+    CalendarMixin,
+    InstrumentMixin,
+    MetaMixin,
+    SectorMixin,
+    BaseClient,
+):
+    """HTTP client of a qmt-bridge server: every endpoint as a method.
+
+    See :class:`BaseClient` for the constructor (host/port or base URL, API key, timeout, retries, pandas).
+    """

@@ -1,0 +1,103 @@
+"""Optional conversion of tabular responses to pandas DataFrames.
+
+pandas is imported lazily, on the first conversion, and only if the client wants DataFrames. Without pandas
+(or with ``use_pandas=False``) every helper returns the decoded JSON unchanged, so the client keeps working
+with the standard library alone.
+
+Tabular endpoints are always requested with ``format=columns``: one ``{field: [values, ...]}`` mapping per
+code. ``time`` is milliseconds since the epoch, as in xtquant; the DataFrame index is that instant as a naive
+Asia/Shanghai timestamp (UTC+8, no daylight saving), and ``time`` stays a column too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["load_pandas", "pandas_available", "to_frame", "to_frames", "records_to_frame"]
+
+_SHANGHAI_OFFSET_HOURS = 8
+_UNSET: Any = object()
+_pandas: Any = _UNSET
+
+
+def load_pandas() -> Any | None:
+    """Import pandas once.
+
+    Returns:
+        The ``pandas`` module, or ``None`` when it cannot be imported.
+    """
+    global _pandas
+    if _pandas is _UNSET:
+        try:
+            import pandas
+        except ImportError:
+            _pandas = None
+        else:
+            _pandas = pandas
+    return _pandas
+
+
+def pandas_available() -> bool:
+    """Whether pandas can be imported (the import happens at most once)."""
+    return load_pandas() is not None
+
+
+def _with_time_index(pd: Any, frame: Any) -> Any:
+    if "time" in frame.columns:
+        index = pd.to_datetime(frame["time"], unit="ms") + pd.Timedelta(hours=_SHANGHAI_OFFSET_HOURS)
+        frame.index = pd.DatetimeIndex(index, name="datetime")
+    return frame
+
+
+def to_frame(columns: Any, *, pandas: bool) -> Any:
+    """Convert one code's ``{field: [values]}`` mapping to a DataFrame.
+
+    A list of row objects (the ``records`` format) is accepted too.
+
+    Args:
+        columns: The columns mapping (or a list of records) for one code; ``None`` means no data.
+        pandas: Whether to build a DataFrame. When false, or when pandas is missing, ``columns`` is
+            returned unchanged.
+
+    Returns:
+        A DataFrame indexed by Shanghai time when ``time`` is present, or ``columns`` unchanged.
+    """
+    pd = load_pandas() if pandas else None
+    if pd is None:
+        return columns
+    if columns is None:
+        return pd.DataFrame()
+    if isinstance(columns, list):
+        return records_to_frame(columns, pandas=True)
+    return _with_time_index(pd, pd.DataFrame(dict(columns)))
+
+
+def to_frames(data: Mapping[str, Any] | None, *, pandas: bool) -> dict[str, Any]:
+    """Convert ``{code: columns}`` to ``{code: DataFrame}``.
+
+    Args:
+        data: Per-code columns mappings as returned by the server.
+        pandas: Whether to build DataFrames (see :func:`to_frame`).
+
+    Returns:
+        A new dict with the same keys; values are DataFrames or the columns mappings unchanged.
+    """
+    return {code: to_frame(columns, pandas=pandas) for code, columns in (data or {}).items()}
+
+
+def records_to_frame(records: list[Any] | None, *, pandas: bool) -> Any:
+    """Convert a list of row objects to a DataFrame.
+
+    Args:
+        records: Row objects, all with the same keys.
+        pandas: Whether to build a DataFrame. When false, or when pandas is missing, ``records`` is
+            returned unchanged.
+
+    Returns:
+        A DataFrame (indexed by Shanghai time when rows carry ``time``), or ``records`` unchanged.
+    """
+    pd = load_pandas() if pandas else None
+    if pd is None:
+        return records
+    return _with_time_index(pd, pd.DataFrame.from_records(records or []))

@@ -1,0 +1,126 @@
+"""Client methods for ``/api/meta/*``: health, versions, markets, periods, code lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from qmt_bridge.client.base import ClientMixin
+
+__all__ = ["MetaMixin"]
+
+_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+class MetaMixin(ClientMixin):
+    """Server and xtquant metadata: ``/api/meta/*``."""
+
+    def health(self) -> dict[str, Any]:
+        """Health check (``GET /api/meta/health``).
+
+        Returns:
+            ``{"status": "ok", "backend": "sim" | "xtquant", ...}``.
+
+        Raises:
+            ServiceUnavailableError: The backend is down.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return dict(self._request("GET", "/api/meta/health"))
+
+    def get_version(self) -> str:
+        """Version of the qmt-bridge server (``GET /api/meta/version``).
+
+        Returns:
+            The version string, e.g. ``"0.1.0"``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return str(self._request("GET", "/api/meta/version")["version"])
+
+    def get_xtdata_version(self) -> str:
+        """Version of xtquant's ``xtdata`` used by the server (``GET /api/meta/xtdata_version``).
+
+        Returns:
+            The version string (the simulator reports its own).
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return str(self._request("GET", "/api/meta/xtdata_version")["xtdata_version"])
+
+    def get_connection_status(self) -> dict[str, Any]:
+        """Whether the server's xtdata is connected (``GET /api/meta/connection_status``).
+
+        Returns:
+            ``{"connected": bool, ...}``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return dict(self._request("GET", "/api/meta/connection_status"))
+
+    def get_markets(self) -> dict[str, str]:
+        """Available markets (``GET /api/meta/markets``).
+
+        Returns:
+            ``{market_code: name}``, e.g. ``{"SH": "上交所", ...}``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return dict(self._request("GET", "/api/meta/markets").get("markets") or {})
+
+    def get_periods(self) -> list[Any]:
+        """K-line periods the server supports (``GET /api/meta/period_list``).
+
+        Returns:
+            xtquant's ``get_period_list()`` as is: ``[{"name": "1m", "desc": "1分钟线"}, ...]``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return list(self._request("GET", "/api/meta/period_list").get("periods") or [])
+
+    def get_stock_list(self, category: str) -> list[str]:
+        """Codes in a category (``GET /api/meta/stock_list``).
+
+        Args:
+            category: Category or sector name, e.g. ``"沪深A股"``.
+
+        Returns:
+            The codes.
+
+        Raises:
+            BadRequestError: The category is unknown.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("GET", "/api/meta/stock_list", params={"category": category})
+        return list(response.get("stocks") or [])
+
+    def get_last_trade_date(self, market: str) -> str:
+        """Most recent trading day of a market (``GET /api/meta/last_trade_date``).
+
+        Args:
+            market: Market code, e.g. ``"SH"``.
+
+        Returns:
+            The day as ``YYYYMMDD``.
+
+        Raises:
+            BadRequestError: The market is unknown.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("GET", "/api/meta/last_trade_date", params={"market": market})
+        if response.get("date"):
+            return str(response["date"])
+        millis = int(response["last_trade_date"])
+        return dt.datetime.fromtimestamp(millis / 1000, _SHANGHAI).strftime("%Y%m%d")

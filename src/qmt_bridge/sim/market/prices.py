@@ -1,0 +1,1402 @@
+"""Deterministic simulated prices: daily bars, 1m bars, 3-second ticks with 5-level books, full-tick snapshots.
+
+Everything is a pure function of ``(seed, instrument, day)``: random numbers come from numpy generators seeded
+with ``[seed, crc32(code), ...]`` (daily walk, per-day minute paths) and from a counter-based hash (ticks and
+books, so one tick can be computed without the others). Prices are integers on the instrument's tick grid
+internally and rounded floats on output.
+
+Model (simplifications documented here, not hidden):
+
+- Daily: an Ornstein-Uhlenbeck log walk (fat-tailed shocks, weak pull towards ``base_price``) rounded to
+  the tick grid and corrected day by day against the price limits of the previous close.
+  Limits: stocks by board (main +-10%, ST +-5% on main boards, STAR +-20%, ChiNext +-20% from 2020-08-24 and
+  +-10% before, BJ +-30%; limit = preClose * (1 +- pct) rounded half-up to the tick), ETFs +-10%, convertible
+  bonds +-20% from 2022-08-01 (none before), CFFEX futures (``.IF``) +-10%, other futures +-7% (against
+  preClose, not the previous settlement), indices / options / HK none. IPO-day and first-five-day rules are
+  not modelled. About 2% of stock days close at a limit (some as one-price "一字" days).
+- Suspensions: stocks only, ~0.3% of days, sometimes multi-day runs; suspendFlag 1 on suspended days (flat
+  at preClose, no volume) and -1 on the day trading resumes.
+- Corporate actions: stocks only; most pay a cash dividend once a year (ex-date May 10 - Aug 31, yield
+  0.5-3%), ~10% of years add bonus/transfer shares, rights issues are rare; stocks listed before mid-2005
+  may carry a split-share-reform (``gugai``) action in 2005-09..2006-04. On an ex-date preClose is the
+  ex-rights reference price rounded half-up to the tick and the walk continues from there.
+- Futures and options have ``openInterest`` (rising then falling over a dated contract's life) and a daily
+  settlement price; every other kind reports 0 for both. Options are priced with Black-Scholes on the
+  underlying's daily prices (pass ``instrument_lookup`` to use the real underlying; otherwise a synthetic
+  underlying that is at the money on the option's first day).
+- Intraday: every instrument uses the A-share day: 241 1m bars (09:30 auction bar, 09:31-11:30,
+  13:01-15:00), including futures, options and HK stocks (no night or HK sessions). Stocks with a closing
+  auction (SZ, BJ, SH from 2018-08-20) have flat, zero-volume 14:58 and 14:59 bars and the auction in the
+  15:00 bar. Suspended days have 241 flat zero-volume bars (and a flat tick grid without a book).
+- Ticks every 3 s, 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the opening call
+  auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
+  and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
+  amount and running high/low equal to the 1m bars'. Books are zero-padded where a level would cross a price
+  limit (no asks at limit-up, no bids at limit-down); indices and suspended stocks have no book.
+- ``stockStatus`` carries a coarse phase like the official samples (2 auction, 3 continuous, 8 closing
+  auction, 0 break/closed, 1 suspended); for non-derivatives ``openInt`` carries the detailed code of
+  xtquant's dictionary (12 auction, 13 continuous, 14 break, 15 closed, 17 halted, 18 closing auction), as in
+  the official equity sample. For futures and options ``openInt`` is the open interest.
+- Units: volume in lots of 100 for stocks, ETFs and indices (``pvolume`` = shares), lots of 10 for
+  convertible bonds, contracts for futures and options, shares for HK. ``amount`` is whole CNY:
+  volume x lot x price (x multiplier for derivatives) on the day, split over minutes by largest remainder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import threading
+import zlib
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from qmt_bridge.sim.market.bars import (
+    BOOK_LEVELS,
+    INTRADAY_PERIODS,
+    KLINE_PERIODS,
+    MINUTE_MS,
+    TICK_FIELDS,
+    Bars,
+    aggregate,
+    day_number,
+    day_start_ms,
+)
+from qmt_bridge.sim.market.calendar import TradingCalendar
+from qmt_bridge.sim.market.corporate import CorporateAction
+from qmt_bridge.sim.market.instruments import (
+    BJ,
+    CB,
+    CHINEXT,
+    ETF,
+    FUTURE,
+    HK,
+    INDEX,
+    OPTION,
+    STAR,
+    STOCK,
+    Instrument,
+)
+
+CST = dt.timezone(dt.timedelta(hours=8), "CST")
+
+CHINEXT_REFORM = dt.date(2020, 8, 24)  # ChiNext limits 10% -> 20%
+CB_LIMIT_START = dt.date(2022, 8, 1)  # convertible bonds get +-20% limits
+SH_CLOSING_AUCTION = dt.date(2018, 8, 20)  # SSE closing call auction introduced
+
+# stockStatus (coarse phase)
+PHASE_CLOSED = 0
+PHASE_SUSPENDED = 1
+PHASE_AUCTION = 2
+PHASE_CONTINUOUS = 3
+PHASE_CLOSING_AUCTION = 8
+# detailed status (xtquant's stockStatus dictionary; carried in openInt for non-derivatives)
+STATUS_AUCTION = 12
+STATUS_CONTINUOUS = 13
+STATUS_BREAK = 14
+STATUS_CLOSED = 15
+STATUS_HALTED = 17
+STATUS_CLOSING_AUCTION = 18
+
+MINUTES_PER_DAY = 241
+# end minute-of-day (CST) of each 1m bar: the 09:30 auction bar, 09:31..11:30, 13:01..15:00
+MINUTE_OF_DAY = np.r_[570, np.arange(571, 691), np.arange(781, 901)].astype(np.int64)
+
+TICKS_PER_DAY = 5102
+_AUCTION_OPEN_TICK = 200  # 09:25:00
+_CONTINUOUS_TICK = 300  # 09:30:00
+_NOON_TICK = 2700  # 11:30:00
+_RESUME_TICK = 2701  # 13:00:00
+_LAST_TICK = 5101  # 15:00:00
+_CLOSING_AUCTION_TICK = 5041  # 14:57:00; later ticks before 15:00 are in the closing auction
+_MORNING_S = 9 * 3600 + 15 * 60
+_AFTERNOON_S = 13 * 3600
+# seconds after midnight (CST) of each tick
+TICK_SECONDS = np.r_[
+    _MORNING_S + 3 * np.arange(_NOON_TICK + 1), _AFTERNOON_S + 3 * np.arange(TICKS_PER_DAY - _RESUME_TICK)
+].astype(np.int64)
+
+_MASK64 = (1 << 64) - 1
+_LOG_T4_SCALE = math.sqrt(2.0)  # std of Student-t with 4 degrees of freedom
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def stable_hash(text: str) -> int:
+    """A process-independent 32-bit hash (crc32) of a code."""
+    return zlib.crc32(text.encode("utf-8"))
+
+
+def _mix64(x: int) -> int:
+    """splitmix64 finaliser on a Python int."""
+    x = (x + 0x9E3779B97F4A7C15) & _MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return x ^ (x >> 31)
+
+
+def _mix64_array(x: np.ndarray) -> np.ndarray:
+    x = x + np.uint64(0x9E3779B97F4A7C15)
+    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+    return x ^ (x >> np.uint64(31))
+
+
+def _hash_uniform(key: int, idx: np.ndarray, stream: int) -> np.ndarray:
+    """Uniform [0, 1) numbers, one per ``idx``, a pure function of (key, idx, stream) (random access)."""
+    salt = np.uint64(_mix64((key ^ (stream * 0xD6E8FEB86659FD93)) & _MASK64))
+    x = np.asarray(idx, dtype=np.int64).astype(np.uint64) * np.uint64(0xD1B54A32D192ED03) + salt
+    z = _mix64_array(x)
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def _hash_normal(key: int, idx: np.ndarray, stream: int) -> np.ndarray:
+    u1 = 1.0 - _hash_uniform(key, idx, stream)
+    u2 = _hash_uniform(key, idx, stream + 1)
+    return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def _decimals(tick: float) -> int:
+    exponent = Decimal(repr(float(tick))).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def _to_price(ticks: np.ndarray, tick: float, decimals: int) -> np.ndarray:
+    return np.round(np.asarray(ticks, dtype=np.float64) * tick, decimals)
+
+
+def _lot_size(inst: Instrument) -> int:
+    """Units per volume unit: shares per lot (100), bonds per lot (10), 1 for derivatives and HK."""
+    if inst.kind in (STOCK, ETF, INDEX):
+        return 100
+    if inst.kind == CB:
+        return 10
+    return 1
+
+
+def _multiplier(inst: Instrument) -> int:
+    return max(int(inst.volume_multiple), 1) if inst.kind in (FUTURE, OPTION) else 1
+
+
+def _is_derivative(inst: Instrument) -> bool:
+    return inst.kind in (FUTURE, OPTION)
+
+
+def limit_pct(inst: Instrument, day: dt.date) -> int:
+    """Price-limit percentage on ``day`` (0 = no limit). See the module docstring for the rules."""
+    kind = inst.kind
+    if kind == STOCK:
+        if inst.board == BJ:
+            return 30
+        if inst.board == STAR:
+            return 20
+        if inst.board == CHINEXT:
+            return 20 if day >= CHINEXT_REFORM else 10
+        return 5 if inst.is_st_on(day) else 10
+    if kind == ETF:
+        return 10
+    if kind == CB:
+        return 20 if day >= CB_LIMIT_START else 0
+    if kind == FUTURE:
+        return 10 if inst.market == "IF" else 7
+    return 0
+
+
+def _limit_ticks(pc: np.ndarray, pct: np.ndarray | int) -> tuple[np.ndarray, np.ndarray]:
+    """(down, up) limits in ticks: preClose * (1 -+ pct%) rounded half-up on the grid (exact integers)."""
+    pc = np.asarray(pc, dtype=np.int64)
+    up = (pc * (100 + pct) + 50) // 100
+    down = np.maximum((pc * (100 - pct) + 50) // 100, 1)
+    return down, up
+
+
+def price_limits(inst: Instrument, day: dt.date, pre_close: float) -> tuple[float, float] | None:
+    """(down, up) limit prices for ``pre_close`` on ``day``, or None for instruments without limits."""
+    pct = limit_pct(inst, day)
+    if pct == 0:
+        return None
+    tick = inst.price_tick
+    pc = int(math.floor(pre_close / tick + 0.5))
+    down, up = _limit_ticks(np.array([pc]), pct)
+    dec = _decimals(tick)
+    return round(float(down[0]) * tick, dec), round(float(up[0]) * tick, dec)
+
+
+def has_closing_auction(inst: Instrument, day: dt.date) -> bool:
+    """Stocks on SZ and BJ, and on SH from 2018-08-20, end the day with a closing call auction (14:57-15:00)."""
+    if inst.kind != STOCK:
+        return False
+    return inst.market != "SH" or day >= SH_CLOSING_AUCTION
+
+
+def _split_integer(total: float, weights: np.ndarray) -> np.ndarray:
+    """Split an integer-valued total into integer parts proportional to ``weights`` (largest remainder)."""
+    out = np.zeros(len(weights), dtype=np.float64)
+    wsum = float(weights.sum())
+    if total <= 0 or wsum <= 0:
+        if total > 0:
+            out[-1] = total
+        return out
+    exact = total * (weights / wsum)
+    base = np.floor(exact)
+    rem = int(round(total - base.sum()))
+    frac = exact - base
+    if rem > 0:
+        base[np.argsort(-frac, kind="stable")[:rem]] += 1
+    elif rem < 0:  # float round-off pushed a floor over an integer
+        candidates = np.flatnonzero(base > 0)
+        base[candidates[np.argsort(frac[candidates], kind="stable")[:-rem]]] -= 1
+    return base
+
+
+def _norm_cdf(x: np.ndarray) -> np.ndarray:
+    erf = np.frompyfunc(math.erf, 1, 1)
+    return 0.5 * (1.0 + np.asarray(erf(np.asarray(x, dtype=np.float64) / math.sqrt(2.0)), dtype=np.float64))
+
+
+def _black_scholes(
+    spot: np.ndarray, strike: float, years: np.ndarray, sigma: float, call: bool
+) -> np.ndarray:
+    rate = 0.02
+    spot = np.maximum(spot, 1e-9)
+    sqrt_t = np.sqrt(years)
+    d1 = (np.log(spot / strike) + (rate + 0.5 * sigma * sigma) * years) / (sigma * sqrt_t)
+    d2 = d1 - sigma * sqrt_t
+    discount = strike * np.exp(-rate * years)
+    if call:
+        return spot * _norm_cdf(d1) - discount * _norm_cdf(d2)
+    return discount * _norm_cdf(-d2) - spot * _norm_cdf(-d1)
+
+
+class _LRU:
+    """A small thread-safe LRU map (computation happens outside the lock)."""
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self._data: OrderedDict[Hashable, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> object | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: Hashable, value: object) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.capacity:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+# ----------------------------------------------------------------------------------------------- records
+
+
+@dataclass
+class _Daily:
+    """Compact daily history of one instrument (prices in ticks)."""
+
+    i0: int  # calendar index of the first day
+    open: np.ndarray  # int32 ticks
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    pre_close: np.ndarray
+    volume: np.ndarray  # int64
+    amount: np.ndarray  # float64, whole CNY
+    flag: np.ndarray  # int8 suspendFlag
+    open_interest: np.ndarray | None = None  # int64, derivatives only
+    settle: np.ndarray | None = None  # int32 ticks, derivatives only
+    actions: list[CorporateAction] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.close)
+
+
+@dataclass
+class _Intraday:
+    """One day's 1m bars in ticks plus the running sums the tick generator needs."""
+
+    bars: Bars
+    day: dt.date
+    key: int
+    suspended: bool
+    closing_auction: bool
+    o: np.ndarray
+    h: np.ndarray
+    low: np.ndarray
+    c: np.ndarray
+    vol: np.ndarray
+    amt: np.ndarray
+    trades: np.ndarray
+    oi: np.ndarray | None
+    cum_vol: np.ndarray  # sum over minutes before j (len 242)
+    cum_amt: np.ndarray
+    cum_trades: np.ndarray
+    high_before: np.ndarray  # max high over minutes before j (len 241; index 0 unused)
+    low_before: np.ndarray
+    day_open: int
+    day_close: int
+    pre_close: int
+    down: int  # limit ticks (1 / huge when unlimited)
+    up: int
+    day_volume: int
+    settle: int
+    pre_settle: int
+    pre_oi: int
+
+
+@dataclass
+class _Plan:
+    """A planned corporate action whose cash amounts are fixed only once the previous close is known."""
+
+    index: int
+    yield_: float
+    bonus: float
+    gift: float
+    allot_num: float
+    allot_ratio: float  # allot price / previous close
+    gugai: bool
+
+
+_NO_LIMIT = np.iinfo(np.int64).max // 4  # "up limit" of instruments without limits
+
+
+def _bounds(pc: np.ndarray, pct: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(down, up) limit ticks per day; (1, huge) where ``pct`` is 0."""
+    down, up = _limit_ticks(pc, pct)
+    limited = pct > 0
+    return np.where(limited, down, 1), np.where(limited, up, _NO_LIMIT)
+
+
+class _ExRights:
+    """The planned corporate actions of one stock as arrays, and their ex-rights reference prices."""
+
+    def __init__(self, plans: list[_Plan], tick: float, decimals: int) -> None:
+        self.index = np.array([p.index for p in plans], dtype=np.int64)
+        self.yield_ = np.array([p.yield_ for p in plans])
+        self.ratio = np.array([1.0 + p.bonus + p.gift + p.allot_num for p in plans])
+        self.allot_num = np.array([p.allot_num for p in plans])
+        self.allot_ratio = np.array([p.allot_ratio for p in plans])
+        self.tick = tick
+        self.decimals = decimals
+
+    def reference(
+        self, prev_close: np.ndarray, which: slice | np.ndarray = slice(None)
+    ) -> tuple[np.ndarray, ...]:
+        """(reference ticks, previous close, interest, allot price, unrounded reference) of actions ``which``.
+
+        One arithmetic for every caller, so an ex-date's preClose always equals its action's rounded price.
+        """
+        prev_price = np.round(np.asarray(prev_close) * self.tick, self.decimals)
+        interest = np.round(self.yield_[which] * prev_price, 3)
+        allot_price = np.round(self.allot_ratio[which] * prev_price, 2)
+        ref = (prev_price - interest + allot_price * self.allot_num[which]) / self.ratio[which]
+        ticks = np.maximum(np.floor(ref / self.tick + 0.5 + 1e-9), 1).astype(np.int64)
+        return ticks, prev_price, interest, allot_price, ref
+
+
+def _settle_closes(
+    raw: np.ndarray,
+    base_t: int,
+    pct: np.ndarray,
+    lim_up: np.ndarray,
+    lim_down: np.ndarray,
+    susp: np.ndarray,
+    ex: _ExRights,
+) -> np.ndarray:
+    """Closes in ticks satisfying, day by day, close = clip(raw, limits(preClose)) (or the limit on forced
+    limit days, or preClose when suspended), where preClose is the previous close (ex-rights on ex-dates).
+
+    A few vectorised sweeps fix most days; whatever still depends on the day before is finished by a
+    sequential pass from the first unsettled day. Both give the unique solution of the recurrence.
+    """
+    n = len(raw)
+    close = raw.copy()
+    for _ in range(8):
+        pc = np.r_[base_t, close[:-1]].astype(np.int64)
+        if len(ex.index):
+            pc[ex.index] = ex.reference(pc[ex.index])[0]
+        down, up = _bounds(pc, pct)
+        new = np.clip(raw, down, up)
+        new[lim_up] = up[lim_up]
+        new[lim_down] = down[lim_down]
+        new[susp] = pc[susp]
+        diff = np.flatnonzero(new != close)
+        close = new
+        if len(diff) == 0:
+            return close
+    start = int(diff[0])
+    out = close.tolist()
+    raw_l, pct_l = raw.tolist(), pct.tolist()
+    up_l, down_l, susp_l = lim_up.tolist(), lim_down.tolist(), susp.tolist()
+    ex_at = {int(t): j for j, t in enumerate(ex.index)}
+    for t in range(start, n):
+        p = base_t if t == 0 else out[t - 1]
+        if t in ex_at:
+            j = ex_at[t]
+            p = int(ex.reference(np.array([p]), np.array([j]))[0][0])
+        q = pct_l[t]
+        if q:
+            hi, lo = (p * (100 + q) + 50) // 100, max((p * (100 - q) + 50) // 100, 1)
+        else:
+            hi, lo = _NO_LIMIT, 1
+        if susp_l[t]:
+            out[t] = p
+        elif up_l[t]:
+            out[t] = hi
+        elif down_l[t]:
+            out[t] = lo
+        else:
+            out[t] = min(max(raw_l[t], lo), hi)
+    return np.array(out, dtype=np.int64)
+
+
+# ----------------------------------------------------------------------------------------------- engine
+
+
+class PriceEngine:
+    """Deterministic prices of every instrument on every trading day of ``calendar``.
+
+    Args:
+        calendar: the trading calendar (bars exist on its sessions only).
+        seed: market seed; the same seed gives bit-identical output on any machine.
+        instrument_lookup: optional ``code -> Instrument | None`` used to price options off their real
+            underlying; without it options use a synthetic underlying.
+        daily_cache_size: instruments whose daily history is kept (compact: ~40 bytes a day).
+        minute_cache_size: (instrument, day) pairs whose 1m bars are kept (~40 kB each).
+
+    All returned arrays are read-only.
+    """
+
+    def __init__(
+        self,
+        calendar: TradingCalendar,
+        seed: int,
+        *,
+        instrument_lookup: Callable[[str], Instrument | None] | None = None,
+        daily_cache_size: int = 2048,
+        minute_cache_size: int = 1024,
+    ) -> None:
+        self.calendar = calendar
+        self.seed = int(seed)
+        self.instrument_lookup = instrument_lookup
+        self._daily_cache = _LRU(daily_cache_size)
+        self._minute_cache = _LRU(minute_cache_size)
+        sessions = calendar.sessions
+        self._day_numbers = np.array([day_number(d) for d in sessions], dtype=np.int64)
+        self._session_ms = np.array([day_start_ms(d) for d in sessions], dtype=np.int64)
+        self._session_ms.flags.writeable = False
+
+    # ------------------------------------------------------------------------------------ public API
+
+    def corporate_actions(self, inst: Instrument) -> list[CorporateAction]:
+        """Dividends, bonus shares and rights issues of a stock, oldest first ([] for other kinds)."""
+        return list(self._daily(inst).actions)
+
+    def daily(self, inst: Instrument) -> Bars:
+        """Unadjusted daily bars from ``list_date`` to ``min(expire_date, calendar end)``."""
+        rec = self._daily(inst)
+        return self._daily_bars(inst, rec, 0, len(rec))
+
+    def _daily_bars(self, inst: Instrument, rec: _Daily, lo: int, hi: int) -> Bars:
+        """Rows ``lo:hi`` of the compact daily record as float K-line bars."""
+        n = max(hi - lo, 0)
+        tick, dec = inst.price_tick, _decimals(inst.price_tick)
+        rows = slice(lo, lo + n)
+        bars = Bars(
+            {
+                "time": self._session_ms[rec.i0 + lo : rec.i0 + lo + n],
+                "open": _to_price(rec.open[rows], tick, dec),
+                "high": _to_price(rec.high[rows], tick, dec),
+                "low": _to_price(rec.low[rows], tick, dec),
+                "close": _to_price(rec.close[rows], tick, dec),
+                "volume": rec.volume[rows],
+                "amount": rec.amount[rows],
+                "settelementPrice": np.zeros(n)
+                if rec.settle is None
+                else _to_price(rec.settle[rows], tick, dec),
+                "openInterest": np.zeros(n, np.int64)
+                if rec.open_interest is None
+                else rec.open_interest[rows],
+                "preClose": _to_price(rec.pre_close[rows], tick, dec),
+                "suspendFlag": rec.flag[rows].astype(np.int64),
+            }
+        )
+        return bars.readonly()
+
+    def minutes(self, inst: Instrument, day: dt.date) -> Bars:
+        """The 241 1m bars of ``day`` (empty if the instrument has no bar that day)."""
+        intraday = self._intraday(inst, day)
+        return Bars.empty() if intraday is None else intraday.bars
+
+    def kline(self, inst: Instrument, period: str, start: dt.date | None, end: dt.date | None) -> Bars:
+        """Unadjusted bars of ``period`` for trading days in ``[start, end]`` (``None`` = unbounded).
+
+        Weekly and longer bars only use days up to ``end`` and are labelled by their last such day; a bar
+        whose period began before ``start`` still covers its whole period.
+        """
+        if period not in KLINE_PERIODS:
+            raise ValueError(f"unknown K-line period {period!r}; expected one of {KLINE_PERIODS}")
+        if period in INTRADAY_PERIODS:
+            rec = self._daily(inst)
+            first = self.calendar.sessions[rec.i0] if len(rec) else None
+            if first is None:
+                return Bars.empty()
+            last = self.calendar.sessions[rec.i0 + len(rec) - 1]
+            lo = first if start is None else max(start, first)
+            hi = last if end is None else min(end, last)
+            days = self.calendar.between(lo, hi)
+            if not days:
+                return Bars.empty()
+            store = len(days) <= 32  # long ranges would only flush the cache
+            parts = [self._intraday(inst, d, store=store).bars for d in days]  # type: ignore[union-attr]
+            return aggregate(Bars.concat(parts), period)
+        rec = self._daily(inst)
+        times = self._session_ms[rec.i0 : rec.i0 + len(rec)]
+        first_row = 0 if start is None else int(np.searchsorted(times, day_start_ms(start), side="left"))
+        end_row = len(rec) if end is None else int(np.searchsorted(times, day_start_ms(end), side="right"))
+        if period == "1d":
+            return self._daily_bars(inst, rec, first_row, end_row)
+        start_ms = None if start is None else day_start_ms(start)
+        daily = self._daily_bars(inst, rec, 0, end_row)
+        return aggregate(daily, period).between(start_ms, None)
+
+    def ticks(self, inst: Instrument, day: dt.date) -> Bars:
+        """The 3-second snapshots of ``day`` (09:15:00-11:30:00, 13:00:00-15:00:00); empty if no bar."""
+        intraday = self._intraday(inst, day)
+        if intraday is None:
+            return _empty_ticks()
+        state = self._tick_states(inst, intraday, np.arange(TICKS_PER_DAY))
+        return Bars({f: state[f] for f in TICK_FIELDS}).readonly()
+
+    def snapshot(self, inst: Instrument, at: dt.datetime) -> dict | None:
+        """xtquant's ``get_full_tick`` dict of ``inst`` at moment ``at`` (naive datetimes are taken as CST).
+
+        During or after a session it is the last tick at or before ``at``; before 09:15 or on a non-trading
+        day it is the closing state of the last trading day before. None before the first trading day.
+        """
+        at = at.replace(tzinfo=CST) if at.tzinfo is None else at.astimezone(CST)
+        rec = self._daily(inst)
+        n = len(rec)
+        if n == 0:
+            return None
+        sessions = self.calendar.sessions
+        seconds = at.hour * 3600 + at.minute * 60 + at.second
+        day = at.date()
+        if self.calendar.is_trading_day(day) and seconds >= _MORNING_S:
+            index = int(np.searchsorted(TICK_SECONDS, seconds, side="right")) - 1
+        else:
+            prev = self.calendar.last_on_or_before(
+                day - dt.timedelta(days=1) if seconds < _MORNING_S else day
+            )
+            if prev is None:
+                return None
+            day, index = prev, _LAST_TICK
+        first, last = sessions[rec.i0], sessions[rec.i0 + n - 1]
+        if day < first:
+            return None
+        if day > last:
+            day, index = last, _LAST_TICK
+        intraday = self._intraday(inst, day)
+        assert intraday is not None
+        state = self._tick_states(inst, intraday, np.array([index]))
+        out: dict = {}
+        for f in TICK_FIELDS:
+            value = state[f][0]
+            out[f] = value.tolist()
+        moment = dt.datetime.fromtimestamp(out["time"] / 1000, CST)
+        out["timetag"] = moment.strftime("%Y%m%d %H:%M:%S") + ".000"
+        out.update(self._snapshot_extras(inst, intraday, index, out["lastPrice"], out["volume"]))
+        return out
+
+    def limits(self, inst: Instrument, day: dt.date) -> tuple[float, float] | None:
+        """(down, up) limit prices of ``day`` (from that day's preClose); None without limits or bar."""
+        rec = self._daily(inst)
+        t = self._day_index(rec, day)
+        if t is None:
+            return None
+        return price_limits(inst, day, float(rec.pre_close[t]) * inst.price_tick)
+
+    def clear_caches(self) -> None:
+        self._daily_cache.clear()
+        self._minute_cache.clear()
+
+    # ------------------------------------------------------------------------------------ daily
+
+    def _daily(self, inst: Instrument) -> _Daily:
+        rec = self._daily_cache.get(inst)
+        if rec is None:
+            rec = self._build_daily(inst)
+            for arr in (
+                rec.open,
+                rec.high,
+                rec.low,
+                rec.close,
+                rec.pre_close,
+                rec.volume,
+                rec.amount,
+                rec.flag,
+                rec.open_interest,
+                rec.settle,
+            ):
+                if arr is not None:
+                    arr.flags.writeable = False
+            self._daily_cache.put(inst, rec)
+        return rec  # type: ignore[return-value]
+
+    def _day_index(self, rec: _Daily, day: dt.date) -> int | None:
+        if not self.calendar.is_trading_day(day):
+            return None
+        t = self.calendar.index_of(day) - rec.i0
+        return t if 0 <= t < len(rec) else None
+
+    def _span(self, inst: Instrument) -> tuple[int, int]:
+        """Calendar index range [i0, i1) of the instrument's trading days."""
+        sessions = self.calendar.sessions
+        last_day = sessions[-1] if inst.expire_date is None else min(inst.expire_date, sessions[-1])
+        days = self.calendar.between(inst.list_date, last_day)
+        if not days:
+            return 0, 0
+        i0 = self.calendar.index_of(days[0])
+        return i0, i0 + len(days)
+
+    def _build_daily(self, inst: Instrument) -> _Daily:
+        i0, i1 = self._span(inst)
+        n = i1 - i0
+        if n == 0:
+            empty_i = np.zeros(0, dtype=np.int32)
+            return _Daily(
+                i0,
+                empty_i,
+                empty_i,
+                empty_i,
+                empty_i,
+                empty_i,
+                np.zeros(0, np.int64),
+                np.zeros(0),
+                np.zeros(0, np.int8),
+            )
+        if inst.kind == OPTION:
+            return self._build_option(inst, i0, i1)
+        return self._build_walk(inst, i0, i1)
+
+    def _limit_pcts(self, inst: Instrument, daynums: np.ndarray) -> np.ndarray:
+        n = len(daynums)
+        kind, board = inst.kind, inst.board
+        if kind == STOCK:
+            if board == BJ:
+                return np.full(n, 30, np.int64)
+            if board == STAR:
+                return np.full(n, 20, np.int64)
+            if board == CHINEXT:
+                return np.where(daynums >= day_number(CHINEXT_REFORM), 20, 10).astype(np.int64)
+            pct = np.full(n, 10, np.int64)
+            for a, b in inst.st_periods:
+                pct[(daynums >= day_number(a)) & (daynums <= day_number(b))] = 5
+            return pct
+        if kind == CB:
+            return np.where(daynums >= day_number(CB_LIMIT_START), 20, 0).astype(np.int64)
+        return np.full(n, limit_pct(inst, dt.date(2000, 1, 1)) if kind in (ETF, FUTURE) else 0, np.int64)
+
+    def _suspensions(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        start = rng.random(n) < 0.0012
+        long_run = rng.random(n) < 0.35
+        lengths = np.where(long_run, 1 + rng.geometric(0.2, n), 1)
+        susp = np.zeros(n, dtype=bool)
+        for i in np.flatnonzero(start):
+            if i > 0:
+                susp[i : i + min(int(lengths[i]), 40)] = True
+        return susp
+
+    def _plans(self, inst: Instrument, i0: int, i1: int, rng: np.random.Generator) -> list[_Plan]:
+        sessions = self.calendar.sessions
+        first, last = sessions[i0], sessions[i1 - 1]
+        u_inst = rng.random(4).tolist()
+        if inst.kind != STOCK:
+            return []
+        payer = u_inst[0] < 0.8
+        p_cash = 0.92 if payer else 0.15
+        seasoned = inst.list_date < first  # listed before the calendar: history starts mid-life
+        min_index = 1 if seasoned else 200
+        plans: list[_Plan] = []
+        if inst.list_date < dt.date(2005, 6, 1) and u_inst[1] < 0.6:
+            window = self.calendar.between(dt.date(2005, 9, 1), dt.date(2006, 4, 30))
+            idx = [self.calendar.index_of(d) - i0 for d in window]
+            idx = [i for i in idx if min_index <= i < i1 - i0]
+            if idx:
+                gift = round(0.2 + 0.2 * u_inst[2], 2)
+                plans.append(_Plan(idx[int(u_inst[3] * len(idx))], 0.0, 0.0, gift, 0.0, 0.0, True))
+        for year in range(first.year, last.year + 1):
+            u = rng.random(10).tolist()
+            window = self.calendar.between(dt.date(year, 5, 10), dt.date(year, 8, 31))
+            if not window:
+                continue
+            lo = self.calendar.index_of(window[0]) - i0
+            hi = self.calendar.index_of(window[-1]) - i0
+            lo, hi = max(lo, min_index), min(hi, i1 - i0 - 1)
+            if lo > hi:
+                continue
+            has_cash = u[0] < p_cash
+            has_bonus = u[1] < 0.1
+            has_rights = u[2] < 0.012
+            if not (has_cash or has_bonus or has_rights):
+                continue
+            index = lo + int(u[3] * (hi - lo + 1))
+            yield_ = 0.005 + 0.025 * u[4] if has_cash else 0.0
+            bonus = gift = 0.0
+            if has_bonus:
+                total = (0.2, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)[int(u[5] * 7)]
+                if u[6] < 0.4:
+                    bonus = total
+                elif u[6] < 0.8:
+                    gift = total
+                else:
+                    bonus = round(total / 2, 2)
+                    gift = round(total - bonus, 2)
+            allot_num = round(0.1 + 0.2 * u[7], 2) if has_rights else 0.0
+            allot_ratio = 0.6 + 0.25 * u[8] if has_rights else 0.0
+            plans.append(_Plan(index, yield_, bonus, gift, allot_num, allot_ratio, False))
+        plans.sort(key=lambda p: p.index)
+        return plans
+
+    def _build_walk(self, inst: Instrument, i0: int, i1: int) -> _Daily:
+        n = i1 - i0
+        kind = inst.kind
+        rng = np.random.default_rng([self.seed & _MASK64, stable_hash(inst.code), 0])
+        tick, dec = float(inst.price_tick), _decimals(inst.price_tick)
+        vol = max(float(inst.volatility), 1e-4)
+        daynums = self._day_numbers[i0:i1]
+        pct = self._limit_pcts(inst, daynums)
+        has_limit = pct > 0
+
+        params = rng.random(8)
+        eps = rng.standard_t(4, n) / _LOG_T4_SCALE
+        u_limit = rng.random(n)
+        u_oneword = rng.random(n)
+        gap = rng.standard_normal(n)
+        wick_up = np.abs(rng.standard_normal(n))
+        wick_down = np.abs(rng.standard_normal(n))
+        vol_noise = rng.standard_normal(n)
+        oi_noise = rng.standard_normal(n)
+        susp = self._suspensions(rng, n) if kind == STOCK else np.zeros(n, dtype=bool)
+        plans = self._plans(inst, i0, i1, rng)
+
+        # -- limit-hit days (stocks): ~2% of days on 10% boards, fewer on 20/30% boards
+        if kind == STOCK:
+            p_hit = np.select([pct == 5, pct == 10, pct == 20], [0.03, 0.02, 0.01], 0.008)
+            lim_up = (u_limit < 0.6 * p_hit) & ~susp
+            lim_down = (u_limit >= 0.6 * p_hit) & (u_limit < p_hit) & ~susp
+        else:
+            lim_up = lim_down = np.zeros(n, dtype=bool)
+
+        # -- continuous log path: OU around base_price with a small drift, shocks clipped to the limits
+        drift = (params[0] - 0.5) * 0.0006
+        cap = 0.11 if kind == INDEX else 0.25
+        pct_f = pct / 100.0
+        r = drift + vol * eps
+        r = np.where(has_limit, np.clip(r, np.log1p(-pct_f), np.log1p(pct_f)), np.clip(r, -cap, cap))
+        r = np.where(lim_up, np.log1p(pct_f), r)
+        r = np.where(lim_down, np.log1p(-pct_f), r)
+        r[susp] = 0.0
+        # ex-rights drops enter as shocks, so the pull towards base_price slowly "fills the rights" (填权)
+        # and unadjusted prices of long-lived stocks stay in a plausible band
+        for p in plans:
+            phi = (1.0 - p.yield_ + p.allot_num * p.allot_ratio) / (1.0 + p.bonus + p.gift + p.allot_num)
+            r[p.index] += math.log(phi)
+        decay = 1.0 - 0.0015
+        powers = decay ** np.arange(n, dtype=np.float64)
+        x = powers * np.cumsum(r / powers)
+        base_t = max(int(round(inst.base_price / tick)), 1)
+        raw = np.maximum(np.rint(base_t * np.exp(x)), 1).astype(np.int64)
+
+        # -- integer closes on the tick grid, consistent with each day's limits (iterate to a fixed point)
+        ex = _ExRights(plans, tick, dec)
+        close = _settle_closes(raw, base_t, pct, lim_up, lim_down, susp, ex)
+        pc = np.r_[base_t, close[:-1]].astype(np.int64)
+        if len(ex.index):
+            pc[ex.index] = ex.reference(pc[ex.index])[0]
+        down, up = _bounds(pc, pct)
+
+        actions = []
+        if plans:
+            _, prev_price, interest, allot_price, ref = ex.reference(close[ex.index - 1])
+            for j, p in enumerate(plans):
+                actions.append(
+                    CorporateAction(
+                        ex_date=self.calendar.sessions[i0 + p.index],
+                        interest=float(interest[j]),
+                        stock_bonus=p.bonus,
+                        stock_gift=p.gift,
+                        allot_num=p.allot_num,
+                        allot_price=float(allot_price[j]),
+                        gugai=p.gugai,
+                        dr=float(prev_price[j] / ref[j]),
+                    )
+                )
+
+        # -- open, high, low
+        pcf = pc.astype(np.float64)
+        gap_move = np.clip(gap * vol * 0.35, -0.9 * np.maximum(pct_f, 0.05), 0.9 * np.maximum(pct_f, 0.05))
+        open_ = np.clip(np.rint(pcf * np.exp(gap_move)).astype(np.int64), down, up)
+        top = np.maximum(open_, close)
+        bottom = np.minimum(open_, close)
+        high = np.minimum(top + np.rint(pcf * vol * 0.5 * wick_up).astype(np.int64), up)
+        low = np.maximum(bottom - np.rint(pcf * vol * 0.5 * wick_down).astype(np.int64), np.maximum(down, 1))
+        one_price = (lim_up & (u_oneword < 0.15)) | (lim_down & (u_oneword < 0.1))
+        for arr in (open_, high, low):
+            arr[one_price] = close[one_price]
+            arr[susp] = pc[susp]
+
+        flag = np.zeros(n, dtype=np.int8)
+        flag[susp] = 1
+        flag[1:][susp[:-1] & ~susp[1:]] = -1
+
+        # -- volume (lots) and amount (whole CNY)
+        lot = _lot_size(inst)
+        mult = _multiplier(inst)
+        liquidity = math.exp(1.4 * (params[1] - 0.5))  # instruments differ in liquidity
+        if kind in (STOCK, HK, ETF):
+            shares = inst.float_shares or inst.total_shares
+            turnover = {CHINEXT: 0.025, STAR: 0.022, BJ: 0.015}.get(inst.board, 0.012)
+            if kind == ETF:
+                turnover = 0.03
+            if kind == HK:
+                turnover = 0.003
+            default_shares = {STOCK: 5e8, ETF: 2e9, HK: 2e9}[kind]
+            base_lots = (shares or default_shares) * turnover / lot
+        else:
+            base_lots = {INDEX: 3e7, CB: 3e4, FUTURE: 8e4}.get(kind, 1e4)
+        base_lots *= liquidity
+        ret = close / np.maximum(pcf, 1.0) - 1.0
+        life = np.ones(n)
+        if kind == FUTURE and inst.expire_date is not None:
+            life = self._life_hump(inst, i0, i1)
+        volume = np.maximum(
+            np.rint(base_lots * life * np.exp(0.35 * vol_noise) * (1.0 + 6.0 * np.abs(ret))), 1
+        )
+        volume[one_price] = np.maximum(np.rint(volume[one_price] * 0.1), 1)
+        volume[susp] = 0
+        volume = volume.astype(np.int64)
+        typical = (open_ + high + low + close) * (tick / 4.0)
+        if kind == INDEX:
+            share_price = 8.0 + 17.0 * params[2]
+            amount = np.rint(volume * 100.0 * share_price * np.exp(0.05 * gap))
+        else:
+            amount = np.rint(volume * float(lot * mult) * typical)
+
+        open_interest = settle = None
+        if kind == FUTURE:
+            settle = np.rint((high + low + 2 * close) / 4.0).astype(np.int32)
+            smooth = np.tanh(np.cumsum(oi_noise) * 0.05)
+            open_interest = np.maximum(np.rint(base_lots * 1.5 * life * np.exp(0.2 * smooth)), 1).astype(
+                np.int64
+            )
+
+        return _Daily(
+            i0=i0,
+            open=open_.astype(np.int32),
+            high=high.astype(np.int32),
+            low=low.astype(np.int32),
+            close=close.astype(np.int32),
+            pre_close=pc.astype(np.int32),
+            volume=volume,
+            amount=amount.astype(np.float64),
+            flag=flag,
+            open_interest=open_interest,
+            settle=settle,
+            actions=actions,
+        )
+
+    def _life_hump(self, inst: Instrument, i0: int, i1: int) -> np.ndarray:
+        """Activity over a dated contract's life: low at listing, peaking mid-life, fading into expiry."""
+        assert inst.expire_date is not None
+        listed = self.calendar.sessions[i0]
+        total = max((inst.expire_date - listed).days, 1)
+        elapsed = self._day_numbers[i0:i1] - day_number(listed)
+        s = np.clip((elapsed + 0.5) / (total + 1.0), 0.0, 1.0)
+        return 0.05 + np.sin(np.pi * s) ** 0.8
+
+    def _build_option(self, inst: Instrument, i0: int, i1: int) -> _Daily:
+        n = i1 - i0
+        rng = np.random.default_rng([self.seed & _MASK64, stable_hash(inst.code), 0])
+        params = rng.random(4)
+        vol_noise = rng.standard_normal(n)
+        oi_noise = rng.standard_normal(n)
+        tick = float(inst.price_tick)
+        strike = inst.strike if inst.strike > 0 else max(inst.base_price, tick)
+        spot, sigma = self._option_underlying(inst, i0, i1, strike)
+        s_open, s_high, s_low, s_close, s_pre = spot
+        if inst.expire_date is not None:
+            days_left = day_number(inst.expire_date) - self._day_numbers[i0:i1]
+            years = (np.maximum(days_left, 0) + 0.5) / 365.0
+        else:
+            years = np.full(n, 0.25)
+        call = inst.option_type.upper() != "PUT"
+
+        def price(s: np.ndarray) -> np.ndarray:
+            value = _black_scholes(s, strike, years, sigma, call)
+            return np.maximum(np.rint(value / tick), 1).astype(np.int64)
+
+        open_, close, pre = price(s_open), price(s_close), price(s_pre)
+        at_high, at_low = price(s_high), price(s_low)
+        high = np.maximum.reduce([at_high, at_low, open_, close])
+        low = np.minimum.reduce([at_high, at_low, open_, close])
+        pc = np.r_[pre[:1], close[:-1]]
+        life = self._life_hump(inst, i0, i1) if inst.expire_date is not None else np.ones(n)
+        base_lots = 8e3 * math.exp(1.4 * (params[0] - 0.5))
+        volume = np.maximum(np.rint(base_lots * life * np.exp(0.4 * vol_noise)), 1).astype(np.int64)
+        typical = (open_ + high + low + close) * (tick / 4.0)
+        amount = np.rint(volume * float(_multiplier(inst)) * typical)
+        smooth = np.tanh(np.cumsum(oi_noise) * 0.05)
+        open_interest = np.maximum(np.rint(base_lots * 2.0 * life * np.exp(0.2 * smooth)), 1).astype(np.int64)
+        return _Daily(
+            i0=i0,
+            open=open_.astype(np.int32),
+            high=high.astype(np.int32),
+            low=low.astype(np.int32),
+            close=close.astype(np.int32),
+            pre_close=pc.astype(np.int32),
+            volume=volume,
+            amount=amount.astype(np.float64),
+            flag=np.zeros(n, dtype=np.int8),
+            open_interest=open_interest,
+            settle=close.astype(np.int32),
+        )
+
+    def _option_underlying(
+        self, inst: Instrument, i0: int, i1: int, strike: float
+    ) -> tuple[tuple[np.ndarray, ...], float]:
+        """Underlying (open, high, low, close, previous close) per option day, and an annual volatility."""
+        und = self.instrument_lookup(inst.underlying) if self.instrument_lookup and inst.underlying else None
+        if und is not None and und.kind != OPTION:
+            rec = self._daily(und)
+            lo, hi = i0 - rec.i0, i1 - rec.i0
+            if lo >= 0 and hi <= len(rec):
+                t = und.price_tick
+                cols = [
+                    np.asarray(a[lo:hi], dtype=np.float64) * t
+                    for a in (rec.open, rec.high, rec.low, rec.close, rec.pre_close)
+                ]
+                return tuple(cols), max(0.12, und.volatility * math.sqrt(245))
+        # synthetic underlying shared by all options on the same code, at the money on this option's first day
+        pseudo = Instrument(
+            code=(inst.underlying or inst.code) + "#underlying",
+            name="",
+            kind=ETF,
+            board=ETF,
+            market="SH",
+            list_date=self.calendar.sessions[0],
+            base_price=3.0,
+            price_tick=0.001,
+            volatility=0.013,
+        )
+        rec = self._daily(pseudo)
+        lo, hi = i0 - rec.i0, i1 - rec.i0
+        scale = strike / (float(rec.open[lo]) * 0.001)
+        cols = [
+            np.asarray(a[lo:hi], dtype=np.float64) * 0.001 * scale
+            for a in (rec.open, rec.high, rec.low, rec.close, rec.pre_close)
+        ]
+        return tuple(cols), 0.2
+
+    # ------------------------------------------------------------------------------------ intraday
+
+    def _intraday(self, inst: Instrument, day: dt.date, store: bool = True) -> _Intraday | None:
+        key = (inst, day)
+        cached = self._minute_cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        rec = self._daily(inst)
+        t = self._day_index(rec, day)
+        if t is None:
+            return None
+        intraday = self._build_intraday(inst, rec, t, day)
+        if store:
+            self._minute_cache.put(key, intraday)
+        return intraday
+
+    def _day_key(self, inst: Instrument, day: dt.date) -> int:
+        return _mix64((self.seed & _MASK64) ^ _mix64(stable_hash(inst.code) ^ (day.toordinal() << 32)))
+
+    def _build_intraday(self, inst: Instrument, rec: _Daily, t: int, day: dt.date) -> _Intraday:
+        tick, dec = float(inst.price_tick), _decimals(inst.price_tick)
+        day_o, day_h, day_l, day_c = (int(rec.open[t]), int(rec.high[t]), int(rec.low[t]), int(rec.close[t]))
+        pc = int(rec.pre_close[t])
+        day_v, day_a = int(rec.volume[t]), float(rec.amount[t])
+        flag = int(rec.flag[t])
+        m = MINUTES_PER_DAY
+        suspended = flag == 1
+        ca = has_closing_auction(inst, day) and not suspended
+        rng = np.random.default_rng([self.seed & _MASK64, stable_hash(inst.code), day.toordinal(), 1])
+        if suspended:
+            closes = np.full(m, pc, np.int64)
+            opens, highs, lows = closes.copy(), closes.copy(), closes.copy()
+            vols = np.zeros(m, np.int64)
+            amts = np.zeros(m)
+        else:
+            end = 237 if ca else 240  # last minute of the bridge (before the closing auction)
+            target = day_c
+            if ca:
+                target = int(
+                    np.clip(
+                        day_c + round(rng.standard_normal() * max(1.0, (day_h - day_l) * 0.05)), day_l, day_h
+                    )
+                )
+            steps = np.cumsum(rng.standard_normal(end))
+            i = np.arange(1, end + 1, dtype=np.float64)
+            bridge = steps - i / end * steps[-1]
+            sigma = (day_h - day_l) / (1.5 * math.sqrt(end))
+            path = np.clip(np.rint(day_o + (target - day_o) * i / end + sigma * bridge), day_l, day_h).astype(
+                np.int64
+            )
+            path[-1] = target
+            closes = np.empty(m, np.int64)
+            closes[0] = day_o
+            closes[1 : end + 1] = path
+            if ca:
+                closes[238:240] = closes[237]
+                closes[240] = day_c
+            opens = np.r_[day_o, closes[:-1]]
+            wick = max(day_h - day_l, 1) * 0.06
+            up_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
+            down_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
+            highs = np.minimum(np.maximum(opens, closes) + up_noise, day_h)
+            lows = np.maximum(np.minimum(opens, closes) - down_noise, day_l)
+            highs[0] = lows[0] = day_o
+            if ca:
+                highs[238:] = np.maximum(opens[238:], closes[238:])
+                lows[238:] = np.minimum(opens[238:], closes[238:])
+            if highs.max() < day_h:
+                highs[1 + int(np.argmax(closes[1 : end + 1]))] = day_h
+            if lows.min() > day_l:
+                lows[1 + int(np.argmin(closes[1 : end + 1]))] = day_l
+            # volumes: auction share, U-shaped continuous profile, closing-auction share
+            u_auction, u_close = rng.random(2)
+            v_auction = int(day_v * (0.005 + 0.025 * u_auction))
+            v_close = int(day_v * (0.02 + 0.05 * u_close)) if ca else 0
+            weights = _U_SHAPE[:end] * rng.gamma(2.0, 0.5, end)
+            vols = np.zeros(m, np.int64)
+            vols[0] = v_auction
+            vols[1 : end + 1] = rng.multinomial(day_v - v_auction - v_close, weights / weights.sum())
+            if ca:
+                vols[240] = v_close
+            typical = (opens + highs + lows + closes) / 4.0
+            amts = _split_integer(day_a, vols * typical)
+        oi = None
+        settle_col = np.zeros(m)
+        settle = pre_settle = 0
+        pre_oi = 0
+        if rec.open_interest is not None and rec.settle is not None:
+            day_oi = int(rec.open_interest[t])
+            pre_oi = int(rec.open_interest[t - 1]) if t > 0 else day_oi
+            frac = np.linspace(0.0, 1.0, m)
+            wobble = np.rint(rng.standard_normal(m) * max(abs(day_oi - pre_oi), day_oi * 0.01) * 0.1)
+            oi = np.maximum(np.rint(pre_oi + (day_oi - pre_oi) * frac) + wobble, 1).astype(np.int64)
+            oi[-1] = day_oi
+            settle = int(rec.settle[t])
+            pre_settle = int(rec.settle[t - 1]) if t > 0 else pc
+            settle_col[-1] = round(settle * tick, dec)
+        lot_per_trade = 4.0 + 26.0 * float(_hash_uniform(stable_hash(inst.code), np.array([0]), 50)[0])
+        trades = np.ceil(vols / lot_per_trade).astype(np.int64)
+        pcts = self._limit_pcts(inst, np.array([day_number(day)]))
+        if pcts[0] > 0:
+            down_a, up_a = _limit_ticks(np.array([pc]), int(pcts[0]))
+            down, up = int(down_a[0]), int(up_a[0])
+        else:
+            down, up = 1, np.iinfo(np.int64).max // 4
+        times = day_start_ms(day) + MINUTE_OF_DAY * MINUTE_MS
+        bars = Bars(
+            {
+                "time": times,
+                "open": _to_price(opens, tick, dec),
+                "high": _to_price(highs, tick, dec),
+                "low": _to_price(lows, tick, dec),
+                "close": _to_price(closes, tick, dec),
+                "volume": vols,
+                "amount": amts,
+                "settelementPrice": settle_col,
+                "openInterest": np.zeros(m, np.int64) if oi is None else oi,
+                "preClose": _to_price(np.r_[pc, closes[:-1]], tick, dec),
+                "suspendFlag": np.full(m, flag, np.int64),
+            }
+        ).readonly()
+        return _Intraday(
+            bars=bars,
+            day=day,
+            key=self._day_key(inst, day),
+            suspended=suspended,
+            closing_auction=ca,
+            o=opens,
+            h=highs,
+            low=lows,
+            c=closes,
+            vol=vols,
+            amt=amts,
+            trades=trades,
+            oi=oi,
+            cum_vol=np.r_[0, np.cumsum(vols)],
+            cum_amt=np.r_[0.0, np.cumsum(amts)],
+            cum_trades=np.r_[0, np.cumsum(trades)],
+            high_before=np.r_[highs[0], np.maximum.accumulate(highs)[:-1]],
+            low_before=np.r_[lows[0], np.minimum.accumulate(lows)[:-1]],
+            day_open=day_o,
+            day_close=day_c,
+            pre_close=pc,
+            down=down,
+            up=up,
+            day_volume=day_v,
+            settle=settle,
+            pre_settle=pre_settle,
+            pre_oi=pre_oi,
+        )
+
+    # ------------------------------------------------------------------------------------ ticks
+
+    def _minute_block(self, ctx: _Intraday, js: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """lastPrice path (ticks) and cumulative volume fraction for the 20 ticks of each minute in ``js``."""
+        key = ctx.key
+        kk = np.arange(1, 21, dtype=np.float64)[None, :]
+        o, h, lo, c = (a[js][:, None].astype(np.float64) for a in (ctx.o, ctx.h, ctx.low, ctx.c))
+        pa = 1 + np.floor(_hash_uniform(key, js, 10) * 19)
+        pb = 1 + np.floor(_hash_uniform(key, js, 11) * 19)
+        pb = np.where(pb == pa, pa % 19 + 1, pb)
+        p1 = np.minimum(pa, pb)[:, None]
+        p2 = np.maximum(pa, pb)[:, None]
+        high_first = (_hash_uniform(key, js, 12) < 0.5)[:, None]
+        v1 = np.where(high_first, h, lo)
+        v2 = np.where(high_first, lo, h)
+        seg1 = o + (v1 - o) * kk / p1
+        seg2 = v1 + (v2 - v1) * (kk - p1) / (p2 - p1)
+        seg3 = v2 + (c - v2) * (kk - p2) / (20.0 - p2)
+        path = np.rint(np.where(kk <= p1, seg1, np.where(kk <= p2, seg2, seg3)))
+        tick_ids = js[:, None] * 32 + np.arange(1, 21)[None, :]
+        u = _hash_uniform(key, tick_ids, 13)
+        jitter = np.where(u < 0.15, -1.0, np.where(u > 0.85, 1.0, 0.0))
+        anchor = (kk == p1) | (kk == p2) | (kk == 20)
+        path = np.where(anchor, path, np.clip(path + jitter, lo, h)).astype(np.int64)
+        weights = _hash_uniform(key, tick_ids, 14) ** 2 + 0.02
+        frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+        frac[:, -1] = 1.0
+        if ctx.closing_auction:
+            last = js == 240
+            if last.any():
+                path[last, :-1] = ctx.o[240]
+                path[last, -1] = ctx.c[240]
+                frac[last, :-1] = 0.0
+        return path, frac
+
+    def _tick_states(self, inst: Instrument, ctx: _Intraday, idx: np.ndarray) -> dict[str, np.ndarray]:
+        """Every tick field at the tick indices ``idx`` (0 = 09:15:00 ... 5101 = 15:00:00)."""
+        n = len(idx)
+        tick, dec = float(inst.price_tick), _decimals(inst.price_tick)
+        derivative = _is_derivative(inst)
+        last = np.empty(n, np.int64)
+        open_ = np.zeros(n, np.int64)
+        high = np.zeros(n, np.int64)
+        low = np.zeros(n, np.int64)
+        volume = np.zeros(n, np.int64)
+        amount = np.zeros(n, np.float64)
+        trades = np.zeros(n, np.int64)
+        oi = np.full(n, ctx.pre_oi, np.int64)
+        phase = np.full(n, PHASE_CONTINUOUS, np.int64)
+        detail = np.full(n, STATUS_CONTINUOUS, np.int64)
+
+        if ctx.suspended:
+            last[:] = ctx.pre_close
+            open_[:] = high[:] = low[:] = ctx.pre_close
+            phase[:] = PHASE_SUSPENDED
+            detail[:] = STATUS_HALTED
+        else:
+            pre_open = idx < _AUCTION_OPEN_TICK
+            opened = (idx >= _AUCTION_OPEN_TICK) & (idx <= _CONTINUOUS_TICK)
+            # minute and tick-in-minute of continuous ticks; 13:00:00 repeats the 11:30:00 state
+            cont = idx > _CONTINUOUS_TICK
+            pos = np.where(idx >= _RESUME_TICK, idx - _RESUME_TICK + 2400, idx - _CONTINUOUS_TICK)
+            pos = np.where(idx == _RESUME_TICK, 2400, pos)
+            j = np.where(cont, (pos - 1) // 20 + 1, 0)
+            k = np.where(cont, (pos - 1) % 20 + 1, 0)
+            if pre_open.any():
+                i = idx[pre_open].astype(np.float64)
+                frac = i / _AUCTION_OPEN_TICK
+                day_range = int(ctx.h.max() - ctx.low.min())
+                amp = max(1.0, 0.5 * abs(ctx.day_open - ctx.pre_close) + 0.1 * day_range)
+                noise = _hash_normal(ctx.key, idx[pre_open], 20) * amp * 2.0 * np.sqrt(frac * (1.0 - frac))
+                indicative = np.rint(ctx.pre_close + (ctx.day_open - ctx.pre_close) * frac + noise)
+                last[pre_open] = np.clip(indicative, ctx.down, ctx.up).astype(np.int64)
+            if opened.any():
+                last[opened] = open_[opened] = high[opened] = low[opened] = ctx.day_open
+                volume[opened] = ctx.vol[0]
+                amount[opened] = ctx.amt[0]
+                trades[opened] = ctx.trades[0]
+                if ctx.oi is not None:
+                    oi[opened] = ctx.oi[0]
+            if cont.any():
+                js = j[cont]
+                ks = k[cont]
+                uniq, inverse = np.unique(js, return_inverse=True)
+                path, fracs = self._minute_block(ctx, uniq)
+                col = ks - 1
+                run_high = np.maximum.accumulate(path, axis=1)[inverse, col]
+                run_low = np.minimum.accumulate(path, axis=1)[inverse, col]
+                f = fracs[inverse, col]
+                last[cont] = path[inverse, col]
+                open_[cont] = ctx.day_open
+                high[cont] = np.maximum(ctx.high_before[js], run_high)
+                low[cont] = np.minimum(ctx.low_before[js], run_low)
+                volume[cont] = ctx.cum_vol[js] + np.floor(ctx.vol[js] * f).astype(np.int64)
+                amount[cont] = ctx.cum_amt[js] + np.floor(ctx.amt[js] * f)
+                trades[cont] = ctx.cum_trades[js] + np.floor(ctx.trades[js] * f).astype(np.int64)
+                if ctx.oi is not None:
+                    prev_oi = ctx.oi[js - 1]
+                    oi[cont] = prev_oi + np.rint((ctx.oi[js] - prev_oi) * f).astype(np.int64)
+            phase[idx < _CONTINUOUS_TICK] = PHASE_AUCTION
+            detail[idx < _CONTINUOUS_TICK] = STATUS_AUCTION
+            if ctx.closing_auction:
+                closing = (idx > _CLOSING_AUCTION_TICK) & (idx < _LAST_TICK)
+                phase[closing] = PHASE_CLOSING_AUCTION
+                detail[closing] = STATUS_CLOSING_AUCTION
+            phase[idx == _NOON_TICK] = PHASE_CLOSED
+            detail[idx == _NOON_TICK] = STATUS_BREAK
+        phase[idx == _LAST_TICK] = PHASE_CLOSED if not ctx.suspended else PHASE_SUSPENDED
+        detail[idx == _LAST_TICK] = STATUS_CLOSED if not ctx.suspended else STATUS_HALTED
+
+        ask_p, bid_p, ask_v, bid_v = self._books(inst, ctx, idx, last)
+        price = lambda a: _to_price(a, tick, dec)  # noqa: E731
+        settlement = np.zeros(n)
+        last_settlement = np.zeros(n)
+        if derivative:
+            last_settlement[:] = round(ctx.pre_settle * tick, dec)
+            settlement[idx == _LAST_TICK] = round(ctx.settle * tick, dec)
+        pe = np.zeros(n)
+        if inst.kind == STOCK:
+            eps = inst.base_price / (
+                8.0 + 52.0 * float(_hash_uniform(stable_hash(inst.code), np.array([0]), 60)[0])
+            )
+            pe = np.round(last * tick / max(eps, 1e-6), 2)
+        return {
+            "time": day_start_ms(ctx.day) + TICK_SECONDS[idx] * 1000,
+            "lastPrice": price(last),
+            "open": price(open_),
+            "high": price(high),
+            "low": price(low),
+            "lastClose": np.full(n, round(ctx.pre_close * tick, dec)),
+            "amount": amount,
+            "volume": volume,
+            "pvolume": volume * _lot_size(inst),
+            "stockStatus": phase,
+            "openInt": oi if derivative else detail,
+            "transactionNum": trades,
+            "lastSettlementPrice": last_settlement,
+            "settlementPrice": settlement,
+            "pe": pe,
+            "askPrice": np.where(ask_v > 0, price(ask_p), 0.0),
+            "bidPrice": np.where(bid_v > 0, price(bid_p), 0.0),
+            "askVol": ask_v,
+            "bidVol": bid_v,
+        }
+
+    def _books(
+        self, inst: Instrument, ctx: _Intraday, idx: np.ndarray, last: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """5-level books around ``last`` (ticks): ask1 > bid1, asks ascending, bids descending, lots > 0."""
+        n = len(idx)
+        shape = (n, BOOK_LEVELS)
+        if inst.kind == INDEX or ctx.suspended:
+            zeros = np.zeros(shape, np.int64)
+            return zeros, zeros.copy(), zeros.copy(), zeros.copy()
+        key = ctx.key
+        lastf = last.astype(np.float64)
+        at_up = last >= ctx.up
+        at_down = last <= ctx.down
+        on_bid = ((_hash_uniform(key, idx, 30) < 0.5) | at_up) & ~(at_down & ~at_up)
+        spread = 1 + np.floor(_hash_uniform(key, idx, 31) * np.maximum(1.0, lastf * 0.0003)).astype(np.int64)
+        bid1 = np.where(on_bid, last, last - spread)
+        ask1 = np.where(on_bid, last + spread, last)
+        gap_max = np.maximum(1.0, lastf * 0.0002)[:, None]
+        gaps = 1 + np.floor(
+            np.stack([_hash_uniform(key, idx, 32 + lvl) for lvl in range(BOOK_LEVELS - 1)], axis=1) * gap_max
+        ).astype(np.int64)
+        offsets = np.c_[np.zeros(n, np.int64), np.cumsum(gaps, axis=1)]
+        asks = ask1[:, None] + offsets
+        bids = bid1[:, None] - offsets
+        size = max(1.0, ctx.day_volume / 240.0 * 0.3)
+        ask_v = 1 + np.floor(
+            size
+            * -np.log(
+                1.0 - np.stack([_hash_uniform(key, idx, 40 + lvl) for lvl in range(BOOK_LEVELS)], axis=1)
+            )
+        ).astype(np.int64)
+        bid_v = 1 + np.floor(
+            size
+            * -np.log(
+                1.0 - np.stack([_hash_uniform(key, idx, 45 + lvl) for lvl in range(BOOK_LEVELS)], axis=1)
+            )
+        ).astype(np.int64)
+        bid_v[at_up, 0] *= 30
+        ask_v[at_down & ~at_up, 0] *= 30
+        ask_ok = asks <= ctx.up
+        bid_ok = bids >= max(ctx.down, 1)
+        return (
+            np.where(ask_ok, asks, 0),
+            np.where(bid_ok, bids, 0),
+            np.where(ask_ok, ask_v, 0),
+            np.where(bid_ok, bid_v, 0),
+        )
+
+    def _snapshot_extras(
+        self, inst: Instrument, ctx: _Intraday, index: int, last: float, volume: int
+    ) -> dict:
+        """volRatio (volume vs the 5-day average pace) and 1/5-minute price speeds (percent)."""
+        rec = self._daily(inst)
+        t = self.calendar.index_of(ctx.day) - rec.i0
+        past = rec.volume[max(t - 5, 0) : t]
+        if index <= _CONTINUOUS_TICK or ctx.suspended:
+            return {"volRatio": 0.0, "speed1Min": 0.0, "speed5Min": 0.0}
+        pos = index - _RESUME_TICK + 2400 if index >= _RESUME_TICK else index - _CONTINUOUS_TICK
+        j = min((max(pos, 1) - 1) // 20 + 1, 240)
+        elapsed = max(j, 1)
+        avg = float(past.mean()) / 240.0 if len(past) else 0.0
+        vol_ratio = round(volume / (avg * elapsed), 4) if avg > 0 else 0.0
+        tick = float(inst.price_tick)
+        ref1 = float(ctx.c[j - 1]) * tick
+        ref5 = float(ctx.c[max(j - 5, 0)]) * tick
+        speed1 = round((last / ref1 - 1.0) * 100.0, 4) if ref1 > 0 else 0.0
+        speed5 = round((last / ref5 - 1.0) * 100.0, 4) if ref5 > 0 else 0.0
+        return {"volRatio": vol_ratio, "speed1Min": speed1, "speed5Min": speed5}
+
+
+def _empty_ticks() -> Bars:
+    columns: dict[str, np.ndarray] = {}
+    for name in TICK_FIELDS:
+        if name in ("askPrice", "bidPrice"):
+            columns[name] = np.zeros((0, BOOK_LEVELS))
+        elif name in ("askVol", "bidVol"):
+            columns[name] = np.zeros((0, BOOK_LEVELS), np.int64)
+        elif name in ("time", "volume", "pvolume", "stockStatus", "openInt", "transactionNum"):
+            columns[name] = np.zeros(0, np.int64)
+        else:
+            columns[name] = np.zeros(0)
+    return Bars(columns)
+
+
+def _u_shape() -> np.ndarray:
+    i = np.arange(1, 241, dtype=np.float64)
+    afternoon = i > 120
+    shape = 1.0 + 2.5 * np.exp(-(i - 1) / 12.0) + 1.2 * np.exp(-(240 - i) / 15.0)
+    shape += np.where(afternoon, 0.6 * np.exp(-(i - 121) / 10.0), 0.0)
+    return shape
+
+
+_U_SHAPE = _u_shape()
