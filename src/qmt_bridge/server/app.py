@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 
 from qmt_bridge._version import __version__
 from qmt_bridge.backends.base import Backend, load_backend
@@ -17,7 +17,8 @@ from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import install_error_handlers
 from qmt_bridge.server.responses import JSONResponse
-from qmt_bridge.server.routers import ROUTERS
+from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
+from qmt_bridge.server.security import require_data_auth
 
 log = logging.getLogger("qmt_bridge.server")
 access_log = logging.getLogger("qmt_bridge.access")
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         )
         return response
 
-    for router in ROUTERS:
+    for router in OPEN_ROUTERS:
         app.include_router(router)
+    for router in ROUTERS:
+        app.include_router(router, dependencies=[Depends(require_data_auth)])
     return app

@@ -55,9 +55,11 @@ class Settings(BaseSettings):
         return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
-    def _trading_needs_key(self) -> Settings:
+    def _auth_needs_key(self) -> Settings:
         if self.trading_enabled and self.api_key is None:
             raise ValueError("trading is enabled but no API key is set: pass --api-key or QMT_BRIDGE_API_KEY")
+        if self.require_auth_for_data and self.api_key is None:
+            raise ValueError("QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA is on but no API key is set")
         return self
 
     def api_key_value(self) -> str | None:

@@ -131,8 +131,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        message, details = _describe_validation(list(exc.errors()))
-        return error_response(request, 422, "validation_error", message, details)
+        message, problems = _describe_validation(list(exc.errors()))
+        return error_response(request, 422, "validation_error", message, {"errors": problems})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:

@@ -62,7 +62,7 @@ async def _history(
 
 
 @router.get("/history")
-async def get_history(
+async def legacy_history(
     ctx: Ctx,
     stock: str = Query(..., description="代码, e.g. 000001.SZ"),
     period: str = Query("1d", description="tick, 1m, 5m, 15m, 30m, 60m, 1d, 1w, 1mon, ..."),
@@ -81,7 +81,7 @@ async def get_history(
 
 
 @router.get("/batch_history")
-async def get_batch_history(
+async def legacy_batch_history(
     ctx: Ctx,
     stocks: str = Query(..., description="逗号分隔的代码"),
     period: str = Query("1d"),
@@ -100,7 +100,7 @@ async def get_batch_history(
 
 
 @router.get("/full_tick")
-async def get_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗号分隔的代码")) -> JSONResponse:
+async def legacy_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗号分隔的代码")) -> JSONResponse:
     """[Legacy] Latest snapshots; same as /api/market/full_tick."""
     codes = parse_codes(stocks, allow_markets=True)
     await check_codes(ctx, codes)
@@ -108,7 +108,7 @@ async def get_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗号�
 
 
 @router.get("/sector_stocks")
-async def get_sector_stocks(ctx: Ctx, sector: str = Query(..., description="板块名称")) -> JSONResponse:
+async def legacy_sector_stocks(ctx: Ctx, sector: str = Query(..., description="板块名称")) -> JSONResponse:
     """[Legacy] Members of a sector; same as /api/sector/stocks."""
     await require_sector(ctx, sector)
     stocks = await ctx.xtdata("get_stock_list_in_sector", sector)
@@ -116,7 +116,7 @@ async def get_sector_stocks(ctx: Ctx, sector: str = Query(..., description="板�
 
 
 @router.get("/instrument_detail")
-async def get_instrument_detail(
+async def legacy_instrument_detail(
     ctx: Ctx, stock: str = Query(..., description="代码"), iscomplete: bool = Query(False)
 ) -> JSONResponse:
     """[Legacy] Details of one instrument."""
@@ -127,7 +127,7 @@ async def get_instrument_detail(
 
 
 @router.post("/download")
-async def download(ctx: Ctx, req: DownloadRequest) -> JSONResponse:
+async def legacy_download(ctx: Ctx, req: DownloadRequest) -> JSONResponse:
     """[Legacy] Download one stock's history into the local cache (xtdata.download_history_data2)."""
     code = parse_code(req.stock)
     period = parse_period(req.period)

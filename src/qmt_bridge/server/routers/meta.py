@@ -13,10 +13,11 @@ from qmt_bridge.server.params import MARKET_CODES, parse_market
 from qmt_bridge.server.responses import JSONResponse
 
 router = APIRouter(prefix="/api/meta", tags=["meta"])
+health_router = APIRouter(prefix="/api/meta", tags=["meta"])
 CST = dt.timezone(dt.timedelta(hours=8))
 
 
-@router.get("/health")
+@health_router.get("/health")
 async def health(ctx: Ctx) -> JSONResponse:
     """Liveness: answers without touching the backend."""
     return JSONResponse({"status": "ok", "backend": ctx.backend.name, "version": __version__})

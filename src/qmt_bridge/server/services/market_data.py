@@ -143,5 +143,17 @@ async def fetch_field_major(
                 labels = [str(x) for x in series.index]
                 columns[field] = series.to_numpy()
         frame = pd.DataFrame(columns, index=labels)
-        out[code] = _frame_with_time(frame.dropna(how="all") if len(frame) else frame, period)
+        frame = _restore_integers(frame.dropna(how="all") if len(frame) else frame)
+        out[code] = _frame_with_time(frame, period)
     return out
+
+
+INTEGER_FIELDS = ("volume", "openInterest", "suspendFlag")
+
+
+def _restore_integers(frame: pd.DataFrame) -> pd.DataFrame:
+    """Field-major tables are float (NaN pads stocks without a bar); give counts back their int type."""
+    for field in INTEGER_FIELDS:
+        if field in frame.columns and frame[field].notna().all():
+            frame[field] = frame[field].astype("int64")
+    return frame

@@ -121,7 +121,10 @@ TICK_SECONDS = np.r_[
 ].astype(np.int64)
 
 _MASK64 = (1 << 64) - 1
-_LOG_T4_SCALE = math.sqrt(2.0)  # std of Student-t with 4 degrees of freedom
+_DECAY = 1.0 - 0.0015  # daily pull of the log price towards its base level (half-life ~1.8 years)
+_NEWS_DAY_P = 0.08
+_NEWS_SCALE = 2.2
+_CALM_SCALE = math.sqrt((1.0 - _NEWS_DAY_P * _NEWS_SCALE**2) / (1.0 - _NEWS_DAY_P))
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -419,12 +422,13 @@ def _settle_closes(
     """Closes in ticks satisfying, day by day, close = clip(raw, limits(preClose)) (or the limit on forced
     limit days, or preClose when suspended), where preClose is the previous close (ex-rights on ex-dates).
 
-    A few vectorised sweeps fix most days; whatever still depends on the day before is finished by a
-    sequential pass from the first unsettled day. Both give the unique solution of the recurrence.
+    Two vectorised sweeps settle almost every day; the few days still inconsistent are fixed in order,
+    following each one's effect on the next days only as far as it reaches. The result is the unique
+    solution of the day-by-day recurrence.
     """
     n = len(raw)
-    close = raw.copy()
-    for _ in range(8):
+
+    def sweep(close: np.ndarray) -> np.ndarray:
         pc = np.r_[base_t, close[:-1]].astype(np.int64)
         if len(ex.index):
             pc[ex.index] = ex.reference(pc[ex.index])[0]
@@ -433,33 +437,41 @@ def _settle_closes(
         new[lim_up] = up[lim_up]
         new[lim_down] = down[lim_down]
         new[susp] = pc[susp]
-        diff = np.flatnonzero(new != close)
-        close = new
-        if len(diff) == 0:
-            return close
-    start = int(diff[0])
+        return new
+
+    close = sweep(sweep(raw))
+    bad = np.flatnonzero(sweep(close) != close)
+    if len(bad) == 0:
+        return close
     out = close.tolist()
     raw_l, pct_l = raw.tolist(), pct.tolist()
     up_l, down_l, susp_l = lim_up.tolist(), lim_down.tolist(), susp.tolist()
     ex_at = {int(t): j for j, t in enumerate(ex.index)}
-    for t in range(start, n):
+
+    def settle(t: int) -> int:
         p = base_t if t == 0 else out[t - 1]
         if t in ex_at:
-            j = ex_at[t]
-            p = int(ex.reference(np.array([p]), np.array([j]))[0][0])
-        q = pct_l[t]
-        if q:
-            hi, lo = (p * (100 + q) + 50) // 100, max((p * (100 - q) + 50) // 100, 1)
-        else:
-            hi, lo = _NO_LIMIT, 1
+            p = int(ex.reference(np.array([p]), np.array([ex_at[t]]))[0][0])
         if susp_l[t]:
-            out[t] = p
-        elif up_l[t]:
-            out[t] = hi
-        elif down_l[t]:
-            out[t] = lo
-        else:
-            out[t] = min(max(raw_l[t], lo), hi)
+            return p
+        q = pct_l[t]
+        hi, lo = ((p * (100 + q) + 50) // 100, max((p * (100 - q) + 50) // 100, 1)) if q else (_NO_LIMIT, 1)
+        if up_l[t]:
+            return hi
+        if down_l[t]:
+            return lo
+        return min(max(raw_l[t], lo), hi)
+
+    frontier = 0
+    for start in bad.tolist():
+        t = max(start, frontier)
+        while t < n:
+            value = settle(t)
+            if value == out[t]:
+                break
+            out[t] = value
+            t += 1
+        frontier = t
     return np.array(out, dtype=np.int64)
 
 
@@ -498,6 +510,7 @@ class PriceEngine:
         self._day_numbers = np.array([day_number(d) for d in sessions], dtype=np.int64)
         self._session_ms = np.array([day_start_ms(d) for d in sessions], dtype=np.int64)
         self._session_ms.flags.writeable = False
+        self._decay_powers = _DECAY ** np.arange(len(sessions), dtype=np.float64)
 
     # ------------------------------------------------------------------------------------ public API
 
@@ -711,13 +724,13 @@ class PriceEngine:
         return np.full(n, limit_pct(inst, dt.date(2000, 1, 1)) if kind in (ETF, FUTURE) else 0, np.int64)
 
     def _suspensions(self, rng: np.random.Generator, n: int) -> np.ndarray:
-        start = rng.random(n) < 0.0012
-        long_run = rng.random(n) < 0.35
-        lengths = np.where(long_run, 1 + rng.geometric(0.2, n), 1)
+        starts = np.flatnonzero(rng.random(n) < 0.0012)
+        k = len(starts)
+        lengths = np.where(rng.random(k) < 0.35, 1 + rng.geometric(0.2, k), 1)
         susp = np.zeros(n, dtype=bool)
-        for i in np.flatnonzero(start):
+        for i, length in zip(starts.tolist(), lengths.tolist(), strict=True):
             if i > 0:
-                susp[i : i + min(int(lengths[i]), 40)] = True
+                susp[i : i + min(length, 40)] = True
         return susp
 
     def _plans(self, inst: Instrument, i0: int, i1: int, rng: np.random.Generator) -> list[_Plan]:
@@ -782,14 +795,14 @@ class PriceEngine:
         has_limit = pct > 0
 
         params = rng.random(8)
-        eps = rng.standard_t(4, n) / _LOG_T4_SCALE
+        # fat tails from a scale mixture: 8% of days are "news days" with 2.7x the usual move (unit variance)
+        eps = rng.standard_normal(n) * np.where(rng.random(n) < _NEWS_DAY_P, _NEWS_SCALE, _CALM_SCALE)
         u_limit = rng.random(n)
         u_oneword = rng.random(n)
         gap = rng.standard_normal(n)
-        wick_up = np.abs(rng.standard_normal(n))
-        wick_down = np.abs(rng.standard_normal(n))
+        wick_up = rng.standard_exponential(n) * 0.8
+        wick_down = rng.standard_exponential(n) * 0.8
         vol_noise = rng.standard_normal(n)
-        oi_noise = rng.standard_normal(n)
         susp = self._suspensions(rng, n) if kind == STOCK else np.zeros(n, dtype=bool)
         plans = self._plans(inst, i0, i1, rng)
 
@@ -815,8 +828,7 @@ class PriceEngine:
         for p in plans:
             phi = (1.0 - p.yield_ + p.allot_num * p.allot_ratio) / (1.0 + p.bonus + p.gift + p.allot_num)
             r[p.index] += math.log(phi)
-        decay = 1.0 - 0.0015
-        powers = decay ** np.arange(n, dtype=np.float64)
+        powers = self._decay_powers[:n]
         x = powers * np.cumsum(r / powers)
         base_t = max(int(round(inst.base_price / tick)), 1)
         raw = np.maximum(np.rint(base_t * np.exp(x)), 1).astype(np.int64)
@@ -899,7 +911,7 @@ class PriceEngine:
         open_interest = settle = None
         if kind == FUTURE:
             settle = np.rint((high + low + 2 * close) / 4.0).astype(np.int32)
-            smooth = np.tanh(np.cumsum(oi_noise) * 0.05)
+            smooth = np.tanh(np.cumsum(rng.standard_normal(n)) * 0.05)
             open_interest = np.maximum(np.rint(base_lots * 1.5 * life * np.exp(0.2 * smooth)), 1).astype(
                 np.int64
             )

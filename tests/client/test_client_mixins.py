@@ -1,0 +1,507 @@
+"""Every client method against a real server: uvicorn in a thread, serving the simulator app.
+
+Nothing is faked here: the client goes through urllib and a socket to the FastAPI app, which answers from
+the deterministic simulator. One class per mixin.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.util
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from qmt_bridge import QMTClient, __version__
+from qmt_bridge.client import (
+    APIConnectionError,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    NotFoundError,
+)
+
+pd = pytest.importorskip("pandas")
+uvicorn = pytest.importorskip("uvicorn")
+
+CODE_RE = re.compile(r"^\d{6}\.(SH|SZ|BJ)$")
+DAY_RE = re.compile(r"^\d{8}$")
+OHLC = ("open", "high", "low", "close")
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve(**settings: Any) -> Iterator[str]:
+    """Run the simulator app under uvicorn in a background thread; yield its base URL."""
+    try:
+        from qmt_bridge.server.app import create_app
+        from qmt_bridge.server.config import Settings
+    except ImportError as error:  # the server is developed alongside the client
+        pytest.skip(f"server not importable: {error}")
+
+    # Explicit values win over QMT_BRIDGE_* variables and .env, which these session fixtures may still see.
+    settings = {"api_key": None, "require_auth_for_data": False, "trading_enabled": False, **settings}
+    port = _free_port()
+    app = create_app(Settings(backend="sim", sim_seed=20240101, **settings))
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, name=f"uvicorn-test-{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            if not thread.is_alive():
+                pytest.fail("the test server exited during startup (see the log above)")
+            if time.monotonic() > deadline:
+                pytest.fail("the test server did not start within 60 s")
+            time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of the shared simulator server (no API key)."""
+    with serve(data_dir=str(tmp_path_factory.mktemp("bridge-data"))) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def client(server_url: str) -> QMTClient:
+    return QMTClient(base_url=server_url, timeout=60, use_pandas=True)
+
+
+@pytest.fixture(scope="session")
+def plain(server_url: str) -> QMTClient:
+    """A client that returns plain dicts/lists even though pandas is installed."""
+    return QMTClient(base_url=server_url, timeout=60, use_pandas=False)
+
+
+def assert_bars(frame: Any, rows: int) -> None:
+    assert isinstance(frame, pd.DataFrame)
+    assert len(frame) == rows
+    assert set(OHLC) <= set(frame.columns)
+    assert "time" in frame.columns
+    assert isinstance(frame.index, pd.DatetimeIndex)
+    assert frame.index.is_monotonic_increasing and frame.index.is_unique
+    bars = frame.dropna(subset=list(OHLC))
+    assert (bars["low"] <= bars["close"]).all() and (bars["close"] <= bars["high"]).all()
+    assert (bars["low"] <= bars["open"]).all() and (bars["open"] <= bars["high"]).all()
+    assert (bars["low"] > 0).all()
+
+
+def assert_columns(columns: Any, rows: int) -> None:
+    assert isinstance(columns, dict)
+    assert set(OHLC) <= set(columns) and "time" in columns
+    assert all(isinstance(values, list) and len(values) == rows for values in columns.values())
+    assert columns["time"] == sorted(columns["time"])
+
+
+def assert_error_shape(error: APIStatusError) -> None:
+    assert error.code, "the error body should carry a machine code"
+    assert error.message
+    assert error.request_id
+
+
+def shanghai_day(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, SHANGHAI).strftime("%Y%m%d")
+
+
+class TestLegacy:
+    def test_get_history_returns_daily_bars(self, client: QMTClient) -> None:
+        frame = client.get_history("000001.SZ", period="1d", count=60)
+        assert_bars(frame, 60)
+        # The index is the bar's Shanghai date at midnight.
+        assert (frame.index == frame.index.normalize()).all()
+        assert frame.index[-1] == pd.to_datetime(frame["time"].iloc[-1], unit="ms") + pd.Timedelta(hours=8)
+
+    def test_get_history_without_pandas_returns_columns(self, plain: QMTClient) -> None:
+        assert_columns(plain.get_history("000001.SZ", count=10), 10)
+
+    def test_get_history_time_range(self, client: QMTClient) -> None:
+        frame = client.get_history("600519.SH", count=-1, start_time="20240102", end_time="20240131")
+        assert len(frame) == 22  # SSE trading days in January 2024
+        assert frame.index[0] == pd.Timestamp("2024-01-02") and frame.index[-1] == pd.Timestamp("2024-01-31")
+
+    def test_get_history_fields(self, plain: QMTClient) -> None:
+        columns = plain.get_history("000001.SZ", count=5, fields=["close", "volume"])
+        assert {"close", "volume"} <= set(columns) and "open" not in columns
+
+    def test_get_batch_history(self, client: QMTClient) -> None:
+        frames = client.get_batch_history(["000001.SZ", "600519.SH"], count=20)
+        assert set(frames) == {"000001.SZ", "600519.SH"}
+        for frame in frames.values():
+            assert_bars(frame, 20)
+
+    def test_legacy_full_tick(self, client: QMTClient) -> None:
+        ticks = client.legacy_full_tick(["000001.SZ", "600519.SH"])
+        assert set(ticks) == {"000001.SZ", "600519.SH"}
+        assert all(tick["lastPrice"] > 0 for tick in ticks.values())
+
+    def test_legacy_sector_stocks(self, client: QMTClient) -> None:
+        stocks = client.legacy_sector_stocks("沪深A股")
+        assert len(stocks) > 1000 and all(CODE_RE.match(code) for code in stocks)
+
+    def test_legacy_instrument_detail(self, client: QMTClient) -> None:
+        detail = client.legacy_instrument_detail("600519.SH")
+        assert detail is not None
+        assert detail["InstrumentID"] == "600519" and detail["ExchangeID"] == "SH"
+        assert detail["InstrumentName"] == "贵州茅台"
+
+    def test_legacy_download(self, client: QMTClient) -> None:
+        answer = client.legacy_download("000001.SZ", period="1d", start_time="20240101", end_time="20240131")
+        assert answer["status"] == "ok"
+        assert answer["stock"] == "000001.SZ" and answer["period"] == "1d"
+
+    def test_bad_code_raises_bad_request(self, client: QMTClient) -> None:
+        with pytest.raises(BadRequestError) as info:
+            client.get_history("NOT-A-CODE")
+        assert info.value.status_code == 400
+        assert_error_shape(info.value)
+        assert "NOT-A-CODE" in info.value.message
+
+    def test_bad_period_raises_bad_request(self, client: QMTClient) -> None:
+        with pytest.raises(BadRequestError) as info:
+            client.get_history("000001.SZ", period="7d")
+        assert_error_shape(info.value)
+
+
+class TestMarket:
+    def test_get_full_tick(self, client: QMTClient) -> None:
+        ticks = client.get_full_tick(["000001.SZ", "000001.SH"])
+        assert set(ticks) == {"000001.SZ", "000001.SH"}
+        for tick in ticks.values():
+            assert tick["lastPrice"] > 0
+            assert isinstance(tick["time"], int)
+
+    def test_get_full_tick_accepts_a_string(self, client: QMTClient) -> None:
+        assert set(client.get_full_tick("600519.SH")) == {"600519.SH"}
+
+    def test_get_market_snapshot_is_full_tick(self, client: QMTClient) -> None:
+        snapshot = client.get_market_snapshot(["000001.SZ", "600519.SH"])
+        assert set(snapshot) == {"000001.SZ", "600519.SH"}
+        tick = snapshot["600519.SH"]
+        assert len(tick["askPrice"]) == 5 and len(tick["bidVol"]) == 5
+
+    def test_get_major_indices(self, client: QMTClient) -> None:
+        indices = client.get_major_indices()
+        assert "000001.SH" in indices and "399001.SZ" in indices
+        assert all(tick["lastPrice"] > 0 for tick in indices.values())
+
+    def test_get_history_ex_front_adjusted(self, client: QMTClient) -> None:
+        frames = client.get_history_ex(["000001.SZ", "600519.SH"], dividend_type="front", count=60)
+        assert set(frames) == {"000001.SZ", "600519.SH"}
+        for frame in frames.values():
+            assert_bars(frame, 60)
+
+    def test_get_history_ex_front_adjustment_keeps_latest_price(self, client: QMTClient) -> None:
+        raw = client.get_history_ex("600519.SH", count=1, dividend_type="none")["600519.SH"]
+        front = client.get_history_ex("600519.SH", count=1, dividend_type="front")["600519.SH"]
+        assert front["close"].iloc[-1] == pytest.approx(raw["close"].iloc[-1])
+
+    def test_get_history_ex_minutes(self, client: QMTClient) -> None:
+        frame = client.get_history_ex(["000001.SZ"], period="1m", count=240)["000001.SZ"]
+        assert_bars(frame, 240)
+        minutes = frame.index.hour * 60 + frame.index.minute
+        assert ((minutes >= 9 * 60 + 30) & (minutes <= 15 * 60)).all()
+
+    def test_get_history_ex_ticks(self, client: QMTClient) -> None:
+        frame = client.get_history_ex("600519.SH", period="tick", count=20)["600519.SH"]
+        assert len(frame) == 20 and isinstance(frame.index, pd.DatetimeIndex)
+        assert {"lastPrice", "askPrice", "bidVol"} <= set(frame.columns)
+        assert all(len(levels) == 5 for levels in frame["askPrice"])
+
+    def test_get_history_ex_without_pandas_returns_columns(self, plain: QMTClient) -> None:
+        data = plain.get_history_ex(["000001.SZ", "600519.SH"], count=30)
+        assert set(data) == {"000001.SZ", "600519.SH"}
+        for columns in data.values():
+            assert_columns(columns, 30)
+
+    def test_get_history_ex_fields(self, plain: QMTClient) -> None:
+        columns = plain.get_history_ex("000001.SZ", count=3, fields=["close"])["000001.SZ"]
+        assert "close" in columns and "open" not in columns
+
+    def test_get_market_data(self, client: QMTClient) -> None:
+        frames = client.get_market_data(["000001.SZ"], count=15)
+        assert_bars(frames["000001.SZ"], 15)
+
+    def test_get_local_data(self, client: QMTClient) -> None:
+        frames = client.get_local_data(["600519.SH"], start_time="20240101", end_time="20240131")
+        frame = frames["600519.SH"]
+        assert_bars(frame, 22)
+        assert frame.index[0] >= pd.Timestamp("2024-01-01")
+
+    def test_get_divid_factors(self, client: QMTClient, plain: QMTClient) -> None:
+        frame = client.get_divid_factors("600519.SH", start_time="20150101", end_time="20241231")
+        assert isinstance(frame, pd.DataFrame)
+        columns = plain.get_divid_factors("600519.SH", start_time="20150101", end_time="20241231")
+        assert isinstance(columns, dict)
+        if len(frame):
+            assert "time" in frame.columns and isinstance(frame.index, pd.DatetimeIndex)
+
+    def test_unknown_dividend_type_rejected(self, client: QMTClient) -> None:
+        with pytest.raises(APIStatusError) as info:
+            client.get_history_ex("000001.SZ", dividend_type="sideways")
+        assert info.value.status_code in (400, 422)
+        assert_error_shape(info.value)
+
+
+class TestCalendar:
+    def test_get_trading_dates(self, client: QMTClient) -> None:
+        dates = client.get_trading_dates("SH", start_time="20240101", end_time="20240131")
+        assert len(dates) == 22 and all(isinstance(ms, int) for ms in dates)
+        assert dates == sorted(dates)
+        assert shanghai_day(dates[0]) == "20240102" and shanghai_day(dates[-1]) == "20240131"
+
+    def test_get_trading_dates_count(self, client: QMTClient) -> None:
+        assert len(client.get_trading_dates("SH", end_time="20240131", count=5)) == 5
+
+    def test_get_holidays(self, client: QMTClient) -> None:
+        holidays = client.get_holidays()
+        assert all(DAY_RE.match(day) for day in holidays)
+        assert {"20240209", "20240212", "20241001"} <= set(holidays)
+
+    def test_get_trading_calendar(self, client: QMTClient) -> None:
+        days = client.get_trading_calendar("SH", start_time="20240201", end_time="20240229")
+        assert "20240208" in days and "20240219" in days
+        assert not {"20240209", "20240212", "20240216", "20240217"} & set(days)
+
+    def test_get_trading_period(self, client: QMTClient) -> None:
+        assert client.get_trading_period("000001.SZ")
+
+    def test_is_trading_date(self, client: QMTClient) -> None:
+        assert client.is_trading_date("SH", "20240209") is False  # Spring Festival
+        assert client.is_trading_date("SH", "20240210") is False  # Saturday
+        assert client.is_trading_date("SH", "20240208") is True
+
+    def test_prev_and_next_trading_date_skip_the_holiday(self, client: QMTClient) -> None:
+        assert client.get_prev_trading_date("SH", "20240219") == "20240208"
+        assert client.get_next_trading_date("SH", "20240208") == "20240219"
+
+    def test_prev_trading_date_defaults_to_today(self, client: QMTClient) -> None:
+        day = client.get_prev_trading_date("SH")
+        assert day is not None and DAY_RE.match(day)
+        assert day < dt.datetime.now(SHANGHAI).strftime("%Y%m%d")
+
+    def test_bad_date_raises_bad_request(self, client: QMTClient) -> None:
+        with pytest.raises(BadRequestError) as info:
+            client.is_trading_date("SH", "20240230")
+        assert_error_shape(info.value)
+
+    def test_bad_market_raises_bad_request(self, client: QMTClient) -> None:
+        with pytest.raises(BadRequestError):
+            client.get_trading_dates("MARS")
+
+
+class TestInstrument:
+    def test_get_instrument_detail(self, client: QMTClient) -> None:
+        detail = client.get_instrument_detail("000001.SZ")
+        assert detail is not None
+        assert detail["InstrumentName"] == "平安银行"
+        assert detail["UpStopPrice"] > detail["DownStopPrice"] > 0
+
+    def test_get_instrument_detail_unknown_code_is_none(self, client: QMTClient) -> None:
+        assert client.get_instrument_detail("999999.SZ") is None
+
+    def test_get_instrument_detail_complete_has_more_fields(self, client: QMTClient) -> None:
+        short = client.get_instrument_detail("600519.SH")
+        full = client.get_instrument_detail("600519.SH", iscomplete=True)
+        assert short is not None and full is not None
+        assert len(full) > len(short)
+
+    def test_get_instrument_detail_list(self, client: QMTClient) -> None:
+        details = client.get_instrument_detail_list(["000001.SZ", "600519.SH"])
+        assert set(details) == {"000001.SZ", "600519.SH"}
+        assert details["600519.SH"] is not None and details["600519.SH"]["InstrumentName"] == "贵州茅台"
+
+    def test_get_instrument_type(self, client: QMTClient) -> None:
+        assert client.get_instrument_type("000001.SH").get("index") is True
+        assert client.get_instrument_type("600519.SH").get("stock") is True
+
+    def test_get_ipo_info(self, client: QMTClient) -> None:
+        ipos = client.get_ipo_info("20230101", "20241231")
+        assert isinstance(ipos, list)
+        assert all(isinstance(row, dict) for row in ipos)
+
+    def test_get_index_weight(self, client: QMTClient) -> None:
+        weights = client.get_index_weight("000300.SH")
+        assert len(weights) == 300
+        assert all(CODE_RE.match(code) for code in weights)
+        assert all(weight > 0 for weight in weights.values())
+
+    def test_get_his_st_data(self, client: QMTClient) -> None:
+        assert isinstance(client.get_his_st_data("000001.SZ"), dict)
+
+    def test_malformed_code_raises_bad_request(self, client: QMTClient) -> None:
+        with pytest.raises(BadRequestError):
+            client.get_instrument_type("600519")
+
+
+class TestMeta:
+    def test_health(self, client: QMTClient) -> None:
+        health = client.health()
+        assert health["status"] == "ok" and health["backend"] == "sim"
+
+    def test_get_version(self, client: QMTClient) -> None:
+        assert client.get_version() == __version__
+
+    def test_get_xtdata_version(self, client: QMTClient) -> None:
+        assert client.get_xtdata_version()
+
+    def test_get_connection_status(self, client: QMTClient) -> None:
+        assert client.get_connection_status()["connected"] is True
+
+    def test_get_markets(self, client: QMTClient) -> None:
+        markets = client.get_markets()
+        assert {"SH", "SZ"} <= set(markets)
+        assert all(isinstance(name, str) and name for name in markets.values())
+
+    def test_get_periods(self, client: QMTClient) -> None:
+        periods = client.get_periods()
+        assert all(set(period) >= {"name", "desc"} for period in periods)
+        assert {"tick", "1m", "5m", "1d"} <= {period["name"] for period in periods}
+
+    def test_get_stock_list(self, client: QMTClient) -> None:
+        stocks = client.get_stock_list("沪深A股")
+        assert len(stocks) > 1000 and "600519.SH" in stocks
+
+    def test_get_last_trade_date(self, client: QMTClient) -> None:
+        day = client.get_last_trade_date("SH")
+        assert DAY_RE.match(day)
+        assert client.is_trading_date("SH", day) is True
+        assert day <= dt.datetime.now(SHANGHAI).strftime("%Y%m%d")
+
+
+class TestSector:
+    def test_get_sector_list(self, client: QMTClient) -> None:
+        sectors = client.get_sector_list()
+        assert {"沪深A股", "上证A股", "深证A股"} <= set(sectors)
+
+    def test_get_sector_stocks(self, client: QMTClient) -> None:
+        stocks = client.get_sector_stocks("沪深A股")
+        assert len(stocks) > 1000 and len(set(stocks)) == len(stocks)
+        assert {"000001.SZ", "600519.SH"} <= set(stocks)
+        assert all(CODE_RE.match(code) for code in stocks)
+
+    def test_sub_sectors_partition_by_exchange(self, client: QMTClient) -> None:
+        sh = client.get_sector_stocks("上证A股")
+        assert sh and all(code.endswith(".SH") for code in sh)
+        assert set(sh) <= set(client.get_sector_stocks("沪深A股"))
+
+    def test_get_sector_stocks_historical(self, client: QMTClient) -> None:
+        then = client.get_sector_stocks("沪深A股", real_timetag="20150105")
+        now = client.get_sector_stocks("沪深A股")
+        assert 0 < len(then) <= len(now)
+
+    def test_get_sector_info(self, client: QMTClient, plain: QMTClient) -> None:
+        frame = client.get_sector_info("沪深A股")
+        assert isinstance(frame, pd.DataFrame)
+        assert frame["sector"].tolist() == ["沪深A股"]
+        rows = plain.get_sector_info()
+        assert isinstance(rows, list) and len(rows) >= 3
+        assert all(set(row) >= {"sector", "category"} for row in rows)
+
+    def test_unknown_sector_raises_not_found(self, client: QMTClient) -> None:
+        with pytest.raises(NotFoundError) as info:
+            client.get_sector_stocks("没有这个板块")
+        assert_error_shape(info.value)
+
+
+class TestTransportAgainstServer:
+    def test_missing_required_parameter_has_error_shape(self, client: QMTClient) -> None:
+        with pytest.raises(APIStatusError) as info:
+            client._request("GET", "/api/history")
+        assert info.value.status_code in (400, 422)
+        assert_error_shape(info.value)
+
+    def test_unknown_route_is_not_found(self, client: QMTClient) -> None:
+        with pytest.raises(NotFoundError):
+            client._request("GET", "/api/no/such/route")
+
+    def test_connection_refused(self) -> None:
+        dead = QMTClient(base_url=f"http://127.0.0.1:{_free_port()}", max_retries=0, timeout=5)
+        with pytest.raises(APIConnectionError):
+            dead.health()
+
+
+API_KEY = "client-test-key"
+
+
+@pytest.fixture(scope="module")
+def secured_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A second server whose data endpoints require the API key."""
+    if importlib.util.find_spec("qmt_bridge.server.security") is None:
+        pytest.skip("the server has no API-key support yet (qmt_bridge.server.security)")
+    with serve(
+        data_dir=str(tmp_path_factory.mktemp("bridge-data-secured")),
+        api_key=API_KEY,
+        require_auth_for_data=True,
+    ) as url:
+        yield url
+
+
+class TestAuthentication:
+    def test_missing_key_is_rejected(self, secured_url: str) -> None:
+        with pytest.raises(AuthenticationError) as info:
+            QMTClient(base_url=secured_url).get_sector_list()
+        assert info.value.status_code == 401
+        assert_error_shape(info.value)
+
+    def test_wrong_key_is_rejected(self, secured_url: str) -> None:
+        with pytest.raises(AuthenticationError):
+            QMTClient(base_url=secured_url, api_key="wrong").get_sector_list()
+
+    def test_key_from_argument(self, secured_url: str) -> None:
+        assert "沪深A股" in QMTClient(base_url=secured_url, api_key=API_KEY).get_sector_list()
+
+    def test_key_and_url_from_environment(self, secured_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch.setenv("QMT_BRIDGE_URL", secured_url)
+        monkeypatch.setenv("QMT_BRIDGE_API_KEY", API_KEY)
+        assert "沪深A股" in QMTClient().get_sector_list()
+
+
+def _client_routes() -> set[tuple[str, str]]:
+    """``(method, path)`` of every ``self._request("METHOD", "/path", ...)`` in the mixin modules."""
+    import ast
+
+    import qmt_bridge.client as package
+
+    routes = set()
+    for module in Path(package.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "_request"
+                and len(node.args) >= 2
+                and all(isinstance(arg, ast.Constant) for arg in node.args[:2])
+            ):
+                routes.add((node.args[0].value, node.args[1].value))
+    return routes
+
+
+def test_every_client_path_is_served_with_the_same_method() -> None:
+    try:
+        from qmt_bridge.server.app import create_app
+        from qmt_bridge.server.config import Settings
+    except ImportError as error:
+        pytest.skip(f"server not importable: {error}")
+    paths = create_app(Settings(backend="sim")).openapi()["paths"]
+    served = {(method.upper(), path) for path, operations in paths.items() for method in operations}
+    client_routes = _client_routes()
+    assert len(client_routes) >= 35
+    assert client_routes - served == set()

@@ -1,0 +1,62 @@
+"""DataFrame conversion of tabular responses (skipped where pandas is not installed)."""
+
+from __future__ import annotations
+
+import pytest
+
+from qmt_bridge.client import frames
+
+pd = pytest.importorskip("pandas")
+
+# 2024-01-02 00:00 in Shanghai == 2024-01-01 16:00 UTC.
+JAN2_MS = 1704124800000
+DAY_MS = 86_400_000
+
+
+def test_columns_become_frame_indexed_by_shanghai_time() -> None:
+    columns = {"time": [JAN2_MS, JAN2_MS + DAY_MS], "open": [1.0, 2.0], "close": [1.5, None]}
+    frame = frames.to_frame(columns, pandas=True)
+    assert list(frame.index) == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+    assert frame.index.tz is None and frame.index.name == "datetime"
+    assert list(frame.columns) == ["time", "open", "close"]
+    assert frame["time"].tolist() == columns["time"]
+    assert pd.isna(frame["close"].iloc[1])
+
+
+def test_intraday_time_keeps_clock_time() -> None:
+    ms = JAN2_MS + (9 * 60 + 31) * 60_000  # 09:31 Shanghai
+    frame = frames.to_frame({"time": [ms], "close": [1.0]}, pandas=True)
+    assert frame.index[0] == pd.Timestamp("2024-01-02 09:31")
+
+
+def test_records_become_frame_too() -> None:
+    frame = frames.to_frame([{"time": JAN2_MS, "close": 1.0}], pandas=True)
+    assert frame.index[0] == pd.Timestamp("2024-01-02")
+    assert frame["close"].tolist() == [1.0]
+
+
+def test_frame_without_time_keeps_default_index() -> None:
+    frame = frames.records_to_frame([{"sector": "沪深A股", "category": "市场"}], pandas=True)
+    assert list(frame.index) == [0]
+    assert frame.loc[0, "sector"] == "沪深A股"
+
+
+def test_none_and_empty_give_empty_frames() -> None:
+    assert frames.to_frame(None, pandas=True).empty
+    assert frames.to_frame({}, pandas=True).empty
+    assert frames.records_to_frame([], pandas=True).empty
+
+
+def test_to_frames_keeps_codes() -> None:
+    result = frames.to_frames({"A.SH": {"time": [JAN2_MS], "close": [1.0]}, "B.SZ": None}, pandas=True)
+    assert set(result) == {"A.SH", "B.SZ"}
+    assert result["A.SH"]["close"].iloc[0] == 1.0
+    assert result["B.SZ"].empty
+
+
+def test_pandas_false_returns_input_unchanged() -> None:
+    columns = {"time": [JAN2_MS], "close": [1.0]}
+    assert frames.to_frame(columns, pandas=False) is columns
+    assert frames.to_frames({"A.SH": columns}, pandas=False) == {"A.SH": columns}
+    records = [{"a": 1}]
+    assert frames.records_to_frame(records, pandas=False) is records
