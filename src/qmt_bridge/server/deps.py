@@ -22,6 +22,8 @@ class BackendContext:
         self.settings = settings
         self.backend = backend
         self.runner = runner
+        #: Codes the backend has confirmed to exist; instruments do not vanish while the server runs.
+        self.known_codes: set[str] = set()
 
     def xtdata_function(self, name: str) -> Callable[..., Any]:
         fn = getattr(self.backend.xtdata, name, None)
@@ -38,7 +40,7 @@ class BackendContext:
         return await self.runner.call(fn, *args, **kwargs)
 
 
-def get_context(request: Request) -> BackendContext:
+async def get_context(request: Request) -> BackendContext:
     return request.app.state.context
 
 

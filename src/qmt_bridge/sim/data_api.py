@@ -45,6 +45,10 @@ class SimXtData:
         self.market = market
         self.data_dir: str | None = str(market.data_dir) if market.data_dir else None
         self.enable_hello = False
+        # Snapshots change at most once per 3-second tick; like xtquant's own quote cache, repeated
+        # get_full_tick calls within a tick are reads. Keyed per bucket, so the cache never grows stale.
+        self._snapshot_bucket: int | None = None
+        self._snapshots: dict[str, dict[str, Any] | None] = {}
 
     # ------------------------------------------------------------------ connection / environment
 
@@ -153,14 +157,18 @@ class SimXtData:
     def get_full_tick(self, code_list: list[str]) -> dict[str, dict[str, Any]]:
         """Latest snapshot per code; market names (``'SH'``, ``'SZ'``...) expand to the whole market."""
         now = self.market.now()
+        bucket = int(now.timestamp()) // 3
+        if bucket != self._snapshot_bucket:
+            self._snapshot_bucket, self._snapshots = bucket, {}
+        cache = self._snapshots
         out: dict[str, dict[str, Any]] = {}
         for code in self._expand_markets(_as_list(code_list)):
-            inst = self.market.universe.get(code)
-            if inst is None:
-                continue
-            snap = self.market.prices.snapshot(inst, now)
+            if code not in cache:
+                inst = self.market.universe.get(code)
+                cache[code] = self.market.prices.snapshot(inst, now) if inst is not None else None
+            snap = cache[code]
             if snap is not None:
-                out[code] = snap
+                out[code] = dict(snap)
         return out
 
     def get_divid_factors(self, stock_code: str, start_time: str = "", end_time: str = "") -> pd.DataFrame:

@@ -16,13 +16,17 @@ UNBOUNDED_DAYS = {"tick": 5, "intraday": 500, "daily": 5500}
 
 async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stocks") -> None:
     """404 naming the codes the backend does not know (``get_instrument_detail`` is ``None``)."""
+    pending = [c for c in codes if "." in c and c not in ctx.known_codes]
+    if not pending:
+        return
     detail = ctx.xtdata_function("get_instrument_detail")
 
     # Named after the xtdata function so a timeout or failure says what was being called.
     def get_instrument_detail() -> list[str]:
-        return [c for c in codes if "." in c and detail(c) is None]
+        return [c for c in pending if detail(c) is None]
 
     missing = await ctx.run(get_instrument_detail)
+    ctx.known_codes.update(c for c in pending if c not in missing)
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         raise NotFound(param, f"unknown code(s): {shown}", value=missing[:50], code="unknown_code")

@@ -44,6 +44,7 @@ Model (simplifications documented here, not hidden):
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import threading
@@ -121,6 +122,7 @@ TICK_SECONDS = np.r_[
 ].astype(np.int64)
 
 _MASK64 = (1 << 64) - 1
+_VOLUME_MAX = np.iinfo(np.int32).max
 _DECAY = 1.0 - 0.0015  # daily pull of the log price towards its base level (half-life ~1.8 years)
 _NEWS_DAY_P = 0.08
 _NEWS_SCALE = 2.2
@@ -308,23 +310,64 @@ class _LRU:
 
 @dataclass
 class _Daily:
-    """Compact daily history of one instrument (prices in ticks)."""
+    """Compact daily history of one instrument: 21 bytes a day (prices in int32 ticks).
+
+    preClose and amount are not stored: preClose is the previous close except on the first day and on
+    ex-dates (kept in ``ex_index`` / ``ex_pre_close``), and amount is a fixed function of the stored bar.
+    """
 
     i0: int  # calendar index of the first day
     open: np.ndarray  # int32 ticks
     high: np.ndarray
     low: np.ndarray
     close: np.ndarray
-    pre_close: np.ndarray
-    volume: np.ndarray  # int64
-    amount: np.ndarray  # float64, whole CNY
+    volume: np.ndarray  # int32 volume units
     flag: np.ndarray  # int8 suspendFlag
+    first_pre_close: int = 0
+    ex_index: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    ex_pre_close: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    value_per_unit: float = 1.0  # CNY per (volume unit x price): lot size x contract multiplier
+    index_share_price: float = (
+        0.0  # indices: average share price behind the lots (amount is not lots x level)
+    )
     open_interest: np.ndarray | None = None  # int64, derivatives only
     settle: np.ndarray | None = None  # int32 ticks, derivatives only
     actions: list[CorporateAction] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.close)
+
+    def pre_close(self, lo: int, hi: int) -> np.ndarray:
+        """preClose ticks of rows ``lo:hi`` (int64)."""
+        out = np.empty(max(hi - lo, 0), np.int64)
+        if len(out) == 0:
+            return out
+        if lo == 0:
+            out[0] = self.first_pre_close
+            out[1:] = self.close[: hi - 1]
+        else:
+            out[:] = self.close[lo - 1 : hi - 1]
+        inside = (self.ex_index >= lo) & (self.ex_index < hi)
+        out[self.ex_index[inside] - lo] = self.ex_pre_close[inside]
+        return out
+
+    def prices(self, lo: int, hi: int) -> list[np.ndarray]:
+        """open, high, low, close, preClose ticks of rows ``lo:hi`` as float64."""
+        rows = slice(lo, hi)
+        cols = [self.open[rows], self.high[rows], self.low[rows], self.close[rows], self.pre_close(lo, hi)]
+        return [np.asarray(c, dtype=np.float64) for c in cols]
+
+    def amount(self, lo: int, hi: int, tick: float) -> np.ndarray:
+        """Whole-CNY amounts of rows ``lo:hi``: volume x unit value x typical price (float64)."""
+        rows = slice(lo, hi)
+        volume = self.volume[rows].astype(np.float64)
+        if self.index_share_price:
+            level = self.close[rows] / max(float(self.close[0]), 1.0)
+            return np.rint(volume * 100.0 * self.index_share_price * np.sqrt(level))
+        typical = (self.open[rows].astype(np.int64) + self.high[rows] + self.low[rows] + self.close[rows]) * (
+            tick / 4.0
+        )
+        return np.rint(volume * self.value_per_unit * typical)
 
 
 @dataclass
@@ -439,28 +482,27 @@ def _settle_closes(
         new[susp] = pc[susp]
         return new
 
-    close = sweep(sweep(raw))
+    close = sweep(raw)
     bad = np.flatnonzero(sweep(close) != close)
     if len(bad) == 0:
         return close
-    out = close.tolist()
-    raw_l, pct_l = raw.tolist(), pct.tolist()
-    up_l, down_l, susp_l = lim_up.tolist(), lim_down.tolist(), susp.tolist()
+    # element access below touches only the unsettled days and what they reach (few), not whole arrays
+    out = close
     ex_at = {int(t): j for j, t in enumerate(ex.index)}
 
     def settle(t: int) -> int:
-        p = base_t if t == 0 else out[t - 1]
+        p = base_t if t == 0 else int(out[t - 1])
         if t in ex_at:
             p = int(ex.reference(np.array([p]), np.array([ex_at[t]]))[0][0])
-        if susp_l[t]:
+        if susp[t]:
             return p
-        q = pct_l[t]
+        q = int(pct[t])
         hi, lo = ((p * (100 + q) + 50) // 100, max((p * (100 - q) + 50) // 100, 1)) if q else (_NO_LIMIT, 1)
-        if up_l[t]:
+        if lim_up[t]:
             return hi
-        if down_l[t]:
+        if lim_down[t]:
             return lo
-        return min(max(raw_l[t], lo), hi)
+        return min(max(int(raw[t]), lo), hi)
 
     frontier = 0
     for start in bad.tolist():
@@ -472,7 +514,7 @@ def _settle_closes(
             out[t] = value
             t += 1
         frontier = t
-    return np.array(out, dtype=np.int64)
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- engine
@@ -486,8 +528,8 @@ class PriceEngine:
         seed: market seed; the same seed gives bit-identical output on any machine.
         instrument_lookup: optional ``code -> Instrument | None`` used to price options off their real
             underlying; without it options use a synthetic underlying.
-        daily_cache_size: instruments whose daily history is kept (compact: ~40 bytes a day).
-        minute_cache_size: (instrument, day) pairs whose 1m bars are kept (~40 kB each).
+        daily_cache_size: instruments whose daily history is kept (21 bytes a day: ~110 kB for 20 years).
+        minute_cache_size: (instrument, day) pairs whose 1m bars are kept (~45 kB each).
 
     All returned arrays are read-only.
     """
@@ -535,15 +577,15 @@ class PriceEngine:
                 "high": _to_price(rec.high[rows], tick, dec),
                 "low": _to_price(rec.low[rows], tick, dec),
                 "close": _to_price(rec.close[rows], tick, dec),
-                "volume": rec.volume[rows],
-                "amount": rec.amount[rows],
+                "volume": rec.volume[rows].astype(np.int64),
+                "amount": rec.amount(lo, lo + n, tick),
                 "settelementPrice": np.zeros(n)
                 if rec.settle is None
                 else _to_price(rec.settle[rows], tick, dec),
                 "openInterest": np.zeros(n, np.int64)
                 if rec.open_interest is None
                 else rec.open_interest[rows],
-                "preClose": _to_price(rec.pre_close[rows], tick, dec),
+                "preClose": _to_price(rec.pre_close(lo, lo + n), tick, dec),
                 "suspendFlag": rec.flag[rows].astype(np.int64),
             }
         )
@@ -640,7 +682,7 @@ class PriceEngine:
         t = self._day_index(rec, day)
         if t is None:
             return None
-        return price_limits(inst, day, float(rec.pre_close[t]) * inst.price_tick)
+        return price_limits(inst, day, float(rec.pre_close(t, t + 1)[0]) * inst.price_tick)
 
     def clear_caches(self) -> None:
         self._daily_cache.clear()
@@ -657,9 +699,7 @@ class PriceEngine:
                 rec.high,
                 rec.low,
                 rec.close,
-                rec.pre_close,
                 rec.volume,
-                rec.amount,
                 rec.flag,
                 rec.open_interest,
                 rec.settle,
@@ -689,18 +729,8 @@ class PriceEngine:
         i0, i1 = self._span(inst)
         n = i1 - i0
         if n == 0:
-            empty_i = np.zeros(0, dtype=np.int32)
-            return _Daily(
-                i0,
-                empty_i,
-                empty_i,
-                empty_i,
-                empty_i,
-                empty_i,
-                np.zeros(0, np.int64),
-                np.zeros(0),
-                np.zeros(0, np.int8),
-            )
+            empty = np.zeros(0, dtype=np.int32)
+            return _Daily(i0, empty, empty, empty, empty, empty, np.zeros(0, np.int8))
         if inst.kind == OPTION:
             return self._build_option(inst, i0, i1)
         return self._build_walk(inst, i0, i1)
@@ -722,6 +752,12 @@ class PriceEngine:
         if kind == CB:
             return np.where(daynums >= day_number(CB_LIMIT_START), 20, 0).astype(np.int64)
         return np.full(n, limit_pct(inst, dt.date(2000, 1, 1)) if kind in (ETF, FUTURE) else 0, np.int64)
+
+    def _window(self, first: dt.date, last: dt.date) -> tuple[int, int]:
+        """Calendar indices of the first and last session in ``[first, last]`` (lo > hi if none)."""
+        lo = bisect.bisect_left(self.calendar.sessions, first)
+        hi = bisect.bisect_right(self.calendar.sessions, last) - 1
+        return lo, hi
 
     def _suspensions(self, rng: np.random.Generator, n: int) -> np.ndarray:
         starts = np.flatnonzero(rng.random(n) < 0.0012)
@@ -745,20 +781,15 @@ class PriceEngine:
         min_index = 1 if seasoned else 200
         plans: list[_Plan] = []
         if inst.list_date < dt.date(2005, 6, 1) and u_inst[1] < 0.6:
-            window = self.calendar.between(dt.date(2005, 9, 1), dt.date(2006, 4, 30))
-            idx = [self.calendar.index_of(d) - i0 for d in window]
-            idx = [i for i in idx if min_index <= i < i1 - i0]
-            if idx:
+            lo, hi = self._window(dt.date(2005, 9, 1), dt.date(2006, 4, 30))
+            lo, hi = max(lo - i0, min_index), min(hi - i0, i1 - i0 - 1)
+            if lo <= hi:
                 gift = round(0.2 + 0.2 * u_inst[2], 2)
-                plans.append(_Plan(idx[int(u_inst[3] * len(idx))], 0.0, 0.0, gift, 0.0, 0.0, True))
+                plans.append(_Plan(lo + int(u_inst[3] * (hi - lo + 1)), 0.0, 0.0, gift, 0.0, 0.0, True))
         for year in range(first.year, last.year + 1):
             u = rng.random(10).tolist()
-            window = self.calendar.between(dt.date(year, 5, 10), dt.date(year, 8, 31))
-            if not window:
-                continue
-            lo = self.calendar.index_of(window[0]) - i0
-            hi = self.calendar.index_of(window[-1]) - i0
-            lo, hi = max(lo, min_index), min(hi, i1 - i0 - 1)
+            lo, hi = self._window(dt.date(year, 5, 10), dt.date(year, 8, 31))
+            lo, hi = max(lo - i0, min_index), min(hi - i0, i1 - i0 - 1)
             if lo > hi:
                 continue
             has_cash = u[0] < p_cash
@@ -900,13 +931,7 @@ class PriceEngine:
         )
         volume[one_price] = np.maximum(np.rint(volume[one_price] * 0.1), 1)
         volume[susp] = 0
-        volume = volume.astype(np.int64)
-        typical = (open_ + high + low + close) * (tick / 4.0)
-        if kind == INDEX:
-            share_price = 8.0 + 17.0 * params[2]
-            amount = np.rint(volume * 100.0 * share_price * np.exp(0.05 * gap))
-        else:
-            amount = np.rint(volume * float(lot * mult) * typical)
+        volume = np.minimum(volume, _VOLUME_MAX).astype(np.int32)
 
         open_interest = settle = None
         if kind == FUTURE:
@@ -922,10 +947,13 @@ class PriceEngine:
             high=high.astype(np.int32),
             low=low.astype(np.int32),
             close=close.astype(np.int32),
-            pre_close=pc.astype(np.int32),
             volume=volume,
-            amount=amount.astype(np.float64),
             flag=flag,
+            first_pre_close=int(pc[0]),
+            ex_index=ex.index,
+            ex_pre_close=pc[ex.index],
+            value_per_unit=float(lot * mult),
+            index_share_price=8.0 + 17.0 * float(params[2]) if kind == INDEX else 0.0,
             open_interest=open_interest,
             settle=settle,
             actions=actions,
@@ -965,12 +993,9 @@ class PriceEngine:
         at_high, at_low = price(s_high), price(s_low)
         high = np.maximum.reduce([at_high, at_low, open_, close])
         low = np.minimum.reduce([at_high, at_low, open_, close])
-        pc = np.r_[pre[:1], close[:-1]]
         life = self._life_hump(inst, i0, i1) if inst.expire_date is not None else np.ones(n)
         base_lots = 8e3 * math.exp(1.4 * (params[0] - 0.5))
-        volume = np.maximum(np.rint(base_lots * life * np.exp(0.4 * vol_noise)), 1).astype(np.int64)
-        typical = (open_ + high + low + close) * (tick / 4.0)
-        amount = np.rint(volume * float(_multiplier(inst)) * typical)
+        volume = np.maximum(np.rint(base_lots * life * np.exp(0.4 * vol_noise)), 1).astype(np.int32)
         smooth = np.tanh(np.cumsum(oi_noise) * 0.05)
         open_interest = np.maximum(np.rint(base_lots * 2.0 * life * np.exp(0.2 * smooth)), 1).astype(np.int64)
         return _Daily(
@@ -979,10 +1004,10 @@ class PriceEngine:
             high=high.astype(np.int32),
             low=low.astype(np.int32),
             close=close.astype(np.int32),
-            pre_close=pc.astype(np.int32),
             volume=volume,
-            amount=amount.astype(np.float64),
             flag=np.zeros(n, dtype=np.int8),
+            first_pre_close=int(pre[0]),
+            value_per_unit=float(_multiplier(inst)),
             open_interest=open_interest,
             settle=close.astype(np.int32),
         )
@@ -997,10 +1022,7 @@ class PriceEngine:
             lo, hi = i0 - rec.i0, i1 - rec.i0
             if lo >= 0 and hi <= len(rec):
                 t = und.price_tick
-                cols = [
-                    np.asarray(a[lo:hi], dtype=np.float64) * t
-                    for a in (rec.open, rec.high, rec.low, rec.close, rec.pre_close)
-                ]
+                cols = [a * t for a in rec.prices(lo, hi)]
                 return tuple(cols), max(0.12, und.volatility * math.sqrt(245))
         # synthetic underlying shared by all options on the same code, at the money on this option's first day
         pseudo = Instrument(
@@ -1017,10 +1039,7 @@ class PriceEngine:
         rec = self._daily(pseudo)
         lo, hi = i0 - rec.i0, i1 - rec.i0
         scale = strike / (float(rec.open[lo]) * 0.001)
-        cols = [
-            np.asarray(a[lo:hi], dtype=np.float64) * 0.001 * scale
-            for a in (rec.open, rec.high, rec.low, rec.close, rec.pre_close)
-        ]
+        cols = [a * (0.001 * scale) for a in rec.prices(lo, hi)]
         return tuple(cols), 0.2
 
     # ------------------------------------------------------------------------------------ intraday
@@ -1045,8 +1064,8 @@ class PriceEngine:
     def _build_intraday(self, inst: Instrument, rec: _Daily, t: int, day: dt.date) -> _Intraday:
         tick, dec = float(inst.price_tick), _decimals(inst.price_tick)
         day_o, day_h, day_l, day_c = (int(rec.open[t]), int(rec.high[t]), int(rec.low[t]), int(rec.close[t]))
-        pc = int(rec.pre_close[t])
-        day_v, day_a = int(rec.volume[t]), float(rec.amount[t])
+        pc = int(rec.pre_close(t, t + 1)[0])
+        day_v, day_a = int(rec.volume[t]), float(rec.amount(t, t + 1, tick)[0])
         flag = int(rec.flag[t])
         m = MINUTES_PER_DAY
         suspended = flag == 1

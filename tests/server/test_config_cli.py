@@ -1,0 +1,213 @@
+"""Settings and the ``qmt-server`` CLI: precedence CLI > environment / .env > defaults, every seed flag,
+the trading-needs-a-key rule, ``--help``; and the simulator's determinism as the server serves it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import AFTER_CLOSE, SEED
+from qmt_bridge.server.cli import settings_from_args
+
+SEED_FLAGS = [
+    "--host",
+    "--port",
+    "--log-level",
+    "--workers",
+    "--api-key",
+    "--trading",
+    "--mini-qmt-path",
+    "--account-id",
+]
+SIM_FLAGS = ["--backend", "--sim-seed", "--sim-clock", "--sim-replay-date", "--sim-replay-speed"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cwd(tmp_path, monkeypatch):
+    """No developer .env: every test runs in an empty directory."""
+    monkeypatch.chdir(tmp_path)
+
+
+def test_defaults():
+    s = settings_from_args([])
+    assert (s.host, s.port, s.log_level, s.workers) == ("0.0.0.0", 8000, "info", 1)
+    assert s.api_key is None and s.trading_enabled is False
+    assert s.mini_qmt_path == "" and s.trading_account_id == ""
+    assert s.backend == "auto" and s.sim_seed == 20240101 and s.sim_clock == "live"
+
+
+def test_cli_overrides_env(monkeypatch):
+    monkeypatch.setenv("QMT_BRIDGE_PORT", "9000")
+    assert settings_from_args(["--port", "8100"]).port == 8100
+
+
+def test_env_overrides_default(monkeypatch):
+    monkeypatch.setenv("QMT_BRIDGE_PORT", "9000")
+    monkeypatch.setenv("QMT_BRIDGE_HOST", "127.0.0.1")
+    s = settings_from_args([])
+    assert s.port == 9000 and s.host == "127.0.0.1"
+
+
+def test_dotenv_in_the_working_directory_is_read(tmp_path):
+    (tmp_path / ".env").write_text(
+        "QMT_BRIDGE_PORT=8200\nQMT_BRIDGE_SIM_SEED=42\nQMT_BRIDGE_TRADING_ACCOUNT_ID=55667788\n",
+        encoding="utf-8",
+    )
+    s = settings_from_args([])
+    assert s.port == 8200 and s.sim_seed == 42 and s.trading_account_id == "55667788"
+    assert settings_from_args(["--port", "8300"]).port == 8300  # the CLI still wins
+
+
+def test_env_overrides_dotenv(tmp_path, monkeypatch):
+    (tmp_path / ".env").write_text("QMT_BRIDGE_PORT=8200\n", encoding="utf-8")
+    monkeypatch.setenv("QMT_BRIDGE_PORT", "9100")
+    assert settings_from_args([]).port == 9100
+
+
+def test_every_seed_flag_parses():
+    s = settings_from_args(
+        [
+            "--host", "127.0.0.1",
+            "--port", "8080",
+            "--log-level", "debug",
+            "--workers", "2",
+            "--api-key", "your-secret-key",
+            "--trading",
+            "--mini-qmt-path", r"C:\国金QMT交易端\userdata_mini",
+            "--account-id", "12345678",
+        ]
+    )  # fmt: skip
+    assert s.host == "127.0.0.1" and s.port == 8080 and s.log_level == "debug" and s.workers == 2
+    assert s.api_key_value() == "your-secret-key"
+    assert "your-secret-key" not in repr(s)  # a secret, not printed
+    assert s.trading_enabled is True
+    assert s.mini_qmt_path == r"C:\国金QMT交易端\userdata_mini"
+    assert s.trading_account_id == "12345678"
+
+
+def test_simulator_flags_parse():
+    s = settings_from_args(
+        [
+            "--backend", "sim",
+            "--sim-seed", "8",
+            "--sim-clock", "replay",
+            "--sim-replay-date", "2025-06-18",
+            "--sim-replay-speed", "10",
+        ]
+    )  # fmt: skip
+    assert s.backend == "sim" and s.sim_seed == 8 and s.sim_clock == "replay"
+    assert s.sim_replay_date == dt.date(2025, 6, 18) and s.sim_replay_speed == 10.0
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--port", "abc"],
+        ["--log-level", "verbose"],
+        ["--backend", "nope"],
+        ["--sim-clock", "fast"],
+        ["--sim-replay-date", "2025-13-01"],
+        ["--no-such-flag"],
+    ],
+)
+def test_bad_flags_exit(argv):
+    with pytest.raises(SystemExit) as exc:
+        settings_from_args(argv)
+    assert exc.value.code == 2  # argparse's usage error
+
+
+@pytest.mark.parametrize(
+    ("argv", "setting"),
+    [
+        (["--port", "0"], "port"),
+        (["--port", "70000"], "port"),
+        (["--workers", "0"], "workers"),
+        (["--sim-replay-speed", "0"], "sim_replay_speed"),
+    ],
+)
+def test_out_of_range_values_exit_with_a_message(argv, setting):
+    with pytest.raises(SystemExit) as exc:
+        settings_from_args(argv)
+    message = str(exc.value.code)
+    assert message.startswith("qmt-server: invalid configuration") and setting in message
+
+
+def test_trading_without_an_api_key_exits_clearly():
+    with pytest.raises(SystemExit) as exc:
+        settings_from_args(["--trading"])
+    message = str(exc.value.code)
+    assert "trading" in message and "API key" in message and "--api-key" in message
+
+
+def test_trading_with_the_key_from_the_environment(monkeypatch):
+    monkeypatch.setenv("QMT_BRIDGE_API_KEY", "k3y")
+    s = settings_from_args(["--trading"])
+    assert s.trading_enabled and s.api_key_value() == "k3y"
+
+
+def test_blank_api_key_counts_as_none(monkeypatch):
+    monkeypatch.setenv("QMT_BRIDGE_TRADING_ENABLED", "true")
+    with pytest.raises(SystemExit):
+        settings_from_args(["--api-key", "   "])
+
+
+@pytest.mark.parametrize("level", ["DEBUG", "debug", "Warning"])
+def test_log_level_from_env_is_case_insensitive(monkeypatch, level):
+    monkeypatch.setenv("QMT_BRIDGE_LOG_LEVEL", level)
+    assert settings_from_args([]).log_level == level.lower()
+
+
+def test_bad_env_value_exits_naming_it(monkeypatch):
+    monkeypatch.setenv("QMT_BRIDGE_PORT", "not-a-port")
+    with pytest.raises(SystemExit) as exc:
+        settings_from_args([])
+    assert "port" in str(exc.value.code)
+
+
+def test_help_lists_every_flag():
+    out = subprocess.run(
+        [sys.executable, "-m", "qmt_bridge.server.cli", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "COLUMNS": "200", "PYTHONIOENCODING": "utf-8"},
+        check=False,
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("usage: qmt-server")
+    for flag in [*SEED_FLAGS, *SIM_FLAGS, "--data-dir", "--version"]:
+        assert flag in out.stdout, flag
+
+
+# ---------------------------------------------------------------- determinism through the server
+
+
+def _history_json(seed: int) -> bytes:
+    from fastapi.testclient import TestClient
+
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import fixed_clock
+
+    backend = SimBackend(seed=seed, clock=fixed_clock(AFTER_CLOSE))
+    settings = Settings(_env_file=None, backend="sim", sim_seed=seed)
+    with TestClient(create_app(settings, backend=backend)) as client:
+        r = client.get("/api/history?stock=600519.SH&period=1d&count=30")
+        assert r.status_code == 200, r.text
+        return r.content
+
+
+def test_same_seed_same_market(api):
+    # The session `api` is SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE)) too.
+    fresh = _history_json(SEED)
+    assert fresh == api.get("/api/history?stock=600519.SH&period=1d&count=30").content
+
+
+def test_other_seed_other_market(api):
+    other = _history_json(SEED + 1)
+    assert other != api.get("/api/history?stock=600519.SH&period=1d&count=30").content

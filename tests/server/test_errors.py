@@ -1,0 +1,343 @@
+"""Bad input across the routers: the one error shape, the right status and code, a message naming the parameter.
+
+Never a 500, never a traceback in a body, and every error carries ``X-Request-ID`` equal to its ``request_id``.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+
+from helpers import assert_error
+
+BAD_CODES = ["600519", "abc.SH!", "000001.XX", ".SH", "600519.", "6005 19.SH"]
+BAD_DATES = ["2024-13-45", "20241345", "abc", "2024010", "202401011", "20240101250000"]
+
+
+def _with(route: str, **params: str) -> str:
+    """``route`` (which may carry a query already) with ``params`` appended, percent-encoded."""
+    return route + ("&" if "?" in route else "?") + urlencode(params)
+
+
+@pytest.fixture(scope="module")
+def fifty_stocks(api) -> str:
+    stocks = api.get("/api/sector/stocks", params={"sector": "沪深A股"}).json()["stocks"]
+    assert len(stocks) >= 50
+    return ",".join(stocks[:50])
+
+
+# ---------------------------------------------------------------- codes
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/history?stock=999999.SH", "stock"),
+        ("/api/batch_history?stocks=600519.SH,999999.SH", "stocks"),
+        ("/api/full_tick?stocks=999999.SH", "stocks"),
+        ("/api/instrument_detail?stock=999999.SH", "stock"),
+        ("/api/market/market_data_ex?stocks=999999.SH", "stocks"),
+        ("/api/market/local_data?stocks=999999.SH", "stocks"),
+        ("/api/market/market_data?stocks=999999.SH", "stocks"),
+        ("/api/market/full_tick?stocks=000001.SZ,999999.SH", "stocks"),
+        ("/api/market/divid_factors?stock=999999.SH", "stock"),
+        ("/api/calendar/trading_period?stock=999999.SZ", "stock"),
+        ("/api/instrument/type?stock=999999.SH", "stock"),
+        ("/api/instrument/his_st_data?stock=999999.SH", "stock"),
+    ],
+)
+def test_unknown_code_is_404_unknown_code(api, url, param):
+    error = assert_error(api.get(url), 404, "unknown_code", param)
+    assert error["details"]["param"] == param
+    assert "999999." in error["message"]
+
+
+@pytest.mark.parametrize("code", BAD_CODES)
+@pytest.mark.parametrize(
+    ("route", "param"),
+    [
+        ("/api/history", "stock"),
+        ("/api/market/market_data_ex", "stocks"),
+        ("/api/instrument/detail_list", "stocks"),
+        ("/api/calendar/trading_period", "stock"),
+    ],
+)
+def test_malformed_code_is_400(api, route, param, code):
+    r = api.get(_with(route, **{param: code}))
+    error = assert_error(r, 400, "invalid_parameter", param)
+    assert error["details"]["param"] == param
+
+
+def test_malformed_code_among_good_ones_is_named(api):
+    error = assert_error(api.get("/api/market/market_data_ex?stocks=600519.SH,abc.SH!"), 400, param="stocks")
+    assert "abc.SH!" in error["message"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/batch_history?stocks=",
+        "/api/batch_history?stocks=,,",
+        "/api/full_tick?stocks=",
+        "/api/market/full_tick?stocks=",
+        "/api/market/market_data_ex?stocks=",
+        "/api/market/local_data?stocks= ",
+        "/api/market/market_data?stocks=",
+        "/api/instrument/detail_list?stocks=",
+    ],
+)
+def test_empty_stocks_is_400(api, url):
+    assert_error(api.get(url), 400, "invalid_parameter", "stocks")
+
+
+# ---------------------------------------------------------------- periods, dates, counts
+
+
+@pytest.mark.parametrize("period", ["7m", "1D", "", "daily", "1min"])
+@pytest.mark.parametrize(
+    "route", ["/api/history?stock=600519.SH", "/api/market/market_data_ex?stocks=600519.SH"]
+)
+def test_unknown_period_is_400(api, route, period):
+    error = assert_error(api.get(_with(route, period=period)), 400, "invalid_parameter", "period")
+    assert error["details"]["param"] == "period"
+
+
+@pytest.mark.parametrize("value", BAD_DATES)
+@pytest.mark.parametrize("param", ["start_time", "end_time"])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/api/history?stock=600519.SH",
+        "/api/market/market_data?stocks=600519.SH",
+        "/api/calendar/trading_dates?market=SH",
+    ],
+)
+def test_bad_date_is_400(api, route, param, value):
+    error = assert_error(api.get(_with(route, **{param: value})), 400, "invalid_parameter", param)
+    assert value in error["message"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/history?stock=600519.SH&start_time=20240301&end_time=20240101",
+        "/api/batch_history?stocks=600519.SH&start_time=20240301&end_time=20240229",
+        "/api/market/market_data_ex?stocks=600519.SH&period=1m&start_time=20251120100000&end_time=20251120093000",
+        "/api/market/divid_factors?stock=600519.SH&start_time=20240301&end_time=20240101",
+        "/api/calendar/trading_calendar?start_time=20250301&end_time=20250101",
+        "/api/instrument/ipo_info?start_time=20250301&end_time=20250101",
+    ],
+)
+def test_end_before_start_is_400(api, url):
+    error = assert_error(api.get(url), 400, "invalid_parameter", "end_time")
+    assert "start_time" in error["message"]
+
+
+def test_same_day_range_is_fine(api):
+    r = api.get("/api/history?stock=600519.SH&start_time=20251120&end_time=20251120")
+    assert r.status_code == 200 and len(r.json()["data"]) == 1
+
+
+@pytest.mark.parametrize("count", ["-5", str(10**12), "abc", "1.5", ""])
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/api/history?stock=600519.SH",
+        "/api/batch_history?stocks=600519.SH",
+        "/api/market/market_data_ex?stocks=600519.SH",
+    ],
+)
+def test_bad_count_is_422(api, route, count):
+    assert_error(api.get(_with(route, count=count)), 422, "validation_error", "count")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/history?stock=600519.SH&dividend_type=foo",
+        "/api/market/market_data_ex?stocks=600519.SH&dividend_type=qfq",
+        "/api/market/market_data?stocks=600519.SH&dividend_type=FRONT",
+    ],
+)
+def test_unknown_dividend_type_is_422(api, url):
+    assert_error(api.get(url), 422, "validation_error", "dividend_type")
+
+
+def test_unknown_format_is_422(api):
+    assert_error(api.get("/api/history?stock=600519.SH&format=csv"), 422, "validation_error", "format")
+
+
+@pytest.mark.parametrize("url", ["/api/history", "/api/market/market_data_ex", "/api/sector/stocks"])
+def test_missing_required_parameter_is_422(api, url):
+    assert_error(api.get(url), 422, "validation_error")
+
+
+# ---------------------------------------------------------------- sectors, markets
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/sector/stocks", "sector"),
+        ("/api/sector_stocks", "sector"),
+        ("/api/sector/info", "sector"),
+        ("/api/meta/stock_list", "category"),
+    ],
+)
+def test_unknown_sector_is_404(api, url, param):
+    assert_error(api.get(url, params={param: "没有这个板块"}), 404, "not_found", param)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/calendar/trading_dates?market=XX",
+        "/api/calendar/trading_calendar?market=BJ",
+        "/api/calendar/is_trading_date?market=NASDAQ&date=20250930",
+        "/api/calendar/prev_trading_date?market=1&date=20250930",
+        "/api/calendar/next_trading_date?market=%20&date=20250930",
+        "/api/meta/last_trade_date?market=XX",
+    ],
+)
+def test_unknown_market_is_400(api, url):
+    assert_error(api.get(url), 400, "invalid_parameter", "market")
+
+
+# ---------------------------------------------------------------- result size
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "/api/batch_history",
+        "/api/market/market_data_ex",
+        "/api/market/local_data",
+        "/api/market/market_data",
+    ],
+)
+def test_huge_result_is_refused(api, fifty_stocks, route):
+    r = api.get(_with(route, stocks=fifty_stocks, period="1m", count="-1", start_time="20050101"))
+    error = assert_error(r, 400, "result_too_large")
+    assert "rows" in error["message"]
+
+
+def test_huge_tick_range_is_refused(api):
+    r = api.get("/api/market/market_data_ex?stocks=600519.SH&period=tick&start_time=20050101")
+    assert_error(r, 400, "result_too_large")
+
+
+# ---------------------------------------------------------------- routes and methods
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/nope", "/api/market/nope", "/api/etf/list", "/api/financial/data", "/nope"]
+)
+def test_unknown_route_is_404_route_not_found(api, path):
+    error = assert_error(api.get(path), 404, "route_not_found")
+    assert path in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("POST", "/api/history", "GET"),
+        ("DELETE", "/api/sector/list", "GET"),
+        ("PUT", "/api/meta/health", "GET"),
+        ("GET", "/api/download", "POST"),
+    ],
+)
+def test_wrong_method_is_405(api, method, path, allowed):
+    r = api.request(method, path)
+    assert_error(r, 405, "method_not_allowed")
+    assert allowed in r.headers["allow"]
+
+
+@pytest.mark.parametrize(
+    ("content", "param"),
+    [
+        (b"{not json", None),
+        (b"[]", None),
+        (b'{"period": "1d"}', "stock"),
+        (b'{"stock": ["600519.SH"]}', "stock"),
+        (b'{"stock": "600519.SH", "period": 5}', "period"),
+    ],
+)
+def test_download_bad_body_is_422(api, content, param):
+    r = api.post("/api/download", content=content, headers={"Content-Type": "application/json"})
+    assert_error(r, 422, "validation_error", param)
+
+
+# ---------------------------------------------------------------- never a 500, request ids
+
+NASTY = [
+    "/api/history?stock=%00",
+    "/api/history?stock=" + "9" * 2000 + ".SH",
+    "/api/history?stock=600519.SH&fields=%E4%B8%AD",
+    "/api/history?stock=600519.SH&fields=close;drop",
+    "/api/history?stock=600519.SH&start_time=99999999",
+    "/api/history?stock=600519.SH&start_time=00000000",
+    "/api/history?stock=600519.SH&start_time=19000101&end_time=19001231",
+    "/api/history?stock=600519.SH&period=tick&count=1000000",
+    "/api/history?stock=600519.SH&count=1000000",
+    "/api/market/market_data_ex?stocks=600519.SH&fields=foo",
+    "/api/market/market_data?stocks=600519.SH&fields=foo",
+    "/api/market/market_data_ex?stocks=SH",
+    "/api/market/full_tick?stocks=600519.SH,SZ.SH",
+    "/api/market/divid_factors?stock=600519.SH&start_time=29990101",
+    "/api/sector/stocks?sector=%FF",
+    "/api/sector/stocks?sector=%E6%B2%AA%E6%B7%B1A%E8%82%A1&real_timetag=1",
+    "/api/sector/stocks?sector=%E6%B2%AA%E6%B7%B1A%E8%82%A1&real_timetag=99999999999999",
+    "/api/calendar/trading_dates?start_time=19000101&end_time=19001231",
+    "/api/calendar/trading_dates?count=100001",
+    "/api/calendar/prev_trading_date?date=19000101",
+    "/api/calendar/next_trading_date?date=29991231",
+    "/api/calendar/is_trading_date?date=20050101",
+    "/api/instrument/ipo_info?start_time=19000101",
+    "/api/instrument/detail_list?stocks=999999.SH&iscomplete=true",
+    "/api/instrument/index_weight?index_code=399999.SZ",
+    "/api/meta/stock_list?category=**",
+]
+
+
+@pytest.mark.parametrize("url", NASTY)
+def test_never_a_server_error(api, url):
+    r = api.get(url)
+    assert r.status_code < 500, r.text
+    assert "Traceback" not in r.text
+    if r.status_code >= 400:
+        assert_error(r, r.status_code)
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/api/history?stock=999999.SH"),
+        ("GET", "/api/history?stock=600519"),
+        ("GET", "/api/history?stock=600519.SH&count=abc"),
+        ("GET", "/api/nope"),
+        ("POST", "/api/history"),
+        ("POST", "/api/download"),
+        ("GET", "/api/sector/stocks?sector=nope"),
+    ],
+)
+def test_errors_carry_the_request_id(api, method, url):
+    r = api.request(method, url)
+    assert r.status_code >= 400
+    request_id = r.json()["request_id"]
+    assert request_id and r.headers["X-Request-ID"] == request_id
+    # A client-chosen id is echoed in both places.
+    r = api.request(method, url, headers={"X-Request-ID": "trace-42"})
+    assert r.headers["X-Request-ID"] == "trace-42" and r.json()["request_id"] == "trace-42"
+
+
+def test_successful_responses_carry_a_request_id_too(api):
+    a, b = api.get("/api/meta/health"), api.get("/api/meta/health")
+    assert a.headers["X-Request-ID"] and a.headers["X-Request-ID"] != b.headers["X-Request-ID"]
+
+
+def test_error_shape_is_json(api):
+    r = api.get("/api/history?stock=600519")
+    assert r.headers["content-type"].startswith("application/json")
+    body = r.json()
+    assert body["error"]["details"] == {"param": "stock", "value": "600519"}

@@ -1,0 +1,80 @@
+"""/api/meta/*: health, versions, connection, markets, periods, listings, last trade date."""
+
+from __future__ import annotations
+
+import pytest
+
+from helpers import assert_error
+from qmt_bridge._version import __version__
+
+
+def _get(api, url: str, **params) -> dict:
+    r = api.get(url, params=params)
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_health(api):
+    assert _get(api, "/api/meta/health") == {"status": "ok", "backend": "sim", "version": __version__}
+
+
+def test_version(api):
+    assert _get(api, "/api/meta/version") == {"version": __version__}
+
+
+def test_xtdata_version_names_the_simulator(api):
+    body = _get(api, "/api/meta/xtdata_version")
+    assert body["backend"] == "sim"
+    assert "sim" in body["xtdata_version"] and __version__ in body["xtdata_version"]
+
+
+def test_connection_status(api):
+    assert _get(api, "/api/meta/connection_status") == {"connected": True, "backend": "sim"}
+
+
+def test_markets(api):
+    markets = _get(api, "/api/meta/markets")["markets"]
+    assert {"SH", "SZ", "BJ", "IF", "SHO"} <= set(markets)
+    assert markets["SH"] == "上交所" and markets["SZ"] == "深交所" and markets["BJ"] == "北交所"
+
+
+def test_period_list(api):
+    periods = _get(api, "/api/meta/period_list")["periods"]
+    names = [p["name"] if isinstance(p, dict) else p for p in periods]
+    assert {"tick", "1m", "5m", "1d", "1w", "1mon"} <= set(names)
+
+
+@pytest.mark.parametrize(("category", "minimum"), [("沪深ETF", 10), ("沪深A股", 3000), ("沪深指数", 5)])
+def test_stock_list(api, category, minimum):
+    body = _get(api, "/api/meta/stock_list", category=category)
+    assert body["category"] == category
+    assert body["count"] == len(body["stocks"]) >= minimum
+    assert body["stocks"] == _get(api, "/api/sector/stocks", sector=category)["stocks"]
+
+
+def test_stock_list_etfs_are_funds(api):
+    stocks = _get(api, "/api/meta/stock_list", category="沪深ETF")["stocks"]
+    assert "510300.SH" in stocks
+    assert all(code.endswith((".SH", ".SZ")) for code in stocks)
+
+
+@pytest.mark.parametrize("market", ["SH", "SZ", "sh"])
+def test_last_trade_date(api, market):
+    body = _get(api, "/api/meta/last_trade_date", market=market)
+    assert body == {"market": market.upper(), "last_trade_date": 1763568000000, "date": "20251120"}
+
+
+def test_last_trade_date_default_market(api):
+    assert _get(api, "/api/meta/last_trade_date")["date"] == "20251120"
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "code", "param"),
+    [
+        ("/api/meta/stock_list", 422, "validation_error", "category"),
+        ("/api/meta/stock_list?category=nope", 404, "not_found", "category"),
+        ("/api/meta/last_trade_date?market=XX", 400, "invalid_parameter", "market"),
+    ],
+)
+def test_bad_meta_input(api, url, status, code, param):
+    assert_error(api.get(url), status, code, param)
