@@ -27,8 +27,8 @@ else:
     @app.get("/api/market/full_tick")
     async def constant() -> Response:
         return Response(body, media_type="application/json")
-from qmt_bridge.server.rawquery import lenient_http_protocol
-uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, http=lenient_http_protocol())
+from qmt_bridge.server.cli import uvicorn_config
+uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "warning")).run()
 """
 
 

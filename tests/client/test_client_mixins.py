@@ -48,6 +48,7 @@ def serve(**settings: Any) -> Iterator[str]:
     """Run the simulator app under uvicorn in a background thread; yield its base URL."""
     try:
         from qmt_bridge.server.app import create_app
+        from qmt_bridge.server.cli import uvicorn_config
         from qmt_bridge.server.config import Settings
     except ImportError as error:  # the server is developed alongside the client
         pytest.skip(f"server not importable: {error}")
@@ -56,7 +57,7 @@ def serve(**settings: Any) -> Iterator[str]:
     settings = {"api_key": None, "require_auth_for_data": False, "trading_enabled": False, **settings}
     port = _free_port()
     app = create_app(Settings(backend="sim", sim_seed=20240101, **settings))
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "warning"))
     thread = threading.Thread(target=server.run, name=f"uvicorn-test-{port}", daemon=True)
     thread.start()
     try:

@@ -761,10 +761,12 @@ def test_validation_failure_names_the_xtquant_call(client, fake_xtdata):
     assert error["details"] == {"call": "get_instrument_detail"}
 
 
-def test_trading_calendar_beyond_holiday_data_is_502(client, fake_xtdata):
+def test_trading_calendar_beyond_holiday_data_is_a_client_error(client, fake_xtdata):
+    """The server checks the range against get_holidays() first instead of letting xtquant raise."""
     response = client.get("/api/calendar/trading_calendar", params={"market": "SH", "end_time": "20260105"})
-    error = assert_error(response, 502, "backend_error")
-    assert "节假日" in error["message"]
+    error = assert_error(response, 400, "invalid_parameter")
+    assert "end_time" in error["message"] and "2025" in error["message"]
+    assert fake_xtdata.calls_to("get_trading_calendar") == []
 
 
 @pytest.mark.timeout(20)

@@ -114,13 +114,6 @@ def test_next_trading_date(api):
     assert _get(api, "/api/calendar/next_trading_date", date="20251120")["next_trading_date"] == "20251121"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: prev/next_trading_date with no date use the wall clock (routers/calendar."
-    "_reference_day: dt.datetime.now) instead of the backend's clock, so on a simulator frozen at "
-    "2025-11-20 they answer about the host's today (e.g. 20261121) — and once the wall clock passes "
-    "the end of the holiday data (20261231) they will answer 400",
-)
 def test_prev_and_next_trading_date_default_to_the_backends_today(api):
     prev = _get(api, "/api/calendar/prev_trading_date")
     assert prev["date"] == "20251120" and prev["prev_trading_date"] == "20251119"
@@ -151,12 +144,6 @@ def test_bad_calendar_input(api, url, status, param):
     assert_error(api.get(url), status, param=param)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: an end_time beyond the holiday data (after 20261231) makes xtdata."
-    "get_trading_calendar raise, and /api/calendar/trading_calendar answers 502 backend_error "
-    "(a server-side failure) instead of 400 invalid_parameter naming end_time",
-)
 def test_trading_calendar_beyond_the_holiday_data_is_a_client_error(api):
     r = api.get("/api/calendar/trading_calendar?start_time=20260101&end_time=20401231")
     assert_error(r, 400, "invalid_parameter", "end_time")

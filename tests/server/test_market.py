@@ -314,12 +314,6 @@ def test_market_data_ticks(api):
     assert len(rows) == 3 and rows[-1]["time"] == LAST_CLOSE_MS
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="server bug: /api/market/market_data?fields=time sends field_list=[] upstream (services/"
-    "market_data.fetch_field_major), i.e. ALL fields, and the upstream float 'time' table is kept, "
-    "so it answers every field with time as floats (1763481600000.0) instead of ms ints",
-)
 def test_market_data_fields_time_only(api):
     r = api.get("/api/market/market_data?stocks=600519.SH&fields=time&count=2")
     assert r.status_code == 200, r.text

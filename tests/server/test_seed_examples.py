@@ -89,14 +89,14 @@ def live_server(sim_backend, test_settings) -> Iterator[str]:
     import uvicorn
 
     from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.cli import uvicorn_config
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(test_settings, backend=sim_backend), log_level="warning", access_log=False, lifespan="on"
-    )
+    # The configuration qmt-server itself runs with (its HTTP protocol accepts raw UTF-8 request lines).
+    config = uvicorn_config(create_app(test_settings, backend=sim_backend), "127.0.0.1", port, "warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
@@ -138,13 +138,6 @@ def test_curl_health(live_server):
     assert status == 200 and '"status":"ok"' in body
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason='server bug: the seed\'s `curl "http://.../api/sector/stocks?sector=沪深A股"` sends raw UTF-8 '
-    "bytes in the request target; uvicorn's HTTP parsers reject it before the app runs (h11: "
-    "request_target must match [\\x21-\\x7e]+; httptools/llhttp likewise) and answer a plain-text "
-    "400 'Invalid HTTP request received.', so server/rawquery.RawUTF8QueryMiddleware never sees it",
-)
 def test_curl_raw_utf8_seed_example(live_server):
     status, body = _curl(f"{live_server}/api/sector/stocks?sector=沪深A股")
     assert status == 200, body

@@ -14,6 +14,7 @@ thin loader of the real modules; the simulator implements the same functions. Ru
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 from typing import Any, Protocol, runtime_checkable
 
@@ -46,6 +47,9 @@ class Backend(Protocol):
 
     def is_connected(self) -> bool:
         """Whether the market-data service answers."""
+
+    def today(self) -> dt.date:
+        """The backend's current date in China time (the simulator's clock may differ from the host's)."""
 
 
 def xtquant_importable() -> bool:

@@ -56,3 +56,6 @@ class SimBackend:
 
     def is_connected(self) -> bool:
         return self._xtdata is not None
+
+    def today(self) -> dt.date:
+        return self.clock.today()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 from typing import Any
 
@@ -49,6 +50,9 @@ class XtquantBackend:
             return dist_version("xtquant")
         except Exception:
             return "unknown"
+
+    def today(self) -> dt.date:
+        return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
 
     def is_connected(self) -> bool:
         if self._xtdata is None:

@@ -71,6 +71,17 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Any:
         raise SystemExit(f"qmt-server: invalid configuration: {problems}") from None
 
 
+def uvicorn_config(app: Any, host: str, port: int, log_level: str = "info") -> Any:
+    """The uvicorn configuration qmt-server runs with (tests and benchmarks use it too)."""
+    import uvicorn
+
+    from qmt_bridge.server.rawquery import lenient_http_protocol
+
+    return uvicorn.Config(
+        app, host=host, port=port, log_level=log_level, access_log=False, http=lenient_http_protocol()
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     settings = settings_from_args(argv)
     try:
@@ -79,7 +90,6 @@ def main(argv: Sequence[str] | None = None) -> None:
         sys.exit('qmt-server needs the server extra: pip install "qmt-bridge[full]"')
     from qmt_bridge.backends.base import xtquant_importable
     from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.rawquery import lenient_http_protocol
 
     logging.basicConfig(
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -93,14 +103,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             log.info("xtquant is not importable here: using the built-in simulator")
     if settings.workers > 1:
         log.warning("--workers > 1 is ignored: each worker would start its own backend; running one")
-    uvicorn.run(
-        create_app(settings),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        access_log=False,
-        http=lenient_http_protocol(),
-    )
+    uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, settings.log_level)).run()
 
 
 if __name__ == "__main__":

@@ -115,7 +115,9 @@ def _describe_validation(errors: list[dict[str, Any]]) -> tuple[str, list[dict[s
     for err in errors:
         loc = [str(p) for p in err.get("loc", ())]
         where = loc[0] if loc else "request"
-        name = ".".join(loc[1:]) or where
+        # ('body', 0) is how FastAPI places a JSON syntax error: name the body, not "0".
+        fields = [p for p in loc[1:] if not p.isdigit()] if where == "body" else loc[1:]
+        name = ".".join(fields) or where
         message = err.get("msg", "invalid value")
         details.append({"param": name, "in": where, "message": message})
         parts.append(f"{name}: {message}")

@@ -16,13 +16,6 @@ from qmt_bridge.server.services.market_data import check_codes
 router = APIRouter(prefix="/api/calendar", tags=["calendar"])
 
 MARKET = Query("SH", description="SH, SZ, BJ, IF, SF, DF, ZF, GF, INE, SHO, SZO")
-CST = dt.timezone(dt.timedelta(hours=8))
-
-
-def _ms_to_day(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, CST).strftime("%Y%m%d")
-
-
 @router.get("/trading_dates")
 async def get_trading_dates(
     ctx: Ctx,
@@ -55,6 +48,11 @@ async def get_trading_calendar(
     """Trading days as YYYYMMDD including future ones (xtdata.get_trading_calendar; SH/SZ only)."""
     market = parse_market(market, allowed=("SH", "SZ"))
     start, end = parse_range(start_time, end_time)
+    last_year = await _last_holiday_year(ctx)
+    if end and last_year and int(end[:4]) > last_year:
+        raise InvalidParameter(
+            "end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end
+        )
     calendar = await ctx.xtdata("get_trading_calendar", market, start_time=start, end_time=end)
     return JSONResponse({"market": market, "calendar": [str(d) for d in calendar]})
 
@@ -66,6 +64,12 @@ async def get_trading_period(ctx: Ctx, stock: str = Query(..., description="ไปฃ็
     await check_codes(ctx, [code], "stock")
     periods = await ctx.xtdata("get_trading_period", code)
     return JSONResponse({"stock": code, "periods": periods})
+
+
+async def _last_holiday_year(ctx: Ctx) -> int | None:
+    """The last year the backend's holiday data covers (xtquant raises for calendars past it)."""
+    holidays = await ctx.xtdata("get_holidays")
+    return max(int(str(h)[:4]) for h in holidays) if holidays else None
 
 
 async def _days_around(ctx: Ctx, market: str, day: dt.date) -> list[str]:
@@ -97,8 +101,9 @@ async def is_trading_date(
     return JSONResponse({"market": market, "date": f"{day:%Y%m%d}", "is_trading": f"{day:%Y%m%d}" in days})
 
 
-def _reference_day(date: str) -> dt.date:
-    return parse_date(date) if date else dt.datetime.now(CST).date()
+def _reference_day(ctx: Ctx, date: str) -> dt.date:
+    """``date``, or the backend's today (the simulator's clock, not the host's)."""
+    return parse_date(date) if date else ctx.backend.today()
 
 
 @router.get("/prev_trading_date")
@@ -107,7 +112,7 @@ async def get_prev_trading_date(
 ) -> JSONResponse:
     """The last trading day strictly before ``date``."""
     market = parse_market(market)
-    day = _reference_day(date)
+    day = _reference_day(ctx, date)
     key = f"{day:%Y%m%d}"
     earlier = [d for d in await _days_around(ctx, market, day) if d < key]
     return JSONResponse({"market": market, "date": key, "prev_trading_date": earlier[-1] if earlier else None})
@@ -119,7 +124,7 @@ async def get_next_trading_date(
 ) -> JSONResponse:
     """The first trading day strictly after ``date``."""
     market = parse_market(market)
-    day = _reference_day(date)
+    day = _reference_day(ctx, date)
     key = f"{day:%Y%m%d}"
     later = [d for d in await _days_around(ctx, market, day) if d > key]
     return JSONResponse({"market": market, "date": key, "next_trading_date": later[0] if later else None})

@@ -46,12 +46,15 @@ async def _history(
     param: str,
 ) -> dict:
     start, end = parse_range(start_time, end_time)
+    period = parse_period(period)
+    if period == "tick" and fields == LEGACY_FIELDS:
+        fields = ""  # the K-line defaults do not exist for ticks (lastPrice, not close): return all
     return await fetch_bars(
         ctx,
         "get_market_data_ex",
         codes,
         fields=parse_fields(fields),
-        period=parse_period(period),
+        period=period,
         start_time=start,
         end_time=end,
         count=count,

@@ -48,6 +48,19 @@ def estimate_rows(n_codes: int, period: str, start: str, end: str, count: int) -
     return n_codes * days * per_day
 
 
+def guard_result_size(ctx: BackendContext, n_codes: int, period: str, start: str, end: str, count: int) -> None:
+    """400 ``result_too_large`` before calling the backend when the answer would exceed the row limit."""
+    rows = estimate_rows(n_codes, period, start, end, count)
+    limit = ctx.settings.max_result_rows
+    if rows > limit:
+        raise InvalidParameter(
+            "count",
+            f"the request would return about {rows:,} rows (limit {limit:,}); "
+            "narrow start_time/end_time, lower count or ask for fewer stocks",
+            code="result_too_large",
+        )
+
+
 async def fetch_bars(
     ctx: BackendContext,
     function: str,
@@ -63,15 +76,7 @@ async def fetch_bars(
     param: str = "stocks",
 ) -> dict[str, pd.DataFrame]:
     """``{code: DataFrame}`` from ``get_market_data_ex`` / ``get_local_data`` with ``time`` always present."""
-    rows = estimate_rows(len(codes), period, start_time, end_time, count)
-    limit = ctx.settings.max_result_rows
-    if rows > limit:
-        raise InvalidParameter(
-            "count",
-            f"the request would return about {rows:,} rows (limit {limit:,}); "
-            "narrow start_time/end_time, lower count or ask for fewer stocks",
-            code="result_too_large",
-        )
+    guard_result_size(ctx, len(codes), period, start_time, end_time, count)
     await check_codes(ctx, codes, param)
     wanted = list(fields)
     if wanted and "time" not in wanted:
@@ -119,14 +124,14 @@ async def fetch_field_major(
     fill_data: bool,
 ) -> dict[str, pd.DataFrame]:
     """``get_market_data`` (field-major ``{field: DataFrame(stocks × times)}``) regrouped per stock."""
-    rows = estimate_rows(len(codes), period, start_time, end_time, count)
-    if rows > ctx.settings.max_result_rows:
-        raise InvalidParameter("count", f"the request would return about {rows:,} rows; narrow it", code="result_too_large")
+    guard_result_size(ctx, len(codes), period, start_time, end_time, count)
     await check_codes(ctx, codes)
     wanted = list(fields) or ["open", "high", "low", "close", "volume", "amount"]
+    # 'time' is derived from the labels; an empty upstream list would mean "all fields".
+    upstream = [f for f in wanted if f != "time"] or ["close"]
     raw: dict[str, Any] = await ctx.xtdata(
         "get_market_data",
-        field_list=[f for f in wanted if f != "time"],
+        field_list=upstream,
         stock_list=codes,
         period=period,
         start_time=start_time,
@@ -148,7 +153,9 @@ async def fetch_field_major(
                 columns[field] = series.to_numpy()
         frame = pd.DataFrame(columns, index=labels)
         frame = _restore_integers(frame.dropna(how="all") if len(frame) else frame)
-        out[code] = _frame_with_time(frame, period)
+        frame = _frame_with_time(frame, period)
+        keep = ["time"] + [f for f in wanted if f != "time" and f in frame.columns]
+        out[code] = frame[keep]
     return out
 
 
