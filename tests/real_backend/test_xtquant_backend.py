@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from helpers import assert_error
 from qmt_bridge.backends.base import BackendUnavailableError, load_backend
 from qmt_bridge.backends.xtquant import XtquantBackend
 from qmt_bridge.server.config import Settings
@@ -50,19 +51,6 @@ def only_call(fake: Any, name: str) -> tuple[tuple[Any, ...], dict[str, Any]]:
     assert len(calls) == 1, f"expected one call of {name}, got {fake.CALLS}"
     recorded(fake, name)  # binds
     return calls[0]
-
-
-def assert_error(response: Any, status: int, code: str) -> dict[str, Any]:
-    """The one error shape: ``{"error": {"code", "message", "details"}, "request_id"}``."""
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"error", "request_id"}, body
-    assert set(body["error"]) == {"code", "message", "details"}, body
-    assert body["error"]["code"] == code, body
-    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
-    assert body["request_id"] and body["request_id"] == response.headers["X-Request-ID"]
-    assert "Traceback" not in response.text and 'File "' not in response.text
-    return body["error"]
 
 
 # --------------------------------------------------------------------------------------------------
