@@ -15,6 +15,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qmt_bridge.sim.api.derivatives import DerivativesAPI
+from qmt_bridge.sim.api.financial import FinancialAPI
+from qmt_bridge.sim.api.funds import FundsAPI
+from qmt_bridge.sim.api.level2 import Level2API
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as kinds
 from qmt_bridge.sim.market.bars import Bars, aggregate
@@ -38,7 +42,7 @@ DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
 _ILLEGAL_SECTOR_CHARS = re.compile(r'[\\/:*?"<>|]')
 
 
-class SimXtData:
+class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API):
     """An ``xtquant.xtdata`` look-alike over one simulated market."""
 
     def __init__(self, market: SimMarket) -> None:
