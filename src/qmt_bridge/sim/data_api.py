@@ -16,9 +16,12 @@ import numpy as np
 import pandas as pd
 
 from qmt_bridge.sim.api.derivatives import DerivativesAPI
+from qmt_bridge.sim.api.downloads import DownloadAPI
 from qmt_bridge.sim.api.financial import FinancialAPI
 from qmt_bridge.sim.api.funds import FundsAPI
 from qmt_bridge.sim.api.level2 import Level2API
+from qmt_bridge.sim.api.reference import ReferenceAPI
+from qmt_bridge.sim.api.sectors import SectorWriteAPI
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as kinds
 from qmt_bridge.sim.market.bars import Bars, aggregate
@@ -42,7 +45,9 @@ DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
 _ILLEGAL_SECTOR_CHARS = re.compile(r'[\\/:*?"<>|]')
 
 
-class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API):
+class SimXtData(
+    FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAPI, DownloadAPI, ReferenceAPI
+):
     """An ``xtquant.xtdata`` look-alike over one simulated market."""
 
     def __init__(self, market: SimMarket) -> None:
@@ -292,7 +297,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API):
     # ------------------------------------------------------------------ sectors
 
     def get_sector_list(self) -> list[str]:
-        return self.market.sectors.names()
+        return [*self.market.sectors.names(), *self.market.custom_sectors.sector_names()]
 
     def get_stock_list_in_sector(self, sector_name: str, real_timetag: int | str = -1) -> list[str]:
         name = _ILLEGAL_SECTOR_CHARS.sub("", sector_name)
@@ -300,13 +305,16 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API):
         if real_timetag not in (-1, "", None):
             moment = parse_bound(real_timetag, end=False)
             on = moment.date() if moment else None
+        custom = self.market.custom_sectors.members(name)
+        if custom is not None:
+            return custom
         members = self.market.sectors.members(name, on)
         return list(members or [])
 
     get_stock_list = get_stock_list_in_sector
 
     def get_sector_info(self, sector_name: str = "") -> pd.DataFrame:
-        rows = self.market.sectors.info()
+        rows = [*self.market.sectors.info(), *self.market.custom_sectors.info()]
         if sector_name:
             rows = [r for r in rows if r[0] == sector_name]
         return pd.DataFrame(rows, columns=["sector", "category"])

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from qmt_bridge.sim.clock import CST, SimClock
 from qmt_bridge.sim.market.calendar import TradingCalendar, sse_calendar
+from qmt_bridge.sim.market.custom_sectors import CustomSectorStore
 from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.sectors import Sectors
 from qmt_bridge.sim.market.universe import Universe, build_universe
@@ -45,6 +46,7 @@ class SimMarket:
         self.universe: Universe = build_universe(seed, self.clock.today())
         self.sectors = Sectors(self.universe, self.calendar, seed)
         self.prices = PriceEngine(self.calendar, seed, instrument_lookup=self.universe.get)
+        self.custom_sectors = CustomSectorStore(data_dir / "sim" if data_dir is not None else None)
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -212,6 +212,9 @@ class Sectors:
         hk = u.by_kind(HK)
         add("沪深港通", CAT_MARKET, lambda on: self._connect(hk, on))
         add("港股通", CAT_MARKET, lambda on: self._connect(hk, on))
+        # Southbound by channel: 港股通(沪) via Shanghai, 港股通(深) via Shenzhen.
+        add("港股通(沪)", CAT_MARKET, lambda on: self._connect(hk, on, "SH"))
+        add("港股通(深)", CAT_MARKET, lambda on: self._connect(hk, on, "SZ"))
 
         st_stocks = [s for s in stocks if s.st_periods]
         st_fn = lambda on: [s.code for s in st_stocks if s.is_st_on(on)]  # noqa: E731
@@ -241,13 +244,16 @@ class Sectors:
             add("SW1" + industry, CAT_INDUSTRY, listed([s for s in stocks if s.industry == industry]))
 
     @staticmethod
-    def _connect(hk: list[Instrument], on: dt.date) -> list[str]:
+    def _connect(hk: list[Instrument], on: dt.date, channel: str | None = None) -> list[str]:
+        """HK stocks in Stock Connect on ``on``, through either channel or only ``channel`` (SH/SZ)."""
         out = []
         for i in hk:
             if i.list_date > on:
                 continue
             progs = i.product.split(",")
-            if ("SH" in progs and on >= _SH_CONNECT_START) or ("SZ" in progs and on >= _SZ_CONNECT_START):
+            via_sh = "SH" in progs and on >= _SH_CONNECT_START and channel in (None, "SH")
+            via_sz = "SZ" in progs and on >= _SZ_CONNECT_START and channel in (None, "SZ")
+            if via_sh or via_sz:
                 out.append(i.code)
         return out
 
