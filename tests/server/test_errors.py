@@ -231,7 +231,7 @@ def test_huge_tick_range_is_refused(api):
 
 
 @pytest.mark.parametrize(
-    "path", ["/api/nope", "/api/market/nope", "/api/etf/list", "/api/financial/data", "/nope"]
+    "path", ["/api/nope", "/api/market/nope", "/api/etf/nope", "/api/trading/orders", "/nope"]
 )
 def test_unknown_route_is_404_route_not_found(api, path):
     error = assert_error(api.get(path), 404, "route_not_found")

@@ -20,13 +20,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--host", help="listen address (default 0.0.0.0 = the LAN)")
     p.add_argument("--port", type=int, help="listen port (default 8000)")
-    p.add_argument("--log-level", choices=["critical", "error", "warning", "info", "debug"], help="default info")
+    p.add_argument(
+        "--log-level", choices=["critical", "error", "warning", "info", "debug"], help="default info"
+    )
     p.add_argument("--workers", type=int, help="worker processes (keep 1 on Windows)")
     p.add_argument("--api-key", help="API key required by trading endpoints (header X-API-Key)")
     p.add_argument("--trading", action="store_true", default=None, help="enable the trading module")
     p.add_argument("--mini-qmt-path", help=r"MiniQMT userdata_mini path, e.g. C:\国金QMT交易端\userdata_mini")
     p.add_argument("--account-id", help="trading account id")
-    p.add_argument("--backend", choices=["auto", "xtquant", "sim"], help="auto = xtquant if importable, else sim")
+    p.add_argument(
+        "--backend", choices=["auto", "xtquant", "sim"], help="auto = xtquant if importable, else sim"
+    )
     p.add_argument("--sim-seed", type=int, help="simulator random seed (same seed = same market)")
     p.add_argument("--sim-clock", choices=["live", "replay"], help="simulator clock (default live)")
     p.add_argument("--sim-replay-date", type=dt.date.fromisoformat, help="replay this day (YYYY-MM-DD)")
@@ -62,12 +66,16 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Any:
 
     args = build_parser().parse_args(argv)
     overrides = {
-        setting: getattr(args, flag) for flag, setting in FLAG_TO_SETTING.items() if getattr(args, flag) is not None
+        setting: getattr(args, flag)
+        for flag, setting in FLAG_TO_SETTING.items()
+        if getattr(args, flag) is not None
     }
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors())
+        problems = "; ".join(
+            f"{'.'.join(map(str, e['loc'])) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
         raise SystemExit(f"qmt-server: invalid configuration: {problems}") from None
 
 
@@ -95,7 +103,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     log = logging.getLogger("qmt_bridge.server")
-    log.info("qmt-bridge %s starting on http://%s:%d (docs at /docs)", __version__, settings.host, settings.port)
+    log.info(
+        "qmt-bridge %s starting on http://%s:%d (docs at /docs)", __version__, settings.host, settings.port
+    )
     if settings.backend == "auto":
         if xtquant_importable():
             log.info("xtquant found: using the real xtquant backend (MiniQMT must be running)")
@@ -103,7 +113,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             log.info("xtquant is not importable here: using the built-in simulator")
     if settings.workers > 1:
         log.warning("--workers > 1 is ignored: each worker would start its own backend; running one")
-    uvicorn.Server(uvicorn_config(create_app(settings), settings.host, settings.port, settings.log_level)).run()
+    uvicorn.Server(
+        uvicorn_config(create_app(settings), settings.host, settings.port, settings.log_level)
+    ).run()
 
 
 if __name__ == "__main__":

@@ -42,6 +42,7 @@ class Settings(BaseSettings):
     data_dir: str = "qmt_bridge_data"
     backend_concurrency: int = Field(4, ge=1, le=64)
     backend_timeout: float = Field(30.0, gt=0)
+    download_timeout: float = Field(600.0, gt=0)
     max_result_rows: int = Field(2_000_000, ge=1000)
 
     @field_validator("log_level", mode="before")

@@ -35,6 +35,11 @@ class BackendContext:
         """Call ``xtdata.<name>(*args, **kwargs)`` through the runner."""
         return await self.runner.call(self.xtdata_function(name), *args, **kwargs)
 
+    async def download(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        """Call an ``xtdata.download_*`` function with the (longer) download timeout."""
+        fn = self.xtdata_function(name)
+        return await self.runner.call(fn, *args, timeout=self.settings.download_timeout, **kwargs)
+
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking function that uses several xtdata calls, as one runner call."""
         return await self.runner.call(fn, *args, **kwargs)

@@ -63,7 +63,16 @@ class NotFound(BridgeError):
         super().__init__(f"{param}: {message}", details=details, code=code)
 
 
+class Forbidden(BridgeError):
+    """The operation is not allowed on this object (403), e.g. changing a system sector."""
+
+    status_code = 403
+    code = "forbidden"
+
+
 class Conflict(BridgeError):
+    """The object to create exists already (409)."""
+
     status_code = 409
     code = "conflict"
 
@@ -104,7 +113,9 @@ def error_body(request: Request, code: str, message: str, details: Any = None) -
     }
 
 
-def error_response(request: Request, status: int, code: str, message: str, details: Any = None) -> JSONResponse:
+def error_response(
+    request: Request, status: int, code: str, message: str, details: Any = None
+) -> JSONResponse:
     headers = {"X-Request-ID": getattr(request.state, "request_id", "")}
     return JSONResponse(error_body(request, code, message, details), status_code=status, headers=headers)
 
@@ -150,7 +161,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BackendCallTimeout)
     async def _timeout(request: Request, exc: BackendCallTimeout) -> JSONResponse:
-        return error_response(request, 504, "backend_timeout", str(exc), {"call": exc.name, "timeout": exc.timeout})
+        return error_response(
+            request, 504, "backend_timeout", str(exc), {"call": exc.name, "timeout": exc.timeout}
+        )
 
     @app.exception_handler(BackendCallFailed)
     async def _failed(request: Request, exc: BackendCallFailed) -> JSONResponse:

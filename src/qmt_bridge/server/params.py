@@ -17,7 +17,23 @@ MAX_CODES = 6000
 
 KLINE_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h", "1d", "1w", "1mon", "1q", "1hy", "1y")
 BAR_PERIODS = (*KLINE_PERIODS, "tick")
-MARKET_CODES = ("SH", "SZ", "BJ", "HK", "HGT", "SGT", "IF", "SF", "DF", "ZF", "GF", "INE", "SHO", "SZO", "BKZS")
+MARKET_CODES = (
+    "SH",
+    "SZ",
+    "BJ",
+    "HK",
+    "HGT",
+    "SGT",
+    "IF",
+    "SF",
+    "DF",
+    "ZF",
+    "GF",
+    "INE",
+    "SHO",
+    "SZO",
+    "BKZS",
+)
 CALENDAR_MARKETS = ("SH", "SZ", "BJ", "IF", "SF", "DF", "ZF", "GF", "INE", "SHO", "SZO")
 
 

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from qmt_bridge.sim.api import level2 as _level2
 from qmt_bridge.sim.api.derivatives import DerivativesAPI
 from qmt_bridge.sim.api.downloads import DownloadAPI
 from qmt_bridge.sim.api.financial import FinancialAPI
@@ -39,6 +40,7 @@ from qmt_bridge.sim.market.static import (
 )
 from qmt_bridge.sim.timeparse import parse_bound, to_ms
 
+LEVEL2_PERIODS: tuple[str, ...] = getattr(_level2, "LEVEL2_PERIODS", ())
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DAILY_AND_ABOVE = ("1d", "1w", "1mon", "1q", "1hy", "1y")
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
@@ -106,6 +108,9 @@ class SimXtData(
         out: dict[str, pd.DataFrame] = {}
         for code in _as_list(stock_list):
             inst = self.market.universe.get(code)
+            if period in LEVEL2_PERIODS:
+                out[code] = self._level2_frame(inst, period, fields, start_time, end_time, count)
+                continue
             if period == "tick":
                 ticks = self._ticks(inst, start_time, end_time, count) if inst else None
                 out[code] = _tick_frame(ticks, fields)
@@ -162,6 +167,22 @@ class SimXtData(
                     table.loc[code, frame.index] = frame[field].to_numpy(dtype="float64")
             result[field] = table
         return result
+
+    def get_full_kline(
+        self,
+        field_list: list[str] | None = None,
+        stock_list: list[str] | None = None,
+        period: str = "1m",
+        start_time: str = "",
+        end_time: str = "",
+        count: int = 1,
+        dividend_type: str = "none",
+        fill_data: bool = True,
+    ) -> dict[str, Any]:
+        """Bars of the latest trading day only (the K-line mirror), field-major like get_market_data."""
+        day = self.market.current_day().strftime("%Y%m%d")
+        start = max(start_time or day, day)
+        return self.get_market_data(field_list, stock_list, period, start, end_time, count, dividend_type, fill_data)
 
     def get_full_tick(self, code_list: list[str]) -> dict[str, dict[str, Any]]:
         """Latest snapshot per code; market names (``'SH'``, ``'SZ'``...) expand to the whole market."""

@@ -1,6 +1,20 @@
 """All routers, registered in one list."""
 
-from qmt_bridge.server.routers import calendar, instrument, legacy, market, meta, sector
+from qmt_bridge.server.routers import (
+    calendar,
+    download,
+    financial,
+    funds,
+    futures,
+    hk,
+    instrument,
+    legacy,
+    market,
+    meta,
+    option,
+    sector,
+    tick,
+)
 
 #: Always reachable without an API key.
 OPEN_ROUTERS = [meta.health_router]
@@ -9,8 +23,16 @@ OPEN_ROUTERS = [meta.health_router]
 ROUTERS = [
     legacy.router,
     market.router,
-    calendar.router,
-    instrument.router,
-    meta.router,
+    tick.router,
     sector.router,
+    calendar.router,
+    financial.router,
+    instrument.router,
+    option.router,
+    funds.etf_router,
+    funds.cb_router,
+    futures.router,
+    hk.router,
+    meta.router,
+    download.router,
 ]

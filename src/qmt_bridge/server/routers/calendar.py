@@ -16,6 +16,8 @@ from qmt_bridge.server.services.market_data import check_codes
 router = APIRouter(prefix="/api/calendar", tags=["calendar"])
 
 MARKET = Query("SH", description="SH, SZ, BJ, IF, SF, DF, ZF, GF, INE, SHO, SZO")
+
+
 @router.get("/trading_dates")
 async def get_trading_dates(
     ctx: Ctx,
@@ -58,7 +60,9 @@ async def get_trading_calendar(
 
 
 @router.get("/trading_period")
-async def get_trading_period(ctx: Ctx, stock: str = Query(..., description="代码, e.g. 000001.SZ")) -> JSONResponse:
+async def get_trading_period(
+    ctx: Ctx, stock: str = Query(..., description="代码, e.g. 000001.SZ")
+) -> JSONResponse:
     """Trading sessions of an instrument (xtdata.get_trading_period); times are hhmmss ints."""
     code = parse_code(stock)
     await check_codes(ctx, [code], "stock")
@@ -115,7 +119,9 @@ async def get_prev_trading_date(
     day = _reference_day(ctx, date)
     key = f"{day:%Y%m%d}"
     earlier = [d for d in await _days_around(ctx, market, day) if d < key]
-    return JSONResponse({"market": market, "date": key, "prev_trading_date": earlier[-1] if earlier else None})
+    return JSONResponse(
+        {"market": market, "date": key, "prev_trading_date": earlier[-1] if earlier else None}
+    )
 
 
 @router.get("/next_trading_date")
@@ -128,3 +134,42 @@ async def get_next_trading_date(
     key = f"{day:%Y%m%d}"
     later = [d for d in await _days_around(ctx, market, day) if d > key]
     return JSONResponse({"market": market, "date": key, "next_trading_date": later[0] if later else None})
+
+
+@router.get("/coming_trading_calendar")
+async def get_coming_trading_calendar(
+    ctx: Ctx,
+    market: str = Query("SH", description="SH or SZ"),
+    start_time: str = Query("", description="YYYYMMDD; empty = tomorrow"),
+    end_time: str = Query("", description="YYYYMMDD; within the holiday data"),
+) -> JSONResponse:
+    """Future trading days as YYYYMMDD (xtdata.compute_coming_trading_calendar)."""
+    market = parse_market(market, allowed=("SH", "SZ"))
+    start, end = parse_range(start_time, end_time)
+    last_year = await _last_holiday_year(ctx)
+    if end and last_year and int(end[:4]) > last_year:
+        raise InvalidParameter(
+            "end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end
+        )
+    days = await ctx.xtdata("compute_coming_trading_calendar", market, start_time=start, end_time=end)
+    return JSONResponse({"market": market, "calendar": [str(d) for d in days]})
+
+
+@router.get("/kline_trading_period")
+async def get_kline_trading_period(ctx: Ctx, stock: str = Query(..., description="代码")) -> JSONResponse:
+    """How bars are cut for an instrument: auction bar and continuous spans (xtdata.get_kline_trading_period)."""
+    code = parse_code(stock)
+    await check_codes(ctx, [code], "stock")
+    return JSONResponse({"stock": code, "periods": await ctx.xtdata("get_kline_trading_period", code)})
+
+
+@router.get("/all_trading_periods")
+async def get_all_trading_periods(ctx: Ctx) -> JSONResponse:
+    """Trading sessions of every market (xtdata.get_all_trading_periods)."""
+    return JSONResponse({"data": await ctx.xtdata("get_all_trading_periods")})
+
+
+@router.get("/all_kline_trading_periods")
+async def get_all_kline_trading_periods(ctx: Ctx) -> JSONResponse:
+    """Bar-cutting rules of every market (xtdata.get_all_kline_trading_periods)."""
+    return JSONResponse({"data": await ctx.xtdata("get_all_kline_trading_periods")})

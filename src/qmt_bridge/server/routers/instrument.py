@@ -69,3 +69,17 @@ async def get_his_st_data(ctx: Ctx, stock: str = Query(..., description="股票�
     await check_codes(ctx, [code], "stock")
     data = await ctx.xtdata("get_his_st_data", code)
     return JSONResponse({"stock": code, "data": data or {}})
+
+
+@router.get("/is_stock_type")
+async def is_stock_type(
+    ctx: Ctx,
+    stock: str = Query(..., description="代码"),
+    tag: int = Query(..., ge=0, description="an xtstocktype constant, e.g. 101 XT_GE_SH_A, 100001 沪深A股"),
+) -> JSONResponse:
+    """Whether a code belongs to an xtstocktype class (xtdata.is_stock_type)."""
+    code = parse_code(stock)
+    await check_codes(ctx, [code], "stock")
+    return JSONResponse(
+        {"stock": code, "tag": tag, "result": bool(await ctx.xtdata("is_stock_type", code, tag))}
+    )

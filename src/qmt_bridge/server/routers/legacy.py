@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, BaseModel, Field
 
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import (
@@ -30,8 +30,8 @@ class DownloadRequest(BaseModel):
 
     stock: str = Field(..., description="代码, e.g. 000001.SZ")
     period: str = Field("1d", description="K-line period or tick")
-    start_time: str = Field("", description="YYYYMMDD")
-    end_time: str = Field("", description="YYYYMMDD")
+    start_time: str = Field("", validation_alias=AliasChoices("start_time", "start"), description="YYYYMMDD")
+    end_time: str = Field("", validation_alias=AliasChoices("end_time", "end"), description="YYYYMMDD")
 
 
 async def _history(

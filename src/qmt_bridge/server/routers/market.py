@@ -15,7 +15,12 @@ from qmt_bridge.server.params import (
     parse_range,
 )
 from qmt_bridge.server.responses import JSONResponse
-from qmt_bridge.server.services.market_data import check_codes, fetch_bars, fetch_field_major
+from qmt_bridge.server.services.market_data import (
+    check_codes,
+    fetch_bars,
+    fetch_field_major,
+    regroup_field_major,
+)
 from qmt_bridge.server.services.tabular import frame_payload, frames_payload
 
 router = APIRouter(prefix="/api/market", tags=["market"])
@@ -105,7 +110,17 @@ async def get_market_data_ex(
 ) -> JSONResponse:
     """K-lines or ticks per stock (xtdata.get_market_data_ex), with 除权 and fill options."""
     return await _bars(
-        ctx, "get_market_data_ex", stocks, fields, period, start_time, end_time, count, dividend_type, fill_data, format
+        ctx,
+        "get_market_data_ex",
+        stocks,
+        fields,
+        period,
+        start_time,
+        end_time,
+        count,
+        dividend_type,
+        fill_data,
+        format,
     )
 
 
@@ -124,7 +139,17 @@ async def get_local_data(
 ) -> JSONResponse:
     """Like market_data_ex but reads only the local cache (xtdata.get_local_data); works offline."""
     return await _bars(
-        ctx, "get_local_data", stocks, fields, period, start_time, end_time, count, dividend_type, fill_data, format
+        ctx,
+        "get_local_data",
+        stocks,
+        fields,
+        period,
+        start_time,
+        end_time,
+        count,
+        dividend_type,
+        fill_data,
+        format,
     )
 
 
@@ -176,3 +201,30 @@ async def get_divid_factors(
     if "time" not in frame.columns:
         frame = frame.reset_index(names="date")
     return JSONResponse({"stock": code, "data": frame_payload(frame.reset_index(drop=True), format)})
+
+
+@router.get("/full_kline")
+async def get_full_kline(
+    ctx: Ctx,
+    stocks: str = STOCKS,
+    fields: str = Query("open,high,low,close,volume,amount", description="逗号分隔的字段"),
+    period: str = Query("1m", description="1m, 5m, 15m, 30m, 60m, 1d"),
+    count: int = Query(1, ge=-1, le=100_000, description="the last n bars of the latest trading day"),
+    dividend_type: DividendType = DIVIDEND,
+    format: TableFormat = FORMAT,
+) -> JSONResponse:
+    """Bars of the latest trading day from the K-line mirror (xtdata.get_full_kline)."""
+    codes = parse_codes(stocks)
+    period = parse_period(period, allowed=("1m", "5m", "15m", "30m", "60m", "1h", "1d"))
+    wanted = parse_fields(fields)
+    await check_codes(ctx, codes)
+    raw = await ctx.xtdata(
+        "get_full_kline",
+        field_list=[f for f in wanted if f != "time"] or ["close"],
+        stock_list=codes,
+        period=period,
+        count=count,
+        dividend_type=dividend_type.value,
+    )
+    frames = regroup_field_major(raw, codes, wanted, period)
+    return JSONResponse({"period": period, "data": frames_payload(frames, format)})

@@ -75,3 +75,35 @@ async def get_last_trade_date(
     ms = int(await ctx.xtdata("get_market_last_trade_date", market))
     day = dt.datetime.fromtimestamp(ms / 1000, CST).strftime("%Y%m%d") if ms > 0 else None
     return JSONResponse({"market": market, "last_trade_date": ms, "date": day})
+
+
+@router.get("/authorized_market_list")
+async def get_authorized_market_list(ctx: Ctx) -> JSONResponse:
+    """Markets this account may read (xtdata.get_authorized_market_list)."""
+    return JSONResponse({"markets": list(await ctx.xtdata("get_authorized_market_list"))})
+
+
+@router.get("/wp_market_list")
+async def get_wp_market_list(ctx: Ctx) -> JSONResponse:
+    """Foreign (外盘) markets (xtdata.get_wp_market_list)."""
+    return JSONResponse({"markets": await ctx.xtdata("get_wp_market_list")})
+
+
+@router.get("/field_list")
+async def get_field_list(
+    ctx: Ctx, metaid: int = Query(..., ge=0, description="data type id, e.g. 3001 K-line, 2 tick")
+) -> JSONResponse:
+    """Field names and their Chinese descriptions for a data type (xtdata.get_field_list)."""
+    fields = await ctx.xtdata("get_field_list", metaid)
+    if not fields:
+        raise NotFound("metaid", f"no field list for metaid {metaid}", value=metaid)
+    return JSONResponse({"metaid": metaid, "fields": fields})
+
+
+@router.get("/sub_info")
+async def get_sub_info(ctx: Ctx) -> JSONResponse:
+    """Quote subscriptions of this connection and of the whole terminal
+    (xtdata.get_current_connect_sub_info, xtdata.get_all_sub_info)."""
+    current = await ctx.xtdata("get_current_connect_sub_info")
+    everyone = await ctx.xtdata("get_all_sub_info")
+    return JSONResponse({"current_connection": current or [], "all": everyone or []})

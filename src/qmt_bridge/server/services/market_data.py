@@ -48,7 +48,9 @@ def estimate_rows(n_codes: int, period: str, start: str, end: str, count: int) -
     return n_codes * days * per_day
 
 
-def guard_result_size(ctx: BackendContext, n_codes: int, period: str, start: str, end: str, count: int) -> None:
+def guard_result_size(
+    ctx: BackendContext, n_codes: int, period: str, start: str, end: str, count: int
+) -> None:
     """400 ``result_too_large`` before calling the backend when the answer would exceed the row limit."""
     rows = estimate_rows(n_codes, period, start, end, count)
     limit = ctx.settings.max_result_rows
@@ -142,6 +144,13 @@ async def fetch_field_major(
     )
     if period == "tick":
         return {code: _frame_with_time(pd.DataFrame(raw.get(code, [])), period) for code in codes}
+    return regroup_field_major(raw, codes, wanted, period)
+
+
+def regroup_field_major(
+    raw: dict[str, Any], codes: list[str], wanted: list[str], period: str
+) -> dict[str, pd.DataFrame]:
+    """``{field: DataFrame(stocks x times)}`` → ``{code: DataFrame(time, *wanted)}``."""
     out = {}
     for code in codes:
         columns = {}

@@ -18,6 +18,10 @@ FILE_NAME = "custom_sectors.json"
 ROOT_FOLDER = "我的"
 
 
+def _folder_path(parent: str) -> str:
+    return ROOT_FOLDER if parent in ("", ROOT_FOLDER) else f"{ROOT_FOLDER}/{parent}"
+
+
 class CustomSectorStore:
     """Folders and sectors created through the xtdata sector functions.
 
@@ -49,8 +53,9 @@ class CustomSectorStore:
             return list(sector["stocks"]) if sector is not None else None
 
     def info(self) -> list[tuple[str, str]]:
+        """(sector, category) rows; the category is the folder path under 我的."""
         with self._lock:
-            return [(name, s["parent"] or ROOT_FOLDER) for name, s in self._state["sectors"].items()]
+            return [(name, _folder_path(s["parent"])) for name, s in self._state["sectors"].items()]
 
     def has_folder(self, name: str) -> bool:
         return name in ("", ROOT_FOLDER) or name in self._state["folders"]

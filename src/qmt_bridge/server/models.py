@@ -1,0 +1,37 @@
+"""Request bodies of the POST endpoints."""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, BaseModel, Field
+
+STOCKS_ALIASES = AliasChoices("stocks", "stock_list")
+
+
+class CreateFolderRequest(BaseModel):
+    parent_node: str = Field("", description="parent folder; empty = 我的 (the root)")
+    folder_name: str = Field(..., description="new folder name")
+
+
+class CreateSectorRequest(BaseModel):
+    parent_node: str = Field("", description="folder to create it in; empty = 我的 (the root)")
+    sector_name: str = Field(..., description="new sector name")
+
+
+class SectorStocksRequest(BaseModel):
+    sector_name: str = Field(..., description="a custom sector")
+    stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description='codes, e.g. ["600519.SH"]')
+
+
+class HistoryDownloadRequest(BaseModel):
+    stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
+    period: str = Field("1d", description="K-line period or tick")
+    start_time: str = Field("", description="YYYYMMDD[hhmmss]; empty = from the beginning")
+    end_time: str = Field("", description="YYYYMMDD[hhmmss]; empty = up to now")
+    incrementally: bool | None = Field(None, description="null = incremental when start_time is empty")
+
+
+class FinancialDownloadRequest(BaseModel):
+    stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
+    tables: list[str] = Field(default_factory=list, validation_alias=AliasChoices("tables", "table_list"))
+    start_time: str = Field("", description="YYYYMMDD")
+    end_time: str = Field("", description="YYYYMMDD")

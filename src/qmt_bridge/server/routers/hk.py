@@ -1,0 +1,77 @@
+"""HK Stock Connect (港股通): eligible stocks, by channel, and broker queues."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+from fastapi import APIRouter, Query
+
+from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.params import parse_codes, parse_range
+from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.services.market_data import check_codes
+
+router = APIRouter(prefix="/api/hk", tags=["hk"])
+
+CONNECT_SECTOR = "港股通"
+
+
+class Direction(str, Enum):
+    """Channel of southbound trading: through Shanghai (沪港通) or Shenzhen (深港通)."""
+
+    sh = "sh"
+    sz = "sz"
+
+
+#: sector of each channel's eligible stocks.
+DIRECTION_SECTORS = {Direction.sh: "港股通(沪)", Direction.sz: "港股通(深)"}
+
+
+@router.get("/stock_list")
+async def get_hk_stock_list(ctx: Ctx) -> JSONResponse:
+    """HK stocks eligible for Stock Connect through either channel (the 港股通 sector)."""
+    codes = list(await ctx.xtdata("get_stock_list_in_sector", CONNECT_SECTOR))
+    return JSONResponse({"count": len(codes), "stocks": codes})
+
+
+@router.get("/connect_stocks")
+async def get_hk_connect_stocks(
+    ctx: Ctx, direction: Direction = Query(Direction.sh, description="sh = 沪港通, sz = 深港通")
+) -> JSONResponse:
+    """HK stocks eligible through one channel (sectors 港股通(沪) / 港股通(深))."""
+    sector = DIRECTION_SECTORS[direction]
+    codes = list(await ctx.xtdata("get_stock_list_in_sector", sector))
+    return JSONResponse(
+        {"direction": direction.value, "sector": sector, "count": len(codes), "stocks": codes}
+    )
+
+
+@router.get("/broker_dict")
+async def get_hk_broker_dict(ctx: Ctx) -> JSONResponse:
+    """HK broker ids and names (xtdata.get_hk_broker_dict)."""
+    brokers = await ctx.xtdata("get_hk_broker_dict")
+    return JSONResponse({"brokers": {str(k): v for k, v in (brokers or {}).items()}})
+
+
+@router.get("/broker_queue")
+async def get_broker_queue_data(
+    ctx: Ctx,
+    stocks: str = Query(..., description="HK codes, e.g. 00700.HK"),
+    start_time: str = Query(""),
+    end_time: str = Query(""),
+    count: int = Query(1, ge=-1, le=100_000),
+    show_broker_name: bool = Query(False),
+) -> JSONResponse:
+    """Broker queues at the best prices (xtdata.get_broker_queue_data)."""
+    codes = parse_codes(stocks)
+    start, end = parse_range(start_time, end_time)
+    await check_codes(ctx, codes)
+    data = await ctx.xtdata(
+        "get_broker_queue_data",
+        codes,
+        start_time=start,
+        end_time=end,
+        count=count,
+        show_broker_name=show_broker_name,
+    )
+    return JSONResponse({"data": data})
