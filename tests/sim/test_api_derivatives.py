@@ -71,8 +71,9 @@ def test_option_detail_fields_call_and_put(xtdata):
         assert d["MarginUnit"] > 0 and d["OptEstimatedMargin"] > 0
         assert d["LongMarginRatio"] == 12.0 and d["ShortMarginRatio"] == 7.0
     # the short call margin grows as the strike falls deeper in the money; puts the other way round
-    calls = [d["MarginUnit"] for d in details if d["optType"] == "CALL"]
-    puts = [d["MarginUnit"] for d in details if d["optType"] == "PUT"]
+    by_strike = sorted(details, key=lambda d: d["OptExercisePrice"])
+    calls = [d["MarginUnit"] for d in by_strike if d["optType"] == "CALL"]
+    puts = [d["MarginUnit"] for d in by_strike if d["optType"] == "PUT"]
     assert calls == sorted(calls, reverse=True) or len(set(calls)) == 1
     assert puts == sorted(puts)
 
@@ -111,7 +112,8 @@ def test_option_undl_data(xtdata):
 
 def test_option_list_month_and_type(xtdata):
     december = xtdata.get_option_list("510050.SH", "202512")
-    assert len(december) == 26  # quarterly month: 13 strikes x CALL/PUT
+    # quarterly month: at least 13 strikes x CALL/PUT (more are listed as the underlying moves)
+    assert len(december) >= 26 and len(december) % 2 == 0
     assert december == sorted(december)
     details = [xtdata.get_option_detail_data(c) for c in december]
     assert all(d["ExpireDate"].startswith("202512") for d in details)
@@ -120,12 +122,12 @@ def test_option_list_month_and_type(xtdata):
     assert calls == xtdata.get_option_list("510050.SH", "202512", "call")
     puts = xtdata.get_option_list("510050.SH", "202512", "P")
     assert puts == xtdata.get_option_list("510050.SH", "202512", "PUT")
-    assert len(calls) == len(puts) == 13 and sorted(calls + puts) == december
+    assert len(calls) == len(puts) == len(december) // 2 and sorted(calls + puts) == december
     assert all(xtdata.get_option_detail_data(c)["optType"] == "CALL" for c in calls)
-    assert len(xtdata.get_option_list("510050.SH", "202511")) == 18  # monthly: 9 strikes
+    assert len(xtdata.get_option_list("510050.SH", "202511")) >= 18  # monthly: at least 9 strikes
     # listed months on 2025-11-20: current, next and the next two quarter months (Jan 2026 comes later)
     assert xtdata.get_option_list("510050.SH", "202601") == []
-    assert len(xtdata.get_option_list("510050.SH", "202606")) == 26
+    assert len(xtdata.get_option_list("510050.SH", "202606")) >= 26
     assert xtdata.get_option_list("510050.SH", "202512", "X") == []
     # SZSE underlyings map to SZO
     assert all(c.endswith(".SZO") for c in xtdata.get_option_list("159919.SZ", "202512"))
@@ -181,11 +183,6 @@ def test_option_expiry_moves_past_a_holiday():
     assert {api.get_option_detail_data(c)["ExpireDate"] for c in codes} == {"20230130"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="data problem: the universe centres every strike ladder on a fixed reference level "
-    "(OPTION_UNDERLYINGS) while the simulated ETF prices drift away from it",
-)
 def test_listed_strikes_bracket_the_underlying(xtdata):
     market = xtdata.market
     for undl in ETF_UNDERLYINGS:

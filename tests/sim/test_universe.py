@@ -11,8 +11,10 @@ from dataclasses import replace
 import pytest
 
 from qmt_bridge.sim.market import instruments as I
+from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.calendar import FIRST_DAY, sse_calendar
 from qmt_bridge.sim.market.names import SW1_INDUSTRIES, WELL_KNOWN_STOCKS
+from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.universe import (
     FUTURE_PRODUCTS,
     OPTION_UNDERLYINGS,
@@ -373,10 +375,19 @@ def test_option_chains(uni, cal):
             calls = sorted(o.strike for o in opts if o.option_type == "CALL")
             puts = sorted(o.strike for o in opts if o.option_type == "PUT")
             assert calls == puts and len(calls) >= 9
-            assert calls[0] < reference < calls[-1]
-            steps = {round(b - a, 4) for a, b in zip(calls, calls[1:], strict=False)}
-            expected = 0.025 if reference < 3 else (0.05 if reference < 5 else 0.1)
-            assert steps == {expected}
+            for strike in calls:  # on the exchange's grid: 0.025 below 3, 0.05 to 5, 0.1 to 10
+                step = 25 if strike < 3 else (50 if strike < 5 else 100)
+                assert round(strike * 1000) % step == 0, strike
+    # Ladders follow the underlying: every expiry alive today brackets today's close.
+    engine = PriceEngine(cal, SEED)
+    for und in OPTION_UNDERLYINGS:
+        daily = engine.daily(uni.get(und))
+        close = float(daily["close"][list(daily["time"]).index(day_start_ms(TODAY))])
+        alive = [o for o in uni.options_of(und) if o.expire_date >= TODAY]
+        for expiry in {o.expire_date for o in alive}:
+            strikes = sorted(o.strike for o in alive if o.expire_date == expiry)
+            assert strikes[0] < close < strikes[-1], (und, expiry, close)
+            assert min(abs(k - close) for k in strikes) <= 0.1, (und, expiry, close)
     assert uni.get("10000001.SHO") is None or uni.get("10000001.SHO").kind == I.OPTION
 
 

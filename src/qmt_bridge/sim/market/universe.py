@@ -23,7 +23,7 @@ import datetime as dt
 import hashlib
 import math
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import NamedTuple
 
@@ -774,11 +774,18 @@ def _bs_price(
     return strike * disc * ncdf(-d2) - spot * ncdf(-d1)
 
 
-def _make_options(cal: TradingCalendar, today: dt.date) -> list[Instrument]:
+def _make_options(
+    cal: TradingCalendar, today: dt.date, closes_of: Callable[[str], dict[dt.date, float]]
+) -> list[Instrument]:
     """ETF option chains listed by ``today`` whose expiry is at most 90 days before ``today``.
 
+    As on the exchanges, an expiry is listed with a ladder centred on the underlying's previous close, and
+    when the underlying moves, strikes are added the next trading day so that the at-the-money strike and
+    two on each side always exist (at most ``OPTION_MAX_STRIKES`` per expiry).
+
     Codes: ``'1000'``/``'9000'`` + a 4-digit serial ``1 + (month % 24) * 400 + underlying * 100 + strike * 2
-    + put``, unique within any 24-month window (the chains in the universe span about a year).
+    + put``, where ``strike`` numbers the strikes in the order they were listed, so a code never changes as
+    days pass. Unique within any 24-month window (the chains in the universe span about a year).
     """
     out = []
     window_start = today - dt.timedelta(days=90)
@@ -789,6 +796,7 @@ def _make_options(cal: TradingCalendar, today: dt.date) -> list[Instrument]:
         und_idx = per_market.get(market, 0)  # position of the underlying among its market's underlyings
         per_market[market] = und_idx + 1
         short = OPTION_UNDERLYING_SHORT[und]
+        closes = closes_of(und)
         for m in range(first_month, last_month + 1):
             expire = _expiry(cal, "option", m)
             listed = _cycle_list_date(cal, "option", m)
@@ -799,14 +807,17 @@ def _make_options(cal: TradingCalendar, today: dt.date) -> list[Instrument]:
                 continue
             year, month = _ym(m)
             quarterly = month % 3 == 0
-            strikes = strike_ladder(
-                reference, OPTION_STRIKES_QUARTERLY if quarterly else OPTION_STRIKES_MONTHLY
-            )
-            years = (expire - listed).days / 365.0
-            for s_idx, strike in enumerate(strikes):
+            spot = closes.get(cal.prev_day(listed) or listed, reference)
+            listings = _strike_listings(
+                cal, spot, listed, expire, today, closes,
+                OPTION_STRIKES_QUARTERLY if quarterly else OPTION_STRIKES_MONTHLY,
+            )  # fmt: skip
+            for s_idx, (strike, strike_listed) in enumerate(listings):
+                years = (expire - strike_listed).days / 365.0
+                start_spot = closes.get(cal.prev_day(strike_listed) or strike_listed, spot)
                 for put in (0, 1):
                     serial = 1 + (m % 24) * 400 + und_idx * 100 + s_idx * 2 + put
-                    premium = _bs_price(reference, strike, years, call=not put)
+                    premium = _bs_price(start_spot, strike, years, call=not put)
                     cp = "沽" if put else "购"
                     out.append(
                         Instrument(
@@ -815,7 +826,7 @@ def _make_options(cal: TradingCalendar, today: dt.date) -> list[Instrument]:
                             kind=OPTION,
                             board=OPTION,
                             market=market,
-                            list_date=listed,
+                            list_date=strike_listed,
                             expire_date=expire,
                             base_price=max(0.0001, round(premium, 4)),
                             price_tick=0.0001,
@@ -828,6 +839,32 @@ def _make_options(cal: TradingCalendar, today: dt.date) -> list[Instrument]:
                         )
                     )
     return out
+
+
+OPTION_MAX_STRIKES = 49  # serials leave room for 50 strikes per underlying and month
+
+
+def _strike_listings(
+    cal: TradingCalendar,
+    spot: float,
+    listed: dt.date,
+    expire: dt.date,
+    today: dt.date,
+    closes: dict[dt.date, float],
+    initial: int,
+) -> list[tuple[float, dt.date]]:
+    """(strike, listing day) in listing order: the initial ladder, then strikes added as the price moves
+    (listed the next trading day, never on the expiry day or after ``today``)."""
+    listings = dict.fromkeys(strike_ladder(spot, initial), listed)
+    for day in cal.between(listed, min(expire, today)):
+        close = closes.get(day)
+        added = cal.next_day(day)
+        if close is None or added is None or added >= expire or added > today:
+            continue
+        for strike in strike_ladder(close, 5):
+            if strike not in listings and len(listings) < OPTION_MAX_STRIKES:
+                listings[strike] = added
+    return list(listings.items())
 
 
 _HK_RANGES = ((1, 3999), (6000, 6999), (9600, 9999))
@@ -914,5 +951,27 @@ def build_universe(seed: int, today: dt.date) -> Universe:
     horizon = today - dt.timedelta(days=400)
     kept = [i for i in kept if i.kind != CB or i.expire_date >= horizon]
     kept.extend(_make_futures(seed, cal, today))
-    kept.extend(_make_options(cal, today))
+    kept.extend(_make_options(cal, today, _closes_of(seed, cal, kept)))
     return Universe(kept, today=today)
+
+
+def _closes_of(
+    seed: int, cal: TradingCalendar, instruments: list[Instrument]
+) -> Callable[[str], dict[dt.date, float]]:
+    """Daily closes of an option underlying, from the same deterministic price engine the market uses."""
+    from .prices import (
+        PriceEngine,  # prices depends on instruments only; imported late to keep this module light
+    )
+
+    engine = PriceEngine(cal, seed)
+    by_code = {i.code: i for i in instruments}
+
+    def closes(code: str) -> dict[dt.date, float]:
+        inst = by_code.get(code)
+        if inst is None:
+            return {}
+        bars = engine.daily(inst)
+        first = cal.index_of(cal.first_on_or_after(inst.list_date))
+        return {cal.sessions[first + i]: float(c) for i, c in enumerate(bars["close"])}
+
+    return closes
