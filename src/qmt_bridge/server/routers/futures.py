@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.services.market_data import check_codes
 
 router = APIRouter(prefix="/api/futures", tags=["futures"])
+CST = dt.timezone(dt.timedelta(hours=8))
 
 #: Exchange spellings users bring from other tools → xtquant's market suffix.
 MARKET_ALIASES = {
@@ -41,8 +43,15 @@ def parse_product(value: str, param: str = "code_market") -> str:
 
 
 def _series_rows(result: Any) -> list[dict[str, Any]]:
-    """xtquant answers a date range with a pandas Series indexed by date; make it rows."""
-    return [{"date": str(index), "contract": str(value)} for index, value in result.items()]
+    """xtquant answers a date range with a pandas Series indexed by the change's time (ms); make it rows."""
+    return [{"date": _day(index), "contract": str(value)} for index, value in result.items()]
+
+
+def _day(index: Any) -> str:
+    text = str(index)
+    if text.isdigit() and len(text) >= 12:  # ms since the epoch, 00:00 China time
+        return dt.datetime.fromtimestamp(int(text) / 1000, CST).strftime("%Y%m%d")
+    return text[:8]
 
 
 async def _main(ctx: Ctx, function: str, code_market: str, start_time: str, end_time: str) -> JSONResponse:
