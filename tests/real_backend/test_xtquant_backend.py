@@ -766,7 +766,7 @@ def test_slow_call_times_out_quickly(make_client, fake_xtdata):
     elapsed = time.perf_counter() - started
     error = assert_error(response, 504, "backend_timeout")
     assert error["details"] == {"call": "get_full_tick", "timeout": 0.5}
-    assert 0.45 <= elapsed < 2.0, elapsed
+    assert 0.45 <= elapsed < 10.0, elapsed  # the timeout, not the 30 s call, decides
 
 
 @pytest.mark.timeout(20)

@@ -341,3 +341,29 @@ def test_error_shape_is_json(api):
     assert r.headers["content-type"].startswith("application/json")
     body = r.json()
     assert body["error"]["details"] == {"param": "stock", "value": "600519"}
+
+
+# ---------------------------------------------------------------- absurd prices (found while fuzzing the tick routes)
+
+
+@pytest.mark.parametrize("price", ["inf", "1e308"])
+def test_order_rank_non_finite_price_is_a_client_error(api, price):
+    r = api.get(
+        "/api/tick/order_rank",
+        params={
+            "stock": "000001.SZ",
+            "order_time": "20251120100000",
+            "order_type": "buy",
+            "order_price": price,
+            "order_volume": 100,
+            "order_left_volume": 100,
+        },
+    )
+    assert r.status_code in (400, 422), r.text
+    assert_error(r, r.status_code, param="order_price")
+
+
+@pytest.mark.parametrize("price", ["inf", "1e308", "1,inf"])
+def test_l2thousand_queue_non_finite_price_is_a_client_error(api, price):
+    r = api.get("/api/tick/l2thousand_queue", params={"stock": "000001.SZ", "price": price})
+    assert_error(r, 400, "invalid_parameter", "price")

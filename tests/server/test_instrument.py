@@ -138,3 +138,12 @@ def test_his_st_data(api, xtdata):
 )
 def test_bad_instrument_input(api, url, status, param):
     assert_error(api.get(url), status, param=param)
+
+
+def test_is_stock_type_huge_tag_is_a_client_error(api):
+    from fastapi.testclient import TestClient
+
+    client = TestClient(api.app, raise_server_exceptions=False)  # the lifespan runs already, under `api`
+    r = client.get("/api/instrument/is_stock_type", params={"stock": "600519.SH", "tag": 2**64})
+    assert 400 <= r.status_code < 500, r.text
+    assert_error(r, r.status_code, param="tag")

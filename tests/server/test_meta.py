@@ -78,3 +78,12 @@ def test_last_trade_date_default_market(api):
 )
 def test_bad_meta_input(api, url, status, code, param):
     assert_error(api.get(url), status, code, param)
+
+
+def test_field_list_huge_metaid_is_a_client_error(api):
+    from fastapi.testclient import TestClient
+
+    client = TestClient(api.app, raise_server_exceptions=False)  # the lifespan runs already, under `api`
+    r = client.get("/api/meta/field_list", params={"metaid": 2**64})
+    assert 400 <= r.status_code < 500, r.text
+    assert_error(r, r.status_code, param="metaid")

@@ -7,7 +7,6 @@ import datetime as dt
 import os
 import subprocess
 import sys
-import time
 from decimal import ROUND_HALF_UP, Decimal
 
 import numpy as np
@@ -550,29 +549,3 @@ def test_snapshot_outside_sessions(cal, engine):
     assert expired["lastPrice"] == engine.daily(FUT)["close"][-1]
     utc = engine.snapshot(MAIN, dt.datetime(2024, 6, 7, 2, 0, tzinfo=dt.timezone.utc))  # 10:00 CST
     assert utc["timetag"] == "20240607 10:00:00.000"
-
-
-def test_performance_is_reported(cal):
-    engine = PriceEngine(cal, seed=99)
-    t0 = time.perf_counter()
-    engine.daily(MAIN)
-    t_daily = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    engine.minutes(MAIN, D(2024, 6, 6))
-    t_minutes = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    engine.kline(MAIN, "1m", D(2023, 6, 1), D(2024, 5, 31))
-    t_kline = time.perf_counter() - t0
-    at = dt.datetime(2024, 6, 6, 10, 30, 7, tzinfo=CST)
-    engine.snapshot(MAIN, at)
-    t0 = time.perf_counter()
-    for _ in range(50):
-        engine.snapshot(MAIN, at)
-    t_snap = (time.perf_counter() - t0) / 50
-    t0 = time.perf_counter()
-    engine.ticks(MAIN, D(2024, 6, 6))
-    t_ticks = time.perf_counter() - t0
-    print(
-        f"\ndaily(20y) {t_daily * 1e3:.1f} ms, minutes {t_minutes * 1e3:.2f} ms, kline 1m 250d {t_kline * 1e3:.0f} ms, "
-        f"ticks {t_ticks * 1e3:.1f} ms, snapshot warm {t_snap * 1e3:.2f} ms"
-    )

@@ -15,12 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from qmt_bridge.sim.api import level2 as _level2
 from qmt_bridge.sim.api.derivatives import DerivativesAPI
 from qmt_bridge.sim.api.downloads import DownloadAPI
 from qmt_bridge.sim.api.financial import FinancialAPI
 from qmt_bridge.sim.api.funds import FundsAPI
-from qmt_bridge.sim.api.level2 import Level2API
+from qmt_bridge.sim.api.level2 import LEVEL2_PERIODS, Level2API
 from qmt_bridge.sim.api.reference import ReferenceAPI
 from qmt_bridge.sim.api.sectors import SectorWriteAPI
 from qmt_bridge.sim.clock import CST
@@ -40,7 +39,6 @@ from qmt_bridge.sim.market.static import (
 )
 from qmt_bridge.sim.timeparse import parse_bound, to_ms
 
-LEVEL2_PERIODS: tuple[str, ...] = getattr(_level2, "LEVEL2_PERIODS", ())
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DAILY_AND_ABOVE = ("1d", "1w", "1mon", "1q", "1hy", "1y")
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")

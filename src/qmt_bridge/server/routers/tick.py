@@ -24,6 +24,9 @@ from qmt_bridge.server.services.tabular import frame_payload, structured_frame
 
 router = APIRouter(prefix="/api/tick", tags=["tick"])
 
+#: Above any price on a Chinese exchange; xtquant scales prices to integers, so absurd ones overflow.
+MAX_PRICE = 1e7
+
 STOCK = Query(..., description="代码, e.g. 000001.SZ")
 FIELDS = Query("", description="逗号分隔的字段; empty = all")
 START = Query("", description="YYYYMMDDhhmmss (today)")
@@ -135,9 +138,11 @@ def _parse_prices(text: str) -> float | tuple[float, float] | None:
         values = [float(p) for p in text.split(",")]
     except ValueError:
         raise InvalidParameter("price", f"{text!r} is not a price or lo,hi", value=text) from None
-    if len(values) == 1 and values[0] > 0:
+    if not all(0 < v <= MAX_PRICE for v in values):  # also rejects inf and nan
+        raise InvalidParameter("price", f"prices must lie in (0, {MAX_PRICE:g}]", value=text)
+    if len(values) == 1:
         return values[0]
-    if len(values) == 2 and 0 < values[0] <= values[1]:
+    if len(values) == 2 and values[0] <= values[1]:
         return (values[0], values[1])
     raise InvalidParameter("price", "expected a positive price or lo,hi with lo <= hi", value=text)
 
@@ -168,7 +173,7 @@ async def get_order_rank(
     stock: str = STOCK,
     order_time: str = Query(..., description="YYYYMMDDhhmmss of the order"),
     order_type: str = Query(..., pattern="^(buy|sell)$", description="buy or sell"),
-    order_price: float = Query(..., gt=0),
+    order_price: float = Query(..., gt=0, le=MAX_PRICE, allow_inf_nan=False),
     order_volume: int = Query(..., gt=0),
     order_left_volume: int = Query(..., ge=0),
 ) -> JSONResponse:
