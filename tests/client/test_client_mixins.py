@@ -14,7 +14,6 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -473,36 +472,3 @@ class TestAuthentication:
         monkeypatch.setenv("QMT_BRIDGE_URL", secured_url)
         monkeypatch.setenv("QMT_BRIDGE_API_KEY", API_KEY)
         assert "沪深A股" in QMTClient().get_sector_list()
-
-
-def _client_routes() -> set[tuple[str, str]]:
-    """``(method, path)`` of every ``self._request("METHOD", "/path", ...)`` in the mixin modules."""
-    import ast
-
-    import qmt_bridge.client as package
-
-    routes = set()
-    for module in Path(package.__file__).parent.glob("*.py"):
-        for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "_request"
-                and len(node.args) >= 2
-                and all(isinstance(arg, ast.Constant) for arg in node.args[:2])
-            ):
-                routes.add((node.args[0].value, node.args[1].value))
-    return routes
-
-
-def test_every_client_path_is_served_with_the_same_method() -> None:
-    try:
-        from qmt_bridge.server.app import create_app
-        from qmt_bridge.server.config import Settings
-    except ImportError as error:
-        pytest.skip(f"server not importable: {error}")
-    paths = create_app(Settings(backend="sim")).openapi()["paths"]
-    served = {(method.upper(), path) for path, operations in paths.items() for method in operations}
-    client_routes = _client_routes()
-    assert len(client_routes) >= 35
-    assert client_routes - served == set()

@@ -60,3 +60,10 @@ def test_pandas_false_returns_input_unchanged() -> None:
     assert frames.to_frames({"A.SH": columns}, pandas=False) == {"A.SH": columns}
     records = [{"a": 1}]
     assert frames.records_to_frame(records, pandas=False) is records
+
+
+def test_ragged_columns_are_padded_not_fatal():
+    pd = pytest.importorskip("pandas")
+    frame = frames.to_frame({"time": [1_700_000_000_000, 1_700_000_060_000], "close": [1.0]}, pandas=True)
+    assert isinstance(frame, pd.DataFrame) and len(frame) == 2
+    assert frame["close"].iloc[0] == 1.0 and pd.isna(frame["close"].iloc[1])

@@ -343,7 +343,7 @@ def test_error_shape_is_json(api):
     assert body["error"]["details"] == {"param": "stock", "value": "600519"}
 
 
-# ---------------------------------------------------------------- absurd prices (found while fuzzing the tick routes)
+# ---------------------------------------------------------------- absurd prices (were 502 overflows in the backend)
 
 
 @pytest.mark.parametrize("price", ["inf", "1e308"])

@@ -24,7 +24,9 @@ class BackendCallFailed(RuntimeError):
     """A backend call raised; the original exception is ``__cause__``."""
 
     def __init__(self, name: str, error: BaseException) -> None:
-        super().__init__(f"{name} failed: {type(error).__name__}: {error}")
+        # An OSError's text names files on the server; clients get the reason, the log gets the rest.
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        super().__init__(f"{name} failed: {type(error).__name__}: {reason}")
         self.name = name
         self.error = error
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from qmt_bridge.client.base import BaseClient
 from qmt_bridge.client.calendar import CalendarMixin
+from qmt_bridge.client.download import DownloadMixin
 from qmt_bridge.client.errors import (
     APIConnectionError,
     APIStatusError,
@@ -32,11 +33,17 @@ from qmt_bridge.client.errors import (
     ServiceUnavailableError,
     UnprocessableEntityError,
 )
+from qmt_bridge.client.financial import FinancialMixin
+from qmt_bridge.client.funds import FundsMixin
+from qmt_bridge.client.futures import FuturesMixin
+from qmt_bridge.client.hk import HKMixin
 from qmt_bridge.client.instrument import InstrumentMixin
 from qmt_bridge.client.legacy import LegacyMixin
 from qmt_bridge.client.market import MarketMixin
 from qmt_bridge.client.meta import MetaMixin
+from qmt_bridge.client.option import OptionMixin
 from qmt_bridge.client.sector import SectorMixin
+from qmt_bridge.client.tick import TickMixin
 
 __all__ = [
     "QMTClient",
@@ -62,10 +69,17 @@ __all__ = [
 class QMTClient(
     LegacyMixin,
     MarketMixin,
-    CalendarMixin,
-    InstrumentMixin,
-    MetaMixin,
+    TickMixin,
     SectorMixin,
+    CalendarMixin,
+    FinancialMixin,
+    InstrumentMixin,
+    OptionMixin,
+    FundsMixin,
+    FuturesMixin,
+    HKMixin,
+    MetaMixin,
+    DownloadMixin,
     BaseClient,
 ):
     """HTTP client of a qmt-bridge server: every endpoint as a method.

@@ -1,4 +1,4 @@
-"""Client methods for ``/api/calendar/*``: trading days, holidays and sessions."""
+"""Client methods for ``/api/calendar/*``: trading days, holidays, sessions and bar-cutting rules."""
 
 from __future__ import annotations
 
@@ -152,3 +152,70 @@ class CalendarMixin(ClientMixin):
         )
         day: str | None = response.get("next_trading_date")
         return day
+
+    def get_coming_trading_calendar(self, market: str, start_time: str = "", end_time: str = "") -> list[str]:
+        """Future trading days (``GET /api/calendar/coming_trading_calendar``).
+
+        Args:
+            market: ``SH`` or ``SZ``.
+            start_time: First day, ``YYYYMMDD``; empty for tomorrow.
+            end_time: Last day, ``YYYYMMDD``; must lie within the server's holiday data.
+
+        Returns:
+            Trading days as ``YYYYMMDD`` strings, ascending.
+
+        Raises:
+            BadRequestError: The market or a date is invalid, or ``end_time`` is past the holiday data.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request(
+            "GET",
+            "/api/calendar/coming_trading_calendar",
+            params={"market": market, "start_time": start_time, "end_time": end_time},
+        )
+        return list(response.get("calendar") or [])
+
+    def get_kline_trading_period(self, stock: str) -> dict[str, Any]:
+        """How bars are cut for an instrument (``GET /api/calendar/kline_trading_period``).
+
+        Args:
+            stock: Instrument code.
+
+        Returns:
+            xtquant's ``get_kline_trading_period`` answer: ``{"market", "codeRegex", "product", "category",
+            "klines": [{"type": "auction" | "continuous", "bartime": [...]}, ...]}``.
+
+        Raises:
+            BadRequestError: The code is malformed.
+            NotFoundError: The code is unknown.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("GET", "/api/calendar/kline_trading_period", params={"stock": stock})
+        return dict(response.get("periods") or {})
+
+    def get_all_trading_periods(self) -> list[dict[str, Any]]:
+        """Trading sessions of every market (``GET /api/calendar/all_trading_periods``).
+
+        Returns:
+            One entry per market and product class: ``{"market", "codeRegex", "product", "category",
+            "tradings": [{"status", "time"}, ...]}``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return list(self._request("GET", "/api/calendar/all_trading_periods").get("data") or [])
+
+    def get_all_kline_trading_periods(self) -> list[dict[str, Any]]:
+        """Bar-cutting rules of every market (``GET /api/calendar/all_kline_trading_periods``).
+
+        Returns:
+            One entry per market and product class, shaped like :meth:`get_kline_trading_period`.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return list(self._request("GET", "/api/calendar/all_kline_trading_periods").get("data") or [])

@@ -1,4 +1,5 @@
-"""Client methods for ``/api/instrument/*``: contract details, types, IPOs, index weights, ST history."""
+"""Client methods for ``/api/instrument/*``: contract details, types, IPOs, index weights, ST history,
+xtstocktype classes."""
 
 from __future__ import annotations
 
@@ -127,3 +128,23 @@ class InstrumentMixin(ClientMixin):
         """
         response = self._request("GET", "/api/instrument/his_st_data", params={"stock": stock})
         return dict(response.get("data") or {})
+
+    def is_stock_type(self, stock: str, tag: int) -> bool:
+        """Whether a code belongs to an ``xtstocktype`` class (``GET /api/instrument/is_stock_type``).
+
+        Args:
+            stock: Instrument code.
+            tag: An ``xtquant.xtstocktype`` constant, e.g. ``101`` (XT_GE_SH_A), ``100001`` (沪深A股).
+
+        Returns:
+            ``True`` if the code is of that class.
+
+        Raises:
+            BadRequestError: The code is malformed.
+            NotFoundError: The code is unknown.
+            UnprocessableEntityError: ``tag`` is not a non-negative integer.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("GET", "/api/instrument/is_stock_type", params={"stock": stock, "tag": tag})
+        return bool(response.get("result"))

@@ -221,3 +221,44 @@ class MarketMixin(ClientMixin):
             params={"stock": stock, "start_time": start_time, "end_time": end_time, "format": "columns"},
         )
         return self._frame(response.get("data"))
+
+    def get_full_kline(
+        self,
+        stocks: str | list[str],
+        period: str = "1m",
+        count: int = 1,
+        fields: str | list[str] | None = None,
+        dividend_type: str = "none",
+    ) -> dict[str, Any]:
+        """Bars of the latest trading day from the K-line mirror (``GET /api/market/full_kline``).
+
+        Args:
+            stocks: Codes (list or comma-separated string).
+            period: Bar period: ``1m``, ``5m``, ``15m``, ``30m``, ``60m`` or ``1d``.
+            count: Number of most recent bars of the day per code; ``-1`` for all.
+            fields: Fields to return; ``None`` for the server's default (``open``, ``high``, ``low``,
+                ``close``, ``volume``, ``amount``; ``time`` always comes along).
+            dividend_type: Price adjustment, as in :meth:`get_history_ex`.
+
+        Returns:
+            ``{code: DataFrame}`` indexed by Shanghai time, or without pandas ``{code: {field: [values]}}``.
+
+        Raises:
+            BadRequestError: A code, the period or a field is invalid.
+            NotFoundError: A code is unknown.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request(
+            "GET",
+            "/api/market/full_kline",
+            params={
+                "stocks": stocks,
+                "fields": fields,
+                "period": period,
+                "count": count,
+                "dividend_type": dividend_type,
+                "format": "columns",
+            },
+        )
+        return self._frames(response.get("data"))

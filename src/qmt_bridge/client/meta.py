@@ -1,4 +1,5 @@
-"""Client methods for ``/api/meta/*``: health, versions, markets, periods, code lists."""
+"""Client methods for ``/api/meta/*``: health, versions, markets, periods, code lists, field lists and
+subscriptions."""
 
 from __future__ import annotations
 
@@ -124,3 +125,61 @@ class MetaMixin(ClientMixin):
             return str(response["date"])
         millis = int(response["last_trade_date"])
         return dt.datetime.fromtimestamp(millis / 1000, _SHANGHAI).strftime("%Y%m%d")
+
+    def get_authorized_market_list(self) -> list[str]:
+        """Markets this account may read (``GET /api/meta/authorized_market_list``).
+
+        Returns:
+            Market codes, e.g. ``["SH", "SZ", ...]``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return list(self._request("GET", "/api/meta/authorized_market_list").get("markets") or [])
+
+    def get_wp_market_list(self) -> list[Any]:
+        """Foreign (外盘) markets (``GET /api/meta/wp_market_list``).
+
+        Returns:
+            xtquant's ``get_wp_market_list`` answer (empty when the account has none).
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return list(self._request("GET", "/api/meta/wp_market_list").get("markets") or [])
+
+    def get_field_list(self, metaid: int) -> dict[str, str]:
+        """Field names and their Chinese descriptions for a data type (``GET /api/meta/field_list``).
+
+        Args:
+            metaid: xtquant's data type id, e.g. ``3001`` for K-lines, ``2`` for ticks.
+
+        Returns:
+            ``{field: description}``, e.g. ``{"open": "开盘价", ...}``.
+
+        Raises:
+            NotFoundError: The server has no field list for ``metaid``.
+            UnprocessableEntityError: ``metaid`` is not a non-negative integer.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("GET", "/api/meta/field_list", params={"metaid": metaid})
+        return dict(response.get("fields") or {})
+
+    def get_sub_info(self) -> dict[str, list[Any]]:
+        """Quote subscriptions of the server's connection and of the whole terminal (``GET /api/meta/sub_info``).
+
+        Returns:
+            ``{"current_connection": [...], "all": [...]}``, each a list of xtquant's subscription entries.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("GET", "/api/meta/sub_info")
+        return {
+            "current_connection": list(response.get("current_connection") or []),
+            "all": list(response.get("all") or []),
+        }

@@ -1,4 +1,5 @@
-"""Client methods for ``/api/sector/*``: sector lists, constituents and metadata."""
+"""Client methods for ``/api/sector/*``: sector lists, constituents and metadata, and user sectors (自定义板块)
+under 我的: folders, creation, members, deletion."""
 
 from __future__ import annotations
 
@@ -7,6 +8,13 @@ from typing import Any
 from qmt_bridge.client.base import ClientMixin
 
 __all__ = ["SectorMixin"]
+
+
+def _code_list(stocks: str | list[str]) -> list[str]:
+    """A JSON body wants a list: split a comma-separated string, keep a list as it is."""
+    if isinstance(stocks, str):
+        return [code.strip() for code in stocks.split(",") if code.strip()]
+    return list(stocks)
 
 
 class SectorMixin(ClientMixin):
@@ -62,3 +70,149 @@ class SectorMixin(ClientMixin):
         """
         response = self._request("GET", "/api/sector/info", params={"sector": sector})
         return self._records_frame(list(response.get("data") or []))
+
+    # -- write side: user sectors under 我的 -------------------------------------------------------------
+
+    def create_sector_folder(self, folder_name: str, parent_node: str = "") -> str:
+        """Create a folder for user sectors (``POST /api/sector/create_folder``).
+
+        Creating a folder that exists already is a no-op. Not retried automatically: it is a ``POST``.
+
+        Args:
+            folder_name: Name of the new folder (no path characters such as ``/`` or ``:``).
+            parent_node: Folder to create it in; empty for 我的, the root of user sectors.
+
+        Returns:
+            The folder's name as the server stored it.
+
+        Raises:
+            BadRequestError: A name is empty, too long or contains path or control characters.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request(
+            "POST",
+            "/api/sector/create_folder",
+            json={"parent_node": parent_node, "folder_name": folder_name},
+        )
+        return str(response["folder"])
+
+    def create_sector(self, sector_name: str, parent_node: str = "") -> str:
+        """Create an empty user sector (``POST /api/sector/create``).
+
+        Not retried automatically: it is a ``POST``.
+
+        Args:
+            sector_name: Name of the new sector (no path characters such as ``/`` or ``:``).
+            parent_node: Folder to create it in; empty for 我的, the root of user sectors.
+
+        Returns:
+            The sector's name as the server stored it.
+
+        Raises:
+            BadRequestError: A name is empty, too long or contains path or control characters.
+            ConflictError: A sector of that name exists already (system sectors included).
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request(
+            "POST", "/api/sector/create", json={"parent_node": parent_node, "sector_name": sector_name}
+        )
+        return str(response["sector"])
+
+    def add_sector_stocks(self, sector_name: str, stocks: str | list[str]) -> list[str]:
+        """Add codes to a user sector (``POST /api/sector/add_stocks``); codes already in it stay once.
+
+        Not retried automatically: it is a ``POST``.
+
+        Args:
+            sector_name: A user sector.
+            stocks: Codes to add (list or comma-separated string).
+
+        Returns:
+            The sector's members after the change.
+
+        Raises:
+            BadRequestError: The name or a code is malformed, or ``stocks`` is empty.
+            NotFoundError: The sector or a code does not exist.
+            PermissionDeniedError: The sector is a system sector.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request(
+            "POST",
+            "/api/sector/add_stocks",
+            json={"sector_name": sector_name, "stocks": _code_list(stocks)},
+        )
+        return list(response.get("stocks") or [])
+
+    def remove_sector_stocks(self, sector_name: str, stocks: str | list[str]) -> list[str]:
+        """Remove codes from a user sector (``POST /api/sector/remove_stocks``).
+
+        Not retried automatically: it is a ``POST``.
+
+        Args:
+            sector_name: A user sector.
+            stocks: Codes to remove (list or comma-separated string); codes not in the sector are ignored.
+
+        Returns:
+            The sector's members after the change.
+
+        Raises:
+            BadRequestError: The name or a code is malformed, or ``stocks`` is empty.
+            NotFoundError: The sector or a code does not exist.
+            PermissionDeniedError: The sector is a system sector.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request(
+            "POST",
+            "/api/sector/remove_stocks",
+            json={"sector_name": sector_name, "stocks": _code_list(stocks)},
+        )
+        return list(response.get("stocks") or [])
+
+    def reset_sector(self, sector_name: str, stocks: str | list[str]) -> list[str]:
+        """Replace all members of a user sector (``POST /api/sector/reset``).
+
+        Not retried automatically: it is a ``POST``.
+
+        Args:
+            sector_name: A user sector.
+            stocks: The new members (list or comma-separated string).
+
+        Returns:
+            The sector's members after the change.
+
+        Raises:
+            BadRequestError: The name or a code is malformed, or ``stocks`` is empty.
+            NotFoundError: The sector or a code does not exist.
+            PermissionDeniedError: The sector is a system sector.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request(
+            "POST", "/api/sector/reset", json={"sector_name": sector_name, "stocks": _code_list(stocks)}
+        )
+        return list(response.get("stocks") or [])
+
+    def remove_sector(self, sector_name: str) -> str:
+        """Delete a user sector (``DELETE /api/sector/remove``).
+
+        Not retried automatically: it is a ``DELETE``.
+
+        Args:
+            sector_name: A user sector.
+
+        Returns:
+            The name of the removed sector.
+
+        Raises:
+            BadRequestError: The name is malformed.
+            NotFoundError: The sector does not exist.
+            PermissionDeniedError: The sector is a system sector.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("DELETE", "/api/sector/remove", params={"sector_name": sector_name})
+        return str(response["removed"])
