@@ -346,6 +346,9 @@ class TestOption:
     def test_errors(self, client: QMTClient) -> None:
         with pytest.raises(BadRequestError):
             client.get_option_detail("600519.SH")  # not an option
+        with pytest.raises(NotFoundError) as missing:
+            client.get_option_detail("99999999.SHO")  # no such option
+        assert missing.value.code == "unknown_code" and "option_code" in missing.value.message
         with pytest.raises(BadRequestError):
             client.get_option_list("510050.SH", "2025")
         with pytest.raises(BadRequestError) as info:
