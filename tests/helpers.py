@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -23,3 +28,36 @@ def assert_error(response: Any, status: int, code: str | None = None, param: str
     if param is not None:
         assert param in error["message"], error
     return error
+
+
+@contextmanager
+def serve_in_thread(app: Any, name: str = "uvicorn-test") -> Iterator[str]:
+    """Serve ``app`` with qmt-server's own uvicorn configuration in a background thread; yield its base URL.
+
+    The socket is bound before uvicorn starts, so the port cannot be taken in between.
+    """
+    import uvicorn
+
+    from qmt_bridge.server.cli import uvicorn_config
+
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "warning"))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [sock]}, name=f"{name}-{port}", daemon=True
+    )
+    thread.start()
+    try:
+        deadline = time.monotonic() + 60
+        while not server.started:
+            if not thread.is_alive():
+                raise RuntimeError("the test server exited during startup (see the log above)")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start within 60 s")
+            time.sleep(0.02)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+        sock.close()

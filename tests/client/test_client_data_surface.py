@@ -11,14 +11,13 @@ import contextlib
 import datetime as dt
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import serve_in_thread
 from qmt_bridge import QMTClient
 from qmt_bridge.client import (
     APIStatusError,
@@ -52,7 +51,6 @@ def serve(data_dir: Path) -> Iterator[str]:
     """Run the app on a frozen simulator under uvicorn in a background thread; yield its base URL."""
     from qmt_bridge.backends.sim import SimBackend
     from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.cli import uvicorn_config
     from qmt_bridge.server.config import Settings
     from qmt_bridge.sim.clock import fixed_clock
 
@@ -65,24 +63,8 @@ def serve(data_dir: Path) -> Iterator[str]:
         trading_enabled=False,
     )
     backend = SimBackend(seed=SEED, clock=fixed_clock(NOW), data_dir=data_dir)
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn_config(create_app(settings, backend=backend), "127.0.0.1", port, "warning")
-    )
-    thread = threading.Thread(target=server.run, name=f"uvicorn-surface-{port}", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive():
-                pytest.fail("the test server exited during startup (see the log above)")
-            if time.monotonic() > deadline:
-                pytest.fail("the test server did not start within 60 s")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    with serve_in_thread(create_app(settings, backend=backend), name="uvicorn-surface") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")

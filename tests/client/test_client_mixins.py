@@ -11,13 +11,12 @@ import datetime as dt
 import importlib.util
 import re
 import socket
-import threading
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from helpers import serve_in_thread
 from qmt_bridge import QMTClient, __version__
 from qmt_bridge.client import (
     APIConnectionError,
@@ -47,30 +46,15 @@ def serve(**settings: Any) -> Iterator[str]:
     """Run the simulator app under uvicorn in a background thread; yield its base URL."""
     try:
         from qmt_bridge.server.app import create_app
-        from qmt_bridge.server.cli import uvicorn_config
         from qmt_bridge.server.config import Settings
     except ImportError as error:  # the server is developed alongside the client
         pytest.skip(f"server not importable: {error}")
 
     # Explicit values win over QMT_BRIDGE_* variables and .env, which these session fixtures may still see.
     settings = {"api_key": None, "require_auth_for_data": False, "trading_enabled": False, **settings}
-    port = _free_port()
-    app = create_app(Settings(backend="sim", sim_seed=20240101, **settings))
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "warning"))
-    thread = threading.Thread(target=server.run, name=f"uvicorn-test-{port}", daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 60
-        while not server.started:
-            if not thread.is_alive():
-                pytest.fail("the test server exited during startup (see the log above)")
-            if time.monotonic() > deadline:
-                pytest.fail("the test server did not start within 60 s")
-            time.sleep(0.05)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
+    app = create_app(Settings(_env_file=None, backend="sim", sim_seed=20240101, **settings))
+    with serve_in_thread(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

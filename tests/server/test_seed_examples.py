@@ -10,14 +10,13 @@ import glob
 import json
 import shlex
 import shutil
-import socket
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from urllib.parse import quote, urlsplit
 
 import pytest
+
+from helpers import serve_in_thread
 
 #: Verbatim from the seed's "Examples" (groups Legacy, Market, Calendar, Instrument, Meta, Sector).
 SEED_EXAMPLES = [
@@ -86,30 +85,10 @@ def test_seed_examples_say_what_they_promise(api):
 @pytest.fixture(scope="module")
 def live_server(sim_backend, test_settings) -> Iterator[str]:
     """uvicorn serving the app on the frozen simulator, on a free port of 127.0.0.1, in a thread."""
-    import uvicorn
-
     from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.cli import uvicorn_config
 
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    # The configuration qmt-server itself runs with (its HTTP protocol accepts raw UTF-8 request lines).
-    config = uvicorn_config(create_app(test_settings, backend=sim_backend), "127.0.0.1", port, "warning")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(10)
-        sock.close()
+    with serve_in_thread(create_app(test_settings, backend=sim_backend)) as url:
+        yield url
 
 
 def _curl(*args: str) -> tuple[int, str]:

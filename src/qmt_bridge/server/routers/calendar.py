@@ -50,11 +50,7 @@ async def get_trading_calendar(
     """Trading days as YYYYMMDD including future ones (xtdata.get_trading_calendar; SH/SZ only)."""
     market = parse_market(market, allowed=("SH", "SZ"))
     start, end = parse_range(start_time, end_time)
-    last_year = await _last_holiday_year(ctx)
-    if end and last_year and int(end[:4]) > last_year:
-        raise InvalidParameter(
-            "end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end
-        )
+    await _require_within_holidays(ctx, end)
     calendar = await ctx.xtdata("get_trading_calendar", market, start_time=start, end_time=end)
     return JSONResponse({"market": market, "calendar": [str(d) for d in calendar]})
 
@@ -70,10 +66,14 @@ async def get_trading_period(
     return JSONResponse({"stock": code, "periods": periods})
 
 
-async def _last_holiday_year(ctx: Ctx) -> int | None:
-    """The last year the backend's holiday data covers (xtquant raises for calendars past it)."""
+async def _require_within_holidays(ctx: Ctx, end: str) -> None:
+    """400 naming end_time when it lies past the backend's holiday data (xtquant raises for that)."""
+    if not end:
+        return
     holidays = await ctx.xtdata("get_holidays")
-    return max(int(str(h)[:4]) for h in holidays) if holidays else None
+    last_year = max(int(str(h)[:4]) for h in holidays) if holidays else None
+    if last_year and int(end[:4]) > last_year:
+        raise InvalidParameter("end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end)
 
 
 async def _days_around(ctx: Ctx, market: str, day: dt.date) -> list[str]:
@@ -146,11 +146,7 @@ async def get_coming_trading_calendar(
     """Future trading days as YYYYMMDD (xtdata.compute_coming_trading_calendar)."""
     market = parse_market(market, allowed=("SH", "SZ"))
     start, end = parse_range(start_time, end_time)
-    last_year = await _last_holiday_year(ctx)
-    if end and last_year and int(end[:4]) > last_year:
-        raise InvalidParameter(
-            "end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end
-        )
+    await _require_within_holidays(ctx, end)
     days = await ctx.xtdata("compute_coming_trading_calendar", market, start_time=start, end_time=end)
     return JSONResponse({"market": market, "calendar": [str(d) for d in days]})
 
