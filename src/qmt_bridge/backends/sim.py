@@ -15,7 +15,9 @@ class SimBackend:
     name = "sim"
     max_concurrency = 4
 
-    def __init__(self, seed: int = 20240101, clock: SimClock | None = None, data_dir: Path | None = None) -> None:
+    def __init__(
+        self, seed: int = 20240101, clock: SimClock | None = None, data_dir: Path | None = None
+    ) -> None:
         self.seed = seed
         self.clock = clock or SimClock()
         self.data_dir = data_dir

@@ -72,7 +72,9 @@ def _columns_to_frame(pd: Any, columns: Mapping[str, Any]) -> Any:
     arrays = {name: _column_array(np, values) for name, values in columns.items()}
     lengths = {len(a) for a in arrays.values()}
     if len(lengths) > 1:  # ragged columns (never sent by the server): pad with NaN rather than fail
-        return _with_time_index(pd, pd.DataFrame({name: pd.Series(values) for name, values in columns.items()}))
+        return _with_time_index(
+            pd, pd.DataFrame({name: pd.Series(values) for name, values in columns.items()})
+        )
     index = None
     times = arrays.get("time")
     if times is not None and times.dtype.kind in "iu":

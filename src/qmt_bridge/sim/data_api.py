@@ -45,9 +45,7 @@ DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
 _ILLEGAL_SECTOR_CHARS = re.compile(r'[\\/:*?"<>|]')
 
 
-class SimXtData(
-    FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAPI, DownloadAPI, ReferenceAPI
-):
+class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAPI, DownloadAPI, ReferenceAPI):
     """An ``xtquant.xtdata`` look-alike over one simulated market."""
 
     def __init__(self, market: SimMarket) -> None:
@@ -114,7 +112,9 @@ class SimXtData(
                 out[code] = _tick_frame(ticks, fields)
                 continue
             bars = (
-                self._kline(inst, period, start_time, end_time, count, dividend_type, fill_data) if inst else None
+                self._kline(inst, period, start_time, end_time, count, dividend_type, fill_data)
+                if inst
+                else None
             )
             out[code] = _kline_frame(bars, fields, period)
         return out
@@ -180,7 +180,9 @@ class SimXtData(
         """Bars of the latest trading day only (the K-line mirror), field-major like get_market_data."""
         day = self.market.current_day().strftime("%Y%m%d")
         start = max(start_time or day, day)
-        return self.get_market_data(field_list, stock_list, period, start, end_time, count, dividend_type, fill_data)
+        return self.get_market_data(
+            field_list, stock_list, period, start, end_time, count, dividend_type, fill_data
+        )
 
     def get_full_tick(self, code_list: list[str]) -> dict[str, dict[str, Any]]:
         """Latest snapshot per code; market names (``'SH'``, ``'SZ'``...) expand to the whole market."""
@@ -218,7 +220,9 @@ class SimXtData(
 
     # ------------------------------------------------------------------ calendar
 
-    def get_trading_dates(self, market: str, start_time: str = "", end_time: str = "", count: int = -1) -> list[int]:
+    def get_trading_dates(
+        self, market: str, start_time: str = "", end_time: str = "", count: int = -1
+    ) -> list[int]:
         """Trading days up to today as ms at 00:00 CST."""
         if market not in TRADING_MARKETS:
             return []
@@ -242,7 +246,9 @@ class SimXtData(
         days = cal.between(lo.date() if lo else None, hi.date() if hi else None)
         return [d.strftime("%Y%m%d") for d in days]
 
-    def compute_coming_trading_calendar(self, market: str, start_time: str = "", end_time: str = "") -> list[str]:
+    def compute_coming_trading_calendar(
+        self, market: str, start_time: str = "", end_time: str = ""
+    ) -> list[str]:
         today = self.market.clock.today()
         lo = parse_bound(start_time, end=False)
         start = max(today + dt.timedelta(days=1), lo.date() if lo else today)
@@ -306,9 +312,7 @@ class SimXtData(
         if inst is None or not inst.st_periods:
             return {}
         today = self.market.clock.today()
-        spans = [
-            [a.strftime("%Y%m%d"), b.strftime("%Y%m%d")] for a, b in inst.st_periods if a <= today
-        ]
+        spans = [[a.strftime("%Y%m%d"), b.strftime("%Y%m%d")] for a, b in inst.st_periods if a <= today]
         out: dict[str, list[list[str]]] = {"ST": [], "*ST": [], "PT": []}
         out[inst.st_kind if inst.st_kind in out else "ST"] = spans
         return out
@@ -341,7 +345,12 @@ class SimXtData(
     # ------------------------------------------------------------------ downloads (the simulator has everything)
 
     def download_history_data(
-        self, stock_code: str, period: str, start_time: str = "", end_time: str = "", incrementally: bool | None = None
+        self,
+        stock_code: str,
+        period: str,
+        start_time: str = "",
+        end_time: str = "",
+        incrementally: bool | None = None,
     ) -> None:
         return None
 

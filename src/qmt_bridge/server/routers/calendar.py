@@ -73,7 +73,9 @@ async def _require_within_holidays(ctx: Ctx, end: str) -> None:
     holidays = await ctx.xtdata("get_holidays")
     last_year = max(int(str(h)[:4]) for h in holidays) if holidays else None
     if last_year and int(end[:4]) > last_year:
-        raise InvalidParameter("end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end)
+        raise InvalidParameter(
+            "end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end
+        )
 
 
 async def _days_around(ctx: Ctx, market: str, day: dt.date) -> list[str]:

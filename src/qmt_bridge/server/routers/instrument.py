@@ -75,7 +75,9 @@ async def get_his_st_data(ctx: Ctx, stock: str = Query(..., description="股票�
 async def is_stock_type(
     ctx: Ctx,
     stock: str = Query(..., description="代码"),
-    tag: int = Query(..., ge=0, le=2**31 - 1, description="an xtstocktype constant, e.g. 101 XT_GE_SH_A, 100001 沪深A股"),
+    tag: int = Query(
+        ..., ge=0, le=2**31 - 1, description="an xtstocktype constant, e.g. 101 XT_GE_SH_A, 100001 沪深A股"
+    ),
 ) -> JSONResponse:
     """Whether a code belongs to an xtstocktype class (xtdata.is_stock_type)."""
     code = parse_code(stock)

@@ -91,7 +91,8 @@ async def get_wp_market_list(ctx: Ctx) -> JSONResponse:
 
 @router.get("/field_list")
 async def get_field_list(
-    ctx: Ctx, metaid: int = Query(..., ge=0, le=2**31 - 1, description="data type id, e.g. 3001 K-line, 2 tick")
+    ctx: Ctx,
+    metaid: int = Query(..., ge=0, le=2**31 - 1, description="data type id, e.g. 3001 K-line, 2 tick"),
 ) -> JSONResponse:
     """Field names and their Chinese descriptions for a data type (xtdata.get_field_list)."""
     fields = await ctx.xtdata("get_field_list", metaid)

@@ -35,7 +35,10 @@ class CustomSectorStore:
         self._state: dict[str, Any] = {"folders": {}, "sectors": {}}
         if self.path is not None and self.path.exists():
             loaded = json.loads(self.path.read_text(encoding="utf-8"))
-            self._state = {"folders": dict(loaded.get("folders", {})), "sectors": dict(loaded.get("sectors", {}))}
+            self._state = {
+                "folders": dict(loaded.get("folders", {})),
+                "sectors": dict(loaded.get("sectors", {})),
+            }
 
     # ---------------------------------------------------------------- reads
 
@@ -94,7 +97,9 @@ class CustomSectorStore:
 
     def reset(self, name: str, stocks: list[str]) -> list[str]:
         def change(state: dict[str, Any]) -> None:
-            state["sectors"].setdefault(name, {"parent": "", "stocks": []})["stocks"] = list(dict.fromkeys(stocks))
+            state["sectors"].setdefault(name, {"parent": "", "stocks": []})["stocks"] = list(
+                dict.fromkeys(stocks)
+            )
 
         return self._commit(change, name)
 

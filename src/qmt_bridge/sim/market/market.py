@@ -38,7 +38,9 @@ def ms_to_cst(ms: int | float) -> dt.datetime:
 class SimMarket:
     """The simulated market as of its clock."""
 
-    def __init__(self, seed: int = 20240101, clock: SimClock | None = None, data_dir: Path | None = None) -> None:
+    def __init__(
+        self, seed: int = 20240101, clock: SimClock | None = None, data_dir: Path | None = None
+    ) -> None:
         self.seed = seed
         self.clock = clock or SimClock()
         self.data_dir = data_dir

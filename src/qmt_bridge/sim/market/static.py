@@ -85,7 +85,13 @@ def trading_period(market: str, inst: Instrument | None) -> dict[str, Any]:
             tradings.pop()
     category = inst.kind if inst is not None else ""
     product = inst.product if inst is not None else ""
-    return {"market": market, "codeRegex": "*", "product": product, "category": category, "tradings": tradings}
+    return {
+        "market": market,
+        "codeRegex": "*",
+        "product": product,
+        "category": category,
+        "tradings": tradings,
+    }
 
 
 def instrument_type(inst: Instrument) -> dict[str, bool]:
