@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from qmt_bridge.sim.api.derivatives import DerivativesAPI
-from qmt_bridge.sim.api.downloads import DownloadAPI
+from qmt_bridge.sim.api.downloads import DownloadAPI, report_progress
 from qmt_bridge.sim.api.financial import FinancialAPI
 from qmt_bridge.sim.api.funds import FundsAPI
 from qmt_bridge.sim.api.level2 import LEVEL2_PERIODS, Level2API
@@ -377,11 +377,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
                     "start_time": dt.datetime.combine(first, dt.time(0)),
                     "end_time": dt.datetime.combine(last, dt.time(0)),
                 }
-            if callback is not None:
-                try:
-                    callback({"finished": i, "total": len(codes), "stockcode": code, "message": ""})
-                except Exception:  # xtquant swallows callback errors
-                    pass
+            report_progress(callback, {"finished": i, "total": len(codes), "stockcode": code, "message": ""})
         return result
 
     # ------------------------------------------------------------------ internals

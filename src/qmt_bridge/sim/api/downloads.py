@@ -33,11 +33,12 @@ class DownloadAPI:
     def download_metatable_data(self) -> None:
         return None
 
-    @staticmethod
-    def _report(callback: Callable[[dict[str, Any]], None] | None, data: dict[str, Any]) -> None:
-        if callback is None:
-            return
-        try:
-            callback(data)
-        except Exception:  # xtquant swallows exceptions raised by progress callbacks
-            pass
+
+def report_progress(callback: Callable[[dict[str, Any]], None] | None, data: dict[str, Any]) -> None:
+    """Call a download progress callback as xtquant does: skipped when None, its exceptions swallowed."""
+    if callback is None:
+        return
+    try:
+        callback(data)
+    except Exception:  # xtquant swallows exceptions raised by progress callbacks
+        pass

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from qmt_bridge.sim.api.downloads import report_progress
 from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.financials import TABLES, FinancialHistory, build_history
 from qmt_bridge.sim.market.instruments import STOCK
@@ -109,11 +110,8 @@ class FinancialAPI:
         codes = _codes(stock_list)
         data: dict[str, Any] = {"total": len(tables) * len(codes)}
         for finished in range(1, data["total"] + 1):
-            try:
-                data["finished"] = finished
-                callback(data)  # type: ignore[misc]  # xtquant calls it even when None, and swallows
-            except Exception:
-                pass
+            data["finished"] = finished  # one dict, updated in place, as xtquant does
+            report_progress(callback, data)
         return None
 
     # ------------------------------------------------------------------ internals
