@@ -87,3 +87,25 @@ def test_field_list_huge_metaid_is_a_client_error(api):
     r = client.get("/api/meta/field_list", params={"metaid": 2**64})
     assert 400 <= r.status_code < 500, r.text
     assert_error(r, r.status_code, param="metaid")
+
+
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_documentation_pages_are_served(api, path):
+    response = api.get(path)
+    assert response.status_code == 200
+    assert "text/html" in response.headers["content-type"]
+    assert "/openapi.json" in response.text
+
+
+def test_openapi_documents_every_group_with_descriptions(api):
+    schema = api.get("/openapi.json").json()
+    tags = {tag for ops in schema["paths"].values() for op in ops.values() for tag in op.get("tags", [])}
+    expected = {"legacy", "market", "tick", "sector", "calendar", "financial", "instrument", "option"}
+    assert expected | {"etf", "cb", "futures", "hk", "meta", "download"} <= tags
+    undocumented = [
+        f"{method.upper()} {path}"
+        for path, ops in schema["paths"].items()
+        for method, op in ops.items()
+        if not op.get("description") and not op.get("summary")
+    ]
+    assert undocumented == []
