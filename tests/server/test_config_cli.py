@@ -211,3 +211,21 @@ def test_same_seed_same_market(api):
 def test_other_seed_other_market(api):
     other = _history_json(SEED + 1)
     assert other != api.get("/api/history?stock=600519.SH&period=1d&count=30").content
+
+
+def test_forcing_xtquant_without_it_exits_with_one_clear_line(tmp_path):
+    """No traceback for the most likely mistake on Linux or Mac: --backend xtquant."""
+    import importlib.util
+
+    if importlib.util.find_spec("xtquant") is not None:
+        pytest.skip("xtquant is installed here")
+    result = subprocess.run(
+        [sys.executable, "-m", "qmt_bridge.server.cli", "--backend", "xtquant", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert result.returncode != 0
+    assert "cannot load xtquant" in result.stderr and "--backend sim" in result.stderr
+    assert "Traceback" not in result.stderr

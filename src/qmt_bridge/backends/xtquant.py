@@ -28,6 +28,8 @@ class XtquantBackend:
         return self._xtdata
 
     def start(self) -> None:
+        if self._xtdata is not None:
+            return
         try:
             self._package = importlib.import_module("xtquant")
             xtdata = importlib.import_module("xtquant.xtdata")

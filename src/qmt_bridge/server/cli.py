@@ -96,7 +96,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         import uvicorn
     except ImportError:
         sys.exit('qmt-server needs the server extra: pip install "qmt-bridge[full]"')
-    from qmt_bridge.backends.base import xtquant_importable
+    from qmt_bridge.backends.base import BackendUnavailableError, load_backend, xtquant_importable
     from qmt_bridge.server.app import create_app
 
     logging.basicConfig(
@@ -113,9 +113,15 @@ def main(argv: Sequence[str] | None = None) -> None:
             log.info("xtquant is not importable here: using the built-in simulator")
     if settings.workers > 1:
         log.warning("--workers > 1 is ignored: each worker would start its own backend; running one")
-    uvicorn.Server(
-        uvicorn_config(create_app(settings), settings.host, settings.port, settings.log_level)
-    ).run()
+    # Started here rather than in the app's lifespan so that a missing xtquant is one clear line, not a
+    # traceback from uvicorn's startup.
+    backend = load_backend(settings)
+    try:
+        backend.start()
+    except BackendUnavailableError as exc:
+        sys.exit(f"qmt-server: {exc}. On Linux or Mac use --backend sim (or auto).")
+    app = create_app(settings, backend=backend)
+    uvicorn.Server(uvicorn_config(app, settings.host, settings.port, settings.log_level)).run()
 
 
 if __name__ == "__main__":
