@@ -37,11 +37,9 @@ class BridgeError(Exception):
             self.code = code
 
 
-class InvalidParameter(BridgeError):
-    """A request parameter is malformed or out of range (400). ``details.param`` names it."""
-
-    status_code = 400
-    code = "invalid_parameter"
+class ParameterError(BridgeError):
+    """An error about one request parameter: the message starts with its name, ``details.param`` names it
+    and ``details.value`` echoes the offending value when given."""
 
     def __init__(self, param: str, message: str, *, value: Any = None, code: str | None = None) -> None:
         details = {"param": param}
@@ -50,28 +48,29 @@ class InvalidParameter(BridgeError):
         super().__init__(f"{param}: {message}", details=details, code=code)
 
 
-class NotFound(BridgeError):
+class InvalidParameter(ParameterError):
+    """A request parameter is malformed or out of range (400)."""
+
+    status_code = 400
+    code = "invalid_parameter"
+
+
+class NotFound(ParameterError):
     """The thing a parameter names does not exist (404), e.g. an unknown stock code or sector."""
 
     status_code = 404
     code = "not_found"
 
-    def __init__(self, param: str, message: str, *, value: Any = None, code: str | None = None) -> None:
-        details = {"param": param}
-        if value is not None:
-            details["value"] = value
-        super().__init__(f"{param}: {message}", details=details, code=code)
 
-
-class Forbidden(BridgeError):
-    """The operation is not allowed on this object (403), e.g. changing a system sector."""
+class Forbidden(ParameterError):
+    """The operation is not allowed on what a parameter names (403), e.g. changing a system sector."""
 
     status_code = 403
     code = "forbidden"
 
 
-class Conflict(BridgeError):
-    """The object to create exists already (409)."""
+class Conflict(ParameterError):
+    """What a parameter names exists already (409)."""
 
     status_code = 409
     code = "conflict"
@@ -87,23 +86,6 @@ class NotImplementedByBackend(BridgeError):
 
     status_code = 501
     code = "not_implemented"
-
-
-class BackendUnavailable(BridgeError):
-    status_code = 503
-    code = "backend_unavailable"
-
-
-class BackendFailed(BridgeError):
-    """The backend raised while answering a valid request (502)."""
-
-    status_code = 502
-    code = "backend_error"
-
-
-class BackendTimeout(BridgeError):
-    status_code = 504
-    code = "backend_timeout"
 
 
 def error_body(request: Request, code: str, message: str, details: Any = None) -> dict[str, Any]:

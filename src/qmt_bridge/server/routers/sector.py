@@ -91,9 +91,7 @@ async def require_user_sector(ctx: Ctx, name: str, param: str = "sector_name") -
     info = await ctx.xtdata("get_sector_info", name)
     categories = [str(c) for c in info["category"]] if len(info) and "category" in info else []
     if categories and not any(c == USER_ROOT or c.startswith(USER_ROOT + "/") for c in categories):
-        raise Forbidden(
-            f"{param}: {name!r} is a system sector and cannot be changed", details={"param": param}
-        )
+        raise Forbidden(param, f"{name!r} is a system sector and cannot be changed")
 
 
 async def _members(ctx: Ctx, name: str) -> JSONResponse:
@@ -116,9 +114,7 @@ async def create_sector(ctx: Ctx, req: CreateSectorRequest) -> JSONResponse:
     parent = parse_sector_name(req.parent_node, "parent_node", allow_empty=True)
     name = parse_sector_name(req.sector_name, "sector_name")
     if name in await ctx.xtdata("get_sector_list"):
-        raise Conflict(
-            f"sector_name: a sector named {name!r} exists already", details={"param": "sector_name"}
-        )
+        raise Conflict("sector_name", f"a sector named {name!r} exists already")
     actual = await ctx.xtdata("create_sector", parent, name, True)
     return JSONResponse({"sector": actual, "parent_node": parent or USER_ROOT})
 
