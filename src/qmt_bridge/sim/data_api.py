@@ -24,12 +24,18 @@ from qmt_bridge.sim.api.reference import ReferenceAPI
 from qmt_bridge.sim.api.sectors import SectorWriteAPI
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as kinds
-from qmt_bridge.sim.market.bars import Bars, aggregate
+from qmt_bridge.sim.market.bars import (
+    INTRADAY_PERIODS,
+    KLINE_FIELDS,
+    KLINE_PERIODS,
+    Bars,
+    aggregate,
+    day_start_ms,
+)
 from qmt_bridge.sim.market.corporate import adjust, factor_table
 from qmt_bridge.sim.market.instruments import Instrument
-from qmt_bridge.sim.market.market import SimMarket, day_start_ms
+from qmt_bridge.sim.market.market import SimMarket
 from qmt_bridge.sim.market.static import (
-    KLINE_PERIODS,
     MARKETS,
     PERIOD_LIST,
     TRADING_MARKETS,
@@ -40,7 +46,6 @@ from qmt_bridge.sim.market.static import (
 from qmt_bridge.sim.timeparse import parse_bound, to_ms
 
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
-DAILY_AND_ABOVE = ("1d", "1w", "1mon", "1q", "1hy", "1y")
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
 _ILLEGAL_SECTOR_CHARS = re.compile(r'[\\/:*?"<>|]')
 
@@ -155,7 +160,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         )
         if period == "tick":
             return {code: _to_structured(frame) for code, frame in frames.items()}
-        fields = list(field_list or []) or list(_KLINE_FIELDS)
+        fields = list(field_list or []) or list(KLINE_FIELDS)
         labels = sorted({label for frame in frames.values() for label in frame.index})
         result = {}
         for field in fields:
@@ -492,20 +497,6 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
 
 # ---------------------------------------------------------------------- helpers
 
-_KLINE_FIELDS = (
-    "time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "amount",
-    "settelementPrice",
-    "openInterest",
-    "preClose",
-    "suspendFlag",
-)
-
 
 def _as_list(value: Iterable[str] | str | None) -> list[str]:
     if value is None:
@@ -522,12 +513,12 @@ def _labels(times: np.ndarray, intraday: bool) -> list[str]:
 
 
 def _kline_frame(bars: Bars | None, fields: list[str], period: str) -> pd.DataFrame:
-    columns = fields or list(_KLINE_FIELDS)
+    columns = fields or list(KLINE_FIELDS)
     if bars is None or len(bars) == 0:
         return pd.DataFrame(columns=columns)
     data = {f: bars[f] for f in columns if f in bars.columns}
     frame = pd.DataFrame(data, columns=[c for c in columns if c in data])
-    frame.index = _labels(bars["time"], period not in DAILY_AND_ABOVE)
+    frame.index = _labels(bars["time"], period in INTRADAY_PERIODS)
     return frame
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from qmt_bridge.sim.clock import CST, SimClock
+from qmt_bridge.sim.clock import SimClock
 from qmt_bridge.sim.market.calendar import TradingCalendar, sse_calendar
 from qmt_bridge.sim.market.custom_sectors import CustomSectorStore
 from qmt_bridge.sim.market.prices import PriceEngine
@@ -24,15 +24,6 @@ AUCTION_START = dt.time(9, 15)
 INTRADAY_HISTORY_DAYS = 500
 #: Tick history, in trading days.
 TICK_HISTORY_DAYS = 5
-
-
-def day_start_ms(day: dt.date) -> int:
-    """Milliseconds since epoch of 00:00 CST on ``day`` (how xtquant stamps daily bars and dates)."""
-    return int(dt.datetime.combine(day, dt.time(0), CST).timestamp() * 1000)
-
-
-def ms_to_cst(ms: int | float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(ms / 1000, CST)
 
 
 class SimMarket:

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from qmt_bridge.sim.market import instruments as kinds
-from qmt_bridge.sim.market.bars import KLINE_PERIODS, day_start_ms
+from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.instruments import Instrument
 
 if TYPE_CHECKING:
     from qmt_bridge.sim.market.market import SimMarket
 
-__all__ = ["KLINE_PERIODS", "MARKETS", "PERIOD_LIST", "TRADING_MARKETS"]
+__all__ = ["MARKETS", "PERIOD_LIST", "TRADING_MARKETS"]
 
 #: ``xtdata.get_markets()``
 MARKETS: dict[str, str] = {
