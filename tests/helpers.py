@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import socket
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+
+def shanghai_day(ms: int) -> str:
+    """``YYYYMMDD`` of an xtquant ms timestamp, in China time."""
+    return dt.datetime.fromtimestamp(ms / 1000, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d")
 
 
 def assert_error(response: Any, status: int, code: str | None = None, param: str | None = None) -> dict:

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from helpers import serve_in_thread
+from helpers import serve_in_thread, shanghai_day
 from qmt_bridge import QMTClient
 from qmt_bridge.client import (
     APIStatusError,
@@ -86,10 +86,6 @@ def plain(server_url: str) -> QMTClient:
 
 def assert_error_shape(error: APIStatusError) -> None:
     assert error.code and error.message and error.request_id
-
-
-def shanghai_day(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, SHANGHAI).strftime("%Y%m%d")
 
 
 def assert_time_indexed(frame: Any) -> None:

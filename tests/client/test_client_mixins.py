@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from helpers import serve_in_thread
+from helpers import serve_in_thread, shanghai_day
 from qmt_bridge import QMTClient, __version__
 from qmt_bridge.client import (
     APIConnectionError,
@@ -99,10 +99,6 @@ def assert_error_shape(error: APIStatusError) -> None:
     assert error.code, "the error body should carry a machine code"
     assert error.message
     assert error.request_id
-
-
-def shanghai_day(ms: int) -> str:
-    return dt.datetime.fromtimestamp(ms / 1000, SHANGHAI).strftime("%Y%m%d")
 
 
 class TestLegacy:

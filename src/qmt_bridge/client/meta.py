@@ -3,14 +3,11 @@ subscriptions."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
 
 __all__ = ["MetaMixin"]
-
-_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 class MetaMixin(ClientMixin):
@@ -106,14 +103,14 @@ class MetaMixin(ClientMixin):
         response = self._request("GET", "/api/meta/stock_list", params={"category": category})
         return list(response.get("stocks") or [])
 
-    def get_last_trade_date(self, market: str) -> str:
+    def get_last_trade_date(self, market: str) -> str | None:
         """Most recent trading day of a market (``GET /api/meta/last_trade_date``).
 
         Args:
             market: Market code, e.g. ``"SH"``.
 
         Returns:
-            The day as ``YYYYMMDD``.
+            The day as ``YYYYMMDD``, or ``None`` when the market has none.
 
         Raises:
             BadRequestError: The market is unknown.
@@ -121,10 +118,7 @@ class MetaMixin(ClientMixin):
             APIConnectionError: The server cannot be reached.
         """
         response = self._request("GET", "/api/meta/last_trade_date", params={"market": market})
-        if response.get("date"):
-            return str(response["date"])
-        millis = int(response["last_trade_date"])
-        return dt.datetime.fromtimestamp(millis / 1000, _SHANGHAI).strftime("%Y%m%d")
+        return response.get("date")
 
     def get_authorized_market_list(self) -> list[str]:
         """Markets this account may read (``GET /api/meta/authorized_market_list``).

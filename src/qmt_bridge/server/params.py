@@ -123,6 +123,15 @@ def parse_market(value: str, param: str = "market", *, allowed: tuple[str, ...] 
     return market
 
 
+#: xtquant stamps days at 00:00 China time.
+CST = dt.timezone(dt.timedelta(hours=8))
+
+
+def ms_to_day(ms: int) -> str:
+    """xtquant's ms timestamp of a day as ``YYYYMMDD`` (China time)."""
+    return dt.datetime.fromtimestamp(int(ms) / 1000, CST).strftime("%Y%m%d")
+
+
 def parse_date(value: str, param: str = "date") -> dt.date:
     text = parse_time(value, param)
     if not text:

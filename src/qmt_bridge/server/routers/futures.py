@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from typing import Any
 
@@ -10,12 +9,11 @@ from fastapi import APIRouter, Query
 
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
-from qmt_bridge.server.params import parse_date, parse_range
+from qmt_bridge.server.params import ms_to_day, parse_date, parse_range
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.services.market_data import check_codes
 
 router = APIRouter(prefix="/api/futures", tags=["futures"])
-CST = dt.timezone(dt.timedelta(hours=8))
 
 #: Exchange spellings users bring from other tools → xtquant's market suffix.
 MARKET_ALIASES = {
@@ -50,7 +48,7 @@ def _series_rows(result: Any) -> list[dict[str, Any]]:
 def _day(index: Any) -> str:
     text = str(index)
     if text.isdigit() and len(text) >= 12:  # ms since the epoch, 00:00 China time
-        return dt.datetime.fromtimestamp(int(text) / 1000, CST).strftime("%Y%m%d")
+        return ms_to_day(int(text))
     return text[:8]
 
 

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
 from fastapi import APIRouter, Query
 
 from qmt_bridge._version import __version__
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import NotFound
-from qmt_bridge.server.params import MARKET_CODES, parse_market
+from qmt_bridge.server.params import MARKET_CODES, ms_to_day, parse_market
 from qmt_bridge.server.responses import JSONResponse
 
 router = APIRouter(prefix="/api/meta", tags=["meta"])
 health_router = APIRouter(prefix="/api/meta", tags=["meta"])
-CST = dt.timezone(dt.timedelta(hours=8))
 
 
 @health_router.get("/health")
@@ -73,7 +70,7 @@ async def get_last_trade_date(
     """The latest trading day of a market, as ms (xtdata.get_market_last_trade_date) and YYYYMMDD."""
     market = parse_market(market)
     ms = int(await ctx.xtdata("get_market_last_trade_date", market))
-    day = dt.datetime.fromtimestamp(ms / 1000, CST).strftime("%Y%m%d") if ms > 0 else None
+    day = ms_to_day(ms) if ms > 0 else None
     return JSONResponse({"market": market, "last_trade_date": ms, "date": day})
 
 
