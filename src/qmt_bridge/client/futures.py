@@ -2,17 +2,29 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
 
 __all__ = ["FuturesMixin"]
 
+_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+
+
+def _day(value: Any) -> str:
+    """A change's date as ``YYYYMMDD``: xtquant stamps it in ms (00:00 Shanghai time) and the server passes
+    that on as a string; a ``YYYYMMDD`` value is kept."""
+    text = str(value)
+    if text.isdigit() and len(text) >= 12:
+        return dt.datetime.fromtimestamp(int(text) / 1000, _SHANGHAI).strftime("%Y%m%d")
+    return text
+
 
 def _main_answer(response: dict[str, Any]) -> str | list[dict[str, str]] | None:
     if "changes" in response:
         return [
-            {"date": str(row["date"]), "contract": str(row["contract"])} for row in response["changes"] or []
+            {"date": _day(row["date"]), "contract": str(row["contract"])} for row in response["changes"] or []
         ]
     contract: str | None = response.get("contract")
     return contract

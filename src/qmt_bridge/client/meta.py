@@ -3,11 +3,14 @@ subscriptions."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
 
 __all__ = ["MetaMixin"]
+
+_SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 
 
 class MetaMixin(ClientMixin):
@@ -103,14 +106,14 @@ class MetaMixin(ClientMixin):
         response = self._request("GET", "/api/meta/stock_list", params={"category": category})
         return list(response.get("stocks") or [])
 
-    def get_last_trade_date(self, market: str) -> str | None:
+    def get_last_trade_date(self, market: str) -> str:
         """Most recent trading day of a market (``GET /api/meta/last_trade_date``).
 
         Args:
             market: Market code, e.g. ``"SH"``.
 
         Returns:
-            The day as ``YYYYMMDD``, or ``None`` when the market has none.
+            The day as ``YYYYMMDD``.
 
         Raises:
             BadRequestError: The market is unknown.
@@ -118,7 +121,10 @@ class MetaMixin(ClientMixin):
             APIConnectionError: The server cannot be reached.
         """
         response = self._request("GET", "/api/meta/last_trade_date", params={"market": market})
-        return response.get("date")
+        if response.get("date"):
+            return str(response["date"])
+        millis = int(response["last_trade_date"])
+        return dt.datetime.fromtimestamp(millis / 1000, _SHANGHAI).strftime("%Y%m%d")
 
     def get_authorized_market_list(self) -> list[str]:
         """Markets this account may read (``GET /api/meta/authorized_market_list``).
