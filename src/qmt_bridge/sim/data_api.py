@@ -422,12 +422,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         if dividend_type not in DIVIDEND_TYPES:
             raise ValueError(f"unknown dividend_type {dividend_type!r}")
         lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
-        first = max(inst.list_date, self._period_window_start(period))
-        if lo is not None:
-            first = max(first, lo.date())
-        days = self.market.history_days(first, hi.date() if hi else None)
-        if inst.expire_date is not None:
-            days = [d for d in days if d <= inst.expire_date]
+        days = self._days_served(inst, period, lo, hi)
         if not days or count == 0:
             return None
         actions = self._actions(inst)
@@ -443,14 +438,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
             bars = adjust(bars, actions, dividend_type)
             if period != "1d":
                 bars = aggregate(bars, period)
-        if lo is not None or hi is not None:
-            t = bars["time"]
-            keep = np.ones(len(bars), dtype=bool)
-            if lo is not None:
-                keep &= t >= to_ms(lo)
-            if hi is not None:
-                keep &= t <= to_ms(hi)
-            bars = bars.take(keep)
+        bars = _within(bars, lo, hi)
         if count > 0:
             bars = bars.tail(count)
         if not fill_data:
@@ -474,25 +462,27 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
 
     def _ticks(self, inst: Instrument, start_time: str, end_time: str, count: int) -> Bars | None:
         lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
-        first = max(inst.list_date, self.market.intraday_window_start(ticks=True))
-        if lo is not None:
-            first = max(first, lo.date())
-        days = self.market.history_days(first, hi.date() if hi else None)
-        if inst.kind in (kinds.FUTURE, kinds.OPTION) and inst.expire_date is not None:
-            days = [d for d in days if d <= inst.expire_date]
+        days = self._days_served(inst, "tick", lo, hi)
         if count > 0 and lo is None:
             days = days[-2:]
         if not days or count == 0:
             return None
         bars = Bars.concat([self.market.prices.ticks(inst, d) for d in days])
-        t = bars["time"]
-        keep = t <= to_ms(self.market.now())
-        if lo is not None:
-            keep &= t >= to_ms(lo)
-        if hi is not None:
-            keep &= t <= to_ms(hi)
-        bars = bars.take(keep)
+        bars = _within(bars.take(bars["time"] <= to_ms(self.market.now())), lo, hi)
         return bars.tail(count) if count > 0 else bars
+
+    def _days_served(
+        self, inst: Instrument, period: str, lo: dt.datetime | None, hi: dt.datetime | None
+    ) -> list[dt.date]:
+        """Trading days with data for a request: listed, inside the period's history window and
+        ``[lo, hi]``, begun as of now, not after expiry."""
+        first = max(inst.list_date, self._period_window_start(period))
+        if lo is not None:
+            first = max(first, lo.date())
+        days = self.market.history_days(first, hi.date() if hi else None)
+        if inst.expire_date is not None:
+            days = [d for d in days if d <= inst.expire_date]
+        return days
 
 
 # ---------------------------------------------------------------------- helpers
@@ -541,6 +531,19 @@ def _tick_frame(bars: Bars | None, fields: list[str]) -> pd.DataFrame:
 def _to_structured(frame: pd.DataFrame) -> np.ndarray:
     scalar = [c for c in frame.columns if not (len(frame) and isinstance(frame[c].iloc[0], list))]
     return frame[scalar].to_records(index=False)
+
+
+def _within(bars: Bars, lo: dt.datetime | None, hi: dt.datetime | None) -> Bars:
+    """Rows whose ``time`` lies in the closed range ``[lo, hi]`` (``None`` = unbounded)."""
+    if lo is None and hi is None:
+        return bars
+    t = bars["time"]
+    keep = np.ones(len(bars), dtype=bool)
+    if lo is not None:
+        keep &= t >= to_ms(lo)
+    if hi is not None:
+        keep &= t <= to_ms(hi)
+    return bars.take(keep)
 
 
 def _blank_suspended(bars: Bars) -> Bars:
