@@ -60,9 +60,6 @@ class CustomSectorStore:
         with self._lock:
             return [(name, _folder_path(s["parent"])) for name, s in self._state["sectors"].items()]
 
-    def has_folder(self, name: str) -> bool:
-        return name in ("", ROOT_FOLDER) or name in self._state["folders"]
-
     # ---------------------------------------------------------------- writes
 
     def create_folder(self, parent: str, name: str) -> str:

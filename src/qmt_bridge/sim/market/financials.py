@@ -177,15 +177,6 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "Top10FlowHolder": TOP10_COLUMNS,
     "PershareIndex": PERSHARE_COLUMNS,
 }
-#: (announcement column, period-end column) per table: what ``report_type`` filters on.
-DATE_COLUMNS: dict[str, tuple[str, str]] = {
-    t: (
-        ("declareDate", "endDate")
-        if t in ("HolderNum", "Top10Holder", "Top10FlowHolder")
-        else ("m_anntime", "m_timetag")
-    )
-    for t in TABLES
-}
 
 
 # ---------------------------------------------------------------------------------------------- profiles

@@ -18,7 +18,6 @@ from qmt_bridge.sim.market.universe import Universe, build_universe
 
 SESSION_OPEN = dt.time(9, 30)
 SESSION_CLOSE = dt.time(15, 0)
-AUCTION_START = dt.time(9, 15)
 
 #: Intraday K-line history the simulator keeps "locally" (like MiniQMT's cache), in trading days.
 INTRADAY_HISTORY_DAYS = 500

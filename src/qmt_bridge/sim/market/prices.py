@@ -300,10 +300,6 @@ class _LRU:
             while len(self._data) > self.capacity:
                 self._data.popitem(last=False)
 
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
 
 # ----------------------------------------------------------------------------------------------- records
 
@@ -393,7 +389,6 @@ class _Intraday:
     high_before: np.ndarray  # max high over minutes before j (len 241; index 0 unused)
     low_before: np.ndarray
     day_open: int
-    day_close: int
     pre_close: int
     down: int  # limit ticks (1 / huge when unlimited)
     up: int
@@ -683,10 +678,6 @@ class PriceEngine:
         if t is None:
             return None
         return price_limits(inst, day, float(rec.pre_close(t, t + 1)[0]) * inst.price_tick)
-
-    def clear_caches(self) -> None:
-        self._daily_cache.clear()
-        self._minute_cache.clear()
 
     # ------------------------------------------------------------------------------------ daily
 
@@ -1183,7 +1174,6 @@ class PriceEngine:
             high_before=np.r_[highs[0], np.maximum.accumulate(highs)[:-1]],
             low_before=np.r_[lows[0], np.minimum.accumulate(lows)[:-1]],
             day_open=day_o,
-            day_close=day_c,
             pre_close=pc,
             down=down,
             up=up,
