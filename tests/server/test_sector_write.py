@@ -16,8 +16,10 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from helpers import assert_error
+from helpers import assert_error, serve_in_thread
+from qmt_bridge import QMTClient
 from qmt_bridge.backends.sim import SimBackend
+from qmt_bridge.client.errors import ConflictError, NotFoundError, PermissionDeniedError
 from qmt_bridge.server.app import create_app
 
 STORE = Path("sim") / "custom_sectors.json"
@@ -74,6 +76,29 @@ def category(client: TestClient, name: str) -> str:
     rows = ok(client.get("/api/sector/info", params={"sector": name}))["data"]
     assert [row["sector"] for row in rows] == [name]
     return str(rows[0]["category"])
+
+
+def folder(client: TestClient, name: str, parent: str = "") -> dict[str, Any]:
+    return ok(client.post("/api/sector/create_folder", json={"folder_name": name, "parent_node": parent}))
+
+
+def remove_folder(client: TestClient, name: str) -> Any:
+    return client.delete("/api/sector/remove_folder", params={"folder_name": name})
+
+
+def is_folder(client: TestClient, name: str) -> bool:
+    """Whether ``name`` is a folder, told by creating a sector in it (404 naming parent_node if not).
+
+    The probe sector is removed again; xtquant has no call that lists folders, so neither has the bridge.
+    """
+    probe = f"探针{name}"
+    r = client.post("/api/sector/create", json={"sector_name": probe, "parent_node": name})
+    if r.status_code == 404:
+        assert_error(r, 404, "not_found", "parent_node")
+        return False
+    assert ok(r) == {"sector": probe, "parent_node": name}
+    ok(client.delete("/api/sector/remove", params={"sector_name": probe}))
+    return True
 
 
 # ---------------------------------------------------------------- folders and sectors
@@ -145,6 +170,134 @@ def test_missing_body_fields_are_422(w):
     assert_error(
         w.post("/api/sector/add_stocks", json={"sector_name": "x"}), 422, "validation_error", "stocks"
     )
+
+
+def test_nested_folders_give_the_full_path(w):
+    assert folder(w, "外层") == {"folder": "外层", "parent_node": "我的"}
+    assert folder(w, "内层", "外层") == {"folder": "内层", "parent_node": "外层"}
+    create(w, "嵌套板块", "内层")
+    assert category(w, "嵌套板块") == "我的/外层/内层"
+    # 我的 itself names the root, like an empty parent_node.
+    create(w, "根的别名", "我的")
+    assert category(w, "根的别名") == "我的"
+
+
+# ---------------------------------------------------------------- one namespace for folders and sectors
+
+
+def test_a_sector_cannot_take_a_folders_name(w):
+    folder(w, "同名A")
+    before = sector_list(w)
+    for parent in ("", "同名A"):
+        r = w.post("/api/sector/create", json={"sector_name": "同名A", "parent_node": parent})
+        error = assert_error(r, 409, "conflict", "sector_name")
+        assert "folder" in error["message"] and "同名A" in error["message"]
+    assert sector_list(w) == before
+    assert is_folder(w, "同名A")
+
+
+def test_a_folder_cannot_take_a_sectors_name(w):
+    create(w, "同名B")
+    ok(change(w, "add_stocks", "同名B", ["600519.SH"]))
+    folder(w, "同名B的文件夹")
+    for parent in ("", "同名B的文件夹"):
+        r = w.post("/api/sector/create_folder", json={"folder_name": "同名B", "parent_node": parent})
+        error = assert_error(r, 409, "conflict", "folder_name")
+        assert "sector" in error["message"] and "同名B" in error["message"]
+    assert not is_folder(w, "同名B")
+    assert members(w, "同名B") == ["600519.SH"]
+    assert category(w, "同名B") == "我的"
+
+
+@pytest.mark.parametrize("name", ["沪深A股", "SW1银行", "我的"])
+def test_a_folder_cannot_take_a_system_sector_or_the_root_name(w, name):
+    r = w.post("/api/sector/create_folder", json={"folder_name": name})
+    assert_error(r, 409, "conflict", "folder_name")
+
+
+def test_a_folder_name_is_unique_across_the_tree(w):
+    folder(w, "甲")
+    folder(w, "乙")
+    folder(w, "唯一", "甲")
+    # Again in the same place: a no-op; in another place: 409, because parent_node names a folder by its name.
+    assert folder(w, "唯一", "甲") == {"folder": "唯一", "parent_node": "甲"}
+    r = w.post("/api/sector/create_folder", json={"folder_name": "唯一", "parent_node": "乙"})
+    error = assert_error(r, 409, "conflict", "folder_name")
+    assert "我的/甲" in error["message"]
+    create(w, "在唯一里", "唯一")
+    assert category(w, "在唯一里") == "我的/甲/唯一"
+
+
+# ---------------------------------------------------------------- parent_node must exist
+
+
+@pytest.mark.parametrize("parent", ["没有的文件夹", "沪深A股"])
+def test_an_unknown_parent_is_404_and_creates_nothing(w, parent):
+    before = sector_list(w)
+    r = w.post("/api/sector/create", json={"sector_name": "孤儿板块", "parent_node": parent})
+    error = assert_error(r, 404, "not_found", "parent_node")
+    assert parent in error["message"] and error["details"] == {"param": "parent_node", "value": parent}
+    r = w.post("/api/sector/create_folder", json={"folder_name": "孤儿文件夹", "parent_node": parent})
+    assert_error(r, 404, "not_found", "parent_node")
+    assert sector_list(w) == before
+    assert not is_folder(w, "孤儿文件夹")
+    assert not is_folder(w, parent)
+
+
+# ---------------------------------------------------------------- removing folders
+
+
+def test_remove_an_empty_folder(w):
+    folder(w, "空文件夹")
+    assert ok(remove_folder(w, "空文件夹")) == {"removed": "空文件夹"}
+    assert not is_folder(w, "空文件夹")
+    assert_error(remove_folder(w, "空文件夹"), 404, "not_found", "folder_name")
+    # The name is free again, for a sector or a folder.
+    assert create(w, "空文件夹")["sector"] == "空文件夹"
+
+
+def test_a_folder_that_is_not_empty_is_409(w):
+    folder(w, "满文件夹")
+    folder(w, "子文件夹", "满文件夹")
+    create(w, "满里的板块", "满文件夹")
+    ok(change(w, "add_stocks", "满里的板块", ["600519.SH"]))
+
+    error = assert_error(remove_folder(w, "满文件夹"), 409, "conflict", "folder_name")
+    assert "not empty" in error["message"]
+    assert "子文件夹" in error["message"] and "满里的板块" in error["message"]
+    # Nothing was removed.
+    assert is_folder(w, "满文件夹") and is_folder(w, "子文件夹")
+    assert members(w, "满里的板块") == ["600519.SH"]
+    assert category(w, "满里的板块") == "我的/满文件夹"
+
+    # Emptied, it goes.
+    ok(w.delete("/api/sector/remove", params={"sector_name": "满里的板块"}))
+    assert_error(remove_folder(w, "满文件夹"), 409, "conflict", "folder_name")
+    ok(remove_folder(w, "子文件夹"))
+    assert ok(remove_folder(w, "满文件夹")) == {"removed": "满文件夹"}
+    assert not is_folder(w, "满文件夹")
+
+
+def test_remove_folder_errors(w):
+    create(w, "不是文件夹")
+    error = assert_error(remove_folder(w, "不是文件夹"), 404, "not_found", "folder_name")
+    assert "/api/sector/remove" in error["message"]
+    assert "不是文件夹" in sector_list(w)
+    assert_error(remove_folder(w, "沪深A股"), 404, "not_found", "folder_name")
+    assert "沪深A股" in sector_list(w)
+    assert_error(remove_folder(w, "没有这个文件夹"), 404, "not_found", "folder_name")
+    assert_error(remove_folder(w, "我的"), 403, "forbidden", "folder_name")
+    assert_error(remove_folder(w, "a/b"), 400, "invalid_parameter", "folder_name")
+    assert_error(w.delete("/api/sector/remove_folder"), 422, "validation_error", "folder_name")
+
+
+def test_removing_a_folder_as_a_sector_is_404_and_points_to_remove_folder(w):
+    folder(w, "当板块删")
+    error = assert_error(
+        w.delete("/api/sector/remove", params={"sector_name": "当板块删"}), 404, "not_found", "sector_name"
+    )
+    assert "/api/sector/remove_folder" in error["message"]
+    assert is_folder(w, "当板块删")
 
 
 # ---------------------------------------------------------------- members
@@ -264,11 +417,36 @@ def test_sectors_and_members_survive_a_restart(tmp_path, sim_backend, test_setti
         assert members(third, "持久") == ["600519.SH"]
 
 
+def test_folders_survive_a_restart(tmp_path, sim_backend, test_settings):
+    with serve(tmp_path, sim_backend, test_settings) as first:
+        folder(first, "空的")  # an empty folder is user input too
+        folder(first, "上层")
+        folder(first, "下层", "上层")
+        create(first, "深处", "下层")
+        folder(first, "删掉的文件夹")
+        ok(remove_folder(first, "删掉的文件夹"))
+
+    with serve(tmp_path, sim_backend, test_settings) as second:
+        assert is_folder(second, "空的")
+        assert category(second, "深处") == "我的/上层/下层"
+        assert not is_folder(second, "删掉的文件夹")
+        # The rules hold across the restart: names stay taken, a folder with content stays.
+        r = second.post("/api/sector/create", json={"sector_name": "空的"})
+        assert_error(r, 409, "conflict", "sector_name")
+        assert_error(remove_folder(second, "上层"), 409, "conflict", "folder_name")
+        ok(remove_folder(second, "空的"))
+
+    with serve(tmp_path, sim_backend, test_settings) as third:
+        assert not is_folder(third, "空的")
+        assert is_folder(third, "下层")
+
+
 def test_a_failed_write_changes_nothing(tmp_path, sim_backend, test_settings):
     store = tmp_path / STORE
     with serve(tmp_path, sim_backend, test_settings) as client:
         create(client, "原样")
         ok(change(client, "add_stocks", "原样", ["600519.SH", "000001.SZ"]))
+        folder(client, "旧文件夹")
         saved = store.read_bytes()
 
         # Sabotage: a directory where the store's file should be. The atomic write renames its temporary
@@ -284,6 +462,8 @@ def test_a_failed_write_changes_nothing(tmp_path, sim_backend, test_settings):
             change(client, "reset", "原样", ["601398.SH"]),
             client.post("/api/sector/create", json={"sector_name": "新的"}),
             client.delete("/api/sector/remove", params={"sector_name": "原样"}),
+            client.post("/api/sector/create_folder", json={"folder_name": "新文件夹"}),
+            remove_folder(client, "旧文件夹"),
         ]
         for r in failures:
             assert r.status_code >= 500, r.text
@@ -294,6 +474,10 @@ def test_a_failed_write_changes_nothing(tmp_path, sim_backend, test_settings):
         # In memory: the state before the failed writes.
         assert members(client, "原样") == ["600519.SH", "000001.SZ"]
         assert "新的" not in sector_list(client)
+        # Refusals need no write and still answer as usual: an existing folder is a no-op, a clash is 409.
+        assert folder(client, "旧文件夹") == {"folder": "旧文件夹", "parent_node": "我的"}
+        r = client.post("/api/sector/create", json={"sector_name": "旧文件夹"})
+        assert_error(r, 409, "conflict", "sector_name")
         # No temporary file left behind, nothing written into the sabotaged path.
         assert sorted(p.name for p in store.parent.iterdir()) == ["custom_sectors.json"]
         assert [p.name for p in store.iterdir()] == ["keep"]
@@ -306,6 +490,67 @@ def test_a_failed_write_changes_nothing(tmp_path, sim_backend, test_settings):
     with serve(tmp_path, sim_backend, test_settings) as client:
         assert members(client, "原样") == ["600519.SH", "000001.SZ"]
         assert "新的" not in sector_list(client)
+        assert is_folder(client, "旧文件夹") and not is_folder(client, "新文件夹")
         # And the store works again once the path is a file.
         assert ok(change(client, "add_stocks", "原样", ["300750.SZ"]))["stocks"][-1] == "300750.SZ"
         assert store.read_bytes() != saved
+
+
+# ---------------------------------------------------------------- failure values (as the real xtquant answers)
+
+
+def test_failure_values_of_the_backend_are_not_reported_as_success(tmp_path, sim_backend, test_settings):
+    """The real xtquant decides itself where the bridge cannot check (no folder listing); it answers with
+    values, not exceptions: an empty name from a create, False from remove_sector."""
+    backend = SimBackend(seed=sim_backend.seed, clock=sim_backend.clock, data_dir=tmp_path)
+    backend.start()
+    backend.xtdata.create_sector_folder = lambda parent_node, folder_name, overwrite=True: ""
+    backend.xtdata.create_sector = lambda parent_node, sector_name, overwrite=True: None
+    backend.xtdata.remove_sector = lambda sector_name: False
+    with TestClient(create_app(test_settings, backend=backend), raise_server_exceptions=False) as client:
+        error = assert_error(
+            client.post("/api/sector/create_folder", json={"folder_name": "F"}), 502, "backend_error"
+        )
+        assert "create_sector_folder" in error["message"] and error["details"] == {
+            "call": "create_sector_folder"
+        }
+        error = assert_error(
+            client.post("/api/sector/create", json={"sector_name": "S"}), 502, "backend_error"
+        )
+        assert "nothing was created" in error["message"]
+        assert "S" not in sector_list(client)
+        assert_error(remove_folder(client, "F"), 404, "not_found", "folder_name")
+        backend.xtdata.market.custom_sectors.create_sector("", "删不掉")
+        r = client.delete("/api/sector/remove", params={"sector_name": "删不掉"})
+        assert_error(r, 404, "not_found", "sector_name")
+        assert "删不掉" in sector_list(client)
+
+
+# ---------------------------------------------------------------- the client
+
+
+def test_the_client_manages_folders(tmp_path, sim_backend, test_settings):
+    backend = SimBackend(seed=sim_backend.seed, clock=sim_backend.clock, data_dir=tmp_path)
+    with serve_in_thread(create_app(test_settings, backend=backend)) as url:
+        client = QMTClient(base_url=url, timeout=60, use_pandas=True)
+        assert client.create_sector_folder("客户端外层") == "客户端外层"
+        assert client.create_sector_folder("客户端内层", parent_node="客户端外层") == "客户端内层"
+        assert client.create_sector("客户端深处", parent_node="客户端内层") == "客户端深处"
+        assert client.get_sector_info("客户端深处")["category"].tolist() == ["我的/客户端外层/客户端内层"]
+
+        with pytest.raises(ConflictError, match="not empty"):
+            client.remove_sector_folder("客户端外层")
+        with pytest.raises(ConflictError, match="folder"):
+            client.create_sector("客户端内层")
+        with pytest.raises(NotFoundError, match="parent_node"):
+            client.create_sector("客户端孤儿", parent_node="没有的")
+        with pytest.raises(NotFoundError, match="folder_name"):
+            client.remove_sector_folder("没有的")
+        with pytest.raises(PermissionDeniedError):
+            client.remove_sector_folder("我的")
+
+        assert client.remove_sector("客户端深处") == "客户端深处"
+        assert client.remove_sector_folder("客户端内层") == "客户端内层"
+        assert client.remove_sector_folder("客户端外层") == "客户端外层"
+        with pytest.raises(NotFoundError, match="parent_node"):
+            client.create_sector("客户端深处", parent_node="客户端外层")

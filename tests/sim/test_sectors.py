@@ -1,13 +1,27 @@
-"""System sectors and index constituents of the simulated market (qmt_bridge.sim.market.sectors)."""
+"""System sectors and index constituents of the simulated market (qmt_bridge.sim.market.sectors), and user
+sectors and folders written through xtdata's sector functions (qmt_bridge.sim.api.sectors over
+qmt_bridge.sim.market.custom_sectors)."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+from pathlib import Path
 
 import pytest
 
+from qmt_bridge.sim.clock import CST, fixed_clock
+from qmt_bridge.sim.data_api import SimXtData
 from qmt_bridge.sim.market import instruments as I
 from qmt_bridge.sim.market.calendar import sse_calendar
+from qmt_bridge.sim.market.custom_sectors import (
+    FILE_NAME,
+    CustomSectorStore,
+    FolderNotEmptyError,
+    NameTakenError,
+    UnknownFolderError,
+)
+from qmt_bridge.sim.market.market import SimMarket
 from qmt_bridge.sim.market.names import SW1_INDUSTRIES
 from qmt_bridge.sim.market.sectors import (
     CAT_FUTURE,
@@ -216,3 +230,228 @@ def test_every_sector_has_members_or_is_knowingly_empty(uni, cal):
     empty = {name for name in sec.names() if not sec.members(name)}
     assert all(sec.members(name) is not None for name in sec.names())
     assert empty <= {"沪深B股"}, empty  # no B shares are simulated
+
+
+# ---------------------------------------------------------------- user sectors and folders
+
+NOW = dt.datetime(2025, 11, 20, 15, 30, tzinfo=CST)
+
+
+def sim(data_dir: Path | None) -> SimXtData:
+    """A simulator over ``data_dir``; a second one over the same directory is a restart."""
+    return SimXtData(SimMarket(seed=SEED, clock=fixed_clock(NOW), data_dir=data_dir))
+
+
+def categories(xt: SimXtData) -> dict[str, str]:
+    frame = xt.get_sector_info()
+    return {s: c for s, c in zip(frame["sector"], frame["category"], strict=True) if c.startswith("我的")}
+
+
+def store_file(data_dir: Path) -> Path:
+    return data_dir / "sim" / FILE_NAME
+
+
+def test_overwrite_skips_or_numbers_as_xtquant_documents(tmp_path):
+    xt = sim(tmp_path)
+    assert xt.create_sector_folder("", "组") == "组"
+    assert xt.create_sector_folder("", "组") == "组"  # overwrite=True: the node exists, skipped
+    assert xt.create_sector_folder("", "组", False) == "组1"  # the first free number
+    assert xt.create_sector("", "组", False) == "组2"  # numbers skip folders and sectors alike
+    assert xt.create_sector("组", "板", True) == "板"
+    assert xt.add_sector("板", ["600519.SH"])
+    assert xt.create_sector("组", "板") == "板"  # skipped: members kept
+    assert xt.get_stock_list_in_sector("板") == ["600519.SH"]
+    assert xt.create_sector("组", "板", False) == "板1"
+    assert xt.create_sector("", "沪深A股", False) == "沪深A股1"  # system sectors hold their names
+    assert categories(xt) == {"组2": "我的", "板": "我的/组", "板1": "我的/组", "沪深A股1": "我的"}
+    assert sorted(xt.market.custom_sectors.folders()) == ["组", "组1"]
+
+
+@pytest.mark.parametrize("function", ["create_sector_folder", "create_sector"])
+def test_one_namespace_for_folders_and_sectors(tmp_path, function):
+    xt = sim(tmp_path)
+    xt.create_sector_folder("", "文件夹")
+    xt.create_sector_folder("文件夹", "子")
+    xt.create_sector("", "板块")
+    saved = store_file(tmp_path).read_bytes()
+    create = getattr(xt, function)
+    for parent, name, holder in [
+        ("", "文件夹", "a folder in 我的"),
+        ("", "子", "a folder in 我的/文件夹"),  # a name is unique in the whole tree, not only among siblings
+        ("文件夹", "板块", "a sector in 我的"),
+        ("", "沪深A股", "a system sector"),
+        ("", "我的", "the root folder"),
+    ]:
+        if function == "create_sector_folder" and (parent, name) == ("", "文件夹"):
+            assert create(parent, name) == name  # the same folder again: skipped
+            continue
+        with pytest.raises(NameTakenError, match=holder) as caught:
+            create(parent, name)
+        assert caught.value.name == name
+    assert store_file(tmp_path).read_bytes() == saved
+    assert categories(xt) == {"板块": "我的"}
+    assert xt.market.custom_sectors.folders() == {"文件夹": "我的", "子": "我的/文件夹"}
+
+
+def test_members_cannot_go_to_system_sectors_or_folders(tmp_path):
+    xt = sim(tmp_path)
+    xt.create_sector_folder("", "夹")
+    system = xt.get_stock_list_in_sector("沪深300")
+    for function in ("add_sector", "reset_sector", "remove_stock_from_sector"):
+        assert getattr(xt, function)("沪深300", ["600519.SH"]) is False
+        assert getattr(xt, function)("夹", ["600519.SH"]) is False
+    assert xt.get_stock_list_in_sector("沪深300") == system
+    assert xt.get_sector_list().count("沪深300") == 1 and "夹" not in xt.get_sector_list()
+    # add_sector and reset_sector create a missing sector at the root; remove_stock_from_sector does not.
+    assert xt.remove_stock_from_sector("新板块", ["600519.SH"]) is False
+    assert "新板块" not in xt.get_sector_list()
+    assert xt.add_sector("新板块", ["600519.SH", "600519.SH"]) is True
+    assert xt.reset_sector("另一个", ["000001.SZ"]) is True
+    assert categories(xt) == {"新板块": "我的", "另一个": "我的"}
+    assert xt.get_stock_list_in_sector("新板块") == ["600519.SH"]
+
+
+@pytest.mark.parametrize("parent", ["不存在", "沪深A股", "某板块"])
+def test_an_unknown_parent_is_refused(tmp_path, parent):
+    xt = sim(tmp_path)
+    xt.create_sector("", "某板块")
+    saved = store_file(tmp_path).read_bytes()
+    with pytest.raises(UnknownFolderError, match=parent) as caught:
+        xt.create_sector(parent, "孤儿")
+    assert caught.value.name == parent
+    with pytest.raises(UnknownFolderError):
+        xt.create_sector_folder(parent, "孤儿", False)
+    assert "孤儿" not in xt.get_sector_list()
+    assert xt.market.custom_sectors.folders() == {}
+    assert store_file(tmp_path).read_bytes() == saved
+
+
+@pytest.mark.parametrize("root", ["", " ", "我的"])
+def test_the_root_has_three_spellings(root):
+    xt = sim(None)
+    assert xt.create_sector_folder(root, "根下") == "根下"
+    assert xt.create_sector(root, "根下板块") == "根下板块"
+    assert xt.market.custom_sectors.folders() == {"根下": "我的"}
+    assert categories(xt) == {"根下板块": "我的"}
+
+
+def test_remove_sector_removes_sectors_and_empty_folders(tmp_path):
+    xt = sim(tmp_path)
+    xt.create_sector_folder("", "上")
+    xt.create_sector_folder("上", "下")
+    xt.create_sector("下", "里面")
+    saved = store_file(tmp_path).read_bytes()
+    for folder, children in (("上", ["下"]), ("下", ["里面"])):
+        with pytest.raises(FolderNotEmptyError, match="not empty") as caught:
+            xt.remove_sector(folder)
+        assert caught.value.children == children
+    assert store_file(tmp_path).read_bytes() == saved
+    assert xt.remove_sector("里面") is True
+    assert xt.remove_sector("下") is True
+    assert xt.remove_sector("上") is True
+    assert xt.remove_sector("上") is False  # nothing of that name any more
+    assert xt.remove_sector("沪深A股") is False  # system sectors are not the user's to remove
+    assert "沪深A股" in xt.get_sector_list()
+    assert xt.market.custom_sectors.folders() == {} and categories(xt) == {}
+    with pytest.raises(UnknownFolderError):
+        xt.create_sector("下", "里面")
+
+
+def test_everything_survives_a_restart(tmp_path):
+    first = sim(tmp_path)
+    first.create_sector_folder("", "空")
+    first.create_sector_folder("", "一")
+    first.create_sector_folder("一", "二")
+    first.create_sector("二", "深")
+    first.add_sector("深", ["600519.SH", "000001.SZ"])
+    first.reset_sector("根", ["601398.SH"])
+    first.create_sector_folder("", "去")
+    first.remove_sector("去")
+
+    second = sim(tmp_path)
+    assert second.market.custom_sectors.folders() == {"空": "我的", "一": "我的", "二": "我的/一"}
+    assert categories(second) == {"深": "我的/一/二", "根": "我的"}
+    assert second.get_stock_list_in_sector("深") == ["600519.SH", "000001.SZ"]
+    assert second.get_stock_list_in_sector("根") == ["601398.SH"]
+    assert second.get_sector_list()[-2:] == ["深", "根"]
+    # The rules still hold after the restart.
+    with pytest.raises(NameTakenError):
+        second.create_sector("", "空")
+    with pytest.raises(FolderNotEmptyError):
+        second.remove_sector("一")
+    assert second.create_sector("空", "在空里") == "在空里"
+    assert categories(sim(tmp_path))["在空里"] == "我的/空"
+
+
+def test_a_failed_write_changes_nothing_and_refusals_need_no_write(tmp_path):
+    xt = sim(tmp_path)
+    xt.create_sector_folder("", "夹")
+    xt.create_sector("夹", "板")
+    path = store_file(tmp_path)
+    saved = path.read_bytes()
+    path.unlink()
+    path.mkdir()  # the atomic rename onto a directory fails (EISDIR), even for root
+    try:
+        for call in (
+            lambda: xt.create_sector_folder("", "新夹"),
+            lambda: xt.create_sector("夹", "新板"),
+            lambda: xt.add_sector("板", ["600519.SH"]),
+            lambda: xt.remove_sector("板"),
+        ):
+            with pytest.raises(IsADirectoryError):
+                call()
+        # What changes nothing, or is refused, does not touch the file.
+        assert xt.create_sector_folder("", "夹") == "夹"
+        assert xt.create_sector("夹", "板") == "板"
+        with pytest.raises(NameTakenError):
+            xt.create_sector("", "夹")
+        with pytest.raises(FolderNotEmptyError):
+            xt.remove_sector("夹")
+        assert xt.remove_sector("没有") is False
+    finally:
+        path.rmdir()
+        path.write_bytes(saved)
+    assert xt.market.custom_sectors.folders() == {"夹": "我的"}
+    assert categories(xt) == {"板": "我的/夹"}
+    assert xt.get_stock_list_in_sector("板") == []
+    assert sorted(p.name for p in path.parent.iterdir()) == [FILE_NAME]  # no temporary file left
+    assert categories(sim(tmp_path)) == {"板": "我的/夹"}
+
+
+def test_files_from_before_parents_were_checked_load_without_loss(tmp_path):
+    """Earlier versions filed a sector under any parent_node, folder or not, and removed folders that
+    held sectors. Such a parent becomes a folder at the root: the sector keeps its category and members."""
+    path = store_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    old = {
+        "folders": {"留下": "", "子": "消失的"},
+        "sectors": {
+            "旧板块": {"parent": "从未建的", "stocks": ["600519.SH"]},
+            "根板块": {"parent": "我的", "stocks": []},
+            "在板块下": {"parent": "根板块", "stocks": ["000001.SZ"]},
+        },
+    }
+    path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    xt = sim(tmp_path)
+    assert categories(xt) == {"旧板块": "我的/从未建的", "根板块": "我的", "在板块下": "我的"}
+    assert xt.get_stock_list_in_sector("旧板块") == ["600519.SH"]
+    assert xt.get_stock_list_in_sector("在板块下") == ["000001.SZ"]
+    assert xt.market.custom_sectors.folders() == {
+        "留下": "我的",
+        "子": "我的/消失的",
+        "消失的": "我的",
+        "从未建的": "我的",
+    }
+    # The recreated folders behave like any other: not removable while they hold something.
+    with pytest.raises(FolderNotEmptyError):
+        xt.remove_sector("从未建的")
+    assert xt.remove_sector("旧板块") and xt.remove_sector("从未建的")
+    assert categories(sim(tmp_path)) == {"根板块": "我的", "在板块下": "我的"}
+
+
+def test_the_store_in_memory_only():
+    store = CustomSectorStore(None)
+    assert store.create_folder("", "内存") == "内存"
+    assert store.create_sector("内存", "板") == "板"
+    assert store.info() == [("板", "我的/内存")]
+    assert CustomSectorStore(None).info() == []

@@ -1,5 +1,9 @@
 """Client methods for ``/api/sector/*``: sector lists, constituents and metadata, and user sectors (自定义板块)
-under 我的: folders, creation, members, deletion."""
+under 我的: folders, creation, members, deletion.
+
+Folders and sectors share one namespace (a name is held by one folder or one sector, system sectors
+included), a parent must be an existing folder, and a folder is removed only when empty. There is no folder
+listing: xtquant has none."""
 
 from __future__ import annotations
 
@@ -76,17 +80,20 @@ class SectorMixin(ClientMixin):
     def create_sector_folder(self, folder_name: str, parent_node: str = "") -> str:
         """Create a folder for user sectors (``POST /api/sector/create_folder``).
 
-        Creating a folder that exists already is a no-op. Not retried automatically: it is a ``POST``.
+        Creating a folder that exists already in ``parent_node`` is a no-op. Not retried automatically: it is
+        a ``POST``.
 
         Args:
             folder_name: Name of the new folder (no path characters such as ``/`` or ``:``).
-            parent_node: Folder to create it in; empty for 我的, the root of user sectors.
+            parent_node: Folder to create it in; empty (or ``"我的"``) for 我的, the root of user sectors.
 
         Returns:
             The folder's name as the server stored it.
 
         Raises:
             BadRequestError: A name is empty, too long or contains path or control characters.
+            NotFoundError: ``parent_node`` is not a folder.
+            ConflictError: A sector (system sectors included), or a folder in another place, has the name.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
@@ -104,14 +111,15 @@ class SectorMixin(ClientMixin):
 
         Args:
             sector_name: Name of the new sector (no path characters such as ``/`` or ``:``).
-            parent_node: Folder to create it in; empty for 我的, the root of user sectors.
+            parent_node: Folder to create it in; empty (or ``"我的"``) for 我的, the root of user sectors.
 
         Returns:
             The sector's name as the server stored it.
 
         Raises:
             BadRequestError: A name is empty, too long or contains path or control characters.
-            ConflictError: A sector of that name exists already (system sectors included).
+            NotFoundError: ``parent_node`` is not a folder.
+            ConflictError: A sector (system sectors included) or a folder has the name.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
@@ -209,10 +217,33 @@ class SectorMixin(ClientMixin):
 
         Raises:
             BadRequestError: The name is malformed.
-            NotFoundError: The sector does not exist.
+            NotFoundError: The sector does not exist (a folder's name included: see
+                :meth:`remove_sector_folder`).
             PermissionDeniedError: The sector is a system sector.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
         response = self._request("DELETE", "/api/sector/remove", params={"sector_name": sector_name})
+        return str(response["removed"])
+
+    def remove_sector_folder(self, folder_name: str) -> str:
+        """Delete an empty folder of user sectors (``DELETE /api/sector/remove_folder``).
+
+        Nothing is removed with a folder: empty it first. Not retried automatically: it is a ``DELETE``.
+
+        Args:
+            folder_name: A folder under 我的.
+
+        Returns:
+            The name of the removed folder.
+
+        Raises:
+            BadRequestError: The name is malformed.
+            NotFoundError: No folder has that name (a sector's name included: see :meth:`remove_sector`).
+            ConflictError: The folder still holds folders or sectors.
+            PermissionDeniedError: The name is 我的, the root.
+            APIStatusError: Any other error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        response = self._request("DELETE", "/api/sector/remove_folder", params={"folder_name": folder_name})
         return str(response["removed"])

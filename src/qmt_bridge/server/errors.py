@@ -81,6 +81,13 @@ class Unauthorized(BridgeError):
     code = "unauthorized"
 
 
+class BackendRefused(BridgeError):
+    """The backend answered a write without doing it (e.g. create_sector returned no name)."""
+
+    status_code = 502
+    code = "backend_error"
+
+
 class NotImplementedByBackend(BridgeError):
     """The capability exists in the API but not in this backend (501)."""
 

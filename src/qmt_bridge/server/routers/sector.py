@@ -6,13 +6,15 @@ import re
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.backends.runner import BackendCallFailed
 from qmt_bridge.server.deps import Ctx
-from qmt_bridge.server.errors import Conflict, Forbidden, InvalidParameter, NotFound
+from qmt_bridge.server.errors import BackendRefused, Conflict, Forbidden, InvalidParameter, NotFound
 from qmt_bridge.server.models import CreateFolderRequest, CreateSectorRequest, SectorStocksRequest
 from qmt_bridge.server.params import TableFormat, parse_codes, parse_time
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
+from qmt_bridge.sim.market.custom_sectors import FolderNotEmptyError, NameTakenError, UnknownFolderError
 
 router = APIRouter(prefix="/api/sector", tags=["sector"])
 
@@ -65,6 +67,16 @@ async def get_sector_info(
 
 
 # ---------------------------------------------------------------------------------------------- write side
+#
+# The tree under 我的: folders hold folders and sectors. xtquant names both by bare name (names cannot hold
+# "/"), so a name is unique among all folders and sectors, system sectors included: a clash is 409. A
+# parent_node that is no folder is 404; a folder is removed only when empty (409 otherwise).
+#
+# xtquant has no call that lists folders. The checks the bridge can make with xtquant's own functions (a
+# name that is a sector: get_sector_list) run on every backend. The rest is the backend's to say: the
+# simulator raises the errors of qmt_bridge.sim.market.custom_sectors, mapped here; the real xtquant never
+# raises them, so there its create_sector_folder / create_sector / remove_sector decide (documented in
+# docs/api-coverage.md).
 
 _ILLEGAL_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 #: xtquant's root folder of user sectors (``parent_node=''``); get_sector_info files user sectors under it.
@@ -85,9 +97,20 @@ def parse_sector_name(value: str, param: str, *, allow_empty: bool = False) -> s
     return name
 
 
+def parse_parent(value: str) -> str:
+    """``parent_node``: ``""`` for the root (empty or 我的, as xtquant spells it), else a folder name."""
+    parent = parse_sector_name(value, "parent_node", allow_empty=True)
+    return "" if parent == USER_ROOT else parent
+
+
 async def require_user_sector(ctx: Ctx, name: str, param: str = "sector_name") -> None:
     """404 if the sector does not exist; 403 if it is a system sector (not under 我的)."""
     await require_sector(ctx, name, param)
+    await refuse_system_sector(ctx, name, param)
+
+
+async def refuse_system_sector(ctx: Ctx, name: str, param: str) -> None:
+    """403 if an existing sector is a system sector (get_sector_info files it outside 我的)."""
     info = await ctx.xtdata("get_sector_info", name)
     categories = [str(c) for c in info["category"]] if len(info) and "category" in info else []
     if categories and not any(c == USER_ROOT or c.startswith(USER_ROOT + "/") for c in categories):
@@ -99,23 +122,51 @@ async def _members(ctx: Ctx, name: str) -> JSONResponse:
     return JSONResponse({"sector": name, "count": len(stocks), "stocks": stocks})
 
 
+async def _write(ctx: Ctx, function: str, *args: object, name_param: str) -> object:
+    """Call a write function; the simulator's refusals become 404 (parent_node) or 409 (``name_param``)."""
+    try:
+        return await ctx.xtdata(function, *args)
+    except BackendCallFailed as exc:
+        error = exc.error
+        if isinstance(error, UnknownFolderError):
+            raise NotFound("parent_node", str(error), value=error.name) from exc
+        if isinstance(error, NameTakenError | FolderNotEmptyError):
+            raise Conflict(name_param, str(error), value=error.name) from exc
+        raise
+
+
+async def _create(ctx: Ctx, function: str, parent: str, name: str, name_param: str) -> str:
+    if name in await ctx.xtdata("get_sector_list"):
+        raise Conflict(
+            name_param, f"{name!r} is taken by a sector; folder and sector names are unique", value=name
+        )
+    actual = await _write(ctx, function, parent, name, True, name_param=name_param)
+    if not actual:
+        raise BackendRefused(f"{function} returned no name: nothing was created", details={"call": function})
+    return str(actual)
+
+
 @router.post("/create_folder")
 async def create_sector_folder(ctx: Ctx, req: CreateFolderRequest) -> JSONResponse:
-    """Create a folder for user sectors (xtdata.create_sector_folder); creating an existing one is a no-op."""
-    parent = parse_sector_name(req.parent_node, "parent_node", allow_empty=True)
+    """Create a folder for user sectors (xtdata.create_sector_folder); creating an existing one is a no-op.
+
+    404 if ``parent_node`` is no folder; 409 if a sector, or a folder elsewhere, has the name.
+    """
+    parent = parse_parent(req.parent_node)
     name = parse_sector_name(req.folder_name, "folder_name")
-    actual = await ctx.xtdata("create_sector_folder", parent, name, True)
+    actual = await _create(ctx, "create_sector_folder", parent, name, "folder_name")
     return JSONResponse({"folder": actual, "parent_node": parent or USER_ROOT})
 
 
 @router.post("/create")
 async def create_sector(ctx: Ctx, req: CreateSectorRequest) -> JSONResponse:
-    """Create an empty user sector (xtdata.create_sector); 409 if a sector of that name exists."""
-    parent = parse_sector_name(req.parent_node, "parent_node", allow_empty=True)
+    """Create an empty user sector (xtdata.create_sector).
+
+    404 if ``parent_node`` is no folder; 409 if a sector (system ones included) or a folder has the name.
+    """
+    parent = parse_parent(req.parent_node)
     name = parse_sector_name(req.sector_name, "sector_name")
-    if name in await ctx.xtdata("get_sector_list"):
-        raise Conflict("sector_name", f"a sector named {name!r} exists already")
-    actual = await ctx.xtdata("create_sector", parent, name, True)
+    actual = await _create(ctx, "create_sector", parent, name, "sector_name")
     return JSONResponse({"sector": actual, "parent_node": parent or USER_ROOT})
 
 
@@ -148,8 +199,38 @@ async def reset_sector(ctx: Ctx, req: SectorStocksRequest) -> JSONResponse:
 
 @router.delete("/remove")
 async def remove_sector(ctx: Ctx, sector_name: str = Query(..., description="a user sector")) -> JSONResponse:
-    """Delete a user sector (xtdata.remove_sector); 404 if it does not exist."""
+    """Delete a user sector (xtdata.remove_sector); 404 if it does not exist. Folders: ``/remove_folder``."""
     name = parse_sector_name(sector_name, "sector_name")
-    await require_user_sector(ctx, name)
-    await ctx.xtdata("remove_sector", name)
+    if name not in await ctx.xtdata("get_sector_list"):
+        raise NotFound(
+            "sector_name",
+            f"no sector named {name!r}; see /api/sector/list (folders: DELETE /api/sector/remove_folder)",
+            value=name,
+        )
+    await refuse_system_sector(ctx, name, "sector_name")
+    if await _write(ctx, "remove_sector", name, name_param="sector_name") is False:
+        raise NotFound("sector_name", f"no sector named {name!r}", value=name)
+    return JSONResponse({"removed": name})
+
+
+@router.delete("/remove_folder")
+async def remove_sector_folder(
+    ctx: Ctx, folder_name: str = Query(..., description="an empty folder of user sectors")
+) -> JSONResponse:
+    """Delete an empty folder (xtdata.remove_sector, which takes folder names too).
+
+    409 if it still holds folders or sectors (nothing is removed with it); 404 if it is no folder (a sector's
+    name included: sectors go with ``DELETE /api/sector/remove``); 403 for the root 我的.
+    """
+    name = parse_sector_name(folder_name, "folder_name")
+    if name == USER_ROOT:
+        raise Forbidden("folder_name", f"{USER_ROOT} is the root folder and cannot be removed")
+    if name in await ctx.xtdata("get_sector_list"):
+        raise NotFound(
+            "folder_name",
+            f"{name!r} is a sector, not a folder; sectors are removed with DELETE /api/sector/remove",
+            value=name,
+        )
+    if await _write(ctx, "remove_sector", name, name_param="folder_name") is False:
+        raise NotFound("folder_name", f"no folder named {name!r}", value=name)
     return JSONResponse({"removed": name})
