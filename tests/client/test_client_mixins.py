@@ -1,21 +1,23 @@
 """Every client method against a real server: uvicorn in a thread, serving the simulator app.
 
 Nothing is faked here: the client goes through urllib and a socket to the FastAPI app, which answers from
-the deterministic simulator. One class per mixin.
+the deterministic simulator, frozen at the moment ``tests/conftest.py`` uses (Thursday 2025-11-20, after
+the close), so that answers about "now" (the last bar, the last trading day) are known facts. One class
+per mixin.
 """
 
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
-import importlib.util
 import re
 import socket
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from conftest import AFTER_CLOSE, SEED  # tests/conftest.py: tests/ is on sys.path (pyproject's pythonpath)
 from helpers import serve_in_thread, shanghai_day
 from qmt_bridge import QMTClient, __version__
 from qmt_bridge.client import (
@@ -32,7 +34,14 @@ uvicorn = pytest.importorskip("uvicorn")
 CODE_RE = re.compile(r"^\d{6}\.(SH|SZ|BJ)$")
 DAY_RE = re.compile(r"^\d{8}$")
 OHLC = ("open", "high", "low", "close")
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+#: The servers' today: Thursday 2025-11-20, a trading day; their clock stands at 15:30, after the close.
+TODAY = AFTER_CLOSE.strftime("%Y%m%d")
+#: The label of the last daily bar: the Shanghai date at midnight.
+LAST_BAR = pd.Timestamp(AFTER_CLOSE.date())
+#: The end of the afternoon session of TODAY: the time of the closing snapshot, in ms.
+CLOSE_MS = int(AFTER_CLOSE.replace(hour=15, minute=0).timestamp() * 1000)
+#: The 2025 National Day holiday: 2025-10-01 (Wednesday) to 2025-10-08 (Wednesday), both closed.
+NATIONAL_DAY = pd.date_range("2025-10-01", "2025-10-08")
 
 
 def _free_port() -> int:
@@ -42,25 +51,28 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(**settings: Any) -> Iterator[str]:
-    """Run the simulator app under uvicorn in a background thread; yield its base URL."""
-    try:
-        from qmt_bridge.server.app import create_app
-        from qmt_bridge.server.config import Settings
-    except ImportError as error:  # the server is developed alongside the client
-        pytest.skip(f"server not importable: {error}")
+def serve(data_dir: Path, **settings: Any) -> Iterator[str]:
+    """Run the app under uvicorn in a background thread, on a simulator frozen at AFTER_CLOSE with SEED.
+
+    Yields the base URL. ``data_dir`` is the server's own; ``settings`` override the defaults below.
+    """
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import fixed_clock
 
     # Explicit values win over QMT_BRIDGE_* variables and .env, which these session fixtures may still see.
     settings = {"api_key": None, "require_auth_for_data": False, "trading_enabled": False, **settings}
-    app = create_app(Settings(_env_file=None, backend="sim", sim_seed=20240101, **settings))
-    with serve_in_thread(app) as url:
+    config = Settings(_env_file=None, backend="sim", sim_seed=SEED, data_dir=str(data_dir), **settings)
+    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
+    with serve_in_thread(create_app(config, backend=backend)) as url:
         yield url
 
 
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the shared simulator server (no API key)."""
-    with serve(data_dir=str(tmp_path_factory.mktemp("bridge-data"))) as url:
+    with serve(tmp_path_factory.mktemp("bridge-data")) as url:
         yield url
 
 
@@ -88,6 +100,12 @@ def assert_bars(frame: Any, rows: int) -> None:
     assert (bars["low"] > 0).all()
 
 
+def assert_daily_span(frame: Any, first: str, last: Any = LAST_BAR) -> None:
+    """The daily bars run from ``first`` to ``last`` and skip the National Day holiday."""
+    assert frame.index[0] == pd.Timestamp(first) and frame.index[-1] == pd.Timestamp(last)
+    assert not frame.index.isin(NATIONAL_DAY).any()
+
+
 def assert_columns(columns: Any, rows: int) -> None:
     assert isinstance(columns, dict)
     assert set(OHLC) <= set(columns) and "time" in columns
@@ -105,12 +123,16 @@ class TestLegacy:
     def test_get_history_returns_daily_bars(self, client: QMTClient) -> None:
         frame = client.get_history("000001.SZ", period="1d", count=60)
         assert_bars(frame, 60)
+        # The 60 trading days up to today, across the National Day holiday.
+        assert_daily_span(frame, "2025-08-21")
         # The index is the bar's Shanghai date at midnight.
         assert (frame.index == frame.index.normalize()).all()
         assert frame.index[-1] == pd.to_datetime(frame["time"].iloc[-1], unit="ms") + pd.Timedelta(hours=8)
 
     def test_get_history_without_pandas_returns_columns(self, plain: QMTClient) -> None:
-        assert_columns(plain.get_history("000001.SZ", count=10), 10)
+        columns = plain.get_history("000001.SZ", count=10)
+        assert_columns(columns, 10)
+        assert shanghai_day(columns["time"][0]) == "20251107" and shanghai_day(columns["time"][-1]) == TODAY
 
     def test_get_history_time_range(self, client: QMTClient) -> None:
         frame = client.get_history("600519.SH", count=-1, start_time="20240102", end_time="20240131")
@@ -126,11 +148,14 @@ class TestLegacy:
         assert set(frames) == {"000001.SZ", "600519.SH"}
         for frame in frames.values():
             assert_bars(frame, 20)
+            assert_daily_span(frame, "2025-10-24")
 
     def test_legacy_full_tick(self, client: QMTClient) -> None:
         ticks = client.legacy_full_tick(["000001.SZ", "600519.SH"])
         assert set(ticks) == {"000001.SZ", "600519.SH"}
         assert all(tick["lastPrice"] > 0 for tick in ticks.values())
+        # After the close the snapshot is the closing one.
+        assert all(tick["time"] == CLOSE_MS for tick in ticks.values())
 
     def test_legacy_sector_stocks(self, client: QMTClient) -> None:
         stocks = client.legacy_sector_stocks("沪深A股")
@@ -146,6 +171,7 @@ class TestLegacy:
         answer = client.legacy_download("000001.SZ", period="1d", start_time="20240101", end_time="20240131")
         assert answer["status"] == "ok"
         assert answer["stock"] == "000001.SZ" and answer["period"] == "1d"
+        assert answer["result"]["000001.SZ"]["end_time"] == f"{LAST_BAR.date().isoformat()}T00:00:00"
 
     def test_bad_code_raises_bad_request(self, client: QMTClient) -> None:
         with pytest.raises(BadRequestError) as info:
@@ -166,7 +192,9 @@ class TestMarket:
         assert set(ticks) == {"000001.SZ", "000001.SH"}
         for tick in ticks.values():
             assert tick["lastPrice"] > 0
-            assert isinstance(tick["time"], int)
+            # After the close: the closing snapshot of today, in ms and as xtquant's timetag.
+            assert tick["time"] == CLOSE_MS
+            assert tick["timetag"] == f"{TODAY} 15:00:00.000"
 
     def test_get_full_tick_accepts_a_string(self, client: QMTClient) -> None:
         assert set(client.get_full_tick("600519.SH")) == {"600519.SH"}
@@ -187,21 +215,38 @@ class TestMarket:
         assert set(frames) == {"000001.SZ", "600519.SH"}
         for frame in frames.values():
             assert_bars(frame, 60)
+            assert_daily_span(frame, "2025-08-21")
 
     def test_get_history_ex_front_adjustment_keeps_latest_price(self, client: QMTClient) -> None:
         raw = client.get_history_ex("600519.SH", count=1, dividend_type="none")["600519.SH"]
         front = client.get_history_ex("600519.SH", count=1, dividend_type="front")["600519.SH"]
+        assert raw.index.tolist() == front.index.tolist() == [LAST_BAR]
         assert front["close"].iloc[-1] == pytest.approx(raw["close"].iloc[-1])
+        # Before a later dividend the two differ, so dividend_type did reach the server.
+        window = {"count": -1, "start_time": "20240520", "end_time": "20240610"}
+        raw = client.get_history_ex("600519.SH", dividend_type="none", **window)["600519.SH"]
+        front = client.get_history_ex("600519.SH", dividend_type="front", **window)["600519.SH"]
+        assert raw.index.tolist() == front.index.tolist() and len(raw) == 15
+        assert (front["close"] < raw["close"]).all()
 
     def test_get_history_ex_minutes(self, client: QMTClient) -> None:
         frame = client.get_history_ex(["000001.SZ"], period="1m", count=240)["000001.SZ"]
         assert_bars(frame, 240)
-        minutes = frame.index.hour * 60 + frame.index.minute
-        assert ((minutes >= 9 * 60 + 30) & (minutes <= 15 * 60)).all()
+        # 240 one-minute bars are exactly today's session: 09:31-11:30 and 13:01-15:00, labelled by their end.
+        assert (frame.index.normalize() == LAST_BAR).all()
+        assert frame.index[0] == LAST_BAR + pd.Timedelta("09:31:00")
+        assert frame.index[119] == LAST_BAR + pd.Timedelta("11:30:00")
+        assert frame.index[120] == LAST_BAR + pd.Timedelta("13:01:00")
+        assert frame.index[-1] == LAST_BAR + pd.Timedelta("15:00:00")
 
     def test_get_history_ex_ticks(self, client: QMTClient) -> None:
         frame = client.get_history_ex("600519.SH", period="tick", count=20)["600519.SH"]
         assert len(frame) == 20 and isinstance(frame.index, pd.DatetimeIndex)
+        assert frame.index.is_monotonic_increasing
+        # The last 20 ticks of today's session, the closing one last.
+        assert (frame.index.normalize() == LAST_BAR).all()
+        assert frame.index[-1] == LAST_BAR + pd.Timedelta("15:00:00")
+        assert frame["time"].iloc[-1] == CLOSE_MS
         assert {"lastPrice", "askPrice", "bidVol"} <= set(frame.columns)
         assert all(len(levels) == 5 for levels in frame["askPrice"])
 
@@ -210,6 +255,8 @@ class TestMarket:
         assert set(data) == {"000001.SZ", "600519.SH"}
         for columns in data.values():
             assert_columns(columns, 30)
+            assert shanghai_day(columns["time"][0]) == "20251010"
+            assert shanghai_day(columns["time"][-1]) == TODAY
 
     def test_get_history_ex_fields(self, plain: QMTClient) -> None:
         columns = plain.get_history_ex("000001.SZ", count=3, fields=["close"])["000001.SZ"]
@@ -218,20 +265,24 @@ class TestMarket:
     def test_get_market_data(self, client: QMTClient) -> None:
         frames = client.get_market_data(["000001.SZ"], count=15)
         assert_bars(frames["000001.SZ"], 15)
+        assert_daily_span(frames["000001.SZ"], "2025-10-31")
 
     def test_get_local_data(self, client: QMTClient) -> None:
         frames = client.get_local_data(["600519.SH"], start_time="20240101", end_time="20240131")
         frame = frames["600519.SH"]
         assert_bars(frame, 22)
-        assert frame.index[0] >= pd.Timestamp("2024-01-01")
+        assert_daily_span(frame, "2024-01-02", "2024-01-31")
 
     def test_get_divid_factors(self, client: QMTClient, plain: QMTClient) -> None:
         frame = client.get_divid_factors("600519.SH", start_time="20150101", end_time="20241231")
-        assert isinstance(frame, pd.DataFrame)
+        assert isinstance(frame, pd.DataFrame) and len(frame) > 0
+        assert "time" in frame.columns and isinstance(frame.index, pd.DatetimeIndex)
+        assert frame.index.is_monotonic_increasing
+        assert frame.index[0] >= pd.Timestamp("2015-01-01") and frame.index[-1] <= pd.Timestamp("2024-12-31")
         columns = plain.get_divid_factors("600519.SH", start_time="20150101", end_time="20241231")
         assert isinstance(columns, dict)
-        if len(frame):
-            assert "time" in frame.columns and isinstance(frame.index, pd.DatetimeIndex)
+        assert columns["time"] == frame["time"].tolist()
+        assert [shanghai_day(ms) for ms in columns["time"]] == frame.index.strftime("%Y%m%d").tolist()
 
     def test_unknown_dividend_type_rejected(self, client: QMTClient) -> None:
         with pytest.raises(APIStatusError) as info:
@@ -248,34 +299,74 @@ class TestCalendar:
         assert shanghai_day(dates[0]) == "20240102" and shanghai_day(dates[-1]) == "20240131"
 
     def test_get_trading_dates_count(self, client: QMTClient) -> None:
-        assert len(client.get_trading_dates("SH", end_time="20240131", count=5)) == 5
+        dates = client.get_trading_dates("SH", end_time="20240131", count=5)
+        assert [shanghai_day(ms) for ms in dates] == [
+            "20240125",
+            "20240126",
+            "20240129",
+            "20240130",
+            "20240131",
+        ]
+
+    def test_get_trading_dates_count_ends_today(self, client: QMTClient) -> None:
+        dates = client.get_trading_dates("SH", count=5)
+        assert [shanghai_day(ms) for ms in dates] == ["20251114", "20251117", "20251118", "20251119", TODAY]
+
+    def test_get_trading_dates_skip_national_day(self, client: QMTClient) -> None:
+        dates = client.get_trading_dates("SZ", start_time="20250926", end_time="20251010")
+        assert [shanghai_day(ms) for ms in dates] == [
+            "20250926",
+            "20250929",
+            "20250930",
+            "20251009",
+            "20251010",
+        ]
 
     def test_get_holidays(self, client: QMTClient) -> None:
         holidays = client.get_holidays()
         assert all(DAY_RE.match(day) for day in holidays)
         assert {"20240209", "20240212", "20241001"} <= set(holidays)
+        # Weekday closures only: National Day 2025 minus its weekend (4-5 October).
+        assert [day for day in holidays if "20251001" <= day <= "20251008"] == [
+            "20251001",
+            "20251002",
+            "20251003",
+            "20251006",
+            "20251007",
+            "20251008",
+        ]
+        assert TODAY not in holidays
 
     def test_get_trading_calendar(self, client: QMTClient) -> None:
         days = client.get_trading_calendar("SH", start_time="20240201", end_time="20240229")
         assert "20240208" in days and "20240219" in days
         assert not {"20240209", "20240212", "20240216", "20240217"} & set(days)
+        around = client.get_trading_calendar("SH", start_time="20250929", end_time="20251010")
+        assert around == ["20250929", "20250930", "20251009", "20251010"]
 
     def test_get_trading_period(self, client: QMTClient) -> None:
-        assert client.get_trading_period("000001.SZ")
+        period = client.get_trading_period("000001.SZ")
+        assert period["market"] == "SZ"
+        # xtquant's shape: each segment's "time" is [0, [start HHMMSS, 0], [end HHMMSS, 0]].
+        assert [0, [93000, 0], [113000, 0]] in [segment["time"] for segment in period["tradings"]]
 
     def test_is_trading_date(self, client: QMTClient) -> None:
         assert client.is_trading_date("SH", "20240209") is False  # Spring Festival
         assert client.is_trading_date("SH", "20240210") is False  # Saturday
         assert client.is_trading_date("SH", "20240208") is True
+        assert client.is_trading_date("SH", TODAY) is True
+        assert client.is_trading_date("SH", "20251008") is False  # National Day, a Wednesday
+        assert client.is_trading_date("SH", "20251009") is True
 
     def test_prev_and_next_trading_date_skip_the_holiday(self, client: QMTClient) -> None:
         assert client.get_prev_trading_date("SH", "20240219") == "20240208"
         assert client.get_next_trading_date("SH", "20240208") == "20240219"
+        assert client.get_prev_trading_date("SH", "20251009") == "20250930"
+        assert client.get_next_trading_date("SH", "20250930") == "20251009"
 
-    def test_prev_trading_date_defaults_to_today(self, client: QMTClient) -> None:
-        day = client.get_prev_trading_date("SH")
-        assert day is not None and DAY_RE.match(day)
-        assert day < dt.datetime.now(SHANGHAI).strftime("%Y%m%d")
+    def test_prev_and_next_trading_date_default_to_today(self, client: QMTClient) -> None:
+        assert client.get_prev_trading_date("SH") == "20251119"
+        assert client.get_next_trading_date("SH") == "20251121"
 
     def test_bad_date_raises_bad_request(self, client: QMTClient) -> None:
         with pytest.raises(BadRequestError) as info:
@@ -293,6 +384,10 @@ class TestInstrument:
         assert detail is not None
         assert detail["InstrumentName"] == "平安银行"
         assert detail["UpStopPrice"] > detail["DownStopPrice"] > 0
+        assert detail["TradingDay"] == TODAY
+        # The detail's PreClose is the close of the previous daily bar.
+        closes = client.get_history("000001.SZ", count=2)["close"]
+        assert detail["PreClose"] == pytest.approx(closes.iloc[0])
 
     def test_get_instrument_detail_unknown_code_is_none(self, client: QMTClient) -> None:
         assert client.get_instrument_detail("999999.SZ") is None
@@ -360,10 +455,8 @@ class TestMeta:
         assert len(stocks) > 1000 and "600519.SH" in stocks
 
     def test_get_last_trade_date(self, client: QMTClient) -> None:
-        day = client.get_last_trade_date("SH")
-        assert DAY_RE.match(day)
-        assert client.is_trading_date("SH", day) is True
-        assert day <= dt.datetime.now(SHANGHAI).strftime("%Y%m%d")
+        assert client.get_last_trade_date("SH") == TODAY
+        assert client.get_last_trade_date("SZ") == TODAY
 
 
 class TestSector:
@@ -385,7 +478,11 @@ class TestSector:
     def test_get_sector_stocks_historical(self, client: QMTClient) -> None:
         then = client.get_sector_stocks("沪深A股", real_timetag="20150105")
         now = client.get_sector_stocks("沪深A股")
-        assert 0 < len(then) <= len(now)
+        assert then and set(then) < set(now)
+        # The stocks that joined since were listed after 2015-01-05.
+        newcomer = sorted(set(now) - set(then))[0]
+        detail = client.get_instrument_detail(newcomer)
+        assert detail is not None and detail["OpenDate"] > "20150105"
 
     def test_get_sector_info(self, client: QMTClient, plain: QMTClient) -> None:
         frame = client.get_sector_info("沪深A股")
@@ -424,12 +521,8 @@ API_KEY = "client-test-key"
 @pytest.fixture(scope="module")
 def secured_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second server whose data endpoints require the API key."""
-    if importlib.util.find_spec("qmt_bridge.server.security") is None:
-        pytest.skip("the server has no API-key support yet (qmt_bridge.server.security)")
     with serve(
-        data_dir=str(tmp_path_factory.mktemp("bridge-data-secured")),
-        api_key=API_KEY,
-        require_auth_for_data=True,
+        tmp_path_factory.mktemp("bridge-data-secured"), api_key=API_KEY, require_auth_for_data=True
     ) as url:
         yield url
 
