@@ -67,3 +67,31 @@ def serve_in_thread(app: Any, name: str = "uvicorn-test") -> Iterator[str]:
         server.should_exit = True
         thread.join(timeout=15)
         sock.close()
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on (for connection-refused tests)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serve_frozen_sim(data_dir: Any, name: str = "uvicorn-sim", **settings: Any) -> Iterator[str]:
+    """The app under uvicorn in a thread, on a simulator frozen at conftest's AFTER_CLOSE with its SEED.
+
+    ``data_dir`` is the server's own; ``settings`` override the defaults (no API key, no trading). Yields
+    the base URL.
+    """
+    from conftest import AFTER_CLOSE, SEED
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import fixed_clock
+
+    # Explicit values win over QMT_BRIDGE_* variables and .env, which session fixtures may still see.
+    settings = {"api_key": None, "require_auth_for_data": False, "trading_enabled": False, **settings}
+    config = Settings(_env_file=None, backend="sim", sim_seed=SEED, data_dir=str(data_dir), **settings)
+    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
+    with serve_in_thread(create_app(config, backend=backend), name=name) as url:
+        yield url

@@ -7,17 +7,14 @@ older mixins included).
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import re
-import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from helpers import serve_in_thread, shanghai_day
+from conftest import AFTER_CLOSE  # tests/conftest.py: tests/ is on sys.path (pyproject's pythonpath)
+from helpers import serve_frozen_sim, shanghai_day
 from qmt_bridge import QMTClient
 from qmt_bridge.client import (
     APIStatusError,
@@ -31,45 +28,15 @@ from qmt_bridge.client import (
 pd = pytest.importorskip("pandas")
 uvicorn = pytest.importorskip("uvicorn")
 
-SHANGHAI = dt.timezone(dt.timedelta(hours=8))
-#: The server's clock: Thursday 2025-11-20, after the close (as in tests/conftest.py).
-NOW = dt.datetime(2025, 11, 20, 15, 30, tzinfo=SHANGHAI)
-TODAY = "20251120"
-SEED = 7
+#: The server's today (tests/conftest.py freezes its clock after the close of this day).
+TODAY = AFTER_CLOSE.strftime("%Y%m%d")
 DAY_RE = re.compile(r"^\d{8}$")
 STOCK_RE = re.compile(r"^\d{6}\.(SH|SZ)$")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve(data_dir: Path) -> Iterator[str]:
-    """Run the app on a frozen simulator under uvicorn in a background thread; yield its base URL."""
-    from qmt_bridge.backends.sim import SimBackend
-    from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.config import Settings
-    from qmt_bridge.sim.clock import fixed_clock
-
-    settings = Settings(
-        _env_file=None,
-        backend="sim",
-        sim_seed=SEED,
-        data_dir=str(data_dir),
-        api_key=None,
-        trading_enabled=False,
-    )
-    backend = SimBackend(seed=SEED, clock=fixed_clock(NOW), data_dir=data_dir)
-    with serve_in_thread(create_app(settings, backend=backend), name="uvicorn-surface") as url:
-        yield url
-
-
 @pytest.fixture(scope="module")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve(tmp_path_factory.mktemp("surface-data")) as url:
+    with serve_frozen_sim(tmp_path_factory.mktemp("surface-data"), name="uvicorn-surface") as url:
         yield url
 
 

@@ -8,17 +8,14 @@ per mixin.
 
 from __future__ import annotations
 
-import contextlib
 import re
-import socket
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conftest import AFTER_CLOSE, SEED  # tests/conftest.py: tests/ is on sys.path (pyproject's pythonpath)
-from helpers import serve_in_thread, shanghai_day
+from conftest import AFTER_CLOSE  # tests/conftest.py: tests/ is on sys.path (pyproject's pythonpath)
+from helpers import free_port, serve_frozen_sim, shanghai_day
 from qmt_bridge import QMTClient, __version__
 from qmt_bridge.client import (
     APIConnectionError,
@@ -44,35 +41,10 @@ CLOSE_MS = int(AFTER_CLOSE.replace(hour=15, minute=0).timestamp() * 1000)
 NATIONAL_DAY = pd.date_range("2025-10-01", "2025-10-08")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@contextlib.contextmanager
-def serve(data_dir: Path, **settings: Any) -> Iterator[str]:
-    """Run the app under uvicorn in a background thread, on a simulator frozen at AFTER_CLOSE with SEED.
-
-    Yields the base URL. ``data_dir`` is the server's own; ``settings`` override the defaults below.
-    """
-    from qmt_bridge.backends.sim import SimBackend
-    from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.config import Settings
-    from qmt_bridge.sim.clock import fixed_clock
-
-    # Explicit values win over QMT_BRIDGE_* variables and .env, which these session fixtures may still see.
-    settings = {"api_key": None, "require_auth_for_data": False, "trading_enabled": False, **settings}
-    config = Settings(_env_file=None, backend="sim", sim_seed=SEED, data_dir=str(data_dir), **settings)
-    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
-    with serve_in_thread(create_app(config, backend=backend)) as url:
-        yield url
-
-
 @pytest.fixture(scope="session")
 def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of the shared simulator server (no API key)."""
-    with serve(tmp_path_factory.mktemp("bridge-data")) as url:
+    with serve_frozen_sim(tmp_path_factory.mktemp("bridge-data")) as url:
         yield url
 
 
@@ -510,7 +482,7 @@ class TestTransportAgainstServer:
             client._request("GET", "/api/no/such/route")
 
     def test_connection_refused(self) -> None:
-        dead = QMTClient(base_url=f"http://127.0.0.1:{_free_port()}", max_retries=0, timeout=5)
+        dead = QMTClient(base_url=f"http://127.0.0.1:{free_port()}", max_retries=0, timeout=5)
         with pytest.raises(APIConnectionError):
             dead.health()
 
@@ -521,7 +493,7 @@ API_KEY = "client-test-key"
 @pytest.fixture(scope="module")
 def secured_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A second server whose data endpoints require the API key."""
-    with serve(
+    with serve_frozen_sim(
         tmp_path_factory.mktemp("bridge-data-secured"), api_key=API_KEY, require_auth_for_data=True
     ) as url:
         yield url
