@@ -12,6 +12,11 @@ instruments, the misspelt ``settelementPrice``, ...). What a test needs to know:
   ``dividend_type`` is recorded but does not change the numbers.
 * Trading days 20251110 … 20251121 (``get_trading_dates``); ``get_trading_calendar`` knows SH/SZ up to
   20251231 and raises for any other market or a later ``end_time`` year.
+* Sectors: six system sectors (``_SECTORS``). The write functions (``create_sector_folder`` …
+  ``reset_sector``) keep user folders and sectors in module state that ``get_sector_list``,
+  ``get_stock_list_in_sector`` and ``get_sector_info`` (category ``我的`` or ``我的/<folder>/…``) reflect,
+  until :func:`reset`. What they do where xtquant's docs are silent is this fake's choice, see
+  :func:`create_sector_folder`.
 
 Test hooks (not part of xtquant):
 
@@ -21,8 +26,10 @@ Test hooks (not part of xtquant):
 * ``DELAYS``: ``{function name: seconds}`` to sleep before answering (``'*'`` = every function). The sleep
   ends early when :func:`reset` runs, so an abandoned call never outlives its test.
 * ``FAILURES``: ``{function name: exception}`` to raise instead of answering.
+* ``RETURNS``: ``{function name: value}`` to answer instead (nothing else happens; the call is recorded),
+  e.g. the empty name MiniQMT might give from ``create_sector``.
 * ``CONNECTED``: what ``get_client().is_connected()`` answers.
-* :func:`reset` restores all of the above.
+* :func:`reset` restores all of the above and forgets the user folders and sectors.
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ CALLS: list[tuple[str, tuple[Any, ...], dict[str, Any]]] = []
 SPANS: list[tuple[str, str, float, float]] = []
 DELAYS: dict[str, float] = {}
 FAILURES: dict[str, BaseException] = {}
+RETURNS: dict[str, Any] = {}
 CONNECTED = True
 ACTIVE = 0
 MAX_ACTIVE = 0
@@ -69,7 +77,11 @@ def reset() -> None:
         MAX_ACTIVE = 0
     DELAYS.clear()
     FAILURES.clear()
+    RETURNS.clear()
     CONNECTED = True
+    with _sector_lock:
+        _USER_FOLDERS.clear()
+        _USER_SECTORS.clear()
 
 
 def calls_to(name: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
@@ -103,6 +115,8 @@ def _api(fn: F) -> F:
             failure = FAILURES.get(name)
             if failure is not None:
                 raise failure
+            if name in RETURNS:
+                return RETURNS[name]
             return fn(*args, **kwargs)
         finally:
             with _lock:
@@ -206,6 +220,13 @@ _SECTORS: dict[str, tuple[str, list[str]]] = {
     "沪深300": ("指数成份", ["000001.SZ", "600000.SH"]),
     "SW1银行": ("行业", ["000001.SZ", "600000.SH"]),
 }
+
+# User folders and sectors (MiniQMT keeps them; here until reset()). Names are bare and unique across both
+# and the system sectors; a parent of "" is the root 我的.
+_ROOT = "我的"
+_USER_FOLDERS: dict[str, str] = {}  # folder -> its parent folder
+_USER_SECTORS: dict[str, tuple[str, list[str]]] = {}  # sector -> (its folder, members)
+_sector_lock = threading.RLock()
 
 _MARKETS = {
     "SH": "上交所", "SZ": "深交所", "BJ": "北交所", "HK": "港交所", "HGT": "沪港通", "SGT": "深港通",
@@ -589,32 +610,156 @@ def get_his_st_data(stock_code):
 # --------------------------------------------------------------------------------------------------
 
 
+def _category(parent: str) -> str:
+    """``我的/A/B`` for something whose folder is ``B`` in folder ``A``."""
+    parts: list[str] = []
+    while parent and parent not in parts:
+        parts.append(parent)
+        parent = _USER_FOLDERS.get(parent, "")
+    return "/".join([_ROOT, *reversed(parts)])
+
+
+def _all_sectors() -> dict[str, tuple[str, list[str]]]:
+    """``{name: (category, members)}``: the system sectors, then the user sectors in creation order."""
+    with _sector_lock:
+        users = {n: (_category(parent), list(stocks)) for n, (parent, stocks) in _USER_SECTORS.items()}
+    return {**_SECTORS, **users}
+
+
 @_api
 def get_sector_list():
-    return list(_SECTORS)
+    return list(_all_sectors())
 
 
 @_api
 def get_stock_list_in_sector(sector_name, real_timetag=-1):
     """Members now, or on a past day (``real_timetag`` ms int or ``'YYYYMMDD'``): only stocks listed by then."""
     name = re.sub(r'[\\/:*?"<>|]', "", sector_name)
-    if name not in _SECTORS:
+    sectors = _all_sectors()
+    if name not in sectors:
         return []
-    members = list(_SECTORS[name][1])
+    members = list(sectors[name][1])
     if real_timetag not in (-1, None, ""):
         if isinstance(real_timetag, (int, np.integer)):
             day = _dt.datetime.fromtimestamp(int(real_timetag) / 1000, _CST).strftime("%Y%m%d")
         else:
             day = str(real_timetag)[:8]
-        members = [m for m in members if _LISTED[m] <= day]
+        members = [m for m in members if _LISTED.get(m, "") <= day]
     return members
 
 
 @_api
 def get_sector_info(sector_name=""):
-    names = [sector_name] if sector_name else list(_SECTORS)
-    rows = [{"sector": n, "category": _SECTORS[n][0]} for n in names if n in _SECTORS]
+    """User sectors are filed under ``我的`` (or ``我的/<folder>/…``)."""
+    sectors = _all_sectors()
+    names = [sector_name] if sector_name else list(sectors)
+    rows = [{"sector": n, "category": sectors[n][0]} for n in names if n in sectors]
     return pd.DataFrame(rows, columns=["sector", "category"])
+
+
+def _taken(name: str) -> bool:
+    return name == _ROOT or name in _SECTORS or name in _USER_SECTORS or name in _USER_FOLDERS
+
+
+def _place(parent_node: Any, name: Any, overwrite: Any) -> tuple[str, bool]:
+    """``(name to create, whether to create it)``; ``("", False)`` when nothing can be created."""
+    parent = str(parent_node or "").strip()
+    if not isinstance(name, str) or not name.strip() or (parent and parent not in _USER_FOLDERS):
+        return "", False
+    if not _taken(name):
+        return name, True
+    if overwrite:
+        return name, False  # "为True时跳过": the existing node's name, nothing created
+    n = 1
+    while _taken(f"{name}{n}"):
+        n += 1
+    return f"{name}{n}", True
+
+
+@_api
+def create_sector_folder(parent_node, folder_name, overwrite=True):
+    """The folder's actual name (xtquant's docs): ``parent_node=''`` is 我的; when the name exists,
+    ``overwrite=True`` skips (answers the name, creates nothing) and ``overwrite=False`` takes the first free
+    ``folder_name1``, ``folder_name2``, ...
+
+    Where the docs are silent, this fake's choice (unverified on a real MiniQMT): names are unique across
+    folders, user sectors and system sectors, and "exists" means any of them, anywhere in the tree; a
+    ``parent_node`` that is no folder (or an empty name) creates nothing and answers ``''``.
+    """
+    with _sector_lock:
+        actual, create = _place(parent_node, folder_name, overwrite)
+        if create:
+            _USER_FOLDERS[actual] = str(parent_node or "").strip()
+        return actual
+
+
+@_api
+def create_sector(parent_node, sector_name, overwrite=True):
+    """The sector's actual name; an empty sector in ``parent_node``. Same rules as
+    :func:`create_sector_folder`."""
+    with _sector_lock:
+        actual, create = _place(parent_node, sector_name, overwrite)
+        if create:
+            _USER_SECTORS[actual] = (str(parent_node or "").strip(), [])
+        return actual
+
+
+def _set_members(sector_name: str, stocks: list[str], *, create: bool) -> bool:
+    """Set a user sector's members; a free name becomes a sector at the root if ``create``."""
+    if sector_name in _USER_SECTORS:
+        parent = _USER_SECTORS[sector_name][0]
+    elif create and isinstance(sector_name, str) and sector_name.strip() and not _taken(sector_name):
+        parent = ""
+    else:
+        return False
+    _USER_SECTORS[sector_name] = (parent, list(dict.fromkeys(stocks)))
+    return True
+
+
+@_api
+def add_sector(sector_name, stock_list):
+    """Add codes to a user sector (each kept once, in first-added order); a free name becomes a new sector at
+    the root ("添加自定义板块"). System sectors and folders are left alone. Returns None (docs: "返回 无")."""
+    with _sector_lock:
+        current = _USER_SECTORS.get(sector_name, ("", []))[1]
+        _set_members(sector_name, [*current, *stock_list], create=True)
+    return None
+
+
+@_api
+def remove_stock_from_sector(sector_name, stock_list):
+    """True after removing the codes (ones not in it are ignored); False if ``sector_name`` is no user sector."""
+    with _sector_lock:
+        if sector_name not in _USER_SECTORS:
+            return False
+        drop = set(stock_list)
+        return _set_members(
+            sector_name, [s for s in _USER_SECTORS[sector_name][1] if s not in drop], create=False
+        )
+
+
+@_api
+def remove_sector(sector_name):
+    """Remove a user sector, or a folder if it is empty. Returns None whatever happened (docs: "返回 无";
+    the source returns the reply's ``result``). System sectors, folders that hold something and unknown names
+    are left alone (the fake's choice)."""
+    with _sector_lock:
+        if sector_name in _USER_SECTORS:
+            del _USER_SECTORS[sector_name]
+        elif sector_name in _USER_FOLDERS:
+            holds = [n for n, p in _USER_FOLDERS.items() if p == sector_name]
+            holds += [n for n, (p, _) in _USER_SECTORS.items() if p == sector_name]
+            if not holds:
+                del _USER_FOLDERS[sector_name]
+    return None
+
+
+@_api
+def reset_sector(sector_name, stock_list):
+    """Replace a user sector's members (a free name becomes a new sector at the root): True; False for a system
+    sector or a folder, which are left alone."""
+    with _sector_lock:
+        return _set_members(sector_name, list(stock_list), create=True)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -136,13 +136,21 @@ async def _write(ctx: Ctx, function: str, *args: object, name_param: str) -> obj
 
 
 async def _create(ctx: Ctx, function: str, parent: str, name: str, name_param: str) -> str:
-    if name in await ctx.xtdata("get_sector_list"):
+    if name == USER_ROOT:
+        raise Conflict(name_param, f"{USER_ROOT} is the root folder's name", value=name)
+    sectors = await ctx.xtdata("get_sector_list")
+    if name in sectors:
         raise Conflict(
             name_param, f"{name!r} is taken by a sector; folder and sector names are unique", value=name
         )
+    if parent in sectors:
+        raise NotFound("parent_node", f"{parent!r} is a sector, not a folder", value=parent)
     actual = await _write(ctx, function, parent, name, True, name_param=name_param)
     if not actual:
-        raise BackendRefused(f"{function} returned no name: nothing was created", details={"call": function})
+        raise BackendRefused(
+            f"{function} returned no name: nothing was created (is parent_node {parent or USER_ROOT!r} a folder?)",
+            details={"call": function},
+        )
     return str(actual)
 
 
@@ -167,6 +175,10 @@ async def create_sector(ctx: Ctx, req: CreateSectorRequest) -> JSONResponse:
     parent = parse_parent(req.parent_node)
     name = parse_sector_name(req.sector_name, "sector_name")
     actual = await _create(ctx, "create_sector", parent, name, "sector_name")
+    # With overwrite=True xtquant "skips" an existing node and still answers its name. A folder is the one
+    # node get_sector_list cannot show beforehand, so a sector that did not appear means a folder has it.
+    if actual not in await ctx.xtdata("get_sector_list"):
+        raise Conflict("sector_name", f"{actual!r} is taken by a folder; folder and sector names are unique")
     return JSONResponse({"sector": actual, "parent_node": parent or USER_ROOT})
 
 
@@ -175,7 +187,10 @@ async def _change_members(ctx: Ctx, req: SectorStocksRequest, function: str) -> 
     codes = parse_codes(",".join(req.stocks), "stocks")
     await require_user_sector(ctx, name)
     await check_codes(ctx, codes)
-    await ctx.xtdata(function, name, codes)
+    if await ctx.xtdata(function, name, codes) is False:  # xtquant's documented failure answer
+        raise BackendRefused(
+            f"{function} answered False: the members did not change", details={"call": function}
+        )
     return await _members(ctx, name)
 
 
@@ -220,7 +235,9 @@ async def remove_sector_folder(
     """Delete an empty folder (xtdata.remove_sector, which takes folder names too).
 
     409 if it still holds folders or sectors (nothing is removed with it); 404 if it is no folder (a sector's
-    name included: sectors go with ``DELETE /api/sector/remove``); 403 for the root 我的.
+    name included: sectors go with ``DELETE /api/sector/remove``); 403 for the root 我的. On the real
+    backend xtquant's remove_sector answers nothing and there is no folder listing, so an unknown or
+    non-empty folder cannot be told from a removed one: MiniQMT decides and the answer is 200.
     """
     name = parse_sector_name(folder_name, "folder_name")
     if name == USER_ROOT:
