@@ -55,6 +55,18 @@ def _minute(bars_time: np.ndarray, times: np.ndarray) -> np.ndarray:
     return np.searchsorted(bars_time, times, side="left")
 
 
+def _check_amounts(tr: np.ndarray, bars, j: np.ndarray, tick: float) -> None:
+    """Trade amounts: at a price inside the minute's range (to the bar's rounding to whole yuan), mostly
+    within a price tick a share of price x volume, all close to it."""
+    volume, amount = tr["volume"], tr["amount"]
+    slack = 1.0 + 1e-9 * amount
+    assert (amount >= bars["low"][j] * volume - slack).all()
+    assert (amount <= bars["high"][j] * volume + slack).all()
+    at_price = tr["price"] * volume
+    assert np.mean(np.abs(amount - at_price) <= tick * volume + 0.01) > 0.75
+    assert np.allclose(amount, at_price, rtol=0.01)
+
+
 def _check_consistency(xtdata, code: str) -> None:
     inst = xtdata.market.universe.get(code)
     bars = xtdata.market.prices.minutes(inst, DAY)
@@ -69,7 +81,7 @@ def _check_consistency(xtdata, code: str) -> None:
     # volumes (shares) and amounts per minute equal the 1m bar's
     np.testing.assert_array_equal(np.bincount(j, weights=tr["volume"], minlength=241), bars["volume"] * lot)
     np.testing.assert_allclose(np.bincount(j, weights=tr["amount"], minlength=241), bars["amount"], atol=1e-3)
-    assert np.allclose(tr["amount"], tr["price"] * tr["volume"], rtol=0.03)
+    _check_amounts(tr, bars, j, inst.price_tick)
     # prices inside the minute's range; the minute's last trade is its close
     assert ((tr["price"] >= bars["low"][j] - 1e-9) & (tr["price"] <= bars["high"][j] + 1e-9)).all()
     last_of_minute = np.r_[j[1:] != j[:-1], True]
@@ -216,6 +228,7 @@ def test_other_days_are_consistent(xtdata):
                 np.bincount(j, weights=tr["amount"], minlength=241), bars["amount"], atol=1e-3
             )
             assert ((tr["price"] >= bars["low"][j] - 1e-9) & (tr["price"] <= bars["high"][j] + 1e-9)).all()
+            _check_amounts(tr, bars, j, inst.price_tick)
             assert (day_start_ms(day) <= tr["time"]).all() and (tr["time"] < day_start_ms(day) + 24 * H).all()
 
 

@@ -127,7 +127,9 @@ def test_same_seed_same_bars_and_different_seed_different(cal, engine):
         for f in KLINE_FIELDS:
             np.testing.assert_array_equal(a[f], b[f])
     day = D(2024, 6, 6)
-    np.testing.assert_array_equal(engine.minutes(MAIN, day)["close"], other.minutes(MAIN, day)["close"])
+    for inst in (MAIN, CB, FUT, OPT):
+        for f in KLINE_FIELDS:
+            np.testing.assert_array_equal(engine.minutes(inst, day)[f], other.minutes(inst, day)[f])
     np.testing.assert_array_equal(engine.ticks(MAIN, day)["askVol"], other.ticks(MAIN, day)["askVol"])
     changed = PriceEngine(cal, seed=1)
     assert not np.array_equal(engine.daily(MAIN)["close"], changed.daily(MAIN)["close"])
@@ -226,7 +228,7 @@ def test_limits_hold_for_a_volatile_penny_st_stock(cal):
 
 
 def test_small_caches_give_the_same_answers(cal, engine):
-    tiny = PriceEngine(cal, seed=20240607, daily_cache_size=1, minute_cache_size=1)
+    tiny = PriceEngine(cal, seed=20240607, daily_cache_size=1, minute_cache_size=1, day_cache_size=1)
     day = D(2024, 6, 6)
     for inst in (MAIN, FUT, MAIN):
         np.testing.assert_array_equal(tiny.daily(inst)["close"], engine.daily(inst)["close"])
@@ -352,6 +354,96 @@ def test_minutes_aggregate_exactly_to_the_day(cal, engine):
             assert (minutes["amount"][minutes["volume"] == 0] == 0).all()
             checked += 1
     assert checked >= 100
+
+
+def _value_per_unit(inst: ins.Instrument) -> int:
+    """CNY per volume unit and 1.0 of price: shares per lot, bonds per lot, or the contract multiplier."""
+    if inst.kind in (ins.FUTURE, ins.OPTION):
+        return inst.volume_multiple
+    return {ins.CB: 10, ins.HK: 1}.get(inst.kind, 100)
+
+
+@pytest.mark.parametrize("inst", [i for i in ALL if i.kind != ins.INDEX], ids=lambda i: i.code)
+def test_minute_vwap_lies_in_the_minute_range(cal, engine, inst):
+    # indices are left out: their amount is the constituents' turnover, not volume x index level
+    unit = _value_per_unit(inst)
+    checked = 0
+    for day in _sample_days(cal, inst, 12, ALL.index(inst)):
+        minutes = engine.minutes(inst, day)
+        traded = minutes["volume"] > 0
+        value = minutes["volume"][traded].astype(np.float64) * unit
+        amount = minutes["amount"][traded]
+        slack = 1.0 + 1e-9 * amount  # amounts are whole yuan
+        assert (amount >= minutes["low"][traded] * value - slack).all(), (inst.code, day)
+        assert (amount <= minutes["high"][traded] * value + slack).all(), (inst.code, day)
+        # the auction bar trades at the open only
+        assert abs(minutes["amount"][0] - minutes["volume"][0] * unit * minutes["open"][0]) <= slack[0]
+        checked += int(traded.sum())
+    assert checked > 2000
+
+
+@pytest.mark.parametrize("inst", [MAIN, SZ, STAR, ETF, CB, FUT], ids=lambda i: i.code)
+def test_minute_amounts_follow_the_ticks_prices(cal, engine, inst):
+    # a minute's amount is (close to) its volume traded at its 3-second ticks' prices, so that ticks and
+    # Level-2 trades agree with it; the rest of the day's amount moves it by a small part of its range
+    unit = _value_per_unit(inst)
+    gaps = []
+    for day in _sample_days(cal, inst, 6, 1)[1:]:
+        minutes, ticks = engine.minutes(inst, day), engine.ticks(inst, day)
+        if minutes["suspendFlag"][0] == 1:
+            continue
+        ends = _minute_end_ticks(ticks)
+        minute = np.searchsorted(ends, np.arange(len(ticks)), side="left") + 1  # 1..240; 241 after 15:00
+        continuous = np.arange(len(ticks)) > 300
+        traded = np.diff(ticks["volume"], prepend=0) * ticks["lastPrice"] * unit
+        along = np.bincount(minute[continuous], weights=traded[continuous], minlength=242)[:241]
+        span = (minutes["high"] - minutes["low"]) * minutes["volume"] * unit
+        ok = (span > 0) & (np.arange(241) > 0)  # the opening auction bar has no range
+        gaps.append(np.abs(minutes["amount"] - along)[ok] / span[ok])
+    gap = np.concatenate(gaps)
+    assert np.median(gap) < 0.05 and np.quantile(gap, 0.9) < 0.15, (np.median(gap), np.quantile(gap, 0.9))
+
+
+def test_minutes_without_volume_are_flat(cal, engine):
+    idle_days = 0
+    for k, inst in enumerate(ALL):
+        for day in _sample_days(cal, inst, 12, k):
+            minutes = engine.minutes(inst, day)
+            idle = minutes["volume"] == 0
+            previous = np.r_[minutes["open"][0], minutes["close"][:-1]]
+            for f in ("open", "high", "low", "close"):
+                np.testing.assert_array_equal(
+                    minutes[f][idle], previous[idle], err_msg=f"{inst.code} {day} {f}"
+                )
+            idle_days += bool(idle[1:238].any()) and minutes["suspendFlag"][0] != 1
+    assert idle_days >= 1  # a thin option day below
+
+
+def test_a_thin_day_keeps_its_idle_minutes_flat_and_still_adds_up(engine):
+    day = OPT.expire_date  # the option's last day trades fewer contracts than two a minute
+    minutes = engine.minutes(OPT, day)
+    daily = engine.kline(OPT, "1d", day, day)
+    assert daily["volume"][0] < 2 * 240
+    idle = np.flatnonzero(minutes["volume"] == 0)
+    assert len(idle) > 10 and (idle > 0).all()
+    for f in ("open", "high", "low", "close"):
+        np.testing.assert_array_equal(minutes[f][idle], minutes["close"][idle - 1])
+    agg = aggregate(minutes, "1d")
+    for f in KLINE_FIELDS:
+        assert agg[f][0] == daily[f][0], f
+
+
+@pytest.mark.parametrize("inst", [MAIN, SZ, STAR, ETF, FUT], ids=lambda i: i.code)
+def test_liquid_days_trade_every_continuous_minute(cal, engine, inst):
+    for day in _sample_days(cal, inst, 12, 5):
+        minutes = engine.minutes(inst, day)
+        if minutes["suspendFlag"][0] == 1:
+            continue
+        volume = minutes["volume"]
+        quiet = np.flatnonzero(volume == 0)
+        # only 14:58 and 14:59, the closing call auction's silent minutes, may be without trades
+        assert set(quiet.tolist()) <= {238, 239}, (inst.code, day, quiet)
+        assert volume[0] > 0 and volume[240] > 0
 
 
 def test_minute_times_and_auction_bar(engine):

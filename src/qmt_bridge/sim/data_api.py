@@ -196,15 +196,25 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         if bucket != self._snapshot_bucket:
             self._snapshot_bucket, self._snapshots = bucket, {}
         cache = self._snapshots
+        codes = self._expand_markets(_as_list(code_list))
         out: dict[str, dict[str, Any]] = {}
-        for code in self._expand_markets(_as_list(code_list)):
+        for code in codes:
             if code not in cache:
-                inst = self.market.universe.get(code)
-                cache[code] = self.market.prices.snapshot(inst, now) if inst is not None else None
+                break
             snap = cache[code]
             if snap is not None:
                 out[code] = dict(snap)
-        return out
+        else:
+            return out
+        # some not computed in this tick yet: compute them together (one vectorised pass)
+        missing = [code for code in dict.fromkeys(codes) if code not in cache]
+        universe = self.market.universe
+        known = [(code, inst) for code in missing if (inst := universe.get(code)) is not None]
+        snaps = self.market.prices.snapshots([inst for _, inst in known], now)
+        found: dict[str, dict[str, Any] | None] = dict.fromkeys(missing)
+        found.update((code, snap) for (code, _), snap in zip(known, snaps, strict=True))
+        cache.update(found)  # one update: readers of this bucket never see a half-filled answer
+        return {code: dict(snap) for code in codes if (snap := cache[code]) is not None}
 
     def get_divid_factors(self, stock_code: str, start_time: str = "", end_time: str = "") -> pd.DataFrame:
         """One row per ex-date: ``interest, stockBonus, stockGift, allotNum, allotPrice, gugai, dr``."""

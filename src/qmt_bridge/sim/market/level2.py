@@ -21,10 +21,14 @@ Model (what holds exactly, and what is simplified):
   the auction price with ``tradeFlag`` 0 (unknown initiator); continuous trades have ``tradeFlag`` 1
   (buy-initiated, 外盘) or 2 (sell-initiated, 内盘). An interval's last trade is buy-initiated when the
   tick's ask-1 is at that price and sell-initiated when its bid-1 is.
-- **Amounts**: the 1m bar amounts are split over the trades in proportion to price x volume, so the bar
-  sums hold to the cent; the bars' amounts do not always match ``price x volume`` of any price path inside
-  the bar's range, so a trade's ``amount`` may differ from ``price x volume`` by the bar's mismatch
-  (typically < 0.5%, at most ~3%).
+- **Amounts**: a 1m bar's amount is its volume at a price inside the bar's range (see ``prices``), which
+  its trades' prices need not average to. The trades that are free to move (not the last of their 3-second
+  interval, not at the minute's high, low or close) lean towards the bar's VWAP, each by the same share of
+  its distance to the bar's high (or low), in whole ticks; what is left is added to as few trades as it
+  takes, at most ``k`` ticks a share each with ``k`` as small as possible. So the trades of each bar sum to
+  its amount to the cent, every trade's ``amount / volume`` lies in the bar's [low, high] (to the bar's
+  rounding to whole yuan), and most trades' ``amount`` is exactly ``price x volume`` (the others differ by
+  a few ticks a share: about 1% of the price at most in practice).
 - **Orders**: every trade references an aggressive order (arriving at the trade time, fully filled; a
   sweep over several price levels is one order) and a resting order (placed earlier at the trade price,
   filled by one or a few trades). Resting orders are placed only after the last trade that would have
@@ -538,7 +542,14 @@ def build_level2_day(prices: PriceEngine, inst: Instrument, day: dt.date, seed: 
         plo = np.minimum(pa, pb)
         price = plo + np.floor(rng.random(big_n) * (np.maximum(pa, pb) - plo + 1)).astype(np.int64)
         price[last] = pb[last]
-        _touch_extremes(price, last, minute_of[iv], H, LO)
+        touched = _touch_extremes(price, last, minute_of[iv], H, LO)
+        # free trades lean towards each bar's VWAP, so that amounts are price x volume (see _amounts)
+        m_of = minute_of[iv]
+        end_of_min = np.r_[m_of[1:] != m_of[:-1], True]
+        fixed = last | end_of_min | (price == H[m_of]) | (price == LO[m_of])  # keep the extremes traded
+        fixed[touched] = True
+        settled = np.where(end_of_min, C[m_of], price)  # minute ends are pinned to the close below
+        _lean(price, settled, lots, m_of, fixed, H, LO, bars["amount"] / (lot * tick))
         # initiator: the last trade before a tick hit the side the tick's book shows at lastPrice
         bid1 = to_ticks(ticks["bidPrice"][:, 0])
         on_bid = (ticks["bidVol"][:, 0] > 0) & (bid1 == P)
@@ -550,8 +561,6 @@ def build_level2_day(prices: PriceEngine, inst: Instrument, day: dt.date, seed: 
         flag[last] = final_flag[last]
         # a bar closes at its last trade: pin each minute's last trade to the close (the tick ending the
         # minute shows the close; its book puts the close at bid-1 or ask-1, which gives the initiator)
-        m_of = minute_of[iv]
-        end_of_min = np.r_[m_of[1:] != m_of[:-1], True]
         close_t = C[m_of[end_of_min]]
         end_tick = np.searchsorted(T, BT[m_of[end_of_min]], side="right") - 1
         price[end_of_min] = close_t
@@ -698,8 +707,9 @@ def build_level2_day(prices: PriceEngine, inst: Instrument, day: dt.date, seed: 
     t_sell = rank[np.r_[open_tr["sell"], c_sell, close_tr["sell"]].astype(np.int64)]
     t_index = 100 + int(rng.integers(0, 200_000)) + np.cumsum(rng.integers(1, 3, len(t_time)))
 
-    # amounts: each bar's amount split over its trades by price x volume
-    t_cents = _amounts(t_time, t_price, t_lots, BT, bars["amount"])
+    # amounts: price x volume, each bar's remainder on the trades with room for it
+    cents_per_lot_tick = int(round(lot * tick * 100))
+    t_cents = _amounts(t_time, t_price, t_lots, BT, bars["amount"], LO, H, cents_per_lot_tick)
 
     s_trades = np.searchsorted(t_time, T, side="right").astype(np.int64)
 
@@ -812,11 +822,11 @@ def _auction(rng, add_orders, volume, price, t_lo, t_hi, t_match, buy_range, sel
 
 def _touch_extremes(
     price: np.ndarray, last: np.ndarray, minute: np.ndarray, H: np.ndarray, LO: np.ndarray
-) -> None:
+) -> np.ndarray:
     """Make each minute's trades reach the minute's high and low, moving trades that are not the last of
-    their tick interval (those are pinned to the tick's lastPrice)."""
+    their tick interval (those are pinned to the tick's lastPrice). Returns the moved trades' indices."""
     if len(price) == 0:
-        return
+        return np.zeros(0, np.int64)
     new = np.r_[True, minute[1:] != minute[:-1]]
     starts = np.flatnonzero(new)
     mid = np.cumsum(new) - 1
@@ -836,23 +846,90 @@ def _touch_extremes(
     price[first_free[fix_hi]] = H[mins[fix_hi]]
     fix_lo = need_lo & (last_free >= 0) & ~(fix_hi & (last_free == first_free))
     price[last_free[fix_lo]] = LO[mins[fix_lo]]
+    return np.r_[first_free[fix_hi], last_free[fix_lo]].astype(np.int64)
+
+
+def _lean(
+    price: np.ndarray,
+    settled: np.ndarray,
+    lots: np.ndarray,
+    minute: np.ndarray,
+    fixed: np.ndarray,
+    H: np.ndarray,
+    LO: np.ndarray,
+    target: np.ndarray,
+) -> None:
+    """Move the prices of the trades not ``fixed`` (in place, whole ticks, inside their minute's range) so
+    that each minute's sum of price x lots approaches ``target`` (the bar's amount in lot-ticks).
+
+    ``settled`` are the prices the trades will end with (fixed ones included). Each free trade covers the
+    same share of its distance to the high (or low), rounded to the tick; what rounding leaves is taken
+    up by the amounts (:func:`_amounts`).
+    """
+    n_min = len(target)
+    w = lots.astype(np.float64)
+    gap = target - np.bincount(minute, weights=settled * w, minlength=n_min)
+    up = gap[minute] > 0
+    cap = np.where(up, H[minute] - price, price - LO[minute]) * ~fixed
+    avail = np.bincount(minute, weights=cap * w, minlength=n_min)
+    share = np.divide(np.abs(gap), avail, out=np.zeros(n_min), where=avail > 0).clip(0.0, 1.0)
+    step = np.rint(share[minute] * cap).astype(np.int64)
+    price += np.where(up, step, -step)
 
 
 def _amounts(
-    t_time: np.ndarray, t_price: np.ndarray, t_lots: np.ndarray, bar_time: np.ndarray, bar_amount: np.ndarray
+    t_time: np.ndarray,
+    t_price: np.ndarray,
+    t_lots: np.ndarray,
+    bar_time: np.ndarray,
+    bar_amount: np.ndarray,
+    bar_low: np.ndarray,
+    bar_high: np.ndarray,
+    cents_per_lot_tick: int,
 ) -> np.ndarray:
-    """Trade amounts in cents: each 1m bar's amount split over its trades by price x volume (cumulative
-    rounding, so the trades of a bar sum to its amount exactly)."""
+    """Trade amounts in cents: price x volume, plus what the bar's amount and its trades' price x volume
+    still differ by (after :func:`_lean`).
+
+    The difference goes to as few trades as it takes, each taking at most ``k`` ticks a share towards the
+    bar's high (or low), with ``k`` the smallest number of ticks that covers it. So the trades of a bar sum
+    to its amount exactly, every amount / volume lies in the bar's [low, high] (to the cent) whenever the
+    bar's own amount / volume does, and the other trades' amounts are exactly price x volume.
+    """
     if len(t_time) == 0:
         return np.zeros(0, np.int64)
     minute = np.searchsorted(bar_time, t_time, side="left")
-    new = np.r_[True, minute[1:] != minute[:-1]]
-    starts = np.flatnonzero(new)
-    sizes = np.diff(np.r_[starts, len(t_time)])
-    grp, starts, ends, pos = _group_bounds(sizes)
-    total_cents = np.rint(np.asarray(bar_amount, dtype=np.float64)[minute[starts]] * 100.0)
-    frac = _group_fraction(t_price.astype(np.float64) * t_lots, grp, starts, ends)
-    return _split_by_fraction(total_cents, frac, grp, pos, rint=True)
+    n_min = len(bar_time)
+    value = t_price * t_lots * cents_per_lot_tick  # int64 cents
+    total = np.rint(np.asarray(bar_amount, dtype=np.float64) * 100.0).astype(np.int64)
+    left = total - np.bincount(minute, weights=value, minlength=n_min).astype(np.int64)
+    need = np.abs(left)
+    up = left[minute] >= 0
+    room = np.where(up, bar_high[minute] - t_price, t_price - bar_low[minute])  # ticks a share
+    lot_cents = t_lots * cents_per_lot_tick
+    # the smallest k covering each bar's difference (binary search, all bars at once)
+    lo = np.ones(n_min, np.int64)
+    hi = np.maximum(np.bincount(minute, weights=room, minlength=n_min).astype(np.int64), 1)
+    while (lo < hi).any():
+        mid = (lo + hi) // 2
+        cover = np.bincount(minute, weights=np.minimum(room, mid[minute]) * lot_cents, minlength=n_min)
+        ok = cover >= need
+        hi = np.where(ok, mid, hi)
+        lo = np.where(ok, lo, mid + 1)
+    cap = np.minimum(room, lo[minute]) * lot_cents
+    order = np.lexsort((-cap, minute))  # by minute, largest share first
+    sorted_cap = cap[order]
+    cum = np.cumsum(sorted_cap)
+    first = np.r_[True, minute[order][1:] != minute[order][:-1]]
+    start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+    before = cum - sorted_cap - (cum[start] - sorted_cap[start])
+    extra = np.empty_like(value)
+    extra[order] = np.clip(need[minute[order]] - before, 0, sorted_cap)
+    amount = value + np.where(up, extra, -extra)
+    # a bar whose own amount lies outside its range by the rounding to whole yuan: the rest on its last trade
+    rest = total - np.bincount(minute, weights=amount, minlength=n_min).astype(np.int64)
+    ends = np.r_[np.flatnonzero(minute[1:] != minute[:-1]), len(minute) - 1]
+    amount[ends] += rest[minute[ends]]
+    return amount
 
 
 def _deep_density(pre_close: int) -> float:

@@ -3,7 +3,9 @@
 Everything is a pure function of ``(seed, instrument, day)``: random numbers come from numpy generators seeded
 with ``[seed, crc32(code), ...]`` (daily walk, per-day minute paths) and from a counter-based hash (ticks and
 books, so one tick can be computed without the others). Prices are integers on the instrument's tick grid
-internally and rounded floats on output.
+internally and rounded floats on output. A day's 1m bars are built once into a compact per-instrument-day
+state (cached for a whole market), from which its ticks, and the snapshots of many instruments in one
+vectorised pass (``PriceEngine.snapshots``), are computed with the same arithmetic.
 
 Model (simplifications documented here, not hidden):
 
@@ -28,6 +30,12 @@ Model (simplifications documented here, not hidden):
   13:01-15:00), including futures, options and HK stocks (no night or HK sessions). Stocks with a closing
   auction (SZ, BJ, SH from 2018-08-20) have flat, zero-volume 14:58 and 14:59 bars and the auction in the
   15:00 bar. Suspended days have 241 flat zero-volume bars (and a flat tick grid without a book).
+  The close path is a Brownian bridge from the open to the close inside the day's range, raised or
+  lowered in mid-session until its volume-weighted typical price is the day's VWAP; each minute's amount
+  is its volume at its 3-second ticks' prices, nudged by a common share of its range so the minutes sum
+  exactly to the day: every minute's VWAP lies in its [low, high] (auction bars trade at one price). A
+  minute without volume is flat at the previous close; every continuous minute trades when the day has
+  two lots a minute or more.
 - Ticks every 3 s, 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the opening call
   auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
   and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
@@ -38,8 +46,10 @@ Model (simplifications documented here, not hidden):
   xtquant's dictionary (12 auction, 13 continuous, 14 break, 15 closed, 17 halted, 18 closing auction), as in
   the official equity sample. For futures and options ``openInt`` is the open interest.
 - Units: volume in lots of 100 for stocks, ETFs and indices (``pvolume`` = shares), lots of 10 for
-  convertible bonds, contracts for futures and options, shares for HK. ``amount`` is whole CNY:
-  volume x lot x price (x multiplier for derivatives) on the day, split over minutes by largest remainder.
+  convertible bonds, contracts for futures and options, shares for HK. ``amount`` is whole CNY: on the
+  day volume x lot x typical price (O+H+L+C)/4 (x multiplier for derivatives), computed from the daily bar
+  alone (daily history never builds intraday data); minutes as above. Indices' amount is their
+  constituents' turnover (lots x an average share price), split over minutes by volume x typical price.
 """
 
 from __future__ import annotations
@@ -50,7 +60,7 @@ import math
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -122,7 +132,7 @@ TICK_SECONDS = np.r_[
 ].astype(np.int64)
 
 _MASK64 = (1 << 64) - 1
-_VOLUME_MAX = np.iinfo(np.int32).max
+_VOLUME_MAX = _INT32_MAX = np.iinfo(np.int32).max
 _DECAY = 1.0 - 0.0015  # daily pull of the log price towards its base level (half-life ~1.8 years)
 _NEWS_DAY_P = 0.08
 _NEWS_SCALE = 2.2
@@ -145,25 +155,67 @@ def _mix64(x: int) -> int:
     return x ^ (x >> 31)
 
 
+_SPLITMIX = tuple(
+    np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB, 30, 27, 31)
+)
+
+
 def _mix64_array(x: np.ndarray) -> np.ndarray:
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
+    """:func:`_mix64` on a uint64 array (wrapping arithmetic; a new array)."""
+    add, mul1, mul2, s1, s2, s3 = _SPLITMIX
+    x = x + add
+    x ^= x >> s1
+    x *= mul1
+    x ^= x >> s2
+    x *= mul2
+    x ^= x >> s3
+    return x
 
 
-def _hash_uniform(key: int, idx: np.ndarray, stream: int) -> np.ndarray:
-    """Uniform [0, 1) numbers, one per ``idx``, a pure function of (key, idx, stream) (random access)."""
-    salt = np.uint64(_mix64((key ^ (stream * 0xD6E8FEB86659FD93)) & _MASK64))
+def _hash_uniform(key: int | np.ndarray, idx: np.ndarray, stream: int) -> np.ndarray:
+    """Uniform [0, 1) numbers, one per ``idx``, a pure function of (key, idx, stream) (random access).
+
+    ``key`` is one key, or uint64 keys broadcasting against ``idx`` (one per row: the same numbers as
+    calling once per key).
+    """
+    if isinstance(key, np.ndarray):
+        salt = _mix64_array(key ^ np.uint64((stream * 0xD6E8FEB86659FD93) & _MASK64))
+    else:
+        salt = np.uint64(_mix64((key ^ (stream * 0xD6E8FEB86659FD93)) & _MASK64))
     x = np.asarray(idx, dtype=np.int64).astype(np.uint64) * np.uint64(0xD1B54A32D192ED03) + salt
     z = _mix64_array(x)
     return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
-def _hash_normal(key: int, idx: np.ndarray, stream: int) -> np.ndarray:
-    u1 = 1.0 - _hash_uniform(key, idx, stream)
-    u2 = _hash_uniform(key, idx, stream + 1)
+def _hash_uniforms(key: int | np.ndarray, idx: np.ndarray, streams: Sequence[int]) -> np.ndarray:
+    """:func:`_hash_uniform` of several streams at once, stacked on a first axis (one pass: cheaper on small
+    arrays). ``key`` is one key or uint64 keys, one per row of ``idx`` (its first axis)."""
+    idx = np.asarray(idx, dtype=np.int64)
+    consts = np.array([(s * 0xD6E8FEB86659FD93) & _MASK64 for s in streams], dtype=np.uint64)
+    if isinstance(key, np.ndarray):
+        rows = key.reshape((1,) + key.shape + (1,) * (idx.ndim - 1))
+        salt = _mix64_array(rows ^ consts.reshape((-1,) + (1,) * idx.ndim))
+    else:
+        salt = np.array([_mix64((key ^ int(c)) & _MASK64) for c in consts], dtype=np.uint64)
+        salt = salt.reshape((-1,) + (1,) * idx.ndim)
+    x = idx.astype(np.uint64)[None] * np.uint64(0xD1B54A32D192ED03) + salt
+    z = _mix64_array(x)
+    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+
+
+def _hash_normal(key: int | np.ndarray, idx: np.ndarray, stream: int) -> np.ndarray:
+    u = _hash_uniforms(key, idx, (stream, stream + 1))
+    u1 = 1.0 - u[0]
+    u2 = u[1]
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def _shifted(a: np.ndarray, first: float) -> np.ndarray:
+    """``a`` moved one place later, ``first`` in front (the value "before" each element)."""
+    out = np.empty_like(a)
+    out[0] = first
+    out[1:] = a[:-1]
+    return out
 
 
 def _decimals(tick: float) -> int:
@@ -353,6 +405,45 @@ class _Daily:
         cols = [self.open[rows], self.high[rows], self.low[rows], self.close[rows], self.pre_close(lo, hi)]
         return [np.asarray(c, dtype=np.float64) for c in cols]
 
+    def days_ahead(self, t: int, tick: float) -> _DaysAhead:
+        """The inputs of rows ``t`` .. ``t + _DAYS_AHEAD`` (as far as the history goes) for intraday builds."""
+        hi = min(t + _DAYS_AHEAD, len(self))
+        rows = np.arange(t, hi)
+        before = np.maximum(rows - 1, 0)
+        out = np.zeros((hi - t, 13))
+        for col, values in (
+            (_IN_OPEN, self.open),
+            (_IN_HIGH, self.high),
+            (_IN_LOW, self.low),
+            (_IN_CLOSE, self.close),
+            (_IN_VOLUME, self.volume),
+            (_IN_FLAG, self.flag),
+        ):
+            out[:, col] = values[t:hi]
+        out[:, _IN_PRE_CLOSE] = self.pre_close(t, hi)
+        out[:, _IN_AMOUNT] = self.amount(t, hi, tick)
+        derivative = self.open_interest is not None and self.settle is not None
+        if self.open_interest is not None and self.settle is not None:
+            out[:, _IN_OI] = self.open_interest[t:hi]
+            out[:, _IN_PRE_OI] = self.open_interest[before]  # the first day's own on the first row
+            out[:, _IN_SETTLE] = self.settle[t:hi]
+            out[:, _IN_PRE_SETTLE] = np.where(rows > 0, self.settle[before], out[:, _IN_PRE_CLOSE])
+        # the 5 previous days' mean volume a minute (sums of <= 5 int32 are exact in float64)
+        cum = np.r_[0, np.cumsum(self.volume[max(t - 5, 0) : hi], dtype=np.int64)]
+        start = np.maximum(rows - 5, 0) - max(t - 5, 0)
+        count = rows - np.maximum(rows - 5, 0)
+        total = (cum[rows - max(t - 5, 0)] - cum[start]).astype(np.float64)
+        out[:, _IN_AVG_MINUTE_VOLUME] = (
+            np.divide(total, count, out=np.zeros(len(rows)), where=count > 0) / 240.0
+        )
+        return _DaysAhead(
+            first=self.i0 + t,
+            rows=out,
+            derivative=derivative,
+            value_per_unit=self.value_per_unit,
+            amount_at_prices=not self.index_share_price,
+        )
+
     def amount(self, lo: int, hi: int, tick: float) -> np.ndarray:
         """Whole-CNY amounts of rows ``lo:hi``: volume x unit value x typical price (float64)."""
         rows = slice(lo, hi)
@@ -366,36 +457,59 @@ class _Daily:
         return np.rint(volume * self.value_per_unit * typical)
 
 
-@dataclass
-class _Intraday:
-    """One day's 1m bars in ticks plus the running sums the tick generator needs."""
+# columns of _Intraday.table (int32, one row per 1m bar j): the bar, and the sums over the bars before it
+(_O, _H, _L, _C, _VOL, _TRADES, _CUM_VOL, _CUM_TRADES, _HIGH_BEFORE, _LOW_BEFORE, _OI, _OI_PREV,
+ _C5) = range(13)  # fmt: skip
+# columns of _Intraday.money (float64): the bar's amount and the amount before it
+_AMT, _CUM_AMT = range(2)
+# _Intraday.ints: the day's integer constants (prices in ticks; flags 0/1; the key's bits as int64)
+(_KEY, _BASE_MS, _SUSPENDED, _AUCTION_CLOSE, _DAY_OPEN, _PRE_CLOSE, _DOWN, _UP, _DAY_VOLUME, _DAY_RANGE,
+ _PRE_OI, _BOOK, _DERIVATIVE, _STOCK, _LOT, _DECIMALS) = range(16)  # fmt: skip
+# _Intraday.floats: the day's float constants (prices already rounded like xtquant's)
+_TICK, _PE_EPS, _LAST_CLOSE, _PRE_SETTLE, _SETTLE = range(5)
 
-    bars: Bars
+
+# columns of _DaysAhead.rows: what building one instrument-day takes from the daily history
+(_IN_OPEN, _IN_HIGH, _IN_LOW, _IN_CLOSE, _IN_PRE_CLOSE, _IN_VOLUME, _IN_AMOUNT, _IN_FLAG, _IN_OI, _IN_PRE_OI,
+ _IN_SETTLE, _IN_PRE_SETTLE, _IN_AVG_MINUTE_VOLUME) = range(13)  # fmt: skip
+_DAYS_AHEAD = 16  # trading days whose inputs are kept per instrument
+
+
+@dataclass(eq=False)
+class _DaysAhead:
+    """The daily-history inputs of an instrument's days from calendar index ``first`` on (a few weeks),
+    so that the next days' intraday data is built without rebuilding the whole history (~2 kB)."""
+
+    first: int
+    rows: np.ndarray  # (days, 13) float64, exact (integers and whole-yuan amounts)
+    derivative: bool  # open interest and settlement prices exist
+    value_per_unit: float
+    amount_at_prices: bool  # False for indices (amount is the constituents' turnover)
+
+
+@dataclass(eq=False)
+class _Intraday:
+    """One instrument-day as the tick generator needs it (~17 kB, no float bars).
+
+    The 1m bars in ticks are packed one row a minute together with the running sums (``table``,
+    ``money``), and the day's constants are one int and one float vector, so the rows of many
+    instrument-days stack into arrays for one vectorised pass (a whole-market snapshot) and a day's
+    ticks are the same computation with one instrument-day on every row.
+    """
+
+    inst: Instrument
     day: dt.date
     key: int
-    suspended: bool
-    closing_auction: bool
-    o: np.ndarray
-    h: np.ndarray
-    low: np.ndarray
-    c: np.ndarray
-    vol: np.ndarray
-    amt: np.ndarray
-    trades: np.ndarray
-    oi: np.ndarray | None
-    cum_vol: np.ndarray  # sum over minutes before j (len 242)
-    cum_amt: np.ndarray
-    cum_trades: np.ndarray
-    high_before: np.ndarray  # max high over minutes before j (len 241; index 0 unused)
-    low_before: np.ndarray
-    day_open: int
-    pre_close: int
-    down: int  # limit ticks (1 / huge when unlimited)
-    up: int
-    day_volume: int
-    settle: int
-    pre_settle: int
-    pre_oi: int
+    flag: int  # suspendFlag
+    avg_minute_volume: float  # the 5 previous days' mean volume a minute (0 on the first day): volRatio
+    table: np.ndarray  # (241, 13) int32
+    money: np.ndarray  # (241, 2) float64
+    ints: np.ndarray  # int64 constants
+    floats: np.ndarray  # float64 constants
+
+    @property
+    def suspended(self) -> bool:
+        return self.flag == 1
 
 
 @dataclass
@@ -524,7 +638,11 @@ class PriceEngine:
         instrument_lookup: optional ``code -> Instrument | None`` used to price options off their real
             underlying; without it options use a synthetic underlying.
         daily_cache_size: instruments whose daily history is kept (21 bytes a day: ~110 kB for 20 years).
-        minute_cache_size: (instrument, day) pairs whose 1m bars are kept (~45 kB each).
+        minute_cache_size: (instrument, day) pairs whose float 1m bars are kept (~21 kB each).
+        day_cache_size: (instrument, day) pairs whose packed intraday state is kept (~17 kB each: what
+            ticks and snapshots are computed from); the default holds a whole-market snapshot of the
+            simulated universe (~8,000 instruments, ~135 MB) with room to spare, so snapshots every 3
+            seconds never rebuild a day.
 
     All returned arrays are read-only.
     """
@@ -537,12 +655,15 @@ class PriceEngine:
         instrument_lookup: Callable[[str], Instrument | None] | None = None,
         daily_cache_size: int = 2048,
         minute_cache_size: int = 1024,
+        day_cache_size: int = 10_000,
     ) -> None:
         self.calendar = calendar
         self.seed = int(seed)
         self.instrument_lookup = instrument_lookup
         self._daily_cache = _LRU(daily_cache_size)
         self._minute_cache = _LRU(minute_cache_size)
+        self._day_cache = _LRU(day_cache_size)
+        self._ahead_cache = _LRU(day_cache_size)  # ~2 kB each: the next days without the daily history
         sessions = calendar.sessions
         self._day_numbers = np.array([day_number(d) for d in sessions], dtype=np.int64)
         self._session_ms = np.array([day_start_ms(d) for d in sessions], dtype=np.int64)
@@ -588,8 +709,8 @@ class PriceEngine:
 
     def minutes(self, inst: Instrument, day: dt.date) -> Bars:
         """The 241 1m bars of ``day`` (empty if the instrument has no bar that day)."""
-        intraday = self._intraday(inst, day)
-        return Bars.empty() if intraday is None else intraday.bars
+        bars = self._minute_bars_of(inst, day)
+        return Bars.empty() if bars is None else bars
 
     def kline(self, inst: Instrument, period: str, start: dt.date | None, end: dt.date | None) -> Bars:
         """Unadjusted bars of ``period`` for trading days in ``[start, end]`` (``None`` = unbounded).
@@ -600,19 +721,18 @@ class PriceEngine:
         if period not in KLINE_PERIODS:
             raise ValueError(f"unknown K-line period {period!r}; expected one of {KLINE_PERIODS}")
         if period in INTRADAY_PERIODS:
-            rec = self._daily(inst)
-            first = self.calendar.sessions[rec.i0] if len(rec) else None
-            if first is None:
+            i0, i1 = self._span(inst)
+            if i1 == i0:
                 return Bars.empty()
-            last = self.calendar.sessions[rec.i0 + len(rec) - 1]
+            first, last = self.calendar.sessions[i0], self.calendar.sessions[i1 - 1]
             lo = first if start is None else max(start, first)
             hi = last if end is None else min(end, last)
             days = self.calendar.between(lo, hi)
             if not days:
                 return Bars.empty()
-            store = len(days) <= 32  # long ranges would only flush the cache
-            parts = [self._intraday(inst, d, store=store).bars for d in days]  # type: ignore[union-attr]
-            return aggregate(Bars.concat(parts), period)
+            store = len(days) <= 32  # long ranges would only flush the caches
+            parts = [self._minute_bars_of(inst, d, store=store) for d in days]
+            return aggregate(Bars.concat(parts), period)  # type: ignore[arg-type]
         rec = self._daily(inst)
         times = self._session_ms[rec.i0 : rec.i0 + len(rec)]
         first_row = 0 if start is None else int(np.searchsorted(times, day_start_ms(start), side="left"))
@@ -625,10 +745,22 @@ class PriceEngine:
 
     def ticks(self, inst: Instrument, day: dt.date) -> Bars:
         """The 3-second snapshots of ``day`` (09:15:00-11:30:00, 13:00:00-15:00:00); empty if no bar."""
-        intraday = self._intraday(inst, day)
-        if intraday is None:
+        ctx = self._intraday(inst, day)
+        if ctx is None:
             return _empty_ticks()
-        state = self._tick_states(inst, intraday, np.arange(TICKS_PER_DAY))
+        idx = np.arange(TICKS_PER_DAY)
+        j, k = _minute_of_tick(idx)
+        rows = (TICKS_PER_DAY, len(ctx.ints))
+        state = _tick_fields(
+            np.broadcast_to(ctx.ints, rows),
+            np.broadcast_to(ctx.floats, (TICKS_PER_DAY, len(ctx.floats))),
+            ctx.table[j].astype(np.int64),
+            ctx.money[j],
+            idx,
+            j,
+            k,
+            day_key=ctx.key,
+        )
         return Bars({f: state[f] for f in TICK_FIELDS}).readonly()
 
     def snapshot(self, inst: Instrument, at: dt.datetime) -> dict | None:
@@ -637,39 +769,51 @@ class PriceEngine:
         During or after a session it is the last tick at or before ``at``; before 09:15 or on a non-trading
         day it is the closing state of the last trading day before. None before the first trading day.
         """
+        return self.snapshots([inst], at)[0]
+
+    def snapshots(self, insts: Sequence[Instrument], at: dt.datetime) -> list[dict | None]:
+        """:meth:`snapshot` of each of ``insts`` at moment ``at``, computed together in one vectorised pass.
+
+        A whole-market call costs a few microseconds an instrument once its day is cached (the day cache
+        holds every instrument-day the snapshots touch, ~17 kB each); the first call of a day builds each
+        instrument's day (its 1m bars, and its daily history if that is not cached either).
+        """
         at = at.replace(tzinfo=CST) if at.tzinfo is None else at.astimezone(CST)
-        rec = self._daily(inst)
-        n = len(rec)
-        if n == 0:
-            return None
+        out: list[dict | None] = [None] * len(insts)
+        moment = self._snapshot_moment(at)
+        if moment is None:
+            return out
         sessions = self.calendar.sessions
+        places: list[int] = []
+        ctxs: list[_Intraday] = []
+        indices: list[int] = []
+        for n, inst in enumerate(insts):
+            i0, i1 = self._span(inst)
+            if i1 == i0:
+                continue
+            day, index = moment
+            if day < sessions[i0]:
+                continue
+            if day > sessions[i1 - 1]:
+                day, index = sessions[i1 - 1], _LAST_TICK
+            ctx = self._intraday(inst, day)
+            assert ctx is not None
+            places.append(n)
+            ctxs.append(ctx)
+            indices.append(index)
+        if ctxs:
+            for n, snap in zip(places, _snapshot_dicts(ctxs, np.array(indices, np.int64)), strict=True):
+                out[n] = snap
+        return out
+
+    def _snapshot_moment(self, at: dt.datetime) -> tuple[dt.date, int] | None:
+        """(trading day, tick index) whose state is the snapshot at ``at``; None before the calendar."""
         seconds = at.hour * 3600 + at.minute * 60 + at.second
         day = at.date()
         if self.calendar.is_trading_day(day) and seconds >= _MORNING_S:
-            index = int(np.searchsorted(TICK_SECONDS, seconds, side="right")) - 1
-        else:
-            prev = self.calendar.last_on_or_before(
-                day - dt.timedelta(days=1) if seconds < _MORNING_S else day
-            )
-            if prev is None:
-                return None
-            day, index = prev, _LAST_TICK
-        first, last = sessions[rec.i0], sessions[rec.i0 + n - 1]
-        if day < first:
-            return None
-        if day > last:
-            day, index = last, _LAST_TICK
-        intraday = self._intraday(inst, day)
-        assert intraday is not None
-        state = self._tick_states(inst, intraday, np.array([index]))
-        out: dict = {}
-        for f in TICK_FIELDS:
-            value = state[f][0]
-            out[f] = value.tolist()
-        moment = dt.datetime.fromtimestamp(out["time"] / 1000, CST)
-        out["timetag"] = moment.strftime("%Y%m%d %H:%M:%S") + ".000"
-        out.update(self._snapshot_extras(inst, intraday, index, out["lastPrice"], out["volume"]))
-        return out
+            return day, int(np.searchsorted(TICK_SECONDS, seconds, side="right")) - 1
+        prev = self.calendar.last_on_or_before(day - dt.timedelta(days=1) if seconds < _MORNING_S else day)
+        return None if prev is None else (prev, _LAST_TICK)
 
     def limits(self, inst: Instrument, day: dt.date) -> tuple[float, float] | None:
         """(down, up) limit prices of ``day`` (from that day's preClose); None without limits or bar."""
@@ -710,11 +854,9 @@ class PriceEngine:
         """Calendar index range [i0, i1) of the instrument's trading days."""
         sessions = self.calendar.sessions
         last_day = sessions[-1] if inst.expire_date is None else min(inst.expire_date, sessions[-1])
-        days = self.calendar.between(inst.list_date, last_day)
-        if not days:
-            return 0, 0
-        i0 = self.calendar.index_of(days[0])
-        return i0, i0 + len(days)
+        i0 = bisect.bisect_left(sessions, inst.list_date)
+        i1 = bisect.bisect_right(sessions, last_day)
+        return (i0, i1) if i1 > i0 else (0, 0)
 
     def _build_daily(self, inst: Instrument) -> _Daily:
         i0, i1 = self._span(inst)
@@ -1037,30 +1179,53 @@ class PriceEngine:
 
     def _intraday(self, inst: Instrument, day: dt.date, store: bool = True) -> _Intraday | None:
         key = (inst, day)
+        cached = self._day_cache.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        if not self.calendar.is_trading_day(day):
+            return None
+        c = self.calendar.index_of(day)
+        ahead = self._ahead_cache.get(inst)
+        if not (isinstance(ahead, _DaysAhead) and 0 <= c - ahead.first < len(ahead.rows)):
+            rec = self._daily(inst)  # the whole history: once in _DAYS_AHEAD days per instrument
+            t = c - rec.i0
+            if not 0 <= t < len(rec):
+                return None
+            ahead = rec.days_ahead(t, float(inst.price_tick))
+            self._ahead_cache.put(inst, ahead)
+        intraday = self._build_intraday(inst, day, ahead, c)
+        if store:
+            self._day_cache.put(key, intraday)
+        return intraday
+
+    def _minute_bars_of(self, inst: Instrument, day: dt.date, store: bool = True) -> Bars | None:
+        key = (inst, day)
         cached = self._minute_cache.get(key)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        rec = self._daily(inst)
-        t = self._day_index(rec, day)
-        if t is None:
+        ctx = self._intraday(inst, day, store=store)
+        if ctx is None:
             return None
-        intraday = self._build_intraday(inst, rec, t, day)
+        bars = _bars_of(ctx)
         if store:
-            self._minute_cache.put(key, intraday)
-        return intraday
+            self._minute_cache.put(key, bars)
+        return bars
 
     def _day_key(self, inst: Instrument, day: dt.date) -> int:
         return _mix64((self.seed & _MASK64) ^ _mix64(stable_hash(inst.code) ^ (day.toordinal() << 32)))
 
-    def _build_intraday(self, inst: Instrument, rec: _Daily, t: int, day: dt.date) -> _Intraday:
+    def _build_intraday(self, inst: Instrument, day: dt.date, ahead: _DaysAhead, c: int) -> _Intraday:
+        """The intraday data of ``day`` (calendar index ``c``) from its daily-history inputs."""
         tick, dec = float(inst.price_tick), _decimals(inst.price_tick)
-        day_o, day_h, day_l, day_c = (int(rec.open[t]), int(rec.high[t]), int(rec.low[t]), int(rec.close[t]))
-        pc = int(rec.pre_close(t, t + 1)[0])
-        day_v, day_a = int(rec.volume[t]), float(rec.amount(t, t + 1, tick)[0])
-        flag = int(rec.flag[t])
+        d = ahead.rows[c - ahead.first]
+        day_o, day_h, day_l, day_c = (int(d[_IN_OPEN]), int(d[_IN_HIGH]), int(d[_IN_LOW]), int(d[_IN_CLOSE]))
+        pc = int(d[_IN_PRE_CLOSE])
+        day_v, day_a = int(d[_IN_VOLUME]), float(d[_IN_AMOUNT])
+        flag = int(d[_IN_FLAG])
         m = MINUTES_PER_DAY
         suspended = flag == 1
         ca = has_closing_auction(inst, day) and not suspended
+        key = self._day_key(inst, day)
         rng = np.random.default_rng([self.seed & _MASK64, stable_hash(inst.code), day.toordinal(), 1])
         if suspended:
             closes = np.full(m, pc, np.int64)
@@ -1068,68 +1233,26 @@ class PriceEngine:
             vols = np.zeros(m, np.int64)
             amts = np.zeros(m)
         else:
-            end = 237 if ca else 240  # last minute of the bridge (before the closing auction)
-            target = day_c
-            if ca:
-                target = int(
-                    np.clip(
-                        day_c + round(rng.standard_normal() * max(1.0, (day_h - day_l) * 0.05)), day_l, day_h
-                    )
-                )
-            steps = np.cumsum(rng.standard_normal(end))
-            i = np.arange(1, end + 1, dtype=np.float64)
-            bridge = steps - i / end * steps[-1]
-            sigma = (day_h - day_l) / (1.5 * math.sqrt(end))
-            path = np.clip(np.rint(day_o + (target - day_o) * i / end + sigma * bridge), day_l, day_h).astype(
-                np.int64
+            opens, highs, lows, closes, vols, amts = _minute_bars(
+                rng,
+                (day_o, day_h, day_l, day_c),
+                day_v,
+                day_a,
+                value_per_tick=ahead.value_per_unit * tick,
+                closing_auction=ca,
+                amount_at_prices=ahead.amount_at_prices,
+                key=key,
             )
-            path[-1] = target
-            closes = np.empty(m, np.int64)
-            closes[0] = day_o
-            closes[1 : end + 1] = path
-            if ca:
-                closes[238:240] = closes[237]
-                closes[240] = day_c
-            opens = np.r_[day_o, closes[:-1]]
-            wick = max(day_h - day_l, 1) * 0.06
-            up_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
-            down_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
-            highs = np.minimum(np.maximum(opens, closes) + up_noise, day_h)
-            lows = np.maximum(np.minimum(opens, closes) - down_noise, day_l)
-            highs[0] = lows[0] = day_o
-            if ca:
-                highs[238:] = np.maximum(opens[238:], closes[238:])
-                lows[238:] = np.minimum(opens[238:], closes[238:])
-            if highs.max() < day_h:
-                highs[1 + int(np.argmax(closes[1 : end + 1]))] = day_h
-            if lows.min() > day_l:
-                lows[1 + int(np.argmin(closes[1 : end + 1]))] = day_l
-            # volumes: auction share, U-shaped continuous profile, closing-auction share
-            u_auction, u_close = rng.random(2)
-            v_auction = int(day_v * (0.005 + 0.025 * u_auction))
-            v_close = int(day_v * (0.02 + 0.05 * u_close)) if ca else 0
-            weights = _U_SHAPE[:end] * rng.gamma(2.0, 0.5, end)
-            vols = np.zeros(m, np.int64)
-            vols[0] = v_auction
-            vols[1 : end + 1] = rng.multinomial(day_v - v_auction - v_close, weights / weights.sum())
-            if ca:
-                vols[240] = v_close
-            typical = (opens + highs + lows + closes) / 4.0
-            amts = _split_integer(day_a, vols * typical)
-        oi = None
-        settle_col = np.zeros(m)
-        settle = pre_settle = 0
-        pre_oi = 0
-        if rec.open_interest is not None and rec.settle is not None:
-            day_oi = int(rec.open_interest[t])
-            pre_oi = int(rec.open_interest[t - 1]) if t > 0 else day_oi
+        oi = np.zeros(m, np.int64)
+        settle = pre_settle = pre_oi = 0
+        derivative = ahead.derivative
+        if derivative:
+            day_oi, pre_oi = int(d[_IN_OI]), int(d[_IN_PRE_OI])
             frac = np.linspace(0.0, 1.0, m)
             wobble = np.rint(rng.standard_normal(m) * max(abs(day_oi - pre_oi), day_oi * 0.01) * 0.1)
             oi = np.maximum(np.rint(pre_oi + (day_oi - pre_oi) * frac) + wobble, 1).astype(np.int64)
             oi[-1] = day_oi
-            settle = int(rec.settle[t])
-            pre_settle = int(rec.settle[t - 1]) if t > 0 else pc
-            settle_col[-1] = round(settle * tick, dec)
+            settle, pre_settle = int(d[_IN_SETTLE]), int(d[_IN_PRE_SETTLE])
         lot_per_trade = 4.0 + 26.0 * float(_hash_uniform(stable_hash(inst.code), np.array([0]), 50)[0])
         trades = np.ceil(vols / lot_per_trade).astype(np.int64)
         pcts = self._limit_pcts(inst, np.array([day_number(day)]))
@@ -1137,265 +1260,410 @@ class PriceEngine:
             down_a, up_a = _limit_ticks(np.array([pc]), int(pcts[0]))
             down, up = int(down_a[0]), int(up_a[0])
         else:
-            down, up = 1, np.iinfo(np.int64).max // 4
-        times = day_start_ms(day) + MINUTE_OF_DAY * MINUTE_MS
-        bars = Bars(
-            {
-                "time": times,
-                "open": _to_price(opens, tick, dec),
-                "high": _to_price(highs, tick, dec),
-                "low": _to_price(lows, tick, dec),
-                "close": _to_price(closes, tick, dec),
-                "volume": vols,
-                "amount": amts,
-                "settelementPrice": settle_col,
-                "openInterest": np.zeros(m, np.int64) if oi is None else oi,
-                "preClose": _to_price(np.r_[pc, closes[:-1]], tick, dec),
-                "suspendFlag": np.full(m, flag, np.int64),
-            }
-        ).readonly()
-        return _Intraday(
-            bars=bars,
-            day=day,
-            key=self._day_key(inst, day),
-            suspended=suspended,
-            closing_auction=ca,
-            o=opens,
-            h=highs,
-            low=lows,
-            c=closes,
-            vol=vols,
-            amt=amts,
-            trades=trades,
-            oi=oi,
-            cum_vol=np.r_[0, np.cumsum(vols)],
-            cum_amt=np.r_[0.0, np.cumsum(amts)],
-            cum_trades=np.r_[0, np.cumsum(trades)],
-            high_before=np.r_[highs[0], np.maximum.accumulate(highs)[:-1]],
-            low_before=np.r_[lows[0], np.minimum.accumulate(lows)[:-1]],
-            day_open=day_o,
-            pre_close=pc,
-            down=down,
-            up=up,
-            day_volume=day_v,
-            settle=settle,
-            pre_settle=pre_settle,
-            pre_oi=pre_oi,
-        )
-
-    # ------------------------------------------------------------------------------------ ticks
-
-    def _minute_block(self, ctx: _Intraday, js: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """lastPrice path (ticks) and cumulative volume fraction for the 20 ticks of each minute in ``js``."""
-        key = ctx.key
-        kk = np.arange(1, 21, dtype=np.float64)[None, :]
-        o, h, lo, c = (a[js][:, None].astype(np.float64) for a in (ctx.o, ctx.h, ctx.low, ctx.c))
-        pa = 1 + np.floor(_hash_uniform(key, js, 10) * 19)
-        pb = 1 + np.floor(_hash_uniform(key, js, 11) * 19)
-        pb = np.where(pb == pa, pa % 19 + 1, pb)
-        p1 = np.minimum(pa, pb)[:, None]
-        p2 = np.maximum(pa, pb)[:, None]
-        high_first = (_hash_uniform(key, js, 12) < 0.5)[:, None]
-        v1 = np.where(high_first, h, lo)
-        v2 = np.where(high_first, lo, h)
-        seg1 = o + (v1 - o) * kk / p1
-        seg2 = v1 + (v2 - v1) * (kk - p1) / (p2 - p1)
-        seg3 = v2 + (c - v2) * (kk - p2) / (20.0 - p2)
-        path = np.rint(np.where(kk <= p1, seg1, np.where(kk <= p2, seg2, seg3)))
-        tick_ids = js[:, None] * 32 + np.arange(1, 21)[None, :]
-        u = _hash_uniform(key, tick_ids, 13)
-        jitter = np.where(u < 0.15, -1.0, np.where(u > 0.85, 1.0, 0.0))
-        anchor = (kk == p1) | (kk == p2) | (kk == 20)
-        path = np.where(anchor, path, np.clip(path + jitter, lo, h)).astype(np.int64)
-        weights = _hash_uniform(key, tick_ids, 14) ** 2 + 0.02
-        frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
-        frac[:, -1] = 1.0
-        if ctx.closing_auction:
-            last = js == 240
-            if last.any():
-                path[last, :-1] = ctx.o[240]
-                path[last, -1] = ctx.c[240]
-                frac[last, :-1] = 0.0
-        return path, frac
-
-    def _tick_states(self, inst: Instrument, ctx: _Intraday, idx: np.ndarray) -> dict[str, np.ndarray]:
-        """Every tick field at the tick indices ``idx`` (0 = 09:15:00 ... 5101 = 15:00:00)."""
-        n = len(idx)
-        tick, dec = float(inst.price_tick), _decimals(inst.price_tick)
-        derivative = _is_derivative(inst)
-        last = np.empty(n, np.int64)
-        open_ = np.zeros(n, np.int64)
-        high = np.zeros(n, np.int64)
-        low = np.zeros(n, np.int64)
-        volume = np.zeros(n, np.int64)
-        amount = np.zeros(n, np.float64)
-        trades = np.zeros(n, np.int64)
-        oi = np.full(n, ctx.pre_oi, np.int64)
-        phase = np.full(n, PHASE_CONTINUOUS, np.int64)
-        detail = np.full(n, STATUS_CONTINUOUS, np.int64)
-
-        if ctx.suspended:
-            last[:] = ctx.pre_close
-            open_[:] = high[:] = low[:] = ctx.pre_close
-            phase[:] = PHASE_SUSPENDED
-            detail[:] = STATUS_HALTED
-        else:
-            pre_open = idx < _AUCTION_OPEN_TICK
-            opened = (idx >= _AUCTION_OPEN_TICK) & (idx <= _CONTINUOUS_TICK)
-            # minute and tick-in-minute of continuous ticks; 13:00:00 repeats the 11:30:00 state
-            cont = idx > _CONTINUOUS_TICK
-            pos = np.where(idx >= _RESUME_TICK, idx - _RESUME_TICK + 2400, idx - _CONTINUOUS_TICK)
-            pos = np.where(idx == _RESUME_TICK, 2400, pos)
-            j = np.where(cont, (pos - 1) // 20 + 1, 0)
-            k = np.where(cont, (pos - 1) % 20 + 1, 0)
-            if pre_open.any():
-                i = idx[pre_open].astype(np.float64)
-                frac = i / _AUCTION_OPEN_TICK
-                day_range = int(ctx.h.max() - ctx.low.min())
-                amp = max(1.0, 0.5 * abs(ctx.day_open - ctx.pre_close) + 0.1 * day_range)
-                noise = _hash_normal(ctx.key, idx[pre_open], 20) * amp * 2.0 * np.sqrt(frac * (1.0 - frac))
-                indicative = np.rint(ctx.pre_close + (ctx.day_open - ctx.pre_close) * frac + noise)
-                last[pre_open] = np.clip(indicative, ctx.down, ctx.up).astype(np.int64)
-            if opened.any():
-                last[opened] = open_[opened] = high[opened] = low[opened] = ctx.day_open
-                volume[opened] = ctx.vol[0]
-                amount[opened] = ctx.amt[0]
-                trades[opened] = ctx.trades[0]
-                if ctx.oi is not None:
-                    oi[opened] = ctx.oi[0]
-            if cont.any():
-                js = j[cont]
-                ks = k[cont]
-                uniq, inverse = np.unique(js, return_inverse=True)
-                path, fracs = self._minute_block(ctx, uniq)
-                col = ks - 1
-                run_high = np.maximum.accumulate(path, axis=1)[inverse, col]
-                run_low = np.minimum.accumulate(path, axis=1)[inverse, col]
-                f = fracs[inverse, col]
-                last[cont] = path[inverse, col]
-                open_[cont] = ctx.day_open
-                high[cont] = np.maximum(ctx.high_before[js], run_high)
-                low[cont] = np.minimum(ctx.low_before[js], run_low)
-                volume[cont] = ctx.cum_vol[js] + np.floor(ctx.vol[js] * f).astype(np.int64)
-                amount[cont] = ctx.cum_amt[js] + np.floor(ctx.amt[js] * f)
-                trades[cont] = ctx.cum_trades[js] + np.floor(ctx.trades[js] * f).astype(np.int64)
-                if ctx.oi is not None:
-                    prev_oi = ctx.oi[js - 1]
-                    oi[cont] = prev_oi + np.rint((ctx.oi[js] - prev_oi) * f).astype(np.int64)
-            phase[idx < _CONTINUOUS_TICK] = PHASE_AUCTION
-            detail[idx < _CONTINUOUS_TICK] = STATUS_AUCTION
-            if ctx.closing_auction:
-                closing = (idx > _CLOSING_AUCTION_TICK) & (idx < _LAST_TICK)
-                phase[closing] = PHASE_CLOSING_AUCTION
-                detail[closing] = STATUS_CLOSING_AUCTION
-            phase[idx == _NOON_TICK] = PHASE_CLOSED
-            detail[idx == _NOON_TICK] = STATUS_BREAK
-        phase[idx == _LAST_TICK] = PHASE_CLOSED if not ctx.suspended else PHASE_SUSPENDED
-        detail[idx == _LAST_TICK] = STATUS_CLOSED if not ctx.suspended else STATUS_HALTED
-
-        ask_p, bid_p, ask_v, bid_v = self._books(inst, ctx, idx, last)
-        price = lambda a: _to_price(a, tick, dec)  # noqa: E731
-        settlement = np.zeros(n)
-        last_settlement = np.zeros(n)
-        if derivative:
-            last_settlement[:] = round(ctx.pre_settle * tick, dec)
-            settlement[idx == _LAST_TICK] = round(ctx.settle * tick, dec)
-        pe = np.zeros(n)
+            down, up = 1, _NO_LIMIT
+        pe_eps = 0.0
         if inst.kind == STOCK:
-            eps = inst.base_price / (
+            pe_eps = inst.base_price / (
                 8.0 + 52.0 * float(_hash_uniform(stable_hash(inst.code), np.array([0]), 60)[0])
             )
-            pe = np.round(last * tick / max(eps, 1e-6), 2)
-        return {
-            "time": day_start_ms(ctx.day) + TICK_SECONDS[idx] * 1000,
-            "lastPrice": price(last),
-            "open": price(open_),
-            "high": price(high),
-            "low": price(low),
-            "lastClose": np.full(n, round(ctx.pre_close * tick, dec)),
-            "amount": amount,
-            "volume": volume,
-            "pvolume": volume * _lot_size(inst),
-            "stockStatus": phase,
-            "openInt": oi if derivative else detail,
-            "transactionNum": trades,
-            "lastSettlementPrice": last_settlement,
-            "settlementPrice": settlement,
-            "pe": pe,
-            "askPrice": np.where(ask_v > 0, price(ask_p), 0.0),
-            "bidPrice": np.where(bid_v > 0, price(bid_p), 0.0),
-            "askVol": ask_v,
-            "bidVol": bid_v,
-        }
 
-    def _books(
-        self, inst: Instrument, ctx: _Intraday, idx: np.ndarray, last: np.ndarray
-    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """5-level books around ``last`` (ticks): ask1 > bid1, asks ascending, bids descending, lots > 0."""
-        n = len(idx)
-        shape = (n, BOOK_LEVELS)
-        if inst.kind == INDEX or ctx.suspended:
-            zeros = np.zeros(shape, np.int64)
-            return zeros, zeros.copy(), zeros.copy(), zeros.copy()
-        key = ctx.key
-        lastf = last.astype(np.float64)
-        at_up = last >= ctx.up
-        at_down = last <= ctx.down
-        on_bid = ((_hash_uniform(key, idx, 30) < 0.5) | at_up) & ~(at_down & ~at_up)
-        spread = 1 + np.floor(_hash_uniform(key, idx, 31) * np.maximum(1.0, lastf * 0.0003)).astype(np.int64)
-        bid1 = np.where(on_bid, last, last - spread)
-        ask1 = np.where(on_bid, last + spread, last)
-        gap_max = np.maximum(1.0, lastf * 0.0002)[:, None]
-        gaps = 1 + np.floor(
-            np.stack([_hash_uniform(key, idx, 32 + lvl) for lvl in range(BOOK_LEVELS - 1)], axis=1) * gap_max
-        ).astype(np.int64)
-        offsets = np.c_[np.zeros(n, np.int64), np.cumsum(gaps, axis=1)]
-        asks = ask1[:, None] + offsets
-        bids = bid1[:, None] - offsets
-        size = max(1.0, ctx.day_volume / 240.0 * 0.3)
-        ask_v = 1 + np.floor(
-            size
-            * -np.log(
-                1.0 - np.stack([_hash_uniform(key, idx, 40 + lvl) for lvl in range(BOOK_LEVELS)], axis=1)
-            )
-        ).astype(np.int64)
-        bid_v = 1 + np.floor(
-            size
-            * -np.log(
-                1.0 - np.stack([_hash_uniform(key, idx, 45 + lvl) for lvl in range(BOOK_LEVELS)], axis=1)
-            )
-        ).astype(np.int64)
-        bid_v[at_up, 0] *= 30
-        ask_v[at_down & ~at_up, 0] *= 30
-        ask_ok = asks <= ctx.up
-        bid_ok = bids >= max(ctx.down, 1)
-        return (
-            np.where(ask_ok, asks, 0),
-            np.where(bid_ok, bids, 0),
-            np.where(ask_ok, ask_v, 0),
-            np.where(bid_ok, bid_v, 0),
+        table = np.empty((m, 13), np.int64)
+        table[:, _O], table[:, _H], table[:, _L], table[:, _C] = opens, highs, lows, closes
+        table[:, _VOL], table[:, _TRADES] = vols, trades
+        table[:, _CUM_VOL] = np.cumsum(vols) - vols
+        table[:, _CUM_TRADES] = np.cumsum(trades) - trades
+        table[:, _HIGH_BEFORE] = _shifted(np.maximum.accumulate(highs), highs[0])
+        table[:, _LOW_BEFORE] = _shifted(np.minimum.accumulate(lows), lows[0])
+        table[:, _OI], table[:, _OI_PREV] = oi, _shifted(oi, pre_oi)
+        table[:, _C5] = closes[np.maximum(np.arange(m) - 5, 0)]
+        if np.abs(table).max() > _INT32_MAX:  # prices, volumes and open interest fit easily
+            raise OverflowError(f"{inst.code} {day}: 1m data beyond int32")
+        money = np.empty((m, 2))
+        money[:, _AMT] = amts
+        money[:, _CUM_AMT] = _shifted(np.cumsum(amts), 0.0)
+        ints = np.array(
+            [
+                key - (1 << 64) if key >= 1 << 63 else key,  # the uint64 key's bits
+                day_start_ms(day),
+                suspended,
+                ca,
+                day_o,
+                pc,
+                down,
+                up,
+                day_v,
+                int(highs.max() - lows.min()),
+                pre_oi,
+                inst.kind != INDEX,  # indices have no book
+                _is_derivative(inst),
+                inst.kind == STOCK,
+                _lot_size(inst),
+                dec,
+            ],
+            np.int64,
+        )
+        floats = np.array(
+            [
+                tick,
+                pe_eps,
+                round(pc * tick, dec),
+                round(pre_settle * tick, dec) if _is_derivative(inst) else 0.0,
+                round(settle * tick, dec) if derivative else 0.0,
+            ]
+        )
+        table = table.astype(np.int32)
+        for arr in (table, money, ints, floats):
+            arr.flags.writeable = False
+        return _Intraday(
+            inst=inst,
+            day=day,
+            key=key,
+            flag=flag,
+            avg_minute_volume=float(d[_IN_AVG_MINUTE_VOLUME]),
+            table=table,
+            money=money,
+            ints=ints,
+            floats=floats,
         )
 
-    def _snapshot_extras(
-        self, inst: Instrument, ctx: _Intraday, index: int, last: float, volume: int
-    ) -> dict:
-        """volRatio (volume vs the 5-day average pace) and 1/5-minute price speeds (percent)."""
-        rec = self._daily(inst)
-        t = self.calendar.index_of(ctx.day) - rec.i0
-        past = rec.volume[max(t - 5, 0) : t]
+
+# ----------------------------------------------------------------------------------------------- ticks
+
+
+def _bars_of(ctx: _Intraday) -> Bars:
+    """The day's 1m K-line bars (float prices) from its packed minutes."""
+    inst = ctx.inst
+    tick, dec = float(inst.price_tick), _decimals(inst.price_tick)
+    t = ctx.table
+    closes = t[:, _C].astype(np.int64)
+    settle = np.zeros(MINUTES_PER_DAY)
+    settle[-1] = ctx.floats[_SETTLE]
+    bars = Bars(
+        {
+            "time": int(ctx.ints[_BASE_MS]) + MINUTE_OF_DAY * MINUTE_MS,
+            "open": _to_price(t[:, _O], tick, dec),
+            "high": _to_price(t[:, _H], tick, dec),
+            "low": _to_price(t[:, _L], tick, dec),
+            "close": _to_price(closes, tick, dec),
+            "volume": t[:, _VOL].astype(np.int64),
+            "amount": ctx.money[:, _AMT].copy(),
+            "settelementPrice": settle,
+            "openInterest": t[:, _OI].astype(np.int64),
+            "preClose": _to_price(_shifted(closes, ctx.ints[_PRE_CLOSE]), tick, dec),
+            "suspendFlag": np.full(MINUTES_PER_DAY, ctx.flag, np.int64),
+        }
+    )
+    return bars.readonly()
+
+
+def _minute_of_tick(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(1m bar j, tick k = 1..20 inside it) of each tick index; (0, 0) up to 09:30:00.
+
+    13:00:00 repeats the 11:30:00 state.
+    """
+    cont = idx > _CONTINUOUS_TICK
+    pos = np.where(idx >= _RESUME_TICK, idx - _RESUME_TICK + 2400, idx - _CONTINUOUS_TICK)
+    pos = np.where(idx == _RESUME_TICK, 2400, pos)
+    j = np.where(cont, (pos - 1) // 20 + 1, 0)
+    k = np.where(cont, (pos - 1) % 20 + 1, 0)
+    return j, k
+
+
+def _tick_fields(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    minute: np.ndarray,
+    money: np.ndarray,
+    idx: np.ndarray,
+    j: np.ndarray,
+    k: np.ndarray,
+    day_key: int | None = None,
+) -> dict[str, np.ndarray]:
+    """Every tick field of rows: instrument-day constants (``ints``, ``floats``), the packed 1m bar ``j``
+    of the row's day (``minute``, int64; ``money``) and the tick index ``idx`` (0 = 09:15:00 ... 5101 =
+    15:00:00) with its place (``j``, ``k``) from :func:`_minute_of_tick`.
+
+    With ``day_key`` every row belongs to that one instrument-day (a day's ticks), and each minute's
+    price path is computed once; otherwise each row is its own instrument-day (snapshots).
+    """
+    n = len(idx)
+    keys = ints[:, _KEY].astype(np.uint64)
+
+    def key_of(rows: np.ndarray) -> int | np.ndarray:
+        return day_key if day_key is not None else keys[rows]
+
+    suspended = ints[:, _SUSPENDED] != 0
+    pre_close = ints[:, _PRE_CLOSE]
+    day_open = ints[:, _DAY_OPEN]
+    last = np.empty(n, np.int64)
+    open_ = np.zeros(n, np.int64)
+    high = np.zeros(n, np.int64)
+    low = np.zeros(n, np.int64)
+    volume = np.zeros(n, np.int64)
+    amount = np.zeros(n, np.float64)
+    trades = np.zeros(n, np.int64)
+    oi = ints[:, _PRE_OI].copy()
+    phase = np.full(n, PHASE_CONTINUOUS, np.int64)
+    detail = np.full(n, STATUS_CONTINUOUS, np.int64)
+
+    last[suspended] = open_[suspended] = high[suspended] = low[suspended] = pre_close[suspended]
+    phase[suspended] = PHASE_SUSPENDED
+    detail[suspended] = STATUS_HALTED
+    live = ~suspended
+    pre_open = live & (idx < _AUCTION_OPEN_TICK)
+    opened = live & (idx >= _AUCTION_OPEN_TICK) & (idx <= _CONTINUOUS_TICK)
+    cont = live & (idx > _CONTINUOUS_TICK)
+    if pre_open.any():  # the opening call auction's indicative price
+        rows = np.flatnonzero(pre_open)
+        frac = idx[rows].astype(np.float64) / _AUCTION_OPEN_TICK
+        pc, do = pre_close[rows], day_open[rows]
+        amp = np.maximum(1.0, 0.5 * np.abs(do - pc) + 0.1 * ints[rows, _DAY_RANGE])
+        noise = _hash_normal(key_of(rows), idx[rows], 20) * amp * 2.0 * np.sqrt(frac * (1.0 - frac))
+        indicative = np.rint(pc + (do - pc) * frac + noise)
+        last[rows] = np.clip(indicative, ints[rows, _DOWN], ints[rows, _UP]).astype(np.int64)
+    if opened.any():
+        last[opened] = open_[opened] = high[opened] = low[opened] = day_open[opened]
+        volume[opened] = minute[opened, _VOL]
+        amount[opened] = money[opened, _AMT]
+        trades[opened] = minute[opened, _TRADES]
+        oi[opened] = minute[opened, _OI]
+    if cont.any():
+        rows = np.flatnonzero(cont)
+        js = j[rows]
+        if day_key is not None:  # one path per minute of the day
+            _, first, inverse = np.unique(js, return_index=True, return_inverse=True)
+        else:
+            first = inverse = np.arange(len(rows))
+        bar = minute[rows[first]]
+        path, fracs = _tick_paths(
+            key_of(rows[first]),
+            js[first],
+            bar[:, _O],
+            bar[:, _H],
+            bar[:, _L],
+            bar[:, _C],
+            (ints[rows[first], _AUCTION_CLOSE] != 0) & (js[first] == 240),
+        )
+        col = k[rows] - 1
+        run_high = np.maximum.accumulate(path, axis=1)[inverse, col]
+        run_low = np.minimum.accumulate(path, axis=1)[inverse, col]
+        f = fracs[inverse, col]
+        mine = minute[rows]
+        last[rows] = path[inverse, col]
+        open_[rows] = day_open[rows]
+        high[rows] = np.maximum(mine[:, _HIGH_BEFORE], run_high)
+        low[rows] = np.minimum(mine[:, _LOW_BEFORE], run_low)
+        volume[rows] = mine[:, _CUM_VOL] + np.floor(mine[:, _VOL] * f).astype(np.int64)
+        amount[rows] = money[rows, _CUM_AMT] + np.floor(money[rows, _AMT] * f)
+        trades[rows] = mine[:, _CUM_TRADES] + np.floor(mine[:, _TRADES] * f).astype(np.int64)
+        prev_oi = mine[:, _OI_PREV]
+        oi[rows] = prev_oi + np.rint((mine[:, _OI] - prev_oi) * f).astype(np.int64)
+    auction = live & (idx < _CONTINUOUS_TICK)
+    phase[auction] = PHASE_AUCTION
+    detail[auction] = STATUS_AUCTION
+    closing = live & (ints[:, _AUCTION_CLOSE] != 0) & (idx > _CLOSING_AUCTION_TICK) & (idx < _LAST_TICK)
+    phase[closing] = PHASE_CLOSING_AUCTION
+    detail[closing] = STATUS_CLOSING_AUCTION
+    noon = live & (idx == _NOON_TICK)
+    phase[noon] = PHASE_CLOSED
+    detail[noon] = STATUS_BREAK
+    at_close = idx == _LAST_TICK
+    phase[at_close] = np.where(suspended[at_close], PHASE_SUSPENDED, PHASE_CLOSED)
+    detail[at_close] = np.where(suspended[at_close], STATUS_HALTED, STATUS_CLOSED)
+
+    shape = (n, BOOK_LEVELS)
+    ask_p, bid_p = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    ask_v, bid_v = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    book = live & (ints[:, _BOOK] != 0)
+    if book.any():
+        rows = np.flatnonzero(book)
+        ask_p[rows], bid_p[rows], ask_v[rows], bid_v[rows] = _books(
+            key_of(rows), idx[rows], last[rows], ints[rows, _DOWN], ints[rows, _UP], ints[rows, _DAY_VOLUME]
+        )
+
+    price = _pricer(floats[:, _TICK], ints[:, _DECIMALS])
+    derivative = ints[:, _DERIVATIVE] != 0
+    stock = ints[:, _STOCK] != 0
+    pe = np.zeros(n)
+    if stock.any():
+        tick = floats[stock, _TICK]
+        pe[stock] = np.round(last[stock] * tick / np.maximum(floats[stock, _PE_EPS], 1e-6), 2)
+    return {
+        "time": ints[:, _BASE_MS] + TICK_SECONDS[idx] * 1000,
+        "lastPrice": price(last),
+        "open": price(open_),
+        "high": price(high),
+        "low": price(low),
+        "lastClose": floats[:, _LAST_CLOSE].copy(),
+        "amount": amount,
+        "volume": volume,
+        "pvolume": volume * ints[:, _LOT],
+        "stockStatus": phase,
+        "openInt": np.where(derivative, oi, detail),
+        "transactionNum": trades,
+        "lastSettlementPrice": floats[:, _PRE_SETTLE].copy(),
+        "settlementPrice": np.where(at_close, floats[:, _SETTLE], 0.0),
+        "pe": pe,
+        "askPrice": np.where(ask_v > 0, price(ask_p), 0.0),
+        "bidPrice": np.where(bid_v > 0, price(bid_p), 0.0),
+        "askVol": ask_v,
+        "bidVol": bid_v,
+    }
+
+
+def _pricer(ticks: np.ndarray, decimals: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Ticks -> rounded prices for rows with their own tick sizes (one rounding per tick size)."""
+    if len(ticks) == 0 or (ticks == ticks[0]).all():
+        tick, dec = (float(ticks[0]), int(decimals[0])) if len(ticks) else (0.01, 2)
+        return lambda a: _to_price(a, tick, dec)
+    sizes, inverse = np.unique(ticks, return_inverse=True)
+    masks = [inverse == g for g in range(len(sizes))]
+    groups = [
+        (rows, float(t), int(decimals[int(np.argmax(rows))])) for rows, t in zip(masks, sizes, strict=True)
+    ]
+
+    def price(a: np.ndarray) -> np.ndarray:
+        out = np.empty(a.shape)
+        for rows, tick, dec in groups:
+            out[rows] = _to_price(a[rows], tick, dec)
+        return out
+
+    return price
+
+
+def _tick_paths(
+    key: int | np.ndarray,
+    js: np.ndarray,
+    o: np.ndarray,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    auction: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """lastPrice path (ticks) and cumulative volume fraction of the 20 ticks of minute ``js`` of each row.
+
+    A row is one minute of one instrument-day: its day key (one for all rows, or uint64 per row), minute
+    number and bar (open, high, low, close in ticks). The path runs open -> one extreme -> the other ->
+    close with a one-tick jitter; ``auction`` rows (a closing call auction's 15:00 bar) stay at the open
+    and jump to the close on the last tick, which carries all their volume.
+    """
+    kk = np.arange(1, 21, dtype=np.float64)[None, :]
+    o, h, lo, c = (np.asarray(a)[:, None].astype(np.float64) for a in (o, h, lo, c))
+    per_minute = _hash_uniforms(key, js, (10, 11, 12))
+    pa = 1 + np.floor(per_minute[0] * 19)
+    pb = 1 + np.floor(per_minute[1] * 19)
+    pb = np.where(pb == pa, pa % 19 + 1, pb)
+    p1 = np.minimum(pa, pb)[:, None]
+    p2 = np.maximum(pa, pb)[:, None]
+    high_first = (per_minute[2] < 0.5)[:, None]
+    v1 = np.where(high_first, h, lo)
+    v2 = np.where(high_first, lo, h)
+    seg1 = o + (v1 - o) * kk / p1
+    seg2 = v1 + (v2 - v1) * (kk - p1) / (p2 - p1)
+    seg3 = v2 + (c - v2) * (kk - p2) / (20.0 - p2)
+    path = np.rint(np.where(kk <= p1, seg1, np.where(kk <= p2, seg2, seg3)))
+    tick_ids = js[:, None] * 32 + np.arange(1, 21)[None, :]
+    per_tick = _hash_uniforms(key, tick_ids, (13, 14))
+    u = per_tick[0]
+    jittered = np.minimum(np.maximum(path + (u > 0.85) - (u < 0.15), lo), h).astype(np.int64)  # 30%: +-1
+    rows = np.arange(len(path))
+    anchors = (p1[:, 0].astype(np.int64) - 1, p2[:, 0].astype(np.int64) - 1, 19)  # the extremes, the close
+    for anchor in anchors:
+        jittered[rows, anchor] = path[rows, anchor]
+    path = jittered
+    weights = per_tick[1] ** 2 + 0.02
+    frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    frac[:, -1] = 1.0
+    if auction.any():
+        path[auction, :-1] = o[auction]
+        path[auction, -1] = c[auction, 0]
+        frac[auction, :-1] = 0.0
+    return path, frac
+
+
+def _books(
+    key: int | np.ndarray,
+    idx: np.ndarray,
+    last: np.ndarray,
+    down: np.ndarray,
+    up: np.ndarray,
+    day_volume: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """5-level books around ``last`` (ticks) per row: ask1 > bid1, asks ascending, bids descending, lots > 0;
+    levels beyond the price limits (``down``, ``up``) are empty (zeros)."""
+    n = len(idx)
+    u = _hash_uniforms(key, idx, (30, 31, 32, 33, 34, 35, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49))
+    lastf = last.astype(np.float64)
+    at_up = last >= up
+    at_down = last <= down
+    on_bid = ((u[0] < 0.5) | at_up) & ~(at_down & ~at_up)
+    spread = 1 + np.floor(u[1] * np.maximum(1.0, lastf * 0.0003)).astype(np.int64)
+    bid1 = np.where(on_bid, last, last - spread)
+    ask1 = np.where(on_bid, last + spread, last)
+    gap_max = np.maximum(1.0, lastf * 0.0002)[:, None]
+    gaps = 1 + np.floor(u[2:6].T * gap_max).astype(np.int64)
+    offsets = np.c_[np.zeros(n, np.int64), np.cumsum(gaps, axis=1)]
+    asks = ask1[:, None] + offsets
+    bids = bid1[:, None] - offsets
+    size = np.maximum(1.0, day_volume / 240.0 * 0.3)[:, None]
+    ask_v = 1 + np.floor(size * -np.log(1.0 - np.ascontiguousarray(u[6:11].T))).astype(np.int64)
+    bid_v = 1 + np.floor(size * -np.log(1.0 - np.ascontiguousarray(u[11:16].T))).astype(np.int64)
+    bid_v[at_up, 0] *= 30
+    ask_v[at_down & ~at_up, 0] *= 30
+    ask_ok = asks <= up[:, None]
+    bid_ok = bids >= np.maximum(down, 1)[:, None]
+    return (
+        np.where(ask_ok, asks, 0),
+        np.where(bid_ok, bids, 0),
+        np.where(ask_ok, ask_v, 0),
+        np.where(bid_ok, bid_v, 0),
+    )
+
+
+def _snapshot_dicts(ctxs: Sequence[_Intraday], idx: np.ndarray) -> list[dict]:
+    """get_full_tick dicts of instrument-days ``ctxs`` at their tick indices ``idx`` (one pass for all)."""
+    n = len(ctxs)
+    j, k = _minute_of_tick(idx)
+    rows = j.tolist()
+
+    def stacked(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts).reshape(n, -1)
+
+    minute = stacked([c.table[r] for c, r in zip(ctxs, rows, strict=True)]).astype(np.int64)
+    money = stacked([c.money[r] for c, r in zip(ctxs, rows, strict=True)])
+    state = _tick_fields(
+        stacked([c.ints for c in ctxs]), stacked([c.floats for c in ctxs]), minute, money, idx, j, k
+    )
+    values = zip(*(state[f].tolist() for f in TICK_FIELDS), strict=True)
+    lasts, volumes = state["lastPrice"].tolist(), state["volume"].tolist()
+    opens, back5 = minute[:, _O].tolist(), minute[:, _C5].tolist()
+    timetags: dict[int, str] = {}
+    out = []
+    for r, (ctx, index) in enumerate(zip(ctxs, idx.tolist(), strict=True)):
+        snap = dict(zip(TICK_FIELDS, next(values), strict=True))
+        ms = snap["time"]
+        tag = timetags.get(ms)
+        if tag is None:
+            moment = dt.datetime.fromtimestamp(ms / 1000, CST)
+            tag = timetags[ms] = moment.strftime("%Y%m%d %H:%M:%S") + ".000"
+        snap["timetag"] = tag
         if index <= _CONTINUOUS_TICK or ctx.suspended:
-            return {"volRatio": 0.0, "speed1Min": 0.0, "speed5Min": 0.0}
-        pos = index - _RESUME_TICK + 2400 if index >= _RESUME_TICK else index - _CONTINUOUS_TICK
-        j = min((max(pos, 1) - 1) // 20 + 1, 240)
-        elapsed = max(j, 1)
-        avg = float(past.mean()) / 240.0 if len(past) else 0.0
-        vol_ratio = round(volume / (avg * elapsed), 4) if avg > 0 else 0.0
-        tick = float(inst.price_tick)
-        ref1 = float(ctx.c[j - 1]) * tick
-        ref5 = float(ctx.c[max(j - 5, 0)]) * tick
-        speed1 = round((last / ref1 - 1.0) * 100.0, 4) if ref1 > 0 else 0.0
-        speed5 = round((last / ref5 - 1.0) * 100.0, 4) if ref5 > 0 else 0.0
-        return {"volRatio": vol_ratio, "speed1Min": speed1, "speed5Min": speed5}
+            snap.update(volRatio=0.0, speed1Min=0.0, speed5Min=0.0)
+        else:
+            # volRatio: volume vs the 5-day average pace; speeds: percent change over 1 and 5 minutes
+            elapsed = max(rows[r], 1)
+            avg = ctx.avg_minute_volume
+            tick = float(ctx.inst.price_tick)
+            ref1 = float(opens[r]) * tick  # the previous minute's close
+            ref5 = float(back5[r]) * tick
+            last = lasts[r]
+            snap.update(
+                volRatio=round(volumes[r] / (avg * elapsed), 4) if avg > 0 else 0.0,
+                speed1Min=round((last / ref1 - 1.0) * 100.0, 4) if ref1 > 0 else 0.0,
+                speed5Min=round((last / ref5 - 1.0) * 100.0, 4) if ref5 > 0 else 0.0,
+            )
+        out.append(snap)
+    return out
 
 
 def _empty_ticks() -> Bars:
@@ -1421,3 +1689,172 @@ def _u_shape() -> np.ndarray:
 
 
 _U_SHAPE = _u_shape()
+
+
+def _minute_bars(
+    rng: np.random.Generator,
+    day: tuple[int, int, int, int],
+    day_v: int,
+    day_a: float,
+    *,
+    value_per_tick: float,
+    closing_auction: bool,
+    amount_at_prices: bool,
+    key: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """open, high, low, close (ticks), volume and amount of the 241 1m bars of a trading day.
+
+    ``day`` is the day's (open, high, low, close) in ticks; the bars aggregate exactly to it and to
+    ``day_v`` / ``day_a``. The close path is a Brownian bridge from the open to the close inside the day's
+    range, lifted or lowered in mid-session (a bump that vanishes at both ends) until the volume-weighted
+    mean of the minutes' typical prices is the day's VWAP (``day_a`` / volume / ``value_per_tick``). Each
+    minute's amount is then its volume traded at the prices of its 3-second ticks (:func:`_tick_paths`,
+    as the ticks and Level-2 trades show them), moved by one common fraction of the distance to each
+    minute's high (or low) to add up to the day; where even the highs (lows) cannot reach the day's VWAP,
+    the wicks of the traded minutes grow first. So every minute's VWAP lies in its [low, high] (the
+    auction bars trade at their one price), and the rounding to whole yuan keeps the sum exact. With
+    ``amount_at_prices`` false (indices, whose amount is the constituents' turnover) the day's amount is
+    split in proportion to volume x typical price and the path is not conditioned.
+
+    Every continuous minute trades at least one lot when the day has two lots a minute or more; on thinner
+    days the minutes without volume are flat at the previous close.
+    """
+    m = MINUTES_PER_DAY
+    day_o, day_h, day_l, day_c = day
+    ca = closing_auction
+    end = 237 if ca else 240  # last minute of the bridge (before the closing auction)
+    # -- random draws, always in this order (the open-interest path of derivatives continues the stream)
+    target = day_c
+    if ca:
+        noise = round(rng.standard_normal() * max(1.0, (day_h - day_l) * 0.05))
+        target = int(np.clip(day_c + noise, day_l, day_h))
+    steps = np.cumsum(rng.standard_normal(end))
+    wick = max(day_h - day_l, 1) * 0.06
+    up_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
+    down_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
+    u_auction, u_close = rng.random(2)
+    # -- volumes: auction share, U-shaped continuous profile, closing-auction share
+    v_auction = int(day_v * (0.005 + 0.025 * u_auction))
+    v_close = int(day_v * (0.02 + 0.05 * u_close)) if ca else 0
+    if v_auction == 0 and day_v >= 2:  # an opening auction with trades (the day's open is a trade)
+        v_auction = 1
+    if ca and v_close == 0 and day_v - v_auction >= 2:
+        v_close = 1
+    if ca and v_close == 0:  # no closing-auction trade: the continuous session ends at the close
+        target = day_c
+    weights = _U_SHAPE[:end] * rng.gamma(2.0, 0.5, end)
+    vols = np.zeros(m, np.int64)
+    vols[0] = v_auction
+    vols[1 : end + 1] = rng.multinomial(day_v - v_auction - v_close, weights / weights.sum())
+    if ca:
+        vols[240] = v_close
+    cont_v = vols[1 : end + 1]  # a view
+    idle = cont_v == 0
+    if idle.any() and cont_v.sum() >= 2 * end:
+        # liquid enough for a trade every minute: one lot each from the busiest minutes
+        order = np.argsort(-cont_v, kind="stable")
+        spare = np.maximum(cont_v[order] - 1, 0)
+        taken = np.clip(int(idle.sum()) - (np.cumsum(spare) - spare), 0, spare)
+        cont_v[order] -= taken
+        cont_v[idle] = 1
+    traded = vols > 0
+    traded[0] = True  # the auction bar anchors the day's open either way
+    candidates = np.flatnonzero(traded[1 : end + 1]) + 1  # continuous minutes with trades
+    thin = len(candidates) < end
+    carry = np.maximum.accumulate(np.where(traded[: end + 1], np.arange(end + 1), 0)) if thin else None
+    flat = ~traded
+    if ca:
+        flat[238:240] = False  # 14:58 and 14:59 are flat by construction below
+
+    i = np.arange(1, end + 1, dtype=np.float64)
+    bridge = steps - i / end * steps[-1]
+    sigma = (day_h - day_l) / (1.5 * math.sqrt(end))
+    drift = day_o + (target - day_o) * i / end + sigma * bridge
+    bump = np.minimum(1.0, 3.0 * np.sin(np.pi * i / end))
+
+    def shape(b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        path = np.clip(np.rint(drift + b * bump) if b else np.rint(drift), day_l, day_h).astype(np.int64)
+        path[-1] = target
+        closes = np.empty(m, np.int64)
+        closes[0] = day_o
+        closes[1 : end + 1] = path
+        if carry is not None:  # minutes without trades keep the previous close
+            closes[candidates[-1]] = target
+            closes[: end + 1] = closes[carry]
+        if ca:
+            closes[238:240] = closes[237]
+            closes[240] = day_c
+        opens = _shifted(closes, day_o)
+        highs = np.minimum(np.maximum(opens, closes) + up_noise, day_h)
+        lows = np.maximum(np.minimum(opens, closes) - down_noise, day_l)
+        highs[0] = lows[0] = day_o
+        if ca:
+            highs[238:] = np.maximum(opens[238:], closes[238:])
+            lows[238:] = np.minimum(opens[238:], closes[238:])
+        if carry is not None:
+            highs[flat] = lows[flat] = closes[flat]
+        if highs.max() < day_h:
+            highs[candidates[int(np.argmax(closes[candidates]))]] = day_h
+        if lows.min() > day_l:
+            lows[candidates[int(np.argmin(closes[candidates]))]] = day_l
+        return opens, highs, lows, closes
+
+    opens, highs, lows, closes = shape(0.0)
+    if not amount_at_prices:
+        typical = (opens + highs + lows + closes) / 4.0
+        return opens, highs, lows, closes, vols, _split_integer(day_a, vols * typical)
+
+    v = vols.astype(np.float64)
+    cont = slice(1, end + 1)
+    fixed = v[0] * day_o + (v[240] * day_c if ca else 0.0)  # auction bars trade at one price
+    goal = day_a / value_per_tick - fixed  # continuous minutes' sum of volume x price, in lot-ticks
+
+    def weighted(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> float:
+        return float(v[cont] @ ((o[cont] + h[cont] + lo[cont] + c[cont]) / 4.0))
+
+    # -- condition the path on the day's VWAP (secant steps on the bump's height)
+    if day_h > day_l:
+        slope0 = float(v[cont] @ bump)
+        tolerance = float(v[cont].sum()) * max(0.5, (day_h - day_l) * 0.003)
+        b, f = 0.0, weighted(opens, highs, lows, closes)
+        slope = slope0
+        for _ in range(10):
+            if abs(goal - f) <= tolerance or slope0 <= 0:
+                break
+            b_next = b + (goal - f) / slope
+            bars = shape(b_next)
+            f_next = weighted(*bars)
+            if f_next != f:
+                slope = max((f_next - f) / (b_next - b), 0.05 * slope0)
+            b, f = b_next, f_next
+            opens, highs, lows, closes = bars
+
+    # -- each minute's price inside its range; wider wicks when the path alone cannot reach the VWAP
+    vc = v[cont]
+    if goal > float(vc @ highs[cont]):
+        room = vc * (day_h - highs[cont])
+        alpha = min((goal - float(vc @ highs[cont])) / max(float(room.sum()), 1e-12), 1.0)
+        raised = np.minimum(np.ceil(highs[cont] + alpha * (day_h - highs[cont])), day_h)
+        highs[cont] = np.where(vc > 0, raised, highs[cont])
+    elif goal < float(vc @ lows[cont]):
+        room = vc * (lows[cont] - day_l)
+        alpha = min((float(vc @ lows[cont]) - goal) / max(float(room.sum()), 1e-12), 1.0)
+        lowered = np.maximum(np.floor(lows[cont] - alpha * (lows[cont] - day_l)), day_l)
+        lows[cont] = np.where(vc > 0, lowered, lows[cont])
+    # each minute's volume traded along its 3-second path (as the ticks and Level-2 trades show it), then
+    # the day's remainder shared by all minutes as one fraction of their distance to their high (or low)
+    js = np.arange(1, end + 1)
+    path, frac = _tick_paths(key, js, opens[cont], highs[cont], lows[cont], closes[cont], np.zeros(end, bool))
+    traded_by_tick = np.diff(np.floor(vc[:, None] * frac), axis=1, prepend=0.0)
+    along = (traded_by_tick * path).sum(axis=1) / np.maximum(vc, 1.0)
+    base = float(vc @ along)
+    edge = highs[cont] if goal >= base else lows[cont]
+    room = float(vc @ (edge - along))
+    theta = min((goal - base) / room, 1.0) if room != 0 else 0.0
+    price = np.zeros(m)
+    price[0] = day_o
+    price[cont] = along + theta * (edge - along)
+    if ca:
+        price[240] = day_c
+    amts = _split_integer(day_a, v * price * value_per_tick)
+    return opens, highs, lows, closes, vols, amts

@@ -1,0 +1,149 @@
+"""Snapshots of many instruments at once (whole-market ``get_full_tick``): the same values as one code at a
+time and as the day's ticks, for every kind of instrument and phase of the day, and no daily-history
+rebuilds once a day's state is cached."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from qmt_bridge.sim.clock import CST, fixed_clock
+from qmt_bridge.sim.data_api import SimXtData
+from qmt_bridge.sim.market.bars import TICK_FIELDS
+from qmt_bridge.sim.market.calendar import sse_calendar
+from qmt_bridge.sim.market.market import SimMarket
+from qmt_bridge.sim.market.prices import PriceEngine
+from qmt_bridge.sim.market.universe import build_universe
+
+SEED = 7
+DAY = dt.date(2025, 11, 20)
+#: 2025-11-20 (seed 7): limit-up, one-price limit-up, limit-down, suspended
+SPECIAL = ["000069.SZ", "000989.SZ", "000065.SZ", "000117.SZ"]
+
+
+def _at(day: dt.date, h: int, m: int, s: int = 0) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(h, m, s), CST)
+
+
+MOMENTS = [
+    _at(DAY, 9, 14, 59),  # before the auction: the previous day's close
+    _at(DAY, 9, 20, 1),  # opening call auction, indicative price
+    _at(DAY, 9, 25, 0),  # auction result
+    _at(DAY, 10, 0, 0),
+    _at(DAY, 10, 17, 44),
+    _at(DAY, 11, 30, 0),  # midday break
+    _at(DAY, 13, 0, 2),
+    _at(DAY, 14, 58, 30),  # closing call auction
+    _at(DAY, 15, 0, 0),
+    _at(DAY, 17, 0, 0),
+    _at(dt.date(2025, 11, 22), 12, 0),  # Saturday: Friday's close
+    _at(dt.date(2019, 6, 3), 10, 0),  # before many listings (None) and futures of other years
+]
+
+
+@pytest.fixture(scope="module")
+def calendar():
+    return sse_calendar()
+
+
+@pytest.fixture(scope="module")
+def universe():
+    return build_universe(SEED, DAY)
+
+
+@pytest.fixture(scope="module")
+def codes(universe) -> list[str]:
+    """Every kind, market and tick size: a sample of the exchanges' codes, all futures of one exchange,
+    some options, HK stocks, indices, and the day's limit and suspended stocks."""
+    rng = np.random.default_rng(3)
+    cash = universe.codes(market="SH") + universe.codes(market="SZ") + universe.codes(market="BJ")
+    picked = [cash[i] for i in rng.choice(len(cash), 150, replace=False)]
+    options = universe.codes(market="SHO")
+    picked += [options[i] for i in rng.choice(len(options), 20, replace=False)]
+    picked += universe.codes(market="IF") + universe.codes(market="HK")[:20]
+    picked += ["000001.SH", "399001.SZ", "510300.SH", "127034.SZ", *SPECIAL]
+    kinds = {universe.get(c).kind for c in picked}
+    assert kinds == {"stock", "index", "etf", "cb", "future", "option", "hk"}
+    return list(dict.fromkeys(picked))
+
+
+@pytest.fixture(scope="module")
+def together(calendar, universe) -> PriceEngine:
+    return PriceEngine(calendar, SEED, instrument_lookup=universe.get)
+
+
+@pytest.fixture(scope="module")
+def one_by_one(calendar, universe) -> PriceEngine:
+    return PriceEngine(calendar, SEED, instrument_lookup=universe.get)
+
+
+@pytest.mark.parametrize("at", MOMENTS, ids=lambda at: at.strftime("%Y%m%d-%H%M%S"))
+def test_many_codes_at_once_equal_one_code_at_a_time(universe, codes, together, one_by_one, at):
+    insts = [universe.get(c) for c in codes]
+    snaps = together.snapshots(insts, at)
+    assert len(snaps) == len(insts)
+    for inst, snap in zip(insts, snaps, strict=True):
+        assert snap == one_by_one.snapshot(inst, at), inst.code
+    assert sum(s is not None for s in snaps) > len(snaps) // 4
+
+
+def test_snapshots_are_rows_of_the_days_ticks(universe, codes, together):
+    insts = [universe.get(c) for c in codes]
+    trading = [i for i in insts if i.list_date <= DAY and (i.expire_date is None or i.expire_date >= DAY)]
+    assert len(trading) > 150
+    ticks = {inst.code: together.ticks(inst, DAY) for inst in trading}
+    for at in (
+        _at(DAY, 9, 20, 1),
+        _at(DAY, 9, 27, 0),
+        _at(DAY, 10, 41, 13),
+        _at(DAY, 13, 0, 0),
+        _at(DAY, 14, 59, 57),
+    ):
+        seconds = at.hour * 3600 + at.minute * 60 + at.second
+        for inst, snap in zip(trading, together.snapshots(trading, at), strict=True):
+            day_ticks = ticks[inst.code]
+            tick_seconds = ((day_ticks["time"] // 1000) + 8 * 3600) % 86400
+            row = day_ticks.row(int(np.searchsorted(tick_seconds, seconds, side="right")) - 1)
+            for f in TICK_FIELDS:
+                assert snap[f] == row[f], (inst.code, at, f)
+
+
+def test_whole_market_get_full_tick_equals_per_code_snapshots(calendar, universe):
+    xtdata = SimXtData(SimMarket(seed=SEED, clock=fixed_clock(_at(DAY, 10, 30, 0))))
+    markets = ["BJ", "IF", "HK"]
+    whole = xtdata.get_full_tick(markets)
+    expected = {c for m in markets for c in universe.codes(market=m)}
+    assert set(whole) <= expected and len(whole) > 0.9 * len(expected)
+    independent = PriceEngine(calendar, SEED, instrument_lookup=universe.get)
+    now = xtdata.market.now()
+    for code, snap in whole.items():
+        assert snap == independent.snapshot(universe.get(code), now), code
+    # the same values again inside the 3 seconds, as copies
+    again = xtdata.get_full_tick(markets)
+    assert again == whole
+    code = next(iter(again))
+    again[code]["lastPrice"] = -1.0
+    assert xtdata.get_full_tick([code])[code] == whole[code]
+
+
+def test_a_cached_day_needs_no_daily_history(calendar, universe, monkeypatch):
+    """Once an instrument's day is built, its later snapshots that day and on the next trading days are
+    computed without rebuilding its daily history (the daily cache here holds one instrument only)."""
+    engine = PriceEngine(calendar, SEED, instrument_lookup=universe.get, daily_cache_size=1)
+    built: list[str] = []
+    original = PriceEngine._build_daily
+
+    def counting(self, inst):
+        built.append(inst.code)
+        return original(self, inst)
+
+    monkeypatch.setattr(PriceEngine, "_build_daily", counting)
+    insts = [universe.get(c) for c in universe.codes(market="BJ")]
+    first = engine.snapshots(insts, _at(dt.date(2025, 11, 18), 10, 0))
+    assert len(built) == len(insts)
+    for at in (_at(dt.date(2025, 11, 18), 10, 0, 3), _at(dt.date(2025, 11, 18), 14, 0), _at(DAY, 10, 0)):
+        later = engine.snapshots(insts, at)
+        assert later != first
+    assert len(built) == len(insts)
