@@ -19,6 +19,22 @@ if kind == "bridge":
     from qmt_bridge.server.app import create_app
     from qmt_bridge.server.config import Settings
     app = create_app(Settings(_env_file=None, backend="sim", log_level="warning"))
+elif kind == "floor":
+    # The bridge's own app with full_tick's handler swapped, in place, for one that returns a constant
+    # body: same routes before it, same middleware, same `stocks` parsing; no backend call.
+    from fastapi import Query
+    from fastapi.responses import Response
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.server.routers import market
+    body = open(sys.argv[3], "rb").read()
+    async def constant(stocks: str = Query(...)) -> Response:
+        return Response(body, media_type="application/json")
+    routes = market.router.routes
+    index = next(i for i, r in enumerate(routes) if getattr(r, "path", "") == "/api/market/full_tick")
+    market.router.add_api_route("/full_tick", constant, methods=["GET"])
+    routes[index] = routes.pop()
+    app = create_app(Settings(_env_file=None, backend="sim", log_level="warning"))
 else:
     from fastapi import FastAPI
     from fastapi.responses import Response
@@ -40,7 +56,7 @@ def free_port() -> int:
 
 @contextmanager
 def serve(kind: str, *extra: str) -> Iterator[str]:
-    """Run one server (``bridge`` or ``bare``) in a child process; yields its base URL."""
+    """Run one server (``bridge``, ``floor`` or ``bare``) in a child process; yields its base URL."""
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE, kind, str(port), *extra], env=env)
