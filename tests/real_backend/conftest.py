@@ -66,6 +66,8 @@ def make_client(fake_xtdata: ModuleType) -> Iterator[Callable[..., Any]]:
     stack = contextlib.ExitStack()
 
     def make(backend: Any = None, **overrides: Any) -> TestClient:
+        # No pre-download unless a test asks: its calls would interleave with the calls tests assert on.
+        overrides = {"predownload": False, **overrides}
         settings = Settings(_env_file=None, backend="xtquant", **overrides)
         return stack.enter_context(TestClient(create_app(settings, backend=backend)))
 

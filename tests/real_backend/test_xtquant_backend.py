@@ -81,6 +81,12 @@ CATALOG_SIGNATURES = {
     "get_holidays": "()",
     "get_market_last_trade_date": "(market)",
     "get_trading_period": "(stock_code)",
+    "download_sector_data": "()",
+    "download_holiday_data": "(incrementally=True)",
+    "download_history_contracts": "(incrementally=True)",
+    "download_index_weight": "()",
+    "download_etf_info": "()",
+    "download_cb_data": "()",
     "get_client": "()",
     "connect": "(ip='', port=None, remember_if_success=True)",
 }

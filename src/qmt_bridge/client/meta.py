@@ -29,6 +29,20 @@ class MetaMixin(ClientMixin):
         """
         return dict(self._request("GET", "/api/meta/health"))
 
+    def get_predownload_status(self) -> dict[str, Any]:
+        """State of the server's automatic pre-download (``GET /api/meta/predownload``).
+
+        Returns:
+            ``{"enabled", "interval_hours", "rounds_completed", "running", "last_round_started",
+            "last_round_finished", "next_round", "items": {function: {"status", "started", "finished",
+            "duration_s", "error"}}}``; ``status`` is ``pending``, ``running``, ``ok`` or ``failed``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return dict(self._request("GET", "/api/meta/predownload"))
+
     def get_version(self) -> str:
         """Version of the qmt-bridge server (``GET /api/meta/version``).
 

@@ -19,6 +19,7 @@ from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import install_error_handlers
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
+from qmt_bridge.server.scheduler import PreDownloadScheduler
 from qmt_bridge.server.security import require_data_auth
 
 log = logging.getLogger("qmt_bridge.server")
@@ -57,10 +58,15 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         )
         concurrency = min(settings.backend_concurrency, chosen.max_concurrency)
         runner = BackendRunner(concurrency, settings.backend_timeout)
-        app.state.context = BackendContext(settings, chosen, runner)
+        app.state.context = context = BackendContext(settings, chosen, runner)
+        app.state.scheduler = scheduler = PreDownloadScheduler(
+            context, enabled=settings.predownload, interval_hours=settings.predownload_interval_hours
+        )
+        scheduler.start()
         try:
             yield
         finally:
+            await scheduler.stop()
             runner.shutdown()
             chosen.stop()
             log.info("backend %s stopped", chosen.name)

@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sim-replay-date", type=dt.date.fromisoformat, help="replay this day (YYYY-MM-DD)")
     p.add_argument("--sim-replay-speed", type=float, help="replay speed factor (default 1.0)")
     p.add_argument("--data-dir", help="where the server keeps its state (default ./qmt_bridge_data)")
+    p.add_argument(
+        "--no-predownload",
+        dest="predownload",
+        action="store_false",
+        default=None,
+        help="skip the automatic pre-download of sectors, holidays, contracts, weights, ETF and CB data",
+    )
     p.add_argument("--version", action="version", version=f"qmt-bridge {__version__}")
     return p
 
@@ -55,6 +62,7 @@ FLAG_TO_SETTING = {
     "sim_replay_date": "sim_replay_date",
     "sim_replay_speed": "sim_replay_speed",
     "data_dir": "data_dir",
+    "predownload": "predownload",
 }
 
 

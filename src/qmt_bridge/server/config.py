@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     backend_timeout: float = Field(30.0, gt=0)
     download_timeout: float = Field(600.0, gt=0)
     max_result_rows: int = Field(2_000_000, ge=1000)
+    #: The seed's automatic pre-download (自动预下载): at start, then every interval.
+    predownload: bool = True
+    predownload_interval_hours: float = Field(24.0, gt=0)
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -513,6 +513,39 @@ def download_history_data(stock_code, period, start_time="", end_time="", increm
     return None
 
 
+# The reference-data downloads (the server's pre-download runs these); xtquant returns nothing useful.
+
+
+@_api
+def download_sector_data():
+    return None
+
+
+@_api
+def download_holiday_data(incrementally=True):
+    return None
+
+
+@_api
+def download_history_contracts(incrementally=True):
+    return None
+
+
+@_api
+def download_index_weight():
+    return None
+
+
+@_api
+def download_etf_info():
+    return None
+
+
+@_api
+def download_cb_data():
+    return None
+
+
 # --------------------------------------------------------------------------------------------------
 # Instruments
 # --------------------------------------------------------------------------------------------------

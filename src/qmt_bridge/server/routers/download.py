@@ -1,6 +1,7 @@
 """Downloads into the backend's local cache. Synchronous: the answer comes when the download is done, or
-504 after ``QMT_BRIDGE_DOWNLOAD_TIMEOUT`` seconds. The scheduler already refreshes sector data, holidays,
-contracts, index weights, ETF and CB data daily; call these for anything else."""
+504 after ``QMT_BRIDGE_DOWNLOAD_TIMEOUT`` seconds. The automatic pre-download already refreshes sector data,
+holidays, contracts, index weights, ETF and CB data at start and daily (``GET /api/meta/predownload``); call
+these for anything else."""
 
 from __future__ import annotations
 

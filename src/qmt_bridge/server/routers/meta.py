@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from qmt_bridge._version import __version__
 from qmt_bridge.server.deps import Ctx
@@ -37,6 +37,16 @@ async def get_connection_status(ctx: Ctx) -> JSONResponse:
     """Whether the market-data service answers."""
     connected = await ctx.run(ctx.backend.is_connected)
     return JSONResponse({"connected": bool(connected), "backend": ctx.backend.name})
+
+
+@router.get("/predownload")
+async def get_predownload_status(request: Request) -> JSONResponse:
+    """State of the automatic pre-download (自动预下载) of sectors, holidays, expired contracts, index
+    weights, ETF lists and CB data: run at start and every ``QMT_BRIDGE_PREDOWNLOAD_INTERVAL_HOURS``.
+
+    Per function: ``status`` (pending, running, ok, failed), start and end time, duration and the error.
+    """
+    return JSONResponse(request.app.state.scheduler.status.to_dict())
 
 
 @router.get("/markets")
