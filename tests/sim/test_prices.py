@@ -12,10 +12,12 @@ from decimal import ROUND_HALF_UP, Decimal
 import numpy as np
 import pytest
 
+from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as ins
 from qmt_bridge.sim.market.bars import KLINE_FIELDS, TICK_FIELDS, aggregate, day_start_ms, ms_to_date
 from qmt_bridge.sim.market.calendar import sse_calendar
-from qmt_bridge.sim.market.prices import CST, PriceEngine, price_limits
+from qmt_bridge.sim.market.prices import PriceEngine
+from qmt_bridge.sim.market.rules import price_limits
 
 D = dt.date
 

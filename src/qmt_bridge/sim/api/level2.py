@@ -25,6 +25,7 @@ import pandas as pd
 
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market.bars import day_start_ms
+from qmt_bridge.sim.market.hashing import stable_hash
 from qmt_bridge.sim.market.instruments import HK, Instrument
 from qmt_bridge.sim.market.level2 import (
     CLASS_BOUNDS,
@@ -37,7 +38,6 @@ from qmt_bridge.sim.market.level2 import (
     Level2Engine,
     hash_uniform,
 )
-from qmt_bridge.sim.market.prices import stable_hash
 from qmt_bridge.sim.timeparse import parse_bound, to_ms
 
 if TYPE_CHECKING:

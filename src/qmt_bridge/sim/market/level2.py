@@ -63,8 +63,10 @@ from decimal import Decimal
 import numpy as np
 
 from qmt_bridge.sim.market.bars import day_start_ms
+from qmt_bridge.sim.market.hashing import stable_hash
 from qmt_bridge.sim.market.instruments import CB, ETF, STOCK, Instrument
-from qmt_bridge.sim.market.prices import PriceEngine, has_closing_auction, stable_hash
+from qmt_bridge.sim.market.prices import PriceEngine
+from qmt_bridge.sim.market.rules import has_closing_auction
 
 #: Instrument kinds with Level-2 order/trade streams (cash securities on SH/SZ/BJ).
 L2_KINDS = (STOCK, ETF, CB)

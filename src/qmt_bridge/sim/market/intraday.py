@@ -1,0 +1,863 @@
+"""One instrument-day's intraday data, built from its daily bar: the 241 1m bars with their amounts, and the
+3-second ticks (5-level books) and full-tick snapshots computed from them.
+
+A day's 1m bars are built once into a compact state (:class:`Intraday`, cached by the price engine) from
+which its ticks, and the snapshots of many instruments in one vectorised pass, are computed with the same
+arithmetic. Random numbers come from a numpy generator seeded with ``[seed, crc32(code), day, 1]`` (the
+minute path) and from counter-based hashes (ticks and books, so one tick is computed without the others).
+
+Model (simplifications documented here, not hidden):
+
+- Intraday: every instrument uses the A-share day: 241 1m bars (09:30 auction bar, 09:31-11:30,
+  13:01-15:00), including futures, options and HK stocks (no night or HK sessions). Stocks with a closing
+  auction (SZ, BJ, SH from 2018-08-20) have flat, zero-volume 14:58 and 14:59 bars and the auction in the
+  15:00 bar. Suspended days have 241 flat zero-volume bars (and a flat tick grid without a book).
+  The close path is a Brownian bridge from the open to the close inside the day's range, raised or
+  lowered in mid-session until its volume-weighted typical price is the day's VWAP; each minute's amount
+  is its volume at its 3-second ticks' prices, nudged by a common share of its range so the minutes sum
+  exactly to the day: every minute's VWAP lies in its [low, high] (auction bars trade at one price). A
+  minute without volume is flat at the previous close; every continuous minute trades when the day has
+  two lots a minute or more.
+- Ticks every 3 s, 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the opening call
+  auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
+  and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
+  amount and running high/low equal to the 1m bars'. Books are zero-padded where a level would cross a price
+  limit (no asks at limit-up, no bids at limit-down); indices and suspended stocks have no book.
+- ``stockStatus`` carries a coarse phase like the official samples (2 auction, 3 continuous, 8 closing
+  auction, 0 break/closed, 1 suspended); for non-derivatives ``openInt`` carries the detailed code of
+  xtquant's dictionary (12 auction, 13 continuous, 14 break, 15 closed, 17 halted, 18 closing auction), as in
+  the official equity sample. For futures and options ``openInt`` is the open interest.
+- Units as in the daily bars (see ``prices``); ``pvolume`` is volume x lot size. A minute's ``amount`` is
+  whole CNY as above; indices' daily amount (their constituents' turnover) is split over minutes by
+  volume x typical price.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from qmt_bridge.sim.clock import CST
+from qmt_bridge.sim.market.bars import BOOK_LEVELS, MINUTE_MS, TICK_FIELDS, Bars, day_number, day_start_ms
+from qmt_bridge.sim.market.calendar import TradingCalendar
+from qmt_bridge.sim.market.hashing import MASK64, hash_normal, hash_uniform, hash_uniforms, mix64, stable_hash
+from qmt_bridge.sim.market.instruments import INDEX, STOCK, Instrument
+from qmt_bridge.sim.market.rules import (
+    NO_LIMIT,
+    has_closing_auction,
+    is_derivative,
+    limit_pcts,
+    limit_ticks,
+    lot_size,
+    price_decimals,
+    to_price,
+)
+
+# stockStatus (coarse phase)
+PHASE_CLOSED = 0
+PHASE_SUSPENDED = 1
+PHASE_AUCTION = 2
+PHASE_CONTINUOUS = 3
+PHASE_CLOSING_AUCTION = 8
+# detailed status (xtquant's stockStatus dictionary; carried in openInt for non-derivatives)
+STATUS_AUCTION = 12
+STATUS_CONTINUOUS = 13
+STATUS_BREAK = 14
+STATUS_CLOSED = 15
+STATUS_HALTED = 17
+STATUS_CLOSING_AUCTION = 18
+
+MINUTES_PER_DAY = 241
+# end minute-of-day (CST) of each 1m bar: the 09:30 auction bar, 09:31..11:30, 13:01..15:00
+MINUTE_OF_DAY = np.r_[570, np.arange(571, 691), np.arange(781, 901)].astype(np.int64)
+
+TICKS_PER_DAY = 5102
+_AUCTION_OPEN_TICK = 200  # 09:25:00
+_CONTINUOUS_TICK = 300  # 09:30:00
+_NOON_TICK = 2700  # 11:30:00
+_RESUME_TICK = 2701  # 13:00:00
+LAST_TICK = 5101  # 15:00:00
+_CLOSING_AUCTION_TICK = 5041  # 14:57:00; later ticks before 15:00 are in the closing auction
+_MORNING_S = 9 * 3600 + 15 * 60
+_AFTERNOON_S = 13 * 3600
+# seconds after midnight (CST) of each tick
+TICK_SECONDS = np.r_[
+    _MORNING_S + 3 * np.arange(_NOON_TICK + 1), _AFTERNOON_S + 3 * np.arange(TICKS_PER_DAY - _RESUME_TICK)
+].astype(np.int64)
+
+_INT32_MAX = np.iinfo(np.int32).max
+
+
+# columns of Intraday.table (int32, one row per 1m bar j): the bar, and the sums over the bars before it
+(_O, _H, _L, _C, _VOL, _TRADES, _CUM_VOL, _CUM_TRADES, _HIGH_BEFORE, _LOW_BEFORE, _OI, _OI_PREV,
+ _C5) = range(13)  # fmt: skip
+# columns of Intraday.money (float64): the bar's amount and the amount before it
+_AMT, _CUM_AMT = range(2)
+# Intraday.ints: the day's integer constants (prices in ticks; flags 0/1; the key's bits as int64)
+(_KEY, _BASE_MS, _SUSPENDED, _AUCTION_CLOSE, _DAY_OPEN, _PRE_CLOSE, _DOWN, _UP, _DAY_VOLUME, _DAY_RANGE,
+ _PRE_OI, _BOOK, _DERIVATIVE, _STOCK, _LOT, _DECIMALS) = range(16)  # fmt: skip
+# Intraday.floats: the day's float constants (prices already rounded like xtquant's)
+_TICK, _PE_EPS, _LAST_CLOSE, _PRE_SETTLE, _SETTLE = range(5)
+
+
+# columns of DaysAhead.rows: what building one instrument-day takes from the daily history
+(IN_OPEN, IN_HIGH, IN_LOW, IN_CLOSE, IN_PRE_CLOSE, IN_VOLUME, IN_AMOUNT, IN_FLAG, IN_OI, IN_PRE_OI,
+ IN_SETTLE, IN_PRE_SETTLE, IN_AVG_MINUTE_VOLUME) = range(13)  # fmt: skip
+DAYS_AHEAD = 16  # trading days whose inputs are kept per instrument
+
+
+@dataclass(eq=False)
+class DaysAhead:
+    """The daily-history inputs of an instrument's days from calendar index ``first`` on (a few weeks),
+    so that the next days' intraday data is built without rebuilding the whole history (~2 kB)."""
+
+    first: int
+    rows: np.ndarray  # (days, 13) float64, exact (integers and whole-yuan amounts)
+    derivative: bool  # open interest and settlement prices exist
+    value_per_unit: float
+    amount_at_prices: bool  # False for indices (amount is the constituents' turnover)
+
+
+@dataclass(eq=False)
+class Intraday:
+    """One instrument-day as the tick generator needs it (~17 kB, no float bars).
+
+    The 1m bars in ticks are packed one row a minute together with the running sums (``table``,
+    ``money``), and the day's constants are one int and one float vector, so the rows of many
+    instrument-days stack into arrays for one vectorised pass (a whole-market snapshot) and a day's
+    ticks are the same computation with one instrument-day on every row.
+    """
+
+    inst: Instrument
+    day: dt.date
+    key: int
+    flag: int  # suspendFlag
+    avg_minute_volume: float  # the 5 previous days' mean volume a minute (0 on the first day): volRatio
+    table: np.ndarray  # (241, 13) int32
+    money: np.ndarray  # (241, 2) float64
+    ints: np.ndarray  # int64 constants
+    floats: np.ndarray  # float64 constants
+
+    @property
+    def suspended(self) -> bool:
+        return self.flag == 1
+
+
+# ----------------------------------------------------------------------------------------------- build
+
+
+def _day_key(seed: int, code: str, day: dt.date) -> int:
+    """The key of an instrument-day's hashed streams (ticks, books)."""
+    return mix64((seed & MASK64) ^ mix64(stable_hash(code) ^ (day.toordinal() << 32)))
+
+
+def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, seed: int) -> Intraday:
+    """The intraday data of ``day`` (calendar index ``c``) from its daily-history inputs ``ahead``."""
+    tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
+    d = ahead.rows[c - ahead.first]
+    day_o, day_h, day_l, day_c = (int(d[IN_OPEN]), int(d[IN_HIGH]), int(d[IN_LOW]), int(d[IN_CLOSE]))
+    pc = int(d[IN_PRE_CLOSE])
+    day_v, day_a = int(d[IN_VOLUME]), float(d[IN_AMOUNT])
+    flag = int(d[IN_FLAG])
+    m = MINUTES_PER_DAY
+    suspended = flag == 1
+    ca = has_closing_auction(inst, day) and not suspended
+    key = _day_key(seed, inst.code, day)
+    rng = np.random.default_rng([seed & MASK64, stable_hash(inst.code), day.toordinal(), 1])
+    if suspended:
+        closes = np.full(m, pc, np.int64)
+        opens, highs, lows = closes.copy(), closes.copy(), closes.copy()
+        vols = np.zeros(m, np.int64)
+        amts = np.zeros(m)
+    else:
+        opens, highs, lows, closes, vols, amts = _minute_bars(
+            rng,
+            (day_o, day_h, day_l, day_c),
+            day_v,
+            day_a,
+            value_per_tick=ahead.value_per_unit * tick,
+            closing_auction=ca,
+            amount_at_prices=ahead.amount_at_prices,
+            key=key,
+        )
+    oi = np.zeros(m, np.int64)
+    settle = pre_settle = pre_oi = 0
+    derivative = ahead.derivative
+    if derivative:
+        day_oi, pre_oi = int(d[IN_OI]), int(d[IN_PRE_OI])
+        frac = np.linspace(0.0, 1.0, m)
+        wobble = np.rint(rng.standard_normal(m) * max(abs(day_oi - pre_oi), day_oi * 0.01) * 0.1)
+        oi = np.maximum(np.rint(pre_oi + (day_oi - pre_oi) * frac) + wobble, 1).astype(np.int64)
+        oi[-1] = day_oi
+        settle, pre_settle = int(d[IN_SETTLE]), int(d[IN_PRE_SETTLE])
+    lot_per_trade = 4.0 + 26.0 * float(hash_uniform(stable_hash(inst.code), np.array([0]), 50)[0])
+    trades = np.ceil(vols / lot_per_trade).astype(np.int64)
+    pcts = limit_pcts(inst, np.array([day_number(day)]))
+    if pcts[0] > 0:
+        down_a, up_a = limit_ticks(np.array([pc]), int(pcts[0]))
+        down, up = int(down_a[0]), int(up_a[0])
+    else:
+        down, up = 1, NO_LIMIT
+    pe_eps = 0.0
+    if inst.kind == STOCK:
+        pe_eps = inst.base_price / (
+            8.0 + 52.0 * float(hash_uniform(stable_hash(inst.code), np.array([0]), 60)[0])
+        )
+
+    table = np.empty((m, 13), np.int64)
+    table[:, _O], table[:, _H], table[:, _L], table[:, _C] = opens, highs, lows, closes
+    table[:, _VOL], table[:, _TRADES] = vols, trades
+    table[:, _CUM_VOL] = np.cumsum(vols) - vols
+    table[:, _CUM_TRADES] = np.cumsum(trades) - trades
+    table[:, _HIGH_BEFORE] = _shifted(np.maximum.accumulate(highs), highs[0])
+    table[:, _LOW_BEFORE] = _shifted(np.minimum.accumulate(lows), lows[0])
+    table[:, _OI], table[:, _OI_PREV] = oi, _shifted(oi, pre_oi)
+    table[:, _C5] = closes[np.maximum(np.arange(m) - 5, 0)]
+    if np.abs(table).max() > _INT32_MAX:  # prices, volumes and open interest fit easily
+        raise OverflowError(f"{inst.code} {day}: 1m data beyond int32")
+    money = np.empty((m, 2))
+    money[:, _AMT] = amts
+    money[:, _CUM_AMT] = _shifted(np.cumsum(amts), 0.0)
+    ints = np.array(
+        [
+            key - (1 << 64) if key >= 1 << 63 else key,  # the uint64 key's bits
+            day_start_ms(day),
+            suspended,
+            ca,
+            day_o,
+            pc,
+            down,
+            up,
+            day_v,
+            int(highs.max() - lows.min()),
+            pre_oi,
+            inst.kind != INDEX,  # indices have no book
+            is_derivative(inst),
+            inst.kind == STOCK,
+            lot_size(inst),
+            dec,
+        ],
+        np.int64,
+    )
+    floats = np.array(
+        [
+            tick,
+            pe_eps,
+            round(pc * tick, dec),
+            round(pre_settle * tick, dec) if is_derivative(inst) else 0.0,
+            round(settle * tick, dec) if derivative else 0.0,
+        ]
+    )
+    table = table.astype(np.int32)
+    for arr in (table, money, ints, floats):
+        arr.flags.writeable = False
+    return Intraday(
+        inst=inst,
+        day=day,
+        key=key,
+        flag=flag,
+        avg_minute_volume=float(d[IN_AVG_MINUTE_VOLUME]),
+        table=table,
+        money=money,
+        ints=ints,
+        floats=floats,
+    )
+
+
+def _u_shape() -> np.ndarray:
+    i = np.arange(1, 241, dtype=np.float64)
+    afternoon = i > 120
+    shape = 1.0 + 2.5 * np.exp(-(i - 1) / 12.0) + 1.2 * np.exp(-(240 - i) / 15.0)
+    shape += np.where(afternoon, 0.6 * np.exp(-(i - 121) / 10.0), 0.0)
+    return shape
+
+
+_U_SHAPE = _u_shape()
+
+
+def _minute_bars(
+    rng: np.random.Generator,
+    day: tuple[int, int, int, int],
+    day_v: int,
+    day_a: float,
+    *,
+    value_per_tick: float,
+    closing_auction: bool,
+    amount_at_prices: bool,
+    key: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """open, high, low, close (ticks), volume and amount of the 241 1m bars of a trading day.
+
+    ``day`` is the day's (open, high, low, close) in ticks; the bars aggregate exactly to it and to
+    ``day_v`` / ``day_a``. The close path is a Brownian bridge from the open to the close inside the day's
+    range, lifted or lowered in mid-session (a bump that vanishes at both ends) until the volume-weighted
+    mean of the minutes' typical prices is the day's VWAP (``day_a`` / volume / ``value_per_tick``). Each
+    minute's amount is then its volume traded at the prices of its 3-second ticks (:func:`_tick_paths`,
+    as the ticks and Level-2 trades show them), moved by one common fraction of the distance to each
+    minute's high (or low) to add up to the day; where even the highs (lows) cannot reach the day's VWAP,
+    the wicks of the traded minutes grow first. So every minute's VWAP lies in its [low, high] (the
+    auction bars trade at their one price), and the rounding to whole yuan keeps the sum exact. With
+    ``amount_at_prices`` false (indices, whose amount is the constituents' turnover) the day's amount is
+    split in proportion to volume x typical price and the path is not conditioned.
+
+    Every continuous minute trades at least one lot when the day has two lots a minute or more; on thinner
+    days the minutes without volume are flat at the previous close.
+    """
+    m = MINUTES_PER_DAY
+    day_o, day_h, day_l, day_c = day
+    ca = closing_auction
+    end = 237 if ca else 240  # last minute of the bridge (before the closing auction)
+    # -- random draws, always in this order (the open-interest path of derivatives continues the stream)
+    target = day_c
+    if ca:
+        noise = round(rng.standard_normal() * max(1.0, (day_h - day_l) * 0.05))
+        target = int(np.clip(day_c + noise, day_l, day_h))
+    steps = np.cumsum(rng.standard_normal(end))
+    wick = max(day_h - day_l, 1) * 0.06
+    up_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
+    down_noise = np.floor(np.abs(rng.standard_normal(m)) * wick).astype(np.int64)
+    u_auction, u_close = rng.random(2)
+    # -- volumes: auction share, U-shaped continuous profile, closing-auction share
+    v_auction = int(day_v * (0.005 + 0.025 * u_auction))
+    v_close = int(day_v * (0.02 + 0.05 * u_close)) if ca else 0
+    if v_auction == 0 and day_v >= 2:  # an opening auction with trades (the day's open is a trade)
+        v_auction = 1
+    if ca and v_close == 0 and day_v - v_auction >= 2:
+        v_close = 1
+    if ca and v_close == 0:  # no closing-auction trade: the continuous session ends at the close
+        target = day_c
+    weights = _U_SHAPE[:end] * rng.gamma(2.0, 0.5, end)
+    vols = np.zeros(m, np.int64)
+    vols[0] = v_auction
+    vols[1 : end + 1] = rng.multinomial(day_v - v_auction - v_close, weights / weights.sum())
+    if ca:
+        vols[240] = v_close
+    cont_v = vols[1 : end + 1]  # a view
+    idle = cont_v == 0
+    if idle.any() and cont_v.sum() >= 2 * end:
+        # liquid enough for a trade every minute: one lot each from the busiest minutes
+        order = np.argsort(-cont_v, kind="stable")
+        spare = np.maximum(cont_v[order] - 1, 0)
+        taken = np.clip(int(idle.sum()) - (np.cumsum(spare) - spare), 0, spare)
+        cont_v[order] -= taken
+        cont_v[idle] = 1
+    traded = vols > 0
+    traded[0] = True  # the auction bar anchors the day's open either way
+    candidates = np.flatnonzero(traded[1 : end + 1]) + 1  # continuous minutes with trades
+    thin = len(candidates) < end
+    carry = np.maximum.accumulate(np.where(traded[: end + 1], np.arange(end + 1), 0)) if thin else None
+    flat = ~traded
+    if ca:
+        flat[238:240] = False  # 14:58 and 14:59 are flat by construction below
+
+    i = np.arange(1, end + 1, dtype=np.float64)
+    bridge = steps - i / end * steps[-1]
+    sigma = (day_h - day_l) / (1.5 * math.sqrt(end))
+    drift = day_o + (target - day_o) * i / end + sigma * bridge
+    bump = np.minimum(1.0, 3.0 * np.sin(np.pi * i / end))
+
+    def shape(b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        path = np.clip(np.rint(drift + b * bump) if b else np.rint(drift), day_l, day_h).astype(np.int64)
+        path[-1] = target
+        closes = np.empty(m, np.int64)
+        closes[0] = day_o
+        closes[1 : end + 1] = path
+        if carry is not None:  # minutes without trades keep the previous close
+            closes[candidates[-1]] = target
+            closes[: end + 1] = closes[carry]
+        if ca:
+            closes[238:240] = closes[237]
+            closes[240] = day_c
+        opens = _shifted(closes, day_o)
+        highs = np.minimum(np.maximum(opens, closes) + up_noise, day_h)
+        lows = np.maximum(np.minimum(opens, closes) - down_noise, day_l)
+        highs[0] = lows[0] = day_o
+        if ca:
+            highs[238:] = np.maximum(opens[238:], closes[238:])
+            lows[238:] = np.minimum(opens[238:], closes[238:])
+        if carry is not None:
+            highs[flat] = lows[flat] = closes[flat]
+        if highs.max() < day_h:
+            highs[candidates[int(np.argmax(closes[candidates]))]] = day_h
+        if lows.min() > day_l:
+            lows[candidates[int(np.argmin(closes[candidates]))]] = day_l
+        return opens, highs, lows, closes
+
+    opens, highs, lows, closes = shape(0.0)
+    if not amount_at_prices:
+        typical = (opens + highs + lows + closes) / 4.0
+        return opens, highs, lows, closes, vols, _split_integer(day_a, vols * typical)
+
+    v = vols.astype(np.float64)
+    cont = slice(1, end + 1)
+    fixed = v[0] * day_o + (v[240] * day_c if ca else 0.0)  # auction bars trade at one price
+    goal = day_a / value_per_tick - fixed  # continuous minutes' sum of volume x price, in lot-ticks
+
+    def weighted(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> float:
+        return float(v[cont] @ ((o[cont] + h[cont] + lo[cont] + c[cont]) / 4.0))
+
+    # -- condition the path on the day's VWAP (secant steps on the bump's height)
+    if day_h > day_l:
+        slope0 = float(v[cont] @ bump)
+        tolerance = float(v[cont].sum()) * max(0.5, (day_h - day_l) * 0.003)
+        b, f = 0.0, weighted(opens, highs, lows, closes)
+        slope = slope0
+        for _ in range(10):
+            if abs(goal - f) <= tolerance or slope0 <= 0:
+                break
+            b_next = b + (goal - f) / slope
+            bars = shape(b_next)
+            f_next = weighted(*bars)
+            if f_next != f:
+                slope = max((f_next - f) / (b_next - b), 0.05 * slope0)
+            b, f = b_next, f_next
+            opens, highs, lows, closes = bars
+
+    # -- each minute's price inside its range; wider wicks when the path alone cannot reach the VWAP
+    vc = v[cont]
+    if goal > float(vc @ highs[cont]):
+        room = vc * (day_h - highs[cont])
+        alpha = min((goal - float(vc @ highs[cont])) / max(float(room.sum()), 1e-12), 1.0)
+        raised = np.minimum(np.ceil(highs[cont] + alpha * (day_h - highs[cont])), day_h)
+        highs[cont] = np.where(vc > 0, raised, highs[cont])
+    elif goal < float(vc @ lows[cont]):
+        room = vc * (lows[cont] - day_l)
+        alpha = min((float(vc @ lows[cont]) - goal) / max(float(room.sum()), 1e-12), 1.0)
+        lowered = np.maximum(np.floor(lows[cont] - alpha * (lows[cont] - day_l)), day_l)
+        lows[cont] = np.where(vc > 0, lowered, lows[cont])
+    # each minute's volume traded along its 3-second path (as the ticks and Level-2 trades show it), then
+    # the day's remainder shared by all minutes as one fraction of their distance to their high (or low)
+    js = np.arange(1, end + 1)
+    path, frac = _tick_paths(key, js, opens[cont], highs[cont], lows[cont], closes[cont], np.zeros(end, bool))
+    traded_by_tick = np.diff(np.floor(vc[:, None] * frac), axis=1, prepend=0.0)
+    along = (traded_by_tick * path).sum(axis=1) / np.maximum(vc, 1.0)
+    base = float(vc @ along)
+    edge = highs[cont] if goal >= base else lows[cont]
+    room = float(vc @ (edge - along))
+    theta = min((goal - base) / room, 1.0) if room != 0 else 0.0
+    price = np.zeros(m)
+    price[0] = day_o
+    price[cont] = along + theta * (edge - along)
+    if ca:
+        price[240] = day_c
+    amts = _split_integer(day_a, v * price * value_per_tick)
+    return opens, highs, lows, closes, vols, amts
+
+
+# ----------------------------------------------------------------------------------------------- output
+
+
+def bars_of(ctx: Intraday) -> Bars:
+    """The day's 1m K-line bars (float prices) from its packed minutes."""
+    inst = ctx.inst
+    tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
+    t = ctx.table
+    closes = t[:, _C].astype(np.int64)
+    settle = np.zeros(MINUTES_PER_DAY)
+    settle[-1] = ctx.floats[_SETTLE]
+    bars = Bars(
+        {
+            "time": int(ctx.ints[_BASE_MS]) + MINUTE_OF_DAY * MINUTE_MS,
+            "open": to_price(t[:, _O], tick, dec),
+            "high": to_price(t[:, _H], tick, dec),
+            "low": to_price(t[:, _L], tick, dec),
+            "close": to_price(closes, tick, dec),
+            "volume": t[:, _VOL].astype(np.int64),
+            "amount": ctx.money[:, _AMT].copy(),
+            "settelementPrice": settle,
+            "openInterest": t[:, _OI].astype(np.int64),
+            "preClose": to_price(_shifted(closes, ctx.ints[_PRE_CLOSE]), tick, dec),
+            "suspendFlag": np.full(MINUTES_PER_DAY, ctx.flag, np.int64),
+        }
+    )
+    return bars.readonly()
+
+
+def ticks_of(ctx: Intraday) -> Bars:
+    """The day's 5102 3-second ticks (09:15:00-11:30:00, 13:00:00-15:00:00)."""
+    idx = np.arange(TICKS_PER_DAY)
+    j, k = _minute_of_tick(idx)
+    rows = (TICKS_PER_DAY, len(ctx.ints))
+    state = _tick_fields(
+        np.broadcast_to(ctx.ints, rows),
+        np.broadcast_to(ctx.floats, (TICKS_PER_DAY, len(ctx.floats))),
+        ctx.table[j].astype(np.int64),
+        ctx.money[j],
+        idx,
+        j,
+        k,
+        day_key=ctx.key,
+    )
+    return Bars({f: state[f] for f in TICK_FIELDS}).readonly()
+
+
+def empty_ticks() -> Bars:
+    columns: dict[str, np.ndarray] = {}
+    for name in TICK_FIELDS:
+        if name in ("askPrice", "bidPrice"):
+            columns[name] = np.zeros((0, BOOK_LEVELS))
+        elif name in ("askVol", "bidVol"):
+            columns[name] = np.zeros((0, BOOK_LEVELS), np.int64)
+        elif name in ("time", "volume", "pvolume", "stockStatus", "openInt", "transactionNum"):
+            columns[name] = np.zeros(0, np.int64)
+        else:
+            columns[name] = np.zeros(0)
+    return Bars(columns)
+
+
+def snapshot_moment(calendar: TradingCalendar, at: dt.datetime) -> tuple[dt.date, int] | None:
+    """(trading day, tick index) whose state is the snapshot at ``at`` (CST); None before the calendar."""
+    seconds = at.hour * 3600 + at.minute * 60 + at.second
+    day = at.date()
+    if calendar.is_trading_day(day) and seconds >= _MORNING_S:
+        return day, int(np.searchsorted(TICK_SECONDS, seconds, side="right")) - 1
+    prev = calendar.last_on_or_before(day - dt.timedelta(days=1) if seconds < _MORNING_S else day)
+    return None if prev is None else (prev, LAST_TICK)
+
+
+def snapshot_dicts(ctxs: Sequence[Intraday], idx: np.ndarray) -> list[dict]:
+    """get_full_tick dicts of instrument-days ``ctxs`` at their tick indices ``idx`` (one pass for all)."""
+    n = len(ctxs)
+    j, k = _minute_of_tick(idx)
+    rows = j.tolist()
+
+    def stacked(parts: list[np.ndarray]) -> np.ndarray:
+        return np.concatenate(parts).reshape(n, -1)
+
+    minute = stacked([c.table[r] for c, r in zip(ctxs, rows, strict=True)]).astype(np.int64)
+    money = stacked([c.money[r] for c, r in zip(ctxs, rows, strict=True)])
+    state = _tick_fields(
+        stacked([c.ints for c in ctxs]), stacked([c.floats for c in ctxs]), minute, money, idx, j, k
+    )
+    values = zip(*(state[f].tolist() for f in TICK_FIELDS), strict=True)
+    lasts, volumes = state["lastPrice"].tolist(), state["volume"].tolist()
+    opens, back5 = minute[:, _O].tolist(), minute[:, _C5].tolist()
+    timetags: dict[int, str] = {}
+    out = []
+    for r, (ctx, index) in enumerate(zip(ctxs, idx.tolist(), strict=True)):
+        snap = dict(zip(TICK_FIELDS, next(values), strict=True))
+        ms = snap["time"]
+        tag = timetags.get(ms)
+        if tag is None:
+            moment = dt.datetime.fromtimestamp(ms / 1000, CST)
+            tag = timetags[ms] = moment.strftime("%Y%m%d %H:%M:%S") + ".000"
+        snap["timetag"] = tag
+        if index <= _CONTINUOUS_TICK or ctx.suspended:
+            snap.update(volRatio=0.0, speed1Min=0.0, speed5Min=0.0)
+        else:
+            # volRatio: volume vs the 5-day average pace; speeds: percent change over 1 and 5 minutes
+            elapsed = max(rows[r], 1)
+            avg = ctx.avg_minute_volume
+            tick = float(ctx.inst.price_tick)
+            ref1 = float(opens[r]) * tick  # the previous minute's close
+            ref5 = float(back5[r]) * tick
+            last = lasts[r]
+            snap.update(
+                volRatio=round(volumes[r] / (avg * elapsed), 4) if avg > 0 else 0.0,
+                speed1Min=round((last / ref1 - 1.0) * 100.0, 4) if ref1 > 0 else 0.0,
+                speed5Min=round((last / ref5 - 1.0) * 100.0, 4) if ref5 > 0 else 0.0,
+            )
+        out.append(snap)
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- ticks
+
+
+def _minute_of_tick(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(1m bar j, tick k = 1..20 inside it) of each tick index; (0, 0) up to 09:30:00.
+
+    13:00:00 repeats the 11:30:00 state.
+    """
+    cont = idx > _CONTINUOUS_TICK
+    pos = np.where(idx >= _RESUME_TICK, idx - _RESUME_TICK + 2400, idx - _CONTINUOUS_TICK)
+    pos = np.where(idx == _RESUME_TICK, 2400, pos)
+    j = np.where(cont, (pos - 1) // 20 + 1, 0)
+    k = np.where(cont, (pos - 1) % 20 + 1, 0)
+    return j, k
+
+
+def _tick_fields(
+    ints: np.ndarray,
+    floats: np.ndarray,
+    minute: np.ndarray,
+    money: np.ndarray,
+    idx: np.ndarray,
+    j: np.ndarray,
+    k: np.ndarray,
+    day_key: int | None = None,
+) -> dict[str, np.ndarray]:
+    """Every tick field of rows: instrument-day constants (``ints``, ``floats``), the packed 1m bar ``j``
+    of the row's day (``minute``, int64; ``money``) and the tick index ``idx`` (0 = 09:15:00 ... 5101 =
+    15:00:00) with its place (``j``, ``k``) from :func:`_minute_of_tick`.
+
+    With ``day_key`` every row belongs to that one instrument-day (a day's ticks), and each minute's
+    price path is computed once; otherwise each row is its own instrument-day (snapshots).
+    """
+    n = len(idx)
+    keys = ints[:, _KEY].astype(np.uint64)
+
+    def key_of(rows: np.ndarray) -> int | np.ndarray:
+        return day_key if day_key is not None else keys[rows]
+
+    suspended = ints[:, _SUSPENDED] != 0
+    pre_close = ints[:, _PRE_CLOSE]
+    day_open = ints[:, _DAY_OPEN]
+    last = np.empty(n, np.int64)
+    open_ = np.zeros(n, np.int64)
+    high = np.zeros(n, np.int64)
+    low = np.zeros(n, np.int64)
+    volume = np.zeros(n, np.int64)
+    amount = np.zeros(n, np.float64)
+    trades = np.zeros(n, np.int64)
+    oi = ints[:, _PRE_OI].copy()
+    phase = np.full(n, PHASE_CONTINUOUS, np.int64)
+    detail = np.full(n, STATUS_CONTINUOUS, np.int64)
+
+    last[suspended] = open_[suspended] = high[suspended] = low[suspended] = pre_close[suspended]
+    phase[suspended] = PHASE_SUSPENDED
+    detail[suspended] = STATUS_HALTED
+    live = ~suspended
+    pre_open = live & (idx < _AUCTION_OPEN_TICK)
+    opened = live & (idx >= _AUCTION_OPEN_TICK) & (idx <= _CONTINUOUS_TICK)
+    cont = live & (idx > _CONTINUOUS_TICK)
+    if pre_open.any():  # the opening call auction's indicative price
+        rows = np.flatnonzero(pre_open)
+        frac = idx[rows].astype(np.float64) / _AUCTION_OPEN_TICK
+        pc, do = pre_close[rows], day_open[rows]
+        amp = np.maximum(1.0, 0.5 * np.abs(do - pc) + 0.1 * ints[rows, _DAY_RANGE])
+        noise = hash_normal(key_of(rows), idx[rows], 20) * amp * 2.0 * np.sqrt(frac * (1.0 - frac))
+        indicative = np.rint(pc + (do - pc) * frac + noise)
+        last[rows] = np.clip(indicative, ints[rows, _DOWN], ints[rows, _UP]).astype(np.int64)
+    if opened.any():
+        last[opened] = open_[opened] = high[opened] = low[opened] = day_open[opened]
+        volume[opened] = minute[opened, _VOL]
+        amount[opened] = money[opened, _AMT]
+        trades[opened] = minute[opened, _TRADES]
+        oi[opened] = minute[opened, _OI]
+    if cont.any():
+        rows = np.flatnonzero(cont)
+        js = j[rows]
+        if day_key is not None:  # one path per minute of the day
+            _, first, inverse = np.unique(js, return_index=True, return_inverse=True)
+        else:
+            first = inverse = np.arange(len(rows))
+        bar = minute[rows[first]]
+        path, fracs = _tick_paths(
+            key_of(rows[first]),
+            js[first],
+            bar[:, _O],
+            bar[:, _H],
+            bar[:, _L],
+            bar[:, _C],
+            (ints[rows[first], _AUCTION_CLOSE] != 0) & (js[first] == 240),
+        )
+        col = k[rows] - 1
+        run_high = np.maximum.accumulate(path, axis=1)[inverse, col]
+        run_low = np.minimum.accumulate(path, axis=1)[inverse, col]
+        f = fracs[inverse, col]
+        mine = minute[rows]
+        last[rows] = path[inverse, col]
+        open_[rows] = day_open[rows]
+        high[rows] = np.maximum(mine[:, _HIGH_BEFORE], run_high)
+        low[rows] = np.minimum(mine[:, _LOW_BEFORE], run_low)
+        volume[rows] = mine[:, _CUM_VOL] + np.floor(mine[:, _VOL] * f).astype(np.int64)
+        amount[rows] = money[rows, _CUM_AMT] + np.floor(money[rows, _AMT] * f)
+        trades[rows] = mine[:, _CUM_TRADES] + np.floor(mine[:, _TRADES] * f).astype(np.int64)
+        prev_oi = mine[:, _OI_PREV]
+        oi[rows] = prev_oi + np.rint((mine[:, _OI] - prev_oi) * f).astype(np.int64)
+    auction = live & (idx < _CONTINUOUS_TICK)
+    phase[auction] = PHASE_AUCTION
+    detail[auction] = STATUS_AUCTION
+    closing = live & (ints[:, _AUCTION_CLOSE] != 0) & (idx > _CLOSING_AUCTION_TICK) & (idx < LAST_TICK)
+    phase[closing] = PHASE_CLOSING_AUCTION
+    detail[closing] = STATUS_CLOSING_AUCTION
+    noon = live & (idx == _NOON_TICK)
+    phase[noon] = PHASE_CLOSED
+    detail[noon] = STATUS_BREAK
+    at_close = idx == LAST_TICK
+    phase[at_close] = np.where(suspended[at_close], PHASE_SUSPENDED, PHASE_CLOSED)
+    detail[at_close] = np.where(suspended[at_close], STATUS_HALTED, STATUS_CLOSED)
+
+    shape = (n, BOOK_LEVELS)
+    ask_p, bid_p = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    ask_v, bid_v = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
+    book = live & (ints[:, _BOOK] != 0)
+    if book.any():
+        rows = np.flatnonzero(book)
+        ask_p[rows], bid_p[rows], ask_v[rows], bid_v[rows] = _books(
+            key_of(rows), idx[rows], last[rows], ints[rows, _DOWN], ints[rows, _UP], ints[rows, _DAY_VOLUME]
+        )
+
+    price = _pricer(floats[:, _TICK], ints[:, _DECIMALS])
+    derivative = ints[:, _DERIVATIVE] != 0
+    stock = ints[:, _STOCK] != 0
+    pe = np.zeros(n)
+    if stock.any():
+        tick = floats[stock, _TICK]
+        pe[stock] = np.round(last[stock] * tick / np.maximum(floats[stock, _PE_EPS], 1e-6), 2)
+    return {
+        "time": ints[:, _BASE_MS] + TICK_SECONDS[idx] * 1000,
+        "lastPrice": price(last),
+        "open": price(open_),
+        "high": price(high),
+        "low": price(low),
+        "lastClose": floats[:, _LAST_CLOSE].copy(),
+        "amount": amount,
+        "volume": volume,
+        "pvolume": volume * ints[:, _LOT],
+        "stockStatus": phase,
+        "openInt": np.where(derivative, oi, detail),
+        "transactionNum": trades,
+        "lastSettlementPrice": floats[:, _PRE_SETTLE].copy(),
+        "settlementPrice": np.where(at_close, floats[:, _SETTLE], 0.0),
+        "pe": pe,
+        "askPrice": np.where(ask_v > 0, price(ask_p), 0.0),
+        "bidPrice": np.where(bid_v > 0, price(bid_p), 0.0),
+        "askVol": ask_v,
+        "bidVol": bid_v,
+    }
+
+
+def _pricer(ticks: np.ndarray, decimals: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Ticks -> rounded prices for rows with their own tick sizes (one rounding per tick size)."""
+    if len(ticks) == 0 or (ticks == ticks[0]).all():
+        tick, dec = (float(ticks[0]), int(decimals[0])) if len(ticks) else (0.01, 2)
+        return lambda a: to_price(a, tick, dec)
+    sizes, inverse = np.unique(ticks, return_inverse=True)
+    masks = [inverse == g for g in range(len(sizes))]
+    groups = [
+        (rows, float(t), int(decimals[int(np.argmax(rows))])) for rows, t in zip(masks, sizes, strict=True)
+    ]
+
+    def price(a: np.ndarray) -> np.ndarray:
+        out = np.empty(a.shape)
+        for rows, tick, dec in groups:
+            out[rows] = to_price(a[rows], tick, dec)
+        return out
+
+    return price
+
+
+def _tick_paths(
+    key: int | np.ndarray,
+    js: np.ndarray,
+    o: np.ndarray,
+    h: np.ndarray,
+    lo: np.ndarray,
+    c: np.ndarray,
+    auction: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """lastPrice path (ticks) and cumulative volume fraction of the 20 ticks of minute ``js`` of each row.
+
+    A row is one minute of one instrument-day: its day key (one for all rows, or uint64 per row), minute
+    number and bar (open, high, low, close in ticks). The path runs open -> one extreme -> the other ->
+    close with a one-tick jitter; ``auction`` rows (a closing call auction's 15:00 bar) stay at the open
+    and jump to the close on the last tick, which carries all their volume.
+    """
+    kk = np.arange(1, 21, dtype=np.float64)[None, :]
+    o, h, lo, c = (np.asarray(a)[:, None].astype(np.float64) for a in (o, h, lo, c))
+    per_minute = hash_uniforms(key, js, (10, 11, 12))
+    pa = 1 + np.floor(per_minute[0] * 19)
+    pb = 1 + np.floor(per_minute[1] * 19)
+    pb = np.where(pb == pa, pa % 19 + 1, pb)
+    p1 = np.minimum(pa, pb)[:, None]
+    p2 = np.maximum(pa, pb)[:, None]
+    high_first = (per_minute[2] < 0.5)[:, None]
+    v1 = np.where(high_first, h, lo)
+    v2 = np.where(high_first, lo, h)
+    seg1 = o + (v1 - o) * kk / p1
+    seg2 = v1 + (v2 - v1) * (kk - p1) / (p2 - p1)
+    seg3 = v2 + (c - v2) * (kk - p2) / (20.0 - p2)
+    path = np.rint(np.where(kk <= p1, seg1, np.where(kk <= p2, seg2, seg3)))
+    tick_ids = js[:, None] * 32 + np.arange(1, 21)[None, :]
+    per_tick = hash_uniforms(key, tick_ids, (13, 14))
+    u = per_tick[0]
+    jittered = np.minimum(np.maximum(path + (u > 0.85) - (u < 0.15), lo), h).astype(np.int64)  # 30%: +-1
+    rows = np.arange(len(path))
+    anchors = (p1[:, 0].astype(np.int64) - 1, p2[:, 0].astype(np.int64) - 1, 19)  # the extremes, the close
+    for anchor in anchors:
+        jittered[rows, anchor] = path[rows, anchor]
+    path = jittered
+    weights = per_tick[1] ** 2 + 0.02
+    frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
+    frac[:, -1] = 1.0
+    if auction.any():
+        path[auction, :-1] = o[auction]
+        path[auction, -1] = c[auction, 0]
+        frac[auction, :-1] = 0.0
+    return path, frac
+
+
+def _books(
+    key: int | np.ndarray,
+    idx: np.ndarray,
+    last: np.ndarray,
+    down: np.ndarray,
+    up: np.ndarray,
+    day_volume: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """5-level books around ``last`` (ticks) per row: ask1 > bid1, asks ascending, bids descending, lots > 0;
+    levels beyond the price limits (``down``, ``up``) are empty (zeros)."""
+    n = len(idx)
+    u = hash_uniforms(key, idx, (30, 31, 32, 33, 34, 35, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49))
+    lastf = last.astype(np.float64)
+    at_up = last >= up
+    at_down = last <= down
+    on_bid = ((u[0] < 0.5) | at_up) & ~(at_down & ~at_up)
+    spread = 1 + np.floor(u[1] * np.maximum(1.0, lastf * 0.0003)).astype(np.int64)
+    bid1 = np.where(on_bid, last, last - spread)
+    ask1 = np.where(on_bid, last + spread, last)
+    gap_max = np.maximum(1.0, lastf * 0.0002)[:, None]
+    gaps = 1 + np.floor(u[2:6].T * gap_max).astype(np.int64)
+    offsets = np.c_[np.zeros(n, np.int64), np.cumsum(gaps, axis=1)]
+    asks = ask1[:, None] + offsets
+    bids = bid1[:, None] - offsets
+    size = np.maximum(1.0, day_volume / 240.0 * 0.3)[:, None]
+    ask_v = 1 + np.floor(size * -np.log(1.0 - np.ascontiguousarray(u[6:11].T))).astype(np.int64)
+    bid_v = 1 + np.floor(size * -np.log(1.0 - np.ascontiguousarray(u[11:16].T))).astype(np.int64)
+    bid_v[at_up, 0] *= 30
+    ask_v[at_down & ~at_up, 0] *= 30
+    ask_ok = asks <= up[:, None]
+    bid_ok = bids >= np.maximum(down, 1)[:, None]
+    return (
+        np.where(ask_ok, asks, 0),
+        np.where(bid_ok, bids, 0),
+        np.where(ask_ok, ask_v, 0),
+        np.where(bid_ok, bid_v, 0),
+    )
+
+
+# ----------------------------------------------------------------------------------------------- helpers
+
+
+def _shifted(a: np.ndarray, first: float) -> np.ndarray:
+    """``a`` moved one place later, ``first`` in front (the value "before" each element)."""
+    out = np.empty_like(a)
+    out[0] = first
+    out[1:] = a[:-1]
+    return out
+
+
+def _split_integer(total: float, weights: np.ndarray) -> np.ndarray:
+    """Split an integer-valued total into integer parts proportional to ``weights`` (largest remainder)."""
+    out = np.zeros(len(weights), dtype=np.float64)
+    wsum = float(weights.sum())
+    if total <= 0 or wsum <= 0:
+        if total > 0:
+            out[-1] = total
+        return out
+    exact = total * (weights / wsum)
+    base = np.floor(exact)
+    rem = int(round(total - base.sum()))
+    frac = exact - base
+    if rem > 0:
+        base[np.argsort(-frac, kind="stable")[:rem]] += 1
+    elif rem < 0:  # float round-off pushed a floor over an integer
+        candidates = np.flatnonzero(base > 0)
+        base[candidates[np.argsort(frac[candidates], kind="stable")[:-rem]]] -= 1
+    return base
