@@ -102,20 +102,7 @@ def setup(fake: Any, *, folders: tuple[tuple[str, str], ...] = (), sectors: dict
 # The fake: xtquant's signatures and documented behaviour
 # --------------------------------------------------------------------------------------------------
 
-# Copied from xtquant/xtdata.py (wheel 250807).
-REAL_SIGNATURES = {
-    "create_sector_folder": "(parent_node, folder_name, overwrite=True)",
-    "create_sector": "(parent_node, sector_name, overwrite=True)",
-    "add_sector": "(sector_name, stock_list)",
-    "remove_stock_from_sector": "(sector_name, stock_list)",
-    "remove_sector": "(sector_name)",
-    "reset_sector": "(sector_name, stock_list)",
-}
-
-
-@pytest.mark.parametrize("name", sorted(REAL_SIGNATURES))
-def test_fake_write_signatures_are_xtquants(fake_xtdata, name):
-    assert str(inspect.signature(getattr(fake_xtdata, name))) == REAL_SIGNATURES[name]
+# The write functions' signatures are checked with the others in test_xtquant_backend.CATALOG_SIGNATURES.
 
 
 def test_fake_create_follows_xtquants_docs(fake_xtdata):
