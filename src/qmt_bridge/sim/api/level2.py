@@ -25,7 +25,7 @@ import pandas as pd
 
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market.bars import day_start_ms
-from qmt_bridge.sim.market.hashing import stable_hash
+from qmt_bridge.sim.market.hashing import hash_uniform, stable_hash
 from qmt_bridge.sim.market.instruments import HK, Instrument
 from qmt_bridge.sim.market.level2 import (
     CLASS_BOUNDS,
@@ -36,7 +36,6 @@ from qmt_bridge.sim.market.level2 import (
     THOUSAND,
     Level2Day,
     Level2Engine,
-    hash_uniform,
 )
 from qmt_bridge.sim.timeparse import parse_bound, to_ms
 

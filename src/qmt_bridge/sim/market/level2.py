@@ -21,7 +21,7 @@ Model (what holds exactly, and what is simplified):
   the auction price with ``tradeFlag`` 0 (unknown initiator); continuous trades have ``tradeFlag`` 1
   (buy-initiated, 外盘) or 2 (sell-initiated, 内盘). An interval's last trade is buy-initiated when the
   tick's ask-1 is at that price and sell-initiated when its bid-1 is.
-- **Amounts**: a 1m bar's amount is its volume at a price inside the bar's range (see ``prices``), which
+- **Amounts**: a 1m bar's amount is its volume at a price inside the bar's range (see ``intraday``), which
   its trades' prices need not average to. The trades that are free to move (not the last of their 3-second
   interval, not at the minute's high, low or close) lean towards the bar's VWAP, each by the same share of
   its distance to the bar's high (or low), in whole ticks; what is left is added to as few trades as it
@@ -58,15 +58,14 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from decimal import Decimal
 
 import numpy as np
 
 from qmt_bridge.sim.market.bars import day_start_ms
-from qmt_bridge.sim.market.hashing import stable_hash
+from qmt_bridge.sim.market.hashing import MASK64, hash_uniform, mix64, stable_hash
 from qmt_bridge.sim.market.instruments import CB, ETF, STOCK, Instrument
 from qmt_bridge.sim.market.prices import PriceEngine
-from qmt_bridge.sim.market.rules import has_closing_auction
+from qmt_bridge.sim.market.rules import has_closing_auction, lot_size, price_decimals
 
 #: Instrument kinds with Level-2 order/trade streams (cash securities on SH/SZ/BJ).
 L2_KINDS = (STOCK, ETF, CB)
@@ -77,7 +76,6 @@ QUEUE_SHOWN = 50  # single orders listed per level in order queues
 TRADE_BUDGET = 10_000  # max continuous trades per day
 _QUEUE_SLOTS = 64  # order sizes generated per level before estimating the rest
 
-_MASK64 = (1 << 64) - 1
 _H = 3_600_000
 _M = 60_000
 # ms after 00:00 CST
@@ -94,42 +92,8 @@ ORDER_CLASSES = ("Most", "Big", "Medium", "Small")
 CLASS_BOUNDS = (1_000_000.0, 200_000.0, 40_000.0)
 
 
-def lot_size(inst: Instrument) -> int:
-    """Units per lot: 100 shares for stocks and ETFs, 10 bonds for convertible bonds."""
-    return 10 if inst.kind == CB else 100
-
-
-def decimals(tick: float) -> int:
-    exponent = Decimal(repr(float(tick))).normalize().as_tuple().exponent
-    return max(0, -int(exponent))
-
-
-# ----------------------------------------------------------------------------------------------- hashing
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser on uint64 arrays (wrapping arithmetic)."""
-    x = x + np.uint64(0x9E3779B97F4A7C15)
-    x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
-    x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
-    return x ^ (x >> np.uint64(31))
-
-
-def _mix_int(x: int) -> int:
-    return int(_mix(np.array([x & _MASK64], dtype=np.uint64))[0])
-
-
-def hash_uniform(key: int, idx: np.ndarray | int, stream: int) -> np.ndarray:
-    """Uniform [0, 1) numbers, a pure function of (key, idx, stream): random access without a generator."""
-    salt = np.uint64(_mix_int(key ^ ((stream * 0xD6E8FEB86659FD93) & _MASK64)))
-    with np.errstate(over="ignore"):
-        x = np.asarray(idx, dtype=np.int64).astype(np.uint64) * np.uint64(0xD1B54A32D192ED03) + salt
-        z = _mix(x)
-    return (z >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
-
-
 def day_key(seed: int, code: str, day: dt.date) -> int:
-    return _mix_int((seed & _MASK64) ^ _mix_int(stable_hash(code) ^ (day.toordinal() << 32)) ^ 0x4C32)
+    return mix64((seed & MASK64) ^ mix64(stable_hash(code) ^ (day.toordinal() << 32)) ^ 0x4C32)
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -452,10 +416,10 @@ def build_level2_day(prices: PriceEngine, inst: Instrument, day: dt.date, seed: 
         return None
     ticks = prices.ticks(inst, day)
     tick = float(inst.price_tick)
-    dec = decimals(tick)
+    dec = price_decimals(tick)
     lot = lot_size(inst)
     key = day_key(seed, inst.code, day)
-    rng = np.random.default_rng([seed & _MASK64, stable_hash(inst.code), day.toordinal(), 0x4C32])
+    rng = np.random.default_rng([seed & MASK64, stable_hash(inst.code), day.toordinal(), 0x4C32])
     base = day_start_ms(day)
 
     def to_ticks(values: np.ndarray) -> np.ndarray:
