@@ -87,6 +87,7 @@ CATALOG_SIGNATURES = {
     "remove_stock_from_sector": "(sector_name, stock_list)",
     "remove_sector": "(sector_name)",
     "reset_sector": "(sector_name, stock_list)",
+    "download_financial_data2": "(stock_list, table_list=[], start_time='', end_time='', callback=None)",
     "download_sector_data": "()",
     "download_holiday_data": "(incrementally=True)",
     "download_history_contracts": "(incrementally=True)",

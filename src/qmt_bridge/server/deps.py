@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
 from qmt_bridge.backends.base import Backend
-from qmt_bridge.backends.runner import BackendRunner
+from qmt_bridge.backends.runner import BackendCallTimeout, BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.errors import NotImplementedByBackend
 
 T = TypeVar("T")
+
+#: Stocks per backend call of a multi-stock download: on the real backend (one worker) other requests are
+#: served between two chunks instead of waiting for the whole download.
+DOWNLOAD_CHUNK = 10
 
 
 class BackendContext:
@@ -39,6 +44,30 @@ class BackendContext:
         """Call an ``xtdata.download_*`` function with the (longer) download timeout."""
         fn = self.xtdata_function(name)
         return await self.runner.call(fn, *args, timeout=self.settings.download_timeout, **kwargs)
+
+    async def download_stocks(self, name: str, codes: list[str], *args: Any, **kwargs: Any) -> list[Any]:
+        """Call ``xtdata.<name>(chunk, *args, **kwargs)`` for consecutive chunks of ``codes``.
+
+        Each chunk is one runner call; together they must finish within the download timeout (504 naming
+        ``name`` otherwise). Returns the answers, one per chunk.
+        """
+        fn = self.xtdata_function(name)
+        limit = self.settings.download_timeout
+        deadline = time.monotonic() + limit
+        answers = []
+        for i in range(0, len(codes), DOWNLOAD_CHUNK):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise BackendCallTimeout(name, limit)
+            try:
+                answers.append(
+                    await self.runner.call(
+                        fn, codes[i : i + DOWNLOAD_CHUNK], *args, timeout=remaining, **kwargs
+                    )
+                )
+            except BackendCallTimeout:
+                raise BackendCallTimeout(name, limit) from None
+        return answers
 
     async def run(self, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Run a blocking function that uses several xtdata calls, as one runner call."""

@@ -513,6 +513,11 @@ def download_history_data(stock_code, period, start_time="", end_time="", increm
     return None
 
 
+@_api
+def download_financial_data2(stock_list, table_list=[], start_time="", end_time="", callback=None):  # noqa: B006 (xtquant's signature)
+    return None
+
+
 # The reference-data downloads (the server's pre-download runs these); xtquant returns nothing useful.
 
 

@@ -1,5 +1,6 @@
 """Downloads into the backend's local cache. Synchronous: the answer comes when the download is done, or
-504 after ``QMT_BRIDGE_DOWNLOAD_TIMEOUT`` seconds. The automatic pre-download already refreshes sector data,
+504 after ``QMT_BRIDGE_DOWNLOAD_TIMEOUT`` seconds. Multi-stock downloads go to xtquant ten stocks at a time,
+so other requests are served in between. The automatic pre-download already refreshes sector data,
 holidays, contracts, index weights, ETF and CB data at start and daily (``GET /api/meta/predownload``); call
 these for anything else."""
 
@@ -30,10 +31,11 @@ async def download_history_data2(ctx: Ctx, req: HistoryDownloadRequest) -> JSONR
     period = parse_period(req.period)
     start, end = parse_range(req.start_time, req.end_time)
     await check_codes(ctx, codes)
-    result = await ctx.download(
+    answers = await ctx.download_stocks(
         "download_history_data2", codes, period, start, end, incrementally=req.incrementally
     )
-    return _done("download_history_data2", result or {}, stocks=codes, period=period)
+    result = {code: span for answer in answers for code, span in (answer or {}).items()}
+    return _done("download_history_data2", result, stocks=codes, period=period)
 
 
 @router.post("/financial_data")
@@ -43,7 +45,7 @@ async def download_financial_data(ctx: Ctx, req: FinancialDownloadRequest) -> JS
     tables = parse_tables(",".join(req.tables))
     start, end = parse_range(req.start_time, req.end_time)
     await check_codes(ctx, codes)
-    await ctx.download("download_financial_data2", codes, tables, start, end)
+    await ctx.download_stocks("download_financial_data2", codes, tables, start, end)
     return _done("download_financial_data2", stocks=codes, tables=tables)
 
 

@@ -136,5 +136,5 @@ async def legacy_download(ctx: Ctx, req: DownloadRequest) -> JSONResponse:
     period = parse_period(req.period)
     start, end = parse_range(req.start_time, req.end_time)
     await check_codes(ctx, [code], "stock")
-    result = await ctx.xtdata("download_history_data2", [code], period, start, end)
+    result = await ctx.download("download_history_data2", [code], period, start, end)
     return JSONResponse({"status": "ok", "stock": code, "period": period, "result": result or {}})
