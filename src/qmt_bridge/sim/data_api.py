@@ -461,7 +461,8 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         t = daily["time"]
         bars = daily.take((t >= day_start_ms(days[0])) & (t <= day_start_ms(days[-1])))
         last = days[-1]
-        if self.market.last_complete_day() is not None and last <= self.market.last_complete_day():
+        complete = self.market.last_complete_day()
+        if complete is not None and last <= complete:
             return bars
         minutes = self.market.prices.minutes(inst, last)
         done = minutes.take(minutes["time"] <= to_ms(self.market.now()))
