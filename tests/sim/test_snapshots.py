@@ -4,7 +4,9 @@ rebuilds once a day's state is cached."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import threading
 
 import numpy as np
 import pytest
@@ -124,8 +126,57 @@ def test_whole_market_get_full_tick_equals_per_code_snapshots(calendar, universe
     again = xtdata.get_full_tick(markets)
     assert again == whole
     code = next(iter(again))
+    before = copy.deepcopy(again[code])
     again[code]["lastPrice"] = -1.0
-    assert xtdata.get_full_tick([code])[code] == whole[code]
+    again[code]["askPrice"][0] = -1.0
+    again[code]["bidVol"].append(7)
+    assert xtdata.get_full_tick([code])[code] == before
+
+
+def _counting_snapshots(xtdata: SimXtData, monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Spy on the engine's batch computation: the number of instruments of each call."""
+    sizes: list[int] = []
+    original = xtdata.market.prices.snapshots
+
+    def counting(insts, at):
+        sizes.append(len(insts))
+        return original(insts, at)
+
+    monkeypatch.setattr(xtdata.market.prices, "snapshots", counting)
+    return sizes
+
+
+def test_concurrent_callers_share_one_computation(monkeypatch):
+    xtdata = SimXtData(SimMarket(seed=SEED, clock=fixed_clock(_at(DAY, 10, 30, 0))))
+    sizes = _counting_snapshots(xtdata, monkeypatch)
+    start = threading.Barrier(4)
+    answers: list[dict] = []
+
+    def call() -> None:
+        start.wait()
+        answers.append(xtdata.get_full_tick(["BJ"]))
+
+    threads = [threading.Thread(target=call) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(answers) == 4 and all(a == answers[0] for a in answers) and answers[0]
+    assert len(sizes) == 1  # one caller computed; the others waited and read its answer
+
+
+def test_a_caller_with_an_older_moment_does_not_reset_the_cache(monkeypatch):
+    later, earlier = _at(DAY, 10, 30, 3), _at(DAY, 10, 30, 0)
+    xtdata = SimXtData(SimMarket(seed=SEED, clock=fixed_clock(later)))
+    sizes = _counting_snapshots(xtdata, monkeypatch)
+    code = "600519.SH"
+    at_later = xtdata.get_full_tick([code])[code]
+    xtdata.market.clock = fixed_clock(earlier)  # a thread that read the clock just before the tick moved
+    at_earlier = xtdata.get_full_tick([code])[code]
+    assert at_earlier["time"] < at_later["time"]
+    xtdata.market.clock = fixed_clock(later)
+    assert xtdata.get_full_tick([code])[code] == at_later
+    assert sizes == [1, 1]  # the later tick's cache survived the earlier caller
 
 
 def test_a_cached_day_needs_no_daily_history(calendar, universe, monkeypatch):

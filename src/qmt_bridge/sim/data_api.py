@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -59,8 +60,9 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         self.enable_hello = False
         # Snapshots change at most once per 3-second tick; like xtquant's own quote cache, repeated
         # get_full_tick calls within a tick are reads. Keyed per bucket, so the cache never grows stale.
-        self._snapshot_bucket: int | None = None
-        self._snapshots: dict[str, dict[str, Any] | None] = {}
+        #: (3-second bucket, {code: snapshot or None}), replaced as a whole when the bucket moves on.
+        self._snapshot_cache: tuple[int | None, dict[str, dict[str, Any] | None]] = (None, {})
+        self._snapshot_lock = threading.Lock()
 
     # ------------------------------------------------------------------ connection / environment
 
@@ -190,31 +192,34 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         )
 
     def get_full_tick(self, code_list: list[str]) -> dict[str, dict[str, Any]]:
-        """Latest snapshot per code; market names (``'SH'``, ``'SZ'``...) expand to the whole market."""
+        """Latest snapshot per code; market names (``'SH'``, ``'SZ'``...) expand to the whole market.
+
+        Snapshots are cached for the 3-second tick they belong to. Codes missing from the cache are computed
+        together (one vectorised pass) under a lock, so that concurrent callers wait for one computation
+        instead of each repeating it (the work is CPU-bound: in parallel it would only take longer).
+        """
         now = self.market.now()
         bucket = int(now.timestamp()) // 3
-        if bucket != self._snapshot_bucket:
-            self._snapshot_bucket, self._snapshots = bucket, {}
-        cache = self._snapshots
         codes = self._expand_markets(_as_list(code_list))
-        out: dict[str, dict[str, Any]] = {}
-        for code in codes:
-            if code not in cache:
-                break
-            snap = cache[code]
-            if snap is not None:
-                out[code] = dict(snap)
-        else:
-            return out
-        # some not computed in this tick yet: compute them together (one vectorised pass)
-        missing = [code for code in dict.fromkeys(codes) if code not in cache]
-        universe = self.market.universe
-        known = [(code, inst) for code in missing if (inst := universe.get(code)) is not None]
-        snaps = self.market.prices.snapshots([inst for _, inst in known], now)
-        found: dict[str, dict[str, Any] | None] = dict.fromkeys(missing)
-        found.update((code, snap) for (code, _), snap in zip(known, snaps, strict=True))
-        cache.update(found)  # one update: readers of this bucket never see a half-filled answer
-        return {code: dict(snap) for code in codes if (snap := cache[code]) is not None}
+        cached_bucket, cache = self._snapshot_cache
+        if bucket == cached_bucket and all(code in cache for code in codes):
+            return {code: _copy_snapshot(snap) for code in codes if (snap := cache[code]) is not None}
+        with self._snapshot_lock:
+            cached_bucket, cache = self._snapshot_cache
+            if cached_bucket is None or bucket > cached_bucket:
+                cache = {}
+                self._snapshot_cache = (bucket, cache)
+            elif bucket < cached_bucket:
+                cache = {}  # a caller that read the clock before the tick moved on: answer, do not cache
+            missing = [code for code in dict.fromkeys(codes) if code not in cache]
+            if missing:
+                universe = self.market.universe
+                known = [(code, inst) for code in missing if (inst := universe.get(code)) is not None]
+                snaps = self.market.prices.snapshots([inst for _, inst in known], now)
+                found: dict[str, dict[str, Any] | None] = dict.fromkeys(missing)
+                found.update((code, snap) for (code, _), snap in zip(known, snaps, strict=True))
+                cache.update(found)  # one update: lock-free readers never see a half-filled answer
+        return {code: _copy_snapshot(snap) for code in codes if (snap := cache[code]) is not None}
 
     def get_divid_factors(self, stock_code: str, start_time: str = "", end_time: str = "") -> pd.DataFrame:
         """One row per ex-date: ``interest, stockBonus, stockGift, allotNum, allotPrice, gugai, dr``."""
@@ -617,3 +622,14 @@ def _ipo_row(inst: Instrument) -> dict[str, Any]:
         "paymentDate": (subscribe + dt.timedelta(days=2)).strftime("%Y%m%d"),
         "lwr": round(0.02 + (sum(map(ord, inst.name)) % 50) / 1000, 4),
     }
+
+
+_BOOK_FIELDS = ("askPrice", "bidPrice", "askVol", "bidVol")
+
+
+def _copy_snapshot(snap: dict[str, Any]) -> dict[str, Any]:
+    """A caller's own copy of a cached snapshot (its book lists included)."""
+    out = dict(snap)
+    for key in _BOOK_FIELDS:
+        out[key] = list(snap[key])
+    return out
