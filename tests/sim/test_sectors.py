@@ -449,6 +449,32 @@ def test_files_from_before_parents_were_checked_load_without_loss(tmp_path):
     assert categories(sim(tmp_path)) == {"根板块": "我的", "在板块下": "我的"}
 
 
+def test_files_with_looping_folders_or_a_shared_name_load_into_one_consistent_tree(tmp_path):
+    """Earlier versions let create_sector_folder re-parent a folder (so parents could loop, or name the
+    folder itself) and let a folder and a sector share a name. Loops are cut at 我的; the folder of a
+    shared name takes the first free name, with its children. Everything stays reachable and removable."""
+    path = store_file(tmp_path)
+    path.parent.mkdir(parents=True)
+    old = {
+        "folders": {"甲": "乙", "乙": "甲", "自己": "自己", "同名": "", "里": "同名"},
+        "sectors": {
+            "同名": {"parent": "", "stocks": ["600519.SH"]},
+            "在同名下": {"parent": "同名", "stocks": ["000001.SZ"]},
+        },
+    }
+    path.write_text(json.dumps(old, ensure_ascii=False), encoding="utf-8")
+    xt = sim(tmp_path)
+    folders = xt.market.custom_sectors.folders()
+    assert folders == {"甲": "我的", "乙": "我的/甲", "自己": "我的", "同名1": "我的", "里": "我的/同名1"}
+    assert categories(xt) == {"同名": "我的", "在同名下": "我的/同名1"}
+    assert xt.get_stock_list_in_sector("同名") == ["600519.SH"]
+    for name in ("自己", "乙", "甲", "里"):
+        assert xt.remove_sector(name) is True, name
+    assert xt.remove_sector("在同名下") and xt.remove_sector("同名1")
+    assert xt.market.custom_sectors.folders() == {}
+    assert categories(sim(tmp_path)) == {"同名": "我的"}
+
+
 def test_the_store_in_memory_only():
     store = CustomSectorStore(None)
     assert store.create_folder("", "内存") == "内存"

@@ -98,7 +98,9 @@ def _load(raw: dict[str, Any]) -> State:
     Files written before parents were checked may file a node under a folder that was never created (or was
     removed while it held the node). Such a folder is created at the root, so the node keeps its category
     (``我的/<parent>``) and the folder can be emptied and removed; a parent whose name is a sector cannot
-    become a folder, so its children move to the root. Nothing a user stored is dropped.
+    become a folder, so its children move to the root. Older files may also hold a folder and a sector of
+    one name (the folder is renamed to the first free ``name1``, ``name2``, ...) or folders whose parents
+    loop (the loop is cut at the root). Nothing a user stored is dropped.
     """
     folders = {str(n): _root_or(str(p)) for n, p in dict(raw.get("folders", {})).items()}
     sectors = {
@@ -106,6 +108,19 @@ def _load(raw: dict[str, Any]) -> State:
         for n, s in dict(raw.get("sectors", {})).items()
     }
     state: State = {"folders": folders, "sectors": sectors}
+    for name in [n for n in folders if n in sectors]:  # one name, two nodes: the folder gets a free name
+        free = next(
+            f"{name}{i}"
+            for i in range(1, len(folders) + len(sectors) + 2)
+            if f"{name}{i}" not in folders and f"{name}{i}" not in sectors
+        )
+        folders[free] = folders.pop(name)
+        for child, parent in list(folders.items()):
+            if parent == name:
+                folders[child] = free
+        for sector in sectors.values():
+            if sector["parent"] == name:
+                sector["parent"] = free
     nodes = [*folders.items(), *((n, s["parent"]) for n, s in sectors.items())]
     for _name, parent in nodes:
         if parent and parent not in folders and parent not in sectors:
@@ -116,6 +131,15 @@ def _load(raw: dict[str, Any]) -> State:
     for sector in sectors.values():
         if sector["parent"] and sector["parent"] not in folders:
             sector["parent"] = ""
+    for name in list(folders):  # a chain of parents that loops back: the folder it returns to moves to 我的
+        seen: set[str] = set()
+        node = name
+        while node:
+            if node in seen:
+                folders[node] = ""
+                break
+            seen.add(node)
+            node = folders.get(node, "")
     return state
 
 
@@ -140,10 +164,6 @@ class CustomSectorStore:
     def sector_names(self) -> list[str]:
         with self._lock:
             return list(self._state["sectors"])
-
-    def folder_names(self) -> list[str]:
-        with self._lock:
-            return list(self._state["folders"])
 
     def folders(self) -> dict[str, str]:
         """``{folder: path of its parent}``, e.g. ``{"A": "我的", "B": "我的/A"}``."""
