@@ -5,6 +5,7 @@ stream)`` so that one tick or book level is computed without the others (never P
 
 from __future__ import annotations
 
+import datetime as dt
 import zlib
 from collections.abc import Sequence
 
@@ -80,3 +81,8 @@ def hash_normal(key: int | np.ndarray, idx: np.ndarray, stream: int) -> np.ndarr
     u1 = 1.0 - u[0]
     u2 = u[1]
     return np.sqrt(-2.0 * np.log(u1)) * np.cos(2.0 * np.pi * u2)
+
+
+def day_key(seed: int, code: str, day: dt.date, salt: int = 0) -> int:
+    """The key of one instrument-day's hashed streams; ``salt`` separates the users of the same day."""
+    return mix64((seed & MASK64) ^ mix64(stable_hash(code) ^ (day.toordinal() << 32)) ^ salt)

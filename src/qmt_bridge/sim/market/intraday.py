@@ -15,9 +15,11 @@ Model (simplifications documented here, not hidden):
   The close path is a Brownian bridge from the open to the close inside the day's range, raised or
   lowered in mid-session until its volume-weighted typical price is the day's VWAP; each minute's amount
   is its volume at its 3-second ticks' prices, nudged by a common share of its range so the minutes sum
-  exactly to the day: every minute's VWAP lies in its [low, high] (auction bars trade at one price). A
-  minute without volume is flat at the previous close; every continuous minute trades when the day has
-  two lots a minute or more.
+  exactly to the day: every minute's VWAP lies in its [low, high] up to the rounding of amounts to whole
+  yuan (auction bars trade at one price). That rounding can put a one-lot minute of an instrument with a
+  large lot value (a CB lot is 10 bonds) or a small range a few ticks outside. A minute without volume is
+  flat at the previous close; every continuous minute trades when the continuous session has at least two
+  lots per minute (auction volumes not counted).
 - Ticks every 3 s, 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the opening call
   auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
   and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
@@ -44,7 +46,14 @@ import numpy as np
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market.bars import BOOK_LEVELS, MINUTE_MS, TICK_FIELDS, Bars, day_number, day_start_ms
 from qmt_bridge.sim.market.calendar import TradingCalendar
-from qmt_bridge.sim.market.hashing import MASK64, hash_normal, hash_uniform, hash_uniforms, mix64, stable_hash
+from qmt_bridge.sim.market.hashing import (
+    MASK64,
+    day_key,
+    hash_normal,
+    hash_uniform,
+    hash_uniforms,
+    stable_hash,
+)
 from qmt_bridge.sim.market.instruments import INDEX, STOCK, Instrument
 from qmt_bridge.sim.market.rules import (
     NO_LIMIT,
@@ -133,7 +142,6 @@ class Intraday:
     """
 
     inst: Instrument
-    day: dt.date
     key: int
     flag: int  # suspendFlag
     avg_minute_volume: float  # the 5 previous days' mean volume a minute (0 on the first day): volRatio
@@ -150,11 +158,6 @@ class Intraday:
 # ----------------------------------------------------------------------------------------------- build
 
 
-def _day_key(seed: int, code: str, day: dt.date) -> int:
-    """The key of an instrument-day's hashed streams (ticks, books)."""
-    return mix64((seed & MASK64) ^ mix64(stable_hash(code) ^ (day.toordinal() << 32)))
-
-
 def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, seed: int) -> Intraday:
     """The intraday data of ``day`` (calendar index ``c``) from its daily-history inputs ``ahead``."""
     tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
@@ -166,7 +169,7 @@ def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, see
     m = MINUTES_PER_DAY
     suspended = flag == 1
     ca = has_closing_auction(inst, day) and not suspended
-    key = _day_key(seed, inst.code, day)
+    key = day_key(seed, inst.code, day)
     rng = np.random.default_rng([seed & MASK64, stable_hash(inst.code), day.toordinal(), 1])
     if suspended:
         closes = np.full(m, pc, np.int64)
@@ -257,7 +260,6 @@ def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, see
         arr.flags.writeable = False
     return Intraday(
         inst=inst,
-        day=day,
         key=key,
         flag=flag,
         avg_minute_volume=float(d[IN_AVG_MINUTE_VOLUME]),
@@ -300,12 +302,12 @@ def _minute_bars(
     as the ticks and Level-2 trades show them), moved by one common fraction of the distance to each
     minute's high (or low) to add up to the day; where even the highs (lows) cannot reach the day's VWAP,
     the wicks of the traded minutes grow first. So every minute's VWAP lies in its [low, high] (the
-    auction bars trade at their one price), and the rounding to whole yuan keeps the sum exact. With
+    auction bars trade at their one price) up to the rounding to whole yuan, which keeps the sum exact. With
     ``amount_at_prices`` false (indices, whose amount is the constituents' turnover) the day's amount is
     split in proportion to volume x typical price and the path is not conditioned.
 
-    Every continuous minute trades at least one lot when the day has two lots a minute or more; on thinner
-    days the minutes without volume are flat at the previous close.
+    Every continuous minute trades at least one lot when the continuous session has two lots a minute or
+    more; on thinner days the minutes without volume are flat at the previous close.
     """
     m = MINUTES_PER_DAY
     day_o, day_h, day_l, day_c = day
