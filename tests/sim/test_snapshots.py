@@ -198,3 +198,39 @@ def test_a_cached_day_needs_no_daily_history(calendar, universe, monkeypatch):
         later = engine.snapshots(insts, at)
         assert later != first
     assert len(built) == len(insts)
+
+
+def test_k_lines_of_past_days_do_not_cost_todays_snapshots_their_state(calendar, universe, monkeypatch):
+    """1m K-lines over past days build those days' minutes, but neither evict the day states today's
+    snapshots use (a small day cache here) nor replace their daily inputs with an older window."""
+    import qmt_bridge.sim.market.prices as prices
+
+    insts = [universe.get(c) for c in universe.codes(market="BJ")][:40]
+    engine = PriceEngine(
+        calendar, SEED, instrument_lookup=universe.get, daily_cache_size=1, day_cache_size=50
+    )
+    built_days: list[tuple[str, dt.date]] = []
+    built_daily: list[str] = []
+    original_intraday, original_daily = prices.build_intraday, PriceEngine._build_daily
+
+    def counting_intraday(inst, day, *args):
+        built_days.append((inst.code, day))
+        return original_intraday(inst, day, *args)
+
+    def counting_daily(self, inst):
+        built_daily.append(inst.code)
+        return original_daily(self, inst)
+
+    monkeypatch.setattr(prices, "build_intraday", counting_intraday)
+    monkeypatch.setattr(PriceEngine, "_build_daily", counting_daily)
+    before = engine.snapshots(insts, _at(DAY, 10, 0))
+    built_days.clear()
+    built_daily.clear()
+    for inst in insts:
+        engine.kline(inst, "1m", dt.date(2025, 10, 13), dt.date(2025, 10, 17))
+    assert len(built_days) == 5 * len([i for i in insts if i.list_date <= dt.date(2025, 10, 13)]) > 0
+    built_days.clear()
+    built_daily.clear()
+    after = engine.snapshots(insts, _at(DAY, 10, 0, 3))
+    assert after != before
+    assert built_days == [] and built_daily == []

@@ -887,7 +887,11 @@ class PriceEngine:
             if not 0 <= t < len(rec):
                 return None
             ahead = rec.days_ahead(t, float(inst.price_tick))
-            self._ahead_cache.put(inst, ahead)
+            # Keep the latest window: a look back into history (a K-line request) must not cost today's
+            # snapshots their inputs.
+            current = self._ahead_cache.get(inst)
+            if not isinstance(current, DaysAhead) or ahead.first > current.first:
+                self._ahead_cache.put(inst, ahead)
         intraday = build_intraday(inst, day, ahead, c, self.seed)
         if store:
             self._day_cache.put(key, intraday)
@@ -898,7 +902,9 @@ class PriceEngine:
         cached = self._minute_cache.get(key)
         if cached is not None:
             return cached  # type: ignore[return-value]
-        ctx = self._intraday(inst, day, store=store)
+        # The day's intraday state is cached for ticks and snapshots, not for K-lines: a request for many
+        # past days would evict the states today's whole-market snapshots need.
+        ctx = self._intraday(inst, day, store=False)
         if ctx is None:
             return None
         bars = bars_of(ctx)
