@@ -106,9 +106,8 @@ class RequestIdMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = (
-            _header(scope, b"x-request-id") or os.urandom(8).hex()
-        )  # uuid4() costs 5x more for the same 64 bits
+        # os.urandom rather than uuid4(): five times cheaper for the same 64 random bits.
+        request_id = _header(scope, b"x-request-id") or os.urandom(8).hex()
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
         status = 0
