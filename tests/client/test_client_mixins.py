@@ -9,6 +9,7 @@ per mixin.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -411,6 +412,16 @@ class TestMeta:
 
     def test_get_connection_status(self, client: QMTClient) -> None:
         assert client.get_connection_status()["connected"] is True
+
+    def test_get_predownload_status(self, client: QMTClient) -> None:
+        """The server ran its pre-download round at start (the simulator's downloads are instant)."""
+        deadline = time.monotonic() + 10
+        while (status := client.get_predownload_status())["rounds_completed"] < 1:
+            assert time.monotonic() < deadline, status
+            time.sleep(0.05)
+        assert status["enabled"] is True and status["interval_hours"] == 24.0
+        assert list(status["items"])[0] == "download_sector_data" and len(status["items"]) == 6
+        assert {item["status"] for item in status["items"].values()} == {"ok"}
 
     def test_get_markets(self, client: QMTClient) -> None:
         markets = client.get_markets()
