@@ -171,6 +171,32 @@ def test_one_minute_to_day_and_multi_day_intraday():
     assert aggregate(bars, "1m") is bars
 
 
+def test_amounts_in_cents_add_up_exactly_in_every_period():
+    days = [dt.date(2024, 3, 1), dt.date(2024, 3, 4)]
+    parts = []
+    for i, d in enumerate(days):
+        bars = _minute_bars(d, seed=i)
+        cents = np.random.default_rng(i).integers(0, 10**9, 241)
+        parts.append(Bars({**bars.columns, "amount": cents / 100.0}))
+    bars = Bars.concat(parts)
+    cents = np.round(bars["amount"] * 100.0).astype(np.int64)
+    exact = [cents[:241].sum() / 100.0, cents[241:].sum() / 100.0]  # the doubles nearest the true sums
+    drift = [float(np.cumsum(bars["amount"][:241])[-1]), float(np.cumsum(bars["amount"][241:])[-1])]
+    assert drift != exact  # adding the doubles one by one drifts off
+    for period in ("1m", "5m", "15m", "30m", "60m", "1d"):
+        out = aggregate(bars, period)
+        day = aggregate(out, "1d")
+        assert day["amount"].tolist() == exact, period
+        np.testing.assert_array_equal(np.round(out["amount"] * 100.0) / 100.0, out["amount"])
+    # whole yuan stay exact beyond 2**53 cents; amounts that are not whole cents are added as floats
+    days = sse_calendar().between(dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    big = _daily_bars(days)
+    big = Bars({**big.columns, "amount": np.full(len(days), 1.5e12 + 1.0)})
+    assert aggregate(big, "1y")["amount"][0] == len(days) * (15 * 10**11 + 1)  # 3.6e16 cents
+    odd = Bars({**big.columns, "amount": np.full(len(days), 0.125)})
+    assert aggregate(odd, "1y")["amount"][0] == len(days) * 0.125
+
+
 def test_weekly_and_monthly_labels_are_last_trading_day_with_data():
     cal = sse_calendar()
     days = cal.between(dt.date(2024, 9, 23), dt.date(2024, 10, 31))  # spans the National Day week

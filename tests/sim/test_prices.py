@@ -17,7 +17,8 @@ from qmt_bridge.sim.market import instruments as ins
 from qmt_bridge.sim.market.bars import KLINE_FIELDS, TICK_FIELDS, aggregate, day_start_ms, ms_to_date
 from qmt_bridge.sim.market.calendar import sse_calendar
 from qmt_bridge.sim.market.prices import PriceEngine
-from qmt_bridge.sim.market.rules import price_limits
+from qmt_bridge.sim.market.rules import lot_size, multiplier, price_limits
+from qmt_bridge.sim.market.universe import build_universe
 
 D = dt.date
 
@@ -169,7 +170,9 @@ def test_daily_bars_are_well_formed(cal, engine, inst):
     for f in ("open", "high", "low", "close", "preClose"):
         _ticks_of(bars[f], inst.price_tick)
     assert bars["volume"].dtype == np.int64 and bars["amount"].dtype == np.float64
-    np.testing.assert_array_equal(bars["amount"], np.round(bars["amount"]))  # whole yuan
+    _assert_cents(bars["amount"])
+    if inst.kind == ins.INDEX:  # the constituents' turnover, whole yuan
+        np.testing.assert_array_equal(bars["amount"], np.round(bars["amount"]))
     trading = bars["suspendFlag"] != 1
     assert (bars["volume"][trading] > 0).all()
     if inst.kind in (ins.FUTURE, ins.OPTION):
@@ -183,11 +186,17 @@ def test_daily_bars_are_well_formed(cal, engine, inst):
 
 
 def test_amount_matches_volume_times_price(engine):
-    for inst, unit in ((MAIN, 100), (ETF, 100), (CB, 10), (FUT, 300), (OPT, 10000)):
+    # the day's amount is its volume at the typical price (O+H+L+C)/4, to the cent: its VWAP lies in its range
+    for inst, unit in ((MAIN, 100), (ETF, 100), (CB, 10), (HK, 1), (FUT, 300), (OPT, 10000)):
         bars = engine.daily(inst)
         ok = bars["volume"] > 0
-        vwap = bars["amount"][ok] / (bars["volume"][ok] * unit)
-        assert ((vwap >= bars["low"][ok] * 0.999) & (vwap <= bars["high"][ok] * 1.001)).all(), inst.code
+        value = bars["volume"][ok] * float(unit)
+        amount = bars["amount"][ok]
+        typical = (bars["open"][ok] + bars["high"][ok] + bars["low"][ok] + bars["close"][ok]) / 4.0
+        assert (np.abs(amount - value * typical) <= 0.005 + 1e-9 * amount).all(), inst.code
+        eps = 1e-12 * amount
+        assert (amount >= bars["low"][ok] * value - eps).all(), inst.code
+        assert (amount <= bars["high"][ok] * value + eps).all(), inst.code
 
 
 @pytest.mark.parametrize("inst", STOCKS, ids=lambda i: i.code)
@@ -352,8 +361,10 @@ def test_minutes_aggregate_exactly_to_the_day(cal, engine):
             assert (hi >= np.maximum(minutes["open"], minutes["close"])).all()
             np.testing.assert_array_equal(minutes["open"][1:], minutes["close"][:-1])
             np.testing.assert_array_equal(minutes["preClose"][1:], minutes["close"][:-1])
-            np.testing.assert_array_equal(minutes["amount"], np.round(minutes["amount"]))
+            _assert_cents(minutes["amount"])
             assert (minutes["amount"][minutes["volume"] == 0] == 0).all()
+            for period in ("5m", "15m", "30m", "60m"):  # every grouping adds up to the same cents
+                assert aggregate(aggregate(minutes, period), "1d")["amount"][0] == daily["amount"][i]
             checked += 1
     assert checked >= 100
 
@@ -365,23 +376,69 @@ def _value_per_unit(inst: ins.Instrument) -> int:
     return {ins.CB: 10, ins.HK: 1}.get(inst.kind, 100)
 
 
+def _assert_cents(amounts: np.ndarray) -> None:
+    """Amounts are whole cents: each the double nearest a whole number of cents."""
+    np.testing.assert_array_equal(np.round(amounts * 100.0) / 100.0, amounts)
+
+
+def _assert_minute_vwaps_in_range(minutes, unit: int, where: object) -> int:
+    """Every traded minute's amount / value lies in its [low, high] (to a float epsilon, no cent slack); the
+    auction bar's is its open (to the cent). Returns the number of traded minutes."""
+    traded = minutes["volume"] > 0
+    value = minutes["volume"][traded].astype(np.float64) * unit
+    amount = minutes["amount"][traded]
+    eps = 1e-12 * amount
+    assert (amount >= minutes["low"][traded] * value - eps).all(), where
+    assert (amount <= minutes["high"][traded] * value + eps).all(), where
+    auction = minutes["volume"][0] * unit * minutes["open"][0]
+    assert abs(minutes["amount"][0] - auction) <= 0.005 + 1e-12 * auction, where
+    return int(traded.sum())
+
+
 @pytest.mark.parametrize("inst", [i for i in ALL if i.kind != ins.INDEX], ids=lambda i: i.code)
 def test_minute_vwap_lies_in_the_minute_range(cal, engine, inst):
     # indices are left out: their amount is the constituents' turnover, not volume x index level
     unit = _value_per_unit(inst)
     checked = 0
-    for day in _sample_days(cal, inst, 12, ALL.index(inst)):
+    for day in _sample_days(cal, inst, 40, ALL.index(inst)):
+        checked += _assert_minute_vwaps_in_range(engine.minutes(inst, day), unit, (inst.code, day))
+    assert checked > 8000
+
+
+def test_minute_vwaps_in_range_across_the_universe(cal):
+    """Every kind of the seed-7 universe (a spread of instruments, several days each): VWAPs in range, whole
+    cents adding up exactly to the day in every period, ticks' cumulative amounts equal to the minutes'."""
+    today = D(2025, 11, 20)
+    universe = build_universe(7, today)
+    engine = PriceEngine(cal, seed=7, instrument_lookup=universe.get)
+    cases = [(universe.get("113521.SH"), D(2024, 11, 27))]  # a CB minute was 42 ticks out with whole yuan
+    for kind in (ins.STOCK, ins.ETF, ins.CB, ins.HK, ins.FUTURE, ins.OPTION, ins.INDEX):
+        members = universe.by_kind(kind)
+        for n, inst in enumerate(members[:: max(len(members) // 12, 1)][:12]):
+            last = today if inst.expire_date is None else min(inst.expire_date, today)
+            days = cal.between(inst.list_date, last)
+            picks = np.random.default_rng([7, n]).integers(0, len(days), 5) if days else []
+            cases += [(inst, days[int(i)]) for i in picks]
+    checked: dict[str, int] = {}
+    ticked: set[str] = set()
+    for inst, day in cases:
+        where = (inst.code, day)
+        daily = engine.kline(inst, "1d", day, day)
         minutes = engine.minutes(inst, day)
-        traded = minutes["volume"] > 0
-        value = minutes["volume"][traded].astype(np.float64) * unit
-        amount = minutes["amount"][traded]
-        slack = 1.0 + 1e-9 * amount  # amounts are whole yuan
-        assert (amount >= minutes["low"][traded] * value - slack).all(), (inst.code, day)
-        assert (amount <= minutes["high"][traded] * value + slack).all(), (inst.code, day)
-        # the auction bar trades at the open only
-        assert abs(minutes["amount"][0] - minutes["volume"][0] * unit * minutes["open"][0]) <= slack[0]
-        checked += int(traded.sum())
-    assert checked > 2000
+        _assert_cents(minutes["amount"])
+        for period in ("1m", "5m", "15m", "30m", "60m"):
+            assert aggregate(aggregate(minutes, period), "1d")["amount"][0] == daily["amount"][0], where
+        if inst.code not in ticked:  # one day's ticks per instrument
+            ticked.add(inst.code)
+            ticks = engine.ticks(inst, day)
+            cents = np.cumsum(np.round(minutes["amount"] * 100.0).astype(np.int64))
+            np.testing.assert_array_equal(ticks["amount"][_minute_end_ticks(ticks)], cents[1:] / 100.0)
+            assert ticks["amount"][-1] == daily["amount"][0]
+        if inst.kind != ins.INDEX:
+            traded = _assert_minute_vwaps_in_range(minutes, lot_size(inst) * multiplier(inst), where)
+            checked[inst.kind] = checked.get(inst.kind, 0) + traded
+    assert set(checked) == {ins.STOCK, ins.ETF, ins.CB, ins.HK, ins.FUTURE, ins.OPTION}
+    assert min(checked.values()) > 5000, checked
 
 
 @pytest.mark.parametrize("inst", [MAIN, SZ, STAR, ETF, CB, FUT], ids=lambda i: i.code)
@@ -476,10 +533,11 @@ def test_intraday_kline_periods(engine, period, per_day):
     one = engine.kline(MAIN, "1m", start, end)
     bars = engine.kline(MAIN, period, start, end)
     assert len(one) == 5 * 241 and len(bars) == 5 * per_day
-    assert bars["volume"].sum() == one["volume"].sum() and bars["amount"].sum() == one["amount"].sum()
+    assert bars["volume"].sum() == one["volume"].sum()
     daily = engine.kline(MAIN, "1d", start, end)
-    np.testing.assert_array_equal(aggregate(bars, "1d")["close"], daily["close"])
-    np.testing.assert_array_equal(aggregate(bars, "1d")["volume"], daily["volume"])
+    for f in ("close", "volume", "amount"):  # amounts (whole cents) add up exactly whatever the grouping
+        np.testing.assert_array_equal(aggregate(bars, "1d")[f], daily[f])
+        np.testing.assert_array_equal(aggregate(one, "1d")[f], daily[f])
 
 
 def test_weekly_and_monthly_kline_labels(cal, engine):
@@ -541,7 +599,10 @@ def test_ticks_agree_with_minutes_and_books_are_sane(cal, engine, inst):
         assert len(ends) == 240
         np.testing.assert_array_equal(ticks["lastPrice"][ends], minutes["close"][1:])
         np.testing.assert_array_equal(ticks["volume"][ends], np.cumsum(minutes["volume"])[1:])
-        np.testing.assert_array_equal(ticks["amount"][ends], np.cumsum(minutes["amount"])[1:])
+        cents = np.cumsum(np.round(minutes["amount"] * 100.0).astype(np.int64))  # exact running sums
+        np.testing.assert_array_equal(ticks["amount"][ends], cents[1:] / 100.0)
+        assert ticks["amount"][-1] == aggregate(minutes, "1d")["amount"][0]
+        _assert_cents(ticks["amount"])
         np.testing.assert_array_equal(ticks["high"][ends], np.maximum.accumulate(minutes["high"])[1:])
         np.testing.assert_array_equal(ticks["low"][ends], np.minimum.accumulate(minutes["low"])[1:])
         assert (np.diff(ticks["volume"]) >= 0).all() and (np.diff(ticks["transactionNum"]) >= 0).all()

@@ -32,6 +32,7 @@ from qmt_bridge.sim.market.bars import (
     Bars,
     aggregate,
     day_start_ms,
+    sum_cents,
 )
 from qmt_bridge.sim.market.corporate import adjust, factor_table
 from qmt_bridge.sim.market.instruments import Instrument
@@ -583,7 +584,7 @@ def _collapse_day(minutes: Bars, day_bar: Bars) -> Bars:
     cols["low"][0] = minutes["low"].min()
     cols["close"][0] = minutes["close"][-1]
     cols["volume"][0] = minutes["volume"].sum()
-    cols["amount"][0] = minutes["amount"].sum()
+    cols["amount"][0] = sum_cents(minutes["amount"])
     if "openInterest" in minutes.columns:
         cols["openInterest"][0] = minutes["openInterest"][-1]
     return Bars(cols)

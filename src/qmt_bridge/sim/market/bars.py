@@ -220,8 +220,10 @@ def _reduce(bars: Bars, keys: np.ndarray, label_times: np.ndarray | None) -> Bar
             out[field] = np.maximum.reduceat(values, starts)
         elif field == "low":
             out[field] = np.minimum.reduceat(values, starts)
-        elif field in ("volume", "amount"):
+        elif field == "volume":
             out[field] = np.add.reduceat(values, starts)
+        elif field == "amount":
+            out[field] = _sum_cents(values, starts)
         elif field == "suspendFlag":
             all_suspended = np.minimum.reduceat((values == 1).astype(np.int64), starts) == 1
             any_resumed = np.minimum.reduceat(values, starts) < 0
@@ -229,6 +231,28 @@ def _reduce(bars: Bars, keys: np.ndarray, label_times: np.ndarray | None) -> Bar
         else:  # close, settelementPrice, openInterest and anything else: the last value
             out[field] = values[ends]
     return Bars(out)
+
+
+def sum_cents(amounts: np.ndarray) -> float:
+    """The exact total of amounts in whole cents (see :func:`_sum_cents`)."""
+    return (
+        float(_sum_cents(np.asarray(amounts, dtype=np.float64), np.zeros(1, dtype=np.int64))[0])
+        if len(amounts)
+        else 0.0
+    )
+
+
+def _sum_cents(amounts: np.ndarray, starts: np.ndarray) -> np.ndarray:
+    """Sums of runs of amounts in whole cents (from ``starts``), added as integers and divided once: each
+    sum is the double nearest its exact value (whole yuan exactly), whatever the grouping.
+
+    Amounts that are not finite or not whole cents are added as floats."""
+    cents = np.rint(amounts * 100.0)
+    if not (np.isfinite(cents).all() and np.array_equal(cents / 100.0, amounts)):
+        return np.add.reduceat(amounts, starts)
+    total = np.add.reduceat(cents.astype(np.int64), starts)
+    yuan, rest = np.divmod(total, 100)
+    return np.where(rest == 0, yuan, total / 100.0)  # yuan: exact beyond 2**53 cents too
 
 
 def is_intraday(bars: Bars) -> bool:
@@ -245,7 +269,8 @@ def aggregate(bars: Bars, period: str) -> Bars:
     the last trading day of the period that has data. open = first open, close = last close, high = max,
     low = min, volume and amount = sums, preClose = first preClose, settelementPrice and openInterest = last;
     suspendFlag = 1 if every component is suspended, else -1 if any resumed, else 0. Input must be sorted by
-    time. Exact: every output value is one of the inputs or an integer-valued sum.
+    time. Exact: every output value is one of the inputs or a sum of integers (amounts in whole cents are
+    added as integer cents, so 1m bars add up to exactly the same amount in every period).
     """
     if period not in KLINE_PERIODS:
         raise ValueError(f"unknown K-line period {period!r}; expected one of {KLINE_PERIODS}")

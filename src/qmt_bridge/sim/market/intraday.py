@@ -15,11 +15,11 @@ Model (simplifications documented here, not hidden):
   The close path is a Brownian bridge from the open to the close inside the day's range, raised or
   lowered in mid-session until its volume-weighted typical price is the day's VWAP; each minute's amount
   is its volume at its 3-second ticks' prices, nudged by a common share of its range so the minutes sum
-  exactly to the day: every minute's VWAP lies in its [low, high] up to the rounding of amounts to whole
-  yuan (auction bars trade at one price). That rounding can put a one-lot minute of an instrument with a
-  large lot value (a CB lot is 10 bonds) or a small range a few ticks outside. A minute without volume is
-  flat at the previous close; every continuous minute trades when the continuous session has at least two
-  lots per minute (auction volumes not counted).
+  exactly to the day, and rounded to the cent: every traded minute's VWAP lies in its [low, high] (auction
+  bars trade at one price), since a volume unit moved by one tick is whole cents for every kind (a CB lot
+  of 10 bonds at 0.001 is 1 cent) and the day's own amount is its volume at a price in its range, to the
+  cent. A minute without volume is flat at the previous close; every continuous minute trades when the
+  continuous session has at least two lots per minute (auction volumes not counted).
 - Ticks every 3 s, 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the opening call
   auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
   and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
@@ -29,9 +29,10 @@ Model (simplifications documented here, not hidden):
   auction, 0 break/closed, 1 suspended); for non-derivatives ``openInt`` carries the detailed code of
   xtquant's dictionary (12 auction, 13 continuous, 14 break, 15 closed, 17 halted, 18 closing auction), as in
   the official equity sample. For futures and options ``openInt`` is the open interest.
-- Units as in the daily bars (see ``prices``); ``pvolume`` is volume x lot size. A minute's ``amount`` is
-  whole CNY as above; indices' daily amount (their constituents' turnover) is split over minutes by
-  volume x typical price.
+- Units as in the daily bars (see ``prices``); ``pvolume`` is volume x lot size. Amounts are CNY in whole
+  cents (kept as integer cents internally, so a tick's running amount is exactly the sum of the minutes
+  before it plus a share of its own); indices' daily amount (their constituents' turnover) is split over
+  minutes by volume x typical price.
 """
 
 from __future__ import annotations
@@ -104,8 +105,8 @@ _INT32_MAX = np.iinfo(np.int32).max
 # columns of Intraday.table (int32, one row per 1m bar j): the bar, and the sums over the bars before it
 (_O, _H, _L, _C, _VOL, _TRADES, _CUM_VOL, _CUM_TRADES, _HIGH_BEFORE, _LOW_BEFORE, _OI, _OI_PREV,
  _C5) = range(13)  # fmt: skip
-# columns of Intraday.money (float64): the bar's amount and the amount before it
-_AMT, _CUM_AMT = range(2)
+# columns of Intraday.money (float64, whole cents): the bar's amount and the amount before it
+_CENTS, _CUM_CENTS = range(2)
 # Intraday.ints: the day's integer constants (prices in ticks; flags 0/1; the key's bits as int64)
 (_KEY, _BASE_MS, _SUSPENDED, _AUCTION_CLOSE, _DAY_OPEN, _PRE_CLOSE, _DOWN, _UP, _DAY_VOLUME, _DAY_RANGE,
  _PRE_OI, _BOOK, _DERIVATIVE, _STOCK, _LOT, _DECIMALS) = range(16)  # fmt: skip
@@ -125,7 +126,7 @@ class DaysAhead:
     so that the next days' intraday data is built without rebuilding the whole history (~2 kB)."""
 
     first: int
-    rows: np.ndarray  # (days, 13) float64, exact (integers and whole-yuan amounts)
+    rows: np.ndarray  # (days, 13) float64, exact (integers, and amounts to the cent)
     derivative: bool  # open interest and settlement prices exist
     value_per_unit: float
     amount_at_prices: bool  # False for indices (amount is the constituents' turnover)
@@ -146,7 +147,7 @@ class Intraday:
     flag: int  # suspendFlag
     avg_minute_volume: float  # the 5 previous days' mean volume a minute (0 on the first day): volRatio
     table: np.ndarray  # (241, 13) int32
-    money: np.ndarray  # (241, 2) float64
+    money: np.ndarray  # (241, 2) float64 whole cents
     ints: np.ndarray  # int64 constants
     floats: np.ndarray  # float64 constants
 
@@ -175,9 +176,9 @@ def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, see
         closes = np.full(m, pc, np.int64)
         opens, highs, lows = closes.copy(), closes.copy(), closes.copy()
         vols = np.zeros(m, np.int64)
-        amts = np.zeros(m)
+        cents = np.zeros(m)
     else:
-        opens, highs, lows, closes, vols, amts = _minute_bars(
+        opens, highs, lows, closes, vols, cents = _minute_bars(
             rng,
             (day_o, day_h, day_l, day_c),
             day_v,
@@ -223,8 +224,8 @@ def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, see
     if np.abs(table).max() > _INT32_MAX:  # prices, volumes and open interest fit easily
         raise OverflowError(f"{inst.code} {day}: 1m data beyond int32")
     money = np.empty((m, 2))
-    money[:, _AMT] = amts
-    money[:, _CUM_AMT] = _shifted(np.cumsum(amts), 0.0)
+    money[:, _CENTS] = cents
+    money[:, _CUM_CENTS] = _shifted(np.cumsum(cents), 0.0)  # integers below 2**53: exact
     ints = np.array(
         [
             key - (1 << 64) if key >= 1 << 63 else key,  # the uint64 key's bits
@@ -301,10 +302,13 @@ def _minute_bars(
     minute's amount is then its volume traded at the prices of its 3-second ticks (:func:`_tick_paths`,
     as the ticks and Level-2 trades show them), moved by one common fraction of the distance to each
     minute's high (or low) to add up to the day; where even the highs (lows) cannot reach the day's VWAP,
-    the wicks of the traded minutes grow first. So every minute's VWAP lies in its [low, high] (the
-    auction bars trade at their one price) up to the rounding to whole yuan, which keeps the sum exact. With
-    ``amount_at_prices`` false (indices, whose amount is the constituents' turnover) the day's amount is
-    split in proportion to volume x typical price and the path is not conditioned.
+    the wicks of the traded minutes grow first. The amounts are then rounded to whole cents inside each
+    minute's range with the day's sum kept exact (:func:`_cents_in_ranges`). So every minute's VWAP lies in
+    its [low, high] (the auction bars trade at their one price). With ``amount_at_prices`` false (indices,
+    whose amount is the constituents' turnover) the day's amount is split in whole cents in proportion to
+    volume x typical price and the path is not conditioned.
+
+    Amounts are returned in cents (float64, whole numbers).
 
     Every continuous minute trades at least one lot when the continuous session has two lots a minute or
     more; on thinner days the minutes without volume are flat at the previous close.
@@ -392,7 +396,7 @@ def _minute_bars(
     opens, highs, lows, closes = shape(0.0)
     if not amount_at_prices:
         typical = (opens + highs + lows + closes) / 4.0
-        return opens, highs, lows, closes, vols, _split_integer(day_a, vols * typical)
+        return opens, highs, lows, closes, vols, _split_integer(round(day_a * 100.0), vols * typical)
 
     v = vols.astype(np.float64)
     cont = slice(1, end + 1)
@@ -446,8 +450,16 @@ def _minute_bars(
     price[cont] = along + theta * (edge - along)
     if ca:
         price[240] = day_c
-    amts = _split_integer(day_a, v * price * value_per_tick)
-    return opens, highs, lows, closes, vols, amts
+    # whole cents: each minute's as close to its volume at ``price`` as the day's sum allows, inside its
+    # range (the auction bars at their one price)
+    lo_t, hi_t = lows.copy(), highs.copy()
+    lo_t[0] = hi_t[0] = day_o
+    if ca:
+        lo_t[240] = hi_t[240] = day_c
+    cents = _cents_in_ranges(
+        round(day_a * 100.0), v * price * (value_per_tick * 100.0), vols, lo_t, hi_t, value_per_tick
+    )
+    return opens, highs, lows, closes, vols, cents
 
 
 # ----------------------------------------------------------------------------------------------- output
@@ -469,7 +481,7 @@ def bars_of(ctx: Intraday) -> Bars:
             "low": to_price(t[:, _L], tick, dec),
             "close": to_price(closes, tick, dec),
             "volume": t[:, _VOL].astype(np.int64),
-            "amount": ctx.money[:, _AMT].copy(),
+            "amount": ctx.money[:, _CENTS] / 100.0,
             "settelementPrice": settle,
             "openInterest": t[:, _OI].astype(np.int64),
             "preClose": to_price(_shifted(closes, ctx.ints[_PRE_CLOSE]), tick, dec),
@@ -638,7 +650,7 @@ def _tick_fields(
     if opened.any():
         last[opened] = open_[opened] = high[opened] = low[opened] = day_open[opened]
         volume[opened] = minute[opened, _VOL]
-        amount[opened] = money[opened, _AMT]
+        amount[opened] = money[opened, _CENTS] / 100.0
         trades[opened] = minute[opened, _TRADES]
         oi[opened] = minute[opened, _OI]
     if cont.any():
@@ -668,7 +680,7 @@ def _tick_fields(
         high[rows] = np.maximum(mine[:, _HIGH_BEFORE], run_high)
         low[rows] = np.minimum(mine[:, _LOW_BEFORE], run_low)
         volume[rows] = mine[:, _CUM_VOL] + np.floor(mine[:, _VOL] * f).astype(np.int64)
-        amount[rows] = money[rows, _CUM_AMT] + np.floor(money[rows, _AMT] * f)
+        amount[rows] = (money[rows, _CUM_CENTS] + np.floor(money[rows, _CENTS] * f)) / 100.0
         trades[rows] = mine[:, _CUM_TRADES] + np.floor(mine[:, _TRADES] * f).astype(np.int64)
         prev_oi = mine[:, _OI_PREV]
         oi[rows] = prev_oi + np.rint((mine[:, _OI] - prev_oi) * f).astype(np.int64)
@@ -863,3 +875,75 @@ def _split_integer(total: float, weights: np.ndarray) -> np.ndarray:
         candidates = np.flatnonzero(base > 0)
         base[candidates[np.argsort(frac[candidates], kind="stable")[:-rem]]] -= 1
     return base
+
+
+def _cents_in_ranges(
+    total: int,
+    ideal: np.ndarray,
+    vols: np.ndarray,
+    lo_ticks: np.ndarray,
+    hi_ticks: np.ndarray,
+    value_per_tick: float,
+) -> np.ndarray:
+    """Whole-cent amounts (float64) of the minutes, summing exactly to ``total`` cents, each as close to its
+    ``ideal`` (cents) as that allows and inside ``[lo_ticks, hi_ticks] x vols x value_per_tick``.
+
+    A range holding no whole cent (never with the simulator's ticks and units, where a volume unit moved by
+    a tick is whole cents) gives its nearest cent. The parts are the ideals rounded down, plus one cent each
+    for the largest remainders; should the ranges not hold the day's total (the ideals do not add up to
+    it), the rest is spread as evenly as possible over the traded minutes outside their ranges.
+    """
+    vols = np.asarray(vols, np.int64)
+    per_tick = value_per_tick * 1e5  # thousandths of a cent per volume unit and tick
+    milli = round(per_tick)
+    top = int(vols.max(initial=0)) * int(hi_ticks.max(initial=0)) * max(milli, 1)
+    if milli > 0 and abs(per_tick - milli) <= 1e-9 * per_tick and top < 1 << 62:  # exact integers
+        lo_m = vols * lo_ticks.astype(np.int64) * milli
+        hi_m = vols * hi_ticks.astype(np.int64) * milli
+        lo, hi = -(-lo_m // 1000), hi_m // 1000
+        below, above = lo_m - 1000 * hi, 1000 * lo - hi_m  # a range without a whole cent: distances
+    else:
+        lo_f = vols * lo_ticks * (value_per_tick * 100.0)
+        hi_f = vols * hi_ticks * (value_per_tick * 100.0)
+        lo, hi = np.ceil(lo_f).astype(np.int64), np.floor(hi_f).astype(np.int64)
+        below, above = lo_f - hi, lo - hi_f
+    empty = lo > hi
+    if empty.any():
+        near = np.where(below <= above, hi, lo)
+        lo, hi = np.where(empty, near, lo), np.where(empty, near, hi)
+    cents = np.clip(np.floor(ideal).astype(np.int64), lo, hi)
+    left = total - int(cents.sum())
+    if left > 0:
+        cents += _spread(left, hi - cents, ideal - cents)
+    elif left < 0:
+        cents -= _spread(-left, cents - lo, cents - ideal)
+    left = total - int(cents.sum())
+    if left:  # the ranges cannot hold the total: the rest outside them, as evenly as possible
+        traded = vols > 0
+        room = np.where(traded, left if left > 0 else cents, 0)
+        moved = _spread(abs(left), room, ideal - cents if left > 0 else cents - ideal)
+        cents += moved if left > 0 else -moved
+    return cents.astype(np.float64)
+
+
+def _spread(units: int, room: np.ndarray, priority: np.ndarray) -> np.ndarray:
+    """``units`` (> 0) shared over items taking at most ``room`` (>= 0) each, as evenly as possible: each
+    takes ``min(room, k)`` for the smallest sufficient ``k``, and the items of highest ``priority`` with
+    room left one more until all are placed (or every item is full)."""
+    room = np.asarray(room, np.int64)
+    if units >= int(room.sum()):
+        return room.copy()
+    k_lo = 0  # the largest k with sum(min(room, k)) <= units (0 when fewer units than items with room)
+    k_hi = int(room.max()) if units >= int(np.count_nonzero(room)) else 0
+    while k_lo < k_hi:
+        k = (k_lo + k_hi + 1) // 2
+        if int(np.minimum(room, k).sum()) <= units:
+            k_lo = k
+        else:
+            k_hi = k - 1
+    out = np.minimum(room, k_lo)
+    rest = units - int(out.sum())
+    if rest:
+        open_ = np.flatnonzero(room > k_lo)
+        out[open_[np.argsort(-priority[open_], kind="stable")[:rest]]] += 1
+    return out

@@ -8,7 +8,7 @@ Model (what holds exactly, and what is simplified):
 
 - **Trades** follow the Level-1 tick path. The volume traded between two 3-second ticks equals the tick
   volume difference, so the cumulative L2 volume equals the tick ``volume`` at every tick, and the trades
-  of each 1m bar sum to its ``volume`` (x lot size, see units) and its ``amount`` (to the cent). The last
+  of each 1m bar sum to its ``volume`` (x lot size, see units) and exactly its ``amount``. The last
   trade of a 3-second interval is at that tick's ``lastPrice``, and a minute's last trade at the bar's
   ``close``; every trade of a minute lies inside the minute's ``[low, high]``, and the minute's high and
   low are traded whenever one 3-second interval of the minute traded at least 3 lots (in practice all
@@ -25,11 +25,11 @@ Model (what holds exactly, and what is simplified):
   its trades' prices need not average to. The trades that are free to move (not the last of their 3-second
   interval, not at the minute's high, low or close) lean towards the bar's VWAP, each by the same share of
   its distance to the bar's high (or low), in whole ticks; what is left is added to as few trades as it
-  takes, at most ``k`` ticks a share each with ``k`` as small as possible. So the trades of each bar sum to
-  its amount to the cent, every trade's ``amount / volume`` lies in the bar's [low, high] (to the bar's
-  rounding to whole yuan), and most trades' ``amount`` is exactly ``price x volume`` (the others differ by
-  a few ticks a share: within about 1% of the price on almost all days, up to ~2.5% for low-priced
-  stocks).
+  takes, at most ``k`` ticks a share each with ``k`` as small as possible. Amounts are whole cents, like the
+  bars'. So the trades of each bar sum exactly to its amount, every trade's ``amount / volume`` lies in the
+  bar's [low, high] (as the bar's own VWAP does), and most trades' ``amount`` is exactly ``price x volume``
+  (the others differ by a few ticks a share: within about 1% of the price on almost all days, up to ~2.5%
+  for low-priced stocks).
 - **Orders**: every trade references an aggressive order (arriving at the trade time, fully filled; a
   sweep over several price levels is one order) and a resting order (placed earlier at the trade price,
   filled by one or a few trades). Resting orders are placed only after the last trade that would have
@@ -855,8 +855,8 @@ def _amounts(
 
     The difference goes to as few trades as it takes, each taking at most ``k`` ticks a share towards the
     bar's high (or low), with ``k`` the smallest number of ticks that covers it. So the trades of a bar sum
-    to its amount exactly, every amount / volume lies in the bar's [low, high] (to the cent) whenever the
-    bar's own amount / volume does, and the other trades' amounts are exactly price x volume.
+    to its amount exactly, every amount / volume lies in the bar's [low, high] whenever the bar's own
+    amount / volume does (always: see ``intraday``), and the other trades' amounts are exactly price x volume.
     """
     if len(t_time) == 0:
         return np.zeros(0, np.int64)
@@ -888,7 +888,7 @@ def _amounts(
     extra = np.empty_like(value)
     extra[order] = np.clip(need[minute[order]] - before, 0, sorted_cap)
     amount = value + np.where(up, extra, -extra)
-    # a bar whose own amount lies outside its range by the rounding to whole yuan: the rest on its last trade
+    # a bar whose own amount lay outside its range (none do, see intraday): the rest on its last trade
     rest = total - np.bincount(minute, weights=amount, minlength=n_min).astype(np.int64)
     ends = np.r_[np.flatnonzero(minute[1:] != minute[:-1]), len(minute) - 1]
     amount[ends] += rest[minute[ends]]

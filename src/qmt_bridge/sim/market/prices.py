@@ -25,9 +25,10 @@ Model (simplifications documented here, not hidden; intraday data is described i
   underlying's daily prices (pass ``instrument_lookup`` to use the real underlying; otherwise a synthetic
   underlying that is at the money on the option's first day).
 - Units: volume in lots of 100 for stocks, ETFs and indices, lots of 10 for convertible bonds, contracts
-  for futures and options, shares for HK. ``amount`` is whole CNY: on the day volume x lot x typical price
-  (O+H+L+C)/4 (x multiplier for derivatives), computed from the daily bar alone (daily history never builds
-  intraday data). Indices' amount is their constituents' turnover (lots x an average share price).
+  for futures and options, shares for HK. ``amount`` is CNY to the cent: on the day volume x lot x typical
+  price (O+H+L+C)/4 (x multiplier for derivatives) rounded to the cent, computed from the daily bar alone
+  (daily history never builds intraday data), so the day's VWAP lies in its [low, high]. Indices' amount is
+  their constituents' turnover (lots x an average share price) in whole CNY.
 """
 
 from __future__ import annotations
@@ -247,16 +248,21 @@ class _Daily:
         )
 
     def amount(self, lo: int, hi: int, tick: float) -> np.ndarray:
-        """Whole-CNY amounts of rows ``lo:hi``: volume x unit value x typical price (float64)."""
+        """Amounts of rows ``lo:hi`` (float64): volume x unit value x typical price rounded to the cent
+        (indices: whole CNY of their constituents' turnover)."""
         rows = slice(lo, hi)
         volume = self.volume[rows].astype(np.float64)
         if self.index_share_price:
             level = self.close[rows] / max(float(self.close[0]), 1.0)
             return np.rint(volume * 100.0 * self.index_share_price * np.sqrt(level))
-        typical = (self.open[rows].astype(np.int64) + self.high[rows] + self.low[rows] + self.close[rows]) * (
-            tick / 4.0
-        )
-        return np.rint(volume * self.value_per_unit * typical)
+        four = (
+            self.open[rows].astype(np.int64) + self.high[rows] + self.low[rows] + self.close[rows]
+        ).astype(np.float64)  # 4 x the typical price, ticks
+        per_tick = self.value_per_unit * tick * 100.0  # cents per volume unit and tick: whole for every kind
+        whole = round(per_tick)
+        if abs(per_tick - whole) <= 1e-9 * per_tick:
+            per_tick = float(whole)  # integer products below 2**53 (and / 4) are exact: an exact rounding
+        return np.rint(volume * four * per_tick / 4.0) / 100.0
 
 
 @dataclass
@@ -734,7 +740,7 @@ class PriceEngine:
         flag[susp] = 1
         flag[1:][susp[:-1] & ~susp[1:]] = -1
 
-        # -- volume (lots) and amount (whole CNY)
+        # -- volume (lots); the amount is computed from the bar (``_Daily.amount``)
         lot = lot_size(inst)
         mult = multiplier(inst)
         liquidity = math.exp(1.4 * (params[1] - 0.5))  # instruments differ in liquidity
