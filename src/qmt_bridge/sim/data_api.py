@@ -45,7 +45,7 @@ from qmt_bridge.sim.market.static import (
     instrument_type,
     trading_period,
 )
-from qmt_bridge.sim.timeparse import parse_bound, to_ms
+from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
 
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
@@ -110,7 +110,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         """``{stock: DataFrame(index=time labels, columns=fields)}``; K-line, ``tick`` periods."""
         fields = list(field_list or [])
         out: dict[str, pd.DataFrame] = {}
-        for code in _as_list(stock_list):
+        for code in as_list(stock_list):
             inst = self.market.universe.get(code)
             if period in LEVEL2_PERIODS:
                 out[code] = self._level2_frame(inst, period, fields, start_time, end_time, count)
@@ -157,7 +157,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
     ) -> dict[str, Any]:
         """Field-major: ``{field: DataFrame(index=stocks, columns=time labels)}`` for K-lines;
         ``{stock: structured ndarray}`` for ``tick``."""
-        codes = _as_list(stock_list)
+        codes = as_list(stock_list)
         frames = self.get_market_data_ex(
             [], codes, period, start_time, end_time, count, dividend_type, fill_data
         )
@@ -201,7 +201,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         """
         now = self.market.now()
         bucket = int(now.timestamp()) // 3
-        codes = self._expand_markets(_as_list(code_list))
+        codes = self._expand_markets(as_list(code_list))
         cached_bucket, cache = self._snapshot_cache
         if bucket == cached_bucket and all(code in cache for code in codes):
             return {code: _copy_snapshot(snap) for code in codes if (snap := cache[code]) is not None}
@@ -299,7 +299,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
     def get_instrument_detail_list(
         self, stock_list: list[str], iscomplete: bool = False
     ) -> dict[str, dict[str, Any] | None]:
-        return {code: self.get_instrument_detail(code, iscomplete) for code in _as_list(stock_list)}
+        return {code: self.get_instrument_detail(code, iscomplete) for code in as_list(stock_list)}
 
     def get_instrument_type(self, stock_code: str, variety_list: list[str] | None = None) -> dict[str, bool]:
         inst = self.market.universe.get(stock_code)
@@ -387,7 +387,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         incrementally: bool | None = None,
     ) -> dict[str, dict[str, Any]]:
         """Reports progress per stock like xtquant, and returns ``{stock: {start_time, end_time}}``."""
-        codes = _as_list(stock_list)
+        codes = as_list(stock_list)
         result: dict[str, dict[str, Any]] = {}
         for i, code in enumerate(codes, 1):
             inst = self.market.universe.get(code)
@@ -505,27 +505,13 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
 # ---------------------------------------------------------------------- helpers
 
 
-def _as_list(value: Iterable[str] | str | None) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value else []
-    return list(value)
-
-
-def _labels(times: np.ndarray, intraday: bool) -> list[str]:
-    fmt = "%Y%m%d%H%M%S" if intraday else "%Y%m%d"
-    stamps = pd.to_datetime(times, unit="ms") + pd.Timedelta(hours=8)
-    return list(stamps.strftime(fmt))
-
-
 def _kline_frame(bars: Bars | None, fields: list[str], period: str) -> pd.DataFrame:
     columns = fields or list(KLINE_FIELDS)
     if bars is None or len(bars) == 0:
         return pd.DataFrame(columns=columns)
     data = {f: bars[f] for f in columns if f in bars.columns}
     frame = pd.DataFrame(data, columns=[c for c in columns if c in data])
-    frame.index = _labels(bars["time"], period in INTRADAY_PERIODS)
+    frame.index = time_labels(bars["time"], period in INTRADAY_PERIODS)
     return frame
 
 
@@ -541,7 +527,7 @@ def _tick_frame(bars: Bars | None, fields: list[str]) -> pd.DataFrame:
         col = bars[f]
         data[f] = list(col.tolist()) if col.ndim == 2 else col
     frame = pd.DataFrame(data)
-    frame.index = _labels(bars["time"], True)
+    frame.index = time_labels(bars["time"], True)
     return frame
 
 

@@ -1,8 +1,13 @@
-"""xtquant's time arguments: ``''``, ``'YYYYMMDD'``, ``'YYYYMMDDhhmmss'`` or ms-epoch numbers."""
+"""xtquant's argument conventions: time arguments (``''``, ``'YYYYMMDD'``, ``'YYYYMMDDhhmmss'`` or ms-epoch
+numbers), code lists given as one string or many, and the time labels of returned frames."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
 
 from qmt_bridge.sim.clock import CST
 
@@ -29,3 +34,18 @@ def parse_bound(value: object, *, end: bool) -> dt.datetime | None:
 
 def to_ms(moment: dt.datetime) -> int:
     return int(moment.timestamp() * 1000)
+
+
+def as_list(value: Iterable[str] | str | None) -> list[str]:
+    """A code-list argument as a list: xtquant also takes one code as a plain string."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value] if value else []
+    return list(value)
+
+
+def time_labels(times: np.ndarray, intraday: bool = True) -> list[str]:
+    """Index labels of ms times in China time: ``YYYYMMDDhhmmss``, or ``YYYYMMDD`` for daily data."""
+    stamps = pd.to_datetime(np.asarray(times, dtype=np.int64), unit="ms") + pd.Timedelta(hours=8)
+    return list(stamps.strftime("%Y%m%d%H%M%S" if intraday else "%Y%m%d"))

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from qmt_bridge.sim.api.downloads import report_progress
 from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.financials import TABLES, FinancialHistory, build_history
 from qmt_bridge.sim.market.instruments import STOCK
-from qmt_bridge.sim.timeparse import parse_bound
+from qmt_bridge.sim.timeparse import as_list, parse_bound
 
 if TYPE_CHECKING:
     from qmt_bridge.sim.market.market import SimMarket
@@ -75,7 +75,7 @@ class FinancialAPI:
         by_announce = report_type == "announce_time"
         today = self.market.clock.today()
         result: dict[str, dict[str, pd.DataFrame]] = {}
-        for code in _codes(stock_list):
+        for code in as_list(stock_list):
             history = self._financial_history(code)
             if history is None:
                 result[code] = {}
@@ -107,7 +107,7 @@ class FinancialAPI:
     ) -> None:
         """Calls ``callback({'total': N, 'finished': k})`` once per stock x table (errors swallowed)."""
         tables = list(table_list or []) or list(_DOWNLOAD_TABLES)
-        codes = _codes(stock_list)
+        codes = as_list(stock_list)
         data: dict[str, Any] = {"total": len(tables) * len(codes)}
         for finished in range(1, data["total"] + 1):
             data["finished"] = finished  # one dict, updated in place, as xtquant does
@@ -149,11 +149,3 @@ def _cache_of(api: Any) -> tuple[OrderedDict[str, FinancialHistory], threading.L
     if cache is None:
         cache = api.__dict__.setdefault("_financial_cache", (OrderedDict(), threading.Lock()))
     return cache
-
-
-def _codes(stock_list: Iterable[str] | str | None) -> list[str]:
-    if stock_list is None:
-        return []
-    if isinstance(stock_list, str):
-        return [stock_list] if stock_list else []
-    return list(stock_list)

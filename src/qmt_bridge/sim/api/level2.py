@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -37,7 +36,7 @@ from qmt_bridge.sim.market.level2 import (
     Level2Day,
     Level2Engine,
 )
-from qmt_bridge.sim.timeparse import parse_bound, to_ms
+from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
 
 if TYPE_CHECKING:
     from qmt_bridge.sim.market.market import SimMarket
@@ -204,19 +203,6 @@ _HK_NAMES, _HK_IDS, _HK_CUM = _hk_broker_table()
 # ---------------------------------------------------------------------------------------------- helpers
 
 
-def _as_list(value: Iterable[str] | str | None) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value] if value else []
-    return list(value)
-
-
-def _labels(times: np.ndarray) -> list[str]:
-    stamps = pd.to_datetime(np.asarray(times, dtype=np.int64), unit="ms") + pd.Timedelta(hours=8)
-    return list(stamps.strftime("%Y%m%d%H%M%S"))
-
-
 def _dtype(spec, fields: list[str] | None) -> np.dtype:
     names = [f for f in fields if any(f == s[0] for s in spec)] if fields else [s[0] for s in spec]
     by_name = {s[0]: s for s in spec}
@@ -248,7 +234,7 @@ def _frame(columns: dict[str, Any], names: list[str], rows, times) -> pd.DataFra
         else:  # already a per-row list
             data[name] = [col[i] for i in np.arange(len(col))[rows]]
     frame = pd.DataFrame(data, columns=names)
-    frame.index = _labels(np.asarray(times)[rows])
+    frame.index = time_labels(np.asarray(times)[rows])
     return frame
 
 
@@ -497,7 +483,7 @@ class Level2API:
         (``'SH'``) are not expanded: only codes are served.
         """
         out: dict[str, dict[str, Any]] = {}
-        for code in _as_list(code_list):
+        for code in as_list(code_list):
             inst = self._l2_inst(code)
             l2 = self._l2_day(inst) if inst is not None else None
             if l2 is None:
@@ -512,7 +498,7 @@ class Level2API:
         """The full-speed book now: ``{code: {'time', 'price', 'bidPrice', 'bidVolume', 'askPrice',
         'askVolume'}}`` with 20 levels a side (zero-padded), volumes in lots. Codes only (no markets)."""
         out: dict[str, dict[str, Any]] = {}
-        for code in _as_list(code_list):
+        for code in as_list(code_list):
             inst = self._l2_inst(code)
             l2 = self._l2_day(inst) if inst is not None else None
             if l2 is None:
@@ -608,7 +594,7 @@ class Level2API:
         Non-HK and unknown codes give ``[]``.
         """
         out: dict[str, list[dict[str, Any]]] = {}
-        for code in _as_list(stock_list):
+        for code in as_list(stock_list):
             inst = self.market.universe.get(code)
             if inst is None or inst.kind != HK or not self._l2_started():
                 out[code] = []
