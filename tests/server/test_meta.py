@@ -97,6 +97,23 @@ def test_api_documentation_pages_are_served(api, path):
     assert "/openapi.json" in response.text
 
 
+@pytest.mark.parametrize("path", ["/docs", "/redoc"])
+def test_api_documentation_pages_need_no_internet(api, path):
+    """Scripts, styles and icons come from this server, so /docs works on a LAN without internet access."""
+    import re
+
+    page = api.get(path).text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets, page
+    for url in assets:
+        assert url.startswith("/"), f"{path} loads {url} from elsewhere"
+        asset = api.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 1000, url
+    scripts = [url for url in assets if url.endswith(".js")]
+    assert scripts and all("javascript" in api.get(url).headers["content-type"] for url in scripts)
+
+
 def test_openapi_documents_every_group_with_descriptions(api):
     schema = api.get("/openapi.json").json()
     tags = {tag for ops in schema["paths"].values() for op in ops.values() for tag in op.get("tags", [])}

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 
 from qmt_bridge._version import __version__
 from qmt_bridge.backends.base import Backend, load_backend
@@ -71,7 +72,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             chosen.stop()
             log.info("backend %s stopped", chosen.name)
 
-    app = FastAPI(
+    # FastAPIOffline serves Swagger UI's and ReDoc's files from the package instead of a CDN: /docs works
+    # on a LAN without internet access, and where jsDelivr is slow or blocked (mainland China).
+    app = FastAPIOffline(
         title="QMT Bridge",
         version=__version__,
         description=DESCRIPTION,
