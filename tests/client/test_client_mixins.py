@@ -422,6 +422,7 @@ class TestMeta:
         assert status["enabled"] is True and status["interval_hours"] == 24.0
         assert list(status["items"])[0] == "download_sector_data" and len(status["items"]) == 6
         assert {item["status"] for item in status["items"].values()} == {"ok"}
+        assert status["rounds_skipped"] == 0 and status["last_skipped"] is None
 
     def test_get_markets(self, client: QMTClient) -> None:
         markets = client.get_markets()

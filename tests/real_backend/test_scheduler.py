@@ -4,6 +4,7 @@ Most tests run on the real-backend path against the fake xtquant, whose call log
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import time
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from qmt_bridge.backends.xtquant import XtquantBackend
 from qmt_bridge.server.app import create_app
 from qmt_bridge.server.cli import settings_from_args
 from qmt_bridge.server.config import Settings
@@ -112,11 +114,46 @@ def test_a_missing_function_is_a_failure_not_a_crash(make_client, fake_xtdata, m
     assert item["status"] == "failed" and "no xtdata.download_cb_data" in item["error"]
 
 
-def test_rounds_repeat_at_the_interval(make_client, fake_xtdata):
+def on_day(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
+    """Make the real backend's China-time today ``day`` (the host's clock is the one external here)."""
+    monkeypatch.setattr(XtquantBackend, "today", lambda self: day)
+
+
+def test_rounds_repeat_at_the_interval(make_client, fake_xtdata, monkeypatch):
+    on_day(monkeypatch, dt.date(2025, 11, 20))  # a Thursday
     client = make_client(predownload=True, predownload_interval_hours=0.3 / 3600)
     wait_for(client, lambda s: s["rounds_completed"] >= 3)
     downloads = [name for name, *_ in fake_xtdata.CALLS if name.startswith("download_")]
     assert downloads[: 3 * len(SEED_ORDER)] == SEED_ORDER * 3
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [
+        (dt.date(2025, 11, 22), "weekend"),
+        (dt.date(2025, 11, 23), "weekend"),
+        (dt.date(2025, 10, 6), "holiday"),
+    ],
+)
+def test_later_rounds_skip_non_trading_days(make_client, fake_xtdata, monkeypatch, day, reason):
+    """2025-10-06 is a Monday of the National Day holiday (in xtquant's get_holidays)."""
+    on_day(monkeypatch, day)
+    client = make_client(predownload=True, predownload_interval_hours=0.1 / 3600)
+    status = wait_for(client, lambda s: s["rounds_skipped"] >= 3)
+    assert status["rounds_completed"] == 1  # the round at start runs whatever the day
+    assert status["last_skipped"] == {"day": day.isoformat(), "reason": reason}
+    downloads = [name for name, *_ in fake_xtdata.CALLS if name.startswith("download_")]
+    assert downloads == SEED_ORDER
+
+
+def test_without_the_holiday_list_only_weekends_are_skipped(make_client, fake_xtdata, monkeypatch, caplog):
+    on_day(monkeypatch, dt.date(2025, 10, 6))
+    fake_xtdata.FAILURES["get_holidays"] = Exception("节假日数据未下载")
+    with caplog.at_level(logging.WARNING, logger="qmt_bridge.scheduler"):
+        client = make_client(predownload=True, predownload_interval_hours=0.1 / 3600)
+        status = wait_for(client, lambda s: s["rounds_completed"] >= 2)
+    assert status["rounds_skipped"] == 0 and status["last_skipped"] is None
+    assert any("cannot read the holidays" in record.getMessage() for record in caplog.records)
 
 
 def test_other_requests_get_the_backend_between_two_downloads(make_client, fake_xtdata):

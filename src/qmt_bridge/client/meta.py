@@ -33,9 +33,11 @@ class MetaMixin(ClientMixin):
         """State of the server's automatic pre-download (``GET /api/meta/predownload``).
 
         Returns:
-            ``{"enabled", "interval_hours", "rounds_completed", "running", "last_round_started",
-            "last_round_finished", "next_round", "items": {function: {"status", "started", "finished",
-            "duration_s", "error"}}}``; ``status`` is ``pending``, ``running``, ``ok`` or ``failed``.
+            ``{"enabled", "interval_hours", "rounds_completed", "rounds_skipped", "running",
+            "last_round_started", "last_round_finished", "next_round", "last_skipped", "items": {function:
+            {"status", "started", "finished", "duration_s", "error"}}}``; ``status`` is ``pending``,
+            ``running``, ``ok`` or ``failed``; ``last_skipped`` is ``{"day", "reason"}`` (``weekend`` or
+            ``holiday``) or null.
 
         Raises:
             APIStatusError: An error response.

@@ -4,6 +4,11 @@ One background asyncio task runs a round at start-up and then every ``predownloa
 calls each function of :data:`PREDOWNLOADS` in turn, each as its own runner call with the download timeout,
 so other requests get the backend between two downloads. A failure (or a 504) is logged and recorded, and
 the round goes on. The state of the last round is served by ``GET /api/meta/predownload``.
+
+Trading-calendar aware: a later round that falls on a weekend or on one of the backend's holidays
+(``xtdata.get_holidays``, in the backend's own China-time day) is skipped, because nothing it fetches
+changes then and MiniQMT is often logged out. The round at start always runs, so a fresh server has its
+data whatever the day. When the holiday list cannot be read, only weekends are skipped.
 """
 
 from __future__ import annotations
@@ -51,10 +56,13 @@ class PreDownloadStatus:
     enabled: bool
     interval_hours: float
     rounds_completed: int = 0
+    rounds_skipped: int = 0
     running: bool = False
     last_round_started: str | None = None
     last_round_finished: str | None = None
     next_round: str | None = None
+    #: The latest skipped round: ``{"day": "YYYY-MM-DD", "reason": "weekend" | "holiday"}``.
+    last_skipped: dict[str, str] | None = None
     items: dict[str, ItemStatus] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -62,7 +70,8 @@ class PreDownloadStatus:
 
 
 class PreDownloadScheduler:
-    """Runs :data:`PREDOWNLOADS` at start and then every ``interval_hours`` (while the server runs)."""
+    """Runs :data:`PREDOWNLOADS` at start and then every ``interval_hours`` on trading days (while the
+    server runs)."""
 
     def __init__(self, context: BackendContext, *, enabled: bool, interval_hours: float) -> None:
         self.context = context
@@ -87,14 +96,38 @@ class PreDownloadScheduler:
             self._task = None
 
     async def _loop(self) -> None:
+        first = True
         while True:
             try:
-                await self.run_round()
+                reason = None if first else await self.non_trading_day()
+                if reason is None:
+                    await self.run_round()
+                else:
+                    self._skip(reason)
             except Exception:  # a bug here must not end the daily refresh for the server's lifetime
                 self.status.running = False
                 log.exception("预下载失败 (pre-download failed): the round stopped early")
+            first = False
             self.status.next_round = _now_iso(self.interval_s)
             await asyncio.sleep(self.interval_s)
+
+    async def non_trading_day(self) -> str | None:
+        """``"weekend"`` or ``"holiday"`` when the backend's today is no trading day, else ``None``."""
+        today = self.context.backend.today()
+        if today.weekday() >= 5:
+            return "weekend"
+        try:
+            holidays = await self.context.xtdata("get_holidays")
+        except (BackendCallFailed, BackendCallTimeout, NotImplementedByBackend) as exc:
+            log.warning("pre-download: cannot read the holidays (%s); only weekends are skipped", exc)
+            return None
+        return "holiday" if today.strftime("%Y%m%d") in {str(day) for day in holidays or ()} else None
+
+    def _skip(self, reason: str) -> None:
+        day = self.context.backend.today().isoformat()
+        self.status.rounds_skipped += 1
+        self.status.last_skipped = {"day": day, "reason": reason}
+        log.info("预下载跳过 (pre-download skipped): %s is a %s", day, reason)
 
     async def run_round(self) -> None:
         """Call every function once, in order; never raises for a failed download."""

@@ -42,7 +42,8 @@ async def get_connection_status(ctx: Ctx) -> JSONResponse:
 @router.get("/predownload")
 async def get_predownload_status(request: Request) -> JSONResponse:
     """State of the automatic pre-download (自动预下载) of sectors, holidays, expired contracts, index
-    weights, ETF lists and CB data: run at start and every ``QMT_BRIDGE_PREDOWNLOAD_INTERVAL_HOURS``.
+    weights, ETF lists and CB data: run at start and every ``QMT_BRIDGE_PREDOWNLOAD_INTERVAL_HOURS``;
+    a later round that falls on a weekend or holiday is skipped (``rounds_skipped``, ``last_skipped``).
 
     Per function: ``status`` (pending, running, ok, failed), start and end time, duration and the error.
     """
