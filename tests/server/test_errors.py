@@ -268,6 +268,46 @@ def test_download_bad_body_is_422(api, content, param):
     assert_error(r, 422, "validation_error", param)
 
 
+@pytest.mark.parametrize(
+    ("url", "param", "takes"),
+    [
+        ("/api/sector/stocks?sector=沪深A股&date=20150105", "date", "real_timetag, sector"),
+        ("/api/market/full_tick?stock=600519.SH&stocks=600519.SH", "stock", "stocks"),
+        ("/api/market/indices?stocks=600519.SH", "stocks", "no query parameters"),
+        ("/api/history?stock=600519.SH&periods=1m", "periods", "period"),
+    ],
+)
+def test_unknown_query_parameter_is_422_naming_it(api, url, param, takes):
+    """A misspelt parameter would otherwise be ignored and change the answer without a word."""
+    error = assert_error(api.get(url), 422, "validation_error", param)
+    assert error["details"]["errors"][0]["param"] == param
+    assert error["details"]["errors"][0]["in"] == "query"
+    assert takes in error["message"]
+
+
+def test_every_api_route_rejects_unknown_query_parameters(api):
+    from fastapi.routing import APIRoute
+
+    from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
+    from qmt_bridge.server.routing import StrictQueryRoute
+
+    routes = [route for router in OPEN_ROUTERS + ROUTERS for route in router.routes]
+    assert len(routes) > 90
+    assert all(isinstance(route, StrictQueryRoute) for route in routes if isinstance(route, APIRoute))
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "param"),
+    [
+        ("/api/download", {"stock": "600519.SH", "periods": "1m"}, "periods"),
+        ("/api/download/history_data2", {"stocks": ["600519.SH"], "start": "20240101"}, "start"),
+        ("/api/sector/create_folder", {"folder_name": "f", "parent": "x"}, "parent"),
+    ],
+)
+def test_unknown_body_field_is_422_naming_it(api, path, body, param):
+    assert_error(api.post(path, json=body), 422, "validation_error", param)
+
+
 # ---------------------------------------------------------------- never a 500, request ids
 
 NASTY = [

@@ -33,6 +33,7 @@ HTTP bridge to miniQMT's **xtquant** (market data; trading comes later), or to t
 * Codes are xtquant's: `600519.SH`, `000001.SZ`, `IF2412.IF`. Lists are comma-separated.
 * Times are `YYYYMMDD` or `YYYYMMDDhhmmss` (China time); `time` fields are ms since the Unix epoch.
 * Tabular endpoints take `format=records` (rows) or `format=columns` (field → array).
+* Unknown query parameters and body fields are rejected (422), never ignored.
 * Every error has the shape `{"error": {"code", "message", "details"}, "request_id"}`.
 """
 

@@ -2,27 +2,34 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 STOCKS_ALIASES = AliasChoices("stocks", "stock_list")
 
 
-class CreateFolderRequest(BaseModel):
+class RequestBody(BaseModel):
+    """Base of the bodies: an unknown field is a 422, not silently dropped (a misspelt ``start_time``
+    would otherwise download everything)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class CreateFolderRequest(RequestBody):
     parent_node: str = Field("", description="parent folder; empty = 我的 (the root)")
     folder_name: str = Field(..., description="new folder name")
 
 
-class CreateSectorRequest(BaseModel):
+class CreateSectorRequest(RequestBody):
     parent_node: str = Field("", description="folder to create it in; empty = 我的 (the root)")
     sector_name: str = Field(..., description="new sector name")
 
 
-class SectorStocksRequest(BaseModel):
+class SectorStocksRequest(RequestBody):
     sector_name: str = Field(..., description="a custom sector")
     stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description='codes, e.g. ["600519.SH"]')
 
 
-class HistoryDownloadRequest(BaseModel):
+class HistoryDownloadRequest(RequestBody):
     stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
     period: str = Field("1d", description="K-line period or tick")
     start_time: str = Field("", description="YYYYMMDD[hhmmss]; empty = from the beginning")
@@ -30,7 +37,7 @@ class HistoryDownloadRequest(BaseModel):
     incrementally: bool | None = Field(None, description="null = incremental when start_time is empty")
 
 
-class FinancialDownloadRequest(BaseModel):
+class FinancialDownloadRequest(RequestBody):
     stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
     tables: list[str] = Field(default_factory=list, validation_alias=AliasChoices("tables", "table_list"))
     start_time: str = Field("", description="YYYYMMDD")

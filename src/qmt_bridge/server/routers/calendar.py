@@ -11,9 +11,10 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import parse_code, parse_date, parse_market, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 
-router = APIRouter(prefix="/api/calendar", tags=["calendar"])
+router = APIRouter(prefix="/api/calendar", tags=["calendar"], route_class=StrictQueryRoute)
 
 MARKET = Query("SH", description="SH, SZ, BJ, IF, SF, DF, ZF, GF, INE, SHO, SZO")
 

@@ -15,9 +15,10 @@ from qmt_bridge.server.models import FinancialDownloadRequest, HistoryDownloadRe
 from qmt_bridge.server.params import parse_codes, parse_period, parse_range
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers.financial import parse_tables
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 
-router = APIRouter(prefix="/api/download", tags=["download"])
+router = APIRouter(prefix="/api/download", tags=["download"], route_class=StrictQueryRoute)
 
 
 def _done(function: str, result: Any = None, **extra: Any) -> JSONResponse:

@@ -10,10 +10,11 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import TableFormat, parse_codes, parse_range, split_list
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
 
-router = APIRouter(prefix="/api/financial", tags=["financial"])
+router = APIRouter(prefix="/api/financial", tags=["financial"], route_class=StrictQueryRoute)
 
 #: xtquant's table names; matching is case-insensitive, answers use the caller's spelling.
 TABLES = (

@@ -8,11 +8,12 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import TableFormat, parse_code, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
 
-etf_router = APIRouter(prefix="/api/etf", tags=["etf"])
-cb_router = APIRouter(prefix="/api/cb", tags=["cb"])
+etf_router = APIRouter(prefix="/api/etf", tags=["etf"], route_class=StrictQueryRoute)
+cb_router = APIRouter(prefix="/api/cb", tags=["cb"], route_class=StrictQueryRoute)
 
 ETF_SECTOR = "沪深ETF"
 CB_SECTOR = "沪深转债"

@@ -11,9 +11,10 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import ms_to_day, parse_date, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 
-router = APIRouter(prefix="/api/futures", tags=["futures"])
+router = APIRouter(prefix="/api/futures", tags=["futures"], route_class=StrictQueryRoute)
 
 #: Exchange spellings users bring from other tools → xtquant's market suffix.
 MARKET_ALIASES = {

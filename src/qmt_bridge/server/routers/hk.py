@@ -9,9 +9,10 @@ from fastapi import APIRouter, Query
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import parse_codes, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 
-router = APIRouter(prefix="/api/hk", tags=["hk"])
+router = APIRouter(prefix="/api/hk", tags=["hk"], route_class=StrictQueryRoute)
 
 CONNECT_SECTOR = "港股通"
 

@@ -8,9 +8,10 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import NotFound
 from qmt_bridge.server.params import parse_code, parse_codes, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 
-router = APIRouter(prefix="/api/instrument", tags=["instrument"])
+router = APIRouter(prefix="/api/instrument", tags=["instrument"], route_class=StrictQueryRoute)
 
 
 @router.get("/detail_list")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Query
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, Field
 
 from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.models import RequestBody
 from qmt_bridge.server.params import (
     DividendType,
     TableFormat,
@@ -17,15 +18,16 @@ from qmt_bridge.server.params import (
 )
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers.sector import require_sector
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars
 from qmt_bridge.server.services.tabular import frame_payload, frames_payload
 
-router = APIRouter(prefix="/api", tags=["legacy"])
+router = APIRouter(prefix="/api", tags=["legacy"], route_class=StrictQueryRoute)
 
 LEGACY_FIELDS = "time,open,high,low,close,volume,amount"
 
 
-class DownloadRequest(BaseModel):
+class DownloadRequest(RequestBody):
     """Body of ``POST /api/download``."""
 
     stock: str = Field(..., description="代码, e.g. 000001.SZ")

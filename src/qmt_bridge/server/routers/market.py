@@ -15,6 +15,7 @@ from qmt_bridge.server.params import (
     parse_range,
 )
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import (
     check_codes,
     fetch_bars,
@@ -23,7 +24,7 @@ from qmt_bridge.server.services.market_data import (
 )
 from qmt_bridge.server.services.tabular import frame_payload, frames_payload
 
-router = APIRouter(prefix="/api/market", tags=["market"])
+router = APIRouter(prefix="/api/market", tags=["market"], route_class=StrictQueryRoute)
 
 MAJOR_INDICES = (
     "000001.SH",  # 上证指数

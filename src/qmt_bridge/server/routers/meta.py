@@ -9,9 +9,10 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import NotFound
 from qmt_bridge.server.params import MARKET_CODES, ms_to_day, parse_market
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 
-router = APIRouter(prefix="/api/meta", tags=["meta"])
-health_router = APIRouter(prefix="/api/meta", tags=["meta"])
+router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
+health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
 
 
 @health_router.get("/health")

@@ -10,10 +10,11 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import TableFormat, parse_code, parse_date, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
 
-router = APIRouter(prefix="/api/option", tags=["option"])
+router = APIRouter(prefix="/api/option", tags=["option"], route_class=StrictQueryRoute)
 
 OPT_TYPES = {"": "", "C": "CALL", "P": "PUT", "CALL": "CALL", "PUT": "PUT"}
 

@@ -12,11 +12,12 @@ from qmt_bridge.server.errors import BackendRefused, Conflict, Forbidden, Invali
 from qmt_bridge.server.models import CreateFolderRequest, CreateSectorRequest, SectorStocksRequest
 from qmt_bridge.server.params import TableFormat, parse_codes, parse_time
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
 from qmt_bridge.sim.market.custom_sectors import FolderNotEmptyError, NameTakenError, UnknownFolderError
 
-router = APIRouter(prefix="/api/sector", tags=["sector"])
+router = APIRouter(prefix="/api/sector", tags=["sector"], route_class=StrictQueryRoute)
 
 
 def parse_timetag(value: str | None) -> int | str:

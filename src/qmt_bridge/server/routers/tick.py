@@ -19,10 +19,11 @@ from qmt_bridge.server.params import (
     parse_time,
 )
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload, structured_frame
 
-router = APIRouter(prefix="/api/tick", tags=["tick"])
+router = APIRouter(prefix="/api/tick", tags=["tick"], route_class=StrictQueryRoute)
 
 #: Above any price on a Chinese exchange; xtquant scales prices to integers, so absurd ones overflow.
 MAX_PRICE = 1e7
