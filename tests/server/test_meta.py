@@ -18,6 +18,12 @@ def test_health(api):
     assert _get(api, "/api/meta/health") == {"status": "ok", "backend": "sim", "version": __version__}
 
 
+def test_health_answers_head_without_a_body(api):
+    r = api.head("/api/meta/health")
+    assert r.status_code == 200 and r.content == b""
+    assert r.headers["content-type"].startswith("application/json")
+
+
 def test_version(api):
     assert _get(api, "/api/meta/version") == {"version": __version__}
 

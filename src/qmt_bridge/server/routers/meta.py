@@ -15,9 +15,9 @@ router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRou
 health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
 
 
-@health_router.get("/health")
+@health_router.api_route("/health", methods=["GET", "HEAD"])
 async def health(ctx: Ctx) -> JSONResponse:
-    """Liveness: answers without touching the backend."""
+    """Liveness: answers without touching the backend (HEAD too, for monitors that probe with it)."""
     return JSONResponse({"status": "ok", "backend": ctx.backend.name, "version": __version__})
 
 
