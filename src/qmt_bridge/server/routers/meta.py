@@ -15,10 +15,13 @@ router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRou
 health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
 
 
-@health_router.api_route("/health", methods=["GET", "HEAD"])
+@health_router.get("/health")
 async def health(ctx: Ctx) -> JSONResponse:
     """Liveness: answers without touching the backend (HEAD too, for monitors that probe with it)."""
     return JSONResponse({"status": "ok", "backend": ctx.backend.name, "version": __version__})
+
+
+health_router.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
 
 
 @router.get("/version")
