@@ -12,12 +12,13 @@ from qmt_bridge.server.routers import (
     market,
     meta,
     option,
+    planned,
     sector,
     tick,
 )
 
-#: Always reachable without an API key.
-OPEN_ROUTERS = [meta.health_router]
+#: Always reachable without an API key (the planned endpoints only answer 501).
+OPEN_ROUTERS = [meta.health_router, planned.router]
 
 #: Data routers; they require the API key when QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA is on.
 ROUTERS = [

@@ -1,0 +1,95 @@
+"""Endpoints of the spec that are not built yet: they answer 501 ``not_implemented`` and say so.
+
+The seed lists trading, credit, fund and bank transfers, and five WebSocket streams. Until they exist, a
+request to one of their paths gets 501 naming the feature, instead of a 404 that suggests a typo. A
+WebSocket handshake is denied with the same 501 answer where the server supports denial responses
+(uvicorn does), and closed with code 1011 otherwise. The routes stay out of the OpenAPI
+schema, so /docs lists what works.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Awaitable, Callable
+
+from fastapi import APIRouter, WebSocket
+
+from qmt_bridge._version import __version__
+from qmt_bridge.server.errors import BridgeError
+from qmt_bridge.server.responses import JSONResponse
+
+TRADING = "trading (交易)"
+CREDIT = "credit trading (融资融券)"
+TRANSFERS = "fund and bank transfers (资金划转, 银证转账)"
+
+#: (method, path) → feature, as the seed lists them.
+PLANNED_HTTP: dict[tuple[str, str], str] = {
+    ("POST", "/api/trading/order"): TRADING,
+    ("POST", "/api/trading/cancel"): TRADING,
+    ("POST", "/api/trading/batch_order"): TRADING,
+    ("GET", "/api/trading/orders"): TRADING,
+    ("GET", "/api/trading/trades"): TRADING,
+    ("GET", "/api/trading/positions"): TRADING,
+    ("GET", "/api/trading/asset"): TRADING,
+    ("GET", "/api/trading/order_detail"): TRADING,
+    ("POST", "/api/credit/order"): CREDIT,
+    ("GET", "/api/credit/quota"): CREDIT,
+    ("GET", "/api/credit/position"): CREDIT,
+    ("POST", "/api/fund/transfer"): TRANSFERS,
+    ("GET", "/api/fund/history"): TRANSFERS,
+    ("POST", "/api/bank/transfer"): TRANSFERS,
+}
+
+#: WebSocket path → feature.
+PLANNED_WS: dict[str, str] = {
+    "/ws/realtime": "realtime quotes (实时行情推送)",
+    "/ws/whole_quote": "whole-market quotes (全市场行情订阅)",
+    "/ws/l2_thousand": "Level-2 thousand-level quotes (L2 千档行情推送)",
+    "/ws/download_progress": "download progress (下载进度推送)",
+    "/ws/trade": "trade reports (交易回报推送)",
+}
+
+
+class NotBuiltYet(BridgeError):
+    """A feature of the spec that this version does not have yet (501)."""
+
+    status_code = 501
+    code = "not_implemented"
+
+    def __init__(self, what: str, feature: str) -> None:
+        super().__init__(
+            f"{what}: {feature} is not built yet in qmt-bridge {__version__}; "
+            "see the status table in the README",
+            details={"feature": feature},
+        )
+
+
+router = APIRouter(include_in_schema=False)
+
+
+def _http_endpoint(method: str, path: str, feature: str) -> Callable[[], Awaitable[JSONResponse]]:
+    async def not_built_yet() -> JSONResponse:
+        raise NotBuiltYet(f"{method} {path}", feature)
+
+    return not_built_yet
+
+
+def _ws_endpoint(path: str, feature: str) -> Callable[[WebSocket], Awaitable[None]]:
+    async def not_built_yet(websocket: WebSocket) -> None:
+        error = NotBuiltYet(f"WebSocket {path}", feature)
+        if "websocket.http.response" in websocket.scope.get("extensions", {}):
+            body = {
+                "error": {"code": error.code, "message": error.message, "details": error.details},
+                "request_id": os.urandom(8).hex(),
+            }
+            await websocket.send_denial_response(JSONResponse(body, status_code=error.status_code))
+        else:
+            await websocket.close(code=1011, reason=f"{path} is not built yet")  # ASCII: 123 bytes at most
+
+    return not_built_yet
+
+
+for (_method, _path), _feature in PLANNED_HTTP.items():
+    router.add_api_route(_path, _http_endpoint(_method, _path, _feature), methods=[_method])
+for _path, _feature in PLANNED_WS.items():
+    router.add_api_websocket_route(_path, _ws_endpoint(_path, _feature))
