@@ -65,6 +65,21 @@ def test_planned_websocket_without_denial_support_is_closed_with_1011(api):
     assert sent == [{"type": "websocket.close", "code": 1011, "reason": "/ws/realtime is not built yet"}]
 
 
+def test_enabling_trading_warns_that_it_is_not_built(sim_backend, caplog):
+    import logging
+
+    from fastapi.testclient import TestClient
+
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+
+    settings = Settings(_env_file=None, backend="sim", trading_enabled=True, api_key="k", predownload=False)
+    with caplog.at_level(logging.WARNING, logger="qmt_bridge.server"):
+        with TestClient(create_app(settings, backend=sim_backend)) as client:
+            assert client.post("/api/trading/order", headers={"X-API-Key": "k"}).status_code == 501
+    assert any("trading is enabled but not built yet" in r.getMessage() for r in caplog.records)
+
+
 def test_planned_websocket_over_uvicorn_is_denied_with_501(tmp_path):
     """A real client against a real server sees the 501 of the handshake."""
     from websockets.exceptions import InvalidStatus

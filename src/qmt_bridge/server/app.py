@@ -53,6 +53,11 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         log.info("backend: %s", chosen.name)
         if chosen.name == "sim":
             log.info("xtquant is not in use: serving the simulator (seed %s)", settings.sim_seed)
+        if settings.trading_enabled:
+            log.warning(
+                "trading is enabled but not built yet in qmt-bridge %s: /api/trading/* answers 501",
+                __version__,
+            )
         started = time.perf_counter()
         chosen.start()
         log.info(

@@ -25,7 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--workers", type=int, help="worker processes (keep 1 on Windows)")
     p.add_argument("--api-key", help="API key required by trading endpoints (header X-API-Key)")
-    p.add_argument("--trading", action="store_true", default=None, help="enable the trading module")
+    p.add_argument(
+        "--trading",
+        action="store_true",
+        default=None,
+        help="enable the trading module (not built yet: its endpoints answer 501)",
+    )
     p.add_argument("--mini-qmt-path", help=r"MiniQMT userdata_mini path, e.g. C:\国金QMT交易端\userdata_mini")
     p.add_argument("--account-id", help="trading account id")
     p.add_argument(
