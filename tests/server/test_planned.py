@@ -46,6 +46,7 @@ def test_planned_websocket_handshake_is_denied_with_501(api, path):
     assert body["error"]["code"] == "not_implemented"
     assert body["error"]["message"].startswith(f"WebSocket {path}: ")
     assert body["error"]["details"] == {"feature": PLANNED_WS[path]}
+    assert isinstance(body["request_id"], str) and len(body["request_id"]) == 16
 
 
 def test_planned_websocket_without_denial_support_is_closed_with_1011(api):

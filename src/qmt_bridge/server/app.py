@@ -112,12 +112,15 @@ class RequestIdMiddleware:
         self.app = app
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
+        if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
         # os.urandom rather than uuid4(): five times cheaper for the same 64 random bits.
         request_id = _header(scope, b"x-request-id") or os.urandom(8).hex()
         scope.setdefault("state", {})["request_id"] = request_id
+        if scope["type"] == "websocket":  # the id is for error bodies; no access log line per connection
+            await self.app(scope, receive, send)
+            return
         started = time.perf_counter()
         status = 0
 

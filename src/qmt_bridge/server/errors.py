@@ -15,6 +15,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import HTTPConnection
 
 from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
@@ -95,7 +96,8 @@ class NotImplementedByBackend(BridgeError):
     code = "not_implemented"
 
 
-def error_body(request: Request, code: str, message: str, details: Any = None) -> dict[str, Any]:
+def error_body(request: HTTPConnection, code: str, message: str, details: Any = None) -> dict[str, Any]:
+    """The one error shape, for a request or a WebSocket handshake."""
     return {
         "error": {"code": code, "message": message, "details": details},
         "request_id": getattr(request.state, "request_id", None),

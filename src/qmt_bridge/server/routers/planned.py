@@ -9,13 +9,12 @@ schema, so /docs lists what works.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Awaitable, Callable
 
 from fastapi import APIRouter, WebSocket
 
 from qmt_bridge._version import __version__
-from qmt_bridge.server.errors import BridgeError
+from qmt_bridge.server.errors import BridgeError, error_body
 from qmt_bridge.server.responses import JSONResponse
 
 TRADING = "trading (交易)"
@@ -78,10 +77,7 @@ def _ws_endpoint(path: str, feature: str) -> Callable[[WebSocket], Awaitable[Non
     async def not_built_yet(websocket: WebSocket) -> None:
         error = NotBuiltYet(f"WebSocket {path}", feature)
         if "websocket.http.response" in websocket.scope.get("extensions", {}):
-            body = {
-                "error": {"code": error.code, "message": error.message, "details": error.details},
-                "request_id": os.urandom(8).hex(),
-            }
+            body = error_body(websocket, error.code, error.message, error.details)
             await websocket.send_denial_response(JSONResponse(body, status_code=error.status_code))
         else:
             await websocket.close(code=1011, reason=f"{path} is not built yet")  # ASCII: 123 bytes at most
