@@ -47,6 +47,7 @@ def test_planned_websocket_handshake_is_denied_with_501(api, path):
     assert body["error"]["message"].startswith(f"WebSocket {path}: ")
     assert body["error"]["details"] == {"feature": PLANNED_WS[path]}
     assert isinstance(body["request_id"], str) and len(body["request_id"]) == 16
+    assert denied.value.headers["X-Request-ID"] == body["request_id"]
 
 
 def test_planned_websocket_without_denial_support_is_closed_with_1011(api):

@@ -105,7 +105,7 @@ def error_body(request: HTTPConnection, code: str, message: str, details: Any = 
 
 
 def error_response(
-    request: Request, status: int, code: str, message: str, details: Any = None
+    request: HTTPConnection, status: int, code: str, message: str, details: Any = None
 ) -> JSONResponse:
     headers = {"X-Request-ID": getattr(request.state, "request_id", "")}
     return JSONResponse(error_body(request, code, message, details), status_code=status, headers=headers)

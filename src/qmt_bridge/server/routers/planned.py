@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import APIRouter, WebSocket
 
 from qmt_bridge._version import __version__
-from qmt_bridge.server.errors import BridgeError, error_body
+from qmt_bridge.server.errors import BridgeError, error_response
 from qmt_bridge.server.responses import JSONResponse
 
 TRADING = "trading (交易)"
@@ -77,8 +77,9 @@ def _ws_endpoint(path: str, feature: str) -> Callable[[WebSocket], Awaitable[Non
     async def not_built_yet(websocket: WebSocket) -> None:
         error = NotBuiltYet(f"WebSocket {path}", feature)
         if "websocket.http.response" in websocket.scope.get("extensions", {}):
-            body = error_body(websocket, error.code, error.message, error.details)
-            await websocket.send_denial_response(JSONResponse(body, status_code=error.status_code))
+            await websocket.send_denial_response(
+                error_response(websocket, error.status_code, error.code, error.message, error.details)
+            )
         else:
             await websocket.close(code=1011, reason=f"{path} is not built yet")  # ASCII: 123 bytes at most
 
