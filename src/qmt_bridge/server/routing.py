@@ -44,7 +44,7 @@ class StrictQueryRoute(APIRoute):
                             "msg": f"unknown parameter; this endpoint takes {takes}",
                             "input": request.query_params[name],
                         }
-                        for name in dict.fromkeys(unknown)
+                        for name in unknown  # query_params iterates over distinct names
                     ]
                 )
             return await handler(request)

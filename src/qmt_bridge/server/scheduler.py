@@ -99,11 +99,12 @@ class PreDownloadScheduler:
         first = True
         while True:
             try:
-                reason = None if first else await self.non_trading_day()
+                today = self.context.backend.today()
+                reason = None if first else await self.non_trading_day(today)
                 if reason is None:
                     await self.run_round()
                 else:
-                    self._skip(reason)
+                    self._skip(today, reason)
             except Exception:  # a bug here must not end the daily refresh for the server's lifetime
                 self.status.running = False
                 log.exception("预下载失败 (pre-download failed): the round stopped early")
@@ -111,23 +112,21 @@ class PreDownloadScheduler:
             self.status.next_round = _now_iso(self.interval_s)
             await asyncio.sleep(self.interval_s)
 
-    async def non_trading_day(self) -> str | None:
-        """``"weekend"`` or ``"holiday"`` when the backend's today is no trading day, else ``None``."""
-        today = self.context.backend.today()
-        if today.weekday() >= 5:
+    async def non_trading_day(self, day: dt.date) -> str | None:
+        """``"weekend"`` or ``"holiday"`` when ``day`` is no trading day, else ``None``."""
+        if day.weekday() >= 5:
             return "weekend"
         try:
             holidays = await self.context.xtdata("get_holidays")
         except (BackendCallFailed, BackendCallTimeout, NotImplementedByBackend) as exc:
             log.warning("pre-download: cannot read the holidays (%s); only weekends are skipped", exc)
             return None
-        return "holiday" if today.strftime("%Y%m%d") in {str(day) for day in holidays or ()} else None
+        return "holiday" if day.strftime("%Y%m%d") in {str(h) for h in holidays or ()} else None
 
-    def _skip(self, reason: str) -> None:
-        day = self.context.backend.today().isoformat()
+    def _skip(self, day: dt.date, reason: str) -> None:
         self.status.rounds_skipped += 1
-        self.status.last_skipped = {"day": day, "reason": reason}
-        log.info("预下载跳过 (pre-download skipped): %s is a %s", day, reason)
+        self.status.last_skipped = {"day": day.isoformat(), "reason": reason}
+        log.info("预下载跳过 (pre-download skipped): %s is a %s", day.isoformat(), reason)
 
     async def run_round(self) -> None:
         """Call every function once, in order; never raises for a failed download."""
