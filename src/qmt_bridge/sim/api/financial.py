@@ -7,8 +7,6 @@ only sees those announced on or before the market's today. Histories are built o
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -18,7 +16,8 @@ import pandas as pd
 from qmt_bridge.sim.api.downloads import report_progress
 from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.financials import TABLES, FinancialHistory, build_history
-from qmt_bridge.sim.market.instruments import STOCK
+from qmt_bridge.sim.market.instruments import STOCK, Instrument
+from qmt_bridge.sim.market.lru import LRU
 from qmt_bridge.sim.timeparse import as_list, parse_bound
 
 if TYPE_CHECKING:
@@ -120,12 +119,9 @@ class FinancialAPI:
         inst = self.market.universe.get(code)
         if inst is None or inst.kind != STOCK:
             return None
-        cache, lock = _cache_of(self)
-        with lock:
-            hit = cache.get(code)
-            if hit is not None:
-                cache.move_to_end(code)
-                return hit
+        return _history_cache(self).get_or_build(code, lambda: self._build_history(inst))
+
+    def _build_history(self, inst: Instrument) -> FinancialHistory:
         prices = self.market.prices
         actions = prices.corporate_actions(inst)
         daily = prices.daily(inst)
@@ -136,16 +132,11 @@ class FinancialAPI:
             return float(closes[max(i, 0)]) if len(closes) else inst.base_price
 
         horizon = max(_HORIZON, self.market.clock.today())
-        history = build_history(inst, self.market.seed, actions, horizon, price_at)
-        with lock:
-            cache[code] = history
-            if len(cache) > _HISTORY_CACHE_SIZE:
-                cache.popitem(last=False)
-        return history
+        return build_history(inst, self.market.seed, actions, horizon, price_at)
 
 
-def _cache_of(api: Any) -> tuple[OrderedDict[str, FinancialHistory], threading.Lock]:
+def _history_cache(api: Any) -> LRU[str, FinancialHistory]:
     cache = api.__dict__.get("_financial_cache")
     if cache is None:
-        cache = api.__dict__.setdefault("_financial_cache", (OrderedDict(), threading.Lock()))
+        cache = api.__dict__.setdefault("_financial_cache", LRU(_HISTORY_CACHE_SIZE))
     return cache

@@ -7,8 +7,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,6 +16,7 @@ from qmt_bridge.sim.market import bonds
 from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.etf_lists import all_etfs, creation_list
 from qmt_bridge.sim.market.instruments import CB, Instrument
+from qmt_bridge.sim.market.lru import LRU
 from qmt_bridge.sim.timeparse import parse_bound
 
 if TYPE_CHECKING:
@@ -37,27 +36,24 @@ class FundsAPI:
         """``{'510300.SH': {'market': 'SH', '基金代码': '510300', ..., '成份股信息': [{...}, ...]}}`` for every
         ETF listed by today: the creation/redemption list of the current trading day (T-1 prices)."""
         day = self.market.current_day()
-        state = _state(self)
-        with state.lock:
-            hit = state.etf.get(day)
-        if hit is None:
-            prev = self.market.calendar.prev_day(day) or day
-            memo: dict[tuple[str, dt.date], float | None] = {}
+        lists = _state(self).etf.get_or_build(day, lambda: self._creation_lists(day))
+        return {code: _copy_entry(entry) for code, entry in lists.items()}
 
-            def close_on(inst: Instrument, on: dt.date) -> float | None:
-                key = (inst.code, on)
-                if key not in memo:
-                    memo[key] = self._close_on(inst, on)
-                return memo[key]
+    def _creation_lists(self, day: dt.date) -> dict[str, dict[str, Any]]:
+        prev = self.market.calendar.prev_day(day) or day
+        memo: dict[tuple[str, dt.date], float | None] = {}
 
-            hit = {
-                inst.code: creation_list(inst, self.market.universe, self.market.sectors, day, prev, close_on)
-                for inst in all_etfs(self.market.universe)
-                if inst.list_date <= day
-            }
-            with state.lock:
-                state.etf = {day: hit}
-        return {code: _copy_entry(entry) for code, entry in hit.items()}
+        def close_on(inst: Instrument, on: dt.date) -> float | None:
+            key = (inst.code, on)
+            if key not in memo:
+                memo[key] = self._close_on(inst, on)
+            return memo[key]
+
+        return {
+            inst.code: creation_list(inst, self.market.universe, self.market.sectors, day, prev, close_on)
+            for inst in all_etfs(self.market.universe)
+            if inst.list_date <= day
+        }
 
     def download_etf_info(self) -> None:
         return None
@@ -136,16 +132,15 @@ class FundsAPI:
             return None
         anchor = self._cb_value_day(cb)
         today = self.market.clock.today()
-        key = (code, anchor, today)
-        state = _state(self)
-        with state.lock:
-            hit = state.cb.get(key)
-        if hit is not None:
-            return hit
+        return _state(self).cb.get_or_build(
+            (code, anchor, today), lambda: self._build_cb_terms(cb, stock, anchor)
+        )
+
+    def _build_cb_terms(self, cb: Instrument, stock: Instrument, anchor: dt.date) -> bonds.CBTerms:
         prices = self.market.prices
         actions = prices.corporate_actions(stock)
         cb_daily, st_daily = prices.daily(cb), prices.daily(stock)
-        terms = bonds.build_terms(
+        return bonds.build_terms(
             cb,
             stock,
             self.market.seed,
@@ -154,20 +149,14 @@ class FundsAPI:
             bonds.close_lookup(cb_daily["time"], cb_daily["close"], cb.base_price),
             bonds.close_lookup(st_daily["time"], st_daily["close"], stock.base_price),
             anchor,
-            today,
+            self.market.clock.today(),
         )
-        with state.lock:
-            state.cb[key] = terms
-            if len(state.cb) > _CB_CACHE_SIZE:
-                state.cb.popitem(last=False)
-        return terms
 
 
 class _State:
     def __init__(self) -> None:
-        self.lock = threading.Lock()
-        self.etf: dict[dt.date, dict[str, dict[str, Any]]] = {}
-        self.cb: OrderedDict[tuple[str, dt.date, dt.date], bonds.CBTerms] = OrderedDict()
+        self.etf: LRU[dt.date, dict[str, dict[str, Any]]] = LRU(1)  # today's lists only
+        self.cb: LRU[tuple[str, dt.date, dt.date], bonds.CBTerms] = LRU(_CB_CACHE_SIZE)
 
 
 def _state(api: Any) -> _State:

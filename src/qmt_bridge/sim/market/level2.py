@@ -56,8 +56,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -65,6 +63,7 @@ import numpy as np
 from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.hashing import MASK64, day_key, hash_uniform, stable_hash
 from qmt_bridge.sim.market.instruments import CB, ETF, STOCK, Instrument
+from qmt_bridge.sim.market.lru import LRU
 from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.rules import has_closing_auction, lot_size, price_decimals
 
@@ -947,20 +946,9 @@ class Level2Engine:
     def __init__(self, prices: PriceEngine, seed: int, capacity: int = 16) -> None:
         self.prices = prices
         self.seed = int(seed)
-        self.capacity = capacity
-        self._cache: OrderedDict[tuple[str, dt.date], Level2Day | None] = OrderedDict()
-        self._lock = threading.Lock()
+        self._cache: LRU[tuple[str, dt.date], Level2Day | None] = LRU(capacity)
 
     def day(self, inst: Instrument, day: dt.date) -> Level2Day | None:
-        key = (inst.code, day)
-        with self._lock:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                return self._cache[key]
-        built = build_level2_day(self.prices, inst, day, self.seed)
-        with self._lock:
-            self._cache[key] = built
-            self._cache.move_to_end(key)
-            while len(self._cache) > self.capacity:
-                self._cache.popitem(last=False)
-        return built
+        return self._cache.get_or_build(
+            (inst.code, day), lambda: build_level2_day(self.prices, inst, day, self.seed)
+        )

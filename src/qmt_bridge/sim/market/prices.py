@@ -36,9 +36,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import math
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -93,6 +91,7 @@ from qmt_bridge.sim.market.intraday import (
     snapshot_moment,
     ticks_of,
 )
+from qmt_bridge.sim.market.lru import LRU
 from qmt_bridge.sim.market.rules import (
     NO_LIMIT,
     limit_bounds,
@@ -131,29 +130,6 @@ def _black_scholes(
     if call:
         return spot * _norm_cdf(d1) - discount * _norm_cdf(d2)
     return discount * _norm_cdf(-d2) - spot * _norm_cdf(-d1)
-
-
-class _LRU:
-    """A small thread-safe LRU map (computation happens outside the lock)."""
-
-    def __init__(self, capacity: int) -> None:
-        self.capacity = capacity
-        self._data: OrderedDict[Hashable, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> object | None:
-        with self._lock:
-            value = self._data.get(key)
-            if value is not None:
-                self._data.move_to_end(key)
-            return value
-
-    def put(self, key: Hashable, value: object) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.capacity:
-                self._data.popitem(last=False)
 
 
 # ----------------------------------------------------------------------------------------------- records
@@ -403,10 +379,10 @@ class PriceEngine:
         self.calendar = calendar
         self.seed = int(seed)
         self.instrument_lookup = instrument_lookup
-        self._daily_cache = _LRU(daily_cache_size)
-        self._minute_cache = _LRU(minute_cache_size)
-        self._day_cache = _LRU(day_cache_size)
-        self._ahead_cache = _LRU(day_cache_size)  # ~2 kB each: the next days without the daily history
+        self._daily_cache = LRU(daily_cache_size)
+        self._minute_cache = LRU(minute_cache_size)
+        self._day_cache = LRU(day_cache_size)
+        self._ahead_cache = LRU(day_cache_size)  # ~2 kB each: the next days without the daily history
         sessions = calendar.sessions
         self._day_numbers = np.array([day_number(d) for d in sessions], dtype=np.int64)
         self._session_ms = np.array([day_start_ms(d) for d in sessions], dtype=np.int64)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
 
 import numpy as np
@@ -44,6 +43,7 @@ from .instruments import (
     SZ_MAIN,
     Instrument,
 )
+from .lru import LRU
 from .names import SW1_INDUSTRIES, WELL_KNOWN_STOCKS
 from .universe import Universe
 
@@ -154,7 +154,7 @@ class Sectors:
         self.seed = int(seed)
         self._today = universe.today
         self._defs: dict[str, tuple[str, Callable[[dt.date], list[str]]]] = {}
-        self._cache: OrderedDict[tuple[str, dt.date], list[str]] = OrderedDict()
+        self._cache: LRU[tuple[str, dt.date], list[str]] = LRU(self._CACHE_SIZE)
         self._define()
         # index-constituent machinery (lazy)
         self._rebalances = rebalance_dates(calendar, max(self._today.year, calendar.sessions[-1].year) + 1)
@@ -277,13 +277,7 @@ class Sectors:
         if day < FIRST_DAY:
             return []
         key = (name, day)
-        hit = self._cache.get(key)
-        if hit is None:
-            hit = entry[1](day)
-            self._cache[key] = hit
-            if len(self._cache) > self._CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return list(hit)
+        return list(self._cache.get_or_build(key, lambda: entry[1](day)))
 
     def index_weights(self, index_code: str, on: dt.date | None = None) -> dict[str, float] | None:
         """Constituent weights (percent, summing to 100) of an index on ``on``; ``None`` for unknown indices.
