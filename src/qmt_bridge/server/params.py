@@ -11,11 +11,11 @@ import re
 from enum import Enum
 
 from qmt_bridge.server.errors import InvalidParameter
+from qmt_bridge.xtnames import KLINE_PERIODS
 
 CODE_RE = re.compile(r"^[A-Za-z0-9]{1,12}\.[A-Za-z]{2,4}$")
 MAX_CODES = 6000
 
-KLINE_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h", "1d", "1w", "1mon", "1q", "1hy", "1y")
 BAR_PERIODS = (*KLINE_PERIODS, "tick")
 MARKET_CODES = (
     "SH",

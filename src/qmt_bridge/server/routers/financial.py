@@ -13,21 +13,12 @@ from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
+from qmt_bridge.xtnames import FINANCIAL_TABLES
 
 router = APIRouter(prefix="/api/financial", tags=["financial"], route_class=StrictQueryRoute)
 
-#: xtquant's table names; matching is case-insensitive, answers use the caller's spelling.
-TABLES = (
-    "Balance",
-    "Income",
-    "CashFlow",
-    "Capital",
-    "HolderNum",
-    "Top10Holder",
-    "Top10FlowHolder",
-    "PershareIndex",
-)
-_BY_LOWER = {t.lower(): t for t in TABLES}
+#: Matching is case-insensitive; answers use the caller's spelling.
+_BY_LOWER = {t.lower(): t for t in FINANCIAL_TABLES}
 
 
 class ReportType(str, Enum):
@@ -40,7 +31,9 @@ def parse_tables(value: str) -> list[str]:
     unknown = [t for t in tables if t.lower() not in _BY_LOWER]
     if unknown:
         raise InvalidParameter(
-            "tables", f"unknown table(s) {', '.join(unknown)}; one of {', '.join(TABLES)}", value=unknown
+            "tables",
+            f"unknown table(s) {', '.join(unknown)}; one of {', '.join(FINANCIAL_TABLES)}",
+            value=unknown,
         )
     return tables
 
@@ -49,7 +42,7 @@ def parse_tables(value: str) -> list[str]:
 async def get_financial_data(
     ctx: Ctx,
     stocks: str = Query(..., description="逗号分隔的代码"),
-    tables: str = Query("", description=f"逗号分隔: {', '.join(TABLES)}; empty = all"),
+    tables: str = Query("", description=f"逗号分隔: {', '.join(FINANCIAL_TABLES)}; empty = all"),
     start_time: str = Query("", description="YYYYMMDD"),
     end_time: str = Query("", description="YYYYMMDD"),
     report_type: ReportType = Query(

@@ -13,7 +13,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-KLINE_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h", "1d", "1w", "1mon", "1q", "1hy", "1y")
+from qmt_bridge.xtnames import KLINE_PERIODS
+
 INTRADAY_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h")
 
 KLINE_FIELDS = (

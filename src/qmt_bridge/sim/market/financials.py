@@ -52,21 +52,13 @@ import pandas as pd
 from qmt_bridge.sim.market.corporate import CorporateAction
 from qmt_bridge.sim.market.instruments import BJ, CHINEXT, STAR, Instrument
 from qmt_bridge.sim.market.names import ETF_THEMES, FUND_HOUSES
+from qmt_bridge.xtnames import FINANCIAL_TABLES
 
 _MASK64 = (1 << 64) - 1
 NAN = float("nan")
 
 #: The tables, with xtquant's canonical spellings (``get_financial_data``'s ``all_table`` keys).
-TABLES: tuple[str, ...] = (
-    "Balance",
-    "Income",
-    "CashFlow",
-    "Capital",
-    "HolderNum",
-    "Top10Holder",
-    "Top10FlowHolder",
-    "PershareIndex",
-)
+TABLES = FINANCIAL_TABLES
 
 # Columns, in the order of xtquant's bundled doc (``doc/xtdata.md``, 财务数据字段列表) and config/*.ini.
 BALANCE_COLUMNS: tuple[str, ...] = (
