@@ -37,10 +37,11 @@ def assert_error(response: Any, status: int, code: str | None = None, param: str
 
 
 @contextmanager
-def serve_in_thread(app: Any, name: str = "uvicorn-test") -> Iterator[str]:
+def serve_in_thread(app: Any, name: str = "uvicorn-test", http: type | None = None) -> Iterator[str]:
     """Serve ``app`` with qmt-server's own uvicorn configuration in a background thread; yield its base URL.
 
-    The socket is bound before uvicorn starts, so the port cannot be taken in between.
+    The socket is bound before uvicorn starts, so the port cannot be taken in between. ``http`` replaces
+    the HTTP protocol class.
     """
     import uvicorn
 
@@ -49,7 +50,10 @@ def serve_in_thread(app: Any, name: str = "uvicorn-test") -> Iterator[str]:
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "warning"))
+    config = uvicorn_config(app, "127.0.0.1", port, "warning")
+    if http is not None:
+        config.http = http
+    server = uvicorn.Server(config)
     thread = threading.Thread(
         target=server.run, kwargs={"sockets": [sock]}, name=f"{name}-{port}", daemon=True
     )

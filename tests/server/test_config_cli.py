@@ -229,3 +229,23 @@ def test_forcing_xtquant_without_it_exits_with_one_clear_line(tmp_path):
     assert result.returncode != 0
     assert "cannot load xtquant" in result.stderr and "--backend sim" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_an_unreadable_user_sectors_file_stops_the_server_with_one_clear_line(tmp_path):
+    """A damaged custom_sectors.json must neither crash with a traceback nor be overwritten."""
+    store = tmp_path / "data" / "sim" / "custom_sectors.json"
+    store.parent.mkdir(parents=True)
+    store.write_text('{"sectors": {"自选": {"parent": "", "stocks": ["600519.SH"', encoding="utf-8")
+    damaged = store.read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "qmt_bridge.server.cli", "--backend", "sim", "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "QMT_BRIDGE_DATA_DIR": str(tmp_path / "data"), "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode != 0
+    assert "custom_sectors.json cannot be read" in result.stderr and "move it away" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert store.read_bytes() == damaged

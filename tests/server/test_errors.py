@@ -222,6 +222,13 @@ def test_huge_result_is_refused(api, fifty_stocks, route):
     assert "rows" in error["message"]
 
 
+def test_a_large_count_is_capped_by_the_history_that_exists(api):
+    # count is the last n bars: 3 x 1,000,000 daily bars cannot exist, the history since 2005 can.
+    r = api.get("/api/market/market_data_ex?stocks=600519.SH,000001.SZ,300750.SZ&period=1d&count=1000000")
+    assert r.status_code == 200, r.text
+    assert 4000 < len(r.json()["data"]["600519.SH"]) < 6000
+
+
 def test_huge_tick_range_is_refused(api):
     r = api.get("/api/market/market_data_ex?stocks=600519.SH&period=tick&start_time=20050101")
     assert_error(r, 400, "result_too_large")
@@ -249,8 +256,33 @@ def test_unknown_route_is_404_route_not_found(api, path):
 )
 def test_wrong_method_is_405(api, method, path, allowed):
     r = api.request(method, path)
-    assert_error(r, 405, "method_not_allowed")
+    error = assert_error(r, 405, "method_not_allowed")
     assert allowed in r.headers["allow"]
+    assert method in error["message"] and path in error["message"]
+
+
+def test_a_body_that_is_not_utf8_is_400_bad_request(api):
+    content = b'{"sector_name": "\xff\xfe"}'
+    r = api.post("/api/sector/create", content=content, headers={"Content-Type": "application/json"})
+    error = assert_error(r, 400, "bad_request")
+    assert "UTF-8" in error["message"]
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(api):
+    from qmt_bridge.server.app import MAX_BODY_BYTES
+
+    content = b'{"sector_name": "' + b"a" * MAX_BODY_BYTES + b'"}'
+    r = api.post("/api/sector/create", content=content, headers={"Content-Type": "application/json"})
+    error = assert_error(r, 413, "body_too_large")
+    assert error["details"] == {"limit": MAX_BODY_BYTES}
+    assert r.headers["x-request-id"] == r.json()["request_id"]
+
+
+def test_the_access_log_names_the_request_id(api, caplog):
+    with caplog.at_level("INFO", logger="qmt_bridge.access"):
+        r = api.get("/api/meta/version", headers={"X-Request-ID": "trace-me-42"})
+    assert r.status_code == 200
+    assert any("/api/meta/version 200" in m and m.endswith("trace-me-42") for m in caplog.messages)
 
 
 @pytest.mark.parametrize(
@@ -308,6 +340,31 @@ def test_every_api_route_rejects_unknown_query_parameters(api):
 )
 def test_unknown_body_field_is_422_naming_it(api, path, body, param):
     assert_error(api.post(path, json=body), 422, "validation_error", param)
+
+
+@pytest.mark.parametrize(
+    ("url", "param"),
+    [
+        ("/api/market/full_tick?stocks=600519.SH&stocks=000001.SZ", "stocks"),
+        ("/api/history?stock=600519.SH&count=1&count=5", "count"),
+    ],
+)
+def test_a_repeated_parameter_is_422_not_last_one_wins(api, url, param):
+    error = assert_error(api.get(url), 422, "validation_error", param)
+    assert "given 2 times" in error["message"] and "comma-separated" in error["message"]
+
+
+@pytest.mark.parametrize("body", [b'{"junk": 1}', b"[1, 2]", b"not json"])
+def test_a_body_sent_to_an_endpoint_that_takes_none_is_422(api, body):
+    r = api.post("/api/download/sector_data", content=body, headers={"Content-Type": "application/json"})
+    error = assert_error(r, 422, "validation_error")
+    assert "takes no request body" in error["message"]
+
+
+@pytest.mark.parametrize("body", [b"", b"{}", b" {} "])
+def test_an_empty_body_to_an_endpoint_that_takes_none_is_fine(api, body):
+    r = api.post("/api/download/sector_data", content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 200, r.text
 
 
 # ---------------------------------------------------------------- never a 500, request ids
@@ -405,7 +462,40 @@ def test_order_rank_non_finite_price_is_a_client_error(api, price):
     assert_error(r, r.status_code, param="order_price")
 
 
+@pytest.mark.parametrize("order_time", ["", "  "])
+def test_order_rank_needs_an_order_time(api, order_time):
+    params = {"stock": "000001.SZ", "order_time": order_time, "order_type": "buy", "order_price": 10}
+    r = api.get("/api/tick/order_rank", params={**params, "order_volume": 100, "order_left_volume": 100})
+    assert_error(r, 400, "invalid_parameter", "order_time")
+
+
 @pytest.mark.parametrize("price", ["inf", "1e308", "1,inf"])
 def test_l2thousand_queue_non_finite_price_is_a_client_error(api, price):
     r = api.get("/api/tick/l2thousand_queue", params={"stock": "000001.SZ", "price": price})
     assert_error(r, 400, "invalid_parameter", "price")
+
+
+@pytest.mark.parametrize(
+    ("url", "unknown"),
+    [
+        ("/api/market/market_data?stocks=600519.SH&fields=Close&count=2", "Close"),
+        ("/api/market/market_data_ex?stocks=600519.SH&fields=close,foo&count=2", "foo"),
+        ("/api/market/local_data?stocks=600519.SH&fields=closePrice&count=2", "closePrice"),
+        ("/api/market/full_kline?stocks=600519.SH&fields=lastPrice", "lastPrice"),
+        ("/api/history?stock=600519.SH&fields=time,Open", "Open"),
+        ("/api/market/market_data_ex?stocks=600519.SH&period=tick&fields=close&count=1", "close"),
+    ],
+)
+def test_an_unknown_field_is_400_naming_it(api, url, unknown):
+    """xtquant's field names are case-sensitive and differ between K-lines and ticks; a typo must not come
+    back as an empty or missing column."""
+    error = assert_error(api.get(url), 400, "invalid_parameter", "fields")
+    assert unknown in error["message"] and error["details"]["value"] == [unknown]
+
+
+def test_full_kline_with_empty_fields_returns_every_field(api):
+    from qmt_bridge.xtnames import KLINE_FIELDS
+
+    r = api.get("/api/market/full_kline?stocks=600519.SH&fields=&count=1")
+    assert r.status_code == 200, r.text
+    assert list(r.json()["data"]["600519.SH"][0]) == list(KLINE_FIELDS)

@@ -145,5 +145,43 @@ def test_is_stock_type_huge_tag_is_a_client_error(api):
 
     client = TestClient(api.app, raise_server_exceptions=False)  # the lifespan runs already, under `api`
     r = client.get("/api/instrument/is_stock_type", params={"stock": "600519.SH", "tag": 2**64})
-    assert 400 <= r.status_code < 500, r.text
-    assert_error(r, r.status_code, param="tag")
+    assert_error(r, 400, "invalid_parameter", param="tag")
+
+
+@pytest.mark.parametrize(
+    ("stock", "tag", "expected"),
+    [
+        ("600519.SH", 1, True),  # XT_GE_MARKET_SH
+        ("600519.SH", 365, True),  # XT_GE_SH_MAIN_BOARD (config/xtstocktype.lua)
+        ("000001.SZ", 2, True),  # XT_GE_MARKET_SZ
+        ("000001.SZ", 1, False),
+        ("IF2512.IF", 3, True),  # XT_GE_MARKET_ZJ
+        ("510300.SH", 351, True),  # XT_GE_SH_300_ETF
+        ("000300.SH", 100005, True),  # XT_GE_EXTRA_STOCK_INDEX
+        ("000300.SH", 100001, False),
+    ],
+)
+def test_is_stock_type(api, stock, tag, expected):
+    assert _get(api, "/api/instrument/is_stock_type", stock=stock, tag=tag) == {
+        "stock": stock,
+        "tag": tag,
+        "result": expected,
+    }
+
+
+def test_is_stock_type_of_an_option(api, xtdata):
+    option = next(c for c in xtdata.get_stock_list_in_sector("上证期权"))
+    answer = _get(api, "/api/instrument/is_stock_type", stock=option, tag=8)  # XT_GE_MARKET_OP
+    assert answer["result"] is True
+
+
+@pytest.mark.parametrize("tag", [999999, 0, -1, 364_999, 2**31, 2**64])
+def test_is_stock_type_refuses_tags_that_are_no_xtstocktype_constant(api, tag):
+    r = api.get("/api/instrument/is_stock_type", params={"stock": "600519.SH", "tag": tag})
+    error = assert_error(r, 400, "invalid_parameter", "tag")
+    assert error["details"]["param"] == "tag"
+
+
+def test_is_stock_type_unknown_code_is_404_and_a_bad_tag_type_422(api):
+    assert_error(api.get("/api/instrument/is_stock_type?stock=999999.SH&tag=101"), 404, param="stock")
+    assert_error(api.get("/api/instrument/is_stock_type?stock=600519.SH&tag=abc"), 422, param="tag")

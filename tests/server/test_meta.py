@@ -18,10 +18,18 @@ def test_health(api):
     assert _get(api, "/api/meta/health") == {"status": "ok", "backend": "sim", "version": __version__}
 
 
-def test_health_answers_head_without_a_body(api):
-    r = api.head("/api/meta/health")
-    assert r.status_code == 200 and r.content == b""
-    assert r.headers["content-type"].startswith("application/json")
+@pytest.mark.parametrize("path", ["/api/meta/health", "/api/history?stock=600519.SH&count=3"])
+def test_head_answers_like_get_without_a_body(api, path):
+    get, head = api.get(path), api.head(path)
+    assert head.status_code == 200 and head.content == b""
+    assert head.headers["content-type"] == get.headers["content-type"]
+    assert head.headers["content-length"] == get.headers["content-length"]
+    assert head.headers["x-request-id"]
+
+
+def test_head_of_a_post_only_endpoint_is_405(api):
+    r = api.head("/api/sector/create")
+    assert r.status_code == 405 and r.content == b""
 
 
 def test_version(api):

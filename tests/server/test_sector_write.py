@@ -554,3 +554,60 @@ def test_the_client_manages_folders(tmp_path, sim_backend, test_settings):
         assert client.remove_sector_folder("客户端外层") == "客户端外层"
         with pytest.raises(NotFoundError, match="parent_node"):
             client.create_sector("客户端深处", parent_node="客户端外层")
+
+
+def test_concurrent_writes_check_and_write_as_one_step(tmp_path, sim_backend, test_settings):
+    """Parallel creates of one name: exactly one wins. A delete racing adds never brings the sector back."""
+    import json
+    import urllib.error
+    import urllib.request
+    from concurrent.futures import ThreadPoolExecutor
+
+    def send(url: str, method: str, body: dict[str, Any] | None = None) -> int:
+        data = json.dumps(body).encode() if body is not None else None
+        request = urllib.request.Request(url, data=data, method=method)
+        request.add_header("Content-Type", "application/json")
+        try:
+            with urllib.request.urlopen(request, timeout=60) as response:
+                return int(response.status)
+        except urllib.error.HTTPError as error:
+            return int(error.code)
+
+    backend = SimBackend(seed=sim_backend.seed, clock=sim_backend.clock, data_dir=tmp_path)
+    with serve_in_thread(create_app(test_settings, backend=backend)) as url, ThreadPoolExecutor(12) as pool:
+        creates = [(f"{url}/api/sector/create", "POST", {"sector_name": "并发"})] * 12
+        statuses = list(pool.map(lambda a: send(*a), creates))
+        assert sorted(statuses) == [200] + [409] * 11
+
+        client = QMTClient(base_url=url, timeout=60, use_pandas=True)
+        client.create_sector_folder("并发目录")
+        client.create_sector("并发删", parent_node="并发目录")
+        client.add_sector_stocks("并发删", ["600519.SH"])
+        adds = [
+            (f"{url}/api/sector/add_stocks", "POST", {"sector_name": "并发删", "stocks": ["000001.SZ"]})
+        ] * 6
+        jobs = [(f"{url}/api/sector/remove?sector_name=%E5%B9%B6%E5%8F%91%E5%88%A0", "DELETE", None), *adds]
+        statuses = list(pool.map(lambda a: send(*a), jobs))
+        assert statuses[0] == 200
+        # Adds that ran before the delete succeeded; every later one found no sector.
+        assert all(s in (200, 404) for s in statuses[1:])
+        assert "并发删" not in client.get_sector_list()
+
+
+def test_a_write_interrupted_long_ago_leaves_no_temporary_file(tmp_path, sim_backend, test_settings):
+    """A server killed while writing leaves ``.custom_sectors.*``; the next start removes it (when stale)."""
+    import os
+    import time
+
+    with serve(tmp_path, sim_backend, test_settings) as client:
+        create(client, "留下")
+    folder = tmp_path / STORE.parent
+    stale, fresh = folder / ".custom_sectors.abc123", folder / ".custom_sectors.def456"
+    stale.write_text("{", encoding="utf-8")
+    fresh.write_text("{", encoding="utf-8")
+    an_hour_ago = time.time() - 3600
+    os.utime(stale, (an_hour_ago, an_hour_ago))
+    with serve(tmp_path, sim_backend, test_settings) as client:
+        assert "留下" in client.get("/api/sector/list").json()["sectors"]
+    assert not stale.exists()
+    assert fresh.exists()  # it may belong to a write in progress

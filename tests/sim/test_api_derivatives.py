@@ -369,3 +369,23 @@ def test_trading_contract_list(xtdata):
     assert xtdata.get_trading_contract_list("IF") == []
     assert xtdata.get_trading_contract_list("XX00.IF") == []
     assert xtdata.get_trading_contract_list("IF00.SF") == []
+
+
+@pytest.mark.parametrize(
+    ("moment", "lists_if2611"),
+    [
+        (dt.datetime(2026, 11, 20, 10, 0, tzinfo=CST), True),  # Friday: IF2611's last trading day
+        (
+            dt.datetime(2026, 11, 21, 10, 0, tzinfo=CST),
+            True,
+        ),  # Saturday: the last trading day is still Friday
+        (dt.datetime(2026, 11, 23, 10, 0, tzinfo=CST), False),  # Monday
+    ],
+)
+def test_trading_contract_list_without_date_is_the_last_trading_days(moment, lists_if2611):
+    """No date: the wheel takes get_market_last_trade_date(market), so over a weekend the list is still
+    Friday's, with the contract that expired on Friday."""
+    xt = SimXtData(SimMarket(seed=20240101, clock=fixed_clock(moment)))
+    contracts = xt.get_trading_contract_list("IF.CFFEX")
+    assert ("IF2611.CFFEX" in contracts) is lists_if2611, contracts
+    assert "IF2612.CFFEX" in contracts

@@ -13,11 +13,11 @@ import pytest
 
 from qmt_bridge.sim.clock import CST, fixed_clock
 from qmt_bridge.sim.data_api import SimXtData
-from qmt_bridge.sim.market.bars import TICK_FIELDS
 from qmt_bridge.sim.market.calendar import sse_calendar
 from qmt_bridge.sim.market.market import SimMarket
 from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.universe import build_universe
+from qmt_bridge.xtnames import TICK_FIELDS
 
 SEED = 7
 DAY = dt.date(2025, 11, 20)

@@ -23,6 +23,10 @@ class BackendUnavailableError(RuntimeError):
     """The requested backend cannot be loaded on this machine (e.g. xtquant outside Windows)."""
 
 
+class BackendStartError(RuntimeError):
+    """The backend is there but cannot start (e.g. data it stored cannot be read); the message says why."""
+
+
 @runtime_checkable
 class Backend(Protocol):
     """What the server needs from a backend."""

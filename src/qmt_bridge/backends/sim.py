@@ -42,10 +42,15 @@ class SimBackend:
     def start(self) -> None:
         if self._xtdata is not None:
             return
+        from qmt_bridge.backends.base import BackendStartError
         from qmt_bridge.sim.data_api import SimXtData
+        from qmt_bridge.sim.market.custom_sectors import CustomSectorsFileError
         from qmt_bridge.sim.market.market import SimMarket
 
-        market = SimMarket(seed=self.seed, clock=self.clock, data_dir=self.data_dir)
+        try:
+            market = SimMarket(seed=self.seed, clock=self.clock, data_dir=self.data_dir)
+        except CustomSectorsFileError as exc:
+            raise BackendStartError(str(exc)) from exc
         self._xtdata = SimXtData(market)
 
     def stop(self) -> None:

@@ -17,7 +17,7 @@ from qmt_bridge.backends.base import Backend, load_backend
 from qmt_bridge.backends.runner import BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
-from qmt_bridge.server.errors import install_error_handlers
+from qmt_bridge.server.errors import error_payload, install_error_handlers
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
 from qmt_bridge.server.scheduler import PreDownloadScheduler
@@ -36,6 +36,11 @@ HTTP bridge to miniQMT's **xtquant** (market data; trading comes later), or to t
 * Unknown query parameters and body fields are rejected (422), never ignored.
 * Every error has the shape `{"error": {"code", "message", "details"}, "request_id"}`.
 """
+
+
+#: Request bodies declared (``Content-Length``) above this size are refused with 413 ``body_too_large``
+#: before they are read. The largest legitimate body, a code list of the whole market, is ~100 kB.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
@@ -102,7 +107,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
 
 
 class RequestIdMiddleware:
-    """Gives every request an id (``X-Request-ID``, echoed or generated) and writes the access log.
+    """The edge of every request: an id (``X-Request-ID``, echoed or generated), the access log, ``HEAD``
+    wherever ``GET`` works, and the body size limit.
 
     Pure ASGI rather than ``@app.middleware("http")``: Starlette's BaseHTTPMiddleware costs a task and
     a stream per request, a large share of a small request's time.
@@ -122,7 +128,12 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         started = time.perf_counter()
+        method = scope["method"]
         status = 0
+        # FastAPI routes answer only the methods they declare; RFC 9110 expects HEAD wherever GET works.
+        head = method == "HEAD"
+        if head:
+            scope["method"] = "GET"
 
         async def send_with_id(message: dict[str, Any]) -> None:
             nonlocal status
@@ -131,14 +142,23 @@ class RequestIdMiddleware:
                 headers = [h for h in message.get("headers", []) if h[0].lower() != b"x-request-id"]
                 headers.append((b"x-request-id", request_id.encode("latin-1")))
                 message["headers"] = headers
+            elif head and message["type"] == "http.response.body":
+                message = {**message, "body": b""}
             await send(message)
 
         try:
-            await self.app(scope, receive, send_with_id)
+            length = _header(scope, b"content-length")
+            if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
+                # FastAPI's own max_body_size would answer in plain text, from outside this middleware.
+                message = f"the request body has {int(length):,} bytes; the server accepts at most {MAX_BODY_BYTES:,}"
+                body = error_payload("body_too_large", message, {"limit": MAX_BODY_BYTES}, request_id)
+                await JSONResponse(body, status_code=413)(scope, receive, send_with_id)
+            else:
+                await self.app(scope, receive, send_with_id)
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 elapsed = (time.perf_counter() - started) * 1000
-                access_log.info("%s %s %d %.1fms", scope["method"], scope["path"], status, elapsed)
+                access_log.info("%s %s %d %.1fms %s", method, scope["path"], status, elapsed, request_id)
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

@@ -109,7 +109,12 @@ def main(argv: Sequence[str] | None = None) -> None:
         import uvicorn
     except ImportError:
         sys.exit('qmt-server needs the server extra: pip install "qmt-bridge[full]"')
-    from qmt_bridge.backends.base import BackendUnavailableError, load_backend, xtquant_importable
+    from qmt_bridge.backends.base import (
+        BackendStartError,
+        BackendUnavailableError,
+        load_backend,
+        xtquant_importable,
+    )
     from qmt_bridge.server.app import create_app
 
     logging.basicConfig(
@@ -133,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         backend.start()
     except BackendUnavailableError as exc:
         sys.exit(f"qmt-server: {exc}. On Linux or Mac use --backend sim (or auto).")
+    except BackendStartError as exc:
+        sys.exit(f"qmt-server: {exc}")
     app = create_app(settings, backend=backend)
     uvicorn.Server(uvicorn_config(app, settings.host, settings.port, settings.log_level)).run()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -29,6 +30,9 @@ class BackendContext:
         self.runner = runner
         #: Codes the backend has confirmed to exist; instruments do not vanish while the server runs.
         self.known_codes: set[str] = set()
+        #: Held by each user-sector write from its checks to its write, so that two writes cannot both pass
+        #: the same check (two creates of one name, a delete between an add's check and its write).
+        self.sector_writes = asyncio.Lock()
 
     def xtdata_function(self, name: str) -> Callable[..., Any]:
         fn = getattr(self.backend.xtdata, name, None)

@@ -96,12 +96,14 @@ class NotImplementedByBackend(BridgeError):
     code = "not_implemented"
 
 
+def error_payload(code: str, message: str, details: Any, request_id: str | None) -> dict[str, Any]:
+    """The one error shape."""
+    return {"error": {"code": code, "message": message, "details": details}, "request_id": request_id}
+
+
 def error_body(request: HTTPConnection, code: str, message: str, details: Any = None) -> dict[str, Any]:
     """The one error shape, for a request or a WebSocket handshake."""
-    return {
-        "error": {"code": code, "message": message, "details": details},
-        "request_id": getattr(request.state, "request_id", None),
-    }
+    return error_payload(code, message, details, getattr(request.state, "request_id", None))
 
 
 def error_response(
@@ -140,11 +142,17 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {404: "route_not_found", 405: "method_not_allowed"}
+        codes = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed", 413: "body_too_large"}
         code = codes.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
-        if exc.status_code == 404:
+        if exc.status_code == 400:  # FastAPI's only 400: a body it cannot decode (e.g. not UTF-8)
+            message = f"the request body could not be parsed ({message}); send UTF-8 JSON"
+        elif exc.status_code == 404:
             message = f"no endpoint {request.method} {request.url.path}; see /docs"
+        elif exc.status_code == 405:
+            message = f"{request.method} is not allowed on {request.url.path}"
+        elif exc.status_code == 413:
+            message = f"the request body is larger than the server accepts ({message})"
         response = error_response(request, exc.status_code, code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value

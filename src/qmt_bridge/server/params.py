@@ -11,7 +11,7 @@ import re
 from enum import Enum
 
 from qmt_bridge.server.errors import InvalidParameter
-from qmt_bridge.xtnames import KLINE_PERIODS
+from qmt_bridge.xtnames import KLINE_FIELDS, KLINE_PERIODS, TICK_FIELDS
 
 CODE_RE = re.compile(r"^[A-Za-z0-9]{1,12}\.[A-Za-z]{2,4}$")
 MAX_CODES = 6000
@@ -91,10 +91,13 @@ def parse_period(value: str, param: str = "period", *, allowed: tuple[str, ...] 
     return value
 
 
-def parse_time(value: str | None, param: str) -> str:
-    """``''``, ``YYYYMMDD`` or ``YYYYMMDDhhmmss`` (``YYYY-MM-DD`` is accepted and normalised)."""
+def parse_time(value: str | None, param: str, *, required: bool = False) -> str:
+    """``''`` (unless ``required``), ``YYYYMMDD`` or ``YYYYMMDDhhmmss`` (``YYYY-MM-DD`` is accepted and
+    normalised)."""
     text = (value or "").strip()
     if not text:
+        if required:
+            raise InvalidParameter(param, "is required: a date YYYYMMDD or a time YYYYMMDDhhmmss", value=text)
         return ""
     compact = text.replace("-", "").replace(":", "").replace(" ", "").replace("T", "")
     formats = {8: "%Y%m%d", 14: "%Y%m%d%H%M%S"}
@@ -139,9 +142,19 @@ def parse_date(value: str, param: str = "date") -> dt.date:
     return dt.datetime.strptime(text[:8], "%Y%m%d").date()
 
 
-def parse_fields(value: str | None, param: str = "fields") -> list[str]:
+def parse_fields(value: str | None, param: str = "fields", *, period: str | None = None) -> list[str]:
+    """Field names (empty = all). With a ``period``, each must be one of xtquant's fields for it (K-line or
+    tick, case as xtquant spells them), so that a typo is an error rather than an empty or missing column."""
     fields = split_list(value, param, required=False)
     for f in fields:
         if not re.match(r"^[A-Za-z][A-Za-z0-9_]{0,40}$", f):
             raise InvalidParameter(param, f"{f!r} is not a field name", value=f)
+    if period is not None:
+        known = TICK_FIELDS if period == "tick" else KLINE_FIELDS
+        unknown = [f for f in fields if f not in known]
+        if unknown:
+            kind = "tick" if period == "tick" else "K-line"
+            raise InvalidParameter(
+                param, f"unknown {kind} field(s) {', '.join(unknown)}; one of {', '.join(known)}", value=unknown
+            )
     return fields

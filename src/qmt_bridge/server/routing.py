@@ -1,15 +1,16 @@
-"""The route class of every router: query parameters an endpoint does not declare are an error.
+"""The route class of every router: input an endpoint does not take is an error, not silently dropped.
 
-FastAPI ignores unknown query parameters. Here that would hide typos that change the answer: a user who
-writes ``/api/sector/stocks?sector=沪深A股&date=20150105`` for ``real_timetag`` gets today's members
-instead of an error. Such a request answers 422 ``validation_error`` naming the parameter and the ones the
-endpoint takes, like any other invalid parameter.
+FastAPI ignores unknown query parameters, keeps the last of a repeated one and ignores a body sent to an
+endpoint that takes none. Here each would hide a mistake that changes the answer: a user who writes
+``/api/sector/stocks?sector=沪深A股&date=20150105`` for ``real_timetag`` gets today's members, and
+``?stocks=600519.SH&stocks=000001.SZ`` (for ``stocks=600519.SH,000001.SZ``) one stock. Such requests answer
+422 ``validation_error`` naming the parameter, like any other invalid parameter.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any
+from typing import Any, get_origin
 
 from fastapi import Request, Response
 from fastapi.dependencies.models import Dependant
@@ -25,28 +26,56 @@ def declared_query_names(dependant: Dependant) -> frozenset[str]:
     return frozenset(names)
 
 
+def repeatable_query_names(dependant: Dependant) -> frozenset[str]:
+    """Names of the query parameters declared as lists (the only ones that may be given more than once)."""
+    names = {
+        f.alias for f in dependant.query_params if get_origin(f.field_info.annotation) in (list, tuple, set)
+    }
+    for sub in dependant.dependencies:
+        names |= repeatable_query_names(sub)
+    return frozenset(names)
+
+
 class StrictQueryRoute(APIRoute):
-    """An ``APIRoute`` that rejects query parameters its endpoint does not declare (422)."""
+    """An ``APIRoute`` that answers 422 for a query parameter its endpoint does not declare, for a scalar
+    parameter given more than once, and for a request body sent to an endpoint that takes none."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
         allowed = declared_query_names(self.dependant)
+        repeatable = repeatable_query_names(self.dependant)
+        takes_body = bool(self.dependant.body_params)
         takes = ", ".join(sorted(allowed)) or "no query parameters"
 
         async def strict_handler(request: Request) -> Response:
-            unknown = [name for name in request.query_params if name not in allowed]
-            if unknown:
-                raise RequestValidationError(
-                    [
-                        {
-                            "type": "extra_forbidden",
-                            "loc": ("query", name),
-                            "msg": f"unknown parameter; this endpoint takes {takes}",
-                            "input": request.query_params[name],
-                        }
-                        for name in unknown  # query_params iterates over distinct names
-                    ]
+            problems = []
+            query = request.query_params
+            for name in query:  # distinct names
+                if name not in allowed:
+                    msg = f"unknown parameter; this endpoint takes {takes}"
+                    problems.append(_problem("extra_forbidden", ("query", name), msg, query[name]))
+                elif name not in repeatable and len(values := query.getlist(name)) > 1:
+                    msg = f"given {len(values)} times; give it once (lists are comma-separated)"
+                    problems.append(_problem("repeated", ("query", name), msg, values))
+            if not takes_body and await _has_body(request):
+                problems.append(
+                    _problem("extra_forbidden", ("body",), "this endpoint takes no request body", None)
                 )
+            if problems:
+                raise RequestValidationError(problems)
             return await handler(request)
 
         return strict_handler
+
+
+def _problem(kind: str, loc: tuple[str, ...], msg: str, value: Any) -> dict[str, Any]:
+    return {"type": kind, "loc": loc, "msg": msg, "input": value}
+
+
+async def _has_body(request: Request) -> bool:
+    """Whether the request carries a body with content (an empty JSON object counts as none)."""
+    headers = request.headers
+    if headers.get("content-length", "0") == "0" and "transfer-encoding" not in headers:
+        return False
+    body = (await request.body()).strip()
+    return body not in (b"", b"{}")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from qmt_bridge.server.deps import Ctx
-from qmt_bridge.server.errors import NotFound
+from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import parse_code, parse_codes, parse_range
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
+from qmt_bridge.xtnames import XTSTOCKTYPE
+
+_STOCK_TYPE_VALUES = frozenset(XTSTOCKTYPE.values())
 
 router = APIRouter(prefix="/api/instrument", tags=["instrument"], route_class=StrictQueryRoute)
 
@@ -77,11 +80,15 @@ async def is_stock_type(
     ctx: Ctx,
     stock: str = Query(..., description="代码"),
     tag: int = Query(
-        ..., ge=0, le=2**31 - 1, description="an xtstocktype constant, e.g. 101 XT_GE_SH_A, 100001 沪深A股"
+        ...,
+        description="an xtstocktype constant, e.g. 1 XT_GE_MARKET_SH, 101 XT_GE_SH_A, 365 XT_GE_SH_MAIN_BOARD, "
+        "100001 XT_GE_EXTRA_STOCK_A (沪深京A股); others are 400",
     ),
 ) -> JSONResponse:
     """Whether a code belongs to an xtstocktype class (xtdata.is_stock_type)."""
     code = parse_code(stock)
+    if tag not in _STOCK_TYPE_VALUES:
+        raise InvalidParameter("tag", f"{tag} is not an xtstocktype constant (see xtquant/xtstocktype.py)")
     await check_codes(ctx, [code], "stock")
     return JSONResponse(
         {"stock": code, "tag": tag, "result": bool(await ctx.xtdata("is_stock_type", code, tag))}

@@ -55,7 +55,7 @@ async def _history(
         ctx,
         "get_market_data_ex",
         codes,
-        fields=parse_fields(fields),
+        fields=parse_fields(fields, period=period),
         period=period,
         start_time=start,
         end_time=end,

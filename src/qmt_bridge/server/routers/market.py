@@ -23,6 +23,7 @@ from qmt_bridge.server.services.market_data import (
     regroup_field_major,
 )
 from qmt_bridge.server.services.tabular import frame_payload, frames_payload
+from qmt_bridge.xtnames import KLINE_FIELDS
 
 router = APIRouter(prefix="/api/market", tags=["market"], route_class=StrictQueryRoute)
 
@@ -84,7 +85,7 @@ async def _bars(
         ctx,
         function,
         codes,
-        fields=parse_fields(fields),
+        fields=parse_fields(fields, period=period),
         period=period,
         start_time=start,
         end_time=end,
@@ -154,11 +155,14 @@ async def get_local_data(
     )
 
 
+MARKET_DATA_FIELDS = "open,high,low,close,volume"
+
+
 @router.get("/market_data")
 async def get_market_data(
     ctx: Ctx,
     stocks: str = STOCKS,
-    fields: str = Query("open,high,low,close,volume", description="逗号分隔的字段"),
+    fields: str = Query(MARKET_DATA_FIELDS, description="逗号分隔的字段 (ticks: all unless given)"),
     period: str = PERIOD,
     start_time: str = START,
     end_time: str = END,
@@ -170,11 +174,13 @@ async def get_market_data(
     """Generic query through xtdata.get_market_data (field-major upstream), regrouped per stock."""
     codes = parse_codes(stocks)
     period = parse_period(period)
+    if period == "tick" and fields == MARKET_DATA_FIELDS:
+        fields = ""  # the K-line defaults do not exist for ticks (lastPrice, not close): return all
     start, end = parse_range(start_time, end_time)
     frames = await fetch_field_major(
         ctx,
         codes,
-        fields=parse_fields(fields),
+        fields=parse_fields(fields, period=period),
         period=period,
         start_time=start,
         end_time=end,
@@ -217,7 +223,7 @@ async def get_full_kline(
     """Bars of the latest trading day from the K-line mirror (xtdata.get_full_kline)."""
     codes = parse_codes(stocks)
     period = parse_period(period, allowed=("1m", "5m", "15m", "30m", "60m", "1h", "1d"))
-    wanted = parse_fields(fields)
+    wanted = parse_fields(fields, period=period) or list(KLINE_FIELDS)
     await check_codes(ctx, codes)
     raw = await ctx.xtdata(
         "get_full_kline",

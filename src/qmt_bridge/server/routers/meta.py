@@ -17,11 +17,8 @@ health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQ
 
 @health_router.get("/health")
 async def health(ctx: Ctx) -> JSONResponse:
-    """Liveness: answers without touching the backend (HEAD too, for monitors that probe with it)."""
+    """Liveness: answers without touching the backend."""
     return JSONResponse({"status": "ok", "backend": ctx.backend.name, "version": __version__})
-
-
-health_router.add_api_route("/health", health, methods=["HEAD"], include_in_schema=False)
 
 
 @router.get("/version")

@@ -163,7 +163,8 @@ async def create_sector_folder(ctx: Ctx, req: CreateFolderRequest) -> JSONRespon
     """
     parent = parse_parent(req.parent_node)
     name = parse_sector_name(req.folder_name, "folder_name")
-    actual = await _create(ctx, "create_sector_folder", parent, name, "folder_name")
+    async with ctx.sector_writes:
+        actual = await _create(ctx, "create_sector_folder", parent, name, "folder_name")
     return JSONResponse({"folder": actual, "parent_node": parent or USER_ROOT})
 
 
@@ -175,24 +176,29 @@ async def create_sector(ctx: Ctx, req: CreateSectorRequest) -> JSONResponse:
     """
     parent = parse_parent(req.parent_node)
     name = parse_sector_name(req.sector_name, "sector_name")
-    actual = await _create(ctx, "create_sector", parent, name, "sector_name")
-    # With overwrite=True xtquant "skips" an existing node and still answers its name. A folder is the one
-    # node get_sector_list cannot show beforehand, so a sector that did not appear means a folder has it.
-    if actual not in await ctx.xtdata("get_sector_list"):
-        raise Conflict("sector_name", f"{actual!r} is taken by a folder; folder and sector names are unique")
+    async with ctx.sector_writes:
+        actual = await _create(ctx, "create_sector", parent, name, "sector_name")
+        # With overwrite=True xtquant "skips" an existing node and still answers its name. A folder is the
+        # one node get_sector_list cannot show beforehand, so a sector that did not appear means a folder
+        # has it.
+        if actual not in await ctx.xtdata("get_sector_list"):
+            raise Conflict(
+                "sector_name", f"{actual!r} is taken by a folder; folder and sector names are unique"
+            )
     return JSONResponse({"sector": actual, "parent_node": parent or USER_ROOT})
 
 
 async def _change_members(ctx: Ctx, req: SectorStocksRequest, function: str) -> JSONResponse:
     name = parse_sector_name(req.sector_name, "sector_name")
     codes = parse_codes(",".join(req.stocks), "stocks")
-    await require_user_sector(ctx, name)
-    await check_codes(ctx, codes)
-    if await ctx.xtdata(function, name, codes) is False:  # xtquant's documented failure answer
-        raise BackendRefused(
-            f"{function} answered False: the members did not change", details={"call": function}
-        )
-    return await _members(ctx, name)
+    async with ctx.sector_writes:
+        await require_user_sector(ctx, name)
+        await check_codes(ctx, codes)
+        if await ctx.xtdata(function, name, codes) is False:  # xtquant's documented failure answer
+            raise BackendRefused(
+                f"{function} answered False: the members did not change", details={"call": function}
+            )
+        return await _members(ctx, name)
 
 
 @router.post("/add_stocks")
@@ -217,15 +223,16 @@ async def reset_sector(ctx: Ctx, req: SectorStocksRequest) -> JSONResponse:
 async def remove_sector(ctx: Ctx, sector_name: str = Query(..., description="a user sector")) -> JSONResponse:
     """Delete a user sector (xtdata.remove_sector); 404 if it does not exist. Folders: ``/remove_folder``."""
     name = parse_sector_name(sector_name, "sector_name")
-    if name not in await ctx.xtdata("get_sector_list"):
-        raise NotFound(
-            "sector_name",
-            f"no sector named {name!r}; see /api/sector/list (folders: DELETE /api/sector/remove_folder)",
-            value=name,
-        )
-    await refuse_system_sector(ctx, name, "sector_name")
-    if await _write(ctx, "remove_sector", name, name_param="sector_name") is False:
-        raise NotFound("sector_name", f"no sector named {name!r}", value=name)
+    async with ctx.sector_writes:
+        if name not in await ctx.xtdata("get_sector_list"):
+            raise NotFound(
+                "sector_name",
+                f"no sector named {name!r}; see /api/sector/list (folders: DELETE /api/sector/remove_folder)",
+                value=name,
+            )
+        await refuse_system_sector(ctx, name, "sector_name")
+        if await _write(ctx, "remove_sector", name, name_param="sector_name") is False:
+            raise NotFound("sector_name", f"no sector named {name!r}", value=name)
     return JSONResponse({"removed": name})
 
 
@@ -243,12 +250,13 @@ async def remove_sector_folder(
     name = parse_sector_name(folder_name, "folder_name")
     if name == USER_ROOT:
         raise Forbidden("folder_name", f"{USER_ROOT} is the root folder and cannot be removed")
-    if name in await ctx.xtdata("get_sector_list"):
-        raise NotFound(
-            "folder_name",
-            f"{name!r} is a sector, not a folder; sectors are removed with DELETE /api/sector/remove",
-            value=name,
-        )
-    if await _write(ctx, "remove_sector", name, name_param="folder_name") is False:
-        raise NotFound("folder_name", f"no folder named {name!r}", value=name)
+    async with ctx.sector_writes:
+        if name in await ctx.xtdata("get_sector_list"):
+            raise NotFound(
+                "folder_name",
+                f"{name!r} is a sector, not a folder; sectors are removed with DELETE /api/sector/remove",
+                value=name,
+            )
+        if await _write(ctx, "remove_sector", name, name_param="folder_name") is False:
+            raise NotFound("folder_name", f"no folder named {name!r}", value=name)
     return JSONResponse({"removed": name})

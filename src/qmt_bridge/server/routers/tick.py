@@ -180,7 +180,7 @@ async def get_order_rank(
 ) -> JSONResponse:
     """Queue position of an order at its price (xtdata.get_order_rank)."""
     code = parse_code(stock)
-    moment = parse_time(order_time, "order_time")
+    moment = parse_time(order_time, "order_time", required=True)
     await check_codes(ctx, [code], "stock")
     rank = await ctx.xtdata(
         "get_order_rank", code, moment, order_type, order_price, order_volume, order_left_volume

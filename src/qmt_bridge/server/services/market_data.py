@@ -33,9 +33,9 @@ async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stock
 
 
 def estimate_rows(n_codes: int, period: str, start: str, end: str, count: int) -> int:
+    """Rows a K-line/tick request can return at most: the range (or all the history a local cache holds),
+    capped by ``count``, for each code."""
     per_day = BARS_PER_DAY.get(period, 1)
-    if count > 0:
-        return n_codes * count
     if start:
         first = dt.datetime.strptime(start[:8], "%Y%m%d").date()
         last = dt.datetime.strptime(end[:8], "%Y%m%d").date() if end else dt.date.today()
@@ -45,7 +45,8 @@ def estimate_rows(n_codes: int, period: str, start: str, end: str, count: int) -
         days = UNBOUNDED_DAYS[key]
     if period in ("1w", "1mon", "1q", "1hy", "1y"):
         days = max(1, days // 5)
-    return n_codes * days * per_day
+    per_code = days * per_day
+    return n_codes * (min(count, per_code) if count > 0 else per_code)
 
 
 def guard_result_size(

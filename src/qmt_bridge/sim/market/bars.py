@@ -13,23 +13,10 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from qmt_bridge.xtnames import KLINE_PERIODS
+from qmt_bridge.xtnames import KLINE_FIELDS, KLINE_PERIODS, TICK_FIELDS  # noqa: F401 (TICK_FIELDS: tests import it here)
 
 INTRADAY_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h")
 
-KLINE_FIELDS = (
-    "time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "amount",
-    "settelementPrice",  # sic: xtquant's spelling
-    "openInterest",
-    "preClose",
-    "suspendFlag",
-)
 KLINE_DTYPES = {
     "time": np.int64,
     "open": np.float64,
@@ -43,27 +30,6 @@ KLINE_DTYPES = {
     "preClose": np.float64,
     "suspendFlag": np.int64,
 }
-TICK_FIELDS = (
-    "time",
-    "lastPrice",
-    "open",
-    "high",
-    "low",
-    "lastClose",
-    "amount",
-    "volume",
-    "pvolume",
-    "stockStatus",
-    "openInt",
-    "transactionNum",
-    "lastSettlementPrice",
-    "settlementPrice",
-    "pe",
-    "askPrice",
-    "bidPrice",
-    "askVol",
-    "bidVol",
-)
 BOOK_LEVELS = 5
 
 DAY_MS = 86_400_000

@@ -17,11 +17,13 @@ changes nothing (creating what exists) or that is refused writes nothing.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +33,10 @@ ROOT_FOLDER = "我的"
 
 T = TypeVar("T")
 State = dict[str, Any]
+
+
+class CustomSectorsFileError(RuntimeError):
+    """The stored file cannot be read. It is left as it is, for the user to repair or move away."""
 
 
 class SectorTreeError(ValueError):
@@ -143,6 +149,29 @@ def _load(raw: dict[str, Any]) -> State:
     return state
 
 
+def _read(path: Path) -> State:
+    """The state stored in ``path``; :class:`CustomSectorsFileError` if it cannot be read or parsed."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise ValueError(f"a JSON object was expected, not {type(raw).__name__}")
+        return _load(raw)
+    except (OSError, ValueError, TypeError, AttributeError) as exc:
+        raise CustomSectorsFileError(
+            f"the user sectors file {path} cannot be read ({type(exc).__name__}: {exc}). It was not changed: "
+            "repair it, or move it away to start with no user sectors"
+        ) from exc
+
+
+def _remove_stale_temporaries(directory: Path) -> None:
+    """Delete what a write interrupted (e.g. a killed server) left behind; a minute old, so not in use."""
+    cutoff = time.time() - 60
+    for leftover in directory.glob(".custom_sectors.*"):
+        with contextlib.suppress(OSError):
+            if leftover.stat().st_mtime < cutoff:
+                leftover.unlink()
+
+
 class CustomSectorStore:
     """Folders and sectors created through the xtdata sector functions.
 
@@ -157,7 +186,8 @@ class CustomSectorStore:
         self._lock = threading.Lock()
         self._state: State = {"folders": {}, "sectors": {}}
         if self.path is not None and self.path.exists():
-            self._state = _load(json.loads(self.path.read_text(encoding="utf-8")))
+            self._state = _read(self.path)
+            _remove_stale_temporaries(self.path.parent)
 
     # ---------------------------------------------------------------- reads
 

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qmt_bridge.sim.clock import CST
-from qmt_bridge.sim.market.bars import BOOK_LEVELS, MINUTE_MS, TICK_FIELDS, Bars, day_number, day_start_ms
+from qmt_bridge.sim.market.bars import BOOK_LEVELS, MINUTE_MS, Bars, day_number, day_start_ms
 from qmt_bridge.sim.market.calendar import TradingCalendar
 from qmt_bridge.sim.market.hashing import (
     MASK64,
@@ -66,6 +66,7 @@ from qmt_bridge.sim.market.rules import (
     price_decimals,
     to_price,
 )
+from qmt_bridge.xtnames import TICK_FIELDS
 
 # stockStatus (coarse phase)
 PHASE_CLOSED = 0

@@ -4,7 +4,10 @@ Categories returned by :meth:`Sectors.info` (the simulator's own labels; QMT's l
 their own):
 
 * ``'市场'`` market / board lists (沪深A股, 科创板, 沪深ETF, 沪深转债, 沪深港通, ...),
-* ``'风险警示'`` *ST and 沪深风险警示 (both: stocks under ST or *ST on the day),
+* ``'风险警示'`` *ST (stocks under *ST on the day) and 沪深风险警示 (under ST or *ST), both from the ST
+  history ``get_his_st_data`` reports (:func:`st_label`). xtquant strips ``*`` (and the other characters
+  Windows forbids in file names) from a sector name before asking for members, so ``'*ST'`` is asked for as
+  ``'ST'``; :meth:`Sectors.members` resolves such stripped names too. QMT has no separate ``ST`` sector.
 * ``'期货'`` futures exchanges' contract lists and 连续合约 (the ``'00'`` continuous codes),
 * ``'期权'`` 上证期权 / 深证期权,
 * ``'指数成分'`` index constituents (上证50, 上证180, 沪深300, 中证500, 中证1000, 科创50, 创业板指),
@@ -23,6 +26,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Callable
 
 import numpy as np
@@ -94,6 +98,26 @@ INDEX_SECTORS: dict[str, str] = {
 }
 
 
+#: The ST labels of xtquant's ``get_his_st_data`` under which a stock is in 沪深风险警示 (PT is no risk warning
+#: label since 2002; the simulator's history starts in 2005 and has none).
+_RISK_LABELS = frozenset({"ST", "*ST"})
+_ST_LABELS = ("ST", "*ST", "PT")
+_ILLEGAL_NAME_CHARS = re.compile(r'[\\/:*?"<>|]')
+
+
+def strip_sector_name(name: str) -> str:
+    """The name xtquant's ``get_stock_list_in_sector`` really asks for: without ``\\ / : * ? " < > |``."""
+    return _ILLEGAL_NAME_CHARS.sub("", name)
+
+
+def st_label(inst: Instrument, day: dt.date) -> str | None:
+    """The key of ``get_his_st_data`` (``'ST'``, ``'*ST'``, ``'PT'``) under which ``inst`` is on ``day``;
+    ``None`` if it is not under any. The one source of both: the universe's ``st_periods`` and ``st_kind``."""
+    if not inst.is_st_on(day):
+        return None
+    return inst.st_kind if inst.st_kind in _ST_LABELS else "ST"
+
+
 def _salt(*parts: object) -> np.uint64:
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
     return np.uint64(int.from_bytes(digest, "big"))
@@ -156,6 +180,8 @@ class Sectors:
         self._defs: dict[str, tuple[str, Callable[[dt.date], list[str]]]] = {}
         self._cache: LRU[tuple[str, dt.date], list[str]] = LRU(self._CACHE_SIZE)
         self._define()
+        # xtquant strips these characters from the name before it asks for members ('*ST' -> 'ST')
+        self._by_stripped = {strip_sector_name(n): n for n in self._defs}
         # index-constituent machinery (lazy)
         self._rebalances = rebalance_dates(calendar, max(self._today.year, calendar.sessions[-1].year) + 1)
         self._score_stocks: list[Instrument] | None = None
@@ -217,9 +243,12 @@ class Sectors:
         add("港股通(深)", CAT_MARKET, lambda on: self._connect(hk, on, "SZ"))
 
         st_stocks = [s for s in stocks if s.st_periods]
-        st_fn = lambda on: [s.code for s in st_stocks if s.is_st_on(on)]  # noqa: E731
-        add("*ST", CAT_RISK, st_fn)
-        add("沪深风险警示", CAT_RISK, st_fn)
+        add("*ST", CAT_RISK, lambda on: [s.code for s in st_stocks if st_label(s, on) == "*ST"])
+        add(
+            "沪深风险警示",
+            CAT_RISK,
+            lambda on: [s.code for s in st_stocks if st_label(s, on) in _RISK_LABELS],
+        )
 
         options = u.by_kind(OPTION)
         add("上证期权", CAT_OPTION, listed([i for i in options if i.market == "SHO"]))
@@ -270,6 +299,8 @@ class Sectors:
 
     def members(self, name: str, on: dt.date | None = None) -> list[str] | None:
         """Codes in sector ``name`` on ``on`` (default: the universe's today), sorted; ``None`` if unknown."""
+        if name not in self._defs:
+            name = self._by_stripped.get(strip_sector_name(name), "")
         entry = self._defs.get(name)
         if entry is None:
             return None
