@@ -14,11 +14,12 @@ import pytest
 
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as ins
-from qmt_bridge.sim.market.bars import KLINE_FIELDS, TICK_FIELDS, aggregate, day_start_ms, ms_to_date
+from qmt_bridge.sim.market.bars import KLINE_FIELDS, aggregate, day_start_ms, ms_to_date
 from qmt_bridge.sim.market.calendar import sse_calendar
 from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.rules import lot_size, multiplier, price_limits
 from qmt_bridge.sim.market.universe import build_universe
+from qmt_bridge.xtnames import TICK_FIELDS
 
 D = dt.date
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from qmt_bridge.xtnames import KLINE_FIELDS, KLINE_PERIODS, TICK_FIELDS  # noqa: F401 (TICK_FIELDS: tests import it here)
+from qmt_bridge.xtnames import KLINE_FIELDS, KLINE_PERIODS
 
 INTRADAY_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h")
 

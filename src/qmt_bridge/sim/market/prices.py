@@ -3,7 +3,8 @@ with price limits, suspensions and corporate actions; options priced off their u
 :class:`PriceEngine`, the facade that also serves each day's 1m bars, ticks and snapshots (built by
 ``intraday``) and caches them.
 
-Everything is a pure function of ``(seed, instrument, day)``: the daily walk draws from a numpy generator
+Everything is a pure function of ``(seed, instrument, day)`` (and of the index an ETF or index future tracks,
+itself a pure function of the seed): the daily walk draws from a numpy generator
 seeded with ``[seed, crc32(code), 0]``. Prices are integers on the instrument's tick grid internally and
 rounded floats on output. The engine caches each instrument's compact daily history, the inputs of its next
 intraday days, and the packed intraday state of each instrument-day it served (enough for a whole-market
@@ -14,15 +15,25 @@ Model (simplifications documented here, not hidden; intraday data is described i
 - Daily: an Ornstein-Uhlenbeck log walk (fat-tailed shocks, weak pull towards ``base_price``) rounded to
   the tick grid and corrected day by day against the price limits of the previous close (the limit rules
   are in ``rules``). About 2% of stock days close at a limit (some as one-price "一字" days).
+- Main indices (``names.INDEX_PATHS``: 沪深300, 上证指数, 深证成指, 创业板指, ...) walk around a rough path of
+  their real history instead of a constant level (deviations pulled back with a ~35-day half-life), so
+  every year's level is plausible (沪深300 ~1000 in 2005, ~3000-5000 since 2024); 399300.SZ is 000300.SH.
+- Index ETFs (``names.INDEX_ETFS``) are their index x a price per point (510300 ~ 沪深300 / 1000) with a small
+  tracking error (~0.2%); CFFEX index futures (``universe.INDEX_FUTURES``) are their index x exp(basis),
+  the basis (the product's mean annualised basis, discounts for IC/IM, plus a product-wide deviation)
+  growing with the time to expiry but within ~2.5%, and 0 on the expiry day, which settles at the index's
+  close. Their bars keep their own limits and tick grid; other futures are independent walks.
+- Dated futures' volume and open interest follow the main-contract roll of ``Universe.main_contract``: the
+  main contract has weight 1, the others at most 0.75 (open interest noise is within +-10%), so the main
+  contract always holds the most open interest.
 - Suspensions: stocks only, ~0.3% of days, sometimes multi-day runs; suspendFlag 1 on suspended days (flat
   at preClose, no volume) and -1 on the day trading resumes.
 - Corporate actions: stocks only; most pay a cash dividend once a year (ex-date May 10 - Aug 31, yield
   0.5-3%), ~10% of years add bonus/transfer shares, rights issues are rare; stocks listed before mid-2005
   may carry a split-share-reform (``gugai``) action in 2005-09..2006-04. On an ex-date preClose is the
   ex-rights reference price rounded half-up to the tick and the walk continues from there.
-- Futures and options have ``openInterest`` (rising then falling over a dated contract's life) and a daily
-  settlement price; every other kind reports 0 for both. Options are priced with Black-Scholes on the
-  underlying's daily prices (pass ``instrument_lookup`` to use the real underlying; otherwise a synthetic
+- Futures and options have ``openInterest`` and a daily settlement price; every other kind reports 0 for
+  both. Options are priced with Black-Scholes on the underlying's daily prices (pass ``instrument_lookup`` to use the real underlying; otherwise a synthetic
   underlying that is at the money on the option's first day).
 - Units: volume in lots of 100 for stocks, ETFs and indices, lots of 10 for convertible bonds, contracts
   for futures and options, shares for HK. ``amount`` is CNY to the cent: on the day volume x lot x typical
@@ -92,6 +103,7 @@ from qmt_bridge.sim.market.intraday import (
     ticks_of,
 )
 from qmt_bridge.sim.market.lru import LRU
+from qmt_bridge.sim.market.names import INDEX_ALIASES, INDEX_ETFS, INDEX_PATHS
 from qmt_bridge.sim.market.rules import (
     NO_LIMIT,
     limit_bounds,
@@ -102,12 +114,22 @@ from qmt_bridge.sim.market.rules import (
     price_limits,
     to_price,
 )
+from qmt_bridge.sim.market.universe import (
+    INDEX_FUTURES,
+    index_instrument,
+    main_contract_span,
+    trading_days_after,
+)
 
 _VOLUME_MAX = np.iinfo(np.int32).max
 _DECAY = 1.0 - 0.0015  # daily pull of the log price towards its base level (half-life ~1.8 years)
 _NEWS_DAY_P = 0.08
 _NEWS_SCALE = 2.2
 _CALM_SCALE = math.sqrt((1.0 - _NEWS_DAY_P * _NEWS_SCALE**2) / (1.0 - _NEWS_DAY_P))
+_INDEX_PULL = 0.02  # daily pull of a main index towards its historical path (half-life ~35 days)
+_ETF_TRACKING_SD = 0.002  # an index ETF's deviation from index x ratio (log), pulled back 5% a day
+_BASIS_SD = 0.025  # annualised basis of index futures: product-wide deviation from its mean
+_BASIS_NOISE = 0.0004  # a contract's own daily basis noise (log), fading into expiry
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -130,6 +152,18 @@ def _black_scholes(
     if call:
         return spot * _norm_cdf(d1) - discount * _norm_cdf(d2)
     return discount * _norm_cdf(-d2) - spot * _norm_cdf(-d1)
+
+
+def _ar1(shocks: np.ndarray, keep: float) -> np.ndarray:
+    """x[t] = keep * x[t-1] + shocks[t] with x[-1] = 0, vectorised in blocks (keep ** block stays normal)."""
+    out = np.empty(len(shocks))
+    carry = 0.0
+    for a in range(0, len(shocks), 256):
+        part = shocks[a : a + 256]
+        q = keep ** np.arange(len(part), dtype=np.float64)
+        out[a : a + len(part)] = q * (keep * carry) + q * np.cumsum(part / q)
+        carry = float(out[a + len(part) - 1])
+    return out
 
 
 # ----------------------------------------------------------------------------------------------- records
@@ -383,6 +417,7 @@ class PriceEngine:
         self._minute_cache = LRU(minute_cache_size)
         self._day_cache = LRU(day_cache_size)
         self._ahead_cache = LRU(day_cache_size)  # ~2 kB each: the next days without the daily history
+        self._basis_cache: dict[str, np.ndarray] = {}  # index futures: product -> basis deviations
         sessions = calendar.sessions
         self._day_numbers = np.array([day_number(d) for d in sessions], dtype=np.int64)
         self._session_ms = np.array([day_start_ms(d) for d in sessions], dtype=np.int64)
@@ -561,7 +596,150 @@ class PriceEngine:
             return _Daily(i0, empty, empty, empty, empty, empty, np.zeros(0, np.int8))
         if inst.kind == OPTION:
             return self._build_option(inst, i0, i1)
-        return self._build_walk(inst, i0, i1)
+        if inst.kind == INDEX and inst.code in INDEX_ALIASES:  # the same index under another code
+            same = self._index(INDEX_ALIASES[inst.code])
+            if same is not None and self._span(same) == (i0, i1):
+                return self._daily(same)
+        tracked = None
+        if inst.kind == ETF and inst.code in INDEX_ETFS:
+            code, ratio = INDEX_ETFS[inst.code]
+            tracked = self._build_tracker(inst, i0, i1, code, ratio)
+        elif inst.kind == FUTURE and inst.product in INDEX_FUTURES:
+            code, basis = INDEX_FUTURES[inst.product]
+            tracked = self._build_tracker(inst, i0, i1, code, basis)
+        return tracked if tracked is not None else self._build_walk(inst, i0, i1)
+
+    def _index(self, code: str) -> Instrument | None:
+        """The index ``code``: the lookup's if it has it, else the universe's definition."""
+        found = self.instrument_lookup(code) if self.instrument_lookup else None
+        return found if found is not None and found.kind == INDEX else index_instrument(self.calendar, code)
+
+    def _build_tracker(self, inst: Instrument, i0: int, i1: int, code: str, param: float) -> _Daily | None:
+        """Bars of an instrument priced off an index: an index ETF (``param``: its price per index point) at
+        index x ratio with a small tracking error, or a stock-index future (``param``: its product's mean
+        annualised basis) at index x exp(basis), the basis shrinking to 0 at expiry (the last day settles at
+        the index's close). None if the index does not cover the instrument's days."""
+        index = self._index(code)
+        if index is None:
+            return None
+        rec = self._daily(index)
+        lo, hi = i0 - rec.i0, i1 - rec.i0
+        if lo < 0 or hi > len(rec):
+            return None
+        n = i1 - i0
+        rng = np.random.default_rng([self.seed & MASK64, stable_hash(inst.code), 0])
+        params = rng.random(4)
+        vol_noise = rng.standard_normal(n)
+        noise = rng.standard_normal(n)
+        wick_up = rng.standard_exponential(n)
+        wick_down = rng.standard_exponential(n)
+        tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
+        i_open, i_high, i_low, i_close, i_pre = (a * float(index.price_tick) for a in rec.prices(lo, hi))
+        if inst.kind == ETF:
+            keep = 0.95
+            log_factor = math.log(param) + _ar1(noise * _ETF_TRACKING_SD * math.sqrt(1 - keep * keep), keep)
+            wick = 0.0
+        else:
+            log_factor = self._basis(inst, i0, i1, param + 0.01 * (params[0] - 0.5), noise)
+            wick = 0.0006  # futures trade a little beyond the index's range
+        scale = np.exp(log_factor) / tick
+        pct = limit_pcts(inst, self._day_numbers[i0:i1])
+        none = np.zeros(n, dtype=bool)
+        ex = _ExRights([], tick, dec)
+        base_t = max(int(round(i_pre[0] * scale[0])), 1)
+        raw = np.maximum(np.rint(i_close * scale), 1).astype(np.int64)
+        close = _settle_closes(raw, base_t, pct, none, none, none, ex)
+        pc = np.r_[base_t, close[:-1]].astype(np.int64)
+        down, up = limit_bounds(pc, pct)
+        pcf = pc.astype(np.float64)
+        open_ = np.clip(np.rint(i_open * scale).astype(np.int64), down, up)
+        top = np.maximum.reduce([np.rint(i_high * scale).astype(np.int64), open_, close])
+        bottom = np.minimum.reduce([np.rint(i_low * scale).astype(np.int64), open_, close])
+        high = np.minimum(top + np.rint(pcf * wick * wick_up).astype(np.int64), up)
+        low = np.maximum(bottom - np.rint(pcf * wick * wick_down).astype(np.int64), np.maximum(down, 1))
+        out = self._finish(
+            inst,
+            i0,
+            rng,
+            (open_, high, low, close, pc),
+            np.zeros(n, dtype=np.int8),
+            none,
+            none,
+            float(params[1]),
+            vol_noise,
+            ex,
+            [],
+            0.0,
+        )
+        if out.settle is not None and inst.expire_date == self.calendar.sessions[i1 - 1]:
+            out.settle[-1] = out.close[-1]  # the final settlement: the index (to the tick) on the last day
+        return out
+
+    def _basis(self, inst: Instrument, i0: int, i1: int, mean: float, noise: np.ndarray) -> np.ndarray:
+        """log(future / index) of an index future per day: (mean + the product's deviation) x a time factor
+        growing with the time to expiry (saturating: far contracts stay within ~2.5%), plus a little daily
+        noise of its own; exactly 0 on the expiry day. Continuous codes use the time to the next roll."""
+        days = self._day_numbers[i0:i1]
+        if inst.expire_date is not None:
+            left = np.maximum(day_number(inst.expire_date) - days, 0).astype(np.float64)
+        else:
+            left = self._days_to_roll(days)
+        tau = left / 365.0
+        annual = np.clip(mean + self._product_basis(inst.product)[i0:i1], -0.10, 0.06)
+        return annual * tau / (1.0 + 3.0 * tau) + noise * _BASIS_NOISE * np.minimum(1.0, tau * 12.0)
+
+    def _product_basis(self, product: str) -> np.ndarray:
+        """Annualised basis deviations shared by every contract of ``product``, one per calendar session."""
+        cached = self._basis_cache.get(product)
+        if cached is None:
+            rng = np.random.default_rng([self.seed & MASK64, stable_hash("basis|" + product), 0])
+            keep = 0.98
+            shocks = rng.standard_normal(len(self.calendar.sessions)) * _BASIS_SD * math.sqrt(1 - keep * keep)
+            cached = _ar1(shocks, keep)
+            cached.flags.writeable = False
+            self._basis_cache[product] = cached
+        return cached
+
+    @staticmethod
+    def _days_to_roll(days: np.ndarray) -> np.ndarray:
+        """Calendar days from each day to the expiry (third Friday) of the first month that ends a week or
+        more later: what a continuous index-future code rolls on."""
+        first = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[0]))
+        last = dt.date(1970, 1, 1) + dt.timedelta(days=int(days[-1]) + 70)
+        fridays = []
+        y, m = first.year, first.month
+        while (y, m) <= (last.year, last.month):
+            d = dt.date(y, m, 1)
+            fridays.append(day_number(d + dt.timedelta(days=(4 - d.weekday()) % 7 + 14)))
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        table = np.array(fridays, dtype=np.int64)
+        nxt = table[np.searchsorted(table, days + 7, side="left")]
+        return (nxt - days).astype(np.float64)
+
+    def _roll_weight(self, inst: Instrument, i0: int, i1: int) -> np.ndarray:
+        """Activity (volume and open interest, relative to the main contract's 1) of a dated future per day.
+
+        A contract of a main month (any month for index and treasury futures) is the main contract when
+        :meth:`Universe.main_contract` says so: weight 1. Before that its weight grows towards 0.75 as its
+        turn approaches; after it (its last days) it falls from 0.75. Other months stay below 0.25. So the
+        main contract always holds the most open interest (the noise on top is within +-10%).
+        """
+        assert inst.expire_date is not None
+        span = main_contract_span(self.calendar, inst.product, inst.expire_date)
+        if span is None:
+            return self._life_hump(inst, i0, i1)
+        previous, main_month = span
+        if not main_month:
+            return 0.04 + 0.19 * self._life_hump(inst, i0, i1)
+        first = self.calendar.sessions[0]
+        start = trading_days_after(self.calendar, first, previous) - 4
+        end = trading_days_after(self.calendar, first, inst.expire_date) - 4  # main on start <= j < end
+        j = np.arange(i0, i1, dtype=np.float64)
+        return np.where(
+            j < start,
+            0.08 + 0.67 * np.exp(-(start - j) / 30.0),
+            np.where(j < end, 1.0, 0.75 * np.exp(-(j - end) / 3.0)),
+        )
 
     def _window(self, first: dt.date, last: dt.date) -> tuple[int, int]:
         """Calendar indices of the first and last session in ``[first, last]`` (lo > hi if none)."""
@@ -672,6 +850,11 @@ class PriceEngine:
         powers = self._decay_powers[:n]
         x = powers * np.cumsum(r / powers)
         base_t = max(int(round(inst.base_price / tick)), 1)
+        path = INDEX_PATHS.get(inst.code) if kind == INDEX else None
+        if path:
+            # main indices: their real history's path plus a deviation pulled back with a ~35-day half-life
+            anchor = np.interp(daynums, [day_number(d) for d, _ in path], np.log([v for _, v in path]))
+            x = anchor - math.log(base_t * tick) + _ar1(r - drift, 1.0 - _INDEX_PULL)
         raw = np.maximum(np.rint(base_t * np.exp(x)), 1).astype(np.int64)
 
         # -- integer closes on the tick grid, consistent with each day's limits (iterate to a fixed point)
@@ -716,10 +899,51 @@ class PriceEngine:
         flag[susp] = 1
         flag[1:][susp[:-1] & ~susp[1:]] = -1
 
+        return self._finish(
+            inst,
+            i0,
+            rng,
+            (open_, high, low, close, pc),
+            flag,
+            susp,
+            one_price,
+            float(params[1]),
+            vol_noise,
+            ex,
+            actions,
+            8.0 + 17.0 * float(params[2]) if kind == INDEX else 0.0,
+        )
+
+    def _finish(
+        self,
+        inst: Instrument,
+        i0: int,
+        rng: np.random.Generator,
+        bar: tuple[np.ndarray, ...],
+        flag: np.ndarray,
+        susp: np.ndarray,
+        one_price: np.ndarray,
+        u_liquidity: float,
+        vol_noise: np.ndarray,
+        ex: _ExRights,
+        actions: list[CorporateAction],
+        index_share_price: float,
+    ) -> _Daily:
+        """The daily record of a bar in ticks (open, high, low, close, preClose): volume, open interest and
+        settlement added."""
+        open_, high, low, close, pc = bar
+        n = len(close)
+        kind = inst.kind
         # -- volume (lots); the amount is computed from the bar (``_Daily.amount``)
         lot = lot_size(inst)
         mult = multiplier(inst)
-        liquidity = math.exp(1.4 * (params[1] - 0.5))  # instruments differ in liquidity
+        if kind == FUTURE and inst.product:  # one level for a product, so that open interest ranks contracts
+            u_liquidity = float(
+                np.random.default_rng(
+                    [self.seed & MASK64, stable_hash("product|" + inst.product), 0]
+                ).random()
+            )
+        liquidity = math.exp(1.4 * (u_liquidity - 0.5))  # instruments differ in liquidity
         if kind in (STOCK, HK, ETF):
             shares = inst.float_shares or inst.total_shares
             turnover = {CHINEXT: 0.025, STAR: 0.022, BJ: 0.015}.get(inst.board, 0.012)
@@ -732,10 +956,11 @@ class PriceEngine:
         else:
             base_lots = {INDEX: 3e7, CB: 3e4, FUTURE: 8e4}.get(kind, 1e4)
         base_lots *= liquidity
+        pcf = pc.astype(np.float64)
         ret = close / np.maximum(pcf, 1.0) - 1.0
         life = np.ones(n)
         if kind == FUTURE and inst.expire_date is not None:
-            life = self._life_hump(inst, i0, i1)
+            life = self._roll_weight(inst, i0, i0 + n)
         volume = np.maximum(
             np.rint(base_lots * life * np.exp(0.35 * vol_noise) * (1.0 + 6.0 * np.abs(ret))), 1
         )
@@ -747,7 +972,8 @@ class PriceEngine:
         if kind == FUTURE:
             settle = np.rint((high + low + 2 * close) / 4.0).astype(np.int32)
             smooth = np.tanh(np.cumsum(rng.standard_normal(n)) * 0.05)
-            open_interest = np.maximum(np.rint(base_lots * 1.5 * life * np.exp(0.2 * smooth)), 1).astype(
+            # +-10% of noise at most: the main contract (weight 1) always holds the most (others <= 0.75)
+            open_interest = np.maximum(np.rint(base_lots * 1.5 * life * np.exp(0.1 * smooth)), 1).astype(
                 np.int64
             )
 
@@ -763,7 +989,7 @@ class PriceEngine:
             ex_index=ex.index,
             ex_pre_close=pc[ex.index],
             value_per_unit=float(lot * mult),
-            index_share_price=8.0 + 17.0 * float(params[2]) if kind == INDEX else 0.0,
+            index_share_price=index_share_price,
             open_interest=open_interest,
             settle=settle,
             actions=actions,

@@ -50,6 +50,7 @@ from .names import (
     WELL_KNOWN_HK,
     WELL_KNOWN_INDICES,
     WELL_KNOWN_STOCKS,
+    KnownIndex,
     NameGenerator,
 )
 
@@ -120,6 +121,15 @@ FUTURE_PRODUCTS: tuple[FutureProduct, ...] = tuple(
     )
 )  # fmt: skip
 FUTURE_PRODUCT_BY_ID: dict[str, FutureProduct] = {p.product: p for p in FUTURE_PRODUCTS}
+
+#: CFFEX stock-index futures: product -> (underlying index, mean annualised basis). Prices are the index times
+#: a basis that shrinks to zero at expiry; small caps trade at a discount (negative basis), as on CFFEX.
+INDEX_FUTURES: dict[str, tuple[str, float]] = {
+    "IF": ("000300.SH", -0.015),
+    "IH": ("000016.SH", -0.005),
+    "IC": ("000905.SH", -0.05),
+    "IM": ("000852.SH", -0.065),
+}
 
 # ETF options: underlying -> (market, code prefix, reference level, first listing of the product)
 OPTION_UNDERLYINGS: dict[str, tuple[str, str, float, dt.date]] = {
@@ -211,6 +221,27 @@ def _cycle_list_date(cal: TradingCalendar, scheme: str, month: int) -> dt.date |
     if prev_expiry > cal.sessions[-1]:
         return None
     return cal.next_day(prev_expiry)
+
+
+def main_contract_span(
+    cal: TradingCalendar, product: str, expire_date: dt.date
+) -> tuple[dt.date, bool] | None:
+    """When a contract of ``product`` expiring on ``expire_date`` becomes the main contract.
+
+    Returns ``(previous expiry, main month)``: under :meth:`Universe.main_contract`'s rules the contract is the
+    main one from 4 trading days before the previous contract of the main sequence expires (``previous
+    expiry``) until 5 trading days before its own expiry, if its month is a main month (else never: then it
+    is ``(previous expiry, False)``). ``None`` for unknown products.
+    """
+    spec = FUTURE_PRODUCT_BY_ID.get(product)
+    if spec is None:
+        return None
+    preferred = [m for m in spec.months if not spec.main_months or m in spec.main_months]
+    month = _month_ord(expire_date.year, expire_date.month)
+    prev = month - 1
+    while prev % 12 + 1 not in preferred:
+        prev -= 1
+    return _expiry(cal, spec.scheme, prev), expire_date.month in preferred
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -509,24 +540,30 @@ def _make_stocks(seed: int, cal: TradingCalendar, names: NameGenerator) -> list[
     return out
 
 
+def _index_instrument(cal: TradingCalendar, k: KnownIndex) -> Instrument:
+    growthish = k.code in ("000688.SH", "399006.SZ", "899050.BJ", "000852.SH")
+    return Instrument(
+        code=k.code,
+        name=k.name,
+        kind=INDEX,
+        board=INDEX,
+        market=k.code.split(".")[1],
+        list_date=_trading(cal, k.list_date),
+        base_price=k.level,
+        price_tick=0.01,
+        volatility=0.015 if growthish else 0.012,
+    )
+
+
 def _make_indices(cal: TradingCalendar) -> list[Instrument]:
-    out = []
-    for k in WELL_KNOWN_INDICES:
-        growthish = k.code in ("000688.SH", "399006.SZ", "899050.BJ", "000852.SH")
-        out.append(
-            Instrument(
-                code=k.code,
-                name=k.name,
-                kind=INDEX,
-                board=INDEX,
-                market=k.code.split(".")[1],
-                list_date=_trading(cal, k.list_date),
-                base_price=k.level,
-                price_tick=0.01,
-                volatility=0.015 if growthish else 0.012,
-            )
-        )
-    return out
+    return [_index_instrument(cal, k) for k in WELL_KNOWN_INDICES]
+
+
+def index_instrument(cal: TradingCalendar, code: str) -> Instrument | None:
+    """The index ``code`` exactly as every universe holds it (indices do not depend on the seed or today),
+    so that prices of what tracks an index need no universe at hand."""
+    known = next((k for k in WELL_KNOWN_INDICES if k.code == code), None)
+    return None if known is None else _index_instrument(cal, known)
 
 
 _SH_ETF_RANGES = ((510000, 513999), (515000, 518999), (560000, 563999), (588000, 588999))
@@ -960,11 +997,11 @@ def _closes_of(
 ) -> Callable[[str], dict[dt.date, float]]:
     """Daily closes of an option underlying, from the same deterministic price engine the market uses."""
     from .prices import (
-        PriceEngine,  # prices depends on instruments only; imported late to keep this module light
+        PriceEngine,  # prices imports this module; imported late to keep this module light
     )
 
-    engine = PriceEngine(cal, seed)
     by_code = {i.code: i for i in instruments}
+    engine = PriceEngine(cal, seed, instrument_lookup=by_code.get)
 
     def closes(code: str) -> dict[dt.date, float]:
         inst = by_code.get(code)
