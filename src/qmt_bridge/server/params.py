@@ -155,6 +155,8 @@ def parse_fields(value: str | None, param: str = "fields", *, period: str | None
         if unknown:
             kind = "tick" if period == "tick" else "K-line"
             raise InvalidParameter(
-                param, f"unknown {kind} field(s) {', '.join(unknown)}; one of {', '.join(known)}", value=unknown
+                param,
+                f"unknown {kind} field(s) {', '.join(unknown)}; one of {', '.join(known)}",
+                value=unknown,
             )
     return fields
