@@ -298,7 +298,7 @@ class TestOption:
             client.get_option_list("510050.SH", "2025")
         with pytest.raises(BadRequestError) as info:
             client.get_his_option_list_batch("510050.SH", "20250101", "20251120")
-        assert info.value.code == "result_too_large"
+        assert info.value.code == "invalid_parameter" and "92 days" in info.value.message
 
 
 # ---------------------------------------------------------------------------------------------- ETF and CB

@@ -499,3 +499,22 @@ def test_full_kline_with_empty_fields_returns_every_field(api):
     r = api.get("/api/market/full_kline?stocks=600519.SH&fields=&count=1")
     assert r.status_code == 200, r.text
     assert list(r.json()["data"]["600519.SH"][0]) == list(KLINE_FIELDS)
+
+
+def test_a_percent_escape_that_is_not_utf8_is_422(api):
+    error = assert_error(api.get("/api/sector/stocks?sector=%ff%fe"), 422, "validation_error", "sector")
+    assert "UTF-8" in error["message"]
+
+
+def test_sector_names_are_trimmed_when_read_as_when_written(api):
+    r = api.get("/api/sector/stocks", params={"sector": " 沪深A股 "})
+    assert r.status_code == 200, r.text
+    assert r.json()["sector"] == "沪深A股"
+
+
+def test_a_date_near_the_end_of_the_calendar_says_so_once(api):
+    error = assert_error(
+        api.get("/api/calendar/next_trading_date?market=SH&date=20271230"), 400, "invalid_parameter"
+    )
+    assert error["message"].count("outside the trading calendar") <= 1
+    assert error["details"]["value"] == "20271230"

@@ -51,7 +51,11 @@ class StrictQueryRoute(APIRoute):
             problems = []
             query = request.query_params
             for name in query:  # distinct names
-                if name not in allowed:
+                if "\ufffd" in name or any("\ufffd" in v for v in query.getlist(name)):
+                    # A percent-escape that is no UTF-8 (%ff) is decoded to U+FFFD, which no valid value holds.
+                    msg = "not valid UTF-8: percent-escapes must encode UTF-8 (e.g. %E6%B2%AA for 沪)"
+                    problems.append(_problem("utf8", ("query", name), msg, query[name]))
+                elif name not in allowed:
                     msg = f"unknown parameter; this endpoint takes {takes}"
                     problems.append(_problem("extra_forbidden", ("query", name), msg, query[name]))
                 elif name not in repeatable and len(values := query.getlist(name)) > 1:

@@ -94,7 +94,11 @@ async def _days_around(ctx: Ctx, market: str, day: dt.date) -> list[str]:
             reason = exc.error
             continue
         return [str(d) for d in days]
-    raise InvalidParameter("date", f"{day:%Y%m%d} is outside the trading calendar ({reason})")
+    raise InvalidParameter(
+        "date",
+        f"no trading calendar around {day:%Y%m%d}: {reason}",
+        value=f"{day:%Y%m%d}",
+    )
 
 
 @router.get("/is_trading_date")

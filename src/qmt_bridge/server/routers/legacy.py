@@ -115,7 +115,7 @@ async def legacy_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗�
 @router.get("/sector_stocks")
 async def legacy_sector_stocks(ctx: Ctx, sector: str = Query(..., description="板块名称")) -> JSONResponse:
     """[Legacy] Members of a sector; same as /api/sector/stocks."""
-    await require_sector(ctx, sector)
+    sector = await require_sector(ctx, sector)
     stocks = await ctx.xtdata("get_stock_list_in_sector", sector)
     return JSONResponse({"sector": sector, "stocks": list(stocks)})
 

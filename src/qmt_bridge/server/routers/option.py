@@ -105,7 +105,7 @@ async def get_his_option_list_batch(
     if not start or not end:
         raise InvalidParameter("start_time", "start_time and end_time are both required")
     if (parse_date(end, "end_time") - parse_date(start, "start_time")).days > 92:
-        raise InvalidParameter("end_time", "the range may span at most 92 days", code="result_too_large")
+        raise InvalidParameter("end_time", "the range may span at most 92 days", value=end)
     await check_codes(ctx, [code], "undl_code")
     frames = await ctx.xtdata("get_his_option_list_batch", code, start, end)
     data = {day: frame_payload(f.reset_index(drop=True), format) for day, f in (frames or {}).items()}

@@ -30,11 +30,14 @@ def parse_timetag(value: str | None) -> int | str:
     return parse_time(text, "real_timetag")[:8]
 
 
-async def require_sector(ctx: Ctx, sector: str, param: str = "sector") -> None:
-    if not sector.strip():
+async def require_sector(ctx: Ctx, sector: str, param: str = "sector") -> str:
+    """The sector's name without surrounding blanks (as names are stored); 404 if there is no such sector."""
+    name = sector.strip()
+    if not name:
         raise InvalidParameter(param, "must not be empty")
-    if sector not in await ctx.xtdata("get_sector_list"):
-        raise NotFound(param, f"unknown sector {sector!r}; see /api/sector/list", value=sector)
+    if name not in await ctx.xtdata("get_sector_list"):
+        raise NotFound(param, f"unknown sector {name!r}; see /api/sector/list", value=name)
+    return name
 
 
 @router.get("/list")
@@ -50,7 +53,7 @@ async def get_sector_stocks(
     real_timetag: str = Query("", description="historical date YYYYMMDD (or ms); empty = latest"),
 ) -> JSONResponse:
     """Members of a sector, now or on a past date (xtdata.get_stock_list_in_sector)."""
-    await require_sector(ctx, sector)
+    sector = await require_sector(ctx, sector)
     tag = parse_timetag(real_timetag)
     stocks = await ctx.xtdata("get_stock_list_in_sector", sector, tag)
     return JSONResponse({"sector": sector, "count": len(stocks), "stocks": list(stocks)})
@@ -61,8 +64,8 @@ async def get_sector_info(
     ctx: Ctx, sector: str = Query("", description="板块名称; empty = all sectors")
 ) -> JSONResponse:
     """Sector metadata: name and category (xtdata.get_sector_info)."""
-    if sector:
-        await require_sector(ctx, sector)
+    if sector.strip():
+        sector = await require_sector(ctx, sector)
     frame = await ctx.xtdata("get_sector_info", sector)
     return JSONResponse({"data": frame_payload(frame, TableFormat.records)})
 
