@@ -516,3 +516,43 @@ def test_the_store_in_memory_only():
     assert store.create_sector("内存", "板") == "板"
     assert store.info() == [("板", "我的/内存")]
     assert CustomSectorStore(None).info() == []
+
+
+def test_the_default_day_is_asked_at_every_call(uni, cal):
+    """``members(name)`` without a day answers for the ``today`` callable (a SimMarket's current_day)."""
+    day = [dt.date(2019, 2, 1)]
+    sec = Sectors(uni, cal, SEED, today=lambda: day[0])
+    for d in (dt.date(2019, 2, 1), dt.date(2024, 12, 30), TODAY):
+        day[0] = d
+        for name in ("沪深A股", "沪深300", "沪深风险警示", "中金所期货"):
+            assert sec.members(name) == sec.members(name, d), (name, d)
+        assert sec.index_weights("000905.SH") == sec.index_weights("000905.SH", d)
+
+
+def test_reviews_are_laid_out_for_any_later_day(sec):
+    far = dt.date(2031, 7, 1)
+    period = sec.rebalance_period(far)
+    assert sec.rebalances[period] == dt.date(2031, 6, 16)  # the Monday after the second Friday of June
+    assert len(sec.members("沪深300", far)) == 300
+
+
+def test_concurrent_index_queries_agree_with_sequential_ones(uni, cal):
+    import threading
+
+    days = [dt.date(2006 + k // 2, 7 if k % 2 else 1, 5) for k in range(36)]
+    sequential = Sectors(uni, cal, SEED)
+    expected = {d: sequential.members("中证500", d) for d in days}
+    shared = Sectors(uni, cal, SEED)
+    got: dict[dt.date, list[str] | None] = {}
+    barrier = threading.Barrier(len(days))
+
+    def ask(d: dt.date) -> None:
+        barrier.wait()
+        got[d] = shared.members("中证500", d)
+
+    threads = [threading.Thread(target=ask, args=(d,)) for d in reversed(days)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got == expected

@@ -37,6 +37,7 @@ from qmt_bridge.sim.market.bars import (
 from qmt_bridge.sim.market.corporate import adjust, factor_table
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.market import SimMarket
+from qmt_bridge.sim.market.sectors import display_name
 from qmt_bridge.sim.market.static import (
     MARKETS,
     PERIOD_LIST,
@@ -291,10 +292,16 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
     # ------------------------------------------------------------------ instruments
 
     def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict[str, Any] | None:
+        """xtquant's detail record; ``InstrumentName`` carries the ST / *ST prefix on the detail's
+        ``TradingDay`` while the stock is under the label (the same day as ``IsST`` and the limit prices)."""
         inst = self.market.universe.get(stock_code)
         if inst is None:
             return None
-        return instrument_detail(self.market, inst, iscomplete)
+        detail = instrument_detail(self.market, inst, iscomplete)
+        if inst.st_periods:
+            day = dt.datetime.strptime(detail["TradingDay"], "%Y%m%d").date()
+            detail["InstrumentName"] = display_name(inst, day)
+        return detail
 
     def get_instrument_detail_list(
         self, stock_list: list[str], iscomplete: bool = False

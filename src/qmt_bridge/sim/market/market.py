@@ -2,16 +2,24 @@
 
 It also owns "now": which trading day is current, how much of it has happened, and therefore which bars
 are history. Everything here is deterministic for a given (seed, clock reading).
+
+The universe (and the sectors over it) describes the clock's date: :func:`build_universe` keeps only what is
+listed by then and clips ongoing ST periods to it. ``universe`` and ``sectors`` therefore rebuild themselves when
+the clock's date moves on, so a server left running over a weekend sees Monday's listings, ST changes and
+futures contracts exactly as a server started on Monday would (the universe of a later day agrees about the
+past, see :mod:`.universe`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from pathlib import Path
 
 from qmt_bridge.sim.clock import SimClock
 from qmt_bridge.sim.market.calendar import TradingCalendar, sse_calendar
 from qmt_bridge.sim.market.custom_sectors import CustomSectorStore
+from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.sectors import Sectors
 from qmt_bridge.sim.market.universe import Universe, build_universe
@@ -35,10 +43,39 @@ class SimMarket:
         self.clock = clock or SimClock()
         self.data_dir = data_dir
         self.calendar: TradingCalendar = sse_calendar()
-        self.universe: Universe = build_universe(seed, self.clock.today())
-        self.sectors = Sectors(self.universe, self.calendar, seed)
-        self.prices = PriceEngine(self.calendar, seed, instrument_lookup=self.universe.get)
+        self._rebuild_lock = threading.Lock()
+        self._state: tuple[dt.date, Universe, Sectors] = self._build(self.clock.today())
+        self.prices = PriceEngine(self.calendar, seed, instrument_lookup=self._lookup)
         self.custom_sectors = CustomSectorStore(data_dir / "sim" if data_dir is not None else None)
+
+    @property
+    def universe(self) -> Universe:
+        """The instruments as of the clock's date (rebuilt when the date moves on)."""
+        return self._current()[1]
+
+    @property
+    def sectors(self) -> Sectors:
+        """The system sectors over :attr:`universe`; without a day they answer for :meth:`current_day`."""
+        return self._current()[2]
+
+    def _build(self, today: dt.date) -> tuple[dt.date, Universe, Sectors]:
+        universe = build_universe(self.seed, today)
+        return today, universe, Sectors(universe, self.calendar, self.seed, today=self.current_day)
+
+    def _current(self) -> tuple[dt.date, Universe, Sectors]:
+        state = self._state
+        today = self.clock.today()
+        if state[0] == today:
+            return state
+        with self._rebuild_lock:  # one rebuild (a fraction of a second); concurrent callers wait for it
+            state = self._state
+            if state[0] != today:
+                state = self._build(today)
+                self._state = state  # one assignment: readers never see a universe with another's sectors
+        return state
+
+    def _lookup(self, code: str) -> Instrument | None:
+        return self.universe.get(code)
 
     def now(self) -> dt.datetime:
         return self.clock.now()

@@ -466,6 +466,38 @@ FUND_HOUSES = (
 )
 
 
+#: The exchanges' limit on a short name (证券简称): 8 bytes in GBK, i.e. 4 Chinese characters.
+SHORT_NAME_BYTES = 8
+_ST_PREFIXES = ("*ST", "ST", "PT")
+
+
+def _gbk_width(text: str) -> int:
+    """Bytes of ``text`` in GBK: 1 for ASCII, 2 for a Chinese (or any other non-ASCII) character."""
+    return sum(1 if ord(ch) < 0x80 else 2 for ch in text)
+
+
+def st_name(name: str, label: str) -> str:
+    """The short name of a stock under the risk label ``label`` (``'ST'``, ``'*ST'``, ``'PT'``).
+
+    The exchanges put the label in front of the 8-byte short name: a name that still fits with it keeps all
+    its characters (``'红太阳'`` -> ``'ST红太阳'``); a longer one is cut to its first two Chinese characters
+    (4 bytes), the stem the market calls the company by (``'海科电气'`` -> ``'ST海科'``, ``'天山股份'`` ->
+    ``'*ST天山'``, ``'乐视网'`` -> ``'*ST乐视'``). A label already in front of ``name`` is replaced.
+    """
+    for prefix in _ST_PREFIXES:
+        if name.startswith(prefix):
+            name = name[len(prefix) :]
+            break
+    if _gbk_width(label + name) <= SHORT_NAME_BYTES:
+        return label + name
+    stem = ""
+    for ch in name:
+        if _gbk_width(stem + ch) > 4:
+            break
+        stem += ch
+    return label + stem
+
+
 class NameGenerator:
     """Unique plausible names, deterministic for a given :class:`random.Random` and call order.
 

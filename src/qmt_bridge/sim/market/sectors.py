@@ -13,7 +13,9 @@ their own):
 * ``'指数成分'`` index constituents (上证50, 上证180, 沪深300, 中证500, 中证1000, 科创50, 创业板指),
 * ``'行业'`` Shenwan level-1 industries, named ``'SW1' + industry`` (e.g. ``'SW1银行'``).
 
-Membership is historical. A stock belongs to a market or industry sector from its ``list_date``; contracts,
+Membership is historical. ``members(name)`` / ``index_weights(code)`` without a day answer for the market's
+current day (the ``today`` callable: :meth:`SimMarket.current_day`, so a running server follows its clock), or for
+the universe's ``today`` when no callable is given. A stock belongs to a market or industry sector from its ``list_date``; contracts,
 options and convertible bonds while ``listed_on`` the day; HK stocks to 沪深港通 / 港股通 once their programme
 had started (沪港通 2014-11-17, 深港通 2016-12-05). Index constituents are rebalanced semiannually, effective
 the trading day after the second Friday of June and December (CSI's rule), by ranking a deterministic size
@@ -27,6 +29,7 @@ import bisect
 import datetime as dt
 import hashlib
 import re
+import threading
 from collections.abc import Callable
 
 import numpy as np
@@ -48,7 +51,7 @@ from .instruments import (
     Instrument,
 )
 from .lru import LRU
-from .names import SW1_INDUSTRIES, WELL_KNOWN_STOCKS
+from .names import SW1_INDUSTRIES, WELL_KNOWN_STOCKS, st_name
 from .universe import Universe
 
 CAT_MARKET = "市场"
@@ -118,6 +121,13 @@ def st_label(inst: Instrument, day: dt.date) -> str | None:
     return inst.st_kind if inst.st_kind in _ST_LABELS else "ST"
 
 
+def display_name(inst: Instrument, day: dt.date) -> str:
+    """The short name QMT shows for ``inst`` on ``day``: with the ``ST`` / ``*ST`` / ``PT`` prefix while
+    :func:`st_label` applies (``'海科电气'`` -> ``'ST海科'``, see :func:`.names.st_name`), else the plain name."""
+    label = st_label(inst, day)
+    return inst.name if label is None else st_name(inst.name, label)
+
+
 def _salt(*parts: object) -> np.uint64:
     digest = hashlib.blake2b(repr(parts).encode(), digest_size=8).digest()
     return np.uint64(int.from_bytes(digest, "big"))
@@ -165,25 +175,34 @@ class Sectors:
     """The system sectors of a universe.
 
     Args:
-        universe: the instruments; ``members(on=None)`` answers for ``universe.today``.
+        universe: the instruments.
         calendar: the trading calendar (rebalance dates).
         seed: the simulation seed (index-constituent noise).
+        today: the day ``members(on=None)`` and ``index_weights(on=None)`` answer for, asked at every call
+            (a :class:`SimMarket` passes its ``current_day``); default: ``universe.today``.
     """
 
     _CACHE_SIZE = 2048
 
-    def __init__(self, universe: Universe, calendar: TradingCalendar, seed: int) -> None:
+    def __init__(
+        self,
+        universe: Universe,
+        calendar: TradingCalendar,
+        seed: int,
+        today: Callable[[], dt.date] | None = None,
+    ) -> None:
         self.universe = universe
         self.calendar = calendar
         self.seed = int(seed)
-        self._today = universe.today
+        self._today: Callable[[], dt.date] = today if today is not None else (lambda: universe.today)
         self._defs: dict[str, tuple[str, Callable[[dt.date], list[str]]]] = {}
         self._cache: LRU[tuple[str, dt.date], list[str]] = LRU(self._CACHE_SIZE)
         self._define()
         # xtquant strips these characters from the name before it asks for members ('*ST' -> 'ST')
         self._by_stripped = {strip_sector_name(n): n for n in self._defs}
-        # index-constituent machinery (lazy)
-        self._rebalances = rebalance_dates(calendar, max(self._today.year, calendar.sessions[-1].year) + 1)
+        # index-constituent machinery (lazy; one lock: the AR(1) noise is a sequence built in order)
+        self._index_lock = threading.RLock()
+        self._rebalances = rebalance_dates(calendar, calendar.sessions[-1].year + 1)  # extended on demand
         self._score_stocks: list[Instrument] | None = None
         self._period_cache: dict[tuple[str, int], tuple[list[str], dict[str, float]]] = {}
         self._ranking_cache: dict[tuple[tuple[str, ...], int, int], tuple[np.ndarray, np.ndarray]] = {}
@@ -298,7 +317,8 @@ class Sectors:
         return [(name, cat) for name, (cat, _) in self._defs.items()]
 
     def members(self, name: str, on: dt.date | None = None) -> list[str] | None:
-        """Codes in sector ``name`` on ``on`` (default: the universe's today), sorted; ``None`` if unknown."""
+        """Codes in sector ``name`` on ``on`` (default: the ``today`` callable's day), sorted; ``None`` if
+        unknown."""
         if name not in self._defs:
             name = self._by_stripped.get(strip_sector_name(name), "")
         entry = self._defs.get(name)
@@ -330,6 +350,10 @@ class Sectors:
 
     def rebalance_period(self, on: dt.date) -> int:
         """Index of the constituent period containing ``on`` (0 = from the calendar's first day)."""
+        if on.year > self._rebalances[-1].year:  # a year past the reviews laid out so far: lay out more
+            with self._index_lock:
+                if on.year > self._rebalances[-1].year:
+                    self._rebalances = rebalance_dates(self.calendar, on.year + 1)
         return max(0, bisect.bisect_right(self._rebalances, on) - 1)
 
     # ------------------------------------------------------------------------------------------------------
@@ -337,7 +361,7 @@ class Sectors:
 
     def _day(self, on: dt.date | None) -> dt.date:
         if on is None:
-            return self._today
+            return self._today()
         if isinstance(on, dt.datetime):
             return on.date()
         return on
@@ -394,6 +418,14 @@ class Sectors:
 
     def _constituents(self, sector: str, on: dt.date) -> tuple[list[str], dict[str, float]]:
         period = self.rebalance_period(on)
+        key = (sector, period)
+        hit = self._period_cache.get(key)
+        if hit is not None:
+            return hit
+        with self._index_lock:  # concurrent callers would append the AR(1) noise twice
+            return self._build_constituents(sector, period)
+
+    def _build_constituents(self, sector: str, period: int) -> tuple[list[str], dict[str, float]]:
         key = (sector, period)
         hit = self._period_cache.get(key)
         if hit is not None:

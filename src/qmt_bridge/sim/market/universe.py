@@ -10,7 +10,7 @@ Conventions (beyond :class:`~.instruments.Instrument`):
 
 * ``list_date`` is the first day with bars and never precedes the calendar's first day (2005-01-04):
   stocks listed earlier carry 2005-01-04.
-* Stock names never carry the ST prefix; callers add ``st_kind`` when :meth:`Instrument.is_st_on`.
+* Stock names never carry the ST prefix; :func:`.sectors.display_name` gives the name of a day (``'ST海科'``).
 * HK Connect stocks keep the southbound programmes that include them in ``product``: ``'SH'``
   (沪港通 only), ``'SZ'`` (深港通 only) or ``'SH,SZ'`` (both).
 * Continuous futures (``'IF00.IF'``) have ``product`` set, ``underlying == ''`` and no expiry.
@@ -55,6 +55,7 @@ from .names import (
 )
 
 _ONE = dt.timedelta(days=1)
+_CHINA = dt.timezone(dt.timedelta(hours=8))
 # Listings are laid out up to here (the calendar's last covered day); ``today`` filters them.
 _TIMELINE_END = dt.date(2026, 12, 31)
 
@@ -253,7 +254,9 @@ class Universe:
 
     Args:
         instruments: the instruments (codes must be unique).
-        today: the day the universe describes (``members(on=None)`` etc. use it); default: the date today.
+        today: the day the universe describes (what is listed by then; ongoing ST periods end there);
+            default: the date today in China. A :class:`SimMarket` rebuilds its universe when its clock's date
+            moves on, and answers "latest" questions for its ``current_day``, not for a stored date.
     """
 
     def __init__(self, instruments: Iterable[Instrument], today: dt.date | None = None) -> None:
@@ -262,7 +265,9 @@ class Universe:
             if ins.code in by_code:
                 raise ValueError(f"duplicate instrument code {ins.code}")
             by_code[ins.code] = ins
-        self.today: dt.date = today if today is not None else dt.date.today()
+        if today is None:
+            today = dt.datetime.now(_CHINA).date()
+        self.today: dt.date = today
         self._by_code = by_code
         self._sorted: list[Instrument] = [by_code[c] for c in sorted(by_code)]
         self._by_kind: dict[str, list[Instrument]] = {}
