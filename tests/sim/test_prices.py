@@ -445,10 +445,14 @@ def test_minute_vwaps_in_range_across_the_universe(cal):
 @pytest.mark.parametrize("inst", [MAIN, SZ, STAR, ETF, CB, FUT], ids=lambda i: i.code)
 def test_minute_amounts_follow_the_ticks_prices(cal, engine, inst):
     # a minute's amount is (close to) its volume traded at its 3-second ticks' prices, so that ticks and
-    # Level-2 trades agree with it; the rest of the day's amount moves it by a small part of its range
+    # Level-2 trades agree with it; the rest of the day's amount moves it by a small part of its range.
+    # The range counts as at least 5 ticks: the path meets the day's VWAP only to within half a tick a lot
+    # (``intraday``), so on a quiet day of 1-2 tick minutes (a low-priced stock) the rest is by design a
+    # large part of the range (but never leaves it: see the VWAP test above). 12 days, not a few: the gap
+    # clusters by day, and how many quiet days a small sample holds decided the 90% quantile.
     unit = _value_per_unit(inst)
     gaps = []
-    for day in _sample_days(cal, inst, 6, 1)[1:]:
+    for day in _sample_days(cal, inst, 12, 1)[1:]:
         minutes, ticks = engine.minutes(inst, day), engine.ticks(inst, day)
         if minutes["suspendFlag"][0] == 1:
             continue
@@ -457,8 +461,9 @@ def test_minute_amounts_follow_the_ticks_prices(cal, engine, inst):
         continuous = np.arange(len(ticks)) > 300
         traded = np.diff(ticks["volume"], prepend=0) * ticks["lastPrice"] * unit
         along = np.bincount(minute[continuous], weights=traded[continuous], minlength=242)[:241]
-        span = (minutes["high"] - minutes["low"]) * minutes["volume"] * unit
-        ok = (span > 0) & (np.arange(241) > 0)  # the opening auction bar has no range
+        width = minutes["high"] - minutes["low"]
+        span = np.maximum(width, 5 * inst.price_tick) * minutes["volume"] * unit
+        ok = (width > 0) & (minutes["volume"] > 0) & (np.arange(241) > 0)  # the auction bar has no range
         gaps.append(np.abs(minutes["amount"] - along)[ok] / span[ok])
     gap = np.concatenate(gaps)
     assert np.median(gap) < 0.05 and np.quantile(gap, 0.9) < 0.15, (np.median(gap), np.quantile(gap, 0.9))

@@ -18,7 +18,10 @@ day (it shifts a little when the clock moves to another day); the adjustments th
 Outstanding amount: quarterly conversions whose size grows with the conversion value at the quarter end,
 puts (回售) when the stock closes below 70% of the conversion price for 30 trading days in the last two
 years, and the maturity redemption. Calls: "redemption condition met" (15 of 30 days at 130% of the
-conversion price; the issuer declines, so the bond keeps trading) and the maturity redemption.
+conversion price; the issuer declines, so the bond keeps trading) and the maturity redemption, announced 28
+days before maturity (:func:`maturity_notice_date`). Nothing is triggered from that announcement on: no call
+or put trigger (nor its notice, nor a put's amount change) is published on or after it, whatever ``today``
+is, so a bond's history does not change when the clock passes its maturity.
 """
 
 from __future__ import annotations
@@ -240,11 +243,18 @@ def build_terms(
     return terms
 
 
+def maturity_notice_date(calendar: TradingCalendar, maturity: dt.date) -> dt.date:
+    """The day the maturity redemption is announced: the last trading day on or before maturity - 28 days."""
+    return _trading_on_or_before(calendar, maturity - dt.timedelta(days=28))
+
+
 def _amounts_calls_puts(
     terms: CBTerms, seed: int, calendar: TradingCalendar, stock_close: PriceAt, today: dt.date
 ) -> None:
     rng = random.Random(f"{seed}|{terms.code}|cb-amounts")
     end = min(today, terms.maturity)
+    # no conditional call or put is triggered (nor announced) once the maturity redemption is announced
+    notice = maturity_notice_date(calendar, terms.maturity)
     remaining = terms.issue_size
     amounts: list[dict] = [
         {
@@ -269,7 +279,7 @@ def _amounts_calls_puts(
         cooldown_until = dt.date.min
         for i in np.flatnonzero(window >= 15).tolist():
             day = days[i]
-            if day < cooldown_until or i + 1 >= len(days):
+            if day < cooldown_until or i + 1 >= len(days) or days[i + 1] >= notice:
                 continue
             pub = days[i + 1]
             calls.append(
@@ -290,7 +300,7 @@ def _amounts_calls_puts(
         done_years: set[int] = set()
         for i, day in enumerate(days):
             run = run + 1 if low[i] else 0
-            if run < 30 or day < put_from or i + 1 >= len(days):
+            if run < 30 or day < put_from or i + 1 >= len(days) or days[i + 1] >= notice:
                 continue
             year = terms.coupon_year(day)
             if year in done_years:
@@ -346,10 +356,9 @@ def _amounts_calls_puts(
         remaining -= change
         amounts.append({"pub": pub, "change": day, "type": kind, "amount": change, "remain": remaining})
     if terms.maturity <= today:
-        pub = _trading_on_or_before(calendar, terms.maturity - dt.timedelta(days=28))
         calls.append(
             {
-                "pub": pub,
+                "pub": notice,
                 "call": calendar.next_day(terms.maturity) or terms.maturity,
                 "record": terms.maturity,
                 "cash": _nth_trading_day(calendar, terms.maturity, 3),

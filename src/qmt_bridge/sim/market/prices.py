@@ -4,8 +4,8 @@ with price limits, suspensions and corporate actions; options priced off their u
 ``intraday``) and caches them.
 
 Everything is a pure function of ``(seed, instrument, day)`` (and of the index an ETF or index future tracks,
-itself a pure function of the seed): the daily walk draws from a numpy generator
-seeded with ``[seed, crc32(code), 0]``. Prices are integers on the instrument's tick grid internally and
+or, for A-shares, of the market index, themselves pure functions of the seed): the daily walk draws from a
+numpy generator seeded with ``[seed, crc32(code), 0]``. Prices are integers on the instrument's tick grid internally and
 rounded floats on output. The engine caches each instrument's compact daily history, the inputs of its next
 intraday days, and the packed intraday state of each instrument-day it served (enough for a whole-market
 snapshot every 3 seconds without rebuilding a day).
@@ -15,6 +15,15 @@ Model (simplifications documented here, not hidden; intraday data is described i
 - Daily: an Ornstein-Uhlenbeck log walk (fat-tailed shocks, weak pull towards ``base_price``) rounded to
   the tick grid and corrected day by day against the price limits of the previous close (the limit rules
   are in ``rules``). About 2% of stock days close at a limit (some as one-price "一字" days).
+- A-shares co-move with the market: a stock's daily shock is beta x the daily log return of
+  :data:`MARKET_INDEX` (沪深300's closes, computed once per engine) plus an idiosyncratic part whose volatility
+  is reduced so that the two add up to the stock's ``volatility`` (the idiosyncratic part keeps at least 40%
+  of it, so a low-volatility stock with a high beta is a little more volatile than before). Betas are uniform
+  in :data:`BETA_RANGE` (0.8-1.6) from ``(seed, code)`` without touching the walk's random stream (limit
+  days, suspensions and corporate actions are the same as without the factor). The forced limit-hit days
+  are independent of the market and make up about a third of a large cap's variance, so betas centred above
+  1 are what gives large caps a realistic average pairwise correlation (~0.35-0.45) and constituents a ~0.55
+  correlation with the index. Other kinds (HK stocks, ETFs, CBs, futures) walk independently.
 - Main indices (``names.INDEX_PATHS``: 沪深300, 上证指数, 深证成指, 创业板指, ...) walk around a rough path of
   their real history instead of a constant level (deviations pulled back with a ~35-day half-life), so
   every year's level is plausible (沪深300 ~1000 in 2005, ~3000-5000 since 2024); 399300.SZ is 000300.SH.
@@ -63,7 +72,7 @@ from qmt_bridge.sim.market.bars import (
 )
 from qmt_bridge.sim.market.calendar import TradingCalendar
 from qmt_bridge.sim.market.corporate import CorporateAction
-from qmt_bridge.sim.market.hashing import MASK64, stable_hash
+from qmt_bridge.sim.market.hashing import MASK64, mix64, stable_hash
 from qmt_bridge.sim.market.instruments import (
     BJ,
     CB,
@@ -130,6 +139,10 @@ _INDEX_PULL = 0.02  # daily pull of a main index towards its historical path (ha
 _ETF_TRACKING_SD = 0.002  # an index ETF's deviation from index x ratio (log), pulled back 5% a day
 _BASIS_SD = 0.025  # annualised basis of index futures: product-wide deviation from its mean
 _BASIS_NOISE = 0.0004  # a contract's own daily basis noise (log), fading into expiry
+MARKET_INDEX = "000300.SH"  # the market factor of A-shares: this index's daily log returns
+BETA_RANGE = (0.8, 1.6)  # A-shares' betas on the market factor: uniform, from (seed, code)
+_IDIO_FLOOR = 0.4  # an A-share's idiosyncratic volatility is at least this share of its volatility
+_BETA_SALT = 0x6D61726B65742D62  # separates the beta's hash from the code's other streams
 
 
 # ----------------------------------------------------------------------------------------------- helpers
@@ -418,6 +431,7 @@ class PriceEngine:
         self._day_cache = LRU(day_cache_size)
         self._ahead_cache = LRU(day_cache_size)  # ~2 kB each: the next days without the daily history
         self._basis_cache: dict[str, np.ndarray] = {}  # index futures: product -> basis deviations
+        self._market: tuple[np.ndarray, np.ndarray, float] | None = None  # see ``_market_factor``
         sessions = calendar.sessions
         self._day_numbers = np.array([day_number(d) for d in sessions], dtype=np.int64)
         self._session_ms = np.array([day_start_ms(d) for d in sessions], dtype=np.int64)
@@ -700,6 +714,49 @@ class PriceEngine:
             self._basis_cache[product] = cached
         return cached
 
+    def _market_factor(self) -> tuple[np.ndarray, np.ndarray, float]:
+        """(daily log returns of :data:`MARKET_INDEX` per calendar session, which sessions it covers, their
+        standard deviation): built once per engine from the index's daily closes (0 and not covered on
+        days without an index return, the index's first day included)."""
+        cached = self._market
+        if cached is None:
+            n = len(self.calendar.sessions)
+            returns = np.zeros(n)
+            covered = np.zeros(n, dtype=bool)
+            index = self._index(MARKET_INDEX)
+            rec = self._daily(index) if index is not None else None
+            if rec is not None and len(rec) > 1:
+                close = rec.close.astype(np.float64)
+                returns[rec.i0 + 1 : rec.i0 + len(rec)] = np.diff(np.log(close))
+                covered[rec.i0 + 1 : rec.i0 + len(rec)] = True
+            sigma = float(np.std(returns[covered])) if covered.any() else 0.0
+            returns.flags.writeable = False
+            covered.flags.writeable = False
+            cached = self._market = (returns, covered, sigma)
+        return cached
+
+    def beta(self, inst: Instrument) -> float:
+        """An A-share's beta on the market factor (uniform in :data:`BETA_RANGE`, a pure function of the
+        seed and the code); 0 for other kinds, whose walks are independent of the market."""
+        if inst.kind != STOCK:
+            return 0.0
+        u = (mix64((self.seed & MASK64) ^ mix64(stable_hash(inst.code) ^ _BETA_SALT)) >> 11) / float(1 << 53)
+        lo, hi = BETA_RANGE
+        return lo + (hi - lo) * u
+
+    def _market_part(self, inst: Instrument, i0: int, i1: int, vol: float) -> tuple[np.ndarray, np.ndarray]:
+        """(beta x the market's daily log return, the idiosyncratic volatility) of a stock's days ``i0:i1``:
+        their variances add up to ``vol`` squared (but the idiosyncratic part keeps at least
+        :data:`_IDIO_FLOOR` of ``vol``); on days the market factor does not cover, 0 and ``vol``."""
+        returns, covered, sigma = self._market_factor()
+        beta = self.beta(inst)
+        common = beta * returns[i0:i1]
+        idio = math.sqrt(max(vol * vol - (beta * sigma) ** 2, (_IDIO_FLOOR * vol) ** 2))
+        part = covered[i0:i1]
+        if part.all():
+            return common, np.full(i1 - i0, idio)
+        return common, np.where(part, idio, vol)
+
     @staticmethod
     def _days_to_roll(days: np.ndarray) -> np.ndarray:
         """Calendar days from each day to the expiry (third Friday) of the first month that ends a week or
@@ -833,11 +890,16 @@ class PriceEngine:
         else:
             lim_up = lim_down = np.zeros(n, dtype=bool)
 
-        # -- continuous log path: OU around base_price with a small drift, shocks clipped to the limits
+        # -- continuous log path: OU around base_price with a small drift, shocks clipped to the limits;
+        # A-shares' shocks are beta x the market index's return plus an idiosyncratic part
         drift = (params[0] - 0.5) * 0.0006
         cap = 0.11 if kind == INDEX else 0.25
         pct_f = pct / 100.0
-        r = drift + vol * eps
+        if kind == STOCK:
+            common, idio = self._market_part(inst, i0, i1, vol)
+            r = drift + common + idio * eps
+        else:
+            r = drift + vol * eps
         r = np.where(has_limit, np.clip(r, np.log1p(-pct_f), np.log1p(pct_f)), np.clip(r, -cap, cap))
         r = np.where(lim_up, np.log1p(pct_f), r)
         r = np.where(lim_down, np.log1p(-pct_f), r)
