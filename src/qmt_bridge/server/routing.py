@@ -38,7 +38,8 @@ def repeatable_query_names(dependant: Dependant) -> frozenset[str]:
 
 class StrictQueryRoute(APIRoute):
     """An ``APIRoute`` that answers 422 for a query parameter its endpoint does not declare, for a scalar
-    parameter given more than once, and for a request body sent to an endpoint that takes none."""
+    parameter given more than once, for a query that is not UTF-8, and for a request body sent to an
+    endpoint that takes none."""
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
