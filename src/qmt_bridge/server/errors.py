@@ -142,7 +142,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        codes = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed", 413: "body_too_large"}
+        codes = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed"}
         code = codes.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
         if exc.status_code == 400:  # FastAPI's only 400: a body it cannot decode (e.g. not UTF-8)
@@ -151,8 +151,6 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no endpoint {request.method} {request.url.path}; see /docs"
         elif exc.status_code == 405:
             message = f"{request.method} is not allowed on {request.url.path}"
-        elif exc.status_code == 413:
-            message = f"the request body is larger than the server accepts ({message})"
         response = error_response(request, exc.status_code, code, message)
         for key, value in (exc.headers or {}).items():
             response.headers[key] = value

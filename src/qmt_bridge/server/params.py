@@ -160,3 +160,11 @@ def parse_fields(value: str | None, param: str = "fields", *, period: str | None
                 value=unknown,
             )
     return fields
+
+
+def parse_bar_fields(value: str | None, period: str, kline_default: str) -> list[str]:
+    """:func:`parse_fields` for an endpoint whose default (``kline_default``) names K-line fields: for ticks
+    that default means every field, since ticks have none of them (``lastPrice``, not ``close``)."""
+    if period == "tick" and value == kline_default:
+        return []
+    return parse_fields(value, period=period)

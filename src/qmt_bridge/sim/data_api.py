@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -37,7 +36,7 @@ from qmt_bridge.sim.market.bars import (
 from qmt_bridge.sim.market.corporate import adjust, factor_table
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.market import SimMarket
-from qmt_bridge.sim.market.sectors import display_name
+from qmt_bridge.sim.market.sectors import display_name, strip_sector_name
 from qmt_bridge.sim.market.static import (
     MARKETS,
     PERIOD_LIST,
@@ -50,7 +49,6 @@ from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
 
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
-_ILLEGAL_SECTOR_CHARS = re.compile(r'[\\/:*?"<>|]')
 
 
 class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAPI, DownloadAPI, ReferenceAPI):
@@ -342,7 +340,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         today = self.market.clock.today()
         spans = [[a.strftime("%Y%m%d"), b.strftime("%Y%m%d")] for a, b in inst.st_periods if a <= today]
         out: dict[str, list[list[str]]] = {"ST": [], "*ST": [], "PT": []}
-        out[inst.st_kind if inst.st_kind in out else "ST"] = spans
+        out[inst.st_label] = spans
         return out
 
     # ------------------------------------------------------------------ sectors
@@ -351,7 +349,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         return [*self.market.sectors.names(), *self.market.custom_sectors.sector_names()]
 
     def get_stock_list_in_sector(self, sector_name: str, real_timetag: int | str = -1) -> list[str]:
-        name = _ILLEGAL_SECTOR_CHARS.sub("", sector_name)
+        name = strip_sector_name(sector_name)
         on = None
         if real_timetag not in (-1, "", None):
             moment = parse_bound(real_timetag, end=False)

@@ -10,9 +10,9 @@ from qmt_bridge.server.models import RequestBody
 from qmt_bridge.server.params import (
     DividendType,
     TableFormat,
+    parse_bar_fields,
     parse_code,
     parse_codes,
-    parse_fields,
     parse_period,
     parse_range,
 )
@@ -49,13 +49,11 @@ async def _history(
 ) -> dict:
     start, end = parse_range(start_time, end_time)
     period = parse_period(period)
-    if period == "tick" and fields == LEGACY_FIELDS:
-        fields = ""  # the K-line defaults do not exist for ticks (lastPrice, not close): return all
     return await fetch_bars(
         ctx,
         "get_market_data_ex",
         codes,
-        fields=parse_fields(fields, period=period),
+        fields=parse_bar_fields(fields, period, LEGACY_FIELDS),
         period=period,
         start_time=start,
         end_time=end,

@@ -8,6 +8,7 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import (
     DividendType,
     TableFormat,
+    parse_bar_fields,
     parse_code,
     parse_codes,
     parse_fields,
@@ -174,13 +175,11 @@ async def get_market_data(
     """Generic query through xtdata.get_market_data (field-major upstream), regrouped per stock."""
     codes = parse_codes(stocks)
     period = parse_period(period)
-    if period == "tick" and fields == MARKET_DATA_FIELDS:
-        fields = ""  # the K-line defaults do not exist for ticks (lastPrice, not close): return all
     start, end = parse_range(start_time, end_time)
     frames = await fetch_field_major(
         ctx,
         codes,
-        fields=parse_fields(fields, period=period),
+        fields=parse_bar_fields(fields, period, MARKET_DATA_FIELDS),
         period=period,
         start_time=start,
         end_time=end,

@@ -75,6 +75,11 @@ class Instrument:
         """The bare code without market, e.g. ``'600519'``."""
         return self.code.rsplit(".", 1)[0]
 
+    @property
+    def st_label(self) -> str:
+        """The key of ``get_his_st_data`` the ST periods are filed under: ``'ST'``, ``'*ST'`` or ``'PT'``."""
+        return self.st_kind if self.st_kind in ("ST", "*ST", "PT") else "ST"
+
     def is_st_on(self, day: dt.date) -> bool:
         return any(a <= day <= b for a, b in self.st_periods)
 

@@ -127,6 +127,7 @@ from qmt_bridge.sim.market.universe import (
     INDEX_FUTURES,
     index_instrument,
     main_contract_span,
+    nth_weekday,
     trading_days_after,
 )
 
@@ -766,8 +767,7 @@ class PriceEngine:
         fridays = []
         y, m = first.year, first.month
         while (y, m) <= (last.year, last.month):
-            d = dt.date(y, m, 1)
-            fridays.append(day_number(d + dt.timedelta(days=(4 - d.weekday()) % 7 + 14)))
+            fridays.append(day_number(nth_weekday(y, m, 4, 3)))
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
         table = np.array(fridays, dtype=np.int64)
         nxt = table[np.searchsorted(table, days + 7, side="left")]

@@ -104,7 +104,6 @@ INDEX_SECTORS: dict[str, str] = {
 #: The ST labels of xtquant's ``get_his_st_data`` under which a stock is in 沪深风险警示 (PT is no risk warning
 #: label since 2002; the simulator's history starts in 2005 and has none).
 _RISK_LABELS = frozenset({"ST", "*ST"})
-_ST_LABELS = ("ST", "*ST", "PT")
 _ILLEGAL_NAME_CHARS = re.compile(r'[\\/:*?"<>|]')
 
 
@@ -116,9 +115,7 @@ def strip_sector_name(name: str) -> str:
 def st_label(inst: Instrument, day: dt.date) -> str | None:
     """The key of ``get_his_st_data`` (``'ST'``, ``'*ST'``, ``'PT'``) under which ``inst`` is on ``day``;
     ``None`` if it is not under any. The one source of both: the universe's ``st_periods`` and ``st_kind``."""
-    if not inst.is_st_on(day):
-        return None
-    return inst.st_kind if inst.st_kind in _ST_LABELS else "ST"
+    return inst.st_label if inst.is_st_on(day) else None
 
 
 def display_name(inst: Instrument, day: dt.date) -> str:

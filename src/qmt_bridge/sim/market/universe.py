@@ -157,7 +157,8 @@ def _ym(ordinal: int) -> tuple[int, int]:
     return ordinal // 12, ordinal % 12 + 1
 
 
-def _nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The ``n``-th ``weekday`` (0 = Monday) of a month, e.g. ``(y, m, 4, 3)``: the third Friday."""
     first = dt.date(year, month, 1)
     return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
 
@@ -192,11 +193,11 @@ def trading_days_after(cal: TradingCalendar, day: dt.date, end: dt.date) -> int:
 def _expiry(cal: TradingCalendar, scheme: str, month_ord: int) -> dt.date:
     year, month = _ym(month_ord)
     if scheme == "index":  # CFFEX stock-index futures: third Friday
-        raw = _nth_weekday(year, month, 4, 3)
+        raw = nth_weekday(year, month, 4, 3)
     elif scheme == "bond":  # CFFEX treasury futures: second Friday
-        raw = _nth_weekday(year, month, 4, 2)
+        raw = nth_weekday(year, month, 4, 2)
     elif scheme == "option":  # SSE/SZSE ETF options: fourth Wednesday
-        raw = _nth_weekday(year, month, 2, 4)
+        raw = nth_weekday(year, month, 2, 4)
     else:  # commodities: mid-month
         raw = dt.date(year, month, 15)
     if raw < FIRST_DAY:  # before the calendar: keep the raw date (only used to derive list dates)
