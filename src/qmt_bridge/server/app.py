@@ -19,6 +19,7 @@ from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import error_payload, install_error_handlers
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.route_table import RouteIndex, include_flat
 from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
 from qmt_bridge.server.scheduler import PreDownloadScheduler
 from qmt_bridge.server.security import require_data_auth
@@ -96,12 +97,13 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     install_error_handlers(app)
 
     for router in OPEN_ROUTERS:
-        app.include_router(router)
+        include_flat(app, router)
     # Declared only when required, so that /docs shows the lock exactly when a key is needed and an open
     # server pays nothing for it.
     data_dependencies = [Depends(require_data_auth)] if settings.require_auth_for_data else []
     for router in ROUTERS:
-        app.include_router(router, dependencies=data_dependencies)
+        include_flat(app, router, data_dependencies)
+    RouteIndex.install(app)
     app.add_middleware(RequestIdMiddleware)
     return app
 
