@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 
-from helpers import assert_error
+from helpers import assert_error, serve_frozen_sim
 
 BAD_CODES = ["600519", "abc.SH!", "000001.XX", ".SH", "600519.", "6005 19.SH"]
 BAD_DATES = ["2024-13-45", "20241345", "abc", "2024010", "202401011", "20240101250000"]
@@ -276,6 +276,43 @@ def test_a_body_over_the_limit_is_413_before_it_is_read(api):
     error = assert_error(r, 413, "body_too_large")
     assert error["details"] == {"limit": MAX_BODY_BYTES}
     assert r.headers["x-request-id"] == r.json()["request_id"]
+
+
+def test_a_chunked_body_over_the_limit_is_413_once_it_passes_the_limit(tmp_path):
+    """Without Content-Length the size is unknown up front; the body is refused as it passes the limit."""
+    import http.client
+    import json
+    import urllib.parse
+
+    from qmt_bridge.server.app import MAX_BODY_BYTES
+
+    def chunks(total: int):
+        yield b'{"sector_name": "'
+        for _ in range(total // 65536):
+            yield b"a" * 65536
+        yield b'"}'
+
+    with serve_frozen_sim(tmp_path) as url:
+        host = urllib.parse.urlparse(url)
+        for total, status in ((MAX_BODY_BYTES + 65536, 413), (65536, 400)):
+            conn = http.client.HTTPConnection(host.hostname, host.port, timeout=30)
+            conn.request(
+                "POST",
+                "/api/sector/create",
+                body=chunks(total),
+                headers={"Content-Type": "application/json"},
+                encode_chunked=True,
+            )
+            response = conn.getresponse()
+            body = json.loads(response.read())
+            conn.close()
+            assert response.status == status, body
+            assert response.getheader("x-request-id") == body["request_id"]
+            if status == 413:
+                assert body["error"]["code"] == "body_too_large"
+                assert body["error"]["details"] == {"limit": MAX_BODY_BYTES}
+            else:  # read whole, then refused for what it says: a sector name of 64 kB is too long
+                assert body["error"]["details"] == {"param": "sector_name"}
 
 
 def test_the_access_log_names_the_request_id(api, caplog):

@@ -17,7 +17,7 @@ from qmt_bridge.backends.base import Backend, load_backend
 from qmt_bridge.backends.runner import BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
-from qmt_bridge.server.errors import error_payload, install_error_handlers
+from qmt_bridge.server.errors import BodyTooLarge, error_payload, install_error_handlers
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.route_table import RouteIndex, include_flat
 from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
@@ -39,8 +39,9 @@ HTTP bridge to miniQMT's **xtquant** (market data; trading comes later), or to t
 """
 
 
-#: Request bodies declared (``Content-Length``) above this size are refused with 413 ``body_too_large``
-#: before they are read. The largest legitimate body, a code list of the whole market, is ~100 kB.
+#: Request bodies above this size are refused with 413 ``body_too_large``: before they are read when
+#: ``Content-Length`` declares them, as soon as they pass it when they come chunked. The largest legitimate
+#: body, a code list of the whole market, is ~100 kB.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
@@ -152,15 +153,31 @@ class RequestIdMiddleware:
             length = _header(scope, b"content-length")
             if length and length.isdigit() and int(length) > MAX_BODY_BYTES:
                 # FastAPI's own max_body_size would answer in plain text, from outside this middleware.
-                message = f"the request body has {int(length):,} bytes; the server accepts at most {MAX_BODY_BYTES:,}"
-                body = error_payload("body_too_large", message, {"limit": MAX_BODY_BYTES}, request_id)
+                error = BodyTooLarge(int(length), MAX_BODY_BYTES, declared=True)
+                body = error_payload("body_too_large", error.detail, {"limit": MAX_BODY_BYTES}, request_id)
                 await JSONResponse(body, status_code=413)(scope, receive, send_with_id)
             else:
-                await self.app(scope, receive, send_with_id)
+                await self.app(scope, receive if length else _limited(receive), send_with_id)
         finally:
             if access_log.isEnabledFor(logging.INFO):
                 elapsed = (time.perf_counter() - started) * 1000
                 access_log.info("%s %s %d %.1fms %s", method, scope["path"], status, elapsed, request_id)
+
+
+def _limited(receive: Any) -> Any:
+    """``receive`` for a body of undeclared size (chunked): :class:`BodyTooLarge` once it passes the limit."""
+    received = 0
+
+    async def receive_limited() -> dict[str, Any]:
+        nonlocal received
+        message = await receive()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > MAX_BODY_BYTES:
+                raise BodyTooLarge(received, MAX_BODY_BYTES, declared=False)
+        return message
+
+    return receive_limited
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:

@@ -96,6 +96,20 @@ class NotImplementedByBackend(BridgeError):
     code = "not_implemented"
 
 
+class BodyTooLarge(StarletteHTTPException):
+    """A request body over the server's limit. An ``HTTPException`` because it is raised while FastAPI reads
+    the body, which turns any other exception into a 400."""
+
+    def __init__(self, size: int, limit: int, *, declared: bool) -> None:
+        what = (
+            f"the request body has {size:,} bytes"
+            if declared
+            else f"the request body exceeds {limit:,} bytes"
+        )
+        super().__init__(413, f"{what}; the server accepts at most {limit:,}")
+        self.limit = limit
+
+
 def error_payload(code: str, message: str, details: Any, request_id: str | None) -> dict[str, Any]:
     """The one error shape."""
     return {"error": {"code": code, "message": message, "details": details}, "request_id": request_id}
@@ -142,6 +156,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        if isinstance(exc, BodyTooLarge):
+            return error_response(request, 413, "body_too_large", exc.detail, {"limit": exc.limit})
         codes = {400: "bad_request", 404: "route_not_found", 405: "method_not_allowed"}
         code = codes.get(exc.status_code, "http_error")
         message = exc.detail if isinstance(exc.detail, str) else "request failed"
