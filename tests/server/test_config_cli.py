@@ -249,3 +249,52 @@ def test_an_unreadable_user_sectors_file_stops_the_server_with_one_clear_line(tm
     assert "custom_sectors.json cannot be read" in result.stderr and "move it away" in result.stderr
     assert "Traceback" not in result.stderr
     assert store.read_bytes() == damaged
+
+
+def test_a_replay_date_outside_the_calendar_stops_the_server_with_one_clear_line(tmp_path):
+    from qmt_bridge.sim.market.calendar import provisional_calendar
+
+    beyond = provisional_calendar().last_covered + dt.timedelta(days=1)
+    result = subprocess.run(
+        [sys.executable, "-m", "qmt_bridge.server.cli", "--backend", "sim", "--port", "1"]
+        + ["--sim-clock", "replay", "--sim-replay-date", beyond.isoformat()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "QMT_BRIDGE_DATA_DIR": str(tmp_path / "data")},
+    )
+    assert result.returncode != 0
+    assert f"clock is at {beyond}, outside its trading calendar" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_the_year_after_the_recorded_holidays_trades_every_weekday(caplog):
+    """Served, not frozen on 31 December: a simulator installed in November keeps running in January."""
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.sim.clock import CST, fixed_clock
+    from qmt_bridge.sim.market.calendar import calendar_for, provisional_calendar, sse_calendar
+
+    cal = provisional_calendar()
+    first = cal.provisional_from
+    assert first == sse_calendar().last_covered + dt.timedelta(days=1) == dt.date(first.year, 1, 1)
+    assert cal.last_covered == dt.date(first.year, 12, 31)
+    year = [first + dt.timedelta(days=i) for i in range((cal.last_covered - first).days + 1)]
+    assert cal.between(first, None) == [d for d in year if d.weekday() < 5]
+    assert cal.sessions[: len(sse_calendar().sessions)] == sse_calendar().sessions
+    assert cal.holidays() == sse_calendar().holidays()  # get_holidays lists only announced ones
+    # Markets inside the recorded years keep the recorded calendar (their history does not change).
+    assert calendar_for(first - dt.timedelta(days=1)) is sse_calendar()
+    assert calendar_for(first) is cal
+
+    monday = next(d for d in year[7:] if d.weekday() == 0)
+    backend = SimBackend(seed=7, clock=fixed_clock(dt.datetime.combine(monday, dt.time(15, 30), CST)))
+    with caplog.at_level("WARNING", logger="qmt_bridge.sim"):
+        backend.start()
+    assert f"no holidays for {first.year}: the simulator trades every weekday" in caplog.text
+    xtdata = backend.xtdata
+    assert xtdata.get_trading_dates("SH", count=1) == [
+        int(dt.datetime.combine(monday, dt.time(), CST).timestamp() * 1000)
+    ]
+    bars = xtdata.get_market_data_ex([], ["600519.SH"], period="1d", count=1)["600519.SH"]
+    assert bars.index[-1] == monday.strftime("%Y%m%d")

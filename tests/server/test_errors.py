@@ -550,8 +550,13 @@ def test_sector_names_are_trimmed_when_read_as_when_written(api):
 
 
 def test_a_date_near_the_end_of_the_calendar_says_so_once(api):
+    import datetime as dt
+
+    from qmt_bridge.sim.market.calendar import sse_calendar
+
+    beyond = f"{sse_calendar().last_covered + dt.timedelta(days=1):%Y%m%d}"
     error = assert_error(
-        api.get("/api/calendar/next_trading_date?market=SH&date=20271230"), 400, "invalid_parameter"
+        api.get(f"/api/calendar/next_trading_date?market=SH&date={beyond}"), 400, "invalid_parameter"
     )
     assert error["message"].count("outside the trading calendar") <= 1
-    assert error["details"]["value"] == "20271230"
+    assert error["details"]["value"] == beyond

@@ -164,3 +164,20 @@ def test_concurrent_callers_after_the_clock_moved_see_one_market():
         t.join()
     assert len(results) == 6 and all(r == expected for r in results)
     assert xt.market.universe is xt.market.universe  # rebuilt once, then kept for the day
+
+
+def test_a_running_simulator_moves_into_the_year_after_the_recorded_holidays():
+    """Left running over New Year past the recorded holidays, it serves the new year as one started then."""
+    from qmt_bridge.sim.market.calendar import provisional_calendar, sse_calendar
+
+    last = sse_calendar().sessions[-1]
+    new_year = provisional_calendar().provisional_from
+    first_day = provisional_calendar().next_day(last)
+    xt, move_to = moving(dt.datetime.combine(last, dt.time(15, 30), CST))
+    assert xt.get_full_tick(["600519.SH"])["600519.SH"]["timetag"].startswith(f"{last:%Y%m%d}")
+    move_to(dt.datetime.combine(first_day, dt.time(15, 30), CST))
+    assert first_day.year == new_year.year
+    tick = xt.get_full_tick(["600519.SH"])["600519.SH"]
+    assert tick["timetag"].startswith(f"{first_day:%Y%m%d}")
+    fresh = started_at(dt.datetime.combine(first_day, dt.time(15, 30), CST))
+    assert tick == fresh.get_full_tick(["600519.SH"])["600519.SH"]

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from pathlib import Path
 from typing import Any
 
 from qmt_bridge.sim.clock import CST, SimClock
+
+log = logging.getLogger("qmt_bridge.sim")
 
 
 class SimBackend:
@@ -44,9 +47,24 @@ class SimBackend:
             return
         from qmt_bridge.backends.base import BackendStartError
         from qmt_bridge.sim.data_api import SimXtData
+        from qmt_bridge.sim.market.calendar import calendar_for
         from qmt_bridge.sim.market.custom_sectors import CustomSectorsFileError
         from qmt_bridge.sim.market.market import SimMarket
 
+        today = self.clock.today()
+        calendar = calendar_for(today)
+        if not calendar.first_covered <= today <= calendar.last_covered:
+            raise BackendStartError(
+                f"the simulator's clock is at {today}, outside its trading calendar "
+                f"({calendar.first_covered}..{calendar.last_covered}); choose a replay date inside it "
+                "(later years come with a qmt-bridge release that records their holidays)"
+            )
+        if calendar.provisional_from is not None and today >= calendar.provisional_from:
+            log.warning(
+                "this qmt-bridge has no holidays for %d: the simulator trades every weekday of it (a later "
+                "release records them once they are published)",
+                calendar.provisional_from.year,
+            )
         try:
             market = SimMarket(seed=self.seed, clock=self.clock, data_dir=self.data_dir)
         except CustomSectorsFileError as exc:

@@ -3,6 +3,12 @@
 SZSE, BSE and CFFEX share the SSE calendar; commodity futures exchanges close on the same days. The
 calendar covers 2005 to the last year whose holidays the package records; beyond that xtquant itself
 raises (its holiday file is finite too), and so does :meth:`TradingCalendar.check_covered`.
+
+A simulated market whose clock has passed the recorded years uses :func:`calendar_for`'s *provisional*
+calendar: one more year in which every weekday trades, because the State Council announces a year's
+holidays only weeks before it starts and the package records them in a later release. Without it a
+simulator installed in November would stop on 31 December. Only such a market uses it, so the history a
+seed gives does not change with the wall clock (the price paths depend on the calendar's length).
 """
 
 from __future__ import annotations
@@ -24,13 +30,18 @@ class TradingCalendar:
 
     Args:
         sessions: trading days in ascending order.
-        last_covered: the last calendar day whose status is known (31 Dec of the last recorded year).
+        last_covered: the last calendar day the calendar answers for.
+        provisional_from: the first day whose holidays are not recorded (every weekday trades from here);
+            ``None`` when all are.
     """
 
-    def __init__(self, sessions: list[dt.date], last_covered: dt.date) -> None:
+    def __init__(
+        self, sessions: list[dt.date], last_covered: dt.date, provisional_from: dt.date | None = None
+    ) -> None:
         self.sessions = sessions
         self.first_covered = FIRST_DAY
         self.last_covered = last_covered
+        self.provisional_from = provisional_from
         self._index = {d: i for i, d in enumerate(sessions)}
 
     def is_trading_day(self, day: dt.date) -> bool:
@@ -88,6 +99,24 @@ def sse_calendar() -> TradingCalendar:
         # exchange_calendars trips pandas deprecation warnings that are not ours to fix.
         warnings.simplefilter("ignore")
         return _build_sse_calendar()
+
+
+@lru_cache(maxsize=1)
+def provisional_calendar() -> TradingCalendar:
+    """:func:`sse_calendar` and one more year in which every weekday trades."""
+    recorded = sse_calendar()
+    year = recorded.last_covered.year + 1
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    extra = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    sessions = recorded.sessions + [d for d in extra if d.weekday() < 5]
+    return TradingCalendar(sessions, last, provisional_from=first)
+
+
+def calendar_for(day: dt.date) -> TradingCalendar:
+    """The calendar of a simulated market whose clock is at ``day``: the recorded one, or the provisional
+    one once ``day`` is past the recorded years."""
+    recorded = sse_calendar()
+    return recorded if day <= recorded.last_covered else provisional_calendar()
 
 
 def _build_sse_calendar() -> TradingCalendar:

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from qmt_bridge.sim.clock import SimClock
-from qmt_bridge.sim.market.calendar import TradingCalendar, sse_calendar
+from qmt_bridge.sim.market.calendar import TradingCalendar, calendar_for
 from qmt_bridge.sim.market.custom_sectors import CustomSectorStore
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.prices import PriceEngine
@@ -42,7 +42,7 @@ class SimMarket:
         self.seed = seed
         self.clock = clock or SimClock()
         self.data_dir = data_dir
-        self.calendar: TradingCalendar = sse_calendar()
+        self.calendar: TradingCalendar = calendar_for(self.clock.today())
         self._rebuild_lock = threading.Lock()
         self._state: tuple[dt.date, Universe, Sectors] = self._build(self.clock.today())
         self.prices = PriceEngine(self.calendar, seed, instrument_lookup=self._lookup)
@@ -59,6 +59,12 @@ class SimMarket:
         return self._current()[2]
 
     def _build(self, today: dt.date) -> tuple[dt.date, Universe, Sectors]:
+        calendar = calendar_for(today)
+        if calendar is not self.calendar:
+            # The clock passed the recorded holiday years (at most once per process): prices are rebuilt on
+            # the provisional calendar, whose length their paths depend on.
+            self.calendar = calendar
+            self.prices = PriceEngine(calendar, self.seed, instrument_lookup=self._lookup)
         universe = build_universe(self.seed, today)
         return today, universe, Sectors(universe, self.calendar, self.seed, today=self.current_day)
 

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import NamedTuple
 
-from .calendar import FIRST_DAY, TradingCalendar, sse_calendar
+from .calendar import FIRST_DAY, TradingCalendar, calendar_for
 from .instruments import (
     BJ,
     CB,
@@ -288,7 +288,7 @@ class Universe:
             lst.sort(key=lambda i: (i.expire_date, i.code))
         for lst in self._options.values():
             lst.sort(key=lambda i: (i.expire_date, i.strike, i.option_type, i.code))
-        self._calendar: TradingCalendar | None = None
+        self._calendar: TradingCalendar = calendar_for(today)
 
     # -- container protocol
     def get(self, code: str) -> Instrument | None:
@@ -331,8 +331,6 @@ class Universe:
         cont = self._continuous.get(continuous_code)
         if cont is None:
             return [], []
-        if self._calendar is None:
-            self._calendar = sse_calendar()
         cal = self._calendar
         eligible = [
             c
@@ -979,7 +977,7 @@ def _clip_to_today(ins: Instrument, today: dt.date) -> Instrument | None:
 
 def build_universe(seed: int, today: dt.date) -> Universe:
     """The deterministic universe for ``(seed, today)`` (see the module docstring)."""
-    cal = sse_calendar()
+    cal = calendar_for(today)
     stock_names = NameGenerator(stable_rng(seed, "stock-names"), {k.name for k in WELL_KNOWN_STOCKS})
     stocks = _make_stocks(seed, cal, stock_names)
     timeline: list[Instrument] = [
