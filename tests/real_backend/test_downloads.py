@@ -74,7 +74,7 @@ def test_one_deadline_for_all_chunks(make_client, fake_xtdata, chunk_of_one):
     started = time.perf_counter()
     error = assert_error(history(client), 504, "backend_timeout")
     assert time.perf_counter() - started < 2.0
-    assert error["details"] == {"call": "download_history_data2", "timeout": 0.5}
+    assert error["details"] == {"call": "download_history_data2", "timeout": 0.5, "queued": False}
     assert len(fake_xtdata.calls_to("download_history_data2")) == 2  # the third chunk never started
 
 

@@ -778,7 +778,7 @@ def test_slow_call_times_out_quickly(make_client, fake_xtdata):
     response = client.get("/api/market/full_tick", params={"stocks": "600000.SH"})
     elapsed = time.perf_counter() - started
     error = assert_error(response, 504, "backend_timeout")
-    assert error["details"] == {"call": "get_full_tick", "timeout": 0.5}
+    assert error["details"] == {"call": "get_full_tick", "timeout": 0.5, "queued": False}
     assert 0.45 <= elapsed < 10.0, elapsed  # the timeout, not the 30 s call, decides
 
 
@@ -789,7 +789,10 @@ def test_hung_call_blocks_the_single_worker_until_it_returns(make_client, fake_x
     client = make_client(backend_timeout=0.5)
     fake_xtdata.DELAYS["get_full_tick"] = 30.0
     assert_error(client.get("/api/market/full_tick", params={"stocks": "600000.SH"}), 504, "backend_timeout")
-    assert_error(client.get("/api/calendar/holidays"), 504, "backend_timeout")
+    queued = assert_error(client.get("/api/calendar/holidays"), 504, "backend_timeout")
+    assert (
+        queued["details"]["queued"] is True and "waited 0.5 s for a free backend worker" in queued["message"]
+    )
 
     fake_xtdata.DELAYS.clear()
     fake_xtdata.reset()  # wakes the hung call

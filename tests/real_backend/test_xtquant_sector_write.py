@@ -611,7 +611,7 @@ def test_a_timed_out_write_may_still_happen(make_client, fake_xtdata):
     client = make_client(backend_timeout=0.5)
     fake_xtdata.DELAYS["create_sector"] = 1.0
     error = assert_error(post(client, "create", sector_name="慢板块"), 504, "backend_timeout")
-    assert error["details"] == {"call": "create_sector", "timeout": 0.5}
+    assert error["details"] == {"call": "create_sector", "timeout": 0.5, "queued": False}
     deadline = time.monotonic() + 5
     while not any(span[0] == "create_sector" for span in fake_xtdata.SPANS):
         assert time.monotonic() < deadline

@@ -78,14 +78,61 @@ def test_a_call_queued_behind_a_hung_call_is_dropped_when_its_caller_gives_up(ru
     async def scenario():
         hung = asyncio.ensure_future(runner.call(release.wait, 10))
         await asyncio.sleep(0.05)
-        with pytest.raises(BackendCallTimeout):
+        with pytest.raises(BackendCallTimeout) as caught:
             await runner.call(ran.append, "queued", timeout=0.1)
+        assert caught.value.queued
+        assert str(caught.value) == (
+            "backend call append waited 0.1 s for a free backend worker (all busy with earlier calls) "
+            "and was not run"
+        )
         release.set()
         assert await hung is True
         return await runner.call(ran.append, "later")
 
     asyncio.run(scenario())
     assert ran == ["later"]
+
+
+def test_time_waiting_for_a_worker_is_not_counted_as_the_call_s_own(runner):
+    """A call queued behind a slow one has its whole timeout to run once a worker takes it."""
+
+    def get_market_data_ex():
+        time.sleep(0.45)
+        return "large"
+
+    def get_full_tick():
+        time.sleep(0.3)
+        return "small"
+
+    async def scenario():
+        large = asyncio.ensure_future(runner.call(get_market_data_ex, timeout=0.6))
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        small = await runner.call(get_full_tick, timeout=0.6)  # queued 0.4 s, runs 0.3 s: 0.7 s in all
+        return await large, small, time.perf_counter() - started
+
+    large, small, elapsed = asyncio.run(scenario())
+    assert (large, small) == ("large", "small")
+    assert elapsed > 0.6
+
+
+def test_a_call_running_past_its_timeout_after_waiting_is_still_cut_off(runner):
+    release = threading.Event()
+
+    async def scenario():
+        first = asyncio.ensure_future(runner.call(time.sleep, 0.3, timeout=5))
+        await asyncio.sleep(0.05)
+        started = time.perf_counter()
+        with pytest.raises(BackendCallTimeout) as caught:
+            await runner.call(release.wait, 10, timeout=0.4)
+        elapsed = time.perf_counter() - started
+        release.set()
+        await first
+        return caught.value, elapsed
+
+    error, elapsed = asyncio.run(scenario())
+    assert not error.queued and error.timeout == 0.4
+    assert 0.6 <= elapsed < 2.0  # ~0.25 s queued, then 0.4 s running
 
 
 def test_a_cancelled_caller_does_not_run_its_queued_call(runner):

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -15,12 +16,20 @@ log = logging.getLogger("qmt_bridge.runner")
 
 
 class BackendCallTimeout(TimeoutError):
-    """A backend call did not finish within its timeout."""
+    """A backend call did not finish within its timeout, or (``queued``) did not get a worker within it."""
 
-    def __init__(self, name: str, timeout: float) -> None:
-        super().__init__(f"backend call {name} did not answer within {timeout:g} s")
+    def __init__(self, name: str, timeout: float, *, queued: bool = False) -> None:
+        if queued:
+            message = (
+                f"backend call {name} waited {timeout:g} s for a free backend worker "
+                "(all busy with earlier calls) and was not run"
+            )
+        else:
+            message = f"backend call {name} did not answer within {timeout:g} s"
+        super().__init__(message)
         self.name = name
         self.timeout = timeout
+        self.queued = queued
 
 
 class BackendCallFailed(RuntimeError):
@@ -38,8 +47,10 @@ class BackendRunner:
     """Runs blocking xtquant calls off the event loop.
 
     ``concurrency`` worker threads take calls from one queue, so at most that many run at once (xtquant is
-    not thread-safe; the real backend uses 1). A call that exceeds ``timeout`` raises
-    :class:`BackendCallTimeout`; a call still queued when its caller gave up is dropped, and a running one
+    not thread-safe; the real backend uses 1). ``timeout`` bounds a call's own running time, counted from
+    when a worker starts it, so that a small call queued behind large ones is not blamed for their time; it
+    also bounds the wait for a worker, so that calls do not pile up behind a hung one. Either raises
+    :class:`BackendCallTimeout`. A call still queued when its caller gave up is dropped, and a running one
     is abandoned, not killed, so a hung native call costs one worker rather than the server.
 
     Why not ``loop.run_in_executor`` + ``asyncio.wait_for``: for the small calls that dominate (one
@@ -64,12 +75,15 @@ class BackendRunner:
         name = getattr(fn, "__name__", repr(fn))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queue.put(_Call(loop, future, name, fn, args, kwargs))
-        expiry = loop.call_later(limit, _expire, future, name, limit)
+        call = _Call(loop, future, name, fn, args, kwargs)
+        self._queue.put(call)
+        # One timer per call, moved on (by the loop, when it fires) if a worker has started the call
+        # meanwhile: no second wake-up of the loop per call.
+        call.expiry = loop.call_later(limit, _expire, call, limit)
         try:
             return await future
         finally:
-            expiry.cancel()
+            call.expiry.cancel()
 
     def shutdown(self) -> None:
         """Stop the workers; calls still queued are dropped (a call already running finishes on its own)."""
@@ -83,6 +97,7 @@ class BackendRunner:
             # done() from this thread is a plain attribute read; at worst a call given up a moment ago runs.)
             if self._closed or call.future.done():
                 continue
+            call.started = time.monotonic()
             try:
                 outcome: Any = call.fn(*call.args, **call.kwargs)
                 settle = _resolve
@@ -97,9 +112,9 @@ class BackendRunner:
 
 
 class _Call:
-    __slots__ = ("loop", "future", "name", "fn", "args", "kwargs")
+    """One queued call, the loop future its result goes to, and its timeout's timer."""
 
-    """One queued call and the loop future its result goes to."""
+    __slots__ = ("loop", "future", "name", "fn", "args", "kwargs", "started", "expiry")
 
     def __init__(
         self,
@@ -116,6 +131,9 @@ class _Call:
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
+        #: ``time.monotonic()`` when a worker started the call (written by the worker); None while queued.
+        self.started: float | None = None
+        self.expiry: asyncio.TimerHandle | None = None
 
 
 def _resolve(future: asyncio.Future[Any], result: Any) -> None:
@@ -128,6 +146,15 @@ def _reject(future: asyncio.Future[Any], error: BaseException) -> None:
         future.set_exception(error)
 
 
-def _expire(future: asyncio.Future[Any], name: str, limit: float) -> None:
-    if not future.done():
-        future.set_exception(BackendCallTimeout(name, limit))
+def _expire(call: _Call, limit: float) -> None:
+    if call.future.done():
+        return
+    started = call.started
+    if started is None:
+        call.future.set_exception(BackendCallTimeout(call.name, limit, queued=True))
+        return
+    remaining = started + limit - time.monotonic()
+    if remaining > 0:
+        call.expiry = call.loop.call_later(remaining, _expire, call, limit)
+    else:
+        call.future.set_exception(BackendCallTimeout(call.name, limit))

@@ -53,7 +53,9 @@ __all__ = [
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
-DEFAULT_TIMEOUT = 30.0
+#: Longer than a server with its default 30 s backend timeout takes to give up on a call (up to 30 s waiting
+#: for a worker, then 30 s running), so that its 504, which names the call, arrives before a client timeout.
+DEFAULT_TIMEOUT = 70.0
 DEFAULT_MAX_RETRIES = 2
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0

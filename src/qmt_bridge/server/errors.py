@@ -174,9 +174,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BackendCallTimeout)
     async def _timeout(request: Request, exc: BackendCallTimeout) -> JSONResponse:
-        return error_response(
-            request, 504, "backend_timeout", str(exc), {"call": exc.name, "timeout": exc.timeout}
-        )
+        details = {"call": exc.name, "timeout": exc.timeout, "queued": exc.queued}
+        return error_response(request, 504, "backend_timeout", str(exc), details)
 
     @app.exception_handler(BackendCallFailed)
     async def _failed(request: Request, exc: BackendCallFailed) -> JSONResponse:
