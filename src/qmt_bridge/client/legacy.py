@@ -74,7 +74,8 @@ class LegacyMixin(ClientMixin):
             stocks: Stock codes (list or comma-separated string).
             period: Bar period, as in :meth:`get_history`.
             count: Number of most recent bars per stock; ``-1`` for all within the time range.
-            fields: Fields to return; ``None`` for all.
+            fields: Fields to return; ``None`` for the endpoint's default: time, open, high, low, close,
+                volume, amount.
             start_time: Start, ``YYYYMMDD`` or ``YYYYMMDDhhmmss``; empty for unbounded.
             end_time: End, same format; empty for unbounded.
             dividend_type: Price adjustment, as in :meth:`get_history`.

@@ -143,7 +143,8 @@ class MarketMixin(ClientMixin):
             count: Number of most recent bars per code; ``-1`` for all within the range.
             dividend_type: Price adjustment, as in :meth:`get_history_ex`.
             fill_data: Fill suspended periods with the previous close.
-            fields: Fields to return; ``None`` for all.
+            fields: Fields to return; ``None`` for the endpoint's default: open, high, low, close, volume
+                (``time`` is always returned). Name others, e.g. ``"close,amount,preClose"``, for more.
 
         Returns:
             ``{code: DataFrame}``, or without pandas ``{code: {field: [values]}}``.
