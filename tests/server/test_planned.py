@@ -92,3 +92,18 @@ def test_planned_websocket_over_uvicorn_is_denied_with_501(tmp_path):
             connect(url.replace("http://", "ws://") + "/ws/realtime", open_timeout=10)
     assert denied.value.response.status_code == 501
     assert b"not_implemented" in denied.value.response.body
+
+
+@pytest.mark.parametrize(("method", "path"), list(PLANNED_HTTP))
+def test_planned_http_endpoint_checks_the_api_key_first_when_one_is_set(sim_backend, method, path):
+    """The seed: trading, credit and transfer endpoints require the key whenever one is set."""
+    from fastapi.testclient import TestClient
+
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+
+    settings = Settings(_env_file=None, backend="sim", api_key="k", predownload=False, log_level="warning")
+    with TestClient(create_app(settings, backend=sim_backend)) as client:
+        assert_error(client.request(method, path), 401, "missing_api_key")
+        assert_error(client.request(method, path, headers={"X-API-Key": "wrong"}), 401, "invalid_api_key")
+        assert_error(client.request(method, path, headers={"X-API-Key": "k"}), 501, "not_implemented")

@@ -5,17 +5,22 @@ request to one of their paths gets 501 naming the feature, instead of a 404 that
 WebSocket handshake is denied with the same 501 answer where the server supports denial responses
 (uvicorn does), and closed with code 1011 otherwise. The routes stay out of the OpenAPI
 schema, so /docs lists what works.
+
+The seed makes every trading, credit and transfer endpoint require the API key whenever one is set, so the
+HTTP placeholders check it first: a caller without the key gets the 401 it will get once they are built, and
+learns nothing about the server from the 501.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, WebSocket
+from fastapi import APIRouter, Request, Security, WebSocket
 
 from qmt_bridge._version import __version__
 from qmt_bridge.server.errors import BridgeError, error_response
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.security import api_key_header, check_api_key
 
 TRADING = "trading (交易)"
 CREDIT = "credit trading (融资融券)"
@@ -66,8 +71,9 @@ class NotBuiltYet(BridgeError):
 router = APIRouter(include_in_schema=False)
 
 
-def _http_endpoint(method: str, path: str, feature: str) -> Callable[[], Awaitable[JSONResponse]]:
-    async def not_built_yet() -> JSONResponse:
+def _http_endpoint(method: str, path: str, feature: str) -> Callable[..., Awaitable[JSONResponse]]:
+    async def not_built_yet(request: Request, api_key: str | None = Security(api_key_header)) -> JSONResponse:
+        check_api_key(api_key, request.app.state.settings.api_key_value())
         raise NotBuiltYet(f"{method} {path}", feature)
 
     return not_built_yet
