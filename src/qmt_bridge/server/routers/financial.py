@@ -10,6 +10,7 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import TableFormat, parse_codes, parse_range, split_list
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routers.market import FORMAT
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
@@ -48,7 +49,7 @@ async def get_financial_data(
     report_type: ReportType = Query(
         ReportType.report_time, description="filter dates by report period end or by announcement date"
     ),
-    format: TableFormat = Query(TableFormat.records),
+    format: TableFormat = FORMAT,
 ) -> JSONResponse:
     """Statements per stock and table, one row per report (xtdata.get_financial_data)."""
     codes = parse_codes(stocks)

@@ -8,6 +8,7 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import TableFormat, parse_code, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routers.market import FORMAT
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
@@ -74,7 +75,6 @@ async def _bond_table(
 CB_CODE = Query(..., description="转债代码")
 START = Query("", description="YYYYMMDD")
 END = Query("", description="YYYYMMDD")
-FORMAT = Query(TableFormat.records)
 
 
 @cb_router.get("/bnd_get_conversion_price")

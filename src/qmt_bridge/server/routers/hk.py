@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import parse_codes, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routers.market import END, START
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 
@@ -58,10 +59,10 @@ async def get_hk_broker_dict(ctx: Ctx) -> JSONResponse:
 async def get_broker_queue_data(
     ctx: Ctx,
     stocks: str = Query(..., description="HK codes, e.g. 00700.HK"),
-    start_time: str = Query(""),
-    end_time: str = Query(""),
-    count: int = Query(1, ge=-1, le=100_000),
-    show_broker_name: bool = Query(False),
+    start_time: str = START,
+    end_time: str = END,
+    count: int = Query(1, ge=-1, le=100_000, description="-1 = all in range; n = the last n queues per code"),
+    show_broker_name: bool = Query(False, description="true: each broker as [id, name]; false: ids only"),
 ) -> JSONResponse:
     """Broker queues at the best prices (xtdata.get_broker_queue_data)."""
     codes = parse_codes(stocks)

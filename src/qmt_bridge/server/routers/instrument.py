@@ -16,12 +16,14 @@ _STOCK_TYPE_VALUES = frozenset(XTSTOCKTYPE.values())
 
 router = APIRouter(prefix="/api/instrument", tags=["instrument"], route_class=StrictQueryRoute)
 
+ISCOMPLETE = Query(False, description="true: include the ~70 extended fields")
+
 
 @router.get("/detail_list")
 async def get_instrument_detail_list(
     ctx: Ctx,
     stocks: str = Query(..., description="逗号分隔的代码"),
-    iscomplete: bool = Query(False, description="true: include the ~70 extended fields"),
+    iscomplete: bool = ISCOMPLETE,
 ) -> JSONResponse:
     """Instrument details with xtquant's keys; unknown codes map to null (xtdata.get_instrument_detail_list)."""
     codes = parse_codes(stocks)

@@ -17,6 +17,8 @@ from qmt_bridge.server.params import (
     parse_range,
 )
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routers.instrument import ISCOMPLETE
+from qmt_bridge.server.routers.market import DIVIDEND, FORMAT
 from qmt_bridge.server.routers.sector import require_sector
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars
@@ -25,6 +27,12 @@ from qmt_bridge.server.services.tabular import frame_payload, frames_payload
 router = APIRouter(prefix="/api", tags=["legacy"], route_class=StrictQueryRoute)
 
 LEGACY_FIELDS = "time,open,high,low,close,volume,amount"
+
+PERIOD = Query("1d", description="tick, 1m, 5m, 15m, 30m, 60m, 1d, 1w, 1mon, ...")
+COUNT = Query(100, ge=-1, le=1_000_000, description="the last n bars; -1 = all")
+FIELDS = Query(LEGACY_FIELDS, description="逗号分隔的字段")
+START = Query("", description="YYYYMMDD[hhmmss]")
+END = Query("", description="YYYYMMDD[hhmmss]")
 
 
 class DownloadRequest(RequestBody):
@@ -68,13 +76,13 @@ async def _history(
 async def legacy_history(
     ctx: Ctx,
     stock: str = Query(..., description="代码, e.g. 000001.SZ"),
-    period: str = Query("1d", description="tick, 1m, 5m, 15m, 30m, 60m, 1d, 1w, 1mon, ..."),
-    count: int = Query(100, ge=-1, le=1_000_000, description="the last n bars; -1 = all"),
-    fields: str = Query(LEGACY_FIELDS, description="逗号分隔的字段"),
-    start_time: str = Query("", description="YYYYMMDD[hhmmss]"),
-    end_time: str = Query("", description="YYYYMMDD[hhmmss]"),
-    dividend_type: DividendType = Query(DividendType.none),
-    format: TableFormat = Query(TableFormat.records),
+    period: str = PERIOD,
+    count: int = COUNT,
+    fields: str = FIELDS,
+    start_time: str = START,
+    end_time: str = END,
+    dividend_type: DividendType = DIVIDEND,
+    format: TableFormat = FORMAT,
 ) -> JSONResponse:
     """[Legacy] K-lines of one stock."""
     code = parse_code(stock)
@@ -87,13 +95,13 @@ async def legacy_history(
 async def legacy_batch_history(
     ctx: Ctx,
     stocks: str = Query(..., description="逗号分隔的代码"),
-    period: str = Query("1d"),
-    count: int = Query(100, ge=-1, le=1_000_000),
-    fields: str = Query(LEGACY_FIELDS),
-    start_time: str = Query(""),
-    end_time: str = Query(""),
-    dividend_type: DividendType = Query(DividendType.none),
-    format: TableFormat = Query(TableFormat.records),
+    period: str = PERIOD,
+    count: int = COUNT,
+    fields: str = FIELDS,
+    start_time: str = START,
+    end_time: str = END,
+    dividend_type: DividendType = DIVIDEND,
+    format: TableFormat = FORMAT,
 ) -> JSONResponse:
     """[Legacy] K-lines of several stocks."""
     codes = parse_codes(stocks)
@@ -120,7 +128,7 @@ async def legacy_sector_stocks(ctx: Ctx, sector: str = Query(..., description="�
 
 @router.get("/instrument_detail")
 async def legacy_instrument_detail(
-    ctx: Ctx, stock: str = Query(..., description="代码"), iscomplete: bool = Query(False)
+    ctx: Ctx, stock: str = Query(..., description="代码"), iscomplete: bool = ISCOMPLETE
 ) -> JSONResponse:
     """[Legacy] Details of one instrument."""
     code = parse_code(stock)

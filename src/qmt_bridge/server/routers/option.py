@@ -10,6 +10,7 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import TableFormat, parse_code, parse_date, parse_range
 from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routers.market import FORMAT
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
@@ -80,7 +81,7 @@ async def get_his_option_list(
     ctx: Ctx,
     undl_code: str = Query(..., description="标的代码"),
     dedate: str = Query(..., description="YYYYMMDD"),
-    format: TableFormat = Query(TableFormat.records),
+    format: TableFormat = FORMAT,
 ) -> JSONResponse:
     """Options that existed on a past day, expired ones included (xtdata.get_his_option_list)."""
     code = parse_code(undl_code, "undl_code")
@@ -97,7 +98,7 @@ async def get_his_option_list_batch(
     undl_code: str = Query(..., description="标的代码"),
     start_time: str = Query(..., description="YYYYMMDD"),
     end_time: str = Query(..., description="YYYYMMDD; at most 92 days after start_time"),
-    format: TableFormat = Query(TableFormat.records),
+    format: TableFormat = FORMAT,
 ) -> JSONResponse:
     """Historical option lists for each day of a range (xtdata.get_his_option_list_batch)."""
     code = parse_code(undl_code, "undl_code")

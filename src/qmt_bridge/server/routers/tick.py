@@ -174,9 +174,13 @@ async def get_order_rank(
     stock: str = STOCK,
     order_time: str = Query(..., description="YYYYMMDDhhmmss of the order"),
     order_type: str = Query(..., pattern="^(buy|sell)$", description="buy or sell"),
-    order_price: float = Query(..., gt=0, le=MAX_PRICE, allow_inf_nan=False),
-    order_volume: int = Query(..., gt=0),
-    order_left_volume: int = Query(..., ge=0),
+    order_price: float = Query(
+        ..., gt=0, le=MAX_PRICE, allow_inf_nan=False, description="limit price of the order"
+    ),
+    order_volume: int = Query(..., gt=0, description="volume of the order (shares)"),
+    order_left_volume: int = Query(
+        ..., ge=0, description="its unfilled volume; = order_volume if nothing has traded"
+    ),
 ) -> JSONResponse:
     """Queue position of an order at its price (xtdata.get_order_rank)."""
     code = parse_code(stock)
