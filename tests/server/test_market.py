@@ -8,6 +8,7 @@ import pytest
 
 from helpers import assert_error
 from qmt_bridge.sim.clock import CST
+from qmt_bridge.xtnames import KLINE_FIELDS
 
 #: 2025-11-20 00:00 and 15:00 China time: labels of the last daily and the last intraday bar.
 LAST_DAY_MS = 1763568000000
@@ -312,6 +313,28 @@ def test_market_data_ticks(api):
     assert r.status_code == 200, r.text
     rows = r.json()["data"]["600519.SH"]
     assert len(rows) == 3 and rows[-1]["time"] == LAST_CLOSE_MS
+
+
+def test_market_data_empty_fields_means_every_field(api):
+    """As xtquant's ``field_list=[]``: every K-line field, the same bars as get_market_data_ex."""
+    r = api.get("/api/market/market_data?stocks=600519.SH&count=3&fields=")
+    assert r.status_code == 200, r.text
+    rows = r.json()["data"]["600519.SH"]
+    assert [list(row) for row in rows] == [list(KLINE_FIELDS)] * 3
+    assert all(isinstance(row["time"], int) for row in rows)
+    assert rows == _bars(api, "count=3", "600519.SH")
+
+
+def test_market_data_ticks_keep_only_the_asked_fields(api):
+    r = api.get("/api/market/market_data?stocks=600519.SH&period=tick&count=2&fields=lastPrice,volume")
+    assert r.status_code == 200, r.text
+    rows = r.json()["data"]["600519.SH"]
+    assert [list(row) for row in rows] == [["time", "lastPrice", "volume"]] * 2
+    every = api.get("/api/market/market_data?stocks=600519.SH&period=tick&count=2").json()["data"][
+        "600519.SH"
+    ]
+    assert {"lastPrice", "volume", "amount", "lastClose"} <= set(every[0])
+    assert rows == [{k: row[k] for k in ("time", "lastPrice", "volume")} for row in every]
 
 
 def test_market_data_fields_time_only(api):

@@ -163,7 +163,10 @@ MARKET_DATA_FIELDS = "open,high,low,close,volume"
 async def get_market_data(
     ctx: Ctx,
     stocks: str = STOCKS,
-    fields: str = Query(MARKET_DATA_FIELDS, description="逗号分隔的字段 (ticks: all unless given)"),
+    fields: str = Query(
+        MARKET_DATA_FIELDS,
+        description="逗号分隔的字段; empty (fields=) = every field, as xtquant's []; ticks: all unless given",
+    ),
     period: str = PERIOD,
     start_time: str = START,
     end_time: str = END,

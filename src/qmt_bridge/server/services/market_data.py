@@ -129,9 +129,11 @@ async def fetch_field_major(
     """``get_market_data`` (field-major ``{field: DataFrame(stocks × times)}``) regrouped per stock."""
     guard_result_size(ctx, len(codes), period, start_time, end_time, count)
     await check_codes(ctx, codes)
-    wanted = list(fields) or ["open", "high", "low", "close", "volume", "amount"]
-    # 'time' is derived from the labels; an empty upstream list would mean "all fields".
-    upstream = [f for f in wanted if f != "time"] or ["close"]
+    # No fields asks xtquant for all of them, as upstream. 'time' is derived from the labels, so asking
+    # for it alone asks for some other field, since an empty list would mean "all fields".
+    upstream = [f for f in fields if f != "time"]
+    if fields and not upstream:
+        upstream = ["close"]
     raw: dict[str, Any] = await ctx.xtdata(
         "get_market_data",
         field_list=upstream,
@@ -144,8 +146,11 @@ async def fetch_field_major(
         fill_data=fill_data,
     )
     if period == "tick":
-        return {code: _frame_with_time(pd.DataFrame(raw.get(code, [])), period) for code in codes}
-    return regroup_field_major(raw, codes, wanted, period)
+        frames = {code: _frame_with_time(pd.DataFrame(raw.get(code, [])), period) for code in codes}
+        if fields:  # the upstream tick arrays carry every field
+            frames = {code: _keep(frame, fields) for code, frame in frames.items()}
+        return frames
+    return regroup_field_major(raw, codes, list(fields) or [f for f in raw if f != "time"], period)
 
 
 def regroup_field_major(
@@ -157,16 +162,19 @@ def regroup_field_major(
         columns = {}
         labels: list[str] = []
         for field, table in raw.items():
-            if code in table.index:
+            if field != "time" and code in table.index:  # 'time' comes from the labels, as ints
                 series = table.loc[code]
                 labels = [str(x) for x in series.index]
                 columns[field] = series.to_numpy()
         frame = pd.DataFrame(columns, index=labels)
         frame = _restore_integers(frame.dropna(how="all") if len(frame) else frame)
-        frame = _frame_with_time(frame, period)
-        keep = ["time"] + [f for f in wanted if f != "time" and f in frame.columns]
-        out[code] = frame[keep]
+        out[code] = _keep(_frame_with_time(frame, period), wanted)
     return out
+
+
+def _keep(frame: pd.DataFrame, wanted: list[str]) -> pd.DataFrame:
+    """``time`` and the ``wanted`` fields the frame has, in that order."""
+    return frame[["time"] + [f for f in wanted if f != "time" and f in frame.columns]]
 
 
 INTEGER_FIELDS = ("volume", "openInterest", "suspendFlag")
