@@ -119,7 +119,9 @@ class InstrumentMixin(ClientMixin):
             stock: Stock code.
 
         Returns:
-            xtquant's shape: ``{"ST": [[start, end], ...], "*ST": [...], ...}``; empty when never ST.
+            xtquant's shape: ``{"ST": [[start, end], ...], "*ST": [...], ...}`` with ``YYYYMMDD`` dates,
+            only the labels that occur as keys, and ``"20380119"`` as the end of a period still running;
+            empty when never ST.
 
         Raises:
             BadRequestError: The code is malformed.

@@ -49,6 +49,8 @@ from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
 
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
+#: The end xtquant's ``get_his_st_data`` gives a period that has not ended.
+ST_OPEN_END = "20380119"
 
 
 class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAPI, DownloadAPI, ReferenceAPI):
@@ -337,11 +339,14 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
         inst = self.market.universe.get(stock_code)
         if inst is None or not inst.st_periods:
             return {}
+        # As the wheel: a period still running ends on '20380119', and only labels that occur are keys.
         today = self.market.clock.today()
-        spans = [[a.strftime("%Y%m%d"), b.strftime("%Y%m%d")] for a, b in inst.st_periods if a <= today]
-        out: dict[str, list[list[str]]] = {"ST": [], "*ST": [], "PT": []}
-        out[inst.st_label] = spans
-        return out
+        spans = [
+            [a.strftime("%Y%m%d"), ST_OPEN_END if b >= today else b.strftime("%Y%m%d")]
+            for a, b in inst.st_periods
+            if a <= today
+        ]
+        return {inst.st_label: spans} if spans else {}
 
     # ------------------------------------------------------------------ sectors
 
@@ -451,8 +456,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
             if count > 0 and lo is None:
                 need = math.ceil(count / INTRADAY_BARS_PER_DAY[period]) + 1
                 days = days[-need:]
-            bars = self.market.prices.kline(inst, period, days[0], days[-1])
-            bars = bars.take(bars["time"] <= to_ms(self.market.now()))
+            bars = self._intraday_until_now(inst, period, days)
             bars = adjust(bars, actions, dividend_type)
         else:
             bars = self._daily_until_now(inst, days)
@@ -466,20 +470,36 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
             bars = _blank_suspended(bars)
         return bars
 
+    def _in_session(self, days: list[dt.date]) -> bool:
+        """Whether the last of ``days`` is a trading day still in session (its bars are forming)."""
+        complete = self.market.last_complete_day()
+        return complete is None or days[-1] > complete
+
+    def _intraday_until_now(self, inst: Instrument, period: str, days: list[dt.date]) -> Bars:
+        """Intraday bars of ``period`` for ``days``; in session, today's end with the bar in progress, as a
+        live chart shows it (built from the finished minutes and the minute in progress)."""
+        prices = self.market.prices
+        if not self._in_session(days):
+            return prices.kline(inst, period, days[0], days[-1])
+        today = aggregate(prices.minutes_until(inst, self.market.now()), period)
+        if len(days) == 1:
+            return today
+        before = prices.kline(inst, period, days[0], days[-2])
+        return Bars.concat([before, today]) if len(today) else before
+
     def _daily_until_now(self, inst: Instrument, days: list[dt.date]) -> Bars:
-        """Daily bars for ``days``; today's bar, while the session runs, is built from the minutes so far."""
+        """Daily bars for ``days``; today's bar, while the session runs, is built from the minutes so far
+        and the one in progress, so that it agrees with the snapshot (``get_full_tick``) of the moment."""
         daily = self.market.prices.daily(inst)
         t = daily["time"]
-        bars = daily.take((t >= day_start_ms(days[0])) & (t <= day_start_ms(days[-1])))
         last = days[-1]
-        complete = self.market.last_complete_day()
-        if complete is not None and last <= complete:
+        bars = daily.take((t >= day_start_ms(days[0])) & (t <= day_start_ms(last)))
+        if not self._in_session(days):
             return bars
-        minutes = self.market.prices.minutes(inst, last)
-        done = minutes.take(minutes["time"] <= to_ms(self.market.now()))
-        if len(done) == 0 or len(bars) == 0 or bars["time"][-1] != day_start_ms(last):
+        minutes = self.market.prices.minutes_until(inst, self.market.now())
+        if len(minutes) == 0 or len(bars) == 0 or bars["time"][-1] != day_start_ms(last):
             return bars
-        partial = _collapse_day(done, bars.tail(1))
+        partial = _collapse_day(minutes, bars.tail(1))
         return Bars.concat([bars.take(np.arange(len(bars) - 1)), partial])
 
     def _ticks(self, inst: Instrument, start_time: str, end_time: str, count: int) -> Bars | None:

@@ -23,7 +23,8 @@ Model (simplifications documented here, not hidden):
 - Ticks every 3 s, 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the opening call
   auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
   and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
-  amount and running high/low equal to the 1m bars'. Books are zero-padded where a level would cross a price
+  amount and running high/low equal to the 1m bars'. A minute's ticks touch its high and low, so the bar
+  in progress built from them (:func:`forming_minute`) grows into the finished bar. Books are zero-padded where a level would cross a price
   limit (no asks at limit-up, no bids at limit-down); indices and suspended stocks have no book.
 - ``stockStatus`` carries a coarse phase like the official samples (2 auction, 3 continuous, 8 closing
   auction, 0 break/closed, 1 suspended); for non-derivatives ``openInt`` carries the detailed code of
@@ -490,6 +491,36 @@ def bars_of(ctx: Intraday) -> Bars:
         }
     )
     return bars.readonly()
+
+
+def forming_minute(ctx: Intraday, idx: int) -> Bars | None:
+    """The 1m bar in progress at tick ``idx`` (one row, labelled by its end like the finished bars), or
+    None when no minute is in progress (before 09:30, a minute just ended, the break, a suspended day).
+
+    It is what the ticks of the minute so far say: the minute's open, the high and low of the open and
+    its ticks, the last tick's price, and the volume, amount and open interest traded since the minute
+    began, so it agrees with the snapshot at ``idx`` and becomes the finished bar on the minute's last
+    tick (the tick path touches the bar's high and low).
+    """
+    j, k = (int(a[0]) for a in _minute_of_tick(np.array([idx])))
+    if k in (0, 20) or ctx.suspended:
+        return None
+    bar = ctx.table[j].astype(np.int64)
+    auction = np.array([ctx.ints[_AUCTION_CLOSE] != 0 and j == MINUTES_PER_DAY - 1])
+    path, fracs = _tick_paths(ctx.key, np.array([j]), bar[[_O]], bar[[_H]], bar[[_L]], bar[[_C]], auction)
+    seen, f = path[0, :k], fracs[0, k - 1]
+    row = bars_of(ctx).take([j])
+    columns = {name: values.copy() for name, values in row.columns.items()}
+    inst = ctx.inst
+    tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
+    open_ = int(bar[_O])
+    columns["high"][0] = to_price(max(open_, int(seen.max())), tick, dec)
+    columns["low"][0] = to_price(min(open_, int(seen.min())), tick, dec)
+    columns["close"][0] = to_price(int(seen[-1]), tick, dec)
+    columns["volume"][0] = math.floor(bar[_VOL] * f)
+    columns["amount"][0] = math.floor(ctx.money[j, _CENTS] * f) / 100.0
+    columns["openInterest"][0] = bar[_OI_PREV] + round((bar[_OI] - bar[_OI_PREV]) * f)
+    return Bars(columns)
 
 
 def ticks_of(ctx: Intraday) -> Bars:

@@ -107,6 +107,7 @@ from qmt_bridge.sim.market.intraday import (
     bars_of,
     build_intraday,
     empty_ticks,
+    forming_minute,
     snapshot_dicts,
     snapshot_moment,
     ticks_of,
@@ -511,6 +512,21 @@ class PriceEngine:
         start_ms = None if start is None else day_start_ms(start)
         daily = self._daily_bars(inst, rec, 0, end_row)
         return aggregate(daily, period).between(start_ms, None)
+
+    def minutes_until(self, inst: Instrument, at: dt.datetime) -> Bars:
+        """The 1m bars of ``at``'s trading day as of moment ``at`` (CST): the finished minutes and the one
+        in progress (:func:`forming_minute`), as a live K-line shows them; empty before the 09:30 bar or
+        on a day without bars."""
+        at = at.replace(tzinfo=CST) if at.tzinfo is None else at.astimezone(CST)
+        moment = snapshot_moment(self.calendar, at)
+        if moment is None or moment[0] != at.date():
+            return Bars.empty()
+        day, idx = moment
+        minutes = self.minutes(inst, day)
+        done = minutes.take(minutes["time"] <= int(at.timestamp() * 1000)) if len(minutes) else minutes
+        ctx = self._intraday(inst, day)
+        forming = None if ctx is None else forming_minute(ctx, idx)
+        return done if forming is None else Bars.concat([done, forming])
 
     def ticks(self, inst: Instrument, day: dt.date) -> Bars:
         """The 3-second snapshots of ``day`` (09:15:00-11:30:00, 13:00:00-15:00:00); empty if no bar."""
