@@ -6,6 +6,7 @@ codes give empty results rather than errors; input validation is the server's jo
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import math
 import threading
@@ -33,9 +34,11 @@ from qmt_bridge.sim.market.bars import (
     day_start_ms,
     sum_cents,
 )
+from qmt_bridge.sim.market.calendar import TradingCalendar
 from qmt_bridge.sim.market.corporate import adjust, factor_table
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.market import SimMarket
+from qmt_bridge.sim.market.prices import issue_price
 from qmt_bridge.sim.market.sectors import display_name, strip_sector_name
 from qmt_bridge.sim.market.static import (
     MARKETS,
@@ -328,7 +331,7 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
                 continue
             if inst.list_date > self.market.clock.today() + dt.timedelta(days=30):
                 continue
-            rows.append(_ipo_row(inst))
+            rows.append(_ipo_row(inst, self.market.calendar, issue_price(inst)))
         return rows
 
     def get_index_weight(self, index_code: str) -> dict[str, float]:
@@ -608,11 +611,14 @@ def _subscription_code(inst: Instrument) -> str:
     return ("787" if inst.board == kinds.STAR else "732") + inst.symbol[3:]
 
 
-def _ipo_row(inst: Instrument) -> dict[str, Any]:
-    issue_price = round(inst.base_price * 0.8, 2)
+def _ipo_row(inst: Instrument, calendar: TradingCalendar, issue_price: float) -> dict[str, Any]:
+    """An IPO as the exchanges run it: subscription on T (8 trading days before listing), the lottery
+    numbers (中签号, ``declareDate``) and the payment (``paymentDate``) on T+2, the first day's preClose
+    (``issue_price``) the issue price."""
     qty = max(inst.float_shares // 10, 10_000_000)
-    declare = inst.list_date - dt.timedelta(days=21)
-    subscribe = inst.list_date - dt.timedelta(days=12)
+    listed = bisect.bisect_left(calendar.sessions, inst.list_date)
+    subscribe = calendar.sessions[max(listed - 8, 0)]
+    declare = calendar.sessions[max(listed - 6, 0)]  # T+2: numbers published, winners pay
     pe = round(15 + (sum(map(ord, inst.code)) % 40), 2)
     return {
         "securityCode": inst.code,
@@ -631,7 +637,7 @@ def _ipo_row(inst: Instrument) -> dict[str, Any]:
         "afterPE": round(pe * 1.3, 2),
         "listedDate": inst.list_date.strftime("%Y%m%d"),
         "declareDate": declare.strftime("%Y%m%d"),
-        "paymentDate": (subscribe + dt.timedelta(days=2)).strftime("%Y%m%d"),
+        "paymentDate": declare.strftime("%Y%m%d"),
         "lwr": round(0.02 + (sum(map(ord, inst.name)) % 50) / 1000, 4),
     }
 

@@ -397,6 +397,18 @@ def _settle_closes(
 # ----------------------------------------------------------------------------------------------- engine
 
 
+def base_ticks(inst: Instrument) -> int:
+    """The price, in ticks, a walk starts from: the preClose of its first day, so for a new listing its
+    issue price."""
+    return max(int(round(inst.base_price / float(inst.price_tick))), 1)
+
+
+def issue_price(inst: Instrument) -> float:
+    """A new listing's issue price: its first day's preClose (:func:`base_ticks`)."""
+    tick = float(inst.price_tick)
+    return float(to_price(base_ticks(inst), tick, price_decimals(tick)))
+
+
 class PriceEngine:
     """Deterministic prices of every instrument on every trading day of ``calendar``.
 
@@ -927,7 +939,7 @@ class PriceEngine:
             r[p.index] += math.log(phi)
         powers = self._decay_powers[:n]
         x = powers * np.cumsum(r / powers)
-        base_t = max(int(round(inst.base_price / tick)), 1)
+        base_t = base_ticks(inst)
         path = INDEX_PATHS.get(inst.code) if kind == INDEX else None
         if path:
             # main indices: their real history's path plus a deviation pulled back with a ~35-day half-life
