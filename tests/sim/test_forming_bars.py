@@ -133,3 +133,19 @@ def test_after_the_close_the_bars_are_the_finished_ones(xt, moment):
         assert len(today) == 241, code
         np.testing.assert_array_equal(today["volume"].to_numpy(), finished["volume"], err_msg=code)
         np.testing.assert_array_equal(today["close"].to_numpy(), finished["close"], err_msg=code)
+
+
+def test_settlement_is_unknown_until_the_close_and_the_detail_gives_the_previous_one(xt, moment):
+    """The daily bar's settelementPrice is 0 while the day trades (like the snapshot's settlementPrice);
+    get_instrument_detail's SettlementPrice is xtquant's 前结算价格, the snapshot's lastSettlementPrice."""
+    option = xt.get_stock_list_in_sector("上证期权")[0]
+    for hms in ((10, 30, 0), (15, 30, 0)):
+        _set(moment, *hms)
+        for code in ("IF00.IF", "rb00.SF", option):
+            snap = xt.get_full_tick([code])[code]
+            bars = _bars(xt, code, "1d", count=2)
+            assert xt.get_instrument_detail(code)["SettlementPrice"] == snap["lastSettlementPrice"], code
+            assert bars["settelementPrice"].iloc[0] == snap["lastSettlementPrice"], code
+            assert bars["settelementPrice"].iloc[-1] == snap["settlementPrice"], code
+            assert (snap["settlementPrice"] > 0) == (hms == (15, 30, 0)), code
+    assert xt.get_instrument_detail("600519.SH")["SettlementPrice"] == 0.0

@@ -601,6 +601,8 @@ def _collapse_day(minutes: Bars, day_bar: Bars) -> Bars:
     cols["amount"][0] = sum_cents(minutes["amount"])
     if "openInterest" in minutes.columns:
         cols["openInterest"][0] = minutes["openInterest"][-1]
+    if "settelementPrice" in cols:
+        cols["settelementPrice"][0] = 0.0  # settled after the close, as the snapshot's settlementPrice
     return Bars(cols)
 
 

@@ -124,7 +124,7 @@ def _product_type(inst: Instrument) -> int:
 def instrument_detail(market: SimMarket, inst: Instrument, iscomplete: bool) -> dict[str, Any]:
     """``xtdata.get_instrument_detail``: xtquant's 31 keys (dates as ``'YYYYMMDD'`` strings)."""
     day = market.current_day()
-    pre_close, up, down, last_volume = _day_reference(market, inst, day)
+    pre_close, pre_settle, up, down, last_volume = _day_reference(market, inst, day)
     main = 0
     if inst.kind == kinds.FUTURE and inst.product:
         for cont in market.universe.continuous_codes():
@@ -144,7 +144,7 @@ def instrument_detail(market: SimMarket, inst: Instrument, iscomplete: bool) -> 
         "ExpireDate": inst.expire_date.strftime("%Y%m%d") if inst.expire_date else "99999999",
         "TradingDay": day.strftime("%Y%m%d"),
         "PreClose": pre_close,
-        "SettlementPrice": pre_close if inst.kind in (kinds.FUTURE, kinds.OPTION) else 0.0,
+        "SettlementPrice": pre_settle,
         "UpStopPrice": up,
         "DownStopPrice": down,
         "FloatVolume": float(inst.float_shares),
@@ -168,21 +168,28 @@ def instrument_detail(market: SimMarket, inst: Instrument, iscomplete: bool) -> 
     return detail
 
 
-def _day_reference(market: SimMarket, inst: Instrument, day: Any) -> tuple[float, float, float, int]:
-    """(PreClose, UpStopPrice, DownStopPrice, LastVolume) for the trading day ``day``."""
+def _day_reference(market: SimMarket, inst: Instrument, day: Any) -> tuple[float, float, float, float, int]:
+    """(PreClose, SettlementPrice, UpStopPrice, DownStopPrice, LastVolume) for the trading day ``day``.
+
+    SettlementPrice is xtquant's 前结算价格: the previous day's settlement for futures and options (what
+    the snapshot's ``lastSettlementPrice`` says), 0 for other kinds."""
     daily = market.prices.daily(inst)
     times = daily["time"]
     if len(times) == 0:
-        return 0.0, 0.0, 0.0, 0
+        return 0.0, 0.0, 0.0, 0.0, 0
     idx = int(np.searchsorted(times, day_start_ms(day), side="right")) - 1
     if idx < 0:
-        return 0.0, 0.0, 0.0, 0
+        return 0.0, 0.0, 0.0, 0.0, 0
     on_day = times[idx] == day_start_ms(day)
     pre_close = float(daily["preClose"][idx]) if on_day else float(daily["close"][idx])
-    last_volume = int(daily["volume"][idx - 1]) if on_day and idx > 0 else int(daily["volume"][idx])
+    before = idx - 1 if on_day else idx  # the last day before ``day``
+    pre_settle = 0.0
+    if inst.kind in (kinds.FUTURE, kinds.OPTION):
+        pre_settle = float(daily["settelementPrice"][before]) if before >= 0 else pre_close
+    last_volume = int(daily["volume"][before]) if before >= 0 else int(daily["volume"][idx])
     limits = market.prices.limits(inst, day) if on_day else None
     down, up = limits if limits else (0.0, 0.0)
-    return pre_close, up, down, last_volume
+    return pre_close, pre_settle, up, down, last_volume
 
 
 def _extended_detail(inst: Instrument, day: Any) -> dict[str, Any]:
