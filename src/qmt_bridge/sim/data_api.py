@@ -417,10 +417,16 @@ class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAP
     # ------------------------------------------------------------------ internals
 
     def _expand_markets(self, codes: Iterable[str]) -> list[str]:
+        """Codes, with a market name (``SH``, ``IF``, ...) replaced by the codes trading there: contracts,
+        bonds and options that expired before the last trading day are history, not quotes."""
         out: list[str] = []
         for code in codes:
             if "." not in code and code in MARKETS:
-                out.extend(self.market.universe.codes(market=code))
+                universe, day = self.market.universe, self.market.current_day()
+                for listed in universe.codes(market=code):
+                    expiry = universe.get(listed).expire_date
+                    if expiry is None or expiry >= day:
+                        out.append(listed)
             else:
                 out.append(code)
         return out

@@ -52,7 +52,8 @@ FORMAT = Query(TableFormat.records, description="records: list of rows; columns:
 
 @router.get("/full_tick")
 async def get_full_tick(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
-    """Latest snapshot (5-level book) per code; market names such as SH expand to the whole market."""
+    """Latest snapshot (5-level book) per code; market names such as SH or IF expand to the whole market
+    (without the contracts, bonds and options that have expired)."""
     codes = parse_codes(stocks, allow_markets=True)
     await check_codes(ctx, codes)
     data = await ctx.xtdata("get_full_tick", codes)
