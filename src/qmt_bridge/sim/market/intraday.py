@@ -24,8 +24,9 @@ Model (simplifications documented here, not hidden):
   auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
   and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
   amount and running high/low equal to the 1m bars'. A minute's ticks touch its high and low, so the bar
-  in progress built from them (:func:`forming_minute`) grows into the finished bar. Books are zero-padded where a level would cross a price
-  limit (no asks at limit-up, no bids at limit-down); indices and suspended stocks have no book.
+  in progress built from them (:func:`forming_minute`) grows into the finished bar. Books are zero-padded
+  where a level would cross a price limit (no asks at limit-up, no bids at limit-down); indices and
+  suspended stocks have no book.
 - ``stockStatus`` carries a coarse phase like the official samples (2 auction, 3 continuous, 8 closing
   auction, 0 break/closed, 1 suspended); for non-derivatives ``openInt`` carries the detailed code of
   xtquant's dictionary (12 auction, 13 continuous, 14 break, 15 closed, 17 halted, 18 closing auction), as in
