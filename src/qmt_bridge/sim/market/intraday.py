@@ -494,9 +494,10 @@ def bars_of(ctx: Intraday) -> Bars:
     return bars.readonly()
 
 
-def forming_minute(ctx: Intraday, idx: int) -> Bars | None:
+def forming_minute(ctx: Intraday, idx: int, minutes: Bars) -> Bars | None:
     """The 1m bar in progress at tick ``idx`` (one row, labelled by its end like the finished bars), or
     None when no minute is in progress (before 09:30, a minute just ended, the break, a suspended day).
+    ``minutes`` are the day's finished 1m bars (:func:`bars_of`), whose row the bar in progress starts from.
 
     It is what the ticks of the minute so far say: the minute's open, the high and low of the open and
     its ticks, the last tick's price, and the volume, amount and open interest traded since the minute
@@ -510,7 +511,7 @@ def forming_minute(ctx: Intraday, idx: int) -> Bars | None:
     auction = np.array([ctx.ints[_AUCTION_CLOSE] != 0 and j == MINUTES_PER_DAY - 1])
     path, fracs = _tick_paths(ctx.key, np.array([j]), bar[[_O]], bar[[_H]], bar[[_L]], bar[[_C]], auction)
     seen, f = path[0, :k], fracs[0, k - 1]
-    row = bars_of(ctx).take([j])
+    row = minutes.take([j])
     columns = {name: values.copy() for name, values in row.columns.items()}
     inst = ctx.inst
     tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)

@@ -535,9 +535,11 @@ class PriceEngine:
             return Bars.empty()
         day, idx = moment
         minutes = self.minutes(inst, day)
-        done = minutes.take(minutes["time"] <= int(at.timestamp() * 1000)) if len(minutes) else minutes
         ctx = self._intraday(inst, day)
-        forming = None if ctx is None else forming_minute(ctx, idx)
+        if ctx is None or not len(minutes):
+            return minutes
+        done = minutes.take(minutes["time"] <= int(at.timestamp() * 1000))
+        forming = forming_minute(ctx, idx, minutes)
         return done if forming is None else Bars.concat([done, forming])
 
     def ticks(self, inst: Instrument, day: dt.date) -> Bars:
