@@ -23,6 +23,7 @@ from qmt_bridge.sim.api.funds import FundsAPI
 from qmt_bridge.sim.api.level2 import LEVEL2_PERIODS, Level2API
 from qmt_bridge.sim.api.reference import ReferenceAPI
 from qmt_bridge.sim.api.sectors import SectorWriteAPI
+from qmt_bridge.sim.api.subscriptions import SubscriptionAPI
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as kinds
 from qmt_bridge.sim.market.bars import (
@@ -56,7 +57,16 @@ DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
 ST_OPEN_END = "20380119"
 
 
-class SimXtData(FinancialAPI, FundsAPI, DerivativesAPI, Level2API, SectorWriteAPI, DownloadAPI, ReferenceAPI):
+class SimXtData(
+    FinancialAPI,
+    FundsAPI,
+    DerivativesAPI,
+    Level2API,
+    SectorWriteAPI,
+    DownloadAPI,
+    ReferenceAPI,
+    SubscriptionAPI,
+):
     """An ``xtquant.xtdata`` look-alike over one simulated market."""
 
     def __init__(self, market: SimMarket) -> None:
