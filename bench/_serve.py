@@ -15,10 +15,11 @@ from contextlib import contextmanager
 SERVER_CODE = """
 import sys, uvicorn
 kind, port = sys.argv[1], int(sys.argv[2])
-if kind == "bridge":
+if kind in ("bridge", "direct"):
+    # direct: the bridge without its quote book, so that every snapshot is a backend call.
     from qmt_bridge.server.app import create_app
     from qmt_bridge.server.config import Settings
-    app = create_app(Settings(_env_file=None, backend="sim", log_level="warning"))
+    app = create_app(Settings(_env_file=None, backend="sim", log_level="warning", quote_book=kind == "bridge"))
 elif kind == "floor":
     # The bridge's own app with full_tick's handler swapped, in place, for one that returns a constant
     # body: same routes before it, same middleware, same `stocks` parsing; no backend call.
@@ -34,7 +35,8 @@ elif kind == "floor":
     index = next(i for i, r in enumerate(routes) if getattr(r, "path", "") == "/api/market/full_tick")
     market.router.add_api_route("/full_tick", constant, methods=["GET"])
     routes[index] = routes.pop()
-    app = create_app(Settings(_env_file=None, backend="sim", log_level="warning"))
+    # Without the quote book, whose shortcut would answer ahead of the constant route.
+    app = create_app(Settings(_env_file=None, backend="sim", log_level="warning", quote_book=False))
 else:
     from fastapi import FastAPI
     from fastapi.responses import Response
@@ -56,7 +58,8 @@ def free_port() -> int:
 
 @contextmanager
 def serve(kind: str, *extra: str) -> Iterator[str]:
-    """Run one server (``bridge``, ``floor`` or ``bare``) in a child process; yields its base URL."""
+    """Run one server (``bridge``, ``direct``, ``floor`` or ``bare``) in a child process; yields its base
+    URL."""
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
     proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE, kind, str(port), *extra], env=env)

@@ -44,7 +44,9 @@ def xtdata(sim_backend):
 def test_settings():
     from qmt_bridge.server.config import Settings
 
-    return Settings(_env_file=None, backend="sim", sim_seed=SEED)
+    # The quote book of BJ only: a few hundred codes. The simulator's first push of SH+SZ+BJ costs ~10 s of
+    # CPU per market built, which would slow every test that asks a snapshot of its own server.
+    return Settings(_env_file=None, backend="sim", sim_seed=SEED, quote_markets="BJ")
 
 
 @pytest.fixture(scope="session")

@@ -94,7 +94,13 @@ def serve_frozen_sim(data_dir: Any, name: str = "uvicorn-sim", **settings: Any) 
     from qmt_bridge.sim.clock import fixed_clock
 
     # Explicit values win over QMT_BRIDGE_* variables and .env, which session fixtures may still see.
-    settings = {"api_key": None, "require_auth_for_data": False, "trading_enabled": False, **settings}
+    settings = {
+        "api_key": None,
+        "require_auth_for_data": False,
+        "trading_enabled": False,
+        "quote_markets": "BJ",  # see conftest.test_settings
+        **settings,
+    }
     config = Settings(_env_file=None, backend="sim", sim_seed=SEED, data_dir=str(data_dir), **settings)
     backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
     with serve_in_thread(create_app(config, backend=backend), name=name) as url:

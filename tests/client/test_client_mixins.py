@@ -424,6 +424,19 @@ class TestMeta:
         assert {item["status"] for item in status["items"].values()} == {"ok"}
         assert status["rounds_skipped"] == 0 and status["last_skipped"] is None
 
+    def test_snapshots_from_the_quote_book_over_http(self, client: QMTClient) -> None:
+        """The server's book holds BJ (helpers.serve_frozen_sim): once it is ready, a BJ snapshot comes from it
+        through the full_tick shortcut under uvicorn, and equals what the route answers from the backend."""
+        codes = ["430047.BJ", "430054.BJ"]
+        from_backend = client.get_market_snapshot(codes)  # the first read starts the subscription
+        deadline = time.monotonic() + 30
+        while not (status := client.get_quote_book_status())["ready"]:
+            assert time.monotonic() < deadline, status
+            time.sleep(0.05)
+        assert status["enabled"] is True and status["markets"] == ["BJ"] and status["codes"] > 100
+        assert client.get_market_snapshot(codes) == from_backend
+        assert set(client.get_full_tick(codes[0])) == {codes[0]}
+
     def test_get_markets(self, client: QMTClient) -> None:
         markets = client.get_markets()
         assert {"SH", "SZ"} <= set(markets)

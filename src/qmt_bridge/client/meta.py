@@ -45,6 +45,21 @@ class MetaMixin(ClientMixin):
         """
         return dict(self._request("GET", "/api/meta/predownload"))
 
+    def get_quote_book_status(self) -> dict[str, Any]:
+        """State of the server's quote book, from which it answers snapshot requests
+        (``GET /api/meta/quote_book``).
+
+        Returns:
+            ``{"enabled", "markets", "subscribed", "ready", "codes", "pushes", "last_push",
+            "idle_release_seconds"}`` (only the first four when it is turned off); ``last_push`` is ms since
+            the epoch or null.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return dict(self._request("GET", "/api/meta/quote_book"))
+
     def get_version(self) -> str:
         """Version of the qmt-bridge server (``GET /api/meta/version``).
 

@@ -18,11 +18,13 @@ from qmt_bridge.backends.runner import BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BodyTooLarge, error_payload, install_error_handlers
+from qmt_bridge.server.full_tick_shortcut import FullTickShortcut
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.route_table import RouteIndex, include_flat
 from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
 from qmt_bridge.server.scheduler import PreDownloadScheduler
 from qmt_bridge.server.security import require_data_auth
+from qmt_bridge.server.services.quote_book import QuoteBook
 
 log = logging.getLogger("qmt_bridge.server")
 access_log = logging.getLogger("qmt_bridge.access")
@@ -73,6 +75,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         concurrency = min(settings.backend_concurrency, chosen.max_concurrency)
         runner = BackendRunner(concurrency, settings.backend_timeout)
         app.state.context = context = BackendContext(settings, chosen, runner)
+        if settings.quote_book:
+            context.quotes = QuoteBook(context, settings.quote_markets.split(","))
         app.state.scheduler = scheduler = PreDownloadScheduler(
             context, enabled=settings.predownload, interval_hours=settings.predownload_interval_hours
         )
@@ -81,6 +85,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             yield
         finally:
             await scheduler.stop()
+            if context.quotes is not None:
+                await context.quotes.stop()
             runner.shutdown()
             chosen.stop()
             log.info("backend %s stopped", chosen.name)
@@ -105,7 +111,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     for router in ROUTERS:
         include_flat(app, router, data_dependencies)
     RouteIndex.install(app)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(FullTickShortcut)
+    app.add_middleware(RequestIdMiddleware)  # added last: the outermost
     return app
 
 

@@ -48,6 +48,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="skip the automatic pre-download of sectors, holidays, contracts, weights, ETF and CB data",
     )
+    p.add_argument(
+        "--no-quote-book",
+        dest="quote_book",
+        action="store_false",
+        default=None,
+        help="ask the backend for every snapshot instead of keeping a whole-market push subscription",
+    )
+    p.add_argument("--quote-markets", help="markets the quote book subscribes to (default SH,SZ,BJ)")
     p.add_argument("--version", action="version", version=f"qmt-bridge {__version__}")
     return p
 
@@ -68,6 +76,8 @@ FLAG_TO_SETTING = {
     "sim_replay_speed": "sim_replay_speed",
     "data_dir": "data_dir",
     "predownload": "predownload",
+    "quote_book": "quote_book",
+    "quote_markets": "quote_markets",
 }
 
 

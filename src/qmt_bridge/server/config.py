@@ -47,11 +47,26 @@ class Settings(BaseSettings):
     #: The seed's automatic pre-download (自动预下载): at start, then every interval.
     predownload: bool = True
     predownload_interval_hours: float = Field(24.0, gt=0)
+    #: Serve /api/market/full_tick from a whole-market push subscription of these markets (see
+    #: services/quote_book.py); codes of other markets are asked from the backend per request.
+    quote_book: bool = True
+    quote_markets: str = "SH,SZ,BJ"
 
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower_level(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("quote_markets")
+    @classmethod
+    def _known_markets(cls, value: str) -> str:
+        from qmt_bridge.server.params import MARKET_CODES
+
+        markets = [m.strip().upper() for m in value.split(",") if m.strip()]
+        unknown = [m for m in markets if m not in MARKET_CODES]
+        if unknown or not markets:
+            raise ValueError(f"quote markets must be some of {', '.join(MARKET_CODES)}; got {value!r}")
+        return ",".join(dict.fromkeys(markets))
 
     @field_validator("api_key", mode="before")
     @classmethod

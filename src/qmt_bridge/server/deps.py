@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
 
@@ -13,6 +13,9 @@ from qmt_bridge.backends.base import Backend
 from qmt_bridge.backends.runner import BackendCallTimeout, BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.errors import NotImplementedByBackend
+
+if TYPE_CHECKING:
+    from qmt_bridge.server.services.quote_book import QuoteBook
 
 T = TypeVar("T")
 
@@ -33,6 +36,8 @@ class BackendContext:
         #: Held by each user-sector write from its checks to its write, so that two writes cannot both pass
         #: the same check (two creates of one name, a delete between an add's check and its write).
         self.sector_writes = asyncio.Lock()
+        #: Snapshots kept by the backend's whole-market push; None when turned off.
+        self.quotes: QuoteBook | None = None
 
     def xtdata_function(self, name: str) -> Callable[..., Any]:
         fn = getattr(self.backend.xtdata, name, None)

@@ -29,6 +29,8 @@ Test hooks (not part of xtquant):
 * ``RETURNS``: ``{function name: value}`` to answer instead (nothing else happens; the call is recorded),
   e.g. the empty name MiniQMT might give from ``create_sector``.
 * ``CONNECTED``: what ``get_client().is_connected()`` answers.
+* ``SUBSCRIPTIONS``: the live ``subscribe_whole_quote`` subscriptions, ``{seq: (code_list, callback)}``;
+  :func:`push` delivers ``{code: tick}`` to each of them from another thread, as the native client does.
 * :func:`reset` restores all of the above and forgets the user folders and sectors.
 """
 
@@ -79,6 +81,7 @@ def reset() -> None:
     FAILURES.clear()
     RETURNS.clear()
     CONNECTED = True
+    SUBSCRIPTIONS.clear()
     with _sector_lock:
         _USER_FOLDERS.clear()
         _USER_SECTORS.clear()
@@ -476,6 +479,40 @@ def get_full_tick(code_list):
         elif code in _DAILY:
             out[code] = _tick(code)
     return out
+
+
+#: Live whole-quote subscriptions (test hook, see the module docstring).
+SUBSCRIPTIONS: dict[int, tuple[list[str], Any]] = {}
+_seqs = iter(range(1, 1 << 30))
+
+
+@_api
+def subscribe_whole_quote(code_list, callback=None):
+    """The subscription number; the first push, the full snapshot of ``code_list``, follows from another
+    thread."""
+    seq = next(_seqs)
+    SUBSCRIPTIONS[seq] = (list(code_list), callback)
+    push(get_full_tick.__wrapped__(code_list), only=seq, wait=False)
+    return seq
+
+
+@_api
+def unsubscribe_quote(seq):
+    SUBSCRIPTIONS.pop(seq, None)
+
+
+def push(datas: dict[str, Any], *, only: int | None = None, wait: bool = True) -> None:
+    """Deliver ``datas`` to the callbacks of the live subscriptions (or of ``only``), on another thread."""
+
+    def deliver() -> None:
+        for seq, (_, callback) in list(SUBSCRIPTIONS.items()):
+            if callback is not None and only in (None, seq):
+                callback(datas)
+
+    thread = threading.Thread(target=deliver, name="fake-xtquant-push", daemon=True)
+    thread.start()
+    if wait:
+        thread.join()
 
 
 @_api

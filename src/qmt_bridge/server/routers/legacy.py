@@ -21,7 +21,7 @@ from qmt_bridge.server.routers.instrument import ISCOMPLETE
 from qmt_bridge.server.routers.market import DIVIDEND, FORMAT
 from qmt_bridge.server.routers.sector import require_sector
 from qmt_bridge.server.routing import StrictQueryRoute
-from qmt_bridge.server.services.market_data import check_codes, fetch_bars
+from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
 from qmt_bridge.server.services.tabular import frame_payload, frames_payload
 
 router = APIRouter(prefix="/api", tags=["legacy"], route_class=StrictQueryRoute)
@@ -114,8 +114,7 @@ async def legacy_batch_history(
 async def legacy_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗号分隔的代码")) -> JSONResponse:
     """[Legacy] Latest snapshots; same as /api/market/full_tick."""
     codes = parse_codes(stocks, allow_markets=True)
-    await check_codes(ctx, codes)
-    return JSONResponse({"data": await ctx.xtdata("get_full_tick", codes)})
+    return JSONResponse({"data": await full_tick(ctx, codes)})
 
 
 @router.get("/sector_stocks")

@@ -21,6 +21,7 @@ from qmt_bridge.server.services.market_data import (
     check_codes,
     fetch_bars,
     fetch_field_major,
+    full_tick,
     regroup_field_major,
 )
 from qmt_bridge.server.services.tabular import frame_payload, frames_payload
@@ -55,15 +56,13 @@ async def get_full_tick(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
     """Latest snapshot (5-level book) per code; market names such as SH or IF expand to the whole market
     (without the contracts, bonds and options that have expired)."""
     codes = parse_codes(stocks, allow_markets=True)
-    await check_codes(ctx, codes)
-    data = await ctx.xtdata("get_full_tick", codes)
-    return JSONResponse({"data": data})
+    return JSONResponse({"data": await full_tick(ctx, codes)})
 
 
 @router.get("/indices")
 async def get_major_indices(ctx: Ctx) -> JSONResponse:
     """Snapshots of the main indices (上证指数, 深证成指, 创业板指, 沪深300, ...)."""
-    data = await ctx.xtdata("get_full_tick", list(MAJOR_INDICES))
+    data = await full_tick(ctx, list(MAJOR_INDICES), check=False)
     return JSONResponse({"indices": list(MAJOR_INDICES), "data": data})
 
 

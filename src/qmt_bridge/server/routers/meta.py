@@ -51,6 +51,19 @@ async def get_predownload_status(request: Request) -> JSONResponse:
     return JSONResponse(request.app.state.scheduler.status.to_dict())
 
 
+@router.get("/quote_book")
+async def get_quote_book_status(ctx: Ctx) -> JSONResponse:
+    """State of the quote book: the whole-market push subscription (``subscribe_whole_quote``) from which
+    ``/api/market/full_tick`` answers for codes of its markets. It subscribes on the first snapshot request,
+    serves once the first push (the full snapshot) has arrived, and is released after
+    ``idle_release_seconds`` without one. Off with ``--no-quote-book``."""
+    book = ctx.quotes
+    if book is None:
+        markets = ctx.settings.quote_markets.split(",")
+        return JSONResponse({"enabled": False, "markets": markets, "subscribed": False, "ready": False})
+    return JSONResponse({"enabled": True, **book.status()})
+
+
 @router.get("/markets")
 async def get_markets(ctx: Ctx) -> JSONResponse:
     """Market codes and their names (xtdata.get_markets)."""

@@ -14,6 +14,16 @@ BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4, "ti
 UNBOUNDED_DAYS = {"tick": 5, "intraday": 500, "daily": 5500}
 
 
+async def full_tick(ctx: BackendContext, codes: list[str], *, check: bool = True) -> dict[str, Any]:
+    """``get_full_tick(codes)``: read from the quote book when it holds every code, else asked from the
+    backend (after a 404 for codes it does not know, unless ``check`` is false)."""
+    if ctx.quotes is not None and (data := ctx.quotes.lookup(codes)) is not None:
+        return data
+    if check:
+        await check_codes(ctx, codes)
+    return await ctx.xtdata("get_full_tick", codes)
+
+
 async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stocks") -> None:
     """404 naming the codes the backend does not know (``get_instrument_detail`` is ``None``)."""
     pending = [c for c in codes if "." in c and c not in ctx.known_codes]

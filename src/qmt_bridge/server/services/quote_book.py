@@ -1,0 +1,200 @@
+"""The quote book: the latest snapshot of every code of some markets, kept current by xtquant's
+whole-market push (``subscribe_whole_quote``), so that a snapshot request is a read on the event loop.
+
+Why: ``get_full_tick`` is a call into the QMT client that waits for the one backend worker, behind any
+history download; the push delivers the same snapshots as they change. Polling clients, the commonest
+realtime use, then cost the backend nothing and never queue behind slow calls.
+
+Lifecycle: subscribed on first use and released after ``idle`` seconds without a read, so a server nobody
+asks for snapshots holds no subscription. It serves only once the first push, xtquant's full snapshot, has
+arrived, and stops serving when the backend reports itself disconnected (a QMT client restart ends its
+subscriptions), subscribing again once it is back. Until then, callers fall back to ``get_full_tick``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any
+
+from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
+from qmt_bridge.server.deps import BackendContext
+
+log = logging.getLogger("qmt_bridge.quotes")
+
+#: Seconds without a read after which the subscription is released.
+IDLE_RELEASE = 600.0
+#: Seconds between checks of the backend's connection (and of idleness).
+CHECK_EVERY = 10.0
+
+
+class QuoteBook:
+    """Snapshots by code for ``markets`` (e.g. ``["SH", "SZ", "BJ"]``), from the backend's push.
+
+    All state is read and written on the event loop; the backend's callback thread only schedules
+    :meth:`_apply` with the pushed dict.
+    """
+
+    def __init__(
+        self,
+        ctx: BackendContext,
+        markets: list[str],
+        *,
+        idle: float = IDLE_RELEASE,
+        check_every: float = CHECK_EVERY,
+    ) -> None:
+        self.ctx = ctx
+        self.markets = markets
+        self._suffixes = {f".{market}" for market in markets}
+        self.idle = idle
+        self.check_every = check_every
+        self._ticks: dict[str, dict[str, Any]] = {}
+        self._ready = False
+        self._seq: int | None = None
+        #: Incremented per subscription: a push of an earlier one, still in flight, is ignored.
+        self._generation = 0
+        self._last_read = 0.0
+        self._last_push: float | None = None
+        self._pushes = 0
+        self._task: asyncio.Task[None] | None = None
+        #: A subscribe_whole_quote call in flight; stop() waits for it so that its subscription is released.
+        self._subscribing: asyncio.Future[Any] | None = None
+        #: Set when the keeper failed unexpectedly: the book stays off rather than retrying per request.
+        self._broken = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def lookup(self, codes: Iterable[str]) -> dict[str, dict[str, Any]] | None:
+        """``{code: snapshot}`` when the book holds every one of ``codes``; else None (ask the backend).
+
+        A call for a code of the book's markets counts as use: the first starts the subscription, and such
+        reads keep it alive. Others (futures, market names) leave it alone.
+        """
+        codes = list(codes)
+        if not any(code[code.rfind(".") :] in self._suffixes for code in codes):
+            return None
+        self._last_read = time.monotonic()
+        if self._task is None and not self._broken:
+            self._start()
+        if not self._ready:
+            return None
+        ticks = self._ticks
+        try:
+            return {code: ticks[code] for code in codes}
+        except KeyError:
+            return None
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "markets": self.markets,
+            "subscribed": self._seq is not None,
+            "ready": self._ready,
+            "codes": len(self._ticks),
+            "pushes": self._pushes,
+            "last_push": None if self._last_push is None else int(self._last_push * 1000),
+            "idle_release_seconds": self.idle,
+        }
+
+    async def stop(self) -> None:
+        """Release the subscription (the server is stopping)."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+        if self._subscribing is not None:
+            try:
+                seq = await self._subscribing
+            except (BackendCallTimeout, BackendCallFailed):
+                seq = None
+            if isinstance(seq, int) and seq >= 0:
+                self._seq = seq
+        await self._release()
+
+    # ------------------------------------------------------------------ the keeper task
+
+    def _start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._keep(), name="quote-book")
+
+    async def _keep(self) -> None:
+        try:
+            while time.monotonic() - self._last_read < self.idle:
+                if await self._connected():
+                    if self._seq is None:
+                        await self._subscribe()
+                elif self._seq is not None:
+                    log.warning("quote book: the backend is disconnected; serving snapshots from the backend")
+                    await self._release()
+                await asyncio.sleep(self.check_every)
+            log.info("quote book: no snapshot read for %g s; released the subscription", self.idle)
+            await self._release()
+        except Exception:
+            log.exception("quote book failed; snapshots are served from the backend from now on")
+            self._broken = True
+            await self._release()
+        finally:
+            self._task = None
+
+    async def _connected(self) -> bool:
+        try:
+            return bool(await self.ctx.run(self.ctx.backend.is_connected))
+        except (BackendCallTimeout, BackendCallFailed):
+            return False
+
+    async def _subscribe(self) -> None:
+        subscribe = getattr(self.ctx.backend.xtdata, "subscribe_whole_quote", None)
+        if subscribe is None:
+            return
+        self._generation += 1
+        generation, loop = self._generation, self._loop
+        assert loop is not None
+
+        def on_push(datas: dict[str, dict[str, Any]]) -> None:  # on a backend thread
+            try:
+                loop.call_soon_threadsafe(self._apply, generation, datas)
+            except RuntimeError:  # the loop closed: the server is gone
+                pass
+
+        # Shielded: if the server stops meanwhile, the call still completes and stop() releases it.
+        self._subscribing = asyncio.ensure_future(self.ctx.run(subscribe, self.markets, on_push))
+        try:
+            seq = await asyncio.shield(self._subscribing)
+        except (BackendCallTimeout, BackendCallFailed) as exc:
+            seq, problem = None, f"failed: {exc}"
+        else:
+            problem = "" if isinstance(seq, int) and seq >= 0 else f"refused ({seq!r})"
+        finally:
+            if self._subscribing.done():
+                self._subscribing = None
+        if problem:
+            self._generation += 1  # whatever that call may still push is not this book's
+            log.warning("quote book: subscribe_whole_quote(%s) %s", self.markets, problem)
+            return
+        self._seq = seq
+        log.info("quote book: subscribed to the whole-market push of %s", ",".join(self.markets))
+
+    def _apply(self, generation: int, datas: dict[str, dict[str, Any]]) -> None:
+        if generation != self._generation:
+            return
+        self._ticks.update(datas)
+        self._ready = True
+        self._pushes += 1
+        self._last_push = time.time()
+
+    async def _release(self) -> None:
+        seq, self._seq = self._seq, None
+        self._generation += 1
+        self._ready = False
+        self._ticks = {}
+        if seq is None:
+            return
+        unsubscribe = getattr(self.ctx.backend.xtdata, "unsubscribe_quote", None)
+        if unsubscribe is None:
+            return
+        try:
+            await self.ctx.run(unsubscribe, seq)
+        except (BackendCallTimeout, BackendCallFailed) as exc:
+            log.warning("quote book: unsubscribe_quote(%d) failed: %s", seq, exc)
