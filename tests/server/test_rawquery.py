@@ -61,3 +61,16 @@ def test_a_very_long_url_gets_json_whichever_parser_judges_it(server):
     assert status in (400, 422)
     assert headers["content-type"] == "application/json"
     assert json.loads(body)["error"]["code"] in ("bad_request", "validation_error")
+
+
+def test_a_request_far_over_the_limit_still_gets_its_answer(server):
+    """The server answers 400 before reading the request to its end; the client must still get that answer
+    (closing with unread data would reset the connection and lose it)."""
+    with socket.create_connection(server, timeout=30) as sock:
+        sock.sendall(b"GET /api/meta/health?x=" + b"a" * 2_000_000 + b" HTTP/1.1\r\nHost: test\r\n\r\n")
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    head, _, body = data.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 "), head
+    assert json.loads(body)["error"]["code"] == "bad_request"

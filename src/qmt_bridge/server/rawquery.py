@@ -11,6 +11,7 @@ A request the parser rejects (malformed, or a request line or headers over its s
 
 from __future__ import annotations
 
+import asyncio
 import os
 from typing import Any
 
@@ -35,6 +36,38 @@ def encode_request_line(data: bytes) -> bytes:
     return encoded if end < 0 else encoded + data[end:]
 
 
+#: Seconds a connection answered 400 keeps reading (and discarding) what the client still sends.
+LINGER_SECONDS = 2.0
+
+
+class _LingeringClose:
+    """Close after a 400 the way servers must when the request was not read to its end.
+
+    Closing a socket with unread data makes the kernel send a reset, and the client may then lose the
+    answer already sent (``ConnectionResetError`` instead of the 400). So: half-close (the client sees
+    the end of the answer), discard what still arrives, close when the client does or after
+    :data:`LINGER_SECONDS`.
+    """
+
+    transport: Any
+    _lingering = False
+
+    def close_lingering(self) -> None:
+        transport = self.transport
+        if not transport.can_write_eof():
+            transport.close()
+            return
+        self._lingering = True
+        transport.write_eof()
+        asyncio.get_running_loop().call_later(LINGER_SECONDS, transport.close)
+
+    def eof_received(self) -> Any:
+        if self._lingering:
+            self.transport.close()
+            return None
+        return super().eof_received()  # type: ignore[misc]
+
+
 def lenient_http_protocol() -> type:
     """uvicorn's HTTP protocol class (httptools when installed, else h11) with UTF-8 request lines."""
     try:
@@ -42,12 +75,14 @@ def lenient_http_protocol() -> type:
     except ImportError:
         return _lenient_h11()
 
-    class LenientHttpToolsProtocol(HttpToolsProtocol):
+    class LenientHttpToolsProtocol(_LingeringClose, HttpToolsProtocol):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self._expect_request_line = True
 
         def data_received(self, data: bytes) -> None:
+            if self._lingering:
+                return
             if self._expect_request_line:
                 data = encode_request_line(data)
             super().data_received(data)
@@ -68,7 +103,7 @@ def lenient_http_protocol() -> type:
             head.append(b"content-type: application/json\r\ncontent-length: %d\r\n" % len(body))
             head.append(b"connection: close\r\n\r\n")
             self.transport.write(b"".join(head) + body)
-            self.transport.close()
+            self.close_lingering()
 
     return LenientHttpToolsProtocol
 
@@ -77,8 +112,10 @@ def _lenient_h11() -> type:
     import h11
     from uvicorn.protocols.http.h11_impl import STATUS_PHRASES, H11Protocol
 
-    class LenientH11Protocol(H11Protocol):
+    class LenientH11Protocol(_LingeringClose, H11Protocol):
         def data_received(self, data: bytes) -> None:
+            if self._lingering:
+                return
             if self.conn.their_state is h11.IDLE and not self.conn.trailing_data[0]:
                 data = encode_request_line(data)
             super().data_received(data)
@@ -96,6 +133,6 @@ def _lenient_h11() -> type:
                 h11.EndOfMessage(),
             ):
                 self.transport.write(self.conn.send(event))
-            self.transport.close()
+            self.close_lingering()
 
     return LenientH11Protocol
