@@ -269,29 +269,36 @@ def test_a_replay_date_outside_the_calendar_stops_the_server_with_one_clear_line
     assert "Traceback" not in result.stderr
 
 
-def test_the_year_after_the_recorded_holidays_trades_every_weekday(caplog):
+def test_the_year_after_the_recorded_holidays_trades_but_on_estimated_holidays(caplog):
     """Served, not frozen on 31 December: a simulator installed in November keeps running in January."""
     from qmt_bridge.backends.sim import SimBackend
     from qmt_bridge.sim.clock import CST, fixed_clock
-    from qmt_bridge.sim.market.calendar import calendar_for, provisional_calendar, sse_calendar
+    from qmt_bridge.sim.market.calendar import (
+        calendar_for,
+        estimated_holidays,
+        provisional_calendar,
+        sse_calendar,
+    )
 
     cal = provisional_calendar()
     first = cal.provisional_from
     assert first == sse_calendar().last_covered + dt.timedelta(days=1) == dt.date(first.year, 1, 1)
     assert cal.last_covered == dt.date(first.year, 12, 31)
     year = [first + dt.timedelta(days=i) for i in range((cal.last_covered - first).days + 1)]
-    assert cal.between(first, None) == [d for d in year if d.weekday() < 5]
+    closed = estimated_holidays(first.year)
+    assert len(closed) >= 9  # New Year's Day, Labour Day, National Day at least
+    assert cal.between(first, None) == [d for d in year if d.weekday() < 5 and d not in closed]
     assert cal.sessions[: len(sse_calendar().sessions)] == sse_calendar().sessions
-    assert cal.holidays() == sse_calendar().holidays()  # get_holidays lists only announced ones
+    assert cal.holidays() == sse_calendar().holidays() + closed
     # Markets inside the recorded years keep the recorded calendar (their history does not change).
     assert calendar_for(first - dt.timedelta(days=1)) is sse_calendar()
     assert calendar_for(first) is cal
 
-    monday = next(d for d in year[7:] if d.weekday() == 0)
+    monday = next(d for d in year[7:] if d.weekday() == 0 and d not in closed)
     backend = SimBackend(seed=7, clock=fixed_clock(dt.datetime.combine(monday, dt.time(15, 30), CST)))
     with caplog.at_level("WARNING", logger="qmt_bridge.sim"):
         backend.start()
-    assert f"no holidays for {first.year}: the simulator trades every weekday" in caplog.text
+    assert f"no announced holidays for {first.year}: the simulator closes on estimated ones" in caplog.text
     xtdata = backend.xtdata
     assert xtdata.get_trading_dates("SH", count=1) == [
         int(dt.datetime.combine(monday, dt.time(), CST).timestamp() * 1000)

@@ -61,8 +61,8 @@ class SimBackend:
             )
         if calendar.provisional_from is not None and today >= calendar.provisional_from:
             log.warning(
-                "this qmt-bridge has no holidays for %d: the simulator trades every weekday of it (a later "
-                "release records them once they are published)",
+                "this qmt-bridge has no announced holidays for %d: the simulator closes on estimated ones "
+                "(statutory festivals and their usual bridges; a later release records the announced ones)",
                 calendar.provisional_from.year,
             )
         try:

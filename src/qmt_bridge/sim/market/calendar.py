@@ -5,10 +5,12 @@ calendar covers 2005 to the last year whose holidays the package records; beyond
 raises (its holiday file is finite too), and so does :meth:`TradingCalendar.check_covered`.
 
 A simulated market whose clock has passed the recorded years uses :func:`calendar_for`'s *provisional*
-calendar: one more year in which every weekday trades, because the State Council announces a year's
-holidays only weeks before it starts and the package records them in a later release. Without it a
-simulator installed in November would stop on 31 December. Only such a market uses it, so the history a
-seed gives does not change with the wall clock (the price paths depend on the calendar's length).
+calendar: one more year, because the State Council announces a year's holidays only weeks before it starts
+and the package records them in a later release. Without it a simulator installed in November would stop on
+31 December. Only such a market uses it, so the history a seed gives does not change with the wall clock
+(the price paths depend on the calendar's length). The provisional year closes on an estimate of its
+holidays (:func:`estimated_holidays`): the statutory festivals, whose dates astronomy fixes, extended as
+the exchanges have extended them every year; every other weekday trades.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ class TradingCalendar:
     Args:
         sessions: trading days in ascending order.
         last_covered: the last calendar day the calendar answers for.
-        provisional_from: the first day whose holidays are not recorded (every weekday trades from here);
-            ``None`` when all are.
+        provisional_from: the first day whose holidays are not recorded but estimated; ``None`` when all
+            are recorded.
     """
 
     def __init__(
@@ -101,14 +103,68 @@ def sse_calendar() -> TradingCalendar:
         return _build_sse_calendar()
 
 
+#: 初一 (Spring Festival), 清明, 端午 and 中秋: lunar dates and a solar term, known long before a year's
+#: arrangement is announced. Recorded years are here to check the estimate against what was announced.
+FESTIVALS = {
+    2025: {
+        "spring": dt.date(2025, 1, 29),
+        "qingming": dt.date(2025, 4, 4),
+        "dragon_boat": dt.date(2025, 5, 31),
+        "mid_autumn": dt.date(2025, 10, 6),
+    },
+    2026: {
+        "spring": dt.date(2026, 2, 17),
+        "qingming": dt.date(2026, 4, 5),
+        "dragon_boat": dt.date(2026, 6, 19),
+        "mid_autumn": dt.date(2026, 9, 25),
+    },
+    2027: {
+        "spring": dt.date(2027, 2, 6),
+        "qingming": dt.date(2027, 4, 5),
+        "dragon_boat": dt.date(2027, 6, 9),
+        "mid_autumn": dt.date(2027, 9, 15),
+    },
+}
+
+
+def estimated_holidays(year: int) -> list[dt.date]:
+    """Weekdays of ``year`` the exchanges will most likely close, before the arrangement is announced.
+
+    New Year's Day, 清明, 端午 and 中秋 close their day, with the Monday after one on a weekend and the
+    bridge day next to one on a Tuesday or Thursday; Spring Festival closes from its eve to 初七, Labour Day
+    five days from 1 May (from the Saturday before when 1 May is a Sunday or Monday) and National Day 1-7
+    October, as the announced arrangements have since 2019. Festivals of a year missing from
+    :data:`FESTIVALS` are left out (their days trade).
+    """
+    one = dt.timedelta(days=1)
+
+    def single(day: dt.date) -> set[dt.date]:
+        extra = {5: [2 * one], 6: [one], 1: [-one], 3: [one]}.get(day.weekday(), [])
+        return {day, *(day + shift for shift in extra)}
+
+    closed = single(dt.date(year, 1, 1))
+    labour = dt.date(year, 5, 1)
+    labour -= {6: 1, 0: 2}.get(labour.weekday(), 0) * one
+    closed |= {labour + i * one for i in range(5)} | {dt.date(year, 10, d) for d in range(1, 8)}
+    festivals = FESTIVALS.get(year, {})
+    if "spring" in festivals:
+        closed |= {festivals["spring"] + i * one for i in range(-1, 7)}
+    for name in ("qingming", "dragon_boat", "mid_autumn"):
+        if name in festivals:
+            closed |= single(festivals[name])
+    return sorted(d for d in closed if d.year == year and d.weekday() < 5)
+
+
 @lru_cache(maxsize=1)
 def provisional_calendar() -> TradingCalendar:
-    """:func:`sse_calendar` and one more year in which every weekday trades."""
+    """:func:`sse_calendar` and one more year, which trades every weekday but its
+    :func:`estimated_holidays`."""
     recorded = sse_calendar()
     year = recorded.last_covered.year + 1
     first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    closed = set(estimated_holidays(year))
     extra = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
-    sessions = recorded.sessions + [d for d in extra if d.weekday() < 5]
+    sessions = recorded.sessions + [d for d in extra if d.weekday() < 5 and d not in closed]
     return TradingCalendar(sessions, last, provisional_from=first)
 
 
