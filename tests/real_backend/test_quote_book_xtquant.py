@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from types import ModuleType
@@ -115,3 +116,61 @@ def test_stopping_the_server_unsubscribes(make_client: Callable[..., Any], fake_
     assert len(fake_xtdata.SUBSCRIPTIONS) == 1
     client.__exit__(None, None, None)
     assert fake_xtdata.SUBSCRIPTIONS == {}
+
+
+def test_a_backend_too_busy_to_answer_the_check_keeps_the_book(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    """A long call holds the one worker past the timeout: the connection check cannot run, which is no
+    disconnect. Snapshots keep coming from the book instead of timing out behind the call."""
+    client = make_client(backend_timeout=0.3)
+    ctx = client.app.state.context
+    ctx.quotes = QuoteBook(ctx, ["SH", "SZ", "BJ"], check_every=0.05)
+    snapshot(client)
+    wait_until(lambda: ready(client), "the first push")
+    release = threading.Event()
+    download = client.portal.start_task_soon(lambda: ctx.runner.call(release.wait, 5, timeout=60))
+    try:
+        time.sleep(0.8)  # several checks time out meanwhile
+        assert snapshot(client)["lastPrice"] > 0
+        assert ready(client)
+    finally:
+        release.set()
+        download.result(timeout=10)
+    assert fake_xtdata.calls_to("unsubscribe_quote") == []
+    assert len(fake_xtdata.SUBSCRIPTIONS) == 1
+
+
+def test_a_subscription_given_after_its_timeout_is_released(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    client = make_client(backend_timeout=0.2)
+    ctx = client.app.state.context
+    ctx.quotes = QuoteBook(ctx, ["SH", "SZ", "BJ"], check_every=0.05)
+    fake_xtdata.DELAYS["subscribe_whole_quote"] = 0.4  # answers after the caller gave up
+    snapshot(client)
+    wait_until(lambda: len(fake_xtdata.calls_to("unsubscribe_quote")) >= 2, "the strays' release")
+    del fake_xtdata.DELAYS["subscribe_whole_quote"]
+    wait_until(lambda: ready(client), "a subscription in time")
+    wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) == 1, "the last stray's release")
+    client.__exit__(None, None, None)
+    assert fake_xtdata.SUBSCRIPTIONS == {}
+
+
+def test_a_refused_subscription_is_not_served_even_after_its_first_push(
+    client: Any, fake_xtdata: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real = fake_xtdata.subscribe_whole_quote
+
+    def refusing(code_list: Any, callback: Any = None) -> int:
+        real(code_list, callback)  # its first push is on its way
+        time.sleep(0.1)
+        return -1
+
+    monkeypatch.setattr(fake_xtdata, "subscribe_whole_quote", refusing)
+    snapshot(client)
+    wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) >= 2, "two attempts")
+    assert not ready(client)
+    calls = len(fake_xtdata.calls_to("get_full_tick"))
+    snapshot(client)
+    assert len(fake_xtdata.calls_to("get_full_tick")) == calls + 1

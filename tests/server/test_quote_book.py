@@ -217,3 +217,21 @@ def test_quote_markets_setting_is_validated() -> None:
     assert Settings(_env_file=None, quote_markets=" sh, SZ ,sh").quote_markets == "SH,SZ"
     with pytest.raises(ValueError, match="quote markets"):
         Settings(_env_file=None, quote_markets="SH,XX")
+
+
+def test_a_repeated_key_header_is_judged_by_the_route(make_client: Any) -> None:
+    client = make_client(api_key="s3cret", require_auth_for_data=True)
+    good = {"X-API-Key": "s3cret"}
+    assert client.get(f"/api/market/full_tick?stocks={BJ}", headers=good).status_code == 200
+    wait_until(lambda: client.get("/api/meta/quote_book", headers=good).json()["ready"], what="push")
+    both = [("X-API-Key", "wrong"), ("X-API-Key", "s3cret")]
+    assert client.get(f"/api/market/full_tick?stocks={BJ}", headers=both).status_code == 401
+
+
+def test_behind_a_root_path_the_routes_decide(book_client: TestClient) -> None:
+    """Under a root path the routes see the path without it: the shortcut must not answer what they would
+    not (same app, book ready; a second client without lifespan only adds the root path)."""
+    mounted = TestClient(book_client.app, root_path="/api")
+    response = mounted.get(f"/api/market/full_tick?stocks={BJ}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "route_not_found"

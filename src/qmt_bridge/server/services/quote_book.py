@@ -61,6 +61,10 @@ class QuoteBook:
         self._task: asyncio.Task[None] | None = None
         #: A subscribe_whole_quote call in flight; stop() waits for it so that its subscription is released.
         self._subscribing: asyncio.Future[Any] | None = None
+        #: Subscriptions the backend holds that the book does not use: given after the book stopped waiting
+        #: for them (a timeout), or whose unsubscribe did not get through. Released at every check.
+        self._strays: list[int] = []
+        self._stopped = False
         #: Set when the keeper failed unexpectedly: the book stays off rather than retrying per request.
         self._broken = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -75,7 +79,7 @@ class QuoteBook:
         if not any(code[code.rfind(".") :] in self._suffixes for code in codes):
             return None
         self._last_read = time.monotonic()
-        if self._task is None and not self._broken:
+        if self._task is None and not self._broken and not self._stopped:
             self._start()
         if not self._ready:
             return None
@@ -98,20 +102,21 @@ class QuoteBook:
 
     async def stop(self) -> None:
         """Release the subscription (the server is stopping)."""
+        self._stopped = True
         if self._task is not None:
             self._task.cancel()
             try:
                 await self._task
             except asyncio.CancelledError:
                 pass
-        if self._subscribing is not None:
+        if self._subscribing is not None:  # its subscription, if any, is among the strays once it returns
             try:
-                seq = await self._subscribing
+                await self._subscribing
             except (BackendCallTimeout, BackendCallFailed):
-                seq = None
-            if isinstance(seq, int) and seq >= 0:
-                self._seq = seq
+                pass
         await self._release()
+        if self._strays:
+            log.warning("quote book: could not release subscription(s) %s at stop", self._strays)
 
     # ------------------------------------------------------------------ the keeper task
 
@@ -122,10 +127,11 @@ class QuoteBook:
     async def _keep(self) -> None:
         try:
             while time.monotonic() - self._last_read < self.idle:
-                if await self._connected():
-                    if self._seq is None:
-                        await self._subscribe()
-                elif self._seq is not None:
+                await self._release_strays()
+                connected = await self._connected()
+                if connected and self._seq is None:
+                    await self._subscribe()
+                elif connected is False and self._seq is not None:
                     log.warning("quote book: the backend is disconnected; serving snapshots from the backend")
                     await self._release()
                 await asyncio.sleep(self.check_every)
@@ -138,10 +144,14 @@ class QuoteBook:
         finally:
             self._task = None
 
-    async def _connected(self) -> bool:
+    async def _connected(self) -> bool | None:
+        """Whether the backend is connected; None when it is too busy to say (all workers held by long
+        calls), which is no reason to drop a subscription that works."""
         try:
             return bool(await self.ctx.run(self.ctx.backend.is_connected))
-        except (BackendCallTimeout, BackendCallFailed):
+        except BackendCallTimeout:
+            return None
+        except BackendCallFailed:
             return False
 
     async def _subscribe(self) -> None:
@@ -158,8 +168,21 @@ class QuoteBook:
             except RuntimeError:  # the loop closed: the server is gone
                 pass
 
+        strays = self._strays
+        unsubscribe = getattr(self.ctx.backend.xtdata, "unsubscribe_quote", None)
+
+        def subscribe_whole_quote() -> Any:  # on a worker; named for the timeout's message
+            seq = subscribe(self.markets, on_push)
+            if isinstance(seq, int) and seq >= 0:
+                # A stray until the book adopts it: if the caller timed out meanwhile, the next check
+                # releases it rather than leaving a whole-market subscription nobody reads.
+                strays.append(seq)
+                if self._stopped and unsubscribe is not None:  # no next check will come
+                    unsubscribe(seq)
+            return seq
+
         # Shielded: if the server stops meanwhile, the call still completes and stop() releases it.
-        self._subscribing = asyncio.ensure_future(self.ctx.run(subscribe, self.markets, on_push))
+        self._subscribing = asyncio.ensure_future(self.ctx.run(subscribe_whole_quote))
         try:
             seq = await asyncio.shield(self._subscribing)
         except (BackendCallTimeout, BackendCallFailed) as exc:
@@ -170,31 +193,45 @@ class QuoteBook:
             if self._subscribing.done():
                 self._subscribing = None
         if problem:
-            self._generation += 1  # whatever that call may still push is not this book's
+            self._forget()  # a first push may have come before the failure: it must not be served
             log.warning("quote book: subscribe_whole_quote(%s) %s", self.markets, problem)
             return
+        strays.remove(seq)
         self._seq = seq
+        self._ready = bool(self._ticks)  # its first push may have come before the call returned
         log.info("quote book: subscribed to the whole-market push of %s", ",".join(self.markets))
 
     def _apply(self, generation: int, datas: dict[str, dict[str, Any]]) -> None:
         if generation != self._generation:
             return
         self._ticks.update(datas)
-        self._ready = True
+        self._ready = self._seq is not None  # serving starts once the subscription is confirmed too
         self._pushes += 1
         self._last_push = time.time()
 
-    async def _release(self) -> None:
-        seq, self._seq = self._seq, None
+    def _forget(self) -> None:
+        """Stop serving: no snapshots, and pushes of the subscription so far are ignored."""
         self._generation += 1
         self._ready = False
         self._ticks = {}
-        if seq is None:
-            return
+
+    async def _release(self) -> None:
+        """Stop serving and end the subscription."""
+        seq, self._seq = self._seq, None
+        self._forget()
+        if seq is not None:
+            self._strays.append(seq)
+        await self._release_strays()
+
+    async def _release_strays(self) -> None:
+        """Unsubscribe every stray; one that times out stays for the next try."""
         unsubscribe = getattr(self.ctx.backend.xtdata, "unsubscribe_quote", None)
-        if unsubscribe is None:
-            return
-        try:
-            await self.ctx.run(unsubscribe, seq)
-        except (BackendCallTimeout, BackendCallFailed) as exc:
-            log.warning("quote book: unsubscribe_quote(%d) failed: %s", seq, exc)
+        for seq in list(self._strays):
+            if unsubscribe is not None:
+                try:
+                    await self.ctx.run(unsubscribe, seq)
+                except BackendCallTimeout:
+                    continue
+                except BackendCallFailed as exc:  # refused: trying again would not help
+                    log.warning("quote book: unsubscribe_quote(%d) failed: %s", seq, exc)
+            self._strays.remove(seq)
