@@ -54,7 +54,8 @@ FORMAT = Query(TableFormat.records, description="records: list of rows; columns:
 @router.get("/full_tick")
 async def get_full_tick(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
     """Latest snapshot (5-level book) per code; market names such as SH or IF expand to the whole market
-    (without the contracts, bonds and options that have expired)."""
+    (without the contracts, bonds and options that have expired). Codes of the quote book's markets (SH,
+    SZ, BJ by default) are answered from its whole-market push subscription, see /api/meta/quote_book."""
     codes = parse_codes(stocks, allow_markets=True)
     return JSONResponse({"data": await full_tick(ctx, codes)})
 
