@@ -667,11 +667,18 @@ def test_other_endpoints(client, fake_xtdata, path, params, function, check):
 
 
 def test_is_trading_date_near_the_end_of_the_holiday_data(client, fake_xtdata):
-    """The first window reaches into 2026, past the holiday data: xtquant raises, the server retries."""
+    """The look-ahead window would reach into 2026, past the holiday data (xtquant raises for that): it is
+    cut at the data's last day, so one call answers."""
     body = client.get("/api/calendar/is_trading_date", params={"market": "SH", "date": "20251231"}).json()
-    assert body == {"market": "SH", "date": "20251231", "is_trading": True}
+    assert body == {"market": "SH", "date": "20251231", "is_trading": True, "estimated": False}
     ends = [b.arguments["end_time"] for b in recorded(fake_xtdata, "get_trading_calendar")]
-    assert ends == ["20260130", "20251231"]
+    assert ends == ["20251231"]
+
+
+def test_a_date_past_the_holiday_data_is_refused_before_xtquant(client, fake_xtdata):
+    response = client.get("/api/calendar/next_trading_date", params={"market": "SH", "date": "20260101"})
+    assert "20251231" in assert_error(response, 400, "invalid_parameter", "date")["message"]
+    assert not recorded(fake_xtdata, "get_trading_calendar")
 
 
 def test_next_and_prev_trading_date(client, fake_xtdata):

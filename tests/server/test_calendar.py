@@ -27,7 +27,7 @@ def _get(api, url: str, **params) -> dict:
 @pytest.mark.parametrize("day", ["20240208", "20240219", "20250930", "20251009", "20251120"])
 def test_is_trading_date_true(api, day):
     body = _get(api, "/api/calendar/is_trading_date", date=day)
-    assert body == {"market": "SH", "date": day, "is_trading": True}
+    assert body == {"market": "SH", "date": day, "is_trading": True, "estimated": False}
 
 
 @pytest.mark.parametrize("day", [*SPRING_FESTIVAL_2024, *NATIONAL_DAY_2025, "20251122", "20251123"])

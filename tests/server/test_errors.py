@@ -552,11 +552,11 @@ def test_sector_names_are_trimmed_when_read_as_when_written(api):
 def test_a_date_near_the_end_of_the_calendar_says_so_once(api):
     import datetime as dt
 
-    from qmt_bridge.sim.market.calendar import sse_calendar
+    from qmt_bridge.sim.market.calendar import provisional_calendar
 
-    beyond = f"{sse_calendar().last_covered + dt.timedelta(days=1):%Y%m%d}"
+    beyond = f"{provisional_calendar().last_covered + dt.timedelta(days=1):%Y%m%d}"
     error = assert_error(
-        api.get(f"/api/calendar/next_trading_date?market=SH&date={beyond}"), 400, "invalid_parameter"
+        api.get(f"/api/calendar/next_trading_date?market=SH&date={beyond}"), 400, "invalid_parameter", "date"
     )
-    assert error["message"].count("outside the trading calendar") <= 1
+    assert error["message"].count("past the holiday data") == 1
     assert error["details"]["value"] == beyond

@@ -55,6 +55,10 @@ class Backend(Protocol):
     def today(self) -> dt.date:
         """The backend's current date in China time (the simulator's clock may differ from the host's)."""
 
+    def holidays_estimated_from(self) -> dt.date | None:
+        """The first day whose holidays ``get_holidays`` estimates rather than takes from an announcement
+        (the simulator's year after its recorded ones); ``None`` when every listed holiday was announced."""
+
 
 def xtquant_importable() -> bool:
     """True when an ``xtquant`` package is installed (without importing it: importing pings PyPI)."""

@@ -84,3 +84,10 @@ class SimBackend:
 
     def today(self) -> dt.date:
         return self.clock.today()
+
+    def holidays_estimated_from(self) -> dt.date | None:
+        """1 January of the year after the recorded holidays: the simulator's calendar reaches one year
+        further, on estimated holidays (``qmt_bridge.sim.market.calendar.provisional_calendar``)."""
+        from qmt_bridge.sim.market.calendar import provisional_calendar
+
+        return provisional_calendar().provisional_from

@@ -56,6 +56,10 @@ class XtquantBackend:
     def today(self) -> dt.date:
         return dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date()
 
+    def holidays_estimated_from(self) -> dt.date | None:
+        """None: MiniQMT's holiday data holds only announced holidays."""
+        return None
+
     def is_connected(self) -> bool:
         if self._xtdata is None:
             return False

@@ -35,7 +35,7 @@ from qmt_bridge.sim.market.bars import (
     day_start_ms,
     sum_cents,
 )
-from qmt_bridge.sim.market.calendar import TradingCalendar
+from qmt_bridge.sim.market.calendar import TradingCalendar, provisional_calendar
 from qmt_bridge.sim.market.corporate import adjust, factor_table
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.market import SimMarket
@@ -271,10 +271,14 @@ class SimXtData(
         return [day_start_ms(d) for d in days]
 
     def get_trading_calendar(self, market: str, start_time: str = "", end_time: str = "") -> list[str]:
-        """Trading days as ``'YYYYMMDD'``, future ones included; only SH/SZ, like xtquant."""
+        """Trading days as ``'YYYYMMDD'``, future ones included; only SH/SZ, like xtquant.
+
+        Future days reach to the end of the year after the recorded holidays, on estimated holidays
+        (:func:`~qmt_bridge.sim.market.calendar.provisional_calendar`), as :meth:`get_holidays` lists them.
+        """
         if market not in ("SH", "SZ"):
             raise Exception(f"get_trading_calendar supports only SH and SZ, not {market!r}")
-        cal = self.market.calendar
+        cal = provisional_calendar()
         lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
         if hi is not None:
             cal.check_covered(hi.date())
@@ -290,7 +294,8 @@ class SimXtData(
         return self.get_trading_calendar(market, start.strftime("%Y%m%d"), end_time)
 
     def get_holidays(self) -> list[str]:
-        return [d.strftime("%Y%m%d") for d in self.market.calendar.holidays()]
+        """Recorded holidays, then the estimated ones of the year after them (see :meth:`get_trading_calendar`)."""
+        return [d.strftime("%Y%m%d") for d in provisional_calendar().holidays()]
 
     def get_market_last_trade_date(self, market: str) -> int:
         if market not in TRADING_MARKETS:

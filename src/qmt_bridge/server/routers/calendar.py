@@ -36,9 +36,13 @@ async def get_trading_dates(
 
 @router.get("/holidays")
 async def get_holidays(ctx: Ctx) -> JSONResponse:
-    """Weekdays the exchanges are closed, as YYYYMMDD (xtdata.get_holidays)."""
-    holidays = await ctx.xtdata("get_holidays")
-    return JSONResponse({"holidays": [str(h) for h in holidays]})
+    """Weekdays the exchanges are closed, as YYYYMMDD (xtdata.get_holidays).
+
+    ``estimated_from``: the first day whose holidays are estimated, not announced (the simulator serves the
+    year after its recorded ones that way); null when every holiday listed was announced.
+    """
+    holidays = [str(h) for h in await ctx.xtdata("get_holidays")]
+    return JSONResponse({"holidays": holidays, **_estimate_mark(ctx, holidays)})
 
 
 @router.get("/trading_calendar")
@@ -48,12 +52,17 @@ async def get_trading_calendar(
     start_time: str = Query("", description="YYYYMMDD"),
     end_time: str = Query("", description="YYYYMMDD; may lie in the future (within the holiday data)"),
 ) -> JSONResponse:
-    """Trading days as YYYYMMDD including future ones (xtdata.get_trading_calendar; SH/SZ only)."""
+    """Trading days as YYYYMMDD including future ones (xtdata.get_trading_calendar; SH/SZ only).
+
+    ``estimated_from`` (YYYYMMDD or null): days from this one on follow estimated holidays, not announced ones.
+    """
     market = parse_market(market, allowed=("SH", "SZ"))
     start, end = parse_range(start_time, end_time)
     await _require_within_holidays(ctx, end)
-    calendar = await ctx.xtdata("get_trading_calendar", market, start_time=start, end_time=end)
-    return JSONResponse({"market": market, "calendar": [str(d) for d in calendar]})
+    calendar = [
+        str(d) for d in await ctx.xtdata("get_trading_calendar", market, start_time=start, end_time=end)
+    ]
+    return JSONResponse({"market": market, "calendar": calendar, **_estimate_mark(ctx, calendar)})
 
 
 @router.get("/trading_period")
@@ -67,49 +76,83 @@ async def get_trading_period(
     return JSONResponse({"stock": code, "periods": periods})
 
 
+def _estimated_from(ctx: Ctx) -> str | None:
+    """The backend's first day of estimated holidays as YYYYMMDD, or None."""
+    day = ctx.backend.holidays_estimated_from()
+    return None if day is None else f"{day:%Y%m%d}"
+
+
+def _estimate_mark(ctx: Ctx, days: list[str]) -> dict[str, str | None]:
+    """``{"estimated_from": ...}`` for an answer listing ``days``: set when the last of them is estimated."""
+    estimated = _estimated_from(ctx)
+    reaches = estimated is not None and bool(days) and days[-1] >= estimated
+    return {"estimated_from": estimated if reaches else None}
+
+
+async def _holiday_data_end(ctx: Ctx) -> dt.date | None:
+    """31 December of the last year the backend's holiday data covers; None when it has none."""
+    holidays = await ctx.xtdata("get_holidays")
+    last_year = max(int(str(h)[:4]) for h in holidays) if holidays else None
+    return dt.date(last_year, 12, 31) if last_year else None
+
+
 async def _require_within_holidays(ctx: Ctx, end: str) -> None:
     """400 naming end_time when it lies past the backend's holiday data (xtquant raises for that)."""
     if not end:
         return
-    holidays = await ctx.xtdata("get_holidays")
-    last_year = max(int(str(h)[:4]) for h in holidays) if holidays else None
-    if last_year and int(end[:4]) > last_year:
+    last = await _holiday_data_end(ctx)
+    if last is not None and int(end[:4]) > last.year:
         raise InvalidParameter(
-            "end_time", f"{end} is past the holiday data, which ends in {last_year}", value=end
+            "end_time", f"{end} is past the holiday data, which ends on {last:%Y%m%d}", value=end
         )
 
 
 async def _days_around(ctx: Ctx, market: str, day: dt.date) -> list[str]:
     """Trading days from 30 days before to 30 days after ``day`` (future days from the calendar).
 
-    Near the end of the holiday data the window is cut at 31 December of ``day``'s year.
+    The window ends at the end of the holiday data at the latest; a ``day`` past it is a 400 naming ``date``.
     """
+    key = f"{day:%Y%m%d}"
+    last = await _holiday_data_end(ctx)
+    if last is not None and day > last:
+        raise InvalidParameter(
+            "date", f"{key} is past the holiday data, which ends on {last:%Y%m%d}", value=key
+        )
+    hi = day + dt.timedelta(days=30)
+    if last is not None:
+        hi = min(hi, last)
     lo = (day - dt.timedelta(days=30)).strftime("%Y%m%d")
     calendar_market = market if market in ("SH", "SZ") else "SH"
-    ends = [(day + dt.timedelta(days=30)).strftime("%Y%m%d"), f"{day.year}1231"]
-    for hi in ends:
-        try:
-            days = await ctx.xtdata("get_trading_calendar", calendar_market, start_time=lo, end_time=hi)
-        except BackendCallFailed as exc:
-            reason = exc.error
-            continue
-        return [str(d) for d in days]
-    raise InvalidParameter(
-        "date",
-        f"no trading calendar around {day:%Y%m%d}: {reason}",
-        value=f"{day:%Y%m%d}",
-    )
+    try:
+        days = await ctx.xtdata(
+            "get_trading_calendar", calendar_market, start_time=lo, end_time=f"{hi:%Y%m%d}"
+        )
+    except BackendCallFailed as exc:
+        raise InvalidParameter("date", f"no trading calendar around {key}: {exc.error}", value=key) from exc
+    return [str(d) for d in days]
+
+
+def _is_estimated(ctx: Ctx, *days: str | None) -> bool:
+    """Whether an answer that rests on ``days`` rests on estimated holidays."""
+    estimated = _estimated_from(ctx)
+    return estimated is not None and any(d is not None and d >= estimated for d in days)
 
 
 @router.get("/is_trading_date")
 async def is_trading_date(
     ctx: Ctx, market: str = MARKET, date: str = Query(..., description="YYYYMMDD")
 ) -> JSONResponse:
-    """Whether ``date`` is a trading day of ``market``."""
+    """Whether ``date`` is a trading day of ``market``.
+
+    ``estimated`` is true when the answer rests on estimated holidays rather than announced ones.
+    """
     market = parse_market(market)
     day = parse_date(date)
+    key = f"{day:%Y%m%d}"
     days = await _days_around(ctx, market, day)
-    return JSONResponse({"market": market, "date": f"{day:%Y%m%d}", "is_trading": f"{day:%Y%m%d}" in days})
+    return JSONResponse(
+        {"market": market, "date": key, "is_trading": key in days, "estimated": _is_estimated(ctx, key)}
+    )
 
 
 def _reference_day(ctx: Ctx, date: str) -> dt.date:
@@ -121,13 +164,14 @@ def _reference_day(ctx: Ctx, date: str) -> dt.date:
 async def get_prev_trading_date(
     ctx: Ctx, market: str = MARKET, date: str = Query("", description="YYYYMMDD; empty = today")
 ) -> JSONResponse:
-    """The last trading day strictly before ``date``."""
+    """The last trading day strictly before ``date`` (``estimated``: as in is_trading_date)."""
     market = parse_market(market)
     day = _reference_day(ctx, date)
     key = f"{day:%Y%m%d}"
     earlier = [d for d in await _days_around(ctx, market, day) if d < key]
+    prev = earlier[-1] if earlier else None
     return JSONResponse(
-        {"market": market, "date": key, "prev_trading_date": earlier[-1] if earlier else None}
+        {"market": market, "date": key, "prev_trading_date": prev, "estimated": _is_estimated(ctx, key)}
     )
 
 
@@ -135,12 +179,16 @@ async def get_prev_trading_date(
 async def get_next_trading_date(
     ctx: Ctx, market: str = MARKET, date: str = Query("", description="YYYYMMDD; empty = today")
 ) -> JSONResponse:
-    """The first trading day strictly after ``date``."""
+    """The first trading day strictly after ``date`` (``estimated``: as in is_trading_date; null past the
+    end of the holiday data)."""
     market = parse_market(market)
     day = _reference_day(ctx, date)
     key = f"{day:%Y%m%d}"
     later = [d for d in await _days_around(ctx, market, day) if d > key]
-    return JSONResponse({"market": market, "date": key, "next_trading_date": later[0] if later else None})
+    nxt = later[0] if later else None
+    return JSONResponse(
+        {"market": market, "date": key, "next_trading_date": nxt, "estimated": _is_estimated(ctx, key, nxt)}
+    )
 
 
 @router.get("/coming_trading_calendar")
@@ -150,12 +198,16 @@ async def get_coming_trading_calendar(
     start_time: str = Query("", description="YYYYMMDD; empty = tomorrow"),
     end_time: str = Query("", description="YYYYMMDD; within the holiday data"),
 ) -> JSONResponse:
-    """Future trading days as YYYYMMDD (xtdata.compute_coming_trading_calendar)."""
+    """Future trading days as YYYYMMDD (xtdata.compute_coming_trading_calendar; ``estimated_from`` as in
+    trading_calendar)."""
     market = parse_market(market, allowed=("SH", "SZ"))
     start, end = parse_range(start_time, end_time)
     await _require_within_holidays(ctx, end)
-    days = await ctx.xtdata("compute_coming_trading_calendar", market, start_time=start, end_time=end)
-    return JSONResponse({"market": market, "calendar": [str(d) for d in days]})
+    days = [
+        str(d)
+        for d in await ctx.xtdata("compute_coming_trading_calendar", market, start_time=start, end_time=end)
+    ]
+    return JSONResponse({"market": market, "calendar": days, **_estimate_mark(ctx, days)})
 
 
 @router.get("/kline_trading_period")

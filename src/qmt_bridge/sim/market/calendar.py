@@ -7,8 +7,10 @@ raises (its holiday file is finite too), and so does :meth:`TradingCalendar.chec
 A simulated market whose clock has passed the recorded years uses :func:`calendar_for`'s *provisional*
 calendar: one more year, because the State Council announces a year's holidays only weeks before it starts
 and the package records them in a later release. Without it a simulator installed in November would stop on
-31 December. Only such a market uses it, so the history a seed gives does not change with the wall clock
-(the price paths depend on the calendar's length). The provisional year closes on an estimate of its
+31 December. Only such a market builds its prices on it, so the history a seed gives does not change with
+the wall clock (the price paths depend on the calendar's length); the forward-looking calls
+(``get_trading_calendar``, ``get_holidays``) reach into it from any date, as a MiniQMT that has downloaded the
+next year's announced holidays does. The provisional year closes on an estimate of its
 holidays (:func:`estimated_holidays`): the statutory festivals, whose dates astronomy fixes, extended as
 the exchanges have extended them every year; every other weekday trades.
 """
@@ -45,6 +47,7 @@ class TradingCalendar:
         self.last_covered = last_covered
         self.provisional_from = provisional_from
         self._index = {d: i for i, d in enumerate(sessions)}
+        self._holidays: list[dt.date] | None = None
 
     def is_trading_day(self, day: dt.date) -> bool:
         return day in self._index
@@ -77,14 +80,16 @@ class TradingCalendar:
 
     def holidays(self) -> list[dt.date]:
         """Weekdays on which the exchange is closed (what xtquant's ``get_holidays`` lists)."""
-        out = []
-        day = self.first_covered
-        one = dt.timedelta(days=1)
-        while day <= self.last_covered:
-            if day.weekday() < 5 and day not in self._index:
-                out.append(day)
-            day += one
-        return out
+        if self._holidays is None:
+            out = []
+            day = self.first_covered
+            one = dt.timedelta(days=1)
+            while day <= self.last_covered:
+                if day.weekday() < 5 and day not in self._index:
+                    out.append(day)
+                day += one
+            self._holidays = out
+        return list(self._holidays)
 
     def check_covered(self, day: dt.date) -> None:
         if day > self.last_covered or day < self.first_covered:
