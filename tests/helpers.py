@@ -10,6 +10,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+#: The fake xtquant's world (tests/fake_xtquant): its newest bars are of Friday 2025-11-21, and it is after
+#: that day's close.
+FAKE_NOW = dt.datetime(2025, 11, 21, 16, 0, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
 
 def shanghai_day(ms: int) -> str:
     """``YYYYMMDD`` of an xtquant ms timestamp, in China time."""

@@ -563,3 +563,13 @@ class TestSpecExamples:
         # CSI 300 options trade on CFFEX, where the simulator lists none: an empty list, not an error.
         assert isinstance(options, list) and all(isinstance(code, str) for code in options)
         assert isinstance(main_contract, str) and main_contract.startswith("IF")
+
+
+def test_history_methods_pass_the_download_mode_on(client: QMTClient) -> None:
+    """``download`` reaches the server: a mode it does not know is refused there, the known ones answer."""
+    for method in (client.get_history_ex, client.get_market_data):
+        with pytest.raises(UnprocessableEntityError, match="download"):
+            method("600519.SH", count=2, download="sometimes")
+        for mode in ("auto", "always", "never"):
+            frames = method("600519.SH", count=2, download=mode)
+            assert len(frames["600519.SH"]) == 2

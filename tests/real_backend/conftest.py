@@ -18,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from helpers import FAKE_NOW
+
 FAKE_ROOT = Path(__file__).resolve().parent.parent / "fake_xtquant"
 
 
@@ -62,6 +64,7 @@ def make_client(fake_xtdata: ModuleType) -> Iterator[Callable[..., Any]]:
 
     from qmt_bridge.server.app import create_app
     from qmt_bridge.server.config import Settings
+    from qmt_bridge.server.services.local_history import LocalHistory
 
     stack = contextlib.ExitStack()
 
@@ -69,7 +72,10 @@ def make_client(fake_xtdata: ModuleType) -> Iterator[Callable[..., Any]]:
         # No pre-download unless a test asks: its calls would interleave with the calls tests assert on.
         overrides = {"predownload": False, **overrides}
         settings = Settings(_env_file=None, backend="xtquant", **overrides)
-        return stack.enter_context(TestClient(create_app(settings, backend=backend)))
+        client = stack.enter_context(TestClient(create_app(settings, backend=backend)))
+        # History on demand counts "the last n bars" back from now: the fake's now.
+        client.app.state.context.local_history = LocalHistory(now=lambda: FAKE_NOW)
+        return client
 
     with stack:
         yield make

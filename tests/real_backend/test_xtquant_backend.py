@@ -108,6 +108,12 @@ def test_fake_shapes(fake_xtdata):
     import numpy as np
     import pandas as pd
 
+    # Like MiniQMT's, the local cache is empty until a download fills it.
+    assert fake_xtdata.get_market_data_ex(["close"], ["000001.SZ"])["000001.SZ"].empty
+    assert fake_xtdata.get_local_data(["close"], ["000001.SZ"])["000001.SZ"].empty
+    fake_xtdata.download_history_data2(["000001.SZ", "600000.SH", "301999.SZ"], "1d", "20251118", "")
+    assert fake_xtdata.downloaded("000001.SZ", "1d") == ["20251118", "20251119", "20251120", "20251121"]
+    fake_xtdata.download_history_data2(["000001.SZ"], "1d")
     ex = fake_xtdata.get_market_data_ex(["time", "close"], ["000001.SZ"], fill_data=False)
     frame = ex["000001.SZ"]
     assert list(frame.index) == ["20251117", "20251118", "20251119", "20251120", "20251121"]
@@ -450,9 +456,17 @@ def test_legacy_history_columns(client, fake_xtdata):
 
 
 def test_local_data(client, fake_xtdata):
+    """local_data reads the cache as it is: empty (and said so) until a download, never downloading."""
     params = {"stocks": "600000.SH", "fields": "close", "count": 1, "dividend_type": "front_ratio"}
     body = client.get("/api/market/local_data", params=params).json()
+    assert body["data"] == {"600000.SH": []} and body["no_data"] == ["600000.SH"]
+    assert body["download"]["downloaded"] == [] and fake_xtdata.calls_to("download_history_data2") == []
+    download = client.post("/api/download/history_data2", json={"stocks": ["600000.SH"], "period": "1d"})
+    assert download.status_code == 200, download.text
+    fake_xtdata.CALLS.clear()
+    body = client.get("/api/market/local_data", params=params).json()
     assert body["data"] == {"600000.SH": [{"time": D1121, "close": 11.250000000000002}]}
+    assert body["no_data"] == []
     [bound] = recorded(fake_xtdata, "get_local_data")
     assert bound.arguments["dividend_type"] == "front_ratio" and bound.arguments["count"] == 1
     assert bound.arguments["data_dir"] is None

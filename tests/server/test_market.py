@@ -385,3 +385,14 @@ def test_full_tick_unknown_market_name(api):
 
 def test_bad_field_name(api):
     assert_error(api.get("/api/market/market_data?stocks=600519.SH&fields=bad-field"), 400, param="fields")
+
+
+def test_the_simulator_holds_all_history_and_downloads_only_when_asked(api):
+    """History on demand: the simulator's cache is complete, so ``auto`` downloads nothing; ``always``
+    still runs the download it asks for."""
+    params = {"stocks": "600519.SH", "period": "5m", "count": 48}
+    body = api.get("/api/market/market_data_ex", params=params).json()
+    assert len(body["data"]["600519.SH"]) == 48 and body["no_data"] == []
+    assert body["download"] == {"mode": "auto", "downloaded": [], "seconds": None, "error": None}
+    forced = api.get("/api/market/market_data_ex", params={**params, "download": "always"}).json()
+    assert forced["download"]["downloaded"] == ["600519.SH"] and forced["data"] == body["data"]

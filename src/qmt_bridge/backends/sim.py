@@ -17,6 +17,8 @@ class SimBackend:
 
     name = "sim"
     max_concurrency = 4
+    #: Its "local cache" holds every bar it serves: history needs no download before a read.
+    history_on_demand = False
 
     def __init__(
         self, seed: int = 20240101, clock: SimClock | None = None, data_dir: Path | None = None

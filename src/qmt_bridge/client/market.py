@@ -94,6 +94,7 @@ class MarketMixin(ClientMixin):
         dividend_type: str = "none",
         fill_data: bool = True,
         fields: str | list[str] | None = None,
+        download: str = "auto",
     ) -> dict[str, Any]:
         """Enhanced K-lines with adjustment and filling (``GET /api/market/market_data_ex``).
 
@@ -106,6 +107,9 @@ class MarketMixin(ClientMixin):
             dividend_type: ``none``, ``front``, ``back``, ``front_ratio`` or ``back_ratio``.
             fill_data: Fill suspended periods with the previous close.
             fields: Fields to return; ``None`` for all.
+            download: What the server does about MiniQMT's local cache first: ``auto`` downloads the range
+                when it may be missing (once per range), ``always`` downloads it again, ``never`` reads the
+                cache as it is.
 
         Returns:
             ``{code: DataFrame}`` indexed by Shanghai time, or without pandas ``{code: {field: [values]}}``.
@@ -118,7 +122,10 @@ class MarketMixin(ClientMixin):
         response = self._request(
             "GET",
             "/api/market/market_data_ex",
-            params=_bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
+            params={
+                **_bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
+                "download": download,
+            },
         )
         return self._frames(response.get("data"))
 
@@ -132,6 +139,7 @@ class MarketMixin(ClientMixin):
         dividend_type: str = "none",
         fill_data: bool = True,
         fields: str | list[str] | None = None,
+        download: str = "auto",
     ) -> dict[str, Any]:
         """General market data query (``GET /api/market/market_data``).
 
@@ -145,6 +153,7 @@ class MarketMixin(ClientMixin):
             fill_data: Fill suspended periods with the previous close.
             fields: Fields to return; ``None`` for the endpoint's default: open, high, low, close, volume
                 (``time`` is always returned). Name others, e.g. ``"close,amount,preClose"``, for more.
+            download: As in :meth:`get_history_ex`.
 
         Returns:
             ``{code: DataFrame}``, or without pandas ``{code: {field: [values]}}``.
@@ -157,7 +166,10 @@ class MarketMixin(ClientMixin):
         response = self._request(
             "GET",
             "/api/market/market_data",
-            params=_bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
+            params={
+                **_bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
+                "download": download,
+            },
         )
         return self._frames(response.get("data"))
 

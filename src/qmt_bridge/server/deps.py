@@ -13,6 +13,7 @@ from qmt_bridge.backends.base import Backend
 from qmt_bridge.backends.runner import BackendCallTimeout, BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.errors import NotImplementedByBackend
+from qmt_bridge.server.services.local_history import LocalHistory
 
 if TYPE_CHECKING:
     from qmt_bridge.server.services.quote_book import QuoteBook
@@ -38,6 +39,8 @@ class BackendContext:
         self.sector_writes = asyncio.Lock()
         #: Snapshots kept by the backend's whole-market push; None when turned off.
         self.quotes: QuoteBook | None = None
+        #: What this server downloaded into the backend's local cache (history on demand).
+        self.local_history = LocalHistory()
 
     def xtdata_function(self, name: str) -> Callable[..., Any]:
         fn = getattr(self.backend.xtdata, name, None)

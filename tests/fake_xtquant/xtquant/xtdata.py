@@ -9,7 +9,16 @@ instruments, the misspelt ``settelementPrice``, ...). What a test needs to know:
   listed on 20251119, so ``get_market_data`` pads its first two days with NaN), and the index
   ``000300.SH`` 沪深300. Any other code is unknown (``get_instrument_detail`` → ``None``).
 * Daily bars: 20251117 … 20251121 (``1d``); ``600000.SH`` also has three ``1m`` bars on 20251121.
-  ``dividend_type`` is recorded but does not change the numbers.
+  ``dividend_type`` is recorded but does not change the numbers. ``600087.SH`` 退市长油 is delisted: it has
+  daily bars and is a member of ``过期沪深A股``, but ``get_instrument_detail`` gives ``None`` for it, as for
+  every code outside MiniQMT's current contract list.
+* Like MiniQMT's, the local cache starts empty: ``get_market_data_ex``, ``get_market_data`` and
+  ``get_local_data`` answer only the bars that ``download_history_data2`` / ``download_history_data`` have
+  fetched for that (code, period), within the range they were asked for (``''`` = all).
+* Connection, as xtquant's module-level client: ``get_client()`` returns the live client, builds a new one
+  when the old is no longer connected (the old one's subscriptions die with it), and raises
+  ``Exception('无法连接xtquant服务…')`` while MiniQMT is down; every other function calls it first, so they
+  all raise then. See :func:`go_down` and :func:`come_back`.
 * Trading days 20251110 … 20251121 (``get_trading_dates``); ``get_trading_calendar`` knows SH/SZ up to
   20251231 and raises for any other market or a later ``end_time`` year.
 * Sectors: six system sectors (``_SECTORS``). The write functions (``create_sector_folder`` …
@@ -28,9 +37,16 @@ Test hooks (not part of xtquant):
 * ``FAILURES``: ``{function name: exception}`` to raise instead of answering.
 * ``RETURNS``: ``{function name: value}`` to answer instead (nothing else happens; the call is recorded),
   e.g. the empty name MiniQMT might give from ``create_sector``.
-* ``CONNECTED``: what ``get_client().is_connected()`` answers.
+* ``CONNECTED``: whether MiniQMT answers. Set it to False to make the client report itself disconnected
+  (and get_client() raise); :func:`go_down` does that the way MiniQMT stopping does, subscriptions included.
 * ``SUBSCRIPTIONS``: the live ``subscribe_whole_quote`` subscriptions, ``{seq: (code_list, callback)}``;
-  :func:`push` delivers ``{code: tick}`` to each of them from another thread, as the native client does.
+  :func:`push` delivers ``{code: tick}`` to each of them from another thread, as the native client does;
+  :func:`push_scattered` delivers several pushes from several threads at once, in no fixed order, as the
+  native dispatcher threads (``dispatcherThreadNum=8``) do.
+* ``DOWNLOAD_HANGS``: when True, ``download_history_data2`` never completes while the client is connected
+  (xtquant's polling loop waits for a completion that never comes), and raises ``'行情服务连接断开'`` once
+  it is not.
+* :func:`downloaded`: what the local cache holds for a (code, period).
 * :func:`reset` restores all of the above and forgets the user folders and sectors.
 """
 
@@ -60,6 +76,7 @@ DELAYS: dict[str, float] = {}
 FAILURES: dict[str, BaseException] = {}
 RETURNS: dict[str, Any] = {}
 CONNECTED = True
+DOWNLOAD_HANGS = False
 ACTIVE = 0
 MAX_ACTIVE = 0
 
@@ -69,7 +86,7 @@ _release = threading.Event()
 
 def reset() -> None:
     """Forget calls, delays and failures; wake any call still sleeping."""
-    global CONNECTED, ACTIVE, MAX_ACTIVE, _release
+    global CONNECTED, ACTIVE, MAX_ACTIVE, DOWNLOAD_HANGS, _release, _client
     _release.set()
     _release = threading.Event()
     with _lock:
@@ -81,7 +98,10 @@ def reset() -> None:
     FAILURES.clear()
     RETURNS.clear()
     CONNECTED = True
+    DOWNLOAD_HANGS = False
+    _client = None
     SUBSCRIPTIONS.clear()
+    _LOCAL.clear()
     with _sector_lock:
         _USER_FOLDERS.clear()
         _USER_SECTORS.clear()
@@ -112,6 +132,8 @@ def _api(fn: F) -> F:
             ACTIVE += 1
             MAX_ACTIVE = max(MAX_ACTIVE, ACTIVE)
         try:
+            if name not in _CONNECTION_FUNCTIONS:
+                get_client.__wrapped__()  # as xtquant's functions do: raises while MiniQMT is down
             delay = DELAYS.get(name, DELAYS.get("*", 0.0))
             if delay:
                 _release.wait(delay)
@@ -180,6 +202,10 @@ _DAILY: dict[str, dict[str, tuple[float, float, float, float, int, float, float,
         "20251120": (40.00, 41.50, 36.20, 37.00, 200000, 760000000.0, 40.10, 0),
         "20251121": (36.50, 38.00, 35.10, 35.50, 150000, 540000000.0, 37.00, 0),
     },
+    "600087.SH": {  # delisted: history, but no longer in the contract list
+        "20251117": (1.02, 1.05, 1.00, 1.01, 45678, 4612345.0, 1.03, 0),
+        "20251118": (1.01, 1.02, 0.97, 0.98, 56789, 5598765.0, 1.01, 0),
+    },
     "000300.SH": {
         "20251117": (4600.12, 4620.55, 4588.01, 4610.33, 152345678, 301234567890.0, 4598.70, 0),
         "20251118": (4610.33, 4635.10, 4601.20, 4628.91, 148765432, 298765432100.0, 4610.33, 0),
@@ -222,6 +248,7 @@ _SECTORS: dict[str, tuple[str, list[str]]] = {
     "沪深指数": ("市场", ["000300.SH"]),
     "沪深300": ("指数成份", ["000001.SZ", "600000.SH"]),
     "SW1银行": ("行业", ["000001.SZ", "600000.SH"]),
+    "过期沪深A股": ("过期", ["600087.SH"]),
 }
 
 # User folders and sectors (MiniQMT keeps them; here until reset()). Names are bare and unique across both
@@ -322,9 +349,31 @@ def _fields(field_list: list[str] | None) -> list[str]:
     return [f for f in field_list if f in _KLINE_FIELDS]
 
 
+#: The local cache: ``{(code, period): labels downloaded}`` (empty until a download).
+_LOCAL: dict[tuple[str, str], set[str]] = {}
+
+
+def downloaded(code: str, period: str) -> list[str]:
+    """Test hook: the labels the local cache holds for ``(code, period)``, in order."""
+    return sorted(_LOCAL.get((code, period), ()))
+
+
+def _download(stock: str, period: str, start_time: Any, end_time: Any) -> dict[str, Any]:
+    """Fetch the bars of ``[start_time, end_time]`` into the local cache; xtquant's per-stock result."""
+    rows = _bar_table(stock, period, True)
+    labels = [label for label in rows if _in_range(label, start_time, end_time)]
+    _LOCAL.setdefault((stock, period), set()).update(labels)
+    first = _dt.datetime.strptime(labels[0][:8], "%Y%m%d") if labels else _dt.datetime(1970, 1, 1)
+    last = _dt.datetime.strptime(labels[-1][:8], "%Y%m%d") if labels else _dt.datetime(1970, 1, 1)
+    return {"start_time": first, "end_time": last}
+
+
 def _select(stock: str, period: str, start_time: Any, end_time: Any, count: int, fill_data: bool):
     rows = _bar_table(stock, period, fill_data)
-    labels = _last([label for label in rows if _in_range(label, start_time, end_time)], count)
+    local = _LOCAL.get((stock, period), set())
+    labels = _last(
+        [label for label in rows if label in local and _in_range(label, start_time, end_time)], count
+    )
     return {label: rows[label] for label in labels}
 
 
@@ -334,28 +383,79 @@ def _select(stock: str, period: str, start_time: Any, end_time: Any, count: int,
 
 
 class _Client:
-    """Stands in for the native ``IPythonApiClient``."""
+    """Stands in for the native ``IPythonApiClient``: connected until shut down or MiniQMT goes away."""
+
+    def __init__(self) -> None:
+        self.shut = False
 
     def is_connected(self) -> bool:
-        return CONNECTED
+        return CONNECTED and not self.shut
+
+    def shutdown(self) -> None:
+        self.shut = True
 
 
-_CLIENT = _Client()
+_client: _Client | None = None
+_CONNECTION_FUNCTIONS = {"connect", "disconnect", "get_client", "reconnect"}
+_NO_SERVICE = "无法连接xtquant服务，请检查QMT-投研版或QMT-极简版是否开启"
+
+
+def _replace_client() -> _Client:
+    """xtquant's ``connect()``: shut the old client (its subscriptions end with it), build a new one."""
+    global _client
+    if _client is not None:
+        _client.shutdown()
+        SUBSCRIPTIONS.clear()
+    _client = None
+    if not CONNECTED:
+        raise Exception(_NO_SERVICE)
+    _client = _Client()
+    return _client
+
+
+def go_down() -> None:
+    """Test hook: MiniQMT stops. The client reports itself disconnected and its subscriptions are gone."""
+    global CONNECTED
+    CONNECTED = False
+    SUBSCRIPTIONS.clear()
+
+
+def come_back(*, same_client: bool = False) -> None:
+    """Test hook: MiniQMT answers again. By default the next ``get_client()`` builds a new client (xtquant's
+    silent replacement); ``same_client`` is the native client reconnecting by itself: the same object is
+    connected again, and it has no subscription either."""
+    global CONNECTED
+    CONNECTED = True
+    if not same_client and _client is not None:
+        _client.shutdown()
 
 
 @_api
 def connect(ip="", port=None, remember_if_success=True):
-    return _CLIENT
+    if _client is not None and _client.is_connected():
+        return _client
+    return _replace_client()
+
+
+@_api
+def reconnect(ip="", port=None, remember_if_success=True):
+    return _replace_client()
 
 
 @_api
 def disconnect():
-    return None
+    global _client
+    if _client is not None:
+        _client.shutdown()
+        SUBSCRIPTIONS.clear()
+    _client = None
 
 
 @_api
 def get_client():
-    return _CLIENT
+    if _client is not None and _client.is_connected():
+        return _client
+    return _replace_client()
 
 
 @_api
@@ -474,9 +574,9 @@ def get_full_tick(code_list):
     for code in code_list:
         if code in _MARKETS:
             for stock in _DAILY:
-                if stock.endswith("." + code):
+                if stock.endswith("." + code) and _known(stock):
                     out[stock] = _tick(stock)
-        elif code in _DAILY:
+        elif code in _DAILY and _known(code):
             out[code] = _tick(code)
     return out
 
@@ -499,6 +599,26 @@ def subscribe_whole_quote(code_list, callback=None):
 @_api
 def unsubscribe_quote(seq):
     SUBSCRIPTIONS.pop(seq, None)
+
+
+def push_scattered(pushes: list[dict[str, Any]], *, threads: int = 8) -> None:
+    """Deliver each of ``pushes`` on its own thread, up to ``threads`` at once and started together, so they
+    arrive in no fixed order; returns when all were delivered."""
+    start = threading.Barrier(min(threads, len(pushes)) or 1)
+    lanes = [pushes[i::threads] for i in range(min(threads, len(pushes)))]
+
+    def deliver(lane: list[dict[str, Any]]) -> None:
+        start.wait()
+        for datas in lane:
+            for _, callback in list(SUBSCRIPTIONS.values()):
+                if callback is not None:
+                    callback(datas)
+
+    workers = [threading.Thread(target=deliver, args=(lane,), daemon=True) for lane in lanes]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
 
 
 def push(datas: dict[str, Any], *, only: int | None = None, wait: bool = True) -> None:
@@ -528,15 +648,18 @@ def get_divid_factors(stock_code, start_time="", end_time=""):
 
 @_api
 def download_history_data2(stock_list, period, start_time="", end_time="", callback=None, incrementally=None):
-    """Blocks until "done"; returns ``{stock: {'start_time': datetime, 'end_time': datetime}}``."""
+    """Blocks until "done"; fills the local cache; returns ``{stock: {'start_time': datetime, 'end_time':
+    datetime}}``. With ``DOWNLOAD_HANGS``, waits as xtquant's loop does for a completion that never comes."""
     if isinstance(stock_list, str):
         stock_list = [stock_list]
+    if DOWNLOAD_HANGS:
+        client, release = get_client.__wrapped__(), _release
+        while client.is_connected() and not release.is_set():
+            _time.sleep(0.01)
+        raise Exception("行情服务连接断开")
     out = {}
     for i, stock in enumerate(stock_list):
-        rows = _bar_table(stock, period, True)
-        first = _dt.datetime.strptime(next(iter(rows))[:8], "%Y%m%d") if rows else _dt.datetime(1970, 1, 1)
-        last = _dt.datetime.strptime(list(rows)[-1][:8], "%Y%m%d") if rows else _dt.datetime(1970, 1, 1)
-        out[stock] = {"start_time": first, "end_time": last}
+        out[stock] = _download(stock, period, start_time, end_time)
         if callback is not None:
             try:
                 callback({"finished": i + 1, "total": len(stock_list), "stockcode": stock, "message": ""})
@@ -547,6 +670,8 @@ def download_history_data2(stock_list, period, start_time="", end_time="", callb
 
 @_api
 def download_history_data(stock_code, period, start_time="", end_time="", incrementally=None):
+    """Fills the local cache; returns None (an older MiniQMT without ``downloadversion``)."""
+    _download(stock_code, period, start_time, end_time)
     return None
 
 

@@ -35,6 +35,7 @@ async def download_history_data2(ctx: Ctx, req: HistoryDownloadRequest) -> JSONR
     answers = await ctx.download_stocks(
         "download_history_data2", codes, period, start, end, incrementally=req.incrementally
     )
+    ctx.local_history.record(codes, period, start, end)
     result = {code: span for answer in answers for code, span in (answer or {}).items()}
     return _done("download_history_data2", result, stocks=codes, period=period)
 

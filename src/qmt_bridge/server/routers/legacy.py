@@ -21,7 +21,7 @@ from qmt_bridge.server.routers.instrument import ISCOMPLETE
 from qmt_bridge.server.routers.market import DIVIDEND, FORMAT
 from qmt_bridge.server.routers.sector import require_sector
 from qmt_bridge.server.routing import StrictQueryRoute
-from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
+from qmt_bridge.server.services.market_data import Bars, check_codes, fetch_bars, full_tick
 from qmt_bridge.server.services.tabular import frame_payload, frames_payload
 
 router = APIRouter(prefix="/api", tags=["legacy"], route_class=StrictQueryRoute)
@@ -54,7 +54,7 @@ async def _history(
     end_time: str,
     dividend_type: DividendType,
     param: str,
-) -> dict:
+) -> Bars:
     start, end = parse_range(start_time, end_time)
     period = parse_period(period)
     return await fetch_bars(
@@ -84,11 +84,11 @@ async def legacy_history(
     dividend_type: DividendType = DIVIDEND,
     format: TableFormat = FORMAT,
 ) -> JSONResponse:
-    """[Legacy] K-lines of one stock."""
+    """[Legacy] K-lines of one stock (history missing from the local cache is downloaded first)."""
     code = parse_code(stock)
-    frames = await _history(ctx, [code], period, count, fields, start_time, end_time, dividend_type, "stock")
-    data = frame_payload(frames[code], format)
-    return JSONResponse({"stock": code, "period": period, "count": count, "data": data})
+    bars = await _history(ctx, [code], period, count, fields, start_time, end_time, dividend_type, "stock")
+    data = frame_payload(bars.frames[code], format)
+    return JSONResponse({"stock": code, "period": period, "count": count, "data": data, **bars.notes()})
 
 
 @router.get("/batch_history")
@@ -103,11 +103,11 @@ async def legacy_batch_history(
     dividend_type: DividendType = DIVIDEND,
     format: TableFormat = FORMAT,
 ) -> JSONResponse:
-    """[Legacy] K-lines of several stocks."""
+    """[Legacy] K-lines of several stocks (history missing from the local cache is downloaded first)."""
     codes = parse_codes(stocks)
-    frames = await _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type, "stocks")
-    body = {"stocks": codes, "period": period, "count": count, "data": frames_payload(frames, format)}
-    return JSONResponse(body)
+    bars = await _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type, "stocks")
+    data = frames_payload(bars.frames, format)
+    return JSONResponse({"stocks": codes, "period": period, "count": count, "data": data, **bars.notes()})
 
 
 @router.get("/full_tick")
@@ -144,4 +144,5 @@ async def legacy_download(ctx: Ctx, req: DownloadRequest) -> JSONResponse:
     start, end = parse_range(req.start_time, req.end_time)
     await check_codes(ctx, [code], "stock")
     result = await ctx.download("download_history_data2", [code], period, start, end)
+    ctx.local_history.record([code], period, start, end)
     return JSONResponse({"status": "ok", "stock": code, "period": period, "result": result or {}})

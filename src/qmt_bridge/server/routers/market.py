@@ -17,6 +17,7 @@ from qmt_bridge.server.params import (
 )
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
+from qmt_bridge.server.services.local_history import DownloadMode
 from qmt_bridge.server.services.market_data import (
     check_codes,
     fetch_bars,
@@ -49,6 +50,15 @@ COUNT = Query(-1, ge=-1, le=1_000_000, description="-1 = all in range; n = the l
 DIVIDEND = Query(DividendType.none, description="除权: none, front, back, front_ratio, back_ratio")
 FILL = Query(True, description="fill suspended bars with the previous close (false: null prices)")
 FORMAT = Query(TableFormat.records, description="records: list of rows; columns: field → array")
+DOWNLOAD = Query(
+    DownloadMode.auto,
+    description=(
+        "本地缓存: auto = download into MiniQMT's local cache what it may lack before reading (once per range "
+        "and server; the simulator has all history and skips it), always = download the range again, "
+        "never = read the cache as it is. The answer's `download` says what was downloaded, `no_data` "
+        "which codes have no row in the range."
+    ),
+)
 
 
 @router.get("/full_tick")
@@ -79,11 +89,12 @@ async def _bars(
     dividend_type: DividendType,
     fill_data: bool,
     format: TableFormat,
+    download: DownloadMode = DownloadMode.never,
 ) -> JSONResponse:
     codes = parse_codes(stocks)
     period = parse_period(period)
     start, end = parse_range(start_time, end_time)
-    frames = await fetch_bars(
+    bars = await fetch_bars(
         ctx,
         function,
         codes,
@@ -94,8 +105,10 @@ async def _bars(
         count=count,
         dividend_type=dividend_type.value,
         fill_data=fill_data,
+        download=download,
     )
-    body = {"period": period, "dividend_type": dividend_type.value, "data": frames_payload(frames, format)}
+    data = frames_payload(bars.frames, format)
+    body = {"period": period, "dividend_type": dividend_type.value, "data": data, **bars.notes()}
     return JSONResponse(body)
 
 
@@ -111,8 +124,10 @@ async def get_market_data_ex(
     dividend_type: DividendType = DIVIDEND,
     fill_data: bool = FILL,
     format: TableFormat = FORMAT,
+    download: DownloadMode = DOWNLOAD,
 ) -> JSONResponse:
-    """K-lines or ticks per stock (xtdata.get_market_data_ex), with 除权 and fill options."""
+    """K-lines or ticks per stock (xtdata.get_market_data_ex), with 除权 and fill options; history missing
+    from MiniQMT's local cache is downloaded first (see ``download``)."""
     return await _bars(
         ctx,
         "get_market_data_ex",
@@ -125,6 +140,7 @@ async def get_market_data_ex(
         dividend_type,
         fill_data,
         format,
+        download,
     )
 
 
@@ -141,7 +157,8 @@ async def get_local_data(
     fill_data: bool = FILL,
     format: TableFormat = FORMAT,
 ) -> JSONResponse:
-    """Like market_data_ex but reads only the local cache (xtdata.get_local_data); works offline."""
+    """Like market_data_ex but reads only the local cache (xtdata.get_local_data) and never downloads;
+    works offline. ``no_data`` names the codes the cache has no row of in the range."""
     return await _bars(
         ctx,
         "get_local_data",
@@ -175,12 +192,14 @@ async def get_market_data(
     dividend_type: DividendType = DIVIDEND,
     fill_data: bool = FILL,
     format: TableFormat = FORMAT,
+    download: DownloadMode = DOWNLOAD,
 ) -> JSONResponse:
-    """Generic query through xtdata.get_market_data (field-major upstream), regrouped per stock."""
+    """Generic query through xtdata.get_market_data (field-major upstream), regrouped per stock; history
+    missing from the local cache is downloaded first (see ``download``)."""
     codes = parse_codes(stocks)
     period = parse_period(period)
     start, end = parse_range(start_time, end_time)
-    frames = await fetch_field_major(
+    bars = await fetch_field_major(
         ctx,
         codes,
         fields=parse_bar_fields(fields, period, MARKET_DATA_FIELDS),
@@ -190,8 +209,10 @@ async def get_market_data(
         count=count,
         dividend_type=dividend_type.value,
         fill_data=fill_data,
+        download=download,
     )
-    body = {"period": period, "dividend_type": dividend_type.value, "data": frames_payload(frames, format)}
+    data = frames_payload(bars.frames, format)
+    body = {"period": period, "dividend_type": dividend_type.value, "data": data, **bars.notes()}
     return JSONResponse(body)
 
 

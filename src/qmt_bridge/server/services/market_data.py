@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import InvalidParameter, NotFound
+from qmt_bridge.server.services.local_history import DownloadMode, DownloadReport, ensure_local
 
 BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4, "tick": 4800}
 UNBOUNDED_DAYS = {"tick": 5, "intraday": 500, "daily": 5500}
@@ -36,10 +38,34 @@ async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stock
         return [c for c in pending if detail(c) is None]
 
     missing = await ctx.run(get_instrument_detail)
+    if missing:
+        missing = await _without_history(ctx, missing)
     ctx.known_codes.update(c for c in pending if c not in missing)
     if missing:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         raise NotFound(param, f"unknown code(s): {shown}", value=missing[:50], code="unknown_code")
+
+
+#: Sectors of codes that have left MiniQMT's contract list (delisted stocks, expired contracts) start so.
+EXPIRED_SECTOR_PREFIX = "过期"
+
+
+async def _without_history(ctx: BackendContext, codes: list[str]) -> list[str]:
+    """Those of ``codes`` (unknown to ``get_instrument_detail``) that have no history either: no daily bar
+    in the local cache, and not in an expired-contract sector (``过期沪深A股``, ...). A delisted stock is
+    outside the current contract list, but its history can still be read."""
+    xtdata = ctx.backend.xtdata
+
+    def get_local_data() -> list[str]:  # named for the timeout's message
+        local = xtdata.get_local_data(field_list=["time"], stock_list=codes, period="1d", count=1)
+        left = [c for c in codes if (frame := local.get(c)) is None or not len(frame)]
+        sectors = [s for s in xtdata.get_sector_list() if s.startswith(EXPIRED_SECTOR_PREFIX)] if left else []
+        for sector in sectors:
+            members = set(xtdata.get_stock_list_in_sector(sector))
+            left = [c for c in left if c not in members]
+        return left
+
+    return await ctx.run(get_local_data)
 
 
 def estimate_rows(n_codes: int, period: str, start: str, end: str, count: int) -> int:
@@ -74,6 +100,20 @@ def guard_result_size(
         )
 
 
+@dataclass
+class Bars:
+    """Frames per code, and what was downloaded into the local cache to answer them."""
+
+    frames: dict[str, pd.DataFrame]
+    download: DownloadReport
+
+    def notes(self) -> dict[str, Any]:
+        """The keys an answer adds beside ``data``: ``download`` (see DownloadReport) and ``no_data``, the
+        codes without a single row in the range, so that an empty answer is never silent."""
+        empty = [code for code, frame in self.frames.items() if not len(frame)]
+        return {"download": self.download.to_dict(), "no_data": empty}
+
+
 async def fetch_bars(
     ctx: BackendContext,
     function: str,
@@ -86,11 +126,16 @@ async def fetch_bars(
     count: int,
     dividend_type: str,
     fill_data: bool,
+    download: DownloadMode = DownloadMode.auto,
     param: str = "stocks",
-) -> dict[str, pd.DataFrame]:
-    """``{code: DataFrame}`` from ``get_market_data_ex`` / ``get_local_data`` with ``time`` always present."""
+) -> Bars:
+    """``{code: DataFrame}`` from ``get_market_data_ex`` / ``get_local_data`` with ``time`` always present,
+    after making sure the local cache holds the range (not for ``get_local_data``, which never downloads)."""
     guard_result_size(ctx, len(codes), period, start_time, end_time, count)
     await check_codes(ctx, codes, param)
+    if function == "get_local_data":
+        download = DownloadMode.never
+    report = await ensure_local(ctx, codes, period, start_time, end_time, count, download)
     wanted = list(fields)
     if wanted and "time" not in wanted:
         wanted.insert(0, "time")
@@ -105,7 +150,7 @@ async def fetch_bars(
         dividend_type=dividend_type,
         fill_data=fill_data,
     )
-    return {code: _frame_with_time(frames.get(code), period) for code in codes}
+    return Bars({code: _frame_with_time(frames.get(code), period) for code in codes}, report)
 
 
 def _frame_with_time(frame: Any, period: str) -> pd.DataFrame:
@@ -135,10 +180,13 @@ async def fetch_field_major(
     count: int,
     dividend_type: str,
     fill_data: bool,
-) -> dict[str, pd.DataFrame]:
-    """``get_market_data`` (field-major ``{field: DataFrame(stocks × times)}``) regrouped per stock."""
+    download: DownloadMode = DownloadMode.auto,
+) -> Bars:
+    """``get_market_data`` (field-major ``{field: DataFrame(stocks × times)}``) regrouped per stock, after
+    making sure the local cache holds the range."""
     guard_result_size(ctx, len(codes), period, start_time, end_time, count)
     await check_codes(ctx, codes)
+    report = await ensure_local(ctx, codes, period, start_time, end_time, count, download)
     # No fields asks xtquant for all of them, as upstream. 'time' is derived from the labels, so asking
     # for it alone asks for some other field, since an empty list would mean "all fields".
     upstream = [f for f in fields if f != "time"]
@@ -159,8 +207,9 @@ async def fetch_field_major(
         frames = {code: _frame_with_time(pd.DataFrame(raw.get(code, [])), period) for code in codes}
         if fields:  # the upstream tick arrays carry every field
             frames = {code: _keep(frame, fields) for code, frame in frames.items()}
-        return frames
-    return regroup_field_major(raw, codes, list(fields) or [f for f in raw if f != "time"], period)
+        return Bars(frames, report)
+    wanted = list(fields) or [f for f in raw if f != "time"]
+    return Bars(regroup_field_major(raw, codes, wanted, period), report)
 
 
 def regroup_field_major(
