@@ -69,6 +69,11 @@ TICK_FIELDS: tuple[str, ...] = (
     "bidVol",
 )
 
+#: The keys of every snapshot ``/api/market/full_tick`` answers, whichever path serves it (``get_full_tick`` or
+#: the quote book's whole-market push, whose key sets may differ): the tick fields, the ``'YYYYMMDD
+#: HH:MM:SS.fff'`` ``timetag``, and the 250807 whole-quote push's ``volRatio``, ``speed1Min``, ``speed5Min``.
+FULL_TICK_KEYS: tuple[str, ...] = (*TICK_FIELDS, "timetag", "volRatio", "speed1Min", "speed5Min")
+
 #: The ``xtstocktype`` constants ``is_stock_type(stock, tag)`` takes as ``tag``: name -> value. Those of the
 #: wheel's ``xtquant/xtstocktype.py`` (373) and the 23 more defined by its ``xtquant/config/xtstocktype.lua``,
 #: where QMT says what each class holds (marked; the two files agree on every shared name). Ordered by value.

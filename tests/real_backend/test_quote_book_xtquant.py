@@ -86,16 +86,23 @@ def test_a_disconnected_backend_ends_the_subscription_and_a_reconnect_renews_it(
 
 
 def test_a_push_of_an_ended_subscription_is_ignored(client: Any, fake_xtdata: ModuleType) -> None:
+    """The case the generation check exists for: after a reconnect the book serves again, and a late push
+    of the old subscription (newer in time than what the book holds) arrives from a native thread."""
     snapshot(client)
     wait_until(lambda: ready(client), "the first push")
-    ((_, callback),) = fake_xtdata.SUBSCRIPTIONS.values()
+    ((_, old_callback),) = fake_xtdata.SUBSCRIPTIONS.values()
     fake_xtdata.CONNECTED = False
     wait_until(lambda: not ready(client), "the book to stop serving")
-    callback({CODE: {"lastPrice": 99.0}})  # late, from the native client's thread
-    time.sleep(0.1)
-    assert client.get("/api/meta/quote_book").json()["ready"] is False
+    late = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": 99.0}
+    late["time"] += 60_000
+    old_callback({CODE: late})  # while stopped
     fake_xtdata.CONNECTED = True
+    wait_until(lambda: ready(client) and len(fake_xtdata.SUBSCRIPTIONS) == 1, "the renewed subscription")
     assert snapshot(client)["lastPrice"] != 99.0
+    old_callback({CODE: late})  # while the new subscription is served
+    time.sleep(0.1)
+    assert snapshot(client)["lastPrice"] != 99.0
+    assert client.get("/api/meta/quote_book").json()["ready"] is True
 
 
 def test_a_failing_subscription_leaves_the_snapshots_to_the_backend(
@@ -178,3 +185,128 @@ def test_a_refused_subscription_is_not_served_even_after_its_first_push(
     calls = len(fake_xtdata.calls_to("get_full_tick"))
     snapshot(client)
     assert len(fake_xtdata.calls_to("get_full_tick")) == calls + 1
+
+
+# ------------------------------------------------------------------ reconnects, silence, ordering, shape
+
+
+def book_client(make_client: Callable[..., Any], **options: Any) -> Any:
+    """A client whose quote book checks every 50 ms, outside trading hours unless told otherwise."""
+    client = make_client()
+    ctx = client.app.state.context
+    ctx.quotes = QuoteBook(
+        ctx, ["SH", "SZ", "BJ"], **{"check_every": 0.05, "trading_hours": lambda: False, **options}
+    )
+    snapshot(client)
+    wait_until(lambda: ready(client), "the first push")
+    return client
+
+
+def status(client: Any) -> dict[str, Any]:
+    return client.get("/api/meta/quote_book").json()
+
+
+def moved(fake: ModuleType, price: float, **extra: Any) -> dict[str, Any]:
+    return {**fake.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": price, **extra}
+
+
+def test_a_short_outage_that_replaces_the_client_renews_the_subscription(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    """MiniQMT goes away and comes back between two checks: xtquant's get_client() builds a new client and
+    the old one's subscription is gone. The book must not go on serving the frozen price as ready."""
+    client = book_client(make_client, check_every=0.5)
+    fake_xtdata.go_down()
+    fake_xtdata.come_back()
+    assert fake_xtdata.SUBSCRIPTIONS == {}
+    wait_until(lambda: status(client)["resubscriptions"]["reconnect"] == 1, "the renewed subscription")
+    wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) == 1 and ready(client), "its first push")
+    fake_xtdata.push({CODE: moved(fake_xtdata, 10.77, time=fake_xtdata._ms("20251121150003"))})
+    wait_until(lambda: snapshot(client)["lastPrice"] == 10.77, "the new client's push")
+
+
+def test_a_silent_stream_in_trading_hours_is_served_from_the_backend_then_renewed(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    """The native client reconnects by itself (the same client object, its subscriptions gone): no check
+    can see it, but in trading hours the whole market pushes every ~3 s, so silence means a dead stream."""
+    client = book_client(make_client, silent_after=0.4, trading_hours=lambda: True)
+    fake_xtdata.go_down()
+    fake_xtdata.come_back(same_client=True)
+    wait_until(lambda: status(client)["resubscriptions"]["silence"] == 1, "the silence to be noticed")
+    wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) == 1, "the new subscription")
+    assert status(client)["silent_after_seconds"] == 0.8  # silence after a resubscription: wait longer
+    for i in range(2):  # the stream lives again: back to the first threshold
+        fake_xtdata.push({CODE: moved(fake_xtdata, 10.8 + i, time=fake_xtdata._ms(f"2025112115000{i + 3}"))})
+    wait_until(lambda: snapshot(client)["lastPrice"] == 11.8, "the renewed stream's pushes")
+    assert status(client)["silent_after_seconds"] == 0.4 and status(client)["serving"] is True
+
+
+def test_silence_just_past_the_bound_stops_serving_and_says_so(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    client = book_client(make_client, silent_after=0.3, trading_hours=lambda: True, check_every=30)
+    ctx = client.app.state.context
+    ctx.quotes._busy = True  # what the keeper's check found (it next checks in 30 s)
+    ctx.quotes._last_push_monotonic = time.monotonic() - 0.25
+    assert ctx.quotes.lookup([CODE]) is not None and status(client)["stale"] is False
+    ctx.quotes._last_push_monotonic = time.monotonic() - 0.35
+    assert ctx.quotes.lookup([CODE]) is None
+    assert status(client)["stale"] is True and status(client)["serving"] is False
+    assert status(client)["last_push_age_seconds"] >= 0.35
+
+
+def test_silence_outside_trading_hours_is_no_failure(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    client = book_client(make_client, silent_after=0.1)
+    time.sleep(0.5)
+    assert status(client)["resubscriptions"] == {"reconnect": 0, "silence": 0}
+    assert status(client)["serving"] is True and len(fake_xtdata.SUBSCRIPTIONS) == 1
+
+
+def test_an_older_push_never_replaces_a_newer_snapshot(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    client = book_client(make_client)
+    newer = moved(fake_xtdata, 10.9, time=fake_xtdata._ms("20251121150006"))
+    older = moved(fake_xtdata, 10.1, time=fake_xtdata._ms("20251121150003"))
+    fake_xtdata.push({CODE: newer})
+    fake_xtdata.push({CODE: older})  # delivered after, by another native thread
+    time.sleep(0.1)
+    assert snapshot(client)["lastPrice"] == 10.9
+    equal = moved(fake_xtdata, 10.95, time=newer["time"])  # the same moment again: the later word counts
+    fake_xtdata.push({CODE: equal})
+    wait_until(lambda: snapshot(client)["lastPrice"] == 10.95, "a push of the same time")
+
+
+def test_scattered_pushes_from_eight_threads_end_on_the_newest(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    client = book_client(make_client)
+    base = fake_xtdata._ms("20251121150000")
+    pushes = [{CODE: moved(fake_xtdata, 10.0 + i / 100, time=base + 3000 * i)} for i in range(1, 81)]
+    pushes.reverse()  # newest first: in any interleaving, most later deliveries are older
+    fake_xtdata.push_scattered(pushes)
+    time.sleep(0.1)
+    assert snapshot(client)["lastPrice"] == 10.8 and snapshot(client)["time"] == base + 240000
+
+
+def test_full_tick_has_one_key_set_whichever_path_answers(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    from qmt_bridge.xtnames import FULL_TICK_KEYS
+
+    client = make_client()
+    ctx = client.app.state.context
+    ctx.quotes = QuoteBook(ctx, ["SH", "SZ", "BJ"], check_every=0.05, trading_hours=lambda: False)
+    from_backend = snapshot(client)  # get_full_tick: no volRatio/speed keys in the fake's answer
+    assert list(from_backend) == list(FULL_TICK_KEYS) and from_backend["volRatio"] is None
+    wait_until(lambda: ready(client), "the first push")
+    push = moved(fake_xtdata, 10.6, time=fake_xtdata._ms("20251121150003"), volRatio=1.25, extra=1)
+    del push["timetag"]
+    fake_xtdata.push({CODE: push})
+    wait_until(lambda: snapshot(client)["lastPrice"] == 10.6, "the push")
+    from_book = snapshot(client)
+    assert list(from_book) == list(FULL_TICK_KEYS)
+    assert from_book["volRatio"] == 1.25 and from_book["timetag"] is None

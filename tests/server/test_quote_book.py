@@ -80,9 +80,14 @@ def test_the_book_starts_on_the_first_snapshot_read_and_answers_what_get_full_ti
         "markets": ["BJ"],
         "subscribed": False,
         "ready": False,
+        "serving": False,
+        "stale": False,
         "codes": 0,
         "pushes": 0,
         "last_push": None,
+        "last_push_age_seconds": None,
+        "silent_after_seconds": 30.0,
+        "resubscriptions": {"reconnect": 0, "silence": 0},
         "idle_release_seconds": 600.0,
     }
     first = client.get(f"/api/market/full_tick?stocks={BJ},{BJ2}")  # answered by the backend

@@ -11,6 +11,7 @@ import pandas as pd
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.services.local_history import DownloadMode, DownloadReport, ensure_local
+from qmt_bridge.server.services.quote_book import as_full_tick
 
 BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4, "tick": 4800}
 UNBOUNDED_DAYS = {"tick": 5, "intraday": 500, "daily": 5500}
@@ -18,12 +19,14 @@ UNBOUNDED_DAYS = {"tick": 5, "intraday": 500, "daily": 5500}
 
 async def full_tick(ctx: BackendContext, codes: list[str], *, check: bool = True) -> dict[str, Any]:
     """``get_full_tick(codes)``: read from the quote book when it holds every code, else asked from the
-    backend (after a 404 for codes it does not know, unless ``check`` is false)."""
+    backend (after a 404 for codes it does not know, unless ``check`` is false). Either way each snapshot
+    has the keys ``FULL_TICK_KEYS``."""
     if ctx.quotes is not None and (data := ctx.quotes.lookup(codes)) is not None:
         return data
     if check:
         await check_codes(ctx, codes)
-    return await ctx.xtdata("get_full_tick", codes)
+    answer = await ctx.xtdata("get_full_tick", codes)
+    return {code: as_full_tick(snapshot) for code, snapshot in answer.items()}
 
 
 async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stocks") -> None:

@@ -9,18 +9,30 @@ Lifecycle: subscribed on first use and released after ``idle`` seconds without a
 asks for snapshots holds no subscription. It serves only once the first push, xtquant's full snapshot, has
 arrived, and stops serving when the backend reports itself disconnected (a QMT client restart ends its
 subscriptions), subscribing again once it is back. Until then, callers fall back to ``get_full_tick``.
+
+A subscription can also die without the backend ever reporting a disconnect: xtquant's ``get_client()``
+silently replaces a client that lost its connection (the old one's subscriptions end with it), and the
+native client reconnects by itself within seconds. So at each check the book also compares the client
+object with the one it subscribed on, and during trading hours (when the whole market pushes every ~3 s) a
+push stream silent for ``silent_after`` seconds counts as dead: the book stops serving and subscribes again.
+
+Pushes come from several native threads, so an older snapshot of a code can arrive after a newer one: it is
+dropped (``time`` decides). Every snapshot served has the keys :data:`~qmt_bridge.xtnames.FULL_TICK_KEYS`,
+as ``get_full_tick``'s answers are given them too, so an answer's shape does not change with its path.
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.xtnames import FULL_TICK_KEYS
 
 log = logging.getLogger("qmt_bridge.quotes")
 
@@ -28,6 +40,32 @@ log = logging.getLogger("qmt_bridge.quotes")
 IDLE_RELEASE = 600.0
 #: Seconds between checks of the backend's connection (and of idleness).
 CHECK_EVERY = 10.0
+#: Seconds without a push, in trading hours, after which the push stream counts as dead (pushes come every
+#: ~3 s then). Doubled after each resubscription that silence follows again (a holiday), up to an hour.
+SILENT_AFTER = 30.0
+SILENT_AFTER_MAX = 3600.0
+
+CST = dt.timezone(dt.timedelta(hours=8))
+#: The stretches in which the whole market pushes continuously (a minute inside the sessions' edges).
+_BUSY_HOURS = ((dt.time(9, 31), dt.time(11, 29)), (dt.time(13, 1), dt.time(14, 59)))
+
+
+def in_trading_hours(moment: dt.datetime) -> bool:
+    """Whether ``moment`` (China time) lies where SH/SZ/BJ push continuously: a weekday's sessions."""
+    local = moment.astimezone(CST)
+    clock = local.time()
+    return local.weekday() < 5 and any(lo <= clock <= hi for lo, hi in _BUSY_HOURS)
+
+
+def backend_now(backend: Any) -> dt.datetime:
+    """The backend's moment: the simulator's clock, or the wall clock for xtquant."""
+    clock = getattr(backend, "clock", None)
+    return clock.now() if clock is not None else dt.datetime.now(CST)
+
+
+def as_full_tick(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """``snapshot`` with exactly :data:`FULL_TICK_KEYS` (None for one the source did not give)."""
+    return {key: snapshot.get(key) for key in FULL_TICK_KEYS}
 
 
 class QuoteBook:
@@ -44,12 +82,16 @@ class QuoteBook:
         *,
         idle: float = IDLE_RELEASE,
         check_every: float = CHECK_EVERY,
+        silent_after: float = SILENT_AFTER,
+        trading_hours: Callable[[], bool] | None = None,
     ) -> None:
         self.ctx = ctx
         self.markets = markets
         self._suffixes = {f".{market}" for market in markets}
         self.idle = idle
         self.check_every = check_every
+        self.silent_after_base = self.silent_after = silent_after
+        self._trading_hours = trading_hours or (lambda: in_trading_hours(backend_now(ctx.backend)))
         self._ticks: dict[str, dict[str, Any]] = {}
         self._ready = False
         self._seq: int | None = None
@@ -57,7 +99,15 @@ class QuoteBook:
         self._generation = 0
         self._last_read = 0.0
         self._last_push: float | None = None
+        #: ``time.monotonic()`` of the last push (or of the subscription, before its first push).
+        self._last_push_monotonic = 0.0
+        #: Whether the last check found the market in trading hours, when silence means a dead stream.
+        self._busy = False
+        #: The client object the subscription was made on (kept, so that its id cannot be reused).
+        self._client: Any = None
         self._pushes = 0
+        self._subscription_pushes = 0
+        self._resubscriptions: dict[str, int] = {"reconnect": 0, "silence": 0}
         self._task: asyncio.Task[None] | None = None
         #: A subscribe_whole_quote call in flight; stop() waits for it so that its subscription is released.
         self._subscribing: asyncio.Future[Any] | None = None
@@ -81,7 +131,7 @@ class QuoteBook:
         self._last_read = time.monotonic()
         if self._task is None and not self._broken and not self._stopped:
             self._start()
-        if not self._ready:
+        if not self._ready or self._silent():
             return None
         ticks = self._ticks
         try:
@@ -90,15 +140,29 @@ class QuoteBook:
             return None
 
     def status(self) -> dict[str, Any]:
+        """What ``GET /api/meta/quote_book`` answers. ``serving``: snapshots are read from the book now
+        (ready, and not silent in trading hours); ``stale``: it holds snapshots but stopped serving them
+        because the push stream went silent."""
+        silent = self._ready and self._silent()
+        age = None if self._last_push is None else round(time.monotonic() - self._last_push_monotonic, 3)
         return {
             "markets": self.markets,
             "subscribed": self._seq is not None,
             "ready": self._ready,
+            "serving": self._ready and not silent,
+            "stale": silent,
             "codes": len(self._ticks),
             "pushes": self._pushes,
             "last_push": None if self._last_push is None else int(self._last_push * 1000),
+            "last_push_age_seconds": age,
+            "silent_after_seconds": self.silent_after,
+            "resubscriptions": dict(self._resubscriptions),
             "idle_release_seconds": self.idle,
         }
+
+    def _silent(self) -> bool:
+        """In trading hours (as of the last check) and no push for ``silent_after`` seconds."""
+        return self._busy and time.monotonic() - self._last_push_monotonic > self.silent_after
 
     async def stop(self) -> None:
         """Release the subscription (the server is stopping)."""
@@ -128,9 +192,20 @@ class QuoteBook:
         try:
             while time.monotonic() - self._last_read < self.idle:
                 await self._release_strays()
-                connected = await self._connected()
-                if connected and self._seq is None:
-                    await self._subscribe()
+                self._busy = self._trading_hours()
+                connected, client = await self._connected()
+                if connected and self._seq is not None and client is not self._client:
+                    log.warning("quote book: xtquant replaced its client (a reconnect); subscribing again")
+                    await self._resubscribe("reconnect")
+                elif connected and self._seq is not None and self._silent():
+                    log.warning(
+                        "quote book: no push for %.0f s in trading hours; subscribing again",
+                        time.monotonic() - self._last_push_monotonic,
+                    )
+                    await self._resubscribe("silence")
+                    self.silent_after = min(self.silent_after * 2, SILENT_AFTER_MAX)
+                elif connected and self._seq is None:
+                    await self._subscribe(client)
                 elif connected is False and self._seq is not None:
                     log.warning("quote book: the backend is disconnected; serving snapshots from the backend")
                     await self._release()
@@ -144,20 +219,40 @@ class QuoteBook:
         finally:
             self._task = None
 
-    async def _connected(self) -> bool | None:
-        """Whether the backend is connected; None when it is too busy to say (all workers held by long
-        calls), which is no reason to drop a subscription that works."""
-        try:
-            return bool(await self.ctx.run(self.ctx.backend.is_connected))
-        except BackendCallTimeout:
-            return None
-        except BackendCallFailed:
-            return False
+    async def _connected(self) -> tuple[bool | None, Any]:
+        """Whether the backend is connected, and its client object (None if it has none); connected is None
+        when the backend is too busy to say (all workers held by long calls), which is no reason to drop a
+        subscription that works."""
+        backend = self.ctx.backend
 
-    async def _subscribe(self) -> None:
+        def is_connected() -> tuple[bool, Any]:  # on a worker; named for the timeout's message
+            if not backend.is_connected():
+                return False, None
+            get_client = getattr(backend.xtdata, "get_client", None)
+            return True, get_client() if get_client is not None else None
+
+        try:
+            return await self.ctx.run(is_connected)
+        except BackendCallTimeout:
+            return None, self._client
+        except BackendCallFailed:
+            return False, None
+
+    async def _resubscribe(self, cause: str) -> None:
+        """End the subscription (its pushes are ignored from now on) and make a new one."""
+        self._resubscriptions[cause] += 1
+        await self._release()
+        connected, client = await self._connected()
+        if connected:
+            await self._subscribe(client)
+
+    async def _subscribe(self, client: Any) -> None:
         subscribe = getattr(self.ctx.backend.xtdata, "subscribe_whole_quote", None)
         if subscribe is None:
             return
+        self._client = client
+        self._last_push_monotonic = time.monotonic()
+        self._subscription_pushes = 0
         self._generation += 1
         generation, loop = self._generation, self._loop
         assert loop is not None
@@ -204,10 +299,19 @@ class QuoteBook:
     def _apply(self, generation: int, datas: dict[str, dict[str, Any]]) -> None:
         if generation != self._generation:
             return
-        self._ticks.update(datas)
+        ticks = self._ticks
+        for code, snapshot in datas.items():
+            held = ticks.get(code)
+            # Pushes race each other across native threads: an older snapshot never replaces a newer one.
+            if held is None or (snapshot.get("time") or 0) >= (held["time"] or 0):
+                ticks[code] = as_full_tick(snapshot)
         self._ready = self._seq is not None  # serving starts once the subscription is confirmed too
         self._pushes += 1
         self._last_push = time.time()
+        self._last_push_monotonic = time.monotonic()
+        self._subscription_pushes += 1
+        if self._subscription_pushes == 2:  # pushes beyond the first (full) one: the stream lives
+            self.silent_after = self.silent_after_base
 
     def _forget(self) -> None:
         """Stop serving: no snapshots, and pushes of the subscription so far are ignored."""
