@@ -5,6 +5,7 @@ Most tests run on the real-backend path against the fake xtquant, whose call log
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import logging
 import time
 from typing import Any
@@ -16,7 +17,7 @@ from qmt_bridge.backends.xtquant import XtquantBackend
 from qmt_bridge.server.app import create_app
 from qmt_bridge.server.cli import settings_from_args
 from qmt_bridge.server.config import Settings
-from qmt_bridge.server.scheduler import PREDOWNLOADS
+from qmt_bridge.server.scheduler import PREDOWNLOADS, Backoff, PreDownloadScheduler
 
 pytestmark = pytest.mark.timeout(30)
 
@@ -186,3 +187,203 @@ def test_cli_and_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("QMT_BRIDGE_PREDOWNLOAD_INTERVAL_HOURS", "6")
     settings = Settings(_env_file=None)
     assert settings.predownload is False and settings.predownload_interval_hours == 6.0
+
+
+# Interactive calls first (the runner's background lane) and retries with backoff.
+
+SLOW = 1.5  # seconds per download: longer than the backend timeout of these tests
+
+
+def interactive_requests(client: TestClient) -> list[tuple[str, int, float]]:
+    """A snapshot (quote book off), a one-code instrument detail and the sector list, each timed."""
+    answers = []
+    for path in (
+        "/api/market/full_tick?stocks=600000.SH",
+        "/api/instrument/detail_list?stocks=000001.SZ",
+        "/api/sector/list",
+    ):
+        started = time.perf_counter()
+        response = client.get(path)
+        answers.append((path, response.status_code, time.perf_counter() - started))
+    return answers
+
+
+def own_scheduler(client: TestClient, backoff: Backoff) -> PreDownloadScheduler:
+    """A scheduler on the client's backend context, run by the test (``client.portal``), not by the app."""
+    return PreDownloadScheduler(client.app.state.context, enabled=True, interval_hours=24, backoff=backoff)
+
+
+def spans_by_lane(fake_xtdata: Any) -> dict[str, list[tuple[str, float, float]]]:
+    lanes: dict[str, list[tuple[str, float, float]]] = {"interactive": [], "background": []}
+    for name, thread, start, end in list(fake_xtdata.SPANS):
+        lanes["background" if thread.startswith("backend-background") else "interactive"].append(
+            (name, start, end)
+        )
+    return lanes
+
+
+def overlapping(spans: list[tuple[str, float, float]]) -> bool:
+    ordered = sorted(spans, key=lambda span: span[1])
+    return any(later[1] < earlier[2] for earlier, later in itertools.pairwise(ordered))
+
+
+def test_interactive_requests_answer_in_their_normal_time_while_a_slow_pre_download_runs(
+    make_client, fake_xtdata
+):
+    """Issue 20's reproduction, scaled down: each download takes longer than the backend timeout."""
+    for name in SEED_ORDER:
+        fake_xtdata.DELAYS[name] = SLOW
+    client = make_client(predownload=True, backend_timeout=1.0, quote_book=False)
+    wait_for(client, lambda s: s["items"]["download_sector_data"]["status"] == "running")
+    answers = interactive_requests(client)
+    assert [(path, status) for path, status, _ in answers] == [(path, 200) for path, *_ in answers]
+    assert all(seconds < 1.0 for *_, seconds in answers), answers  # a download takes 1.5 s
+    assert status_of(client)["items"]["download_sector_data"]["status"] == "running"
+    lanes = spans_by_lane(fake_xtdata)
+    assert {name for name, *_ in lanes["interactive"]} >= {"get_full_tick", "get_sector_list"}
+    assert not any(name.startswith("download_") for name, *_ in lanes["interactive"])
+    assert not overlapping(lanes["interactive"])  # xtquant's one interactive worker: one call at a time
+
+
+def test_without_the_lane_an_interactive_request_goes_before_a_waiting_download(make_client, fake_xtdata):
+    """Lane off: the request waits for the download running, then goes before the one waiting (a retry)."""
+    fake_xtdata.FAILURES["download_sector_data"] = Exception("无法连接xtquant服务")
+    fake_xtdata.DELAYS["download_holiday_data"] = 0.4
+    client = make_client(predownload=False, backend_timeout=1.0, quote_book=False, background_lane=False)
+    scheduler = own_scheduler(client, Backoff(first_s=0.05, max_s=0.05))
+    round_ = client.portal.start_task_soon(scheduler.run_round)
+    sector = scheduler.status.items["download_sector_data"]
+    deadline = time.monotonic() + 5
+    while not (sector.attempts == 2 and sector.status == "running"):  # the retry waits for a worker
+        assert time.monotonic() < deadline, sector
+        time.sleep(0.005)
+    del fake_xtdata.FAILURES["download_sector_data"]
+    started = time.perf_counter()
+    response = client.get("/api/sector/list")
+    elapsed = time.perf_counter() - started
+    assert response.status_code == 200 and elapsed < 1.0
+    names = [name for name, *_ in fake_xtdata.CALLS]
+    retry = [i for i, name in enumerate(names) if name == "download_sector_data"][1]
+    assert names.index("get_sector_list") < retry
+    assert names.index("download_holiday_data") < names.index("get_sector_list")
+    round_.result(timeout=5)
+    client.portal.call(scheduler.stop)
+
+
+def test_background_calls_run_one_at_a_time_beside_one_interactive_call(make_client, fake_xtdata):
+    for name in SEED_ORDER:
+        fake_xtdata.DELAYS[name] = 0.05
+    fake_xtdata.FAILURES["download_sector_data"] = Exception("无法连接xtquant服务")
+    client = make_client(predownload=False, quote_book=False)
+    scheduler = own_scheduler(client, Backoff(first_s=0.05, max_s=0.05))
+    round_ = client.portal.start_task_soon(scheduler.run_round)  # it and its retries: background calls
+    deadline = time.monotonic() + 5
+    while not round_.done():
+        interactive_requests(client)
+        assert time.monotonic() < deadline
+    client.portal.call(scheduler.stop)
+    lanes = spans_by_lane(fake_xtdata)
+    assert len([n for n, *_ in lanes["background"] if n == "download_sector_data"]) >= 2  # retried
+    assert not overlapping(lanes["background"]) and not overlapping(lanes["interactive"])
+    assert overlapping(lanes["background"] + lanes["interactive"])
+
+
+NOT_LOGGED_IN = Exception("无法连接xtquant服务，请检查QMT-投研版或QMT-极简版是否开启")
+
+
+def seconds_between(earlier: str, later: str) -> float:
+    return (dt.datetime.fromisoformat(later) - dt.datetime.fromisoformat(earlier)).total_seconds()
+
+
+def test_a_failed_item_is_retried_with_backoff_until_it_succeeds(
+    make_client, fake_xtdata, monkeypatch, caplog
+):
+    monkeypatch.setattr(PreDownloadScheduler, "backoff", Backoff(first_s=0.1, max_s=0.2))
+    fake_xtdata.FAILURES["download_index_weight"] = NOT_LOGGED_IN
+    with caplog.at_level(logging.INFO, logger="qmt_bridge.scheduler"):
+        client = make_client(predownload=True)
+        status = wait_for(
+            client,
+            lambda s: (
+                s["items"]["download_index_weight"]["attempts"] >= 2
+                and s["items"]["download_index_weight"]["status"] == "failed"
+            ),
+        )
+        item = status["items"]["download_index_weight"]
+        assert (
+            item["error"] == item["last_error"] == f"download_index_weight failed: Exception: {NOT_LOGGED_IN}"
+        )
+        assert item["next_retry"] is not None
+        assert 0 <= seconds_between(item["finished"], item["next_retry"]) <= 1
+        assert status["rounds_completed"] == 1  # the round did not wait for the retries
+        del fake_xtdata.FAILURES["download_index_weight"]
+        status = wait_for(client, lambda s: s["items"]["download_index_weight"]["status"] == "ok")
+    item = status["items"]["download_index_weight"]
+    assert set(item) == {
+        "status",
+        "started",
+        "finished",
+        "duration_s",
+        "error",
+        "attempts",
+        "next_retry",
+        "last_error",
+    }
+    assert item["attempts"] >= 3 and item["error"] is None and item["next_retry"] is None
+    assert item["last_error"] == f"download_index_weight failed: Exception: {NOT_LOGGED_IN}"
+    assert len(fake_xtdata.calls_to("download_index_weight")) == item["attempts"]
+    others = [i for n, i in status["items"].items() if n != "download_index_weight"]
+    assert all(i["status"] == "ok" and i["attempts"] == 1 and i["last_error"] is None for i in others)
+    messages = [record.getMessage() for record in caplog.records]
+    assert any("预下载重试成功" in m and "download_index_weight" in m for m in messages)
+
+
+def test_the_first_retry_is_due_30_s_after_the_failure(make_client, fake_xtdata):
+    fake_xtdata.FAILURES["download_cb_data"] = NOT_LOGGED_IN
+    client = make_client(predownload=True)
+    item = wait_for(client, lambda s: s["rounds_completed"] >= 1)["items"]["download_cb_data"]
+    assert item["status"] == "failed" and item["attempts"] == 1
+    assert 29 <= seconds_between(item["finished"], item["next_retry"]) <= 31
+
+
+def test_the_backoff_doubles_from_30_s_up_to_10_min():
+    backoff = Backoff()
+    assert [backoff.delay(n) for n in range(1, 9)] == [30, 60, 120, 240, 480, 600, 600, 600]
+    assert backoff.delay(100_000) == 600  # a long outage does not overflow
+    assert [Backoff(0.05, 0.15).delay(n) for n in (1, 2, 3)] == [0.05, 0.1, 0.15]
+
+
+def test_a_new_round_ends_the_retries_of_the_last_one(make_client, fake_xtdata):
+    fake_xtdata.FAILURES["download_cb_data"] = NOT_LOGGED_IN
+    client = make_client()
+    scheduler = own_scheduler(client, Backoff(first_s=0.2, max_s=0.2))
+    client.portal.call(scheduler.run_round)
+    item = scheduler.status.items["download_cb_data"]
+    assert item.status == "failed" and item.next_retry is not None
+    del fake_xtdata.FAILURES["download_cb_data"]
+    client.portal.call(scheduler.run_round)
+    assert (item.status, item.attempts, item.next_retry, item.last_error) == ("ok", 1, None, None)
+    time.sleep(0.3)  # past the retry the first round had scheduled
+    assert len(fake_xtdata.calls_to("download_cb_data")) == 2
+    client.portal.call(scheduler.stop)
+
+
+def test_stop_cancels_the_pending_retries(make_client, fake_xtdata):
+    fake_xtdata.FAILURES["download_cb_data"] = NOT_LOGGED_IN
+    client = make_client()
+    scheduler = own_scheduler(client, Backoff(first_s=0.15, max_s=0.15))
+    client.portal.call(scheduler.run_round)
+    client.portal.call(scheduler.stop)
+    assert scheduler.status.items["download_cb_data"].next_retry is None
+    time.sleep(0.25)
+    assert len(fake_xtdata.calls_to("download_cb_data")) == 1
+
+
+def test_the_background_lane_setting(make_client, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)  # no .env
+    assert Settings(_env_file=None).background_lane is True
+    monkeypatch.setenv("QMT_BRIDGE_BACKGROUND_LANE", "false")
+    assert Settings(_env_file=None).background_lane is False
+    for lane in (True, False):
+        runner = make_client(background_lane=lane).app.state.context.runner
+        assert runner.background_lane is lane and len(runner._background_workers) == int(lane)

@@ -73,7 +73,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             "backend %s ready in %.2f s (%s)", chosen.name, time.perf_counter() - started, chosen.version()
         )
         concurrency = min(settings.backend_concurrency, chosen.max_concurrency)
-        runner = BackendRunner(concurrency, settings.backend_timeout)
+        runner = BackendRunner(
+            concurrency, settings.backend_timeout, background_lane=settings.background_lane
+        )
         app.state.context = context = BackendContext(settings, chosen, runner)
         if settings.quote_book:
             context.quotes = QuoteBook(context, settings.quote_markets.split(","))

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     #: The seed's automatic pre-download (自动预下载): at start, then every interval.
     predownload: bool = True
     predownload_interval_hours: float = Field(24.0, gt=0)
+    #: Background calls (the pre-download) get a worker of their own beside the interactive ones; when
+    #: off, they share the interactive workers but run only while no interactive call waits.
+    background_lane: bool = True
     #: Serve /api/market/full_tick from a whole-market push subscription of these markets (see
     #: services/quote_book.py); codes of other markets are asked from the backend per request.
     quote_book: bool = True

@@ -52,10 +52,15 @@ class BackendContext:
         """Call ``xtdata.<name>(*args, **kwargs)`` through the runner."""
         return await self.runner.call(self.xtdata_function(name), *args, **kwargs)
 
-    async def download(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        """Call an ``xtdata.download_*`` function with the (longer) download timeout."""
+    async def download(self, name: str, *args: Any, background: bool = False, **kwargs: Any) -> Any:
+        """Call an ``xtdata.download_*`` function with the (longer) download timeout.
+
+        ``background``: work no user waits for (the pre-download) goes to the runner's background lane,
+        behind every interactive call; a user's own download request stays interactive.
+        """
         fn = self.xtdata_function(name)
-        return await self.runner.call(fn, *args, timeout=self.settings.download_timeout, **kwargs)
+        limit = self.settings.download_timeout
+        return await self.runner.call(fn, *args, timeout=limit, background=background, **kwargs)
 
     async def download_stocks(self, name: str, codes: list[str], *args: Any, **kwargs: Any) -> list[Any]:
         """Call ``xtdata.<name>(chunk, *args, **kwargs)`` for consecutive chunks of ``codes``.
