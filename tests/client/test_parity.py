@@ -23,7 +23,7 @@ from qmt_bridge import QMTClient
 
 CLIENT_DIR = Path(client_package.__file__).parent
 #: Modules of the client package that are not mixins (no ``_request`` calls of their own, or the transport).
-NOT_MIXINS = frozenset({"__init__", "base", "errors", "frames"})
+NOT_MIXINS = frozenset({"__init__", "base", "errors", "frames", "realtime"})
 #: Mixin modules whose name is not the tag of their router(s).
 MODULE_TAGS = {"funds": frozenset({"etf", "cb"})}
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})

@@ -60,11 +60,11 @@ def test_planned_websocket_without_denial_support_is_closed_with_1011(api):
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "websocket", "path": "/ws/realtime", "raw_path": b"/ws/realtime", "root_path": ""}
+    scope = {"type": "websocket", "path": "/ws/trade", "raw_path": b"/ws/trade", "root_path": ""}
     scope |= {"query_string": b"", "headers": [], "scheme": "ws", "server": ("testserver", 80)}
     scope |= {"client": ("127.0.0.1", 1), "subprotocols": [], "asgi": {"version": "3.0"}}
     asyncio.run(api.app(scope, receive, send))
-    assert sent == [{"type": "websocket.close", "code": 1011, "reason": "/ws/realtime is not built yet"}]
+    assert sent == [{"type": "websocket.close", "code": 1011, "reason": "/ws/trade is not built yet"}]
 
 
 def test_enabling_trading_warns_that_it_is_not_built(sim_backend, caplog):
@@ -89,7 +89,7 @@ def test_planned_websocket_over_uvicorn_is_denied_with_501(tmp_path):
 
     with serve_frozen_sim(tmp_path, predownload=False) as url:
         with pytest.raises(InvalidStatus) as denied:
-            connect(url.replace("http://", "ws://") + "/ws/realtime", open_timeout=10)
+            connect(url.replace("http://", "ws://") + "/ws/download_progress", open_timeout=10)
     assert denied.value.response.status_code == 501
     assert b"not_implemented" in denied.value.response.body
 

@@ -42,6 +42,7 @@ from qmt_bridge.client.legacy import LegacyMixin
 from qmt_bridge.client.market import MarketMixin
 from qmt_bridge.client.meta import MetaMixin
 from qmt_bridge.client.option import OptionMixin
+from qmt_bridge.client.realtime import RealtimeMixin
 from qmt_bridge.client.sector import SectorMixin
 from qmt_bridge.client.tick import TickMixin
 
@@ -80,6 +81,7 @@ class QMTClient(
     HKMixin,
     MetaMixin,
     DownloadMixin,
+    RealtimeMixin,
     BaseClient,
 ):
     """HTTP client of a qmt-bridge server: every endpoint as a method.

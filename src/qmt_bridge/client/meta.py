@@ -35,8 +35,9 @@ class MetaMixin(ClientMixin):
         Returns:
             ``{"enabled", "interval_hours", "rounds_completed", "rounds_skipped", "running",
             "last_round_started", "last_round_finished", "next_round", "last_skipped", "items": {function:
-            {"status", "started", "finished", "duration_s", "error"}}}``; ``status`` is ``pending``,
-            ``running``, ``ok`` or ``failed``; ``last_skipped`` is ``{"day", "reason"}`` (``weekend`` or
+            {"status", "started", "finished", "duration_s", "error", "attempts", "next_retry",
+            "last_error"}}}``; ``status`` is ``pending``, ``running``, ``ok`` or ``failed``; a failed item is
+            retried with backoff (``next_retry``); ``last_skipped`` is ``{"day", "reason"}`` (``weekend`` or
             ``holiday``) or null.
 
         Raises:
@@ -50,7 +51,8 @@ class MetaMixin(ClientMixin):
         (``GET /api/meta/quote_book``).
 
         Returns:
-            ``{"enabled", "markets", "subscribed", "ready", "codes", "pushes", "last_push",
+            ``{"enabled", "markets", "subscribed", "ready", "serving", "stale", "codes", "pushes",
+            "last_push", "last_push_age_seconds", "silent_after_seconds", "resubscriptions",
             "idle_release_seconds"}`` (only the first four when it is turned off); ``last_push`` is ms since
             the epoch or null.
 
@@ -59,6 +61,20 @@ class MetaMixin(ClientMixin):
             APIConnectionError: The server cannot be reached.
         """
         return dict(self._request("GET", "/api/meta/quote_book"))
+
+    def get_realtime_status(self) -> dict[str, Any]:
+        """State of the server's realtime hub behind the WebSocket streams (``GET /api/meta/realtime``).
+
+        Returns:
+            ``{"streams": [{"code", "period", "subscribed", "subscribers", "pushes",
+            "last_push_age_seconds"}], "upstream_subscriptions", "whole_quote_subscribers",
+            "resubscriptions": {"reconnect", "silence"}}``.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return dict(self._request("GET", "/api/meta/realtime"))
 
     def get_version(self) -> str:
         """Version of the qmt-bridge server (``GET /api/meta/version``).

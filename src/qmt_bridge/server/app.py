@@ -15,10 +15,12 @@ from fastapi_offline import FastAPIOffline
 from qmt_bridge._version import __version__
 from qmt_bridge.backends.base import Backend, load_backend
 from qmt_bridge.backends.runner import BackendRunner
+from qmt_bridge.server import log_redaction
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BodyTooLarge, error_payload, install_error_handlers
 from qmt_bridge.server.full_tick_shortcut import FullTickShortcut
+from qmt_bridge.server.realtime.hub import RealtimeHub
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.route_table import RouteIndex, include_flat
 from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
@@ -58,6 +60,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log_redaction.install()
         chosen = backend or load_backend(settings)
         log.info("backend: %s", chosen.name)
         if chosen.name == "sim":
@@ -79,6 +82,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         app.state.context = context = BackendContext(settings, chosen, runner)
         if settings.quote_book:
             context.quotes = QuoteBook(context, settings.quote_markets.split(","))
+        app.state.hub = hub = RealtimeHub(context)
         app.state.scheduler = scheduler = PreDownloadScheduler(
             context, enabled=settings.predownload, interval_hours=settings.predownload_interval_hours
         )
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             yield
         finally:
             await scheduler.stop()
+            await hub.stop()
             if context.quotes is not None:
                 await context.quotes.stop()
             runner.shutdown()

@@ -100,7 +100,7 @@ def reset() -> None:
     CONNECTED = True
     DOWNLOAD_HANGS = False
     _client = None
-    SUBSCRIPTIONS.clear()
+    _drop_subscriptions()
     _LOCAL.clear()
     with _sector_lock:
         _USER_FOLDERS.clear()
@@ -405,7 +405,7 @@ def _replace_client() -> _Client:
     global _client
     if _client is not None:
         _client.shutdown()
-        SUBSCRIPTIONS.clear()
+        _drop_subscriptions()
     _client = None
     if not CONNECTED:
         raise Exception(_NO_SERVICE)
@@ -413,11 +413,16 @@ def _replace_client() -> _Client:
     return _client
 
 
+def _drop_subscriptions() -> None:
+    SUBSCRIPTIONS.clear()
+    QUOTE_SUBSCRIPTIONS.clear()
+
+
 def go_down() -> None:
     """Test hook: MiniQMT stops. The client reports itself disconnected and its subscriptions are gone."""
     global CONNECTED
     CONNECTED = False
-    SUBSCRIPTIONS.clear()
+    _drop_subscriptions()
 
 
 def come_back(*, same_client: bool = False) -> None:
@@ -447,7 +452,7 @@ def disconnect():
     global _client
     if _client is not None:
         _client.shutdown()
-        SUBSCRIPTIONS.clear()
+        _drop_subscriptions()
     _client = None
 
 
@@ -596,9 +601,51 @@ def subscribe_whole_quote(code_list, callback=None):
     return seq
 
 
+#: Live ``subscribe_quote`` subscriptions, ``{seq: (stock_code, period, callback)}`` (test hook).
+QUOTE_SUBSCRIPTIONS: dict[int, tuple[str, str, Any]] = {}
+_QUOTE_PERIODS = ("tick", "1m", "5m", "15m", "30m", "60m", "1h", "1d", "1w", "1mon")
+
+
+@_api
+def subscribe_quote(stock_code, period="1d", start_time="", end_time="", count=0, callback=None):
+    """The subscription number, or -1 for what MiniQMT refuses (a list, an unknown code or period). Nothing
+    is pushed until :func:`push_quote`."""
+    if not isinstance(stock_code, str) or not _known(stock_code) or period not in _QUOTE_PERIODS:
+        return -1
+    seq = next(_seqs)
+    QUOTE_SUBSCRIPTIONS[seq] = (stock_code, period, callback)
+    return seq
+
+
+def push_quote(code: str, period: str, items: list[dict[str, Any]], *, wait: bool = True) -> int:
+    """Test hook: deliver ``{code: items}`` to every live ``subscribe_quote`` of (code, period), from
+    another thread; returns how many subscriptions got it."""
+    targets = [cb for c, p, cb in list(QUOTE_SUBSCRIPTIONS.values()) if (c, p) == (code, period) and cb]
+
+    def deliver() -> None:
+        for callback in targets:
+            try:
+                callback({code: [dict(item) for item in items]})
+            except Exception:
+                pass  # xtquant prints 'subscribe callback error' and goes on
+
+    thread = threading.Thread(target=deliver, name="fake-xtquant-quote", daemon=True)
+    thread.start()
+    if wait:
+        thread.join()
+    return len(targets)
+
+
+def kline_item(code: str, label: str, **changes: Any) -> dict[str, Any]:
+    """Test hook: a pushed K-line item (xtquant's keys) of ``code`` at ``label``, from the fake's bars."""
+    rows = {**_bar_table(code, "1d", True), **_bar_table(code, "1m", True)}
+    return {**rows[label], "dr": 1.0, "totaldr": 1.0, **changes}
+
+
 @_api
 def unsubscribe_quote(seq):
     SUBSCRIPTIONS.pop(seq, None)
+    QUOTE_SUBSCRIPTIONS.pop(seq, None)
 
 
 def push_scattered(pushes: list[dict[str, Any]], *, threads: int = 8) -> None:

@@ -15,10 +15,13 @@ from qmt_bridge.server.routers import (
     planned,
     sector,
     tick,
+    ws,
 )
 
-#: Always reachable without an API key (the planned endpoints only answer 501).
-OPEN_ROUTERS = [meta.health_router, planned.router]
+#: Reachable without an API key: health, the planned endpoints (they only answer 501), and the WebSocket
+#: streams, which check the key themselves (header or first message). ``ws`` comes last: its catch-all
+#: ``/ws/{path}`` answers only paths no other route has.
+OPEN_ROUTERS = [meta.health_router, planned.router, ws.router]
 
 #: Data routers; they require the API key when QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA is on.
 ROUTERS = [

@@ -46,7 +46,9 @@ async def get_predownload_status(request: Request) -> JSONResponse:
     weights, ETF lists and CB data: run at start and every ``QMT_BRIDGE_PREDOWNLOAD_INTERVAL_HOURS``;
     a later round that falls on a weekend or holiday is skipped (``rounds_skipped``, ``last_skipped``).
 
-    Per function: ``status`` (pending, running, ok, failed), start and end time, duration and the error.
+    Per function: ``status`` (pending, running, ok, failed), start and end time, duration and the error;
+    a failed function is retried after 30 s, doubling up to 10 min (``attempts``, ``next_retry``,
+    ``last_error``). The downloads run on the backend's background lane, so requests never wait for them.
     """
     return JSONResponse(request.app.state.scheduler.status.to_dict())
 
@@ -62,6 +64,14 @@ async def get_quote_book_status(ctx: Ctx) -> JSONResponse:
         markets = ctx.settings.quote_markets.split(",")
         return JSONResponse({"enabled": False, "markets": markets, "subscribed": False, "ready": False})
     return JSONResponse({"enabled": True, **book.status()})
+
+
+@router.get("/realtime")
+async def get_realtime_status(request: Request) -> JSONResponse:
+    """State of the realtime hub behind the WebSocket streams: each upstream subscription (code, period)
+    with its subscriber count, pushes and the age of its last push; the whole-market subscribers; and the
+    resubscriptions made after reconnects or silence."""
+    return JSONResponse(request.app.state.hub.status())
 
 
 @router.get("/markets")

@@ -1,6 +1,6 @@
 """Endpoints of the spec that are not built yet: they answer 501 ``not_implemented`` and say so.
 
-The seed lists trading, credit, fund and bank transfers, and five WebSocket streams. Until they exist, a
+The seed lists trading, credit, fund and bank transfers, and two WebSocket streams not built yet. Until they exist, a
 request to one of their paths gets 501 naming the feature, instead of a 404 that suggests a typo. A
 WebSocket handshake is denied with the same 501 answer where the server supports denial responses
 (uvicorn does), and closed with code 1011 otherwise. The routes stay out of the OpenAPI
@@ -46,9 +46,6 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
 
 #: WebSocket path → feature.
 PLANNED_WS: dict[str, str] = {
-    "/ws/realtime": "realtime quotes (实时行情推送)",
-    "/ws/whole_quote": "whole-market quotes (全市场行情订阅)",
-    "/ws/l2_thousand": "Level-2 thousand-level quotes (L2 千档行情推送)",
     "/ws/download_progress": "download progress (下载进度推送)",
     "/ws/trade": "trade reports (交易回报推送)",
 }

@@ -63,6 +63,26 @@ def backend_now(backend: Any) -> dt.datetime:
     return clock.now() if clock is not None else dt.datetime.now(CST)
 
 
+async def probe_connection(ctx: BackendContext) -> tuple[bool | None, Any]:
+    """Whether the backend is connected, and its client object (None if it has none). Connected is None
+    when the backend is too busy to say (all workers held by long calls), which is no reason to drop a
+    subscription that works. A new client object means xtquant replaced it: its subscriptions are gone."""
+    backend = ctx.backend
+
+    def is_connected() -> tuple[bool, Any]:  # on a worker; named for the timeout's message
+        if not backend.is_connected():
+            return False, None
+        get_client = getattr(backend.xtdata, "get_client", None)
+        return True, get_client() if get_client is not None else None
+
+    try:
+        return await ctx.run(is_connected)
+    except BackendCallTimeout:
+        return None, None
+    except BackendCallFailed:
+        return False, None
+
+
 def as_full_tick(snapshot: dict[str, Any]) -> dict[str, Any]:
     """``snapshot`` with exactly :data:`FULL_TICK_KEYS` (None for one the source did not give)."""
     return {key: snapshot.get(key) for key in FULL_TICK_KEYS}
@@ -108,6 +128,8 @@ class QuoteBook:
         self._pushes = 0
         self._subscription_pushes = 0
         self._resubscriptions: dict[str, int] = {"reconnect": 0, "silence": 0}
+        #: Called on the loop with the snapshots each push brought (the realtime hub's whole-market stream).
+        self._listeners: list[Callable[[dict[str, dict[str, Any]]], None]] = []
         self._task: asyncio.Task[None] | None = None
         #: A subscribe_whole_quote call in flight; stop() waits for it so that its subscription is released.
         self._subscribing: asyncio.Future[Any] | None = None
@@ -138,6 +160,25 @@ class QuoteBook:
             return {code: ticks[code] for code in codes}
         except KeyError:
             return None
+
+    def listen(self, listener: Callable[[dict[str, dict[str, Any]]], None]) -> None:
+        """Call ``listener`` on the loop with the snapshots of each push from now on; while anyone listens
+        the subscription is held (as if read)."""
+        if listener not in self._listeners:
+            self._listeners.append(listener)
+        self._last_read = time.monotonic()
+        if self._task is None and not self._broken and not self._stopped:
+            self._start()
+
+    def unlisten(self, listener: Callable[[dict[str, dict[str, Any]]], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    def snapshots(self, wanted: frozenset[str]) -> dict[str, dict[str, Any]] | None:
+        """Every snapshot held whose code, or market, is in ``wanted``; None while not serving."""
+        if not self._ready or self._silent():
+            return None
+        return {c: s for c, s in self._ticks.items() if c in wanted or c[c.rfind(".") + 1 :] in wanted}
 
     def status(self) -> dict[str, Any]:
         """What ``GET /api/meta/quote_book`` answers. ``serving``: snapshots are read from the book now
@@ -190,7 +231,7 @@ class QuoteBook:
 
     async def _keep(self) -> None:
         try:
-            while time.monotonic() - self._last_read < self.idle:
+            while self._listeners or time.monotonic() - self._last_read < self.idle:
                 await self._release_strays()
                 self._busy = self._trading_hours()
                 connected, client = await self._connected()
@@ -220,23 +261,8 @@ class QuoteBook:
             self._task = None
 
     async def _connected(self) -> tuple[bool | None, Any]:
-        """Whether the backend is connected, and its client object (None if it has none); connected is None
-        when the backend is too busy to say (all workers held by long calls), which is no reason to drop a
-        subscription that works."""
-        backend = self.ctx.backend
-
-        def is_connected() -> tuple[bool, Any]:  # on a worker; named for the timeout's message
-            if not backend.is_connected():
-                return False, None
-            get_client = getattr(backend.xtdata, "get_client", None)
-            return True, get_client() if get_client is not None else None
-
-        try:
-            return await self.ctx.run(is_connected)
-        except BackendCallTimeout:
-            return None, self._client
-        except BackendCallFailed:
-            return False, None
+        connected, client = await probe_connection(self.ctx)
+        return connected, (self._client if connected is None else client)
 
     async def _resubscribe(self, cause: str) -> None:
         """End the subscription (its pushes are ignored from now on) and make a new one."""
@@ -303,11 +329,17 @@ class QuoteBook:
         if generation != self._generation:
             return
         ticks = self._ticks
+        taken = {}
         for code, snapshot in datas.items():
             held = ticks.get(code)
             # Pushes race each other across native threads: an older snapshot never replaces a newer one.
             if held is None or (snapshot["time"] or 0) >= (held["time"] or 0):
-                ticks[code] = snapshot
+                ticks[code] = taken[code] = snapshot
+        for listener in list(self._listeners):
+            try:
+                listener(taken)
+            except Exception:  # a listener's bug must not stop the book
+                log.exception("quote book: a listener failed")
         self._ready = self._seq is not None  # serving starts once the subscription is confirmed too
         self._pushes += 1
         self._last_push = time.time()

@@ -1,0 +1,119 @@
+"""One WebSocket client of the realtime endpoints: its outbox, its sender, its heartbeat.
+
+The hub puts into the outbox (never waits); the sender task drains it, numbering messages with the
+connection's ``seq``. A heartbeat goes out every :data:`~protocol.HEARTBEAT_SECONDS`; a client whose outbox
+overflows, or that has not taken a message for ``slow_after`` seconds while some wait, is closed with
+:data:`~protocol.CLOSE_SLOW_CONSUMER` (its subscriptions are released like any other client's).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Hashable
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketState
+
+from qmt_bridge.server.realtime import protocol
+from qmt_bridge.server.realtime.outbox import Outbox
+
+log = logging.getLogger("qmt_bridge.realtime")
+
+#: Seconds a client may go without taking a waiting message before it is closed.
+SLOW_AFTER = 60.0
+
+
+class Subscriber:
+    """A connected client: what the hub delivers to, and what its tasks send from."""
+
+    def __init__(
+        self,
+        websocket: WebSocket,
+        *,
+        limit: int = 10_000,
+        heartbeat: float = protocol.HEARTBEAT_SECONDS,
+        slow_after: float = SLOW_AFTER,
+    ) -> None:
+        self.websocket = websocket
+        self.outbox = Outbox(limit)
+        self.heartbeat = heartbeat
+        self.slow_after = slow_after
+        self.seq = 0
+        self.codes: set[tuple[str, str]] = set()
+        self.closing: str | None = None
+        self._progress = time.monotonic()
+        self._tasks: list[asyncio.Task[None]] = []
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    # ------------------------------------------------------------------ what the hub calls (on the loop)
+
+    def put_data(self, key: Hashable, fragment: bytes) -> None:
+        self.outbox.data(key, fragment)
+        self._check_overflow()
+
+    def merge_whole(self, prefix: bytes, snapshots: dict[str, Any], encoded: bytes) -> None:
+        self.outbox.merge(("whole",), prefix, snapshots, encoded)
+        self._check_overflow()
+
+    def put_control(self, body: dict[str, Any]) -> None:
+        self.outbox.control(body)
+        self._check_overflow()
+
+    def _check_overflow(self) -> None:
+        if self.outbox.overflowing and self.closing is None:
+            self._close_soon(f"the client read too slowly: over {self.outbox.limit} messages waiting")
+
+    # ------------------------------------------------------------------ tasks
+
+    def start(self) -> None:
+        self._progress = time.monotonic()
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._send_forever()), loop.create_task(self._beat_forever())]
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    async def _send_forever(self) -> None:
+        websocket = self.websocket
+        while True:
+            await self.outbox.wait()
+            while (text := self.outbox.pop(self.seq + 1)) is not None:
+                self.seq += 1
+                await websocket.send_text(text)
+                self._progress = time.monotonic()
+            self._progress = time.monotonic()
+
+    async def _beat_forever(self) -> None:
+        step = min(self.heartbeat, self.slow_after / 4)
+        next_beat = time.monotonic() + self.heartbeat
+        while True:
+            await asyncio.sleep(step)
+            now = time.monotonic()
+            if len(self.outbox) and now - self._progress > self.slow_after:
+                self._close_soon(f"the client took no message for {self.slow_after:g} s")
+                return
+            if now >= next_beat:
+                self.put_control({"type": "heartbeat", "time": int(time.time() * 1000)})
+                next_beat = now + self.heartbeat
+
+    def _close_soon(self, reason: str) -> None:
+        self.closing = reason
+        log.warning("realtime: closing a slow client: %s", reason)
+        asyncio.get_running_loop().create_task(self._close(protocol.CLOSE_SLOW_CONSUMER, "slow consumer"))
+
+    async def _close(self, code: int, reason: str) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if self.websocket.application_state != WebSocketState.DISCONNECTED:
+            # The client may not read at all: do not wait for the close frame to go out.
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.websocket.close(code=code, reason=reason), timeout=2.0)

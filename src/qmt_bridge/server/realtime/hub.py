@@ -1,0 +1,353 @@
+"""The realtime hub: one upstream subscription per stream, shared by every client that wants it.
+
+A *stream* is what one upstream xtquant subscription delivers: ``(code, period)`` through
+``subscribe_quote`` (ticks and K-lines), ``(code, "l2thousand")`` through ``subscribe_l2thousand``, and the
+whole-market push. Clients (:class:`~qmt_bridge.server.realtime.connection.Subscriber`) attach to streams;
+the first attach subscribes upstream, the last detach unsubscribes, so nothing leaks however clients come
+and go (bridges that subscribe per client grow MiniQMT to tens of GB). The whole-market push is the quote
+book's own subscription, read by the hub as a listener: one upstream, two readers.
+
+Pushes arrive on xtquant's threads. There each push is encoded once (JSON members of the ``data``
+message) and handed to the loop, which puts it in the outbox of each subscriber: a slow client never
+delays the others (see :mod:`~qmt_bridge.server.realtime.outbox`).
+
+Recovery, checked every ``check_every`` seconds while streams exist: a backend that reports itself
+disconnected, or whose client object changed (xtquant replaced it after an outage: its subscriptions are
+gone), gets every stream subscribed again, and subscribers are told with ``status`` messages. A stream
+silent for ``silent_after`` seconds in trading hours is subscribed again too (the bound doubles while it
+stays silent: an illiquid code may simply not trade).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
+from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.realtime import protocol
+from qmt_bridge.server.responses import dumps
+from qmt_bridge.server.services.quote_book import backend_now, in_trading_hours
+
+if TYPE_CHECKING:
+    from qmt_bridge.server.realtime.connection import Subscriber
+
+log = logging.getLogger("qmt_bridge.realtime")
+
+CHECK_EVERY = 10.0
+SILENT_AFTER = 120.0
+SILENT_AFTER_MAX = 3600.0
+
+StreamKey = tuple[str, str]  # (code, period | "l2thousand")
+
+
+class SubscribeRefused(Exception):
+    """The backend refused or failed an upstream subscription; the message says why."""
+
+
+@dataclass
+class Stream:
+    """One upstream subscription and its subscribers."""
+
+    key: StreamKey
+    subscribers: set[Subscriber] = field(default_factory=set)
+    seq: int | None = None
+    generation: int = 0
+    last_push: float = field(default_factory=time.monotonic)
+    pushes: int = 0
+    silent_after: float = SILENT_AFTER
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def code(self) -> str:
+        return self.key[0]
+
+    @property
+    def period(self) -> str:
+        return self.key[1]
+
+
+class RealtimeHub:
+    """Upstream subscriptions by stream, reference-counted across connections."""
+
+    def __init__(
+        self,
+        ctx: BackendContext,
+        *,
+        check_every: float = CHECK_EVERY,
+        silent_after: float = SILENT_AFTER,
+        trading_hours: Callable[[], bool] | None = None,
+    ) -> None:
+        self.ctx = ctx
+        self.check_every = check_every
+        self.silent_after = silent_after
+        self._trading_hours = trading_hours or (lambda: in_trading_hours(backend_now(ctx.backend)))
+        self.streams: dict[StreamKey, Stream] = {}
+        #: Subscribers of the whole-market push, each with the codes/markets it asked for.
+        self.whole: dict[Subscriber, frozenset[str]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._keeper: asyncio.Task[None] | None = None
+        self._client: Any = None
+        self._connected = True
+        self.resubscriptions = {"reconnect": 0, "silence": 0}
+        self.stopped = False
+
+    # ------------------------------------------------------------------ attach / detach
+
+    async def attach(self, subscriber: Subscriber, key: StreamKey) -> Stream:
+        """Add ``subscriber`` to the stream ``key``, subscribing upstream if it is the first.
+
+        Raises SubscribeRefused when the backend refuses; the stream then holds nobody.
+        """
+        self._loop = asyncio.get_running_loop()
+        stream = self.streams.get(key)
+        if stream is None:
+            stream = self.streams[key] = Stream(key, silent_after=self.silent_after)
+        stream.subscribers.add(subscriber)
+        async with stream.lock:
+            if stream.seq is None and subscriber in stream.subscribers:
+                try:
+                    await self._subscribe(stream)
+                except SubscribeRefused:
+                    stream.subscribers.discard(subscriber)
+                    self._forget_if_unused(stream)
+                    raise
+        self._ensure_keeper()
+        return stream
+
+    async def detach(self, subscriber: Subscriber, key: StreamKey) -> None:
+        """Remove ``subscriber``; the last one out ends the upstream subscription."""
+        stream = self.streams.get(key)
+        if stream is None or subscriber not in stream.subscribers:
+            return
+        stream.subscribers.discard(subscriber)
+        async with stream.lock:
+            if not stream.subscribers:
+                await self._unsubscribe(stream)
+                self._forget_if_unused(stream)
+
+    def attach_whole(self, subscriber: Subscriber, codes: frozenset[str]) -> None:
+        """``subscriber`` gets the whole-market push, filtered to ``codes`` (markets such as ``SH`` or codes)."""
+        quotes = self.ctx.quotes
+        assert quotes is not None
+        self.whole[subscriber] = codes
+        quotes.listen(self._on_whole)
+
+    def detach_whole(self, subscriber: Subscriber) -> None:
+        self.whole.pop(subscriber, None)
+        if not self.whole and self.ctx.quotes is not None:
+            self.ctx.quotes.unlisten(self._on_whole)
+
+    async def detach_all(self, subscriber: Subscriber) -> None:
+        """Everything ``subscriber`` holds (it is gone)."""
+        self.detach_whole(subscriber)
+        for key in [key for key, stream in self.streams.items() if subscriber in stream.subscribers]:
+            await self.detach(subscriber, key)
+
+    def _forget_if_unused(self, stream: Stream) -> None:
+        if not stream.subscribers and stream.seq is None and self.streams.get(stream.key) is stream:
+            del self.streams[stream.key]
+
+    # ------------------------------------------------------------------ upstream
+
+    async def _subscribe(self, stream: Stream) -> None:
+        xtdata = self.ctx.backend.xtdata
+        code, period = stream.key
+        stream.generation += 1
+        generation, loop = stream.generation, asyncio.get_running_loop()
+        prefix = b'"type":"data","stream":' + dumps({"code": code, "period": period}) + b',"data":'
+
+        def on_push(datas: dict[str, Any]) -> None:  # on a backend thread
+            try:
+                fragment = prefix + dumps(datas)
+                times = _item_times(datas.get(code))
+                loop.call_soon_threadsafe(self._dispatch, stream, generation, times, fragment)
+            except RuntimeError:  # the loop closed: the server is gone
+                pass
+            except Exception:  # never let a bad push kill xtquant's thread
+                log.exception("realtime: a push of %s %s could not be encoded", code, period)
+
+        if period == "l2thousand":
+
+            def subscribe_l2thousand() -> Any:  # on a worker; named for the timeout's message
+                return xtdata.subscribe_l2thousand(code, None, on_push)
+
+            call = subscribe_l2thousand
+        else:
+
+            def subscribe_quote() -> Any:
+                return xtdata.subscribe_quote(code, period, "", "", 0, on_push)
+
+            call = subscribe_quote
+        try:
+            seq = await self.ctx.run(call)
+        except (BackendCallFailed, BackendCallTimeout) as exc:
+            raise SubscribeRefused(str(exc)) from exc
+        except AttributeError as exc:
+            raise SubscribeRefused(f"the {self.ctx.backend.name} backend cannot push {period}") from exc
+        if not isinstance(seq, int) or seq < 0:
+            stream.generation += 1  # a push of the refused subscription must not be delivered
+            raise SubscribeRefused(f"xtquant refused the subscription of {code} {period} ({seq!r})")
+        stream.seq = seq
+        stream.last_push = time.monotonic()
+
+    async def _unsubscribe(self, stream: Stream) -> None:
+        seq, stream.seq = stream.seq, None
+        stream.generation += 1
+        if seq is None:
+            return
+        try:
+            await self.ctx.run(self.ctx.backend.xtdata.unsubscribe_quote, seq)
+        except (BackendCallFailed, BackendCallTimeout) as exc:
+            # A backend that cannot answer has lost its subscriptions with its client, or will be replaced.
+            log.warning("realtime: unsubscribe_quote(%s) failed: %s", seq, exc)
+
+    def _dispatch(self, stream: Stream, generation: int, times: tuple[int, ...], fragment: bytes) -> None:
+        """On the loop: one push of ``stream`` to each subscriber's outbox."""
+        if generation != stream.generation:
+            return
+        stream.pushes += 1
+        stream.last_push = time.monotonic()
+        if stream.silent_after != self.silent_after and stream.pushes > 1:
+            stream.silent_after = self.silent_after
+        # Ticks conflate per code; K-line pushes per set of bar times (a completed bar is never replaced).
+        key = (stream.key, ()) if stream.period in ("tick", "l2thousand") else (stream.key, times)
+        for subscriber in stream.subscribers:
+            subscriber.put_data(key, fragment)
+
+    def _on_whole(self, snapshots: dict[str, dict[str, Any]]) -> None:
+        """On the loop: a whole-market push from the quote book, filtered for each subscriber."""
+        prefix = b'"type":"data","stream":{"code":"whole","period":"tick"}'
+        encoded_by_filter: dict[frozenset[str], tuple[dict[str, Any], bytes]] = {}
+        for subscriber, wanted in self.whole.items():
+            cached = encoded_by_filter.get(wanted)
+            if cached is None:
+                chosen = {
+                    c: s for c, s in snapshots.items() if c in wanted or c[c.rfind(".") + 1 :] in wanted
+                }
+                cached = encoded_by_filter[wanted] = (chosen, dumps(chosen))
+            if cached[0]:
+                subscriber.merge_whole(prefix, *cached)
+
+    # ------------------------------------------------------------------ keeper
+
+    def _ensure_keeper(self) -> None:
+        if self._keeper is None and not self.stopped:
+            self._keeper = asyncio.get_running_loop().create_task(self._keep(), name="realtime-hub")
+
+    async def _keep(self) -> None:
+        try:
+            while self.streams and not self.stopped:
+                await asyncio.sleep(self.check_every)
+                await self.check()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("realtime hub keeper failed; streams are no longer watched")
+        finally:
+            self._keeper = None
+
+    async def check(self) -> None:
+        """One round of the keeper: reconnects and silent streams."""
+        from qmt_bridge.server.services.quote_book import probe_connection
+
+        connected, client = await probe_connection(self.ctx)
+        if connected is None:  # too busy to say: no reason to touch working subscriptions
+            return
+        if not connected:
+            if self._connected:
+                self._connected = False
+                log.warning("realtime: the backend is disconnected; streams resume when it is back")
+                self._tell_all(
+                    protocol.status(
+                        "backend_disconnected",
+                        "the market data source is disconnected; "
+                        "streams resume by themselves when it is back",
+                    )
+                )
+            return
+        replaced = self._client is not None and client is not self._client
+        self._client = client
+        if not self._connected or replaced:
+            self._connected = True
+            self.resubscriptions["reconnect"] += 1
+            log.warning(
+                "realtime: the backend reconnected; subscribing %d stream(s) again", len(self.streams)
+            )
+            for stream in list(self.streams.values()):
+                await self._renew(stream)
+            self._tell_all(
+                protocol.status("resubscribed", "the market data source reconnected; streams renewed")
+            )
+            return
+        if not self._trading_hours():
+            return
+        now = time.monotonic()
+        for stream in list(self.streams.values()):
+            if stream.seq is not None and now - stream.last_push > stream.silent_after:
+                self.resubscriptions["silence"] += 1
+                log.info(
+                    "realtime: %s %s silent for %.0f s in trading hours; subscribing again",
+                    *stream.key,
+                    now - stream.last_push,
+                )
+                await self._renew(stream)
+                stream.silent_after = min(stream.silent_after * 2, SILENT_AFTER_MAX)
+
+    async def _renew(self, stream: Stream) -> None:
+        async with stream.lock:
+            if not stream.subscribers:
+                return
+            await self._unsubscribe(stream)
+            try:
+                await self._subscribe(stream)
+            except SubscribeRefused as exc:
+                log.warning("realtime: %s %s could not be subscribed again: %s", *stream.key, exc)
+
+    def _tell_all(self, body: dict[str, Any]) -> None:
+        everyone = {s for stream in self.streams.values() for s in stream.subscribers} | set(self.whole)
+        for subscriber in everyone:
+            subscriber.put_control(dict(body))
+
+    async def stop(self) -> None:
+        """End every upstream subscription (the server is stopping)."""
+        self.stopped = True
+        if self._keeper is not None:
+            self._keeper.cancel()
+        for stream in list(self.streams.values()):
+            async with stream.lock:
+                await self._unsubscribe(stream)
+        self.streams.clear()
+        for subscriber in list(self.whole):
+            self.detach_whole(subscriber)
+
+    def status(self) -> dict[str, Any]:
+        """What ``GET /api/meta/realtime`` answers."""
+        now = time.monotonic()
+        return {
+            "streams": [
+                {
+                    "code": stream.code,
+                    "period": stream.period,
+                    "subscribed": stream.seq is not None,
+                    "subscribers": len(stream.subscribers),
+                    "pushes": stream.pushes,
+                    "last_push_age_seconds": round(now - stream.last_push, 3) if stream.pushes else None,
+                }
+                for stream in self.streams.values()
+            ],
+            "upstream_subscriptions": sum(stream.seq is not None for stream in self.streams.values()),
+            "whole_quote_subscribers": len(self.whole),
+            "resubscriptions": dict(self.resubscriptions),
+        }
+
+
+def _item_times(items: Any) -> tuple[int, ...]:
+    """The ``time`` of each pushed item (a K-line push's bars)."""
+    if not isinstance(items, list):
+        return ()
+    return tuple(int(item.get("time") or 0) for item in items if isinstance(item, dict))

@@ -1,0 +1,327 @@
+"""WebSocket streams: ``/ws/realtime``, ``/ws/whole_quote`` and ``/ws/l2_thousand`` (protocol: ``docs/realtime.md``).
+
+Each connection is a :class:`~qmt_bridge.server.realtime.connection.Subscriber` of the app's
+:class:`~qmt_bridge.server.realtime.hub.RealtimeHub`. Bad messages get an ``error`` message and the
+connection stays open; a wrong API key closes it with 1008. A handshake to any other ``/ws/`` path is denied
+with the one error shape (404 ``route_not_found``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+from typing import Any
+
+from fastapi import APIRouter, WebSocket
+from starlette.websockets import WebSocketDisconnect
+
+from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
+from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.errors import BridgeError, error_response
+from qmt_bridge.server.params import MARKET_CODES, parse_code
+from qmt_bridge.server.realtime import protocol
+from qmt_bridge.server.realtime.connection import Subscriber
+from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused
+from qmt_bridge.server.security import key_matches
+from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
+from qmt_bridge.server.services.quote_book import CST, backend_now, in_trading_hours
+from qmt_bridge.server.services.tabular import frame_payload
+
+log = logging.getLogger("qmt_bridge.realtime")
+
+router = APIRouter()
+
+
+@router.websocket("/ws/realtime")
+async def ws_realtime(websocket: WebSocket) -> None:
+    """Ticks or K-lines of codes: ``{"stocks": [...], "period": "1m"}``."""
+    await _serve(websocket, "stocks", _Realtime)
+
+
+@router.websocket("/ws/whole_quote")
+async def ws_whole_quote(websocket: WebSocket) -> None:
+    """The whole-market push of markets or codes: ``{"codes": ["SH", "SZ"]}``."""
+    await _serve(websocket, "codes", _WholeQuote)
+
+
+@router.websocket("/ws/l2_thousand")
+async def ws_l2_thousand(websocket: WebSocket) -> None:
+    """Level-2 thousand-level books: ``{"stocks": [...]}``."""
+    await _serve(websocket, "stocks", _L2Thousand)
+
+
+@router.websocket("/ws/{rest:path}")
+async def ws_unknown(websocket: WebSocket, rest: str) -> None:
+    message = (
+        f"no WebSocket endpoint /ws/{rest}; the streams are /ws/realtime, /ws/whole_quote, /ws/l2_thousand"
+    )
+    if "websocket.http.response" in websocket.scope.get("extensions", {}):
+        await websocket.send_denial_response(error_response(websocket, 404, "route_not_found", message))
+    else:
+        await websocket.close(code=1008, reason="unknown WebSocket path")
+
+
+async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> None:
+    app = websocket.app
+    ctx: BackendContext = app.state.context
+    hub: RealtimeHub = app.state.hub
+    await websocket.accept()
+    expected = ctx.settings.api_key_value() if ctx.settings.require_auth_for_data else None
+    pending: str | None = None
+    if expected is not None:
+        provided = websocket.headers.get("x-api-key")
+        if provided is None:
+            provided, pending = await _first_message_key(websocket)
+        if not key_matches(provided, expected):
+            await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="missing or invalid API key")
+            return
+    subscriber = Subscriber(websocket)
+    stream = kind(ctx, hub, subscriber)
+    subscriber.start()
+    try:
+        if pending is not None:
+            await stream.handle(pending, codes_key)
+        while True:
+            text = await websocket.receive_text()
+            await stream.handle(text, codes_key)
+    except WebSocketDisconnect:
+        pass
+    except RuntimeError:  # the socket was closed under us (a slow client closed by its heartbeat)
+        pass
+    finally:
+        await subscriber.stop()
+        await hub.detach_all(subscriber)
+
+
+async def _first_message_key(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """``(api_key, None)`` from a first ``{"api_key": ...}`` message; ``(None, text)`` if the first
+    message is something else (it is then refused); ``(None, None)`` after the wait."""
+    try:
+        text = await asyncio.wait_for(websocket.receive_text(), timeout=protocol.AUTH_SECONDS)
+    except (asyncio.TimeoutError, WebSocketDisconnect, RuntimeError):
+        return None, None
+    try:
+        request = protocol.parse(text, codes_key="stocks")
+    except protocol.ProtocolError:
+        return None, text
+    return (request.api_key, None) if request.action == "auth" else (None, text)
+
+
+class _Stream:
+    """What one endpoint does with a client's messages."""
+
+    periods: tuple[str, ...] = ("tick",)
+
+    def __init__(self, ctx: BackendContext, hub: RealtimeHub, subscriber: Subscriber) -> None:
+        self.ctx = ctx
+        self.hub = hub
+        self.subscriber = subscriber
+
+    async def handle(self, text: str, codes_key: str) -> None:
+        try:
+            request = protocol.parse(text, codes_key=codes_key, default_period=self.periods[0])
+            if request.action == "ping":
+                self.subscriber.put_control({"type": "pong"})
+            elif request.action == "auth":
+                return  # a key sent again, or where none is needed
+            elif request.action == "subscribe":
+                await self.subscribe(request)
+            else:
+                await self.unsubscribe(request)
+        except protocol.ProtocolError as exc:
+            self.subscriber.put_control(protocol.error(exc.code, exc.message, **exc.details))
+        except BridgeError as exc:
+            details = exc.details if isinstance(exc.details, dict) else {"details": exc.details}
+            self.subscriber.put_control(protocol.error(exc.code, exc.message, **details))
+        except (BackendCallFailed, BackendCallTimeout) as exc:
+            self.subscriber.put_control(protocol.error("backend_error", str(exc)))
+
+    def check_period(self, period: str) -> str:
+        if period not in self.periods:
+            raise protocol.ProtocolError(
+                "invalid_parameter", f"period: unknown period {period!r}; one of {', '.join(self.periods)}",
+                param="period", value=period,
+            )  # fmt: skip
+        return "60m" if period == "1h" else period
+
+    async def codes(self, request: protocol.Request) -> list[str]:
+        codes = list(dict.fromkeys(parse_code(code, "stocks") for code in request.codes))
+        held = {code for code, _ in self.subscriber.codes}
+        if len(held | set(codes)) > protocol.MAX_CODES_PER_CONNECTION:
+            raise protocol.ProtocolError(
+                "too_many_codes",
+                f"a connection may hold {protocol.MAX_CODES_PER_CONNECTION} codes at most; for more, "
+                "use /ws/whole_quote",
+                limit=protocol.MAX_CODES_PER_CONNECTION,
+            )
+        await check_codes(self.ctx, codes)
+        return codes
+
+    async def attach(self, codes: list[str], period: str) -> list[str]:
+        """Attach to each code's stream; returns the codes attached (errors sent for the others)."""
+        attached = []
+        for code in codes:
+            try:
+                await self.hub.attach(self.subscriber, (code, period))
+            except SubscribeRefused as exc:
+                self.subscriber.put_control(
+                    protocol.error("subscribe_failed", str(exc), code=code, period=period)
+                )
+                continue
+            self.subscriber.codes.add((code, period))
+            attached.append(code)
+        return attached
+
+    async def unsubscribe(self, request: protocol.Request) -> None:
+        period = self.check_period(request.period)
+        codes = [parse_code(code, "stocks") for code in request.codes]
+        for code in codes:
+            await self.hub.detach(self.subscriber, (code, period))
+            self.subscriber.codes.discard((code, period))
+        self.subscriber.put_control(
+            protocol.status("unsubscribed", f"{len(codes)} stream(s) ended", stocks=codes, period=period)
+        )
+
+    async def subscribe(self, request: protocol.Request) -> None:
+        raise NotImplementedError  # each endpoint's own
+
+    async def tell_session(self) -> None:
+        """A ``market_closed`` status outside trading hours, so that silence never looks like a hang."""
+        now = backend_now(self.ctx.backend)
+        if in_trading_hours(now):
+            return
+        opens = await next_open(self.ctx, now)
+        self.subscriber.put_control(
+            protocol.status(
+                "market_closed",
+                "the market is closed: nothing is pushed until it opens"
+                + (f" at {opens.isoformat()}" if opens else ""),
+                next_open=opens.isoformat() if opens else None,
+            )
+        )
+
+
+class _Realtime(_Stream):
+    periods = protocol.REALTIME_PERIODS
+
+    async def subscribe(self, request: protocol.Request) -> None:
+        period = self.check_period(request.period)
+        codes = await self.codes(request)
+        attached = await self.attach(codes, period)
+        if not attached:
+            return
+        await self.send_snapshots(attached, period, request.since)
+        self.subscriber.put_control(
+            protocol.status(
+                "subscribed", f"{len(attached)} stream(s) of {period}", stocks=attached, period=period
+            )
+        )
+        await self.tell_session()
+
+    async def send_snapshots(self, codes: list[str], period: str, since: int | None) -> None:
+        """The current state first: the latest tick, or the K-lines' latest bar (with ``since``: every bar
+        after it, so that a reconnecting client fills its gap)."""
+        if period == "tick":
+            ticks = await full_tick(self.ctx, codes, check=False)
+            for code in codes:
+                if code in ticks:
+                    self._snapshot(code, period, [ticks[code]])
+            return
+        start = ""
+        if since is not None:
+            start = dt.datetime.fromtimestamp(since / 1000, CST).strftime("%Y%m%d%H%M%S")
+        bars = await fetch_bars(
+            self.ctx, "get_market_data_ex", codes, fields=[], period=period, start_time=start, end_time="",
+            count=-1 if since is not None else 1, dividend_type="none", fill_data=True,
+        )  # fmt: skip
+        for code, frame in bars.frames.items():
+            rows = frame_payload(frame, "records")
+            if since is not None:
+                rows = [row for row in rows if row["time"] > since]
+            self._snapshot(code, period, rows, resumed=since is not None)
+
+    def _snapshot(self, code: str, period: str, items: list[Any], **extra: Any) -> None:
+        self.subscriber.put_control(
+            {"type": "snapshot", "stream": {"code": code, "period": period}, "data": {code: items}, **extra}
+        )
+
+
+class _L2Thousand(_Stream):
+    periods = ("l2thousand",)
+
+    async def subscribe(self, request: protocol.Request) -> None:
+        codes = await self.codes(request)
+        attached = await self.attach(codes, "l2thousand")
+        if attached:
+            self.subscriber.put_control(
+                protocol.status(
+                    "subscribed",
+                    f"{len(attached)} thousand-level book(s)",
+                    stocks=attached,
+                    period="l2thousand",
+                )
+            )
+            await self.tell_session()
+
+
+class _WholeQuote(_Stream):
+    async def subscribe(self, request: protocol.Request) -> None:
+        book = self.ctx.quotes
+        if book is None:
+            raise protocol.ProtocolError(
+                "not_available", "the quote book is off (--no-quote-book): no whole-market push"
+            )
+        wanted = frozenset(
+            code.strip().upper() if "." not in code else parse_code(code, "codes") for code in request.codes
+        )
+        markets = {c for c in wanted if "." not in c}
+        unknown = sorted(markets - set(MARKET_CODES))
+        outside = sorted(m for m in markets - set(unknown) if m not in book.markets) + sorted(
+            c for c in wanted - markets if c[c.rfind(".") + 1 :] not in book.markets
+        )
+        if unknown or outside:
+            raise protocol.ProtocolError(
+                "invalid_parameter",
+                f"codes: {', '.join(unknown + outside)} not served; the whole-market push covers "
+                f"{', '.join(book.markets)} (--quote-markets)",
+                param="codes", value=unknown + outside,
+            )  # fmt: skip
+        self.hub.attach_whole(self.subscriber, wanted)
+        snapshots = book.snapshots(wanted)
+        if snapshots is None:
+            snapshots = await full_tick(self.ctx, sorted(wanted), check=False)
+            snapshots = {c: s for c, s in snapshots.items() if c in wanted or c[c.rfind(".") + 1 :] in wanted}
+        self.subscriber.put_control(
+            {"type": "snapshot", "stream": {"code": "whole", "period": "tick"}, "data": snapshots}
+        )
+        self.subscriber.put_control(
+            protocol.status(
+                "subscribed", f"whole-market push of {', '.join(sorted(wanted))}", codes=sorted(wanted)
+            )
+        )
+        await self.tell_session()
+
+    async def unsubscribe(self, request: protocol.Request) -> None:
+        self.hub.detach_whole(self.subscriber)
+        self.subscriber.put_control(protocol.status("unsubscribed", "whole-market push ended"))
+
+
+async def next_open(ctx: BackendContext, now: dt.datetime) -> dt.datetime | None:
+    """The next session start (09:30 or 13:00, China time) after ``now``, from the backend's calendar."""
+    local = now.astimezone(CST)
+    try:
+        days = await ctx.xtdata(
+            "get_trading_calendar", "SH", start_time=f"{local:%Y%m%d}",
+            end_time=f"{local + dt.timedelta(days=40):%Y%m%d}",
+        )  # fmt: skip
+    except (BackendCallFailed, BackendCallTimeout, BridgeError):
+        return None
+    with contextlib.suppress(ValueError):
+        for day in (dt.datetime.strptime(str(d), "%Y%m%d").date() for d in days):
+            for start in (dt.time(9, 30), dt.time(13, 0)):
+                moment = dt.datetime.combine(day, start, CST)
+                if moment > local:
+                    return moment
+    return None

@@ -1,0 +1,338 @@
+"""The realtime WebSocket streams over real connections to a uvicorn server on the fake xtquant.
+
+The fake records every upstream subscription (``QUOTE_SUBSCRIPTIONS``) and pushes what a test tells it
+(``push_quote``) from its own thread, as xtquant's native threads do.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from helpers import FAKE_NOW, serve_in_thread
+
+websockets = pytest.importorskip("websockets")
+from websockets.sync.client import connect  # noqa: E402
+
+CODE, OTHER = "600000.SH", "000001.SZ"
+KEY = "s3cret-key-1234"
+
+
+@contextmanager
+def server(fake: ModuleType, **overrides: Any) -> Iterator[str]:
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.server.services.local_history import LocalHistory
+
+    settings = Settings(_env_file=None, backend="xtquant", predownload=False, **overrides)
+    app = create_app(settings)
+    with serve_in_thread(app, name="uvicorn-ws") as url:
+        app.state.context.local_history = LocalHistory(now=lambda: FAKE_NOW)
+        app.state.hub.check_every = 0.05
+        yield url.replace("http://", "ws://")
+
+
+@pytest.fixture
+def url(fake_xtdata: ModuleType) -> Iterator[str]:
+    with server(fake_xtdata) as base:
+        yield base
+    fake_xtdata.reset()
+
+
+class Client:
+    """A test WebSocket client: JSON in, JSON out, with a timeout on every read."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.seen: list[dict[str, Any]] = []
+
+    def send(self, message: Any) -> None:
+        self.ws.send(message if isinstance(message, str) else json.dumps(message))
+
+    def next(self, timeout: float = 5.0) -> dict[str, Any]:
+        message = json.loads(self.ws.recv(timeout=timeout))
+        self.seen.append(message)
+        return message
+
+    def until(self, predicate: Callable[[dict[str, Any]], bool], timeout: float = 5.0) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout
+        while True:
+            message = self.next(max(0.01, deadline - time.monotonic()))
+            if predicate(message):
+                return message
+
+    def status(self, state: str) -> dict[str, Any]:
+        return self.until(lambda m: m["type"] == "status" and m["status"] == state)
+
+
+@contextmanager
+def client(base: str, path: str = "/ws/realtime", **kwargs: Any) -> Iterator[Client]:
+    with connect(base + path, open_timeout=5, **kwargs) as ws:
+        yield Client(ws)
+
+
+def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.01)
+
+
+def upstream(fake: ModuleType) -> list[tuple[str, str]]:
+    return sorted((code, period) for code, period, _ in fake.QUOTE_SUBSCRIPTIONS.values())
+
+
+# ------------------------------------------------------------------ subscribe, push, snapshot
+
+
+def test_the_seed_message_subscribes_and_pushes_arrive_in_xtquants_shape(
+    url: str, fake_xtdata: ModuleType
+) -> None:
+    with client(url) as ws:
+        ws.send({"stocks": [CODE], "period": "1m"})
+        snapshot = ws.until(lambda m: m["type"] == "snapshot")
+        assert snapshot["stream"] == {"code": CODE, "period": "1m"}
+        assert [bar["time"] for bar in snapshot["data"][CODE]] == [fake_xtdata._ms("20251121093200")]
+        ws.status("subscribed")
+        assert upstream(fake_xtdata) == [(CODE, "1m")]
+
+        bar = fake_xtdata.kline_item(CODE, "20251121093200", close=11.57)
+        assert fake_xtdata.push_quote(CODE, "1m", [bar]) == 1
+        data = ws.until(lambda m: m["type"] == "data")
+        assert data["stream"] == {"code": CODE, "period": "1m"}
+        assert data["data"] == {CODE: [json.loads(json.dumps(bar))]}
+        seqs = [m["seq"] for m in ws.seen]
+        assert seqs == list(range(1, len(seqs) + 1))  # per connection, no gap
+
+
+def test_tick_subscription_starts_with_the_current_snapshot(url: str, fake_xtdata: ModuleType) -> None:
+    with client(url) as ws:
+        ws.send({"stocks": [CODE, OTHER], "period": "tick"})
+        first = ws.until(lambda m: m["type"] == "snapshot")
+        second = ws.until(lambda m: m["type"] == "snapshot")
+        assert {first["stream"]["code"], second["stream"]["code"]} == {CODE, OTHER}
+        assert first["data"][first["stream"]["code"]][0]["lastPrice"] > 0
+        assert ws.status("subscribed")["stocks"] == [CODE, OTHER]
+
+
+def test_resume_sends_every_completed_bar_after_since(url: str, fake_xtdata: ModuleType) -> None:
+    with client(url) as ws:
+        ws.send({"stocks": [CODE], "period": "1d", "since": fake_xtdata._ms("20251119")})
+        snapshot = ws.until(lambda m: m["type"] == "snapshot")
+        assert snapshot["resumed"] is True
+        assert [bar["time"] for bar in snapshot["data"][CODE]] == [
+            fake_xtdata._ms("20251120"),
+            fake_xtdata._ms("20251121"),
+        ]
+
+
+# ------------------------------------------------------------------ sharing and release
+
+
+def test_two_clients_share_one_upstream_subscription_released_by_the_last(
+    url: str, fake_xtdata: ModuleType
+) -> None:
+    with client(url) as a, client(url) as b:
+        a.send({"stocks": [CODE], "period": "tick"})
+        a.status("subscribed")
+        b.send({"stocks": [CODE], "period": "tick"})
+        b.status("subscribed")
+        assert upstream(fake_xtdata) == [(CODE, "tick")]
+        tick = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": 11.61}
+        fake_xtdata.push_quote(CODE, "tick", [tick])
+        for ws in (a, b):
+            assert ws.until(lambda m: m["type"] == "data")["data"][CODE][0]["lastPrice"] == 11.61
+        a.send({"action": "unsubscribe", "stocks": [CODE], "period": "tick"})
+        a.status("unsubscribed")
+        assert upstream(fake_xtdata) == [(CODE, "tick")]
+    wait_until(lambda: upstream(fake_xtdata) == [], "the last client's subscription to end")
+
+
+def test_many_connect_subscribe_disconnect_cycles_leave_no_subscription(
+    url: str, fake_xtdata: ModuleType
+) -> None:
+    for i in range(60):
+        with client(url) as ws:
+            ws.send({"stocks": [CODE, OTHER], "period": "1m" if i % 2 else "tick"})
+            if i % 3 == 0:
+                ws.status("subscribed")  # else: gone before the answer, mid-subscribe
+    wait_until(lambda: upstream(fake_xtdata) == [], "every subscription to end")
+    assert len(fake_xtdata.calls_to("subscribe_quote")) == len(fake_xtdata.calls_to("unsubscribe_quote"))
+
+
+# ------------------------------------------------------------------ bad input
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("{not json", "invalid_json"),
+        ("[1, 2]", "invalid_message"),
+        ({"stocks": []}, "invalid_message"),
+        ({"stocks": [CODE], "period": "7m"}, "invalid_parameter"),
+        ({"stocks": ["600999.SH"]}, "unknown_code"),
+        ({"stocks": ["600000"]}, "invalid_parameter"),
+        ({"stocks": [CODE], "action": "bogus"}, "invalid_message"),
+        ({"stocks": [CODE], "perod": "1m"}, "invalid_message"),
+        ({"stocks": [CODE], "since": -1}, "invalid_message"),
+    ],
+)
+def test_bad_messages_get_an_error_and_the_connection_stays(url: str, message: Any, code: str) -> None:
+    with client(url) as ws:
+        ws.send(message)
+        error = ws.until(lambda m: m["type"] == "error")
+        assert error["error"]["code"] == code and error["error"]["message"]
+        ws.send({"type": "ping"})
+        assert ws.until(lambda m: m["type"] in ("pong", "error"))["type"] == "pong"
+
+
+def test_too_many_codes_at_the_limit_and_one_past(
+    url: str, fake_xtdata: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qmt_bridge.server.realtime import protocol
+
+    monkeypatch.setattr(protocol, "MAX_CODES_PER_CONNECTION", 2)
+    with client(url) as ws:
+        ws.send({"stocks": [CODE, OTHER, "301999.SZ"], "period": "tick"})
+        assert ws.until(lambda m: m["type"] == "error")["error"]["code"] == "too_many_codes"
+        ws.send({"stocks": [CODE, OTHER], "period": "tick"})
+        ws.status("subscribed")
+        ws.send({"stocks": ["301999.SZ"], "period": "tick"})  # a third code over two messages
+        assert ws.until(lambda m: m["type"] == "error")["error"]["code"] == "too_many_codes"
+
+
+def test_an_unknown_ws_path_is_refused_with_the_error_shape(url: str) -> None:
+    with pytest.raises(websockets.exceptions.InvalidStatus) as info:
+        with connect(url + "/ws/realtyme", open_timeout=5):
+            pass
+    response = info.value.response
+    assert response.status_code == 404
+    body = json.loads(response.body)
+    assert body["error"]["code"] == "route_not_found" and "/ws/realtime" in body["error"]["message"]
+
+
+# ------------------------------------------------------------------ auth
+
+
+@pytest.fixture
+def auth_url(fake_xtdata: ModuleType) -> Iterator[str]:
+    with server(fake_xtdata, api_key=KEY, require_auth_for_data=True) as base:
+        yield base
+
+
+def test_the_key_in_the_header_opens_the_stream(auth_url: str) -> None:
+    with client(auth_url, additional_headers={"X-API-Key": KEY}) as ws:
+        ws.send({"stocks": [CODE], "period": "tick"})
+        ws.status("subscribed")
+
+
+def test_the_key_as_the_first_message_opens_the_stream(auth_url: str) -> None:
+    with client(auth_url) as ws:
+        ws.send({"api_key": KEY})
+        ws.send({"stocks": [CODE], "period": "tick"})
+        ws.status("subscribed")
+
+
+@pytest.mark.parametrize(
+    "wrong",
+    [KEY[:-1], KEY + "x", KEY.upper(), f" {KEY}", "", "s3cret"],
+    ids=["prefix", "longer", "case", "space", "empty", "short"],
+)
+def test_a_near_miss_key_closes_with_1008(auth_url: str, wrong: str) -> None:
+    with client(auth_url) as ws:
+        ws.send({"api_key": wrong})
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+            ws.next()
+        assert info.value.rcvd.code == 1008
+
+
+def test_no_key_at_all_closes_with_1008_after_a_data_message(auth_url: str) -> None:
+    with client(auth_url) as ws:
+        ws.send({"stocks": [CODE], "period": "tick"})
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as info:
+            ws.next()
+        assert info.value.rcvd.code == 1008
+
+
+# ------------------------------------------------------------------ reconnects and slow clients
+
+
+def test_a_backend_reconnect_resubscribes_and_tells_the_client(url: str, fake_xtdata: ModuleType) -> None:
+    with client(url) as ws:
+        ws.send({"stocks": [CODE], "period": "1m"})
+        ws.status("subscribed")
+        fake_xtdata.go_down()
+        assert ws.status("backend_disconnected")["message"]
+        fake_xtdata.come_back()
+        ws.status("resubscribed")
+        wait_until(lambda: upstream(fake_xtdata) == [(CODE, "1m")], "the renewed subscription")
+        fake_xtdata.push_quote(CODE, "1m", [fake_xtdata.kline_item(CODE, "20251121093200", close=11.5)])
+        assert ws.until(lambda m: m["type"] == "data")["data"][CODE][0]["close"] == 11.5
+
+
+def test_a_slow_client_does_not_delay_a_fast_one(url: str, fake_xtdata: ModuleType) -> None:
+    with client(url) as slow, client(url) as fast:
+        for ws in (slow, fast):
+            ws.send({"stocks": [CODE], "period": "tick"})
+            ws.status("subscribed")
+        base = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE]}
+        for i in range(200):  # slow reads nothing meanwhile
+            fake_xtdata.push_quote(CODE, "tick", [{**base, "lastPrice": 11.0 + i / 1000}], wait=True)
+        fast.until(lambda m: m["type"] == "data" and m["data"][CODE][0]["lastPrice"] == 11.199, timeout=5)
+        # The slow one gets what is left after conflation: the newest tick, not 200 messages.
+        received = []
+        while True:
+            message = slow.until(lambda m: m["type"] == "data", timeout=5)
+            received.append(message["data"][CODE][0]["lastPrice"])
+            if received[-1] == 11.199:
+                break
+        assert received[-1] == 11.199
+
+
+def test_the_status_endpoint_lists_streams_and_subscribers(url: str, fake_xtdata: ModuleType) -> None:
+    import urllib.request
+
+    with client(url) as a, client(url) as b:
+        for ws in (a, b):
+            ws.send({"stocks": [CODE], "period": "5m"})
+            ws.status("subscribed")
+        with urllib.request.urlopen(url.replace("ws://", "http://") + "/api/meta/realtime", timeout=5) as r:
+            status = json.loads(r.read())
+        assert status["upstream_subscriptions"] == 1
+        [stream] = status["streams"]
+        assert stream["code"] == CODE and stream["period"] == "5m" and stream["subscribers"] == 2
+
+
+def test_a_key_in_a_websocket_url_never_reaches_the_log(
+    fake_xtdata: ModuleType, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Old clients put the key in the URL; uvicorn logs handshake URLs with their query strings."""
+    import logging
+
+    secret = "url-secret-9d3f"
+    uvicorn_log = logging.getLogger("uvicorn.error")
+    # INFO: the server logs at INFO and above; the test's own client library logs its requests at DEBUG.
+    with caplog.at_level(logging.INFO):
+        with server(fake_xtdata, api_key=KEY, require_auth_for_data=True) as base:
+            # uvicorn's own logger neither propagates to the root nor logs handshakes at warning level.
+            uvicorn_log.addHandler(caplog.handler)
+            level = uvicorn_log.level
+            uvicorn_log.setLevel(logging.INFO)
+            try:
+                with client(base, f"/ws/realtime?api_key={secret}") as ws:
+                    ws.send({"api_key": KEY[:-1] + "?"})  # and a near-miss key in a message
+                    with pytest.raises(websockets.exceptions.ConnectionClosed):
+                        ws.next()
+            finally:
+                uvicorn_log.removeHandler(caplog.handler)
+                uvicorn_log.setLevel(level)
+    handshakes = [r.getMessage() for r in caplog.records if "WebSocket /ws/realtime" in r.getMessage()]
+    assert handshakes and all("[redacted]" in line for line in handshakes)
+    assert secret not in caplog.text and KEY not in caplog.text and KEY[:-1] not in caplog.text
