@@ -107,6 +107,7 @@ def test_the_seed_message_subscribes_and_pushes_arrive_in_xtquants_shape(
         assert fake_xtdata.push_quote(CODE, "1m", [bar]) == 1
         data = ws.until(lambda m: m["type"] == "data")
         assert data["stream"] == {"code": CODE, "period": "1m"}
+        assert abs(data["pushed"] - time.time() * 1000) < 5000  # when the server got the push
         assert data["data"] == {CODE: [json.loads(json.dumps(bar))]}
         seqs = [m["seq"] for m in ws.seen]
         assert seqs == list(range(1, len(seqs) + 1))  # per connection, no gap

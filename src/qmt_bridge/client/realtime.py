@@ -83,6 +83,10 @@ class RealtimeMixin:
                 ``resubscribed``, ...) and each ``error`` message; by default they are logged.
             reconnect: Reconnect and resubscribe (resuming K-lines) when the connection drops.
 
+        Returns:
+            Nothing: it runs until the task is cancelled (or, with ``reconnect=False``, until the server
+            closes the connection).
+
         Raises:
             ImportError: ``websockets`` is not installed (``pip install qmt-bridge[client]``).
             PermissionError: The server refused the API key (close code 1008).
@@ -106,6 +110,10 @@ class RealtimeMixin:
             callback: Called with ``{code: tick}``: every code's snapshot first, then the codes that changed.
             on_status: As in :meth:`subscribe_realtime`.
             reconnect: As in :meth:`subscribe_realtime`.
+
+        Returns:
+            Nothing: it runs until the task is cancelled (or, with ``reconnect=False``, until the server
+            closes the connection).
 
         Raises:
             ImportError: ``websockets`` is not installed.
@@ -131,6 +139,10 @@ class RealtimeMixin:
             on_status: As in :meth:`subscribe_realtime`.
             reconnect: As in :meth:`subscribe_realtime`.
 
+        Returns:
+            Nothing: it runs until the task is cancelled (or, with ``reconnect=False``, until the server
+            closes the connection).
+
         Raises:
             ImportError: ``websockets`` is not installed.
             PermissionError: The server refused the API key.
@@ -146,8 +158,12 @@ class RealtimeMixin:
             stocks: Codes.
             period: As in :meth:`subscribe_realtime`.
 
-        Yields:
-            ``{code: [item, ...]}`` as :meth:`subscribe_realtime` passes to its callback.
+        Returns:
+            An iterator of ``{code: [item, ...]}`` as :meth:`subscribe_realtime` passes to its callback.
+
+        Raises:
+            ImportError: ``websockets`` is not installed.
+            PermissionError: The server refused the API key.
         """
         items: queue.Queue[Any] = queue.Queue(maxsize=10_000)
         loop = asyncio.new_event_loop()

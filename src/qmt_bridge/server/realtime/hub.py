@@ -163,7 +163,7 @@ class RealtimeHub:
 
         def on_push(datas: dict[str, Any]) -> None:  # on a backend thread
             try:
-                fragment = prefix + dumps(datas)
+                fragment = b'"pushed":%d,' % (time.time() * 1000) + prefix + dumps(datas)
                 times = _item_times(datas.get(code))
                 loop.call_soon_threadsafe(self._dispatch, stream, generation, times, fragment)
             except RuntimeError:  # the loop closed: the server is gone
@@ -221,7 +221,7 @@ class RealtimeHub:
 
     def _on_whole(self, snapshots: dict[str, dict[str, Any]]) -> None:
         """On the loop: a whole-market push from the quote book, filtered for each subscriber."""
-        prefix = b'"type":"data","stream":{"code":"whole","period":"tick"}'
+        prefix = b'"pushed":%d,"type":"data","stream":{"code":"whole","period":"tick"}' % (time.time() * 1000)
         encoded_by_filter: dict[frozenset[str], tuple[dict[str, Any], bytes]] = {}
         for subscriber, wanted in self.whole.items():
             cached = encoded_by_filter.get(wanted)

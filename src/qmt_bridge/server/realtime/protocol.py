@@ -14,7 +14,8 @@ Server → client, each with ``type`` and a per-connection ``seq`` (1, 2, 3, ...
 
 - ``snapshot``: the current state of a stream, first after a subscribe; ``data`` in xtquant's shape;
 - ``data``: a push, ``data`` in xtquant's shape (``{code: [bar, ...]}`` for K-lines and ticks,
-  ``{code: tick}`` for the whole-market push); ``stream`` names it;
+  ``{code: tick}`` for the whole-market push); ``stream`` names it; ``pushed`` is when xtquant's callback
+  delivered it to the server (ms since the epoch), so a client can measure the latency;
 - ``status``: ``subscribed``, ``unsubscribed``, ``market_closed``, ``resubscribed``, ``backend_disconnected``,
   with a ``message`` for people;
 - ``error``: ``{"code", "message", "details"}`` as in HTTP errors; the connection stays open;
