@@ -337,3 +337,34 @@ def test_a_key_in_a_websocket_url_never_reaches_the_log(
     handshakes = [r.getMessage() for r in caplog.records if "WebSocket /ws/realtime" in r.getMessage()]
     assert handshakes and all("[redacted]" in line for line in handshakes)
     assert secret not in caplog.text and KEY not in caplog.text and KEY[:-1] not in caplog.text
+
+
+@pytest.mark.parametrize("limit", [0, 1])
+def test_tick_streams_past_the_single_subscription_limit_come_from_the_whole_market_push(
+    fake_xtdata: ModuleType, limit: int
+) -> None:
+    """xtquant's advice: few single-code subscriptions. Past the limit, ticks are filtered from the quote
+    book's whole-market push (one upstream), in the same shape."""
+    import urllib.request
+
+    with server(fake_xtdata, max_single_tick_subscriptions=limit) as base:
+        with client(base) as ws:
+            ws.send({"stocks": [CODE, OTHER], "period": "tick"})
+            ws.status("subscribed")
+            singles = [CODE, OTHER][:limit]
+            assert upstream(fake_xtdata) == sorted((code, "tick") for code in singles)
+            wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) == 1, "the whole-market subscription")
+            tick = {**fake_xtdata.get_full_tick.__wrapped__([OTHER])[OTHER], "lastPrice": 12.34}
+            tick["time"] += 3000
+            fake_xtdata.push({OTHER: tick})
+            data = ws.until(
+                lambda m: m["type"] == "data" and m["data"].get(OTHER, [{}])[0].get("lastPrice") == 12.34
+            )
+            assert data["stream"] == {"code": OTHER, "period": "tick"}
+            assert data["data"][OTHER][0]["lastPrice"] == 12.34 and len(data["data"][OTHER]) == 1
+            with urllib.request.urlopen(
+                base.replace("ws://", "http://") + "/api/meta/realtime", timeout=5
+            ) as r:
+                status = json.loads(r.read())
+            assert status["ticks_from_whole_quote"] == {code: 1 for code in [CODE, OTHER][limit:]}
+        wait_until(lambda: upstream(fake_xtdata) == [], "the single subscriptions' release")

@@ -54,6 +54,10 @@ class Settings(BaseSettings):
     #: services/quote_book.py); codes of other markets are asked from the backend per request.
     quote_book: bool = True
     quote_markets: str = "SH,SZ,BJ"
+    #: Realtime tick streams of codes of the quote book's markets beyond this many are served from the
+    #: book's whole-market push, filtered, instead of one subscribe_quote each (xtquant's advice: keep
+    #: single-code subscriptions under ~50).
+    max_single_tick_subscriptions: int = Field(50, ge=0, le=10_000)
 
     @field_validator("log_level", mode="before")
     @classmethod

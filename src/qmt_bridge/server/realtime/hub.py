@@ -89,6 +89,8 @@ class RealtimeHub:
         self.streams: dict[StreamKey, Stream] = {}
         #: Subscribers of the whole-market push, each with the codes/markets it asked for.
         self.whole: dict[Subscriber, frozenset[str]] = {}
+        #: Tick streams served from the whole-market push (past ``max_single_tick_subscriptions``).
+        self.book_ticks: dict[str, set[Subscriber]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._client: Any = None
@@ -130,6 +132,38 @@ class RealtimeHub:
                 await self._unsubscribe(stream)
                 self._forget_if_unused(stream)
 
+    def serves_from_book(self, code: str) -> bool:
+        """Whether a new tick stream of ``code`` goes through the whole-market push: the code is of the
+        quote book's markets, and single-code tick subscriptions are at their limit already."""
+        quotes = self.ctx.quotes
+        if quotes is None or code[code.rfind(".") + 1 :] not in quotes.markets:
+            return False
+        if code in self.book_ticks:
+            return True
+        singles = sum(1 for code_, period in self.streams if period == "tick")
+        return (
+            code,
+            "tick",
+        ) not in self.streams and singles >= self.ctx.settings.max_single_tick_subscriptions
+
+    def attach_book_tick(self, subscriber: Subscriber, code: str) -> None:
+        """``subscriber`` gets ``code``'s ticks from the whole-market push (as ``{code: [tick]}``)."""
+        assert self.ctx.quotes is not None
+        self.book_ticks.setdefault(code, set()).add(subscriber)
+        self.ctx.quotes.listen(self._on_whole)
+
+    def detach_book_tick(self, subscriber: Subscriber, code: str) -> None:
+        holders = self.book_ticks.get(code)
+        if holders is not None:
+            holders.discard(subscriber)
+            if not holders:
+                del self.book_ticks[code]
+        self._unlisten_if_unused()
+
+    def _unlisten_if_unused(self) -> None:
+        if not self.whole and not self.book_ticks and self.ctx.quotes is not None:
+            self.ctx.quotes.unlisten(self._on_whole)
+
     def attach_whole(self, subscriber: Subscriber, codes: frozenset[str]) -> None:
         """``subscriber`` gets the whole-market push, filtered to ``codes`` (markets such as ``SH`` or codes)."""
         quotes = self.ctx.quotes
@@ -139,12 +173,13 @@ class RealtimeHub:
 
     def detach_whole(self, subscriber: Subscriber) -> None:
         self.whole.pop(subscriber, None)
-        if not self.whole and self.ctx.quotes is not None:
-            self.ctx.quotes.unlisten(self._on_whole)
+        self._unlisten_if_unused()
 
     async def detach_all(self, subscriber: Subscriber) -> None:
         """Everything ``subscriber`` holds (it is gone)."""
         self.detach_whole(subscriber)
+        for code in [code for code, holders in self.book_ticks.items() if subscriber in holders]:
+            self.detach_book_tick(subscriber, code)
         for key in [key for key, stream in self.streams.items() if subscriber in stream.subscribers]:
             await self.detach(subscriber, key)
 
@@ -232,6 +267,20 @@ class RealtimeHub:
                 cached = encoded_by_filter[wanted] = (chosen, dumps(chosen))
             if cached[0]:
                 subscriber.merge_whole(prefix, *cached)
+        if self.book_ticks:
+            self._book_ticks(snapshots)
+
+    def _book_ticks(self, snapshots: dict[str, dict[str, Any]]) -> None:
+        """The tick streams served from the whole-market push: each code as a ``subscribe_quote`` push."""
+        pushed = b'"pushed":%d,' % (time.time() * 1000)
+        for code, holders in self.book_ticks.items():
+            snapshot = snapshots.get(code)
+            if snapshot is None:
+                continue
+            stream = dumps({"code": code, "period": "tick"})
+            fragment = pushed + b'"type":"data","stream":' + stream + b',"data":' + dumps({code: [snapshot]})
+            for subscriber in holders:
+                subscriber.put_data(((code, "tick"), ()), fragment)
 
     # ------------------------------------------------------------------ keeper
 
@@ -342,6 +391,7 @@ class RealtimeHub:
             ],
             "upstream_subscriptions": sum(stream.seq is not None for stream in self.streams.values()),
             "whole_quote_subscribers": len(self.whole),
+            "ticks_from_whole_quote": {code: len(holders) for code, holders in self.book_ticks.items()},
             "resubscriptions": dict(self.resubscriptions),
         }
 

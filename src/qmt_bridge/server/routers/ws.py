@@ -163,6 +163,11 @@ class _Stream:
         """Attach to each code's stream; returns the codes attached (errors sent for the others)."""
         attached = []
         for code in codes:
+            if period == "tick" and self.hub.serves_from_book(code):
+                self.hub.attach_book_tick(self.subscriber, code)
+                self.subscriber.codes.add((code, period))
+                attached.append(code)
+                continue
             try:
                 await self.hub.attach(self.subscriber, (code, period))
             except SubscribeRefused as exc:
@@ -179,6 +184,8 @@ class _Stream:
         codes = [parse_code(code, "stocks") for code in request.codes]
         for code in codes:
             await self.hub.detach(self.subscriber, (code, period))
+            if period == "tick":
+                self.hub.detach_book_tick(self.subscriber, code)
             self.subscriber.codes.discard((code, period))
         self.subscriber.put_control(
             protocol.status("unsubscribed", f"{len(codes)} stream(s) ended", stocks=codes, period=period)
