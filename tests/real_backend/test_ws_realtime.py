@@ -368,3 +368,16 @@ def test_tick_streams_past_the_single_subscription_limit_come_from_the_whole_mar
                 status = json.loads(r.read())
             assert status["ticks_from_whole_quote"] == {code: 1 for code in [CODE, OTHER][limit:]}
         wait_until(lambda: upstream(fake_xtdata) == [], "the single subscriptions' release")
+
+
+def test_a_refused_upstream_subscription_is_an_error_naming_the_code(url: str, fake_xtdata: ModuleType) -> None:
+    fake_xtdata.FAILURES["subscribe_quote"] = Exception("quote service refused")
+    with client(url) as ws:
+        ws.send({"stocks": [CODE], "period": "1m"})
+        error = ws.until(lambda m: m["type"] == "error")["error"]
+        assert error["code"] == "subscribe_failed" and "quote service refused" in error["message"]
+        assert error["details"] == {"code": CODE, "period": "1m"}
+        del fake_xtdata.FAILURES["subscribe_quote"]
+        ws.send({"stocks": [CODE], "period": "1m"})  # the connection is still there, and works
+        ws.status("subscribed")
+        assert upstream(fake_xtdata) == [(CODE, "1m")]

@@ -117,9 +117,9 @@ def _example(codes_key: str) -> str:
     return '{"stocks": ["000001.SZ"], "period": "1m"}' if codes_key == "stocks" else '{"codes": ["SH", "SZ"]}'
 
 
-def error(code: str, message: str, **details: Any) -> dict[str, Any]:
+def error(code: str, message: str, details: dict[str, Any] | None = None) -> dict[str, Any]:
     """An ``error`` message's body (its ``seq`` is given when it is sent)."""
-    return {"type": "error", "error": {"code": code, "message": message, "details": details}}
+    return {"type": "error", "error": {"code": code, "message": message, "details": details or {}}}
 
 
 def status(state: str, message: str, **extra: Any) -> dict[str, Any]:

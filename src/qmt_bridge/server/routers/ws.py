@@ -131,10 +131,10 @@ class _Stream:
             else:
                 await self.unsubscribe(request)
         except protocol.ProtocolError as exc:
-            self.subscriber.put_control(protocol.error(exc.code, exc.message, **exc.details))
+            self.subscriber.put_control(protocol.error(exc.code, exc.message, exc.details))
         except BridgeError as exc:
             details = exc.details if isinstance(exc.details, dict) else {"details": exc.details}
-            self.subscriber.put_control(protocol.error(exc.code, exc.message, **details))
+            self.subscriber.put_control(protocol.error(exc.code, exc.message, details))
         except (BackendCallFailed, BackendCallTimeout) as exc:
             self.subscriber.put_control(protocol.error("backend_error", str(exc)))
 
@@ -172,7 +172,7 @@ class _Stream:
                 await self.hub.attach(self.subscriber, (code, period))
             except SubscribeRefused as exc:
                 self.subscriber.put_control(
-                    protocol.error("subscribe_failed", str(exc), code=code, period=period)
+                    protocol.error("subscribe_failed", str(exc), {"code": code, "period": period})
                 )
                 continue
             self.subscriber.codes.add((code, period))
