@@ -21,6 +21,7 @@ from qmt_bridge.sim.api.downloads import DownloadAPI, report_progress
 from qmt_bridge.sim.api.financial import FinancialAPI
 from qmt_bridge.sim.api.funds import FundsAPI
 from qmt_bridge.sim.api.level2 import LEVEL2_PERIODS, Level2API
+from qmt_bridge.sim.api.quote_pushes import QuotePushAPI
 from qmt_bridge.sim.api.reference import ReferenceAPI
 from qmt_bridge.sim.api.sectors import SectorWriteAPI
 from qmt_bridge.sim.api.subscriptions import SubscriptionAPI
@@ -65,6 +66,7 @@ class SimXtData(
     SectorWriteAPI,
     DownloadAPI,
     ReferenceAPI,
+    QuotePushAPI,
     SubscriptionAPI,
 ):
     """An ``xtquant.xtdata`` look-alike over one simulated market."""

@@ -1,19 +1,24 @@
-"""xtquant's whole-market push, ``subscribe_whole_quote``, over the simulator's 3-second snapshots.
+"""The pushes of the simulated ``xtdata``: the pusher threads they share, and xtquant's whole-market push
+``subscribe_whole_quote`` over the simulator's 3-second snapshots.
 
-Like xtquant, the first push of a subscription is the full snapshot of its codes; later pushes carry only
-the codes whose snapshot changed, once per 3-second tick of a session (nothing changes outside sessions).
-Callbacks run on one pusher thread, not the caller's, as xtquant's run on its client's threads, and an
-exception in a callback is logged, never propagated.
+Like xtquant, the first push of a whole-quote subscription is the full snapshot of its codes; later pushes
+carry only the codes whose snapshot changed, once per 3-second tick of a session (nothing changes outside
+sessions). Callbacks run on a pusher thread, not the caller's, as xtquant's run on its client's threads, and
+an exception in a callback is logged, never propagated. The per-code pushes (``subscribe_quote``,
+``subscribe_l2thousand``) run on a pusher of their own (:mod:`.quote_pushes`), so that a whole-market push
+(seconds of CPU the first time of a day) never delays them; ``unsubscribe_quote`` ends either kind.
 """
 
 from __future__ import annotations
 
+import _thread
+import datetime as dt
 import itertools
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from qmt_bridge.sim.market.intraday import snapshot_moment
 from qmt_bridge.sim.timeparse import as_list
@@ -31,6 +36,150 @@ MAX_WAIT = 3.0
 #: (and the GIL) all the time.
 REST_FACTOR = 4.0
 
+#: A snapshot moment: (trading day, tick index) as :func:`snapshot_moment` gives it.
+Moment = Any
+P = TypeVar("P", bound="Pusher")
+
+#: Set while a callback runs on this thread: an ``unsubscribe_quote`` from inside a callback must not wait
+#: for deliveries (its own, or another pusher's that may be waiting for it).
+_in_callback = threading.local()
+
+
+class Pusher:
+    """One thread serving a set of subscriptions (``seq -> subscription``); it runs while there is at least
+    one, and ends with the last.
+
+    Every round reads the simulated clock's snapshot moment and hands the subscriptions to :meth:`_round`,
+    then sleeps until the clock's next 3-second tick (at most ``MAX_WAIT``, at least ``REST_FACTOR`` times the
+    round's duration). Subclasses say what a round pushes.
+    """
+
+    thread_name = "sim-push"
+    label = "push"
+
+    def __init__(self, api: Any) -> None:
+        self._api = api
+        self._subscriptions: dict[int, Any] = {}
+        self._lock = threading.Lock()
+        # Held while a callback runs, so that unsubscribe_quote returns only after any push in flight.
+        self._delivering = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def subscription_count(self) -> int:
+        return len(self._subscriptions)
+
+    def add(self, seq: int, subscription: Any) -> None:
+        with self._lock:
+            self._subscriptions[seq] = subscription
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name=self.thread_name, daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def remove(self, seq: int) -> None:
+        """End subscription ``seq`` if it is this pusher's; returns after any push of it in flight (unless
+        called from inside a callback, which must not wait for deliveries)."""
+        with self._lock:
+            held = self._subscriptions.pop(seq, None) is not None
+        if not held:
+            return
+        self._wake.set()
+        if not getattr(_in_callback, "active", False):
+            with self._delivering:
+                pass
+
+    def close(self, timeout: float) -> None:
+        """End every subscription and wait (at most ``timeout`` seconds each) for a push in flight and for
+        the thread to end."""
+        with self._lock:
+            self._subscriptions.clear()
+            thread = self._thread
+        self._wake.set()
+        if thread is None or thread is threading.current_thread() or getattr(_in_callback, "active", False):
+            return
+        if self._delivering.acquire(timeout=timeout):
+            self._delivering.release()
+        thread.join(timeout)
+
+    # ------------------------------------------------------------------ the thread
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self._loop()
+                return
+            except Exception:  # the subscriptions are still there: keep serving them after a rest
+                log.exception("%s pusher error; retrying", self.label)
+                self._wake.wait(MAX_WAIT)
+
+    def _loop(self) -> None:
+        market = self._api.market
+        while True:
+            # Cleared before reading the subscriptions: one added after this read wakes the wait below.
+            self._wake.clear()
+            with self._lock:
+                active = list(self._subscriptions.items())
+                if not active:
+                    self._thread = None  # under the lock: an add() after this starts a new thread
+                    self._idle()
+                    return
+            started = time.monotonic()
+            now = market.now()
+            self._round(active, snapshot_moment(market.calendar, now), now)
+            took = time.monotonic() - started
+            self._wake.wait(min(max(self._until_next_tick(), REST_FACTOR * took), MAX_WAIT))
+
+    def _round(self, active: list[tuple[int, Any]], moment: Moment, now: dt.datetime) -> None:
+        """Serve ``active`` subscriptions at snapshot ``moment`` (of the clock reading ``now``)."""
+        raise NotImplementedError
+
+    def _idle(self) -> None:
+        """Called by the thread as it ends (no subscription left): release what the rounds kept."""
+
+    def _deliver(self, seq: int, callback: Callable[[Any], Any], data: Any) -> None:
+        """Call ``callback(data)`` unless ``seq`` has ended; log what it raises. A ``KeyboardInterrupt``
+        raised in a callback interrupts the main thread, as Ctrl-C would (it cannot end the program from
+        this thread)."""
+        with self._delivering:
+            if seq not in self._subscriptions:
+                return
+            _in_callback.active = True
+            try:
+                callback(data)
+            except KeyboardInterrupt:
+                log.info("KeyboardInterrupt in a subscribe callback (subscription %d): interrupting", seq)
+                _thread.interrupt_main()
+            except BaseException:  # SystemExit too: a callback must not end the pushes of every subscription
+                log.exception("subscribe callback error (subscription %d)", seq)
+            finally:
+                _in_callback.active = False
+
+    def _full_ticks(self, codes: list[str], wanted: Callable[[], bool]) -> dict[str, dict[str, Any]]:
+        """``get_full_tick(codes)`` in chunks of about ``CHUNK_SECONDS``; stops early when ``wanted()`` is
+        false (the subscriptions that asked have ended)."""
+        ticks: dict[str, dict[str, Any]] = {}
+        i, size = 0, 16
+        while i < len(codes):
+            if not wanted():
+                break
+            started = time.monotonic()
+            ticks.update(self._api.get_full_tick(codes[i : i + size]))
+            i += size
+            took = max(time.monotonic() - started, 1e-4)
+            size = max(1, min(4 * size, int(size * CHUNK_SECONDS / took)))
+        return ticks
+
+    def _until_next_tick(self) -> float:
+        """Wall seconds until the simulated clock reaches the next 3-second tick (at most ``MAX_WAIT``)."""
+        clock = self._api.market.clock
+        simulated = 3.0 - clock.now().timestamp() % 3.0 + 0.001
+        speed = clock.speed if clock.mode == "replay" else 1.0
+        return min(simulated / speed, MAX_WAIT)
+
+
+# ---------------------------------------------------------------------- the whole-market push
+
 
 class _WholeQuote:
     __slots__ = ("codes", "callback", "moment", "last")
@@ -39,12 +188,50 @@ class _WholeQuote:
         self.codes = codes
         self.callback = callback
         #: The (trading day, tick) of the last push; None before the first.
-        self.moment: tuple[Any, int] | None = None
+        self.moment: Moment | None = None
         self.last: dict[str, dict[str, Any]] = {}
 
 
+class _WholeQuotePusher(Pusher):
+    """Pushes each whole-quote subscription its changed snapshots once per moment."""
+
+    thread_name = "sim-quote-push"
+    label = "whole-quote"
+
+    def _round(self, active: list[tuple[int, _WholeQuote]], moment: Moment, now: dt.datetime) -> None:
+        for seq, subscription in active:
+            if subscription.moment != moment:
+                try:
+                    self._push(seq, subscription, moment)
+                except Exception:  # one subscription's failure must not end the others' pushes
+                    subscription.moment = moment  # tried again at the next tick, not at once
+                    log.exception("whole-quote push failed (subscription %d)", seq)
+
+    def _push(self, seq: int, subscription: _WholeQuote, moment: Moment) -> None:
+        codes = self._api._expand_markets(subscription.codes)
+        ticks = self._full_ticks(codes, lambda: seq in self._subscriptions)
+        if seq not in self._subscriptions:
+            return
+        last = subscription.last
+        changed = {code: tick for code, tick in ticks.items() if last.get(code) != tick}
+        subscription.moment = moment
+        last.update(changed)
+        if not changed or subscription.callback is None:
+            return
+        # The callback gets its own copies: what it changes must not look like a change next tick.
+        self._deliver(seq, subscription.callback, {code: copy_snapshot(t) for code, t in changed.items()})
+
+
+def copy_snapshot(snapshot: dict[str, Any]) -> dict[str, Any]:
+    """A callback's own copy of a snapshot (its book lists included)."""
+    return {k: list(v) if isinstance(v, list) else v for k, v in snapshot.items()}
+
+
+# ---------------------------------------------------------------------- the API
+
+
 class SubscriptionAPI:
-    """``subscribe_whole_quote`` and ``unsubscribe_quote`` of the simulated ``xtdata``."""
+    """``subscribe_whole_quote`` and ``unsubscribe_quote`` of the simulated ``xtdata``, and the pushers."""
 
     market: Any
     get_full_tick: Callable[[list[str]], dict[str, dict[str, Any]]]
@@ -59,116 +246,35 @@ class SubscriptionAPI:
         codes = as_list(code_list)
         if not all(isinstance(code, str) for code in codes):
             raise TypeError(f"code_list must hold market or stock codes as str, got {code_list!r}")
-        return self._pusher().add(_WholeQuote(codes, callback))
+        return self._subscribe("_quote_pusher", _WholeQuotePusher, _WholeQuote(codes, callback))
 
     def unsubscribe_quote(self, seq: int) -> None:
-        """End a subscription; an unknown number is ignored. No push starts after this returns."""
-        self._pusher().remove(seq)
+        """End a subscription of any kind; an unknown number is ignored. No push of it starts after this
+        returns, and a push in flight has ended (unless called from inside a callback)."""
+        for pusher in self._pushers():
+            pusher.remove(seq)
 
-    def _pusher(self) -> _Pusher:
-        # Created on first use: SimXtData's constructor stays the market's business.
-        pusher = self.__dict__.get("_quote_pusher")
-        if pusher is None:
-            pusher = self.__dict__.setdefault("_quote_pusher", _Pusher(self))
-        return pusher
-
-
-class _Pusher:
-    """One thread serving every subscription; it runs while there is at least one."""
-
-    def __init__(self, api: SubscriptionAPI) -> None:
-        self._api = api
-        self._subscriptions: dict[int, _WholeQuote] = {}
-        self._numbers = itertools.count(1)
-        self._lock = threading.Lock()
-        # Held while a callback runs, so that unsubscribe_quote returns only after any push in flight.
-        self._delivering = threading.Lock()
-        self._wake = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def add(self, subscription: _WholeQuote) -> int:
-        with self._lock:
-            seq = next(self._numbers)
-            self._subscriptions[seq] = subscription
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="sim-quote-push", daemon=True)
-                self._thread.start()
-        self._wake.set()
+    def _subscribe(self, slot: str, kind: type[Pusher], subscription: Any) -> int:
+        """Number ``subscription`` and hand it to the pusher in ``slot`` (one of type ``kind``)."""
+        # One numbering for every kind, so that unsubscribe_quote needs no more than the number.
+        numbers = self.__dict__.get("_subscription_numbers")
+        if numbers is None:
+            numbers = self.__dict__.setdefault("_subscription_numbers", itertools.count(1))
+        seq = next(numbers)
+        self._pusher_in(slot, kind).add(seq, subscription)
         return seq
 
-    def remove(self, seq: int) -> None:
-        with self._lock:
-            self._subscriptions.pop(seq, None)
-        self._wake.set()
-        if threading.current_thread() is not self._thread:
-            with self._delivering:
-                pass
+    def _pusher_in(self, slot: str, kind: type[P]) -> P:
+        # Created on first use: SimXtData's constructor stays the market's business.
+        pusher = self.__dict__.get(slot)
+        if pusher is None:
+            pusher = self.__dict__.setdefault(slot, kind(self))
+        return pusher
 
-    def _run(self) -> None:
-        while True:
-            try:
-                self._loop()
-                return
-            except Exception:  # the subscriptions are still there: keep serving them after a rest
-                log.exception("whole-quote pusher error; retrying")
-                self._wake.wait(MAX_WAIT)
+    def _pushers(self) -> list[Pusher]:
+        return [value for value in list(self.__dict__.values()) if isinstance(value, Pusher)]
 
-    def _loop(self) -> None:
-        market = self._api.market
-        while True:
-            # Cleared before reading the subscriptions: one added after this read wakes the wait below.
-            self._wake.clear()
-            with self._lock:
-                active = list(self._subscriptions.items())
-                if not active:
-                    self._thread = None  # under the lock: an add() after this starts a new thread
-                    return
-            started = time.monotonic()
-            moment = snapshot_moment(market.calendar, market.now())
-            for seq, subscription in active:
-                if subscription.moment != moment:
-                    try:
-                        self._push(seq, subscription, moment)
-                    except Exception:  # one subscription's failure must not end the others' pushes
-                        subscription.moment = moment  # tried again at the next tick, not at once
-                        log.exception("whole-quote push failed (subscription %d)", seq)
-            took = time.monotonic() - started
-            self._wake.wait(min(max(self._until_next_tick(), REST_FACTOR * took), MAX_WAIT))
-
-    def _push(self, seq: int, subscription: _WholeQuote, moment: tuple[Any, int] | None) -> None:
-        codes = self._api._expand_markets(subscription.codes)
-        ticks: dict[str, dict[str, Any]] = {}
-        i, size = 0, 16
-        while i < len(codes):
-            if seq not in self._subscriptions:
-                return
-            started = time.monotonic()
-            ticks.update(self._api.get_full_tick(codes[i : i + size]))
-            i += size
-            took = max(time.monotonic() - started, 1e-4)
-            size = max(1, min(4 * size, int(size * CHUNK_SECONDS / took)))
-        last = subscription.last
-        changed = {code: tick for code, tick in ticks.items() if last.get(code) != tick}
-        subscription.moment = moment
-        last.update(changed)
-        if not changed or subscription.callback is None:
-            return
-        # The callback gets its own copies: what it changes must not look like a change next tick.
-        pushed = {
-            code: {k: list(v) if isinstance(v, list) else v for k, v in t.items()}
-            for code, t in changed.items()
-        }
-        with self._delivering:
-            if seq not in self._subscriptions:
-                return
-            try:
-                subscription.callback(pushed)
-            except Exception:
-                log.exception("subscribe callback error (subscription %d)", seq)
-
-    def _until_next_tick(self) -> float:
-        """Wall seconds until the simulated clock reaches the next 3-second tick (at most ``MAX_WAIT``)."""
-        clock = self._api.market.clock
-        simulated = 3.0 - clock.now().timestamp() % 3.0 + 0.001
-        speed = clock.speed if clock.mode == "replay" else 1.0
-        return min(simulated / speed, MAX_WAIT)
+    def _end_subscriptions(self, timeout: float = 5.0) -> None:
+        """End every subscription (the drop-in module's rebuild and exit)."""
+        for pusher in self._pushers():
+            pusher.close(timeout)
