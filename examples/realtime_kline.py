@@ -26,7 +26,9 @@ from qmt_bridge import QMTClient
 
 def history_bars(client: QMTClient, stock: str, period: str) -> list[dict[str, Any]]:
     """The last 240 bars as a list of dicts (``time`` in ms)."""
-    frames = client.get_history_ex([stock], period=period, count=240, fields="time,open,high,low,close,volume")
+    frames = client.get_history_ex(
+        [stock], period=period, count=240, fields="time,open,high,low,close,volume"
+    )
     frame = frames[stock]
     columns = frame if isinstance(frame, dict) else frame.to_dict("list")
     return [dict(zip(columns, row, strict=True)) for row in zip(*columns.values(), strict=True)]
@@ -51,12 +53,16 @@ async def follow(client: QMTClient, stock: str, period: str, seconds: float) -> 
     def on_kline(data: dict[str, Any]) -> None:
         what = merge(bars, data.get(stock, []))
         last = bars[-1]
-        print(f"{what:8} time={last['time']} close={last['close']} volume={last['volume']} ({len(bars)} bars)")
+        print(
+            f"{what:8} time={last['time']} close={last['close']} volume={last['volume']} ({len(bars)} bars)"
+        )
 
     def on_status(message: dict[str, Any]) -> None:
         print("status:", message.get("status") or message.get("error"), "-", message.get("message", ""))
 
-    stream = asyncio.ensure_future(client.subscribe_realtime([stock], on_kline, period=period, on_status=on_status))
+    stream = asyncio.ensure_future(
+        client.subscribe_realtime([stock], on_kline, period=period, on_status=on_status)
+    )
     await asyncio.sleep(seconds)
     stream.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -366,11 +366,13 @@ def test_tick_streams_past_the_single_subscription_limit_come_from_the_whole_mar
                 base.replace("ws://", "http://") + "/api/meta/realtime", timeout=5
             ) as r:
                 status = json.loads(r.read())
-            assert status["ticks_from_whole_quote"] == {code: 1 for code in [CODE, OTHER][limit:]}
+            assert status["ticks_from_whole_quote"] == dict.fromkeys([CODE, OTHER][limit:], 1)
         wait_until(lambda: upstream(fake_xtdata) == [], "the single subscriptions' release")
 
 
-def test_a_refused_upstream_subscription_is_an_error_naming_the_code(url: str, fake_xtdata: ModuleType) -> None:
+def test_a_refused_upstream_subscription_is_an_error_naming_the_code(
+    url: str, fake_xtdata: ModuleType
+) -> None:
     fake_xtdata.FAILURES["subscribe_quote"] = Exception("quote service refused")
     with client(url) as ws:
         ws.send({"stocks": [CODE], "period": "1m"})
