@@ -247,3 +247,25 @@ def test_count_stands_for_a_range_that_reaches_its_bars(history: LocalHistory) -
     assert start_1m <= "20251117"
     assert history.wanted_range("1d", "20250101", "", 3) == ("20250101", "")  # a given start wins
     assert history.wanted_range("1d", "", "", -1) == ("", "")  # all bars: all history
+
+
+def test_a_download_that_never_completes_is_bounded_by_the_download_timeout(
+    make_client: Any, fake_xtdata: ModuleType
+) -> None:
+    """xtquant's download_history_data2 waits in a loop for a completion that may never come (field reports
+    of hours): the read answers after the download timeout with the failure said, not never."""
+    import time
+
+    client = make_client(download_timeout=0.5, backend_timeout=5)
+    fake_xtdata.DOWNLOAD_HANGS = True
+    started = time.monotonic()
+    body = bars(client, stocks="600000.SH", count=3)
+    assert time.monotonic() - started < 4
+    assert "download_history_data2" in body["download"]["error"] and body["no_data"] == ["600000.SH"]
+    # The hung download holds only the background lane: other requests are served meanwhile.
+    assert client.get("/api/instrument/detail_list", params={"stocks": "600000.SH"}).status_code == 200
+    fake_xtdata.go_down()  # a dropped connection ends xtquant's loop; the next download then works
+    fake_xtdata.come_back()
+    fake_xtdata.DOWNLOAD_HANGS = False
+    body = bars(client, stocks="600000.SH", count=3)
+    assert body["download"]["downloaded"] == ["600000.SH"] and len(body["data"]["600000.SH"]) == 3

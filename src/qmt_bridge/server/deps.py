@@ -62,11 +62,14 @@ class BackendContext:
         limit = self.settings.download_timeout
         return await self.runner.call(fn, *args, timeout=limit, background=background, **kwargs)
 
-    async def download_stocks(self, name: str, codes: list[str], *args: Any, **kwargs: Any) -> list[Any]:
+    async def download_stocks(
+        self, name: str, codes: list[str], *args: Any, background: bool = False, **kwargs: Any
+    ) -> list[Any]:
         """Call ``xtdata.<name>(chunk, *args, **kwargs)`` for consecutive chunks of ``codes``.
 
         Each chunk is one runner call; together they must finish within the download timeout (504 naming
-        ``name`` otherwise). Returns the answers, one per chunk.
+        ``name`` otherwise). Returns the answers, one per chunk. ``background``: on the runner's
+        background lane (see :meth:`download`).
         """
         fn = self.xtdata_function(name)
         limit = self.settings.download_timeout
@@ -79,7 +82,12 @@ class BackendContext:
             try:
                 answers.append(
                     await self.runner.call(
-                        fn, codes[i : i + DOWNLOAD_CHUNK], *args, timeout=remaining, **kwargs
+                        fn,
+                        codes[i : i + DOWNLOAD_CHUNK],
+                        *args,
+                        timeout=remaining,
+                        background=background,
+                        **kwargs,
                     )
                 )
             except BackendCallTimeout:

@@ -147,7 +147,9 @@ async def ensure_local(
         return report
     started = time.perf_counter()
     try:
-        await ctx.download_stocks("download_history_data2", todo, period, lo, hi)
+        # On the background lane: a download that never completes (xtquant's loop can wait for hours) then
+        # holds only that lane, and the read and every other request still get the interactive worker.
+        await ctx.download_stocks("download_history_data2", todo, period, lo, hi, background=True)
     except (BackendCallFailed, BackendCallTimeout) as exc:
         if mode is DownloadMode.always:
             raise
