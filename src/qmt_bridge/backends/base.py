@@ -15,8 +15,18 @@ thin loader of the real modules; the simulator implements the same functions. Ru
 from __future__ import annotations
 
 import datetime as dt
+import importlib.machinery
 import importlib.util
+import logging
+import os
+import platform
+import re
+import sys
+from collections.abc import Collection, Sequence
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
+
+log = logging.getLogger(__name__)
 
 
 class BackendUnavailableError(RuntimeError):
@@ -35,6 +45,8 @@ class Backend(Protocol):
     name: str
     #: Upper bound of concurrent ``xtdata`` calls this backend tolerates.
     max_concurrency: int
+    #: Whether history must be downloaded into a local cache before it can be read (MiniQMT: yes).
+    history_on_demand: bool
 
     @property
     def xtdata(self) -> Any:
@@ -62,14 +74,131 @@ class Backend(Protocol):
 
 def xtquant_importable() -> bool:
     """True when an ``xtquant`` package is installed (without importing it: importing pings PyPI)."""
-    return importlib.util.find_spec("xtquant") is not None
+    return xtquant_package_dir() is not None
+
+
+def xtquant_package_dir() -> Path | None:
+    """The directory of the installed ``xtquant`` package, found without importing it; None if absent."""
+    try:
+        spec = importlib.util.find_spec("xtquant")  # top-level: finds, does not import
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def xtquant_unavailable_reason() -> str | None:
+    """Why the xtquant backend cannot load here, or None when it can (as far as files tell).
+
+    Checks, without importing xtquant, that the package is installed and ships its native modules for
+    this interpreter (:func:`xtquant_native_problem`).
+    """
+    package_dir = xtquant_package_dir()
+    if package_dir is None:
+        return "xtquant is not importable here"
+    return xtquant_native_problem(package_dir)
+
+
+#: The native modules of xtquant: ``xtdata`` loads ``datacenter`` (through ``xtdatacenter``), ``xttrader``
+#: loads ``xtpythonclient``. The wheel ships one file per CPython version and platform of each, such as
+#: ``datacenter.cp311-win_amd64.pyd``, and nothing for other platforms.
+XTQUANT_NATIVE_MODULES = ("datacenter", "xtpythonclient")
+_BUILD_TAG = re.compile(r"\.cp(\d)(\d+)-(\w+)\.pyd$")
+_WINDOWS_PLATFORMS = {"win_amd64": "64-bit Windows", "win32": "32-bit Windows", "win_arm64": "Windows on ARM"}
+
+
+def xtquant_native_problem(package_dir: Path, suffixes: Sequence[str] | None = None) -> str | None:
+    """Why xtquant's native modules in ``package_dir`` cannot load in this interpreter, or None if they can.
+
+    They can when, for every module of :data:`XTQUANT_NATIVE_MODULES`, a file ``<module><suffix>`` exists
+    for one of ``suffixes``: the extension suffixes this interpreter imports (default: its own,
+    ``importlib.machinery.EXTENSION_SUFFIXES``; a test passes others to play another interpreter). The
+    reason names what the package ships and what this interpreter is (platform, Python version).
+    """
+    suffixes = list(importlib.machinery.EXTENSION_SUFFIXES if suffixes is None else suffixes)
+    try:
+        files = set(os.listdir(package_dir))
+    except OSError as exc:
+        return f"xtquant's directory {package_dir} cannot be read ({exc})"
+    missing = [m for m in XTQUANT_NATIVE_MODULES if not any(m + s in files for s in suffixes)]
+    if not missing:
+        return None
+    builds = _shipped_builds(files)
+    wanted, here = _this_interpreter(suffixes)
+    if not builds:
+        return f"xtquant is installed but has none of its native parts ({', '.join(missing)}); this is {here}"
+    if wanted is None or wanted[1] not in {plat for _, plat in builds}:
+        return f"xtquant is installed but its native parts are for {_describe_builds(builds)}; this is {here}"
+    if wanted not in builds:
+        versions = [version for version, plat in builds if plat == wanted[1]]
+        return (
+            f"xtquant is installed but has no native parts for this Python version: they are for "
+            f"{_describe_versions(versions)} on {_platform_name(wanted[1])}; this is {here}"
+        )
+    return f"xtquant is installed but lacks its native part(s) {', '.join(missing)} for {here}"
+
+
+def _shipped_builds(files: Collection[str]) -> set[tuple[tuple[int, int], str]]:
+    """``((major, minor), platform tag)`` of every native module file xtquant ships."""
+    builds = set()
+    for name in files:
+        module, _, rest = name.partition(".")
+        match = _BUILD_TAG.fullmatch("." + rest)
+        if module in XTQUANT_NATIVE_MODULES and match:
+            builds.add(((int(match[1]), int(match[2])), match[3]))
+    return builds
+
+
+def _this_interpreter(suffixes: Sequence[str]) -> tuple[tuple[tuple[int, int], str] | None, str]:
+    """The build (as in :func:`_shipped_builds`) this interpreter loads, None off Windows CPython, and a
+    description of the interpreter (platform, Python version)."""
+    for suffix in suffixes:
+        match = _BUILD_TAG.fullmatch(suffix)
+        if match:
+            version = (int(match[1]), int(match[2]))
+            return (version, match[3]), f"{_platform_name(match[3])}, CPython {version[0]}.{version[1]}"
+    python = f"{platform.python_implementation()} {sys.version_info.major}.{sys.version_info.minor}"
+    return None, f"{_system_name()}, {python}"
+
+
+def _system_name() -> str:
+    system = platform.system() or sys.platform
+    if system == "Windows":
+        return f"{64 if sys.maxsize > 2**32 else 32}-bit Windows ({platform.machine()})"
+    return {"Darwin": "macOS"}.get(system, system)
+
+
+def _platform_name(tag: str) -> str:
+    return _WINDOWS_PLATFORMS.get(tag, tag)
+
+
+def _describe_versions(versions: Collection[tuple[int, int]]) -> str:
+    low, high = min(versions), max(versions)
+    if low == high:
+        return f"CPython {low[0]}.{low[1]}"
+    return f"CPython {low[0]}.{low[1]}-{high[0]}.{high[1]}"
+
+
+def _describe_builds(builds: Collection[tuple[tuple[int, int], str]]) -> str:
+    """E.g. ``64-bit Windows, CPython 3.6-3.13``, one such part per platform."""
+    platforms = sorted({plat for _, plat in builds})
+    return "; ".join(
+        f"{_platform_name(plat)}, {_describe_versions([v for v, p in builds if p == plat])}"
+        for plat in platforms
+    )
 
 
 def load_backend(settings: Any) -> Backend:
-    """Build the backend ``settings.backend`` asks for (``auto`` = xtquant when importable, else sim)."""
+    """Build the backend ``settings.backend`` asks for.
+
+    ``auto`` is xtquant where its native parts can load here (:func:`xtquant_unavailable_reason`), else
+    the simulator; the choice and its reason are logged. ``xtquant`` is the xtquant backend whatever the
+    files say: its ``start()`` raises :class:`BackendUnavailableError` if it cannot load.
+    """
     choice = settings.backend
     if choice == "auto":
-        choice = "xtquant" if xtquant_importable() else "sim"
+        choice = _auto_choice()
     if choice == "xtquant":
         from qmt_bridge.backends.xtquant import XtquantBackend
 
@@ -77,3 +206,12 @@ def load_backend(settings: Any) -> Backend:
     from qmt_bridge.backends.sim import SimBackend
 
     return SimBackend.from_settings(settings)
+
+
+def _auto_choice() -> str:
+    reason = xtquant_unavailable_reason()
+    if reason is None:
+        log.info("xtquant found, with native parts for this interpreter: using it (MiniQMT must be running)")
+        return "xtquant"
+    log.info("%s: using the built-in simulator", reason)
+    return "sim"

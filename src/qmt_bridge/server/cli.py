@@ -34,7 +34,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mini-qmt-path", help=r"MiniQMT userdata_mini path, e.g. C:\国金QMT交易端\userdata_mini")
     p.add_argument("--account-id", help="trading account id")
     p.add_argument(
-        "--backend", choices=["auto", "xtquant", "sim"], help="auto = xtquant if importable, else sim"
+        "--backend",
+        choices=["auto", "xtquant", "sim"],
+        help="auto = xtquant where it can load here, else sim",
     )
     p.add_argument("--sim-seed", type=int, help="simulator random seed (same seed = same market)")
     p.add_argument("--sim-clock", choices=["live", "replay"], help="simulator clock (default live)")
@@ -113,41 +115,47 @@ def uvicorn_config(app: Any, host: str, port: int, log_level: str = "info") -> A
     )
 
 
+def setup_logging(level: str) -> None:
+    """Log to stderr at ``level``, on streams that cannot fail on encoding.
+
+    Redirected to a file or a pipe, stdout and stderr use the locale's code page (cp1252 on an English
+    Windows), which has no Chinese: with ``errors="backslashreplace"`` such text comes out as ``\\u9884``
+    escapes instead of raising ``UnicodeEncodeError`` (the log lines, uvicorn's stdout handler, xtquant's
+    ``print``). ``scripts\\start.bat`` also sets ``PYTHONUTF8=1``, which makes the streams UTF-8.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)  # absent on replaced streams (pythonw: None)
+        if callable(reconfigure):
+            try:
+                reconfigure(errors="backslashreplace")
+            except (ValueError, OSError):  # a closed or detached stream: nothing to protect
+                pass
+    logging.basicConfig(level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     settings = settings_from_args(argv)
     try:
         import uvicorn
     except ImportError:
         sys.exit('qmt-server needs the server extra: pip install "qmt-bridge[full]"')
-    from qmt_bridge.backends.base import (
-        BackendStartError,
-        BackendUnavailableError,
-        load_backend,
-        xtquant_importable,
-    )
+    from qmt_bridge.backends.base import BackendStartError, BackendUnavailableError, load_backend
     from qmt_bridge.server.app import create_app
 
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    setup_logging(settings.log_level)
     log = logging.getLogger("qmt_bridge.server")
     log.info(
         "qmt-bridge %s starting on http://%s:%d (docs at /docs)", __version__, settings.host, settings.port
     )
-    if settings.backend == "auto":
-        if xtquant_importable():
-            log.info("xtquant found: using the real xtquant backend (MiniQMT must be running)")
-        else:
-            log.info("xtquant is not importable here: using the built-in simulator")
     if settings.workers > 1:
         log.warning("--workers > 1 is ignored: each worker would start its own backend; running one")
-    # Started here rather than in the app's lifespan so that a missing xtquant is one clear line, not a
-    # traceback from uvicorn's startup.
+    # Chosen and started here rather than in the app's lifespan: the choice of `auto` and its reason are
+    # among the first log lines, and a backend that cannot load is one clear line, not uvicorn's traceback.
     backend = load_backend(settings)
     try:
         backend.start()
     except BackendUnavailableError as exc:
-        sys.exit(f"qmt-server: {exc}. On Linux or Mac use --backend sim (or auto).")
+        sys.exit(f"qmt-server: {exc}. Use --backend sim to serve the simulator instead.")
     except BackendStartError as exc:
         sys.exit(f"qmt-server: {exc}")
     app = create_app(settings, backend=backend)

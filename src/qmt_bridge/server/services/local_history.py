@@ -134,7 +134,7 @@ async def ensure_local(
     then answers what the cache holds. In ``always`` mode it raises."""
     report = DownloadReport(mode=mode.value)
     history = ctx.local_history
-    on_demand = getattr(ctx.backend, "history_on_demand", True)
+    on_demand = ctx.backend.history_on_demand
     if mode is DownloadMode.never or (
         mode is DownloadMode.auto and (not on_demand or period not in ON_DEMAND_PERIODS)
     ):
