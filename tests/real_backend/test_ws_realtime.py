@@ -383,3 +383,18 @@ def test_a_refused_upstream_subscription_is_an_error_naming_the_code(
         ws.send({"stocks": [CODE], "period": "1m"})  # the connection is still there, and works
         ws.status("subscribed")
         assert upstream(fake_xtdata) == [(CODE, "1m")]
+
+
+def test_a_thousand_subscribe_unsubscribe_cycles_leave_no_upstream_subscription(
+    url: str, fake_xtdata: ModuleType
+) -> None:
+    with client(url) as ws:
+        for _ in range(1000):
+            ws.send({"stocks": [CODE], "period": "1m"})
+            ws.send({"action": "unsubscribe", "stocks": [CODE], "period": "1m"})
+        ws.send({"type": "ping"})
+        ws.until(lambda m: m["type"] == "pong", timeout=60)
+        assert upstream(fake_xtdata) == []
+        made, ended = fake_xtdata.calls_to("subscribe_quote"), fake_xtdata.calls_to("unsubscribe_quote")
+        assert len(made) == len(ended) == 1000
+        assert [m["seq"] for m in ws.seen] == list(range(1, len(ws.seen) + 1))
