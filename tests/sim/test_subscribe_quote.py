@@ -31,7 +31,7 @@ from qmt_bridge.sim.market.bars import KLINE_FIELDS
 
 CODE = "600519.SH"
 PUSHER = "sim-code-push"
-TIMEOUT = 15.0
+TIMEOUT = 30.0  # generous: on a loaded 2-core machine the first pushes of a round can be slow
 DAY = MID_SESSION.date()
 #: The keys of a K-line push item, in the catalog's order (§1.4).
 BAR_KEYS = [
@@ -451,7 +451,10 @@ def test_a_raising_callback_is_logged_and_pushes_go_on(sim, caplog):
     failing, other = Recorder(raises=True), Recorder()
     seq = sim.subscribe(CODE, "1m", failing)
     sim.subscribe(CODE, "1m", other)
+    # Both first pushes before the clock moves: other's may come a round after failing's, and if it came
+    # only after the move, it would be other's one push at that moment (the flake this wait removed).
     failing.wait(1)
+    other.wait(1)
     sim.wall.advance(3)
     failing.wait(2)
     other.wait(2)
@@ -479,6 +482,7 @@ def test_a_callback_changing_its_data_does_not_fake_a_change(sim):
     sim.subscribe(CODE, "tick", tick)
     minute.wait(1)
     assert tick.wait(1)[0][CODE][0] == sim.xtdata.get_full_tick([CODE])[CODE]
+    sim.wall.rounds()  # every first push (scribble's two included) before the clock moves
     assert minute.pushes[0][CODE][0]["close"] > 0
     sim.wall.advance(3)
     minute.wait(2)
@@ -509,6 +513,7 @@ def test_unsubscribe_stops_pushes_and_waits_for_one_in_flight(sim):
         release.set()
     assert returned.wait(TIMEOUT)
     unsubscriber.join(TIMEOUT)
+    kept.wait(1)  # its first push before the clock moves (see test_a_raising_callback_...)
     sim.wall.advance(3)
     kept.wait(2)
     sim.wall.rounds()
