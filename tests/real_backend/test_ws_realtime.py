@@ -306,7 +306,8 @@ def test_the_status_endpoint_lists_streams_and_subscribers(url: str, fake_xtdata
             ws.status("subscribed")
         with urllib.request.urlopen(url.replace("ws://", "http://") + "/api/meta/realtime", timeout=5) as r:
             status = json.loads(r.read())
-        assert status["upstream_subscriptions"] == 1
+        assert status["upstream_subscriptions"] == 1 and status["connections"] == 2
+        assert status["queued_messages"] >= 0 and status["largest_queue"] >= 0
         [stream] = status["streams"]
         assert stream["code"] == CODE and stream["period"] == "5m" and stream["subscribers"] == 2
 

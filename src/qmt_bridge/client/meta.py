@@ -66,8 +66,9 @@ class MetaMixin(ClientMixin):
         """State of the server's realtime hub behind the WebSocket streams (``GET /api/meta/realtime``).
 
         Returns:
-            ``{"streams": [{"code", "period", "subscribed", "subscribers", "pushes",
-            "last_push_age_seconds"}], "upstream_subscriptions", "whole_quote_subscribers",
+            ``{"connections", "queued_messages", "largest_queue", "conflated_messages", "streams":
+            [{"code", "period", "subscribed", "subscribers", "pushes", "last_push_age_seconds"}],
+            "upstream_subscriptions", "whole_quote_subscribers", "ticks_from_whole_quote",
             "resubscriptions": {"reconnect", "silence"}}``.
 
         Raises:

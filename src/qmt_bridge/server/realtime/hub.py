@@ -358,8 +358,7 @@ class RealtimeHub:
                 log.warning("realtime: %s %s could not be subscribed again: %s", *stream.key, exc)
 
     def _tell_all(self, body: dict[str, Any]) -> None:
-        everyone = {s for stream in self.streams.values() for s in stream.subscribers} | set(self.whole)
-        for subscriber in everyone:
+        for subscriber in self.subscribers():
             subscriber.put_control(dict(body))
 
     async def stop(self) -> None:
@@ -374,10 +373,20 @@ class RealtimeHub:
         for subscriber in list(self.whole):
             self.detach_whole(subscriber)
 
+    def subscribers(self) -> set[Subscriber]:
+        """Every connection holding a stream."""
+        holders = {s for stream in self.streams.values() for s in stream.subscribers} | set(self.whole)
+        return holders | {s for holders_ in self.book_ticks.values() for s in holders_}
+
     def status(self) -> dict[str, Any]:
         """What ``GET /api/meta/realtime`` answers."""
         now = time.monotonic()
+        connections = self.subscribers()
         return {
+            "connections": len(connections),
+            "queued_messages": sum(len(c.outbox) for c in connections),
+            "largest_queue": max((len(c.outbox) for c in connections), default=0),
+            "conflated_messages": sum(c.outbox.conflated for c in connections),
             "streams": [
                 {
                     "code": stream.code,
