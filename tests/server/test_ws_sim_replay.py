@@ -58,3 +58,17 @@ def test_live_1m_bars_equal_the_rest_bars_afterwards(base: str) -> None:
             assert live[field] == rest[field], (moment, field, live, rest)
     # Minutes follow each other without a gap.
     assert all(b - a == 60_000 for a, b in zip(completed, completed[1:], strict=False))
+
+
+def test_l2_thousand_pushes_books_in_xtquants_shape(base: str) -> None:
+    with connect(base.replace("http://", "ws://") + "/ws/l2_thousand", open_timeout=10) as ws:
+        ws.send(json.dumps({"stocks": [CODE]}))
+        deadline = time.monotonic() + 10
+        while True:
+            message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+            if message["type"] == "data":
+                break
+    assert message["stream"] == {"code": CODE, "period": "l2thousand"}
+    [book] = message["data"][CODE]
+    assert set(book) == {"time", "askPrice", "askVolume", "bidPrice", "bidVolume", "price"}
+    assert len(book["askPrice"]) == len(book["askVolume"]) > 5 and book["askPrice"][0] > book["bidPrice"][0]
