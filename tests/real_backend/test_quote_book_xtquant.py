@@ -310,3 +310,21 @@ def test_full_tick_has_one_key_set_whichever_path_answers(
     from_book = snapshot(client)
     assert list(from_book) == list(FULL_TICK_KEYS)
     assert from_book["volRatio"] == 1.25 and from_book["timetag"] is None
+
+
+def test_waiting_for_the_first_push_is_no_silence(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    """The first push (the whole market) may take long to come; renewing the subscription meanwhile would
+    only start it over."""
+    client = make_client()
+    ctx = client.app.state.context
+    ctx.quotes = QuoteBook(
+        ctx, ["SH", "SZ", "BJ"], check_every=0.05, silent_after=0.2, trading_hours=lambda: True
+    )
+    fake_xtdata.RETURNS["subscribe_whole_quote"] = 99  # subscribed, and no push comes
+    snapshot(client)
+    wait_until(lambda: status(client)["subscribed"], "the subscription")
+    time.sleep(0.6)  # three times the bound
+    assert status(client)["resubscriptions"] == {"reconnect": 0, "silence": 0}
+    assert len(fake_xtdata.calls_to("subscribe_whole_quote")) == 1

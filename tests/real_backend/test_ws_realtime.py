@@ -399,3 +399,18 @@ def test_a_thousand_subscribe_unsubscribe_cycles_leave_no_upstream_subscription(
         made, ended = fake_xtdata.calls_to("subscribe_quote"), fake_xtdata.calls_to("unsubscribe_quote")
         assert len(made) == len(ended) == 1000
         assert [m["seq"] for m in ws.seen] == list(range(1, len(ws.seen) + 1))
+
+
+def test_whole_quote_pushes_are_stamped_when_xtquant_delivered_them(url: str, fake_xtdata: ModuleType) -> None:
+    with client(url, "/ws/whole_quote") as ws:
+        ws.send({"codes": ["SH"]})
+        ws.status("subscribed")
+        wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) == 1, "the quote book's subscription")
+        tick = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": 11.77}
+        tick["time"] += 6000
+        before = time.time() * 1000
+        fake_xtdata.push({CODE: tick})
+        after = time.time() * 1000
+        data = ws.until(lambda m: m["type"] == "data" and m["data"].get(CODE, {}).get("lastPrice") == 11.77)
+        assert before - 1 <= data["pushed"] <= after + 1
+        assert set(data["data"]) <= {CODE, "000300.SH"}  # SH codes only

@@ -69,3 +69,10 @@ def test_the_ws_paths_of_the_seed_are_open(url: str) -> None:
         with connect(url + path, open_timeout=10) as ws:
             ws.send(json.dumps({"type": "ping"}))
             assert json.loads(ws.recv(timeout=10))["type"] == "pong"
+
+
+def test_the_server_declines_per_message_compression(url: str) -> None:
+    """Compressing each whole-market push per client cost ~45 ms of the event loop per client
+    (bench/ws_fanout.py): the server does not accept permessage-deflate, though clients offer it."""
+    with connect(url + "/ws/whole_quote", open_timeout=10, compression="deflate") as ws:
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers

@@ -110,8 +110,16 @@ def uvicorn_config(app: Any, host: str, port: int, log_level: str = "info") -> A
 
     from qmt_bridge.server.rawquery import lenient_http_protocol
 
+    # No permessage-deflate: compressing each whole-market push (~2.7 MB) per client took ~45 ms of the
+    # event loop per client per push (bench/ws_fanout.py); on a LAN the bytes cost less than the CPU.
     return uvicorn.Config(
-        app, host=host, port=port, log_level=log_level, access_log=False, http=lenient_http_protocol()
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        http=lenient_http_protocol(),
+        ws_per_message_deflate=False,
     )
 
 

@@ -254,9 +254,11 @@ class RealtimeHub:
         for subscriber in stream.subscribers:
             subscriber.put_data(key, fragment)
 
-    def _on_whole(self, snapshots: dict[str, dict[str, Any]]) -> None:
-        """On the loop: a whole-market push from the quote book, filtered for each subscriber."""
-        prefix = b'"pushed":%d,"type":"data","stream":{"code":"whole","period":"tick"}' % (time.time() * 1000)
+    def _on_whole(self, snapshots: dict[str, dict[str, Any]], received: float) -> None:
+        """On the loop: a whole-market push from the quote book (delivered by xtquant at ``received``),
+        filtered for each subscriber."""
+        pushed = b'"pushed":%d,' % (received * 1000)
+        prefix = pushed + b'"type":"data","stream":{"code":"whole","period":"tick"}'
         encoded_by_filter: dict[frozenset[str], tuple[dict[str, Any], bytes]] = {}
         for subscriber, wanted in self.whole.items():
             cached = encoded_by_filter.get(wanted)
@@ -268,11 +270,10 @@ class RealtimeHub:
             if cached[0]:
                 subscriber.merge_whole(prefix, *cached)
         if self.book_ticks:
-            self._book_ticks(snapshots)
+            self._book_ticks(snapshots, pushed)
 
-    def _book_ticks(self, snapshots: dict[str, dict[str, Any]]) -> None:
+    def _book_ticks(self, snapshots: dict[str, dict[str, Any]], pushed: bytes) -> None:
         """The tick streams served from the whole-market push: each code as a ``subscribe_quote`` push."""
-        pushed = b'"pushed":%d,' % (time.time() * 1000)
         for code, holders in self.book_ticks.items():
             snapshot = snapshots.get(code)
             if snapshot is None:

@@ -128,8 +128,9 @@ class QuoteBook:
         self._pushes = 0
         self._subscription_pushes = 0
         self._resubscriptions: dict[str, int] = {"reconnect": 0, "silence": 0}
-        #: Called on the loop with the snapshots each push brought (the realtime hub's whole-market stream).
-        self._listeners: list[Callable[[dict[str, dict[str, Any]]], None]] = []
+        #: Called on the loop with the snapshots each push brought and when xtquant's callback delivered it
+        #: (``time.time()``): the realtime hub's whole-market stream.
+        self._listeners: list[Callable[[dict[str, dict[str, Any]], float], None]] = []
         self._task: asyncio.Task[None] | None = None
         #: A subscribe_whole_quote call in flight; stop() waits for it so that its subscription is released.
         self._subscribing: asyncio.Future[Any] | None = None
@@ -161,16 +162,16 @@ class QuoteBook:
         except KeyError:
             return None
 
-    def listen(self, listener: Callable[[dict[str, dict[str, Any]]], None]) -> None:
-        """Call ``listener`` on the loop with the snapshots of each push from now on; while anyone listens
-        the subscription is held (as if read)."""
+    def listen(self, listener: Callable[[dict[str, dict[str, Any]], float], None]) -> None:
+        """Call ``listener(snapshots, received)`` on the loop for each push from now on (``received``: when
+        xtquant's callback delivered it); while anyone listens the subscription is held (as if read)."""
         if listener not in self._listeners:
             self._listeners.append(listener)
         self._last_read = time.monotonic()
         if self._task is None and not self._broken and not self._stopped:
             self._start()
 
-    def unlisten(self, listener: Callable[[dict[str, dict[str, Any]]], None]) -> None:
+    def unlisten(self, listener: Callable[[dict[str, dict[str, Any]], float], None]) -> None:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
@@ -202,8 +203,15 @@ class QuoteBook:
         }
 
     def _silent(self) -> bool:
-        """In trading hours (as of the last check) and no push for ``silent_after`` seconds."""
-        return self._busy and time.monotonic() - self._last_push_monotonic > self.silent_after
+        """In trading hours (as of the last check) and no push for ``silent_after`` seconds since the last.
+
+        Not before the first push: computing the whole market's first snapshot can take longer than the
+        bound (the simulator's, on a loaded machine), and renewing the subscription would start it over."""
+        return (
+            self._busy
+            and self._subscription_pushes > 0
+            and time.monotonic() - self._last_push_monotonic > self.silent_after
+        )
 
     async def stop(self) -> None:
         """Release the subscription (the server is stopping)."""
@@ -284,10 +292,11 @@ class QuoteBook:
         assert loop is not None
 
         def on_push(datas: dict[str, dict[str, Any]]) -> None:  # on a backend thread
+            received = time.time()
             # Reshaped here, not on the loop: a first push holds every code of the markets (~12,000).
             snapshots = {code: as_full_tick(snapshot) for code, snapshot in datas.items()}
             try:
-                loop.call_soon_threadsafe(self._apply, generation, snapshots)
+                loop.call_soon_threadsafe(self._apply, generation, snapshots, received)
             except RuntimeError:  # the loop closed: the server is gone
                 pass
 
@@ -324,7 +333,9 @@ class QuoteBook:
         self._ready = bool(self._ticks)  # its first push may have come before the call returned
         log.info("quote book: subscribed to the whole-market push of %s", ",".join(self.markets))
 
-    def _apply(self, generation: int, datas: dict[str, dict[str, Any]]) -> None:
+    def _apply(
+        self, generation: int, datas: dict[str, dict[str, Any]], received: float | None = None
+    ) -> None:
         """On the loop: take the pushed snapshots (already in FULL_TICK_KEYS) of a current subscription."""
         if generation != self._generation:
             return
@@ -337,7 +348,7 @@ class QuoteBook:
                 ticks[code] = taken[code] = snapshot
         for listener in list(self._listeners):
             try:
-                listener(taken)
+                listener(taken, time.time() if received is None else received)
             except Exception:  # a listener's bug must not stop the book
                 log.exception("quote book: a listener failed")
         self._ready = self._seq is not None  # serving starts once the subscription is confirmed too
