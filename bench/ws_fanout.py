@@ -88,14 +88,14 @@ def traced_subscribe(self, code_list, callback=None):
     return subscribe(self, code_list, callback)
 subscriptions.SubscriptionAPI.subscribe_whole_quote = traced_subscribe
 apply = quote_book.QuoteBook._apply
-def traced_apply(self, generation, datas):
+def traced_apply(self, generation, datas, *rest):
     current[:] = entered.popleft() if entered else (0.0, 0)
-    apply(self, generation, datas)
+    apply(self, generation, datas, *rest)
 quote_book.QuoteBook._apply = traced_apply
 on_whole = hub.RealtimeHub._on_whole
-def traced_on_whole(self, snapshots):
+def traced_on_whole(self, snapshots, *rest):
     trace.write(f"{time.time():.6f} {current[0]:.6f} {current[1]} {len(snapshots)}\n")
-    on_whole(self, snapshots)
+    on_whole(self, snapshots, *rest)
 hub.RealtimeHub._on_whole = traced_on_whole
 
 from qmt_bridge.server.cli import main
