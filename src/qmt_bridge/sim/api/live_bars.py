@@ -16,24 +16,11 @@ from typing import Any
 from qmt_bridge.sim.market.bars import INTRADAY_PERIODS, Bars, aggregate, ms_to_date
 from qmt_bridge.sim.market.corporate import CorporateAction, adjust
 from qmt_bridge.sim.market.instruments import Instrument
+from qmt_bridge.xtnames import KLINE_FIELDS
 
 #: The keys of a pushed K-line bar, in xtquant's order; ``dr`` / ``totaldr`` are the day's and the
 #: cumulative ex-rights factors (metaInfo 3001 "当日/总的除权系数").
-PUSH_FIELDS = (
-    "time",
-    "open",
-    "high",
-    "low",
-    "close",
-    "volume",
-    "amount",
-    "settelementPrice",
-    "openInterest",
-    "dr",
-    "totaldr",
-    "preClose",
-    "suspendFlag",
-)
+PUSH_FIELDS = (*KLINE_FIELDS[:9], "dr", "totaldr", *KLINE_FIELDS[9:])
 
 
 def period_start(day: dt.date, period: str) -> dt.date:
