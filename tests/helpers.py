@@ -6,7 +6,7 @@ import datetime as dt
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,19 +40,33 @@ def assert_error(response: Any, status: int, code: str | None = None, param: str
     return error
 
 
+def wait_until(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -> None:
+    """Poll ``predicate`` until it is true; fail naming ``what`` after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
 @contextmanager
-def serve_in_thread(app: Any, name: str = "uvicorn-test", http: type | None = None) -> Iterator[str]:
+def serve_in_thread(
+    app: Any, name: str = "uvicorn-test", http: type | None = None, port: int = 0
+) -> Iterator[str]:
     """Serve ``app`` with qmt-server's own uvicorn configuration in a background thread; yield its base URL.
 
     The socket is bound before uvicorn starts, so the port cannot be taken in between. ``http`` replaces
-    the HTTP protocol class.
+    the HTTP protocol class. ``port``: a given one (re-bindable at once, so that a test can restart a
+    server there), else a free one.
     """
     import uvicorn
 
     from qmt_bridge.server.cli import uvicorn_config
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
+    if port:  # only for a restart on the same port: on Windows the option lets another bind it too
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
     config = uvicorn_config(app, "127.0.0.1", port, "warning")
     if http is not None:

@@ -11,18 +11,10 @@ from typing import Any
 
 import pytest
 
-from helpers import assert_error
+from helpers import assert_error, wait_until
 from qmt_bridge.server.services.quote_book import QuoteBook
 
 CODE = "600000.SH"
-
-
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ pattern, reconnecting after a server restart, and resuming K-lines without a gap
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from helpers import FAKE_NOW
+from helpers import FAKE_NOW, free_port, serve_in_thread, wait_until
 
 pytest.importorskip("websockets")
 
@@ -23,46 +22,15 @@ CODE = "600000.SH"
 
 @contextmanager
 def serve_on(port: int, **overrides: Any) -> Iterator[Any]:
-    """The app under uvicorn on ``port`` (re-bindable, so that a test can restart the server there)."""
-    import uvicorn
-
+    """The app on the fake xtquant under uvicorn on ``port`` (a test restarts the server there)."""
     from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.cli import uvicorn_config
     from qmt_bridge.server.config import Settings
     from qmt_bridge.server.services.local_history import LocalHistory
 
     app = create_app(Settings(_env_file=None, backend="xtquant", predownload=False, **overrides))
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    server = uvicorn.Server(uvicorn_config(app, "127.0.0.1", port, "warning"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        deadline = time.monotonic() + 30
-        while not server.started:
-            assert time.monotonic() < deadline, "the server did not start"
-            time.sleep(0.02)
+    with serve_in_thread(app, name="uvicorn-ws-client", port=port):
         app.state.context.local_history = LocalHistory(now=lambda: FAKE_NOW)
         yield app
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_until(predicate: Any, what: str, timeout: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
 
 
 class Runner:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from helpers import FAKE_NOW, serve_in_thread
+from helpers import FAKE_NOW, serve_in_thread, wait_until
 
 websockets = pytest.importorskip("websockets")
 from websockets.sync.client import connect  # noqa: E402
@@ -75,14 +75,6 @@ class Client:
 def client(base: str, path: str = "/ws/realtime", **kwargs: Any) -> Iterator[Client]:
     with connect(base + path, open_timeout=5, **kwargs) as ws:
         yield Client(ws)
-
-
-def wait_until(predicate: Callable[[], bool], what: str, timeout: float = 5.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.01)
 
 
 def upstream(fake: ModuleType) -> list[tuple[str, str]]:
@@ -401,7 +393,9 @@ def test_a_thousand_subscribe_unsubscribe_cycles_leave_no_upstream_subscription(
         assert [m["seq"] for m in ws.seen] == list(range(1, len(ws.seen) + 1))
 
 
-def test_whole_quote_pushes_are_stamped_when_xtquant_delivered_them(url: str, fake_xtdata: ModuleType) -> None:
+def test_whole_quote_pushes_are_stamped_when_xtquant_delivered_them(
+    url: str, fake_xtdata: ModuleType
+) -> None:
     with client(url, "/ws/whole_quote") as ws:
         ws.send({"codes": ["SH"]})
         ws.status("subscribed")

@@ -49,7 +49,8 @@ class BackendRunner:
 
     Interactive calls (the default) are taken in FIFO order by ``concurrency`` worker threads, so at most
     that many run at once (xtquant is not thread-safe; the real backend uses 1). Background calls
-    (``call(..., background=True)``: the pre-download) never delay them by more than one call:
+    (``call(..., background=True)``: the pre-download, history downloads) never delay them by more than one
+    call:
 
     * With ``background_lane`` (the default) they have a queue and a worker thread of their own, so they
       run one at a time *beside* the interactive calls: on the real backend, one background call may run
@@ -89,7 +90,7 @@ class BackendRunner:
         self._closed = False
         if background_lane:
             self._background: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
-            serve_interactive: Callable[[], None] = self._serve_interactive
+            serve_interactive: Callable[..., None] = self._serve
             background_workers = 1
         else:
             # Background calls waiting for an idle interactive worker; deque appends and pops are atomic.
@@ -99,11 +100,13 @@ class BackendRunner:
             background_workers = 0
         # Daemon threads: a hung native call must not keep the process alive at exit.
         self._workers = [
-            threading.Thread(target=serve_interactive, name=f"backend-{i}", daemon=True)
+            threading.Thread(target=serve_interactive, args=(self._queue,), name=f"backend-{i}", daemon=True)
             for i in range(concurrency)
         ]
         self._background_workers = [
-            threading.Thread(target=self._serve_background, name=f"backend-background-{i}", daemon=True)
+            threading.Thread(
+                target=self._serve, args=(self._background,), name=f"backend-background-{i}", daemon=True
+            )
             for i in range(background_workers)
         ]
         for worker in self._workers + self._background_workers:
@@ -150,23 +153,20 @@ class BackendRunner:
             self._deferred.append(call)
             self._queue.put(_WAKE)
 
-    def _serve_interactive(self) -> None:
-        while (call := self._queue.get()) is not None:
-            self._run(call)  # no _WAKE is queued while the lane is on
-
-    def _serve_background(self) -> None:
-        while (call := self._background.get()) is not None:
+    def _serve(self, calls: queue.SimpleQueue[Any]) -> None:
+        """Run the calls of one queue until None (no _WAKE is queued while the lane is on)."""
+        while (call := calls.get()) is not None:
             self._run(call)
 
-    def _serve_interactive_then_background(self) -> None:
+    def _serve_interactive_then_background(self, calls: queue.SimpleQueue[Any]) -> None:
         """Without the lane: every waiting interactive call first, then one background call at a time."""
         while True:
             try:
-                call = self._queue.get_nowait()
+                call = calls.get_nowait()
             except queue.Empty:
                 if self._run_deferred():
                     continue
-                call = self._queue.get()
+                call = calls.get()
             if call is None:
                 return
             if call is not _WAKE:

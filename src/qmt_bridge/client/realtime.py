@@ -91,8 +91,7 @@ class RealtimeMixin:
             ImportError: ``websockets`` is not installed (``pip install qmt-bridge[client]``).
             PermissionError: The server refused the API key (close code 1008).
         """
-        codes = stocks if isinstance(stocks, list) else [s for s in stocks.split(",") if s]
-        stream = _Stream("/ws/realtime", {"stocks": codes, "period": period})
+        stream = _Stream("/ws/realtime", {"stocks": _as_list(stocks), "period": period})
         await self._run_stream(stream, callback, on_status, reconnect)
 
     async def subscribe_whole_quote(
@@ -119,8 +118,8 @@ class RealtimeMixin:
             ImportError: ``websockets`` is not installed.
             PermissionError: The server refused the API key.
         """
-        items = codes if isinstance(codes, list) else [c for c in codes.split(",") if c]
-        await self._run_stream(_Stream("/ws/whole_quote", {"codes": items}), callback, on_status, reconnect)
+        stream = _Stream("/ws/whole_quote", {"codes": _as_list(codes)})
+        await self._run_stream(stream, callback, on_status, reconnect)
 
     async def subscribe_l2_thousand(
         self,
@@ -147,8 +146,8 @@ class RealtimeMixin:
             ImportError: ``websockets`` is not installed.
             PermissionError: The server refused the API key.
         """
-        codes = stocks if isinstance(stocks, list) else [s for s in stocks.split(",") if s]
-        await self._run_stream(_Stream("/ws/l2_thousand", {"stocks": codes}), callback, on_status, reconnect)
+        stream = _Stream("/ws/l2_thousand", {"stocks": _as_list(stocks)})
+        await self._run_stream(stream, callback, on_status, reconnect)
 
     def iter_realtime(self, stocks: list[str] | str, period: str = "tick") -> Iterator[dict[str, Any]]:
         """The blocking form of :meth:`subscribe_realtime` for plain scripts: ``for data in
@@ -226,6 +225,11 @@ class RealtimeMixin:
                 log.warning("realtime: cannot connect to %s (%s); retrying in %.1f s", url, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
+
+
+def _as_list(codes: list[str] | str) -> list[str]:
+    """Codes as a list: a list as it is, a comma-separated string split."""
+    return codes if isinstance(codes, list) else [code for code in codes.split(",") if code]
 
 
 def _handle(

@@ -47,9 +47,6 @@ class Subscriber:
         self._progress = time.monotonic()
         self._tasks: list[asyncio.Task[None]] = []
 
-    def __hash__(self) -> int:
-        return id(self)
-
     # ------------------------------------------------------------------ what the hub calls (on the loop)
 
     def put_data(self, key: Hashable, fragment: bytes) -> None:

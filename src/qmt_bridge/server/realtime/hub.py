@@ -31,7 +31,7 @@ from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.realtime import protocol
 from qmt_bridge.server.responses import dumps
-from qmt_bridge.server.services.quote_book import backend_now, in_trading_hours
+from qmt_bridge.server.services.quote_book import backend_now, in_trading_hours, market_of, select
 
 if TYPE_CHECKING:
     from qmt_bridge.server.realtime.connection import Subscriber
@@ -136,7 +136,7 @@ class RealtimeHub:
         """Whether a new tick stream of ``code`` goes through the whole-market push: the code is of the
         quote book's markets, and single-code tick subscriptions are at their limit already."""
         quotes = self.ctx.quotes
-        if quotes is None or code[code.rfind(".") + 1 :] not in quotes.markets:
+        if quotes is None or market_of(code) not in quotes.markets:
             return False
         if code in self.book_ticks:
             return True
@@ -220,10 +220,8 @@ class RealtimeHub:
             call = subscribe_quote
         try:
             seq = await self.ctx.run(call)
-        except (BackendCallFailed, BackendCallTimeout) as exc:
+        except (BackendCallFailed, BackendCallTimeout) as exc:  # a missing function fails inside the call
             raise SubscribeRefused(str(exc)) from exc
-        except AttributeError as exc:
-            raise SubscribeRefused(f"the {self.ctx.backend.name} backend cannot push {period}") from exc
         if not isinstance(seq, int) or seq < 0:
             stream.generation += 1  # a push of the refused subscription must not be delivered
             raise SubscribeRefused(f"xtquant refused the subscription of {code} {period} ({seq!r})")
@@ -263,9 +261,7 @@ class RealtimeHub:
         for subscriber, wanted in self.whole.items():
             cached = encoded_by_filter.get(wanted)
             if cached is None:
-                chosen = {
-                    c: s for c, s in snapshots.items() if c in wanted or c[c.rfind(".") + 1 :] in wanted
-                }
+                chosen = select(snapshots, wanted)
                 cached = encoded_by_filter[wanted] = (chosen, dumps(chosen))
             if cached[0]:
                 subscriber.merge_whole(prefix, *cached)

@@ -26,7 +26,7 @@ from qmt_bridge.server.realtime.connection import Subscriber
 from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused
 from qmt_bridge.server.security import key_matches
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
-from qmt_bridge.server.services.quote_book import CST, backend_now, in_trading_hours
+from qmt_bridge.server.services.quote_book import CST, backend_now, in_trading_hours, market_of, select
 from qmt_bridge.server.services.tabular import frame_payload
 
 log = logging.getLogger("qmt_bridge.realtime")
@@ -286,7 +286,7 @@ class _WholeQuote(_Stream):
         markets = {c for c in wanted if "." not in c}
         unknown = sorted(markets - set(MARKET_CODES))
         outside = sorted(m for m in markets - set(unknown) if m not in book.markets) + sorted(
-            c for c in wanted - markets if c[c.rfind(".") + 1 :] not in book.markets
+            c for c in wanted - markets if market_of(c) not in book.markets
         )
         if unknown or outside:
             raise protocol.ProtocolError(
@@ -299,7 +299,7 @@ class _WholeQuote(_Stream):
         snapshots = book.snapshots(wanted)
         if snapshots is None:
             snapshots = await full_tick(self.ctx, sorted(wanted), check=False)
-            snapshots = {c: s for c, s in snapshots.items() if c in wanted or c[c.rfind(".") + 1 :] in wanted}
+            snapshots = select(snapshots, wanted)
         self.subscriber.put_control(
             {"type": "snapshot", "stream": {"code": "whole", "period": "tick"}, "data": snapshots}
         )

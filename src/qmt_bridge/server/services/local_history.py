@@ -177,8 +177,8 @@ def _quiet_between(earlier: dt.datetime, later: dt.datetime) -> bool:
     """Whether no trading session can have run between two moments (China time): both lie in the same
     stretch from one weekday's close to the next weekday's morning auction. Holidays are not known here,
     so they count as trading days (a download too many, never one too few)."""
-    a, b = earlier.astimezone(CST), later.astimezone(CST)
-    return _quiet_start(a) is not None and _quiet_start(a) == _quiet_start(b)
+    start = _quiet_start(earlier.astimezone(CST))
+    return start is not None and start == _quiet_start(later.astimezone(CST))
 
 
 def _quiet_start(moment: dt.datetime) -> dt.date | None:

@@ -83,6 +83,16 @@ async def probe_connection(ctx: BackendContext) -> tuple[bool | None, Any]:
         return False, None
 
 
+def market_of(code: str) -> str:
+    """The market of a code (``SH`` of ``600519.SH``); a market name (``SH``) is its own."""
+    return code[code.rfind(".") + 1 :]
+
+
+def select(snapshots: dict[str, dict[str, Any]], wanted: frozenset[str]) -> dict[str, dict[str, Any]]:
+    """The snapshots whose code, or whose code's market, is in ``wanted`` (codes and market names)."""
+    return {code: s for code, s in snapshots.items() if code in wanted or market_of(code) in wanted}
+
+
 def as_full_tick(snapshot: dict[str, Any]) -> dict[str, Any]:
     """``snapshot`` with exactly :data:`FULL_TICK_KEYS` (None for one the source did not give)."""
     return {key: snapshot.get(key) for key in FULL_TICK_KEYS}
@@ -179,7 +189,7 @@ class QuoteBook:
         """Every snapshot held whose code, or market, is in ``wanted``; None while not serving."""
         if not self._ready or self._silent():
             return None
-        return {c: s for c, s in self._ticks.items() if c in wanted or c[c.rfind(".") + 1 :] in wanted}
+        return select(self._ticks, wanted)
 
     def status(self) -> dict[str, Any]:
         """What ``GET /api/meta/quote_book`` answers. ``serving``: snapshots are read from the book now
