@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from qmt_bridge.sim.clock import CST, SimClock
 
 log = logging.getLogger("qmt_bridge.sim")
+
+
+#: The paper account the simulator trades when no ``--account-id`` is given.
+SIM_DEFAULT_ACCOUNT = "SIM000001"
 
 
 class SimBackend:
@@ -21,12 +27,31 @@ class SimBackend:
     history_on_demand = False
 
     def __init__(
-        self, seed: int = 20240101, clock: SimClock | None = None, data_dir: Path | None = None
+        self,
+        seed: int = 20240101,
+        clock: SimClock | None = None,
+        data_dir: Path | None = None,
+        *,
+        starting_cash: float = 1_000_000.0,
+        account_ids: Sequence[str] = (SIM_DEFAULT_ACCOUNT,),
+        commission_rate: float = 0.00025,
+        min_commission: float = 5.0,
+        stamp_duty_rate: float = 0.0005,
+        transfer_fee_rate: float = 0.00001,
     ) -> None:
         self.seed = seed
         self.clock = clock or SimClock()
         self.data_dir = data_dir
         self._xtdata: Any = None
+        #: The paper-trading counter's configuration (``qmt_bridge.sim.broker``).
+        self.starting_cash = starting_cash
+        self.account_ids = tuple(account_ids)
+        self.commission_rate = commission_rate
+        self.min_commission = min_commission
+        self.stamp_duty_rate = stamp_duty_rate
+        self.transfer_fee_rate = transfer_fee_rate
+        self._broker: Any = None
+        self._broker_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Any) -> SimBackend:
@@ -36,7 +61,17 @@ class SimBackend:
             if settings.sim_replay_date is not None:
                 start = dt.datetime.combine(settings.sim_replay_date, dt.time(9, 15), CST)
             clock = SimClock("replay", replay_start=start, speed=settings.sim_replay_speed)
-        return cls(seed=settings.sim_seed, clock=clock, data_dir=Path(settings.data_dir))
+        return cls(
+            seed=settings.sim_seed,
+            clock=clock,
+            data_dir=Path(settings.data_dir),
+            starting_cash=settings.sim_starting_cash,
+            account_ids=settings.trading_account_ids() or [SIM_DEFAULT_ACCOUNT],
+            commission_rate=settings.sim_commission_rate,
+            min_commission=settings.sim_min_commission,
+            stamp_duty_rate=settings.sim_stamp_duty_rate,
+            transfer_fee_rate=settings.sim_transfer_fee_rate,
+        )
 
     @property
     def xtdata(self) -> Any:
@@ -74,7 +109,57 @@ class SimBackend:
         self._xtdata = SimXtData(market)
 
     def stop(self) -> None:
-        """Nothing to release: the simulator lives in this process."""
+        """Close the paper-trading counter if one was opened (its matching thread; traders get
+        ``on_disconnected``); the simulated market itself lives in this process and needs no release."""
+        with self._broker_lock:
+            broker, self._broker = self._broker, None
+        if broker is not None:
+            broker.close()
+
+    @property
+    def broker(self) -> Any:
+        """The paper-trading counter (:class:`qmt_bridge.sim.broker.SimBroker`), opened on first use: one per
+        backend, its state in ``data_dir/sim_broker.sqlite3`` (in memory without a ``data_dir``)."""
+        with self._broker_lock:
+            if self._broker is None:
+                from qmt_bridge.sim.broker import FeeSchedule, SimBroker
+
+                fees = FeeSchedule(
+                    commission_rate=self.commission_rate,
+                    min_commission=self.min_commission,
+                    stamp_duty_rate=self.stamp_duty_rate,
+                    transfer_fee_rate=self.transfer_fee_rate,
+                )
+                db_path = Path(self.data_dir) / "sim_broker.sqlite3" if self.data_dir is not None else None
+                self._broker = SimBroker(
+                    self.xtdata,
+                    self.clock,
+                    db_path=db_path,
+                    account_ids=self.account_ids,
+                    starting_cash=self.starting_cash,
+                    fees=fees,
+                )
+            return self._broker
+
+    def new_trader(self, path: str, session_id: int) -> Any:
+        """A new ``XtQuantTrader(path, session_id)`` (``qmt_bridge.sim.xttrader``) on :attr:`broker`, not
+        started. Unlike xtquant's, its constructor leaves the calling thread's event loop alone."""
+        from qmt_bridge.sim.xttrader import XtQuantTrader
+
+        return XtQuantTrader(path, session_id, broker=self.broker)
+
+    def make_account(self, account_id: str, account_type: str = "STOCK") -> Any:
+        """``StockAccount(account_id, account_type)`` (``qmt_bridge.sim.xttype``); ``ValueError`` saying why
+        for an id that is not a string or an unknown account type, as the xtquant backend does."""
+        from qmt_bridge.sim.xttype import StockAccount
+
+        try:
+            account = StockAccount(account_id, account_type)
+        except Exception as exc:
+            raise ValueError(f"account type {account_type!r} is not supported by xtquant: {exc}") from None
+        if isinstance(account, str):
+            raise ValueError(f"invalid account id {account_id!r}: {account}")
+        return account
 
     def version(self) -> str:
         from qmt_bridge._version import __version__

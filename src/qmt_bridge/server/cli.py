@@ -29,10 +29,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--trading",
         action="store_true",
         default=None,
-        help="enable the trading module (not built yet: its endpoints answer 501)",
+        help="enable trading (/api/trading/*, /ws/trade); needs --api-key. On the simulator: a paper account",
     )
     p.add_argument("--mini-qmt-path", help=r"MiniQMT userdata_mini path, e.g. C:\国金QMT交易端\userdata_mini")
-    p.add_argument("--account-id", help="trading account id")
+    p.add_argument(
+        "--account-id", help="trading account id (comma-separated for several; simulator default SIM000001)"
+    )
     p.add_argument(
         "--backend",
         choices=["auto", "xtquant", "sim"],

@@ -59,6 +59,31 @@ class Settings(BaseSettings):
     #: single-code subscriptions under ~50).
     max_single_tick_subscriptions: int = Field(50, ge=0, le=10_000)
 
+    # Trading (see docs/trading.md).
+    #: How long a synchronous trader call (order, cancel, query) may take before its outcome counts as
+    #: unknown; an order whose outcome is unknown is reported so and never retried.
+    trading_call_timeout: float = Field(10.0, gt=0, le=300)
+    #: Optional risk limits: the most one order may be worth (CNY, price × volume), the most orders an
+    #: account may place in a day, and the only codes that may be traded (comma-separated; empty = all).
+    max_order_value: float | None = Field(None, gt=0)
+    max_orders_per_day: int | None = Field(None, ge=1)
+    allowed_codes: str = ""
+    #: The simulator's paper account: starting cash and fees (commission rate with a minimum per order,
+    #: stamp duty on stock sells, transfer fee on stocks).
+    sim_starting_cash: float = Field(1_000_000.0, gt=0)
+    sim_commission_rate: float = Field(0.00025, ge=0, lt=0.01)
+    sim_min_commission: float = Field(5.0, ge=0)
+    sim_stamp_duty_rate: float = Field(0.0005, ge=0, lt=0.01)
+    sim_transfer_fee_rate: float = Field(0.00001, ge=0, lt=0.01)
+    #: Request signing (seed 001): named clients and their secrets, as JSON
+    #: (``QMT_BRIDGE_SIGNING_CLIENTS='{"bot1": "secret"}'``). A request signed by one of them is
+    #: authenticated without the API key; with ``require_signature`` the trading endpoints accept only
+    #: signed requests. ``signature_window_seconds``: how far a request's timestamp may be from the
+    #: server's clock.
+    signing_clients: dict[str, SecretStr] = Field(default_factory=dict)
+    require_signature: bool = False
+    signature_window_seconds: int = Field(300, ge=1, le=3600)
+
     @field_validator("log_level", mode="before")
     @classmethod
     def _lower_level(cls, value: object) -> object:
@@ -86,7 +111,19 @@ class Settings(BaseSettings):
             raise ValueError("trading is enabled but no API key is set: pass --api-key or QMT_BRIDGE_API_KEY")
         if self.require_auth_for_data and self.api_key is None:
             raise ValueError("QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA is on but no API key is set")
+        if self.require_signature and not self.signing_clients:
+            raise ValueError(
+                "QMT_BRIDGE_REQUIRE_SIGNATURE is on but no signing client is configured: "
+                'set QMT_BRIDGE_SIGNING_CLIENTS=\'{"client_id": "secret"}\''
+            )
+        empty = sorted(name for name, secret in self.signing_clients.items() if not secret.get_secret_value())
+        if empty:
+            raise ValueError(f"signing clients without a secret: {', '.join(empty)}")
         return self
 
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None
+
+    def trading_account_ids(self) -> list[str]:
+        """``--account-id`` as a list: comma-separated, blanks and repeats dropped, in order."""
+        return list(dict.fromkeys(a.strip() for a in self.trading_account_id.split(",") if a.strip()))

@@ -1,0 +1,107 @@
+"""The counter's checks of a new order, in the order a counter makes them, and what it freezes.
+
+:func:`accept` fills in what the order's security and price type decide (name, kind, working limit, the
+price its cash is frozen at, the fee bound or sell reserve) and freezes cash (buys) or shares (sells); or it
+raises :class:`.rejections.Rejection`, changing nothing, and the order becomes a rejected one (57).
+
+Checks: order type (STOCK_BUY / STOCK_SELL only) -> the code (known, tradable on a stock account, listed
+and not suspended) -> price type (for the exchange; market types only in continuous trading) -> volume
+(size, lots, sellable volume) -> price (tick grid; price band when the order is for the day whose limits are
+known, else at its day's open) -> cash (buys: price x volume + fee bound; sells: the fee shortfall reserve).
+"""
+
+from __future__ import annotations
+
+from qmt_bridge.sim import xtconstant as xc
+from qmt_bridge.sim.broker import rejections as why
+from qmt_bridge.sim.broker.fees import FeeSchedule
+from qmt_bridge.sim.broker.ledger import Account, Order, Position, refreeze, required_frozen
+from qmt_bridge.sim.broker.money import to_yuan
+from qmt_bridge.sim.broker.quotes import Book, Quotes
+from qmt_bridge.sim.broker.rejections import Rejection
+from qmt_bridge.sim.broker.rules import (
+    GIVEN,
+    LATEST,
+    MARKET,
+    PEER,
+    check_band,
+    check_price,
+    check_volume,
+    price_rule,
+)
+
+
+def accept(
+    order: Order,
+    account: Account,
+    position: Position | None,
+    quotes: Quotes,
+    schedule: FeeSchedule,
+    in_session: bool,
+) -> Book | None:
+    """Check ``order`` and freeze what it needs; :class:`Rejection` when the counter refuses it."""
+    if order.order_type not in (xc.STOCK_BUY, xc.STOCK_SELL):
+        raise Rejection(
+            why.ORDER_TYPE,
+            f"不支持的委托类型: order_type={order.order_type} (普通股票账户只接受 STOCK_BUY 23 / STOCK_SELL 24)",
+        )
+    sec = quotes.security(order.code)
+    order.name, order.is_stock, order.book_unit, order.t0 = sec.name, sec.is_stock, sec.book_unit, sec.t0
+    quotes.check_listed(order.code)
+    rule = price_rule(order.price_type, sec)
+    order.remainder = rule.remainder
+    if rule.is_market and not in_session:
+        raise Rejection(why.SESSION, "非连续竞价时段不接受市价委托")
+    check_volume(
+        sec,
+        order.volume,
+        is_buy=order.is_buy,
+        is_market=rule.is_market,
+        can_use=position.can_use if position is not None else 0,
+    )
+    limits = quotes.limits(order.code)
+    book = quotes.book(order.code, sec.book_unit) if in_session or rule.source != GIVEN else None
+    if in_session and (book is None or book.suspended):
+        raise Rejection(why.SECURITY, f"证券停牌或无行情: {order.code}")
+    if rule.source == GIVEN:
+        order.limit_li = check_price(sec, order.price)
+        if limits.day == order.trading_day.strftime("%Y%m%d"):  # else checked when its day opens
+            check_band(order.limit_li, limits.down_li, limits.up_li)
+    elif rule.source == LATEST:
+        if book is None or not book.last_li:
+            raise Rejection(why.QUOTE, f"没有最新价, 无法按最新价委托: {order.code}")
+        order.limit_li = book.last_li
+    elif rule.source != MARKET:
+        assert book is not None
+        peer = book.asks if order.is_buy else book.bids
+        own = book.bids if order.is_buy else book.asks
+        levels = peer if rule.source == PEER else own
+        # 0 when that side is empty: nothing to price at, the order is cancelled when it meets the book
+        order.limit_li = levels[0][0] if levels else 0
+    if rule.source != GIVEN and order.limit_li:
+        order.price = to_yuan(order.limit_li)
+    if order.is_buy:
+        highest_ask = max((p for p, _ in book.asks[:5]), default=0) if book is not None else 0
+        order.freeze_li = order.limit_li or limits.up_li or highest_ask
+        order.fee_cap = schedule.buy_fee_cap(order.freeze_li * order.volume, is_stock=sec.is_stock)
+        need = required_frozen(order)
+        if need > account.available:
+            raise Rejection(
+                why.CASH,
+                f"可用资金不足: 需要{to_yuan(need):.2f}元, 可用{to_yuan(account.available):.2f}元",
+            )
+    else:
+        assert position is not None  # check_volume refused a sell without sellable shares
+        floor = order.limit_li or limits.down_li or sec.tick_li
+        order.reserve = schedule.sell_shortfall(
+            min(order.volume, sec.book_unit) * floor, is_stock=sec.is_stock
+        )
+        if order.reserve > account.available:
+            raise Rejection(
+                why.CASH,
+                f"可用资金不足以支付卖出费用: 需要{to_yuan(order.reserve):.2f}元, "
+                f"可用{to_yuan(account.available):.2f}元",
+            )
+        position.frozen += order.volume
+    refreeze(account, order)
+    return book

@@ -1,0 +1,137 @@
+"""The counter's state in memory, loaded from and written through to a :class:`.store.BrokerStore`.
+
+Holds the accounts, positions, the *current* orders (open ones and today's) and today's trades, with the
+indexes the matching needs (open orders by code). Whatever an operation changes is marked dirty and written
+in one transaction by :meth:`State.flush`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from qmt_bridge.sim.broker.ledger import Account, Order, Position, Trade
+from qmt_bridge.sim.broker.store import BrokerStore
+
+
+class State:
+    """Accounts, positions, current orders and today's trades (see the module docstring)."""
+
+    def __init__(self, store: BrokerStore, today: dt.date) -> None:
+        self.store = store
+        meta = store.meta()
+        self.day = dt.date.fromisoformat(meta["day"]) if "day" in meta else today
+        self._meta_dirty = "day" not in meta  # a new file learns its day at the first flush
+        self.next_order_id, self.next_trade_id = store.next_ids()
+        self.accounts: dict[str, Account] = {a.account_id: a for a in store.accounts()}
+        #: account id -> code -> position
+        self.positions: dict[str, dict[str, Position]] = {}
+        for position in store.positions():
+            self.positions.setdefault(position.account_id, {})[position.code] = position
+        self.orders: dict[int, Order] = {}
+        self.open_by_code: dict[str, dict[int, Order]] = {}
+        for order in store.current_orders(self.day):
+            self._index(order)
+        self.trades: dict[str, list[Trade]] = {}
+        for trade in store.trades_of(self.day):
+            self.trades.setdefault(trade.account_id, []).append(trade)
+        self._dirty: dict[int, Any] = {}
+        self._dropped: list[tuple[str, str]] = []
+
+    # --- changes ------------------------------------------------------------------------------------
+
+    def touch(self, *records: Any) -> None:
+        """Mark ``records`` as changed (written at the next :meth:`flush`)."""
+        for record in records:
+            if record is not None:
+                self._dirty[id(record)] = record
+
+    def new_order_id(self) -> int:
+        # Not a meta write per order: the ids in use are in the orders and trades rows themselves.
+        order_id = self.next_order_id
+        self.next_order_id += 1
+        return order_id
+
+    def new_trade_id(self) -> str:
+        trade_id = self.next_trade_id
+        self.next_trade_id += 1
+        return f"{trade_id:012d}"
+
+    def add_order(self, order: Order) -> None:
+        self._index(order)
+        self.touch(order)
+
+    def _index(self, order: Order) -> None:
+        self.orders[order.order_id] = order
+        if order.open:
+            self.open_by_code.setdefault(order.code, {})[order.order_id] = order
+
+    def closed(self, order: Order) -> None:
+        """``order`` reached a final status: out of the open index."""
+        orders = self.open_by_code.get(order.code)
+        if orders is not None:
+            orders.pop(order.order_id, None)
+            if not orders:
+                del self.open_by_code[order.code]
+        self.touch(order)
+
+    def add_trade(self, trade: Trade) -> None:
+        self.trades.setdefault(trade.account_id, []).append(trade)
+        self.touch(trade)
+
+    def position(self, account_id: str, code: str, name: str = "") -> Position:
+        """The position of ``code`` in ``account_id``, created empty when there is none."""
+        held = self.positions.setdefault(account_id, {})
+        position = held.get(code)
+        if position is None:
+            position = held[code] = Position(account_id, code, name)
+        return position
+
+    def find_position(self, account_id: str, code: str) -> Position | None:
+        return self.positions.get(account_id, {}).get(code)
+
+    def holdings(self, account_id: str) -> list[Position]:
+        return list(self.positions.get(account_id, {}).values())
+
+    def drop_position(self, position: Position) -> None:
+        self.positions.get(position.account_id, {}).pop(position.code, None)
+        self._dirty.pop(id(position), None)
+        self._dropped.append((position.account_id, position.code))
+
+    def set_day(self, day: dt.date) -> None:
+        self.day = day
+        self._meta_dirty = True
+
+    def open_orders(self) -> Iterable[Order]:
+        for orders in self.open_by_code.values():
+            yield from orders.values()
+
+    def forget_account(self, account_id: str) -> None:
+        """Drop an account's positions, orders and trades from memory (the store is cleared separately;
+        the id high-water marks are written with the next flush, so ids are never reused)."""
+        self._meta_dirty = True
+        self.positions.pop(account_id, None)
+        for order in [o for o in self.orders.values() if o.account_id == account_id]:
+            del self.orders[order.order_id]
+            self.closed(order)
+            self._dirty.pop(id(order), None)
+        self.trades.pop(account_id, None)
+        self._dirty = {k: r for k, r in self._dirty.items() if getattr(r, "account_id", None) != account_id}
+
+    # --- writing --------------------------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Write what changed since the last flush, in one transaction."""
+        if not self._dirty and not self._dropped and not self._meta_dirty:
+            return
+        meta = None
+        if self._meta_dirty:
+            meta = {
+                "next_order_id": str(self.next_order_id),
+                "next_trade_id": str(self.next_trade_id),
+                "day": self.day.isoformat(),
+            }
+        records, dropped = list(self._dirty.values()), self._dropped
+        self._dirty, self._dropped, self._meta_dirty = {}, [], False
+        self.store.write(records, dropped, meta)

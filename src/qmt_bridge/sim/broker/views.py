@@ -1,0 +1,153 @@
+"""The ledger's records as xtquant objects (``qmt_bridge.sim.xttype``): a fresh object per call.
+
+Units as xtquant's: CNY floats, volumes in shares, times in Unix epoch seconds. ``XtOrder.traded_price`` is
+the volume-weighted average of the order's fills; ``XtPosition.avg_price`` the cost price including fees,
+``open_price`` without; ``XtAsset.cash`` is the available cash, ``total_asset`` = cash + frozen cash + market
+value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from qmt_bridge.sim import xtconstant as xc
+from qmt_bridge.sim.broker.ledger import Account, Order, Position, Trade
+from qmt_bridge.sim.broker.money import LI_PER_YUAN, to_yuan
+from qmt_bridge.sim.xttype import (
+    XtAccountInfo,
+    XtAccountStatus,
+    XtAsset,
+    XtCancelError,
+    XtOrder,
+    XtOrderError,
+    XtPosition,
+    XtTrade,
+)
+
+STOCK = xc.SECURITY_ACCOUNT
+_MARKETS = {"SH": xc.SH_MARKET, "SZ": xc.SZ_MARKET, "BJ": xc.MARKET_ENUM_BEIJING}
+
+
+def market_of(code: str) -> int:
+    """xtquant's market number of a code (0 SH, 1 SZ, 70 BJ; -1 otherwise)."""
+    return _MARKETS.get(code.rpartition(".")[2], -1)
+
+
+def _flags(order_type: int) -> int:
+    return xc.DIRECTION_FLAG_BUY if order_type == xc.STOCK_BUY else xc.DIRECTION_FLAG_SELL
+
+
+def order_view(order: Order) -> XtOrder:
+    avg = order.traded_amount / order.traded_volume / LI_PER_YUAN if order.traded_volume else 0.0
+    flag = _flags(order.order_type)
+    return XtOrder(
+        STOCK,
+        order.account_id,
+        order.code,
+        order.order_id,
+        order.sysid,
+        order.order_time,
+        order.order_type,
+        order.volume,
+        order.price_type,
+        order.price,
+        order.traded_volume,
+        round(avg, 6),
+        order.status,
+        order.status_msg,
+        order.strategy_name,
+        order.order_remark,
+        flag,
+        flag,
+        order.name,
+        "",
+    )
+
+
+def trade_view(trade: Trade) -> XtTrade:
+    flag = _flags(trade.order_type)
+    return XtTrade(
+        STOCK,
+        trade.account_id,
+        trade.code,
+        trade.order_type,
+        trade.traded_id,
+        trade.traded_time,
+        to_yuan(trade.price_li),
+        trade.volume,
+        to_yuan(trade.amount),
+        trade.order_id,
+        trade.sysid,
+        trade.strategy_name,
+        trade.order_remark,
+        flag,
+        flag,
+        to_yuan(trade.fees),
+        trade.name,
+        "",
+    )
+
+
+def position_view(position: Position) -> XtPosition:
+    value = position.volume * position.last_li
+    volume = position.volume
+    profit = value - position.cost if volume else 0
+    return XtPosition(
+        STOCK,
+        position.account_id,
+        position.code,
+        volume,
+        position.can_use,
+        round(position.open_cost / volume / LI_PER_YUAN, 6) if volume else 0.0,
+        to_yuan(value),
+        position.frozen,
+        0,
+        position.yesterday,
+        round(position.cost / volume / LI_PER_YUAN, 6) if volume else 0.0,
+        xc.DIRECTION_FLAG_LONG,
+        position.name,
+        to_yuan(position.last_li),
+        round(profit / position.cost, 6) if volume and position.cost else 0.0,
+        "",
+        to_yuan(profit),
+    )
+
+
+def asset_view(account: Account, positions: Iterable[Position]) -> XtAsset:
+    value = sum(p.volume * p.last_li for p in positions)
+    return XtAsset(
+        STOCK,
+        account.account_id,
+        to_yuan(account.available),
+        to_yuan(account.frozen),
+        to_yuan(value),
+        to_yuan(account.balance + value),
+        to_yuan(account.withdrawable),
+    )
+
+
+def order_error_view(order: Order, error_id: int, seq: int = 0) -> XtOrderError:
+    return XtOrderError(
+        STOCK,
+        order.account_id,
+        order.order_id,
+        error_id,
+        order.status_msg,
+        order.strategy_name,
+        order.order_remark,
+        seq,
+    )
+
+
+def cancel_error_view(order: Order, error_id: int, message: str) -> XtCancelError:
+    return XtCancelError(
+        STOCK, order.account_id, order.order_id, market_of(order.code), order.sysid, error_id, message
+    )
+
+
+def account_info_view(account_id: str) -> XtAccountInfo:
+    return XtAccountInfo(STOCK, account_id, STOCK, 0, 0, xc.ACCOUNT_STATUS_OK)
+
+
+def account_status_view(account_id: str) -> XtAccountStatus:
+    return XtAccountStatus(STOCK, account_id, xc.ACCOUNT_STATUS_OK)
