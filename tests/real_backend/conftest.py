@@ -85,3 +85,14 @@ def make_client(fake_xtdata: ModuleType) -> Iterator[Callable[..., Any]]:
 @pytest.fixture
 def client(make_client: Callable[..., Any]) -> Any:
     return make_client()
+
+
+@pytest.fixture
+def fake_xttrader(fake_on_path: Path) -> Iterator[ModuleType]:
+    """The fake ``xtquant.xttrader``, imported from ``tests/fake_xtquant``, with its hooks reset (before, and
+    after: that releases hung calls and ends the push threads of the traders a test left behind)."""
+    module = importlib.import_module("xtquant.xttrader")
+    assert Path(module.__file__).is_relative_to(FAKE_ROOT), module.__file__
+    module.reset()
+    yield module
+    module.reset()

@@ -90,6 +90,33 @@ class XtquantBackend:
                     return False
         return client is not None
 
+    def new_trader(self, path: str, session_id: int) -> Any:
+        """A new ``xtquant.xttrader.XtQuantTrader(path, session_id)``, not started.
+
+        Its constructor replaces the calling thread's asyncio event loop: call this on a thread of your
+        own, never on the server's loop thread (the trader manager does)."""
+        try:
+            xttrader = importlib.import_module("xtquant.xttrader")
+        except Exception as exc:  # ImportError, or the native client failing to load
+            raise BackendUnavailableError(_load_failure(exc)) from exc
+        return xttrader.XtQuantTrader(path, session_id)
+
+    def make_account(self, account_id: str, account_type: str = "STOCK") -> Any:
+        """``xtquant.xttype.StockAccount(account_id, account_type)``; ``ValueError`` saying why for an id
+        that is not a string or an unknown account type (xtquant returns an error *string* for the first
+        and raises a bare ``Exception`` for the second)."""
+        try:
+            xttype = importlib.import_module("xtquant.xttype")
+        except Exception as exc:
+            raise BackendUnavailableError(_load_failure(exc)) from exc
+        try:
+            account = xttype.StockAccount(account_id, account_type)
+        except Exception as exc:
+            raise ValueError(f"account type {account_type!r} is not supported by xtquant: {exc}") from None
+        if isinstance(account, str):
+            raise ValueError(f"invalid account id {account_id!r}: {account}")
+        return account
+
 
 def _load_failure(exc: BaseException) -> str:
     """The message for xtquant failing to import: why, when its files tell (an xtquant without native parts

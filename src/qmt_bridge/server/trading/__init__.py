@@ -1,0 +1,1 @@
+"""Trading: the trader manager, its events, and the trading service over them."""
