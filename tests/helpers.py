@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 #: The fake xtquant's world (tests/fake_xtquant): its newest bars are of Friday 2025-11-21, and it is after
@@ -123,3 +124,30 @@ def serve_frozen_sim(data_dir: Any, name: str = "uvicorn-sim", **settings: Any) 
     backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
     with serve_in_thread(create_app(config, backend=backend), name=name) as url:
         yield url
+
+
+def trading_app(data_dir: Path, api_key: str, **settings: Any) -> Any:
+    """The app with trading on, over a simulator frozen mid-session (conftest's MID_SESSION, so marketable
+    orders fill at once) whose paper broker and journal live in ``data_dir``: a second app on the same
+    directory is a restart. ``settings`` override the defaults."""
+    from conftest import MID_SESSION, SEED
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import fixed_clock
+
+    config = Settings(
+        _env_file=None,
+        backend="sim",
+        sim_seed=SEED,
+        data_dir=str(data_dir),
+        api_key=api_key,
+        trading_enabled=True,
+        quote_markets="BJ",  # see conftest.test_settings
+        predownload=False,
+        **settings,
+    )
+    backend = SimBackend(
+        seed=SEED, clock=fixed_clock(MID_SESSION), data_dir=data_dir, starting_cash=config.sim_starting_cash
+    )
+    return create_app(config, backend=backend)

@@ -23,7 +23,7 @@ from qmt_bridge import QMTClient
 
 CLIENT_DIR = Path(client_package.__file__).parent
 #: Modules of the client package that are not mixins (no ``_request`` calls of their own, or the transport).
-NOT_MIXINS = frozenset({"__init__", "base", "errors", "frames", "realtime"})
+NOT_MIXINS = frozenset({"__init__", "base", "errors", "frames", "realtime", "trade_stream"})
 #: Mixin modules whose name is not the tag of their router(s).
 MODULE_TAGS = {"funds": frozenset({"etf", "cb"})}
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
@@ -37,7 +37,7 @@ class ClientCall:
     path: str
     #: Keys of ``params=`` (a dict literal, or the dict literal a module-level helper returns), else None.
     params: frozenset[str] | None
-    #: Keys of ``json=`` when it is a dict literal, else None.
+    #: Keys of ``json=`` when it is a dict literal (or a helper's, or a list comprehension of either), else None.
     body: frozenset[str] | None
 
 
@@ -46,6 +46,8 @@ def _mixin_modules() -> list[Path]:
 
 
 def _dict_keys(node: ast.AST | None, helpers: dict[str, ast.Dict]) -> frozenset[str] | None:
+    if isinstance(node, ast.ListComp):  # a JSON array of objects
+        node = node.elt
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in helpers:
         node = helpers[node.func.id]
     if isinstance(node, ast.Dict) and all(isinstance(k, ast.Constant) for k in node.keys):
@@ -194,8 +196,14 @@ def test_query_parameters_are_ones_the_route_declares(calls: list[ClientCall], o
 
 def _body_properties(openapi: dict[str, Any], operation: dict[str, Any]) -> tuple[set[str], set[str]]:
     """(properties, required) of an operation's JSON body, resolving one ``$ref``; pydantic's validation
-    aliases (``stock_list`` for ``stocks``) are not in the schema, the field names are."""
+    aliases (``stock_list`` for ``stocks``) are not in the schema, the field names are. An array body is
+    described by its items; an optional body (``anyOf`` a model and null) by its model."""
     schema = operation["requestBody"]["content"]["application/json"]["schema"]
+    if schema.get("type") == "array":
+        schema = schema["items"]
+    refs = [s for s in schema.get("anyOf", []) if "$ref" in s]
+    if len(refs) == 1:
+        schema = refs[0]
     if "$ref" in schema:
         schema = openapi["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
     return set(schema.get("properties", {})), set(schema.get("required", []))

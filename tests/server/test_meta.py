@@ -15,7 +15,12 @@ def _get(api, url: str, **params) -> dict:
 
 
 def test_health(api):
-    assert _get(api, "/api/meta/health") == {"status": "ok", "backend": "sim", "version": __version__}
+    assert _get(api, "/api/meta/health") == {
+        "status": "ok",
+        "backend": "sim",
+        "version": __version__,
+        "trading": None,
+    }
 
 
 @pytest.mark.parametrize("path", ["/api/meta/health", "/api/history?stock=600519.SH&count=3"])

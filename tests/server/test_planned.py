@@ -20,14 +20,13 @@ def test_planned_http_endpoint_is_501_naming_the_feature(api, method, path):
     assert error["details"] == {"feature": PLANNED_HTTP[(method, path)]}
 
 
-def test_seeds_trading_example_gets_501(api):
-    """The seed's order example, verbatim but for the host."""
+def test_a_credit_order_gets_501_naming_the_feature(api):
     r = api.post(
-        "/api/trading/order",
-        json={"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100},
+        "/api/credit/order",
+        json={"stock_code": "000001.SZ", "order_type": 27, "order_volume": 100},
         headers={"X-API-Key": "your-secret-key"},
     )
-    assert_error(r, 501, "not_implemented", "trading")
+    assert_error(r, 501, "not_implemented", "credit trading")
 
 
 def test_planned_endpoints_are_not_in_the_documented_api(api):
@@ -60,26 +59,12 @@ def test_planned_websocket_without_denial_support_is_closed_with_1011(api):
     async def send(message: dict) -> None:
         sent.append(message)
 
-    scope = {"type": "websocket", "path": "/ws/trade", "raw_path": b"/ws/trade", "root_path": ""}
+    path = "/ws/download_progress"
+    scope = {"type": "websocket", "path": path, "raw_path": path.encode(), "root_path": ""}
     scope |= {"query_string": b"", "headers": [], "scheme": "ws", "server": ("testserver", 80)}
     scope |= {"client": ("127.0.0.1", 1), "subprotocols": [], "asgi": {"version": "3.0"}}
     asyncio.run(api.app(scope, receive, send))
-    assert sent == [{"type": "websocket.close", "code": 1011, "reason": "/ws/trade is not built yet"}]
-
-
-def test_enabling_trading_warns_that_it_is_not_built(sim_backend, caplog):
-    import logging
-
-    from fastapi.testclient import TestClient
-
-    from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.config import Settings
-
-    settings = Settings(_env_file=None, backend="sim", trading_enabled=True, api_key="k", predownload=False)
-    with caplog.at_level(logging.WARNING, logger="qmt_bridge.server"):
-        with TestClient(create_app(settings, backend=sim_backend)) as client:
-            assert client.post("/api/trading/order", headers={"X-API-Key": "k"}).status_code == 501
-    assert any("trading is enabled but not built yet" in r.getMessage() for r in caplog.records)
+    assert sent == [{"type": "websocket.close", "code": 1011, "reason": f"{path} is not built yet"}]
 
 
 def test_planned_websocket_over_uvicorn_is_denied_with_501(tmp_path):

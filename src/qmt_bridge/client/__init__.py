@@ -45,6 +45,8 @@ from qmt_bridge.client.option import OptionMixin
 from qmt_bridge.client.realtime import RealtimeMixin
 from qmt_bridge.client.sector import SectorMixin
 from qmt_bridge.client.tick import TickMixin
+from qmt_bridge.client.trade_stream import TradeStreamMixin
+from qmt_bridge.client.trading import TradingMixin
 
 __all__ = [
     "QMTClient",
@@ -82,6 +84,8 @@ class QMTClient(
     MetaMixin,
     DownloadMixin,
     RealtimeMixin,
+    TradingMixin,
+    TradeStreamMixin,
     BaseClient,
 ):
     """HTTP client of a qmt-bridge server: every endpoint as a method.

@@ -16,7 +16,7 @@ import json
 import logging
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 log = logging.getLogger("qmt_bridge.client")
@@ -164,31 +164,7 @@ class RealtimeMixin:
             ImportError: ``websockets`` is not installed.
             PermissionError: The server refused the API key.
         """
-        items: queue.Queue[Any] = queue.Queue(maxsize=10_000)
-        loop = asyncio.new_event_loop()
-        done = object()
-
-        async def main() -> None:
-            try:
-                await self.subscribe_realtime(stocks, items.put, period)
-            except BaseException as exc:  # handed to the caller's thread
-                items.put(exc)
-            finally:
-                items.put(done)
-
-        task = loop.create_task(main())
-        thread = threading.Thread(target=loop.run_until_complete, args=(task,), daemon=True)
-        thread.start()
-        try:
-            while (item := items.get()) is not done:
-                if isinstance(item, BaseException):
-                    if isinstance(item, asyncio.CancelledError):
-                        return
-                    raise item
-                yield item
-        finally:
-            loop.call_soon_threadsafe(task.cancel)
-            thread.join(timeout=5)
+        return blocking_iter(lambda put: self.subscribe_realtime(stocks, put, period))
 
     # ------------------------------------------------------------------ the connection loop
 
@@ -225,6 +201,39 @@ class RealtimeMixin:
                 log.warning("realtime: cannot connect to %s (%s); retrying in %.1f s", url, exc, delay)
             await asyncio.sleep(delay)
             delay = min(delay * 2, RECONNECT_MAX)
+
+
+def blocking_iter(run: Callable[[Callable[[Any], Any]], Awaitable[Any]]) -> Iterator[Any]:
+    """Iterate, in the caller's thread, over what ``run(put)`` puts, run on an event loop of its own.
+
+    ``run`` is a stream method bound to its arguments but its callback (``put``). An exception it raises
+    reaches the caller; leaving the loop (``break``) cancels it.
+    """
+    items: queue.Queue[Any] = queue.Queue(maxsize=10_000)
+    loop = asyncio.new_event_loop()
+    done = object()
+
+    async def main() -> None:
+        try:
+            await run(items.put)
+        except BaseException as exc:  # handed to the caller's thread
+            items.put(exc)
+        finally:
+            items.put(done)
+
+    task = loop.create_task(main())
+    thread = threading.Thread(target=loop.run_until_complete, args=(task,), daemon=True)
+    thread.start()
+    try:
+        while (item := items.get()) is not done:
+            if isinstance(item, BaseException):
+                if isinstance(item, asyncio.CancelledError):
+                    return
+                raise item
+            yield item
+    finally:
+        loop.call_soon_threadsafe(task.cancel)
+        thread.join(timeout=5)
 
 
 def _as_list(codes: list[str] | str) -> list[str]:

@@ -27,13 +27,14 @@ from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
 from qmt_bridge.server.scheduler import PreDownloadScheduler
 from qmt_bridge.server.security import require_data_auth
 from qmt_bridge.server.services.quote_book import QuoteBook
+from qmt_bridge.server.trading.lifecycle import start_trading, stop_trading
 
 log = logging.getLogger("qmt_bridge.server")
 access_log = logging.getLogger("qmt_bridge.access")
 
 DESCRIPTION = """
-HTTP bridge to miniQMT's **xtquant** (market data; trading comes later), or to the embedded
-**simulator** where xtquant is absent.
+HTTP bridge to miniQMT's **xtquant** (market data and, with `--trading`, trading), or to the embedded
+**simulator** (with a paper broker) where xtquant is absent.
 
 * Codes are xtquant's: `600519.SH`, `000001.SZ`, `IF2412.IF`. Lists are comma-separated.
 * Times are `YYYYMMDD` or `YYYYMMDDhhmmss` (China time); `time` fields are ms since the Unix epoch.
@@ -65,11 +66,6 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         log.info("backend: %s", chosen.name)
         if chosen.name == "sim":
             log.info("xtquant is not in use: serving the simulator (seed %s)", settings.sim_seed)
-        if settings.trading_enabled:
-            log.warning(
-                "trading is enabled but not built yet in qmt-bridge %s: /api/trading/* answers 501",
-                __version__,
-            )
         started = time.perf_counter()
         chosen.start()
         log.info(
@@ -87,9 +83,12 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             context, enabled=settings.predownload, interval_hours=settings.predownload_interval_hours
         )
         scheduler.start()
+        app.state.trading = trading = await start_trading(context) if settings.trading_enabled else None
         try:
             yield
         finally:
+            if trading is not None:
+                await stop_trading(trading)
             await scheduler.stop()
             await hub.stop()
             if context.quotes is not None:

@@ -163,6 +163,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     # among the first log lines, and a backend that cannot load is one clear line, not uvicorn's traceback.
     backend = load_backend(settings)
     try:
+        if settings.trading_enabled:
+            from qmt_bridge.server.trading.lifecycle import account_ids
+
+            account_ids(settings, backend.name)  # the accounts to trade are known, before anything starts
         backend.start()
     except BackendUnavailableError as exc:
         sys.exit(f"qmt-server: {exc}. Use --backend sim to serve the simulator instead.")

@@ -11,7 +11,7 @@ import hmac
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
-from qmt_bridge.server.errors import Unauthorized
+from qmt_bridge.server.errors import Forbidden, Unauthorized
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the server's API key")
 
@@ -35,3 +35,20 @@ async def require_data_auth(request: Request, api_key: str | None = Security(api
     settings = request.app.state.settings
     if settings.require_auth_for_data:
         check_api_key(api_key, settings.api_key_value())
+
+
+async def require_trading_auth(request: Request, api_key: str | None = Security(api_key_header)) -> None:
+    """Dependency of every trading endpoint: the API key is always required.
+
+    A server without an API key cannot have trading enabled (the settings refuse it), so there the answer is
+    403 ``trading_disabled`` rather than a request for a key that does not exist.
+    """
+    settings = request.app.state.settings
+    expected = settings.api_key_value()
+    if expected is None:
+        raise Forbidden(
+            "trading",
+            "trading is not enabled on this server: start it with --trading",
+            code="trading_disabled",
+        )
+    check_api_key(api_key, expected)

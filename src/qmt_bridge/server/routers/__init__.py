@@ -15,13 +15,16 @@ from qmt_bridge.server.routers import (
     planned,
     sector,
     tick,
+    trading,
     ws,
+    ws_trade,
 )
 
-#: Reachable without an API key: health, the planned endpoints (they only answer 501), and the WebSocket
-#: streams, which check the key themselves (header or first message). ``ws`` comes last: its catch-all
-#: ``/ws/{path}`` answers only paths no other route has.
-OPEN_ROUTERS = [meta.health_router, planned.router, ws.router]
+#: Reachable without the data key: health, the planned endpoints (they only answer 501), trading (its own
+#: dependency always requires the key or a signature), and the WebSocket streams, which check the key
+#: themselves (header or first message). ``ws`` comes last: its catch-all ``/ws/{path}`` answers only paths no
+#: other route has.
+OPEN_ROUTERS = [meta.health_router, planned.router, trading.router, ws_trade.router, ws.router]
 
 #: Data routers; they require the API key when QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA is on.
 ROUTERS = [

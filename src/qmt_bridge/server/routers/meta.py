@@ -16,9 +16,20 @@ health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQ
 
 
 @health_router.get("/health")
-async def health(ctx: Ctx) -> JSONResponse:
-    """Liveness: answers without touching the backend."""
-    return JSONResponse({"status": "ok", "backend": ctx.backend.name, "version": __version__})
+async def health(ctx: Ctx, request: Request) -> JSONResponse:
+    """Liveness: answers without touching the backend.
+
+    ``trading``: null without ``--trading``; else whether the trader is connected (details, for a client
+    with the key, at ``/api/trading/status``).
+    """
+    service = getattr(request.app.state, "trading", None)
+    trading = None
+    if service is not None and service.manager is not None:
+        state = service.manager.state
+        trading = {"connected": state["connected"], "reconnects": state["reconnects"]}
+    return JSONResponse(
+        {"status": "ok", "backend": ctx.backend.name, "version": __version__, "trading": trading}
+    )
 
 
 @router.get("/version")

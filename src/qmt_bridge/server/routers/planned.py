@@ -1,6 +1,6 @@
 """Endpoints of the spec that are not built yet: they answer 501 ``not_implemented`` and say so.
 
-The seed lists trading, credit, fund and bank transfers, and two WebSocket streams not built yet. Until they exist, a
+The seed lists credit trading, fund and bank transfers, and a WebSocket stream not built yet. Until they exist, a
 request to one of their paths gets 501 naming the feature, instead of a 404 that suggests a typo. A
 WebSocket handshake is denied with the same 501 answer where the server supports denial responses
 (uvicorn does), and closed with code 1011 otherwise. The routes stay out of the OpenAPI
@@ -22,20 +22,11 @@ from qmt_bridge.server.errors import BridgeError, error_response
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.security import api_key_header, check_api_key
 
-TRADING = "trading (交易)"
 CREDIT = "credit trading (融资融券)"
 TRANSFERS = "fund and bank transfers (资金划转, 银证转账)"
 
 #: (method, path) → feature, as the seed lists them.
 PLANNED_HTTP: dict[tuple[str, str], str] = {
-    ("POST", "/api/trading/order"): TRADING,
-    ("POST", "/api/trading/cancel"): TRADING,
-    ("POST", "/api/trading/batch_order"): TRADING,
-    ("GET", "/api/trading/orders"): TRADING,
-    ("GET", "/api/trading/trades"): TRADING,
-    ("GET", "/api/trading/positions"): TRADING,
-    ("GET", "/api/trading/asset"): TRADING,
-    ("GET", "/api/trading/order_detail"): TRADING,
     ("POST", "/api/credit/order"): CREDIT,
     ("GET", "/api/credit/quota"): CREDIT,
     ("GET", "/api/credit/position"): CREDIT,
@@ -47,7 +38,6 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
 #: WebSocket path → feature.
 PLANNED_WS: dict[str, str] = {
     "/ws/download_progress": "download progress (下载进度推送)",
-    "/ws/trade": "trade reports (交易回报推送)",
 }
 
 

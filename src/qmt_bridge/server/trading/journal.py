@@ -1,0 +1,323 @@
+"""The order journal: SQLite, written before an order reaches the trader, read back after a restart.
+
+Three things live here:
+
+- **orders**, keyed by ``client_order_id``: what was asked (and its fingerprint, to tell a repeat of the same
+  request from a different one under the same id), the state of our attempt (``pending`` while the trader
+  call runs, then ``placed``, ``rejected`` or ``unknown``) and the answer given. A ``pending`` row found at
+  start belongs to a call that a stopped server never saw finish: its outcome is unknown.
+- **requests**: every order, cancel and kill-switch request with its answer, for the record.
+- **events**: every trade event (orders, fills, errors, assets, positions, connection changes) with the
+  sequence number that ``/ws/trade`` streams and resumes from.
+
+One connection, used from the event loop's thread; writes commit at once (WAL, ``synchronous=NORMAL``: a
+power cut may lose the last few commits, a crash of the process loses nothing).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS orders (
+    client_order_id TEXT PRIMARY KEY,
+    account_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    request TEXT NOT NULL,
+    state TEXT NOT NULL,
+    order_id INTEGER,
+    answer TEXT,
+    client_id TEXT,
+    created_at REAL NOT NULL,
+    trading_day TEXT NOT NULL,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_by_order_id ON orders (account_id, order_id);
+CREATE INDEX IF NOT EXISTS orders_by_day ON orders (account_id, trading_day);
+CREATE TABLE IF NOT EXISTS requests (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    client_id TEXT,
+    request TEXT NOT NULL,
+    answer TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    kind TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    data TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS flags (
+    name TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+"""
+
+#: States of an order request in the journal.
+PENDING, PLACED, REJECTED, UNKNOWN = "pending", "placed", "rejected", "unknown"
+
+
+@dataclass(frozen=True)
+class JournalOrder:
+    """One order request as the journal knows it."""
+
+    client_order_id: str
+    account_id: str
+    fingerprint: str
+    request: dict[str, Any]
+    state: str
+    order_id: int | None
+    answer: dict[str, Any] | None
+    created_at: float
+
+
+@dataclass(frozen=True)
+class JournalEvent:
+    """One trade event with its sequence number."""
+
+    seq: int
+    at: float
+    kind: str
+    account_id: str
+    data: dict[str, Any]
+
+
+def _dumps(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
+class Journal:
+    """The trading service's journal over one SQLite file (``None``: in memory, for tests).
+
+    Args:
+        path: the database file; its folder is created.
+        clock: seconds since the epoch (injectable for tests).
+    """
+
+    def __init__(self, path: Path | None, clock: Any = time.time) -> None:
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(
+            str(path) if path else ":memory:", check_same_thread=False, isolation_level=None
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- orders -------------------------------------------------------------------------------------
+
+    def find_order(self, client_order_id: str) -> JournalOrder | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT client_order_id, account_id, fingerprint, request, state, order_id, answer, created_at "
+                "FROM orders WHERE client_order_id = ?",
+                (client_order_id,),
+            ).fetchone()
+        return _order(row) if row else None
+
+    def client_order_ids(self, account_id: str, order_ids: list[int]) -> dict[int, str]:
+        """``{order_id: client_order_id}`` for those of ``order_ids`` placed through this journal."""
+        if not order_ids:
+            return {}
+        found: dict[int, str] = {}
+        with self._lock:
+            for start in range(0, len(order_ids), 500):
+                chunk = order_ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                rows = self._db.execute(
+                    f"SELECT order_id, client_order_id FROM orders WHERE account_id = ? AND order_id IN ({marks})",
+                    (account_id, *chunk),
+                ).fetchall()
+                found.update((int(order_id), coid) for order_id, coid in rows)
+        return found
+
+    def begin_order(
+        self,
+        client_order_id: str,
+        account_id: str,
+        fingerprint: str,
+        request: Mapping[str, Any],
+        trading_day: dt.date,
+        client_id: str | None = None,
+    ) -> None:
+        """Record an order request as ``pending``, committed before the trader sees it.
+
+        Raises:
+            sqlite3.IntegrityError: the id is taken (callers look it up first, under their lock).
+        """
+        now = self._clock()
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO orders (client_order_id, account_id, fingerprint, request, state, client_id, "
+                "created_at, trading_day, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    client_order_id,
+                    account_id,
+                    fingerprint,
+                    _dumps(dict(request)),
+                    PENDING,
+                    client_id,
+                    now,
+                    trading_day.isoformat(),
+                    now,
+                ),
+            )
+
+    def finish_order(
+        self, client_order_id: str, state: str, order_id: int | None, answer: Mapping[str, Any]
+    ) -> None:
+        """Record the outcome of the trader call for an order begun with :meth:`begin_order`."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE orders SET state = ?, order_id = ?, answer = ?, updated_at = ? WHERE client_order_id = ?",
+                (state, order_id, _dumps(dict(answer)), self._clock(), client_order_id),
+            )
+
+    def forget_order(self, client_order_id: str) -> None:
+        """Drop an order row whose request certainly never reached the trader (so the id may be used again)."""
+        with self._lock:
+            self._db.execute(
+                "DELETE FROM orders WHERE client_order_id = ? AND state = ?", (client_order_id, PENDING)
+            )
+
+    def orders_on(self, account_id: str, trading_day: dt.date) -> int:
+        """How many orders were sent to the trader for ``account_id`` on ``trading_day`` (any outcome)."""
+        with self._lock:
+            (count,) = self._db.execute(
+                "SELECT COUNT(*) FROM orders WHERE account_id = ? AND trading_day = ?",
+                (account_id, trading_day.isoformat()),
+            ).fetchone()
+        return int(count)
+
+    def mark_pending_unknown(self) -> list[str]:
+        """At start: every ``pending`` order becomes ``unknown`` (its call was cut off); returns their ids."""
+        with self._lock:
+            ids = [
+                row[0]
+                for row in self._db.execute("SELECT client_order_id FROM orders WHERE state = ?", (PENDING,))
+            ]
+            answer = _dumps({"status": UNKNOWN, "error": "the server stopped before the trader answered"})
+            self._db.execute(
+                "UPDATE orders SET state = ?, answer = ?, updated_at = ? WHERE state = ?",
+                (UNKNOWN, answer, self._clock(), PENDING),
+            )
+        return ids
+
+    # --- requests -----------------------------------------------------------------------------------
+
+    def log_request(
+        self,
+        kind: str,
+        account_id: str,
+        request: Mapping[str, Any],
+        answer: Mapping[str, Any],
+        client_id: str | None = None,
+    ) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO requests (at, kind, account_id, client_id, request, answer) VALUES (?, ?, ?, ?, ?, ?)",
+                (self._clock(), kind, account_id, client_id, _dumps(dict(request)), _dumps(dict(answer))),
+            )
+
+    def requests(self, limit: int = 100) -> list[dict[str, Any]]:
+        """The latest ``limit`` logged requests, newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, at, kind, account_id, client_id, request, answer FROM requests ORDER BY id DESC LIMIT ?",
+                (limit,),
+            ).fetchall()
+        return [
+            {
+                "id": row[0],
+                "at": row[1],
+                "kind": row[2],
+                "account_id": row[3],
+                "client_id": row[4],
+                "request": orjson.loads(row[5]),
+                "answer": orjson.loads(row[6]),
+            }
+            for row in rows
+        ]
+
+    # --- events -------------------------------------------------------------------------------------
+
+    def append_event(self, kind: str, account_id: str, data: Mapping[str, Any]) -> JournalEvent:
+        """Store one event; its ``seq`` is one more than any before it (gaps never occur in one file)."""
+        now = self._clock()
+        payload = dict(data)
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO events (at, kind, account_id, data) VALUES (?, ?, ?, ?)",
+                (now, kind, account_id, _dumps(payload)),
+            )
+            seq = int(cursor.lastrowid or 0)
+        return JournalEvent(seq, now, kind, account_id, payload)
+
+    def events_after(
+        self, seq: int, *, until: int | None = None, account_id: str | None = None, limit: int = 1000
+    ) -> list[JournalEvent]:
+        """Events with ``seq < s <= until`` (``until`` None: no upper bound), oldest first, at most ``limit``."""
+        sql = "SELECT seq, at, kind, account_id, data FROM events WHERE seq > ?"
+        args: list[Any] = [seq]
+        if until is not None:
+            sql += " AND seq <= ?"
+            args.append(until)
+        if account_id is not None:
+            sql += " AND account_id IN (?, '')"
+            args.append(account_id)
+        sql += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return [JournalEvent(int(r[0]), float(r[1]), r[2], r[3], orjson.loads(r[4])) for r in rows]
+
+    def last_seq(self) -> int:
+        with self._lock:
+            (seq,) = self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+        return int(seq)
+
+    # --- flags --------------------------------------------------------------------------------------
+
+    def get_flag(self, name: str) -> Any:
+        """The JSON value stored under ``name``, or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM flags WHERE name = ?", (name,)).fetchone()
+        return orjson.loads(row[0]) if row else None
+
+    def set_flag(self, name: str, value: Any) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO flags (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+                (name, _dumps(value)),
+            )
+
+
+def _order(row: tuple[Any, ...]) -> JournalOrder:
+    return JournalOrder(
+        client_order_id=row[0],
+        account_id=row[1],
+        fingerprint=row[2],
+        request=orjson.loads(row[3]),
+        state=row[4],
+        order_id=None if row[5] is None else int(row[5]),
+        answer=None if row[6] is None else orjson.loads(row[6]),
+        created_at=float(row[7]),
+    )

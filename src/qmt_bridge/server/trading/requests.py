@@ -1,0 +1,58 @@
+"""Request bodies of the trading endpoints. Unknown fields are refused (422), never ignored."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from qmt_bridge.server.models import RequestBody
+
+CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
+MAX_BATCH = 1000
+
+
+class OrderRequest(RequestBody):
+    """One stock order, in xtquant's terms (``order_stock``)."""
+
+    stock_code: str = Field(..., min_length=1, max_length=32, description="e.g. 000001.SZ")
+    order_type: int = Field(..., description="23 buy (STOCK_BUY), 24 sell (STOCK_SELL)")
+    order_volume: int = Field(..., gt=0, description="shares (stocks, funds) or 张 (bonds)")
+    price_type: int = Field(
+        5,
+        description="5 latest price (the default: a limit order at the last trade price), 11 limit price; "
+        "market types: 42/43 (SSE, BSE), 44/45 (all), 46/47/48 (SZSE)",
+    )
+    price: float = Field(
+        0.0, ge=0, allow_inf_nan=False, description="the limit price; needed for price_type 11"
+    )
+    strategy_name: str = Field("", max_length=64)
+    order_remark: str = Field("", max_length=64)
+    account_id: str = Field("", max_length=64, description="empty: the first configured account")
+    client_order_id: str | None = Field(
+        None,
+        pattern=CLIENT_ORDER_ID_PATTERN,
+        description="your id of this order (1–64 of A-Z a-z 0-9 _ . : -): sending it again returns the first "
+        "order and places nothing, also after a restart. The server makes one when it is missing.",
+    )
+
+
+class CancelRequest(RequestBody):
+    order_id: int = Field(..., gt=0)
+    account_id: str = Field("", max_length=64)
+
+
+class CancelAllRequest(RequestBody):
+    account_id: str = Field("", max_length=64, description="empty: every configured account")
+
+
+class KillSwitchRequest(RequestBody):
+    engaged: bool = Field(
+        ..., description="true: cancel every open order and refuse new ones; false: release"
+    )
+    reason: str = Field("", max_length=200)
+
+
+class SimResetRequest(RequestBody):
+    account_id: str = Field("", max_length=64)
+    cash: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="empty: the configured starting cash"
+    )

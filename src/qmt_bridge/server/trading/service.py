@@ -1,0 +1,490 @@
+"""The trading service: orders in, events out, every step journaled.
+
+Placing an order (:meth:`TradingService.place_order`):
+
+1. A ``client_order_id`` already in the journal answers with that order and places nothing (409 when the
+   request differs from the first one under that id). Orders are placed one at a time (a lock), so two
+   requests with one id cannot both pass this check.
+2. Edge checks (``validation``) and risk limits (``risk``): a 4xx, nothing journaled.
+3. The request is journaled as ``pending``, then sent with ``order_stock`` through the trader manager.
+4. The outcome is journaled: ``placed`` (with the order id), ``rejected`` (``-1``) or ``unknown`` (the call
+   timed out: it may or may not have reached the counter; it is never retried, and the same
+   ``client_order_id`` keeps answering ``unknown`` rather than placing it again).
+5. The answer carries the order as its first event shows it, when that event comes within
+   :data:`ACK_WAIT_SECONDS`.
+
+Events go through :class:`~qmt_bridge.server.trading.recorder.EventRecorder` (journaled with their
+``client_order_id``, numbered, published to ``/ws/trade``); :meth:`TradingService.on_event` is the
+trader manager's callback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import orjson
+
+from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.errors import BridgeError, Conflict, InvalidParameter, NotFound
+from qmt_bridge.server.trading import journal as jr
+from qmt_bridge.server.trading.events import TradeEvent, to_event
+from qmt_bridge.server.trading.manager import TraderCallTimeout, TraderManager, TraderUnavailable
+from qmt_bridge.server.trading.orders import order_view, refused_order
+from qmt_bridge.server.trading.recorder import EventRecorder
+from qmt_bridge.server.trading.risk import RiskLimits
+from qmt_bridge.server.trading.stream import TradeStream
+from qmt_bridge.server.trading.validation import (
+    Tradable,
+    check_order_types,
+    check_price,
+    check_volume,
+    tradable_from,
+)
+
+log = logging.getLogger("qmt_bridge.trading")
+
+ACK_WAIT_SECONDS = 0.5
+CST = dt.timezone(dt.timedelta(hours=8))
+
+#: The fields of an order request that decide whether a repeat under one client_order_id is the same order.
+ORDER_FIELDS = (
+    "account_id",
+    "stock_code",
+    "order_type",
+    "order_volume",
+    "price_type",
+    "price",
+    "strategy_name",
+    "order_remark",
+)
+
+
+class TradingUnavailableError(BridgeError):
+    """The trader is not connected (503); nothing was sent."""
+
+    status_code = 503
+    code = "trading_unavailable"
+
+
+class OutcomeUnknown(BridgeError):
+    """A trader call gave no answer in time (504): what it did is unknown."""
+
+    status_code = 504
+    code = "trader_timeout"
+
+
+class CounterRefused(BridgeError):
+    """The counter refused a request that passed the server's checks (409), e.g. a cancel answered -1."""
+
+    status_code = 409
+    code = "counter_refused"
+
+
+def fingerprint(request: Mapping[str, Any]) -> str:
+    body = {name: request.get(name) for name in ORDER_FIELDS}
+    return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+def new_client_order_id() -> str:
+    return "qb-" + secrets.token_hex(10)
+
+
+class TradingService:
+    """Orders, cancels, queries and the event stream over one :class:`TraderManager`."""
+
+    def __init__(
+        self,
+        ctx: BackendContext,
+        journal: jr.Journal,
+        account_ids: Sequence[str],
+        *,
+        call_timeout: float,
+    ) -> None:
+        self.ctx = ctx
+        self.journal = journal
+        self.account_ids = list(account_ids)
+        self.call_timeout = call_timeout
+        self.stream = TradeStream(journal)
+        self.risk = RiskLimits(ctx.settings, journal)
+        self.manager: TraderManager | None = None
+        self._order_lock = asyncio.Lock()
+        self.events = EventRecorder(journal, self.stream)
+
+    def attach(self, manager: TraderManager) -> None:
+        self.manager = manager
+
+    def unknown_at_start(self) -> list[str]:
+        """Orders whose calls a stopped server never saw finish become ``unknown``; their ids."""
+        ids = self.journal.mark_pending_unknown()
+        if ids:
+            log.warning(
+                "%d order(s) had no answer when the server stopped; their outcome is unknown", len(ids)
+            )
+        return ids
+
+    # --- accounts -----------------------------------------------------------------------------------
+
+    def account_id(self, requested: str | None) -> str:
+        """The configured account an id names (empty: the first one); 404 for others."""
+        if not requested:
+            return self.account_ids[0]
+        if requested not in self.account_ids:
+            raise NotFound(
+                "account_id",
+                f"unknown account {requested!r}; this server trades {', '.join(self.account_ids)}",
+                value=requested,
+                code="unknown_account",
+            )
+        return requested
+
+    def _trader(self) -> TraderManager:
+        if self.manager is None:
+            raise TradingUnavailableError("the trader is not started")
+        return self.manager
+
+    async def call(self, method: str, *args: Any) -> Any:
+        """A trader call with the service's errors: 503 when not connected, 504 when it timed out."""
+        try:
+            return await self._trader().call(method, *args, timeout=self.call_timeout)
+        except TraderUnavailable as exc:
+            raise TradingUnavailableError(f"the trader is not connected: {exc}") from None
+        except TraderCallTimeout:
+            raise OutcomeUnknown(
+                f"the trader did not answer {method} within {self.call_timeout:g} s", details={"call": method}
+            ) from None
+
+    def _account(self, account_id: str) -> Any:
+        return self._trader().account(account_id)
+
+    # --- orders -------------------------------------------------------------------------------------
+
+    def _prepared(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        prepared = dict(request)
+        prepared["account_id"] = self.account_id(request.get("account_id"))
+        prepared["client_order_id"] = request.get("client_order_id") or new_client_order_id()
+        return prepared
+
+    async def place_order(self, request: Mapping[str, Any], client_id: str | None = None) -> tuple[int, dict]:
+        """Place one order; returns ``(http_status, answer)`` (200, or 202 when its outcome is unknown)."""
+        prepared = self._prepared(request)
+        async with self._order_lock:
+            known = self.journal.find_order(prepared["client_order_id"])
+            if known is not None:
+                return self._repeat(known, prepared)
+            tradable = await self.check(prepared)
+            return await self._send(prepared, tradable, client_id, wait_ack=True)
+
+    async def place_batch(
+        self, requests: Sequence[Mapping[str, Any]], client_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Place several orders, all or none past the checks.
+
+        Every order is checked first (and repeats of journaled ids compared); the first problem answers
+        4xx naming the order's index, and nothing is placed. Then each is sent in turn; each gets its own
+        answer (placed, rejected by the counter, or unknown), as :meth:`place_order` gives.
+        """
+        prepared = [self._prepared(r) for r in requests]
+        ids = [p["client_order_id"] for p in prepared]
+        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        if repeated:
+            raise InvalidParameter(
+                "orders",
+                f"client_order_id repeated within the batch: {', '.join(repeated)}",
+                value=repeated,
+                code="duplicate_client_order_id",
+            )
+        async with self._order_lock:
+            plan: list[tuple[dict[str, Any], Tradable | None, jr.JournalOrder | None]] = []
+            for index, request in enumerate(prepared):
+                try:
+                    known = self.journal.find_order(request["client_order_id"])
+                    if known is not None:
+                        self._repeat(known, request)  # raises on a conflicting repeat
+                        plan.append((request, None, known))
+                    else:
+                        plan.append((request, await self.check(request), None))
+                except BridgeError as exc:
+                    exc.message = f"orders[{index}]: {exc.message}; nothing in the batch was placed"
+                    exc.details = {"index": index, **(exc.details if isinstance(exc.details, dict) else {})}
+                    raise
+            answers = []
+            for request, tradable, known in plan:
+                if known is not None:
+                    status, answer = self._repeat(known, request)
+                else:
+                    assert tradable is not None
+                    status, answer = await self._send(request, tradable, client_id, wait_ack=False)
+                answers.append({**answer, "http_status": status})
+            return answers
+
+    async def check(self, request: Mapping[str, Any]) -> Tradable:
+        """The edge checks and risk limits of one order (4xx on the first problem)."""
+        code = request["stock_code"]
+        check_order_types(request["order_type"], request["price_type"], code.rsplit(".", 1)[1])
+        tradable = await self._tradable(code)
+        check_price(tradable, request["price_type"], request["price"])
+        account_id = request["account_id"]
+
+        async def sellable() -> int:
+            position = await self.call("query_stock_position", self._account(account_id), code)
+            return int(getattr(position, "can_use_volume", 0) or 0) if position is not None else 0
+
+        await check_volume(tradable, request["order_type"], request["order_volume"], sellable)
+        self.risk.check(
+            account_id,
+            tradable,
+            request["order_type"],
+            request["order_volume"],
+            request["price_type"],
+            request["price"],
+            self.trading_day(),
+        )
+        return tradable
+
+    async def _tradable(self, code: str) -> Tradable:
+        xtdata = self.ctx.backend.xtdata
+
+        def get_instrument_detail() -> tuple[Any, Any, Any]:
+            detail = xtdata.get_instrument_detail(code)
+            if detail is None:
+                return None, {}, {}
+            flags = xtdata.get_instrument_type(code) or {}
+            tick = (xtdata.get_full_tick([code]) or {}).get(code) or {}
+            return detail, flags, tick
+
+        detail, flags, tick = await self.ctx.run(get_instrument_detail)
+        return tradable_from(code, detail, flags, tick)
+
+    def trading_day(self) -> dt.date:
+        return self.ctx.backend.today()
+
+    def _repeat(self, known: jr.JournalOrder, request: Mapping[str, Any]) -> tuple[int, dict]:
+        if known.fingerprint != fingerprint(request):
+            raise Conflict(
+                "client_order_id",
+                f"{known.client_order_id!r} was used for a different order "
+                f"({', '.join(f'{k}={known.request.get(k)!r}' for k in ORDER_FIELDS)}); "
+                "nothing was placed",
+                value=known.client_order_id,
+                code="duplicate_client_order_id",
+            )
+        answer = dict(known.answer or {"status": known.state})
+        answer["duplicate"] = True
+        if known.order_id is not None and known.order_id > 0:
+            current = self.events.orders.get((known.account_id, known.order_id))
+            if current is not None:
+                error = self.events.errors.get((known.account_id, known.order_id))
+                answer["order"] = order_view(current, known.client_order_id, error)
+                answer["status"] = answer["order"]["normalized"]["state"]
+        return (202 if known.state in (jr.UNKNOWN, jr.PENDING) else 200), answer
+
+    async def _send(
+        self, request: dict[str, Any], tradable: Tradable, client_id: str | None, *, wait_ack: bool
+    ) -> tuple[int, dict]:
+        coid = request["client_order_id"]
+        account_id = request["account_id"]
+        self.journal.begin_order(
+            coid, account_id, fingerprint(request), request, self.trading_day(), client_id
+        )
+        self.events.call_started()
+        try:
+            order_id = await self._trader().call(
+                "order_stock",
+                self._account(account_id),
+                tradable.code,
+                request["order_type"],
+                request["order_volume"],
+                request["price_type"],
+                float(request["price"]),
+                request.get("strategy_name", ""),
+                request.get("order_remark", ""),
+                timeout=self.call_timeout,
+            )
+            if int(order_id) > 0:
+                # Before the held events are released: they find their client_order_id by this order id.
+                answer = {"order_id": int(order_id), "client_order_id": coid, "status": "submitted"}
+                self.journal.finish_order(coid, jr.PLACED, int(order_id), answer)
+        except TraderUnavailable as exc:
+            self.journal.forget_order(coid)
+            raise TradingUnavailableError(f"the trader is not connected: {exc}; nothing was placed") from None
+        except TraderCallTimeout:
+            answer = {
+                "order_id": None,
+                "client_order_id": coid,
+                "status": jr.UNKNOWN,
+                "error": f"the trader did not answer within {self.call_timeout:g} s: the order may or may not "
+                "have reached the counter. It will not be retried; check /api/trading/orders before "
+                "placing it again",
+                "order": None,
+            }
+            self.journal.finish_order(coid, jr.UNKNOWN, None, answer)
+            return 202, answer
+        except Exception as exc:  # the call raised: it did not return an order id
+            self.journal.finish_order(coid, jr.REJECTED, None, {"status": "rejected", "error": str(exc)})
+            raise CounterRefused(
+                f"order_stock failed: {type(exc).__name__}: {exc}", code="order_failed"
+            ) from None
+        finally:
+            self.events.call_finished()
+        return await self._placed(request, int(order_id), wait_ack)
+
+    async def _placed(self, request: dict[str, Any], order_id: int, wait_ack: bool) -> tuple[int, dict]:
+        coid = request["client_order_id"]
+        account_id = request["account_id"]
+        if order_id <= 0:
+            reason = "the counter refused the order (order_stock returned -1)"
+            view = refused_order(request, account_id, reason)
+            answer = {
+                "order_id": order_id,
+                "client_order_id": coid,
+                "status": "rejected",
+                "error": reason,
+                "order": view,
+            }
+            self.journal.finish_order(coid, jr.REJECTED, order_id, answer)
+            return 200, answer
+        key = (account_id, order_id)
+        if wait_ack:
+            await self.events.wait_for_order(key, ACK_WAIT_SECONDS)
+        current = self.events.orders.get(key)
+        error = self.events.errors.get(key)
+        if current is not None:
+            view: dict[str, Any] | None = order_view(current, coid, error)
+        elif error is not None:
+            view = refused_order(request, account_id, error, order_id)
+        else:
+            view = None
+        status = view["normalized"]["state"] if view is not None else "submitted"
+        answer = {
+            "order_id": order_id,
+            "client_order_id": coid,
+            "status": status,
+            "error": view["normalized"]["error_reason"] if view else None,
+            "order": view,
+        }
+        self.journal.finish_order(coid, jr.PLACED, order_id, answer)
+        return 200, answer
+
+    async def cancel(self, order_id: int, account_id: str | None) -> dict[str, Any]:
+        """Ask the counter to cancel an order: 404 unknown, 409 when it cannot be cancelled any more.
+
+        ``cancel_result`` 0 means the request was accepted, not that the order is cancelled: the final state
+        comes as an order event (``cancelled``) or a ``cancel_error`` event.
+        """
+        account = self.account_id(account_id)
+        order = await self.order(order_id, account)
+        if not order["normalized"]["is_cancelable"]:
+            raise Conflict(
+                "order_id",
+                f"order {order_id} is {order['normalized']['state']} ({order['normalized']['status_name']}): "
+                "it cannot be cancelled",
+                value=order_id,
+                code="order_not_cancelable",
+            )
+        result = await self.call("cancel_order_stock", self._account(account), order_id)
+        answer = {
+            "order_id": order_id,
+            "account_id": account,
+            "cancel_result": result,
+            "status": "cancel_requested" if result == 0 else "cancel_refused",
+            "order": order,
+        }
+        self.journal.log_request("cancel", account, {"order_id": order_id}, answer)
+        if result != 0:
+            raise CounterRefused(
+                f"the counter refused to cancel order {order_id} (cancel_order_stock returned {result})",
+                details={"order_id": order_id, "cancel_result": result},
+            )
+        return answer
+
+    async def cancel_all(self, account_id: str | None = None) -> list[dict[str, Any]]:
+        """Cancel every cancelable order of one account (or of all when None); one result per order."""
+        accounts = [self.account_id(account_id)] if account_id else self.account_ids
+        results = []
+        for account in accounts:
+            for order in await self.orders(account, cancelable_only=True):
+                try:
+                    await self.cancel(order["order_id"], account)
+                    results.append({"order_id": order["order_id"], "account_id": account, "cancel_result": 0})
+                except BridgeError as exc:
+                    results.append(
+                        {"order_id": order["order_id"], "account_id": account, "error": exc.message}
+                    )
+        return results
+
+    # --- queries ------------------------------------------------------------------------------------
+
+    async def orders(self, account_id: str | None, cancelable_only: bool = False) -> list[dict[str, Any]]:
+        account = self.account_id(account_id)
+        found = await self.call("query_stock_orders", self._account(account), cancelable_only)
+        raws = [to_event("order", o).data for o in found or []]
+        return self._views(account, raws)
+
+    async def order(self, order_id: int, account_id: str | None) -> dict[str, Any]:
+        account = self.account_id(account_id)
+        found = await self.call("query_stock_order", self._account(account), order_id)
+        if found is None:
+            raise NotFound(
+                "order_id",
+                f"no order {order_id} today in account {account}",
+                value=order_id,
+                code="order_not_found",
+            )
+        return self._views(account, [to_event("order", found).data])[0]
+
+    def _views(self, account: str, raws: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        ids = [int(r.get("order_id") or 0) for r in raws]
+        coids = self.journal.client_order_ids(account, ids)
+        return [
+            order_view(raw, coids.get(order_id), self.events.errors.get((account, order_id)))
+            for raw, order_id in zip(raws, ids, strict=True)
+        ]
+
+    async def trades(self, account_id: str | None) -> list[dict[str, Any]]:
+        account = self.account_id(account_id)
+        found = await self.call("query_stock_trades", self._account(account))
+        trades = [dict(to_event("trade", t).data) for t in found or []]
+        coids = self.journal.client_order_ids(account, [int(t.get("order_id") or 0) for t in trades])
+        for trade in trades:
+            trade["client_order_id"] = coids.get(int(trade.get("order_id") or 0))
+        return trades
+
+    async def positions(self, account_id: str | None) -> list[dict[str, Any]]:
+        account = self.account_id(account_id)
+        found = await self.call("query_stock_positions", self._account(account))
+        return [dict(to_event("position", p).data) for p in found or []]
+
+    async def asset(self, account_id: str | None) -> dict[str, Any] | None:
+        account = self.account_id(account_id)
+        found = await self.call("query_stock_asset", self._account(account))
+        return dict(to_event("asset", found).data) if found is not None else None
+
+    async def accounts(self) -> list[dict[str, Any]]:
+        infos = await self.call("query_account_infos")
+        by_id = {
+            str(getattr(i, "account_id", "")): dict(to_event("account_status", i).data) for i in infos or []
+        }
+        return [
+            {"index": index, "account_id": account, **by_id.get(account, {"account_id": account})}
+            for index, account in enumerate(self.account_ids)
+        ]
+
+    def status(self) -> dict[str, Any]:
+        """The trader connection, accounts, limits and the event stream, for ``/api/trading/status``."""
+        return {
+            "backend": self.ctx.backend.name,
+            "accounts": self.account_ids,
+            "trader": self.manager.state if self.manager is not None else None,
+            "limits": self.risk.describe(),
+            "events": {"last_seq": self.journal.last_seq(), "subscribers": self.stream.subscribers},
+        }
+
+    def on_event(self, event: TradeEvent) -> None:
+        """The trader manager's callback (on the loop)."""
+        self.events.on_event(event)
