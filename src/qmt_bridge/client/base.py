@@ -6,8 +6,9 @@ JSON decoding and the mapping of error responses to :mod:`qmt_bridge.client.erro
 
 Retry policy (written down here because it is a contract):
 
-* only ``GET`` is retried; ``POST`` and ``DELETE`` never are, since they may change state (an order must not
-  be sent twice);
+* ``GET`` is retried; ``POST`` and ``DELETE`` are not, since they may change state, except where the
+  server makes a repeat harmless: an order carries a ``client_order_id``, and the server places it once
+  however often it is sent (``_request(..., idempotent=True)``);
 * a request is retried on connection errors, timeouts and the statuses in :data:`RETRYABLE_STATUSES`;
 * the delay starts at :data:`INITIAL_RETRY_DELAY` and doubles up to :data:`MAX_RETRY_DELAY`, minus up to 25 %
   jitter; a ``Retry-After`` header of at most :data:`MAX_RETRY_AFTER` seconds replaces it.
@@ -268,6 +269,7 @@ class BaseClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         timeout: float | None = None,
+        idempotent: bool = False,
     ) -> Any:
         """Send one request and return its decoded JSON body.
 
@@ -277,14 +279,16 @@ class BaseClient:
             params: Query parameters (see :func:`encode_params`).
             json: JSON-serialisable request body, or ``None`` for no body.
             timeout: Timeout in seconds for this call; defaults to the client's.
+            idempotent: The request may be sent again whatever its method (the server makes a repeat
+                harmless), so it is retried like a ``GET``.
 
         Returns:
             The decoded JSON body, or ``None`` for an empty body.
 
         Raises:
             APIStatusError: The server answered with a non-2xx status (a subclass per status).
-            APITimeoutError: The request timed out (after retries for ``GET``).
-            APIConnectionError: No response was received (after retries for ``GET``).
+            APITimeoutError: The request timed out (after retries for ``GET`` and idempotent requests).
+            APIConnectionError: No response was received (after retries for ``GET`` and idempotent requests).
             QMTBridgeError: The response body is not valid JSON.
         """
         method = method.upper()
@@ -292,7 +296,7 @@ class BaseClient:
         body = None if json is None else jsonlib.dumps(json, ensure_ascii=False).encode("utf-8")
         headers = self._headers(body is not None)
         effective_timeout = self.timeout if timeout is None else float(timeout)
-        retries_allowed = self.max_retries if method in RETRYABLE_METHODS else 0
+        retries_allowed = self.max_retries if idempotent or method in RETRYABLE_METHODS else 0
 
         retries_done = 0
         while True:

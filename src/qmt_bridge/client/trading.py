@@ -2,7 +2,9 @@
 
 Every method needs the API key (``QMTClient(api_key=...)``) or request signing (``client_id`` and
 ``secret_key``). Every order carries a ``client_order_id``; the client makes one when the caller gives none,
-so that sending the same order again (after a timeout, say) returns the first order and places nothing.
+so that sending the same order again (after a timeout, say) returns the first order and places nothing. So
+orders are retried like ``GET`` requests (connection errors, timeouts, 429/502/503/504): a retry of an order that
+did reach the server answers that order, with ``"duplicate": true``.
 Orders and their states: docs/trading.md.
 """
 
@@ -110,6 +112,7 @@ class TradingMixin(ClientMixin):
                 account_id,
                 client_order_id,
             ),
+            idempotent=True,
         )
 
     def batch_order(self, orders: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -137,7 +140,10 @@ class TradingMixin(ClientMixin):
                 problem = f"unknown key(s) {sorted(unknown)}" if unknown else f"missing {sorted(missing)}"
                 raise ValueError(f"orders[{index}]: {problem}")
         return self._request(
-            "POST", "/api/trading/batch_order", json=[_order_body(**order) for order in orders]
+            "POST",
+            "/api/trading/batch_order",
+            json=[_order_body(**order) for order in orders],
+            idempotent=True,
         )["data"]
 
     def cancel_order(self, order: int | Mapping[str, Any], account_id: str = "") -> dict[str, Any]:
@@ -161,7 +167,7 @@ class TradingMixin(ClientMixin):
             account_id = account_id or (order.get("order") or {}).get("account_id") or ""
         else:
             order_id = order
-        if not isinstance(order_id, int) or order_id <= 0:
+        if isinstance(order_id, bool) or not isinstance(order_id, int) or order_id <= 0:
             raise ValueError(f"no order id to cancel in {order!r}")
         return self._request(
             "POST", "/api/trading/cancel", json={"order_id": order_id, "account_id": account_id}

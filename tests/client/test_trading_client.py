@@ -1,0 +1,162 @@
+"""The client's trading methods: orders are retried safely (their ``client_order_id`` makes a repeat
+harmless), cancels never are, and bad arguments are refused before anything is sent.
+
+The last test is end to end: the first attempt of an order reaches a real server and its answer is lost;
+the client's retry gets the same order back, and the server holds one order, not two.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from helpers import serve_in_thread, trading_app
+from qmt_bridge.client import QMTClient
+from qmt_bridge.client.base import DEFAULT_MAX_RETRIES
+from qmt_bridge.client.errors import APIConnectionError, ServiceUnavailableError
+
+
+class Script:
+    """An opener that plays a script of answers (dicts) and exceptions, and keeps every request."""
+
+    def __init__(self, *script: Any) -> None:
+        self.script = list(script)
+        self.requests: list[urllib.request.Request] = []
+
+    def open(self, request: urllib.request.Request, data: bytes | None = None, timeout: float = -1) -> Any:
+        self.requests.append(request)
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        return Answer(item)
+
+    def bodies(self) -> list[Any]:
+        return [json.loads(r.data) for r in self.requests]
+
+
+class Answer:
+    def __init__(self, body: Any) -> None:
+        self.status = 200
+        self.headers: dict[str, str] = {}
+        self._body = json.dumps(body).encode()
+
+    def read(self) -> bytes:
+        return self._body
+
+    def close(self) -> None:
+        pass
+
+
+def scripted(*script: Any) -> tuple[QMTClient, Script]:
+    opener = Script(*script)
+    client = QMTClient(base_url="http://bridge.test:8000", api_key="k", opener=opener)
+    client._sleep = lambda _seconds: None  # type: ignore[method-assign]
+    return client, opener
+
+
+def unavailable() -> Exception:
+    import email.message
+    import io
+    import urllib.error
+
+    body = json.dumps(
+        {"error": {"code": "trading_unavailable", "message": "down", "details": {}}, "request_id": "r"}
+    )
+    return urllib.error.HTTPError(
+        "http://bridge.test/", 503, "down", email.message.Message(), io.BytesIO(body.encode())
+    )
+
+
+def test_an_order_is_retried_after_a_lost_connection_with_the_same_client_order_id() -> None:
+    client, opener = scripted(ConnectionResetError(104, "reset"), {"order_id": 7, "status": "open"})
+    assert client.place_order("000001.SZ", 23, 100)["order_id"] == 7
+    first, second = opener.bodies()
+    assert first == second
+    assert first["client_order_id"].startswith("qc-")
+
+
+def test_a_batch_is_retried_on_503_with_the_same_client_order_ids() -> None:
+    client, opener = scripted(unavailable(), {"data": [{"order_id": 1}, {"order_id": 2}]})
+    orders = [{"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100}] * 2
+    assert [r["order_id"] for r in client.batch_order(orders)] == [1, 2]
+    first, second = opener.bodies()
+    assert first == second
+    assert len({o["client_order_id"] for o in first}) == 2
+    assert all(o["price_type"] == 5 for o in first)
+
+
+def test_an_order_gives_up_after_the_retries() -> None:
+    client, opener = scripted(*[unavailable() for _ in range(DEFAULT_MAX_RETRIES + 1)])
+    with pytest.raises(ServiceUnavailableError):
+        client.place_order("000001.SZ", 23, 100)
+    assert len(opener.requests) == DEFAULT_MAX_RETRIES + 1
+
+
+def test_a_cancel_is_never_retried() -> None:
+    client, opener = scripted(ConnectionResetError(104, "reset"))
+    with pytest.raises(APIConnectionError):
+        client.cancel_order(7)
+    assert len(opener.requests) == 1
+
+
+def test_cancel_order_takes_what_place_order_returned() -> None:
+    client, opener = scripted({"order_id": 7, "cancel_result": 0})
+    client.cancel_order({"order_id": 7, "order": {"account_id": "A2"}})
+    assert opener.bodies() == [{"order_id": 7, "account_id": "A2"}]
+
+
+@pytest.mark.parametrize("order", [{"order_id": -1, "status": "rejected"}, {"order_id": None}, 0, True])
+def test_cancel_order_without_an_order_id_sends_nothing(order: Any) -> None:
+    client, opener = scripted()
+    with pytest.raises(ValueError, match="no order id"):
+        client.cancel_order(order)
+    assert opener.requests == []
+
+
+@pytest.mark.parametrize(
+    ("order", "problem"),
+    [
+        ({"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100, "volume": 1}, "unknown key"),
+        ({"stock_code": "000001.SZ", "order_type": 23}, "missing"),
+    ],
+)
+def test_a_batch_with_a_malformed_order_sends_nothing(order: dict, problem: str) -> None:
+    client, opener = scripted()
+    good = {"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100}
+    with pytest.raises(ValueError, match=rf"orders\[1\]: {problem}"):
+        client.batch_order([good, order])
+    assert opener.requests == []
+
+
+class LosesTheFirstAnswer:
+    """Sends every request to the server; throws away the answer to the first one."""
+
+    def __init__(self) -> None:
+        self.inner = urllib.request.build_opener()
+        self.sent = 0
+
+    def open(self, request: urllib.request.Request, data: bytes | None = None, timeout: float = -1) -> Any:
+        self.sent += 1
+        response = self.inner.open(request, timeout=timeout)
+        if self.sent == 1:
+            response.read()
+            response.close()
+            raise ConnectionResetError(104, "the answer was lost")
+        return response
+
+
+def test_a_retried_order_whose_first_attempt_got_through_is_placed_once(tmp_path: Path) -> None:
+    with serve_in_thread(trading_app(tmp_path, "k")) as url:
+        opener = LosesTheFirstAnswer()
+        client = QMTClient(base_url=url, api_key="k", opener=opener)
+        client._sleep = lambda _seconds: None  # type: ignore[method-assign]
+        answer = client.place_order("000001.SZ", 23, 100)
+        assert opener.sent == 2
+        assert answer["duplicate"] is True and answer["status"] == "filled"
+        plain = QMTClient(base_url=url, api_key="k")
+        assert [o["order_id"] for o in plain.query_orders()] == [answer["order_id"]]
+        assert [t["traded_volume"] for t in plain.query_trades()] == [100]
