@@ -189,3 +189,14 @@ def test_a_subscriber_at_the_queue_bound_stays_and_one_past_it_is_cut_off(
     assert not subscription.overflowed and subscription.backlog == 3 and stream.subscribers == 1
     publish(stream)
     assert subscription.overflowed and stream.subscribers == 0
+
+
+def test_an_order_id_reused_on_a_later_day_maps_to_the_newest_order() -> None:
+    # Written newest first, so that the answer cannot come from the order of insertion.
+    clock = iter([5.0, 5.0, 1.0, 1.0]).__next__
+    journal = Journal(None, clock=clock)
+    journal.begin_order("today", "A", "fp", {}, DAY)
+    journal.finish_order("today", jr.PLACED, 5, {})
+    journal.begin_order("yesterday", "A", "fp", {}, DAY - dt.timedelta(days=1))
+    journal.finish_order("yesterday", jr.PLACED, 5, {})
+    assert journal.client_order_ids("A", [5]) == {5: "today"}

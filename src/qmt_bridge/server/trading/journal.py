@@ -134,7 +134,10 @@ class Journal:
         return _order(row) if row else None
 
     def client_order_ids(self, account_id: str, order_ids: list[int]) -> dict[int, str]:
-        """``{order_id: client_order_id}`` for those of ``order_ids`` placed through this journal."""
+        """``{order_id: client_order_id}`` for those of ``order_ids`` placed through this journal.
+
+        Where a counter reused an order id on a later day, the newest order under it wins.
+        """
         if not order_ids:
             return {}
         found: dict[int, str] = {}
@@ -143,7 +146,8 @@ class Journal:
                 chunk = order_ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
                 rows = self._db.execute(
-                    f"SELECT order_id, client_order_id FROM orders WHERE account_id = ? AND order_id IN ({marks})",
+                    f"SELECT order_id, client_order_id FROM orders WHERE account_id = ? AND order_id IN ({marks}) "
+                    "ORDER BY created_at",
                     (account_id, *chunk),
                 ).fetchall()
                 found.update((int(order_id), coid) for order_id, coid in rows)

@@ -178,7 +178,11 @@ class TradingService:
             if known is not None:
                 return self._repeat(known, prepared)
             tradable = await self.check(prepared)
-            return await self._send(prepared, tradable, client_id, wait_ack=True)
+            status, answer = await self._send(prepared, tradable, client_id)
+        if answer["status"] == "submitted":  # outside the lock: other orders need not wait for this one's
+            await self.events.wait_for_order((prepared["account_id"], answer["order_id"]), ACK_WAIT_SECONDS)
+            answer = self._placed(prepared, answer["order_id"])
+        return status, answer
 
     async def place_batch(
         self, requests: Sequence[Mapping[str, Any]], client_id: str | None = None
@@ -219,7 +223,7 @@ class TradingService:
                     status, answer = self._repeat(known, request)
                 else:
                     assert tradable is not None
-                    status, answer = await self._send(request, tradable, client_id, wait_ack=False)
+                    status, answer = await self._send(request, tradable, client_id)
                 answers.append({**answer, "http_status": status})
             return answers
 
@@ -285,7 +289,7 @@ class TradingService:
         return (202 if known.state in (jr.UNKNOWN, jr.PENDING) else 200), answer
 
     async def _send(
-        self, request: dict[str, Any], tradable: Tradable, client_id: str | None, *, wait_ack: bool
+        self, request: dict[str, Any], tradable: Tradable, client_id: str | None
     ) -> tuple[int, dict]:
         coid = request["client_order_id"]
         account_id = request["account_id"]
@@ -332,26 +336,29 @@ class TradingService:
             ) from None
         finally:
             self.events.call_finished()
-        return await self._placed(request, int(order_id), wait_ack)
+        if int(order_id) <= 0:
+            return 200, self._rejected(request, int(order_id))
+        return 200, self._placed(request, int(order_id))
 
-    async def _placed(self, request: dict[str, Any], order_id: int, wait_ack: bool) -> tuple[int, dict]:
+    def _rejected(self, request: dict[str, Any], order_id: int) -> dict[str, Any]:
+        """The answer for an order that ``order_stock`` refused (-1)."""
+        coid = request["client_order_id"]
+        reason = "the counter refused the order (order_stock returned -1)"
+        answer = {
+            "order_id": order_id,
+            "client_order_id": coid,
+            "status": "rejected",
+            "error": reason,
+            "order": refused_order(request, request["account_id"], reason),
+        }
+        self.journal.finish_order(coid, jr.REJECTED, order_id, answer)
+        return answer
+
+    def _placed(self, request: dict[str, Any], order_id: int) -> dict[str, Any]:
+        """The answer for a placed order, as its events so far show it (``submitted`` before the first)."""
         coid = request["client_order_id"]
         account_id = request["account_id"]
-        if order_id <= 0:
-            reason = "the counter refused the order (order_stock returned -1)"
-            view = refused_order(request, account_id, reason)
-            answer = {
-                "order_id": order_id,
-                "client_order_id": coid,
-                "status": "rejected",
-                "error": reason,
-                "order": view,
-            }
-            self.journal.finish_order(coid, jr.REJECTED, order_id, answer)
-            return 200, answer
         key = (account_id, order_id)
-        if wait_ack:
-            await self.events.wait_for_order(key, ACK_WAIT_SECONDS)
         current = self.events.orders.get(key)
         error = self.events.errors.get(key)
         if current is not None:
@@ -369,7 +376,7 @@ class TradingService:
             "order": view,
         }
         self.journal.finish_order(coid, jr.PLACED, order_id, answer)
-        return 200, answer
+        return answer
 
     async def cancel(self, order_id: int, account_id: str | None) -> dict[str, Any]:
         """Ask the counter to cancel an order: 404 unknown, 409 when it cannot be cancelled any more.
