@@ -232,3 +232,35 @@ def test_a_server_without_trading_closes_with_4403(tmp_path: Path) -> None:
         with pytest.raises(ConnectionClosed) as closed:
             ws.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4403
+
+
+def test_signed_trading_end_to_end_and_a_replay_is_refused(tmp_path: Path) -> None:
+    """A server that accepts only signed trading requests: the signing client trades; the API key alone,
+    a replay of a signed order and the same order signed with a near-miss secret are refused."""
+    from qmt_bridge.signing import signed_headers
+
+    secret = "bot1-secret-0123456789"
+    app = trading_app(tmp_path, KEY, signing_clients={"bot1": secret}, require_signature=True)
+    with serve_in_thread(app, name="uvicorn-signed") as url:
+        port = int(url.rsplit(":", 1)[1])
+        signer = QMTClient(host="127.0.0.1", port=port, client_id="bot1", secret_key=secret)
+        placed = signer.place_order("000001.SZ", 23, 100, client_order_id="signed-1")
+        assert placed["status"] == "filled"
+        refused = httpx.get(url + "/api/trading/orders", headers=AUTH)
+        assert refused.status_code == 401 and refused.json()["error"]["code"] == "missing_signature"
+
+        body = json.dumps({**MARKETABLE, "client_order_id": "signed-2"}).encode()
+        headers = signed_headers("bot1", secret, "POST", "/api/trading/order", None, body)
+        headers["Content-Type"] = "application/json"
+        first = httpx.post(url + "/api/trading/order", headers=headers, content=body)
+        assert first.status_code == 200, first.text
+        replay = httpx.post(url + "/api/trading/order", headers=headers, content=body)
+        assert replay.status_code == 401 and replay.json()["error"]["code"] == "replayed_nonce"
+        near = signed_headers("bot1", secret[:-1] + "X", "POST", "/api/trading/order", None, body)
+        forged = httpx.post(
+            url + "/api/trading/order", headers={**near, "Content-Type": "application/json"}, content=body
+        )
+        assert forged.status_code == 401 and forged.json()["error"]["code"] == "invalid_signature"
+        assert secret not in forged.text
+        ids = [o["client_order_id"] for o in signer.query_orders()]
+        assert ids == ["signed-1", "signed-2"]

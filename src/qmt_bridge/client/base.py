@@ -12,6 +12,9 @@ Retry policy (written down here because it is a contract):
 * a request is retried on connection errors, timeouts and the statuses in :data:`RETRYABLE_STATUSES`;
 * the delay starts at :data:`INITIAL_RETRY_DELAY` and doubles up to :data:`MAX_RETRY_DELAY`, minus up to 25 %
   jitter; a ``Retry-After`` header of at most :data:`MAX_RETRY_AFTER` seconds replaces it.
+
+With a client id and secret, requests to :data:`SIGNED_PATH_PREFIX` are signed (:mod:`qmt_bridge.signing`),
+every attempt afresh: the server refuses a nonce it has seen, and a stale timestamp.
 """
 
 from __future__ import annotations
@@ -36,6 +39,7 @@ from qmt_bridge.client.errors import (
     QMTBridgeError,
     _make_status_error,
 )
+from qmt_bridge.signing import Signer
 
 __all__ = [
     "BaseClient",
@@ -50,6 +54,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "RETRYABLE_STATUSES",
     "RETRYABLE_METHODS",
+    "SIGNED_PATH_PREFIX",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -66,6 +71,10 @@ RETRYABLE_METHODS = frozenset({"GET"})
 
 ENV_URL = "QMT_BRIDGE_URL"
 ENV_API_KEY = "QMT_BRIDGE_API_KEY"
+ENV_CLIENT_ID = "QMT_BRIDGE_CLIENT_ID"
+ENV_SECRET_KEY = "QMT_BRIDGE_SECRET_KEY"
+#: Requests below this path are signed when the client has a client id and secret.
+SIGNED_PATH_PREFIX = "/api/trading/"
 USER_AGENT = f"qmt-bridge-client/{__version__}"
 
 
@@ -145,6 +154,20 @@ def _is_timeout(error: BaseException) -> bool:
     return isinstance(error, TimeoutError) or isinstance(getattr(error, "reason", None), TimeoutError)
 
 
+def _resolve_signer(client_id: str | None, secret_key: str | None) -> Signer | None:
+    """Both arguments, else both environment variables, else no signing."""
+    if client_id is None and secret_key is None:
+        client_id = os.environ.get(ENV_CLIENT_ID) or None
+        secret_key = os.environ.get(ENV_SECRET_KEY) or None
+        if (client_id is None) != (secret_key is None):
+            raise ValueError(f"set both {ENV_CLIENT_ID} and {ENV_SECRET_KEY}, or neither")
+    elif client_id is None or secret_key is None:
+        raise ValueError("pass both client_id and secret_key to sign requests, or neither")
+    if client_id is None or secret_key is None:
+        return None
+    return Signer(client_id, secret_key)
+
+
 def _resolve_base_url(host: str | None, port: int | None, base_url: str | None) -> str:
     if base_url:
         url = base_url
@@ -167,7 +190,8 @@ class BaseClient:
     """Connection settings and the single request path of :class:`qmt_bridge.QMTClient`.
 
     Constructor arguments win over environment variables: ``QMT_BRIDGE_URL`` is used when neither
-    ``base_url`` nor ``host``/``port`` is given, ``QMT_BRIDGE_API_KEY`` when ``api_key`` is not given.
+    ``base_url`` nor ``host``/``port`` is given, ``QMT_BRIDGE_API_KEY`` when ``api_key`` is not given,
+    ``QMT_BRIDGE_CLIENT_ID`` and ``QMT_BRIDGE_SECRET_KEY`` when neither ``client_id`` nor ``secret_key`` is.
 
     Args:
         host: Server host (default ``127.0.0.1``).
@@ -179,9 +203,13 @@ class BaseClient:
         opener: Object with ``open(request, timeout=...)``; defaults to ``urllib.request.build_opener()``.
         use_pandas: ``True`` to return DataFrames, ``False`` for plain dicts/lists, ``None`` to use pandas
             when it is importable.
+        client_id: Name of this client in the server's ``QMT_BRIDGE_SIGNING_CLIENTS``; with ``secret_key``,
+            every trading request (``/api/trading/...``) is signed with HMAC-SHA256.
+        secret_key: The client's secret: the signing key, never sent and never shown in a repr.
 
     Raises:
-        ValueError: ``timeout`` is not positive or ``max_retries`` is negative.
+        ValueError: ``timeout`` is not positive, ``max_retries`` is negative, only one of ``client_id`` and
+            ``secret_key`` is given (or set in the environment), or one of them is empty.
     """
 
     def __init__(
@@ -195,6 +223,8 @@ class BaseClient:
         base_url: str | None = None,
         opener: Opener | None = None,
         use_pandas: bool | None = None,
+        client_id: str | None = None,
+        secret_key: str | None = None,
     ) -> None:
         if timeout <= 0:
             raise ValueError("timeout must be positive")
@@ -205,13 +235,20 @@ class BaseClient:
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.use_pandas = use_pandas
+        self._signer = _resolve_signer(client_id, secret_key)
         self._opener: Opener = opener if opener is not None else urllib.request.build_opener()
         # Injectable so that tests never sleep and can pin the jitter.
         self._sleep: Callable[[float], None] = time.sleep
         self._random: Callable[[], float] = random.random
+        self._clock: Callable[[], float] = time.time
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(base_url={self.base_url!r})"
+
+    @property
+    def client_id(self) -> str | None:
+        """The signing client's id, or ``None`` when requests are not signed."""
+        return self._signer.client_id if self._signer is not None else None
 
     def __enter__(self) -> BaseClient:
         return self
@@ -298,8 +335,12 @@ class BaseClient:
         effective_timeout = self.timeout if timeout is None else float(timeout)
         retries_allowed = self.max_retries if idempotent or method in RETRYABLE_METHODS else 0
 
+        signed = self._signer is not None and ("/" + path.lstrip("/")).startswith(SIGNED_PATH_PREFIX)
+
         retries_done = 0
         while True:
+            if signed:
+                headers.update(self._signature_headers(method, url, body))
             request = urllib.request.Request(url, data=body, headers=headers, method=method)
             try:
                 return self._send_once(request, effective_timeout)
@@ -308,6 +349,12 @@ class BaseClient:
                     raise failure.error from failure.error.__cause__
                 self._sleep(self._retry_delay(retries_done, failure.retry_after))
                 retries_done += 1
+
+    def _signature_headers(self, method: str, url: str, body: bytes | None) -> dict[str, str]:
+        """Fresh signature headers (new timestamp and nonce) for one attempt at ``url``."""
+        assert self._signer is not None
+        parts = urllib.parse.urlsplit(url)
+        return self._signer.headers(method, parts.path, parts.query, body, now=self._clock())
 
     def _send_once(self, request: urllib.request.Request, timeout: float) -> Any:
         method, url = request.get_method(), request.full_url

@@ -89,6 +89,9 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         finally:
             if trading is not None:
                 await stop_trading(trading)
+            if (nonces := getattr(app.state, "nonce_store", None)) is not None:
+                nonces.close()
+                app.state.nonce_store = None
             await scheduler.stop()
             await hub.stop()
             if context.quotes is not None:

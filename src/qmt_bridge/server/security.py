@@ -1,4 +1,5 @@
-"""API-key authentication: header ``X-API-Key``, compared in constant time, never read from the URL.
+"""Authentication: header ``X-API-Key``, compared in constant time, never read from the URL; trading
+endpoints also take signed requests (:mod:`qmt_bridge.server.signing`).
 
 Data endpoints require the key only when ``QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA=true``; ``/api/meta/health``
 stays open so that monitors can probe the server.
@@ -12,6 +13,8 @@ from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
 from qmt_bridge.server.errors import Forbidden, Unauthorized
+from qmt_bridge.server.signing import has_signature_headers, verify_request
+from qmt_bridge.signing import SIGNATURE_HEADERS
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="the server's API key")
 
@@ -38,7 +41,12 @@ async def require_data_auth(request: Request, api_key: str | None = Security(api
 
 
 async def require_trading_auth(request: Request, api_key: str | None = Security(api_key_header)) -> None:
-    """Dependency of every trading endpoint: the API key is always required.
+    """Dependency of every trading endpoint: a signed request or the API key.
+
+    * Any signature header present: the signature decides (:mod:`qmt_bridge.server.signing`); a bad one is
+      401 even beside a valid ``X-API-Key``, and a good one sets ``request.state.client_id``.
+    * Otherwise with ``require_signature``: 401 ``missing_signature``, whatever the API key.
+    * Otherwise the API key is required.
 
     A server without an API key cannot have trading enabled (the settings refuse it), so there the answer is
     403 ``trading_disabled`` rather than a request for a key that does not exist.
@@ -50,5 +58,14 @@ async def require_trading_auth(request: Request, api_key: str | None = Security(
             "trading",
             "trading is not enabled on this server: start it with --trading",
             code="trading_disabled",
+        )
+    if has_signature_headers(request.headers):
+        await verify_request(request)
+        return
+    if settings.require_signature:
+        raise Unauthorized(
+            "this server accepts only signed requests on trading endpoints (QMT_BRIDGE_REQUIRE_SIGNATURE): "
+            f"send {', '.join(SIGNATURE_HEADERS)}; the API key alone is not enough",
+            code="missing_signature",
         )
     check_api_key(api_key, expected)
