@@ -382,3 +382,17 @@ def test_a_paper_account_is_reset_to_its_starting_cash(tmp_path: Path) -> None:
         assert (asset["cash"], asset["market_value"]) == (50_000.0, 0.0)
         assert client.get("/api/trading/positions", headers=AUTH).json()["data"] == []
         assert client.post("/api/trading/sim/reset", headers=AUTH, json={"cash": 0}).status_code == 422
+
+
+def test_a_batch_counts_its_own_orders_against_the_daily_limit(tmp_path: Path) -> None:
+    with trading_server(tmp_path, max_orders_per_day=2) as (client, _):
+        three = [dict(SEED_ORDER) for _ in range(3)]
+        error = assert_error(
+            client.post("/api/trading/batch_order", headers=AUTH, json=three),
+            403,
+            "orders_per_day_over_limit",
+        )
+        assert error["details"]["index"] == 2
+        assert orders(client) == []
+        two = client.post("/api/trading/batch_order", headers=AUTH, json=three[:2])
+        assert [r["http_status"] for r in two.json()["data"]] == [200, 200]

@@ -66,8 +66,13 @@ class RiskLimits:
         price_type: int,
         price: float,
         trading_day: dt.date,
+        ahead: int = 0,
     ) -> None:
-        """Raise :class:`OrderRefused` naming the limit an order breaks."""
+        """Raise :class:`OrderRefused` naming the limit an order breaks.
+
+        ``ahead``: orders of the same account checked before this one and not journaled yet (earlier orders
+        of a batch), counted against the daily limit as if placed.
+        """
         switch = self.kill_switch()
         if switch is not None:
             raise OrderRefused(
@@ -92,7 +97,7 @@ class RiskLimits:
                     details={"value": round(value, 2), "limit": self.max_order_value},
                 )
         if self.max_orders_per_day is not None:
-            placed = self._journal.orders_on(account_id, trading_day)
+            placed = self._journal.orders_on(account_id, trading_day) + ahead
             if placed >= self.max_orders_per_day:
                 raise OrderRefused(
                     f"account {account_id} has placed {placed} orders today, the limit per day "

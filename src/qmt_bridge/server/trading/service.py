@@ -25,6 +25,7 @@ import datetime as dt
 import hashlib
 import logging
 import secrets
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -195,7 +196,7 @@ class TradingService:
         """
         prepared = [self._prepared(r) for r in requests]
         ids = [p["client_order_id"] for p in prepared]
-        repeated = sorted({i for i in ids if ids.count(i) > 1})
+        repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:
             raise InvalidParameter(
                 "orders",
@@ -205,6 +206,8 @@ class TradingService:
             )
         async with self._order_lock:
             plan: list[tuple[dict[str, Any], Tradable | None, jr.JournalOrder | None]] = []
+            tradables: dict[str, Tradable] = {}  # one instrument lookup per code and batch
+            ahead: Counter[str] = Counter()  # new orders per account so far, for the daily limit
             for index, request in enumerate(prepared):
                 try:
                     known = self.journal.find_order(request["client_order_id"])
@@ -212,7 +215,10 @@ class TradingService:
                         self._repeat(known, request)  # raises on a conflicting repeat
                         plan.append((request, None, known))
                     else:
-                        plan.append((request, await self.check(request), None))
+                        account = request["account_id"]
+                        checked = await self.check(request, tradables, ahead[account])
+                        ahead[account] += 1
+                        plan.append((request, checked, None))
                 except BridgeError as exc:
                     exc.message = f"orders[{index}]: {exc.message}; nothing in the batch was placed"
                     exc.details = {"index": index, **(exc.details if isinstance(exc.details, dict) else {})}
@@ -227,11 +233,19 @@ class TradingService:
                 answers.append({**answer, "http_status": status})
             return answers
 
-    async def check(self, request: Mapping[str, Any]) -> Tradable:
-        """The edge checks and risk limits of one order (4xx on the first problem)."""
+    async def check(
+        self, request: Mapping[str, Any], tradables: dict[str, Tradable] | None = None, ahead: int = 0
+    ) -> Tradable:
+        """The edge checks and risk limits of one order (4xx on the first problem).
+
+        ``tradables``: instruments already looked up (a batch's), used and filled in; ``ahead``: orders of
+        the same account ahead of this one in a batch (see :meth:`RiskLimits.check`).
+        """
         code = request["stock_code"]
         check_order_types(request["order_type"], request["price_type"], code.rsplit(".", 1)[1])
-        tradable = await self._tradable(code)
+        tradables = {} if tradables is None else tradables
+        tradable = tradables.get(code) or await self._tradable(code)
+        tradables[code] = tradable
         check_price(tradable, request["price_type"], request["price"])
         account_id = request["account_id"]
 
@@ -248,6 +262,7 @@ class TradingService:
             request["price_type"],
             request["price"],
             self.trading_day(),
+            ahead,
         )
         return tradable
 
