@@ -14,7 +14,7 @@ from contextlib import contextmanager
 
 SERVER_CODE = """
 import sys, uvicorn
-kind, port = sys.argv[1], int(sys.argv[2])
+port, kind = int(sys.argv[1]), sys.argv[2]
 if kind in ("bridge", "direct"):
     # direct: the bridge without its quote book, so that every snapshot is a backend call.
     from qmt_bridge.server.app import create_app
@@ -60,9 +60,17 @@ def free_port() -> int:
 def serve(kind: str, *extra: str) -> Iterator[str]:
     """Run one server (``bridge``, ``direct``, ``floor`` or ``bare``) in a child process; yields its base
     URL."""
+    with serve_code(SERVER_CODE, kind, *extra, name=kind) as base:
+        yield base
+
+
+@contextmanager
+def serve_code(code: str, *args: str, name: str = "server") -> Iterator[str]:
+    """Run ``code`` (which serves on the port given as its first argument, then ``args``) in a child
+    process until it answers ``/docs``; yields its base URL and stops it afterwards."""
     port = free_port()
     env = dict(os.environ, PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE, kind, str(port), *extra], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", code, str(port), *args], env=env)
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -72,7 +80,7 @@ def serve(kind: str, *extra: str) -> Iterator[str]:
                     break
             except OSError:
                 if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"{kind} server did not start") from None
+                    raise RuntimeError(f"{name} server did not start") from None
                 time.sleep(0.2)
         yield base
     finally:

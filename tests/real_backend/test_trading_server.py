@@ -325,6 +325,32 @@ def test_a_counter_rejection_streams_an_order_error_then_the_junk_order(
 # --------------------------------------------------------------------------------------------------
 
 
+def test_a_batch_behind_a_hung_call_is_unknown_for_that_order_and_not_sent_after_it(
+    xt: ModuleType, http: httpx.Client
+) -> None:
+    """The batch's orders go to the trader in one run; the first hangs: it is unknown, the others never
+    reached the trader (503 ``not_sent``), are forgotten, and go through when sent again."""
+    xt.HANGS.add("order_stock")
+    batch = [{**ORDER, "client_order_id": f"coid-b{i}"} for i in range(3)]
+    answer = http.post("/api/trading/batch_order", json=batch)
+    assert answer.status_code == 200, answer.text
+    results = answer.json()["data"]
+    assert [(r["http_status"], r["status"]) for r in results] == [
+        (202, "unknown"),
+        (503, "not_sent"),
+        (503, "not_sent"),
+    ]
+    assert len(calls(xt, "order_stock")) == 1
+    xt.HANGS.discard("order_stock")
+    again = http.post("/api/trading/batch_order", json=batch)
+    assert [(r["http_status"], r["status"]) for r in again.json()["data"]] == [
+        (202, "unknown"),
+        (200, "open"),
+        (200, "open"),
+    ]
+    assert len(calls(xt, "order_stock")) == 3
+
+
 def test_a_hung_order_is_unknown_never_placed_twice_and_the_server_stays_responsive(
     xt: ModuleType, http: httpx.Client
 ) -> None:

@@ -85,7 +85,8 @@ async def batch_order(
 
     All or none pass the checks: the first bad order answers 4xx naming its index, and nothing is placed.
     Then the orders are sent in turn; ``data`` has one answer per order, in order, each as ``/order``
-    gives it, plus its ``http_status``.
+    gives it, plus its ``http_status``: 200, 202 (``unknown``), 409 (``order_stock`` raised) or 503
+    (``not_sent``: behind an order whose call did not answer; never sent, and may be sent again).
     """
     answers = await service.place_batch([_order_request(o) for o in orders], _client_id(request))
     return JSONResponse({"data": answers})

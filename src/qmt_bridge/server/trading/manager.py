@@ -5,8 +5,9 @@ constructor replaces the constructing thread's event loop, its sync calls block 
 callbacks run on a native push thread, and a connection is one-shot. So:
 
 - A *control lane* (one daemon thread of ours) constructs, starts, connects, subscribes and stops traders;
-  a *call lane* (another) runs ``trader.<method>(*args)`` for :meth:`TraderManager.call`. Neither is the
-  loop's thread. Every step is bounded by a timeout.
+  a *call lane* (another) runs ``trader.<method>(*args)`` for :meth:`TraderManager.call` (and runs of them
+  for :meth:`TraderManager.call_sequence`). Neither is the loop's thread. Every step is bounded by a
+  timeout.
 - A lane whose call does not answer in time is abandoned: it gets no more work, the calls queued behind it
   move to a fresh lane, and its thread (a daemon) ends whenever the stuck call returns, if ever. The caller
   gets :class:`TraderCallTimeout`: the call may or may not have taken effect, and it is never retried.
@@ -27,12 +28,11 @@ import logging
 import os
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
-from concurrent.futures import Future
 from typing import Any
 
 from qmt_bridge.server.trading.events import TradeEvent, TraderCallback, connection_event
+from qmt_bridge.server.trading.lanes import CallSequence, Lane
 
 log = logging.getLogger("qmt_bridge.trading")
 
@@ -174,6 +174,41 @@ class TraderManager:
         self._in_flight += 1
         try:
             return await self._on_lane("_calls", function, *args, timeout=timeout, label=method)
+        finally:
+            self._in_flight -= 1
+
+    async def call_sequence(
+        self, method: str, calls: list[tuple[Any, ...]], *, timeout: float | None = None
+    ) -> list[tuple[str, Any]]:
+        """``trader.<method>(*args)`` for each of ``calls``, in order, in one job of the call lane.
+
+        Each call may take ``timeout`` seconds (default: the manager's ``call_timeout``); when one takes
+        longer (or the run waits that long behind another call), the run stops there and the lane is
+        abandoned as for :meth:`call`. Returns one outcome per call (see
+        :class:`~qmt_bridge.server.trading.lanes.CallSequence`: done, failed, unknown, not sent).
+        :class:`TraderUnavailable` when not connected: nothing was sent.
+        """
+        trader = self._trader
+        lane = self._calls
+        if trader is None or lane is None:
+            raise TraderUnavailable(self._why_unavailable())
+        timeout = self._call_timeout if timeout is None else timeout
+        run = CallSequence(getattr(trader, method), calls)
+        try:
+            job = asyncio.wrap_future(lane.submit(run.run))
+        except RuntimeError:
+            raise TraderUnavailable("the trader manager is stopped") from None
+        poll = max(0.01, min(timeout / 4, 0.25))
+        self._in_flight += 1
+        try:
+            while True:
+                done, _ = await asyncio.wait({job}, timeout=poll)
+                if done:
+                    return run.stop()
+                if time.monotonic() - run.running_since > timeout:
+                    outcomes = run.stop()
+                    self._abandon("_calls", lane)
+                    return outcomes
         finally:
             self._in_flight -= 1
 
@@ -398,66 +433,3 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, TraderError) and text:
         return text
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
-
-
-class Lane:
-    """One daemon thread running submitted calls in order: a single-worker executor that can be abandoned.
-
-    Not ``concurrent.futures.ThreadPoolExecutor``: its workers are joined at interpreter exit, so one call
-    stuck forever in xtquant would keep the server from exiting.
-    """
-
-    def __init__(self, name: str) -> None:
-        self.name = name
-        self._cond = threading.Condition()
-        self._queue: deque[_Job] = deque()
-        self._closed = False
-        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
-        self._thread.start()
-
-    @property
-    def alive(self) -> bool:
-        return self._thread.is_alive()
-
-    def submit(self, function: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Queue ``function(*args)``; ``RuntimeError`` once the lane is closed."""
-        future: Future[Any] = Future()
-        self.adopt([(future, function, args)])
-        return future
-
-    def adopt(self, jobs: list[_Job]) -> None:
-        """Queue jobs taken from another lane, in their order."""
-        with self._cond:
-            if self._closed:
-                raise RuntimeError(f"lane {self.name} is closed")
-            self._queue.extend(jobs)
-            self._cond.notify()
-
-    def close(self) -> list[_Job]:
-        """Take no more work; return the jobs not started. The thread ends after its current call."""
-        with self._cond:
-            self._closed = True
-            jobs = list(self._queue)
-            self._queue.clear()
-            self._cond.notify()
-        return jobs
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                while not self._queue and not self._closed:
-                    self._cond.wait()
-                if not self._queue:
-                    return
-                future, function, args = self._queue.popleft()
-            if not future.set_running_or_notify_cancel():  # its caller gave up before it started
-                continue
-            try:
-                result = function(*args)
-            except BaseException as exc:
-                future.set_exception(exc)
-            else:
-                future.set_result(result)
-
-
-_Job = tuple[Future[Any], Callable[..., Any], tuple[Any, ...]]

@@ -38,6 +38,8 @@ class EventRecorder:
         self.orders: dict[OrderKey, dict[str, Any]] = {}
         #: Rejections reported apart from the order (on_order_error): message by order.
         self.errors: dict[OrderKey, str] = {}
+        #: client_order_id by order, as the service learns them (else looked up in the journal).
+        self.client_order_ids: dict[OrderKey, str] = {}
         self._seen: dict[OrderKey, asyncio.Event] = {}
         self._calls_in_flight = 0
         self._held: list[TradeEvent] = []
@@ -78,8 +80,17 @@ class EventRecorder:
             self._hold_timer.cancel()
             self._hold_timer = None
         held, self._held = self._held, []
-        for event in held:
-            self._record(event)
+        with self.journal.transaction():
+            for event in held:
+                self._record(event)
+
+    def _client_order_id(self, key: OrderKey) -> str | None:
+        coid = self.client_order_ids.get(key)
+        if coid is None:
+            coid = self.journal.client_order_ids(key[0], [key[1]]).get(key[1])
+            if coid is not None:
+                self.client_order_ids[key] = coid
+        return coid
 
     def _record(self, event: TradeEvent) -> None:
         data = dict(event.data)
@@ -89,7 +100,7 @@ class EventRecorder:
             key = (account, order_id)
             if event.kind == "order_error" and order_id > 0:
                 self.errors[key] = str(data.get("error_msg") or "rejected")
-            coid = self.journal.client_order_ids(account, [order_id]).get(order_id) if order_id > 0 else None
+            coid = self._client_order_id(key) if order_id > 0 else None
             if event.kind == "order":
                 self.orders[key] = data
                 data = order_view(data, coid, self.errors.get(key))

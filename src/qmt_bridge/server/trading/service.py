@@ -6,7 +6,8 @@ Placing an order (:meth:`TradingService.place_order`):
    request differs from the first one under that id). Orders are placed one at a time (a lock), so two
    requests with one id cannot both pass this check.
 2. Edge checks (``validation``) and risk limits (``risk``): a 4xx, nothing journaled.
-3. The request is journaled as ``pending``, then sent with ``order_stock`` through the trader manager.
+3. The request is journaled as ``pending``, then sent with ``order_stock`` through the trader manager (a
+   batch's orders in one run on the trader's thread, :class:`~qmt_bridge.server.trading.lanes.CallSequence`).
 4. The outcome is journaled: ``placed`` (with the order id), ``rejected`` (``-1``) or ``unknown`` (the call
    timed out: it may or may not have reached the counter; it is never retried, and the same
    ``client_order_id`` keeps answering ``unknown`` rather than placing it again).
@@ -34,6 +35,7 @@ import orjson
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BridgeError, Conflict, InvalidParameter, NotFound
 from qmt_bridge.server.trading import journal as jr
+from qmt_bridge.server.trading import lanes
 from qmt_bridge.server.trading.events import TradeEvent, to_event
 from qmt_bridge.server.trading.manager import TraderCallTimeout, TraderManager, TraderUnavailable
 from qmt_bridge.server.trading.orders import order_view, refused_order
@@ -179,7 +181,11 @@ class TradingService:
             if known is not None:
                 return self._repeat(known, prepared)
             tradable = await self.check(prepared)
-            status, answer = await self._send(prepared, tradable, client_id)
+            [(status, answer)] = await self._send_all([(prepared, tradable)], client_id)
+        if status == 409:
+            raise CounterRefused(answer["error"], code="order_failed")
+        if status == 503:
+            raise TradingUnavailableError(answer["error"])
         if answer["status"] == "submitted":  # outside the lock: other orders need not wait for this one's
             await self.events.wait_for_order((prepared["account_id"], answer["order_id"]), ACK_WAIT_SECONDS)
             answer = self._placed(prepared, answer["order_id"])
@@ -223,13 +229,11 @@ class TradingService:
                     exc.message = f"orders[{index}]: {exc.message}; nothing in the batch was placed"
                     exc.details = {"index": index, **(exc.details if isinstance(exc.details, dict) else {})}
                     raise
+            to_send = [(request, tradable) for request, tradable, known in plan if known is None]
+            sent = iter(await self._send_all(to_send, client_id) if to_send else [])  # type: ignore[arg-type]
             answers = []
-            for request, tradable, known in plan:
-                if known is not None:
-                    status, answer = self._repeat(known, request)
-                else:
-                    assert tradable is not None
-                    status, answer = await self._send(request, tradable, client_id)
+            for request, _, known in plan:
+                status, answer = self._repeat(known, request) if known is not None else next(sent)
                 answers.append({**answer, "http_status": status})
             return answers
 
@@ -303,57 +307,89 @@ class TradingService:
                 answer["status"] = answer["order"]["normalized"]["state"]
         return (202 if known.state in (jr.UNKNOWN, jr.PENDING) else 200), answer
 
-    async def _send(
-        self, request: dict[str, Any], tradable: Tradable, client_id: str | None
-    ) -> tuple[int, dict]:
-        coid = request["client_order_id"]
-        account_id = request["account_id"]
-        self.journal.begin_order(
-            coid, account_id, fingerprint(request), request, self.trading_day(), client_id
-        )
+    async def _send_all(
+        self, plan: list[tuple[dict[str, Any], Tradable]], client_id: str | None
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Journal the orders, then send them in order in one trader job; each one's ``(status, answer)``.
+
+        Per order: 200 placed or rejected by the counter; 202 ``unknown`` (its call did not answer in time);
+        409 ``rejected`` (``order_stock`` raised); 503 ``not_sent`` (behind a call that did not answer: it
+        never reached the trader). :class:`TradingUnavailableError` when the trader is not connected: none
+        was sent.
+        """
+        trader = self._trader()
+        day = self.trading_day()
+        with self.journal.transaction():
+            for request, _ in plan:
+                coid = request["client_order_id"]
+                self.journal.begin_order(
+                    coid, request["account_id"], fingerprint(request), request, day, client_id
+                )
+        calls = [self._order_args(request, tradable) for request, tradable in plan]
         self.events.call_started()
         try:
-            order_id = await self._trader().call(
-                "order_stock",
-                self._account(account_id),
-                tradable.code,
-                request["order_type"],
-                request["order_volume"],
-                request["price_type"],
-                float(request["price"]),
-                request.get("strategy_name", ""),
-                request.get("order_remark", ""),
-                timeout=self.call_timeout,
-            )
-            if int(order_id) > 0:
-                # Before the held events are released: they find their client_order_id by this order id.
-                answer = {"order_id": int(order_id), "client_order_id": coid, "status": "submitted"}
-                self.journal.finish_order(coid, jr.PLACED, int(order_id), answer)
-        except TraderUnavailable as exc:
-            self.journal.forget_order(coid)
-            raise TradingUnavailableError(f"the trader is not connected: {exc}; nothing was placed") from None
-        except TraderCallTimeout:
-            answer = {
-                "order_id": None,
-                "client_order_id": coid,
+            try:
+                outcomes = await trader.call_sequence("order_stock", calls, timeout=self.call_timeout)
+            except TraderUnavailable as exc:
+                for request, _ in plan:
+                    self.journal.forget_order(request["client_order_id"])
+                raise TradingUnavailableError(
+                    f"the trader is not connected: {exc}; nothing was placed"
+                ) from None
+            # Before the held events are released: they find their client_order_id by the order id.
+            with self.journal.transaction():
+                for (request, _), (kind, value) in zip(plan, outcomes, strict=True):
+                    if kind == lanes.DONE and int(value) > 0:
+                        coid = request["client_order_id"]
+                        answer = {"order_id": int(value), "client_order_id": coid, "status": "submitted"}
+                        self.journal.finish_order(coid, jr.PLACED, int(value), answer)
+                        self.events.client_order_ids[(request["account_id"], int(value))] = coid
+        finally:
+            self.events.call_finished()
+        with self.journal.transaction():
+            return [
+                self._outcome(request, kind, value)
+                for (request, _), (kind, value) in zip(plan, outcomes, strict=True)
+            ]
+
+    def _order_args(self, request: Mapping[str, Any], tradable: Tradable) -> tuple[Any, ...]:
+        return (
+            self._account(request["account_id"]),
+            tradable.code,
+            request["order_type"],
+            request["order_volume"],
+            request["price_type"],
+            float(request["price"]),
+            request.get("strategy_name", ""),
+            request.get("order_remark", ""),
+        )
+
+    def _outcome(self, request: dict[str, Any], kind: str, value: Any) -> tuple[int, dict[str, Any]]:
+        coid = request["client_order_id"]
+        if kind == lanes.DONE:
+            order_id = int(value)
+            return 200, self._placed(request, order_id) if order_id > 0 else self._rejected(request, order_id)
+        answer: dict[str, Any] = {"order_id": None, "client_order_id": coid, "order": None}
+        if kind == lanes.FAILED:
+            answer |= {"status": "rejected", "error": f"order_stock failed: {type(value).__name__}: {value}"}
+            self.journal.finish_order(coid, jr.REJECTED, None, answer)
+            return 409, answer
+        if kind == lanes.UNKNOWN:
+            answer |= {
                 "status": jr.UNKNOWN,
                 "error": f"the trader did not answer within {self.call_timeout:g} s: the order may or may not "
                 "have reached the counter. It will not be retried; check /api/trading/orders before "
                 "placing it again",
-                "order": None,
             }
             self.journal.finish_order(coid, jr.UNKNOWN, None, answer)
             return 202, answer
-        except Exception as exc:  # the call raised: it did not return an order id
-            self.journal.finish_order(coid, jr.REJECTED, None, {"status": "rejected", "error": str(exc)})
-            raise CounterRefused(
-                f"order_stock failed: {type(exc).__name__}: {exc}", code="order_failed"
-            ) from None
-        finally:
-            self.events.call_finished()
-        if int(order_id) <= 0:
-            return 200, self._rejected(request, int(order_id))
-        return 200, self._placed(request, int(order_id))
+        self.journal.forget_order(coid)
+        answer |= {
+            "status": "not_sent",
+            "error": "not sent: the trader did not answer an earlier call in time, so this order never reached "
+            "it; it can be sent again",
+        }
+        return 503, answer
 
     def _rejected(self, request: dict[str, Any], order_id: int) -> dict[str, Any]:
         """The answer for an order that ``order_stock`` refused (-1)."""
