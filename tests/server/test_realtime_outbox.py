@@ -63,6 +63,16 @@ def test_whole_market_pushes_merge_per_code() -> None:
     assert box.conflated == 1
 
 
+def test_a_merged_whole_market_message_carries_the_newest_pushes_stamp() -> None:
+    box = Outbox()
+    stream = b'"type":"data","stream":{"code":"whole","period":"tick"}'
+    first, second = {"A.SH": {"p": 1}}, {"A.SH": {"p": 2}}
+    box.merge(("whole",), b'"pushed":1000,' + stream, first, dumps(first))
+    box.merge(("whole",), b'"pushed":4000,' + stream, second, dumps(second))
+    [message] = drain(box)
+    assert (message["pushed"], message["data"]) == (4000, {"A.SH": {"p": 2}})
+
+
 def test_the_bound_overflows_one_past_the_limit() -> None:
     box = Outbox(limit=3)
     for i in range(3):

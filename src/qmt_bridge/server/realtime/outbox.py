@@ -73,6 +73,7 @@ class Outbox:
             self.conflated += len(waiting.snapshots.keys() & snapshots.keys())
             waiting.snapshots = {**waiting.snapshots, **snapshots}
             waiting.encoded = None
+            waiting.prefix = prefix  # the newest push's ``pushed``, as a replaced tick has
         else:
             self._items[key] = _Merged(prefix, snapshots, encoded)
         self._ready.set()
