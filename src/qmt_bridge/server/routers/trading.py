@@ -17,6 +17,7 @@ from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.security import require_trading_auth
 from qmt_bridge.server.trading.requests import (
+    INT64_MAX,
     MAX_BATCH,
     CancelAllRequest,
     CancelRequest,
@@ -123,7 +124,7 @@ async def query_orders(
 @router.get("/order_detail")
 async def query_order_detail(
     service: Service,
-    order_id: int = Query(..., gt=0, description="the counter's order id (order_id of /order)"),
+    order_id: int = Query(..., gt=0, le=INT64_MAX, description="the counter's order id (order_id of /order)"),
     account_id: str = ACCOUNT,
 ) -> JSONResponse:
     """One order of today (xttrader.query_stock_order); 404 when there is none with that id."""

@@ -8,16 +8,22 @@ from qmt_bridge.server.models import RequestBody
 
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
 MAX_BATCH = 1000
+#: xtquant's order types, price types and volumes are C ints; order ids fit 64 bits. Larger numbers are
+#: refused here (422) rather than carried on to where they cannot be encoded.
+INT32_MAX = 2**31 - 1
+INT64_MAX = 2**63 - 1
 
 
 class OrderRequest(RequestBody):
     """One stock order, in xtquant's terms (``order_stock``)."""
 
     stock_code: str = Field(..., min_length=1, max_length=32, description="e.g. 000001.SZ")
-    order_type: int = Field(..., description="23 buy (STOCK_BUY), 24 sell (STOCK_SELL)")
-    order_volume: int = Field(..., gt=0, description="shares (stocks, funds) or 张 (bonds)")
+    order_type: int = Field(..., ge=0, le=INT32_MAX, description="23 buy (STOCK_BUY), 24 sell (STOCK_SELL)")
+    order_volume: int = Field(..., gt=0, le=INT32_MAX, description="shares (stocks, funds) or 张 (bonds)")
     price_type: int = Field(
         5,
+        ge=0,
+        le=INT32_MAX,
         description="5 latest price (the default: a limit order at the last trade price), 11 limit price; "
         "market types: 42/43 (SSE, BSE), 44/45 (all), 46/47/48 (SZSE)",
     )
@@ -36,7 +42,7 @@ class OrderRequest(RequestBody):
 
 
 class CancelRequest(RequestBody):
-    order_id: int = Field(..., gt=0)
+    order_id: int = Field(..., gt=0, le=INT64_MAX)
     account_id: str = Field("", max_length=64)
 
 
