@@ -151,3 +151,21 @@ def trading_app(data_dir: Path, api_key: str, **settings: Any) -> Any:
         seed=SEED, clock=fixed_clock(MID_SESSION), data_dir=data_dir, starting_cash=config.sim_starting_cash
     )
     return create_app(config, backend=backend)
+
+
+def error_shape_problem(body: Any) -> str | None:
+    """What is wrong with an error body, or ``None`` when it has exactly the one shape."""
+    if not isinstance(body, dict) or set(body) != {"error", "request_id"}:
+        return "top level is not exactly {error, request_id}"
+    error = body["error"]
+    if not isinstance(error, dict) or set(error) != {"code", "message", "details"}:
+        return "error is not exactly {code, message, details}"
+    if not (isinstance(error["code"], str) and error["code"]):
+        return "error.code is not a non-empty string"
+    if not (isinstance(error["message"], str) and error["message"]):
+        return "error.message is not a non-empty string"
+    if error["details"] is not None and not isinstance(error["details"], dict):
+        return "error.details is neither an object nor null"
+    if not (isinstance(body["request_id"], str) and body["request_id"]):
+        return "request_id is not a non-empty string"
+    return None

@@ -24,6 +24,7 @@ import pytest
 schemathesis = pytest.importorskip("schemathesis")
 from hypothesis import HealthCheck, Phase, settings  # noqa: E402
 
+from helpers import error_shape_problem  # noqa: E402
 from qmt_bridge.server.app import create_app  # noqa: E402
 from qmt_bridge.server.config import Settings  # noqa: E402
 
@@ -39,24 +40,6 @@ def fuzz_app(sim_backend: Any, test_settings: Any) -> Any:
 
     backend = SimBackend(seed=sim_backend.seed, clock=sim_backend.clock, data_dir=None)
     return create_app(test_settings, backend=backend)
-
-
-def error_shape_problem(body: Any) -> str | None:
-    """What is wrong with an error body, or ``None`` when it has exactly the one shape."""
-    if not isinstance(body, dict) or set(body) != {"error", "request_id"}:
-        return "top level is not exactly {error, request_id}"
-    error = body["error"]
-    if not isinstance(error, dict) or set(error) != {"code", "message", "details"}:
-        return "error is not exactly {code, message, details}"
-    if not (isinstance(error["code"], str) and error["code"]):
-        return "error.code is not a non-empty string"
-    if not (isinstance(error["message"], str) and error["message"]):
-        return "error.message is not a non-empty string"
-    if error["details"] is not None and not isinstance(error["details"], dict):
-        return "error.details is neither an object nor null"
-    if not (isinstance(body["request_id"], str) and body["request_id"]):
-        return "request_id is not a non-empty string"
-    return None
 
 
 @schema.parametrize()

@@ -400,6 +400,10 @@ def test_a_paper_account_is_reset_to_its_starting_cash(tmp_path: Path) -> None:
         assert (asset["cash"], asset["market_value"]) == (50_000.0, 0.0)
         assert client.get("/api/trading/positions", headers=AUTH).json()["data"] == []
         assert client.post("/api/trading/sim/reset", headers=AUTH, json={"cash": 0}).status_code == 422
+        assert client.post("/api/trading/sim/reset", headers=AUTH, json={"cash": 1e12}).json()["cash"] == 1e12
+        assert (
+            client.post("/api/trading/sim/reset", headers=AUTH, json={"cash": 1.0001e12}).status_code == 422
+        )
 
 
 def test_a_batch_counts_its_own_orders_against_the_daily_limit(tmp_path: Path) -> None:

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
     allowed_codes: str = ""
     #: The simulator's paper account: starting cash and fees (commission rate with a minimum per order,
     #: stamp duty on stock sells, transfer fee on stocks).
-    sim_starting_cash: float = Field(1_000_000.0, gt=0)
+    sim_starting_cash: float = Field(1_000_000.0, gt=0, le=1e12)
     sim_commission_rate: float = Field(0.00025, ge=0, lt=0.01)
     sim_min_commission: float = Field(5.0, ge=0)
     sim_stamp_duty_rate: float = Field(0.0005, ge=0, lt=0.01)

@@ -12,6 +12,8 @@ MAX_BATCH = 1000
 #: refused here (422) rather than carried on to where they cannot be encoded.
 INT32_MAX = 2**31 - 1
 INT64_MAX = 2**63 - 1
+#: The most cash a paper account may hold (the broker counts in 0.001 CNY in 64-bit integers).
+MAX_SIM_CASH = 1e12
 
 
 class OrderRequest(RequestBody):
@@ -60,5 +62,9 @@ class KillSwitchRequest(RequestBody):
 class SimResetRequest(RequestBody):
     account_id: str = Field("", max_length=64)
     cash: float | None = Field(
-        None, gt=0, allow_inf_nan=False, description="empty: the configured starting cash"
+        None,
+        gt=0,
+        le=MAX_SIM_CASH,
+        allow_inf_nan=False,
+        description="empty: the configured starting cash; at most 1e12",
     )
