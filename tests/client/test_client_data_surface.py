@@ -7,10 +7,12 @@ older mixins included).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from conftest import AFTER_CLOSE  # tests/conftest.py: tests/ is on sys.path (pyproject's pythonpath)
@@ -24,9 +26,6 @@ from qmt_bridge.client import (
     PermissionDeniedError,
     UnprocessableEntityError,
 )
-
-pd = pytest.importorskip("pandas")
-uvicorn = pytest.importorskip("uvicorn")
 
 #: The server's today (tests/conftest.py freezes its clock after the close of this day).
 TODAY = AFTER_CLOSE.strftime("%Y%m%d")
@@ -49,6 +48,17 @@ def client(server_url: str) -> QMTClient:
 def plain(server_url: str) -> QMTClient:
     """A client that returns plain dicts/lists even though pandas is installed."""
     return QMTClient(base_url=server_url, timeout=60, use_pandas=False)
+
+
+def accrued_interest(info: dict[str, Any], day: dt.date) -> float:
+    """Interest accrued on ``day`` per 100 face: the coupon of the interest year (years count from the value
+    date; rates from the rate clause, 第一年0.40%、第二年...) times the days since that year began / 365."""
+    rates = [float(rate) for rate in re.findall(r"第.年([\d.]+)%", info["rateClause"])]
+    value_date = dt.datetime.strptime(str(info["bondValueDate"]), "%Y%m%d").date()
+    year = 0
+    while year < len(rates) - 1 and value_date.replace(year=value_date.year + year + 1) <= day:
+        year += 1
+    return rates[year] * (day - value_date.replace(year=value_date.year + year)).days / 365
 
 
 def assert_error_shape(error: APIStatusError) -> None:
@@ -334,16 +344,71 @@ class TestFunds:
         with pytest.raises(BadRequestError):
             client.get_cb_info("600519.SH")
 
-    @pytest.mark.parametrize(
-        "method",
-        ["bnd_get_conversion_price", "bnd_get_call_info", "bnd_get_put_info", "bnd_get_amount_change"],
-    )
-    def test_bond_histories(self, client: QMTClient, plain: QMTClient, method: str) -> None:
+    def test_conversion_price_history(self, client: QMTClient, plain: QMTClient) -> None:
+        """The history runs from the initial price, on the value date, to the price in the bond's terms;
+        each row's conversion rate is 100 / price; the time filter keeps the rows in its range."""
         bond = client.get_cb_list()[0]
+        info = client.get_cb_info(bond)
+        frame = client.bnd_get_conversion_price(bond)
+        prices = list(frame["bond_conv_price_info.conversion_price"])
+        assert (
+            len(prices) >= 2 and prices[0] == info["firstConvPrice"] and prices[-1] == info["bondConvPrice"]
+        )
+        effective = list(frame["bond_conv_price_info.effective_date"])
+        assert effective[0] == info["bondValueDate"] and effective == sorted(effective)
+        assert frame["bond_conv_price_info.event_type"].iloc[0] == "初始转股价"
+        rates = frame["bond_conv_price_info.conversion_rate"]
+        assert [round(100 / p, 4) for p in prices] == pytest.approx(list(rates), abs=1e-4)
+        lo, hi = str(effective[1]), str(effective[-1] - 1)
+        ranged = plain.bnd_get_conversion_price(bond, start_time=lo, end_time=hi)
+        assert ranged["bond_conv_price_info.effective_date"] == [d for d in effective if lo <= str(d) <= hi]
+        assert len(ranged["bond_conv_price_info.effective_date"]) == len(effective) - 2
+
+    def test_amount_change_history(self, client: QMTClient) -> None:
+        """From the issue size (in 10k CNY) down by each conversion to the remaining size of the terms."""
+        bond = client.get_cb_list()[0]
+        info = client.get_cb_info(bond)
+        frame = client.bnd_get_amount_change(bond)
+        change = list(frame["bond_amount_chg.change_amount"])
+        remain = list(frame["bond_amount_chg.remain_amount"])
+        assert frame["bond_amount_chg.change_type"].iloc[0] == "首发"
+        assert change[0] == remain[0] == pytest.approx(info["bondIssueSize"] / 1e4, abs=0.005)
+        for before, amount, after in zip(remain, change[1:], remain[1:], strict=False):
+            assert after == pytest.approx(before - amount, abs=0.011)
+        assert remain[-1] == pytest.approx(info["bondReMainSize"] / 1e4, abs=0.005)
+
+    @pytest.mark.parametrize(
+        ("method", "prefix", "priced_on", "price"),
+        [
+            ("bnd_get_call_info", "bond_call_info", "pub_date", "call_price"),
+            ("bnd_get_put_info", "bond_put_info", "put_start_date", "put_price"),
+        ],
+    )
+    def test_call_and_put_prices_are_par_plus_accrued_interest(
+        self,
+        client: QMTClient,
+        plain: QMTClient,
+        xtdata: Any,
+        method: str,
+        prefix: str,
+        priced_on: str,
+        price: str,
+    ) -> None:
+        """A call (or put) is at 100 plus the interest accrued on its day at the coupon of that interest year
+        (the bond's rate clause), per 100 face."""
+        bond = next((code for code in client.get_cb_list() if len(getattr(xtdata, method)(code))), None)
+        assert bond is not None, f"precondition: a bond of the simulator has a {method} event"
+        info = client.get_cb_info(bond)
         frame = getattr(client, method)(bond)
-        assert isinstance(frame, pd.DataFrame)
-        data = getattr(plain, method)(bond, start_time="20200101", end_time=TODAY)
-        assert isinstance(data, (dict, list))
+        assert len(frame) >= 1
+        for _, row in frame.iterrows():
+            day = dt.datetime.strptime(str(row[f"{prefix}.{priced_on}"]), "%Y%m%d").date()
+            assert row[f"{prefix}.{price}"] == pytest.approx(100 + accrued_interest(info, day), abs=0.0015)
+            assert str(info["bondListDate"]) < str(row[f"{prefix}.pub_date"]) <= TODAY
+        first = str(frame[f"{prefix}.pub_date"].iloc[0])
+        assert getattr(plain, method)(bond, start_time=first, end_time=first)[f"{prefix}.pub_date"] == [
+            int(first)
+        ]
 
     def test_conversion_price_history_is_not_empty(self, client: QMTClient) -> None:
         frame = client.bnd_get_conversion_price(client.get_cb_list()[0])
@@ -509,7 +574,8 @@ class TestMetaAdditions:
         assert {"SH", "SZ"} <= set(client.get_authorized_market_list())
 
     def test_get_wp_market_list(self, client: QMTClient) -> None:
-        assert isinstance(client.get_wp_market_list(), list)
+        """The simulator has no foreign (外盘) market: the list is empty, not merely a list."""
+        assert client.get_wp_market_list() == []
 
     def test_get_field_list(self, client: QMTClient) -> None:
         fields = client.get_field_list(3001)

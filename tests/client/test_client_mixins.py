@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pandas as pd
 import pytest
 
 from conftest import AFTER_CLOSE  # tests/conftest.py: tests/ is on sys.path (pyproject's pythonpath)
@@ -25,9 +26,6 @@ from qmt_bridge.client import (
     BadRequestError,
     NotFoundError,
 )
-
-pd = pytest.importorskip("pandas")
-uvicorn = pytest.importorskip("uvicorn")
 
 CODE_RE = re.compile(r"^\d{6}\.(SH|SZ|BJ)$")
 DAY_RE = re.compile(r"^\d{8}$")
@@ -391,8 +389,26 @@ class TestInstrument:
         assert all(CODE_RE.match(code) for code in weights)
         assert all(weight > 0 for weight in weights.values())
 
-    def test_get_his_st_data(self, client: QMTClient) -> None:
-        assert isinstance(client.get_his_st_data("000001.SZ"), dict)
+    def test_get_his_st_data(self, client: QMTClient, sim_backend: Any) -> None:
+        """A stock never ST has no entry; one with ST periods in the simulator's universe has exactly those
+        periods (YYYYMMDD pairs; a period still running on the server's today ends on '20380119')."""
+        assert client.get_his_st_data("000001.SZ") == {}
+        universe = sim_backend.xtdata.market.universe
+        stocks = sim_backend.xtdata.get_stock_list_in_sector("沪深A股")
+        was_st = [universe.get(code) for code in stocks if universe.get(code).st_periods]
+        assert was_st, "precondition: the simulator's universe has stocks with ST periods"
+        today = AFTER_CLOSE.date()
+        running = next((inst for inst in was_st if inst.st_periods[-1][1] >= today), None)
+        closed = next(inst for inst in was_st if inst.st_periods[-1][1] < today)
+        assert running is not None, "precondition: a stock that is ST today"
+        for inst in (closed, running):
+            spans = [
+                [a.strftime("%Y%m%d"), "20380119" if b >= today else b.strftime("%Y%m%d")]
+                for a, b in inst.st_periods
+                if a <= today
+            ]
+            assert client.get_his_st_data(inst.code) == {inst.st_label: spans}, inst.code
+        assert closed.st_label in {"ST", "*ST", "PT"}
 
     def test_malformed_code_raises_bad_request(self, client: QMTClient) -> None:
         with pytest.raises(BadRequestError):

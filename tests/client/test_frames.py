@@ -1,12 +1,10 @@
-"""DataFrame conversion of tabular responses (skipped where pandas is not installed)."""
+"""DataFrame conversion of tabular responses (pandas is a dev dependency)."""
 
 from __future__ import annotations
 
-import pytest
+import pandas as pd
 
 from qmt_bridge.client import frames
-
-pd = pytest.importorskip("pandas")
 
 # 2024-01-02 00:00 in Shanghai == 2024-01-01 16:00 UTC.
 JAN2_MS = 1704124800000
@@ -63,7 +61,6 @@ def test_pandas_false_returns_input_unchanged() -> None:
 
 
 def test_ragged_columns_are_padded_not_fatal():
-    pd = pytest.importorskip("pandas")
     frame = frames.to_frame({"time": [1_700_000_000_000, 1_700_000_060_000], "close": [1.0]}, pandas=True)
     assert isinstance(frame, pd.DataFrame) and len(frame) == 2
     assert frame["close"].iloc[0] == 1.0 and pd.isna(frame["close"].iloc[1])

@@ -12,10 +12,9 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import websockets  # noqa: F401  (the client's streams need it: a dev dependency, never a reason to skip)
 
 from helpers import FAKE_NOW, free_port, serve_in_thread, wait_until
-
-pytest.importorskip("websockets")
 
 CODE = "600000.SH"
 

@@ -14,11 +14,10 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+import websockets
+from websockets.sync.client import connect
 
 from helpers import FAKE_NOW, serve_in_thread, wait_until
-
-websockets = pytest.importorskip("websockets")
-from websockets.sync.client import connect  # noqa: E402
 
 CODE, OTHER = "600000.SH", "000001.SZ"
 KEY = "s3cret-key-1234"

@@ -5,6 +5,7 @@ Never a 500, never a traceback in a body, and every error carries ``X-Request-ID
 
 from __future__ import annotations
 
+import datetime as dt
 from urllib.parse import urlencode
 
 import pytest
@@ -173,6 +174,35 @@ def test_missing_required_parameter_is_422(api, url):
     assert_error(api.get(url), 422, "validation_error")
 
 
+def _codes(n: int) -> str:
+    """``n`` distinct well-formed codes (some unknown to the simulator: detail_list maps those to null)."""
+    return ",".join(f"{i:06d}.{'SH' if i % 2 else 'SZ'}" for i in range(n))
+
+
+def test_at_most_6000_codes_per_request():
+    """At the limit the codes pass; one more is refused, saying the limit."""
+    from qmt_bridge.server.errors import InvalidParameter
+    from qmt_bridge.server.params import parse_codes
+
+    assert len(parse_codes(_codes(6000))) == 6000
+    assert len(parse_codes(_codes(6000) + ",000000.SZ")) == 6000  # a repeated code counts once
+    with pytest.raises(InvalidParameter, match="at most 6000 codes per request, got 6001"):
+        parse_codes(_codes(6001))
+
+
+def test_a_request_with_6000_codes_passes_and_6001_is_400(api):
+    at_limit = api.get(f"/api/instrument/detail_list?stocks={_codes(6000)}")
+    assert at_limit.status_code == 200, at_limit.text[:500]
+    assert len(at_limit.json()["data"]) == 6000
+    for url in (
+        f"/api/instrument/detail_list?stocks={_codes(6001)}",
+        f"/api/market/full_tick?stocks={_codes(6001)}",
+        f"/api/market/market_data_ex?stocks={_codes(6001)}&count=1",
+    ):
+        error = assert_error(api.get(url), 400, "invalid_parameter", "stocks")
+        assert "at most 6000 codes" in error["message"]
+
+
 # ---------------------------------------------------------------- sectors, markets
 
 
@@ -232,6 +262,123 @@ def test_a_large_count_is_capped_by_the_history_that_exists(api):
 def test_huge_tick_range_is_refused(api):
     r = api.get("/api/market/market_data_ex?stocks=600519.SH&period=tick&start_time=20050101")
     assert_error(r, 400, "result_too_large")
+
+
+@pytest.fixture
+def row_limit(api, monkeypatch):
+    """Set the server's ``max_result_rows`` for one test (read at each request)."""
+
+    def set_limit(rows: int) -> None:
+        monkeypatch.setattr(api.app.state.settings, "max_result_rows", rows)
+
+    return set_limit
+
+
+def _rows(api, codes: list[str], **params: str) -> tuple[int, dict]:
+    r = api.get("/api/market/market_data_ex?" + urlencode({"stocks": ",".join(codes), **params}))
+    return r.status_code, r.json()
+
+
+@pytest.mark.parametrize(("codes", "count"), [(1, 1000), (2, 500), (8, 125)])
+def test_a_request_capped_by_count_at_the_row_limit_passes_and_one_row_more_is_refused(
+    api, row_limit, codes, count
+):
+    """Rows are codes x count when count caps the range: at the limit the request passes, one row past it is
+    refused, whether the range is unbounded or spans twenty years of daily bars."""
+    row_limit(1000)
+    stocks = [
+        "600519.SH",
+        "000001.SZ",
+        "600000.SH",
+        "000002.SZ",
+        "600036.SH",
+        "000858.SZ",
+        "601318.SH",
+        "600030.SH",
+    ]
+    stocks = stocks[:codes]
+    for extra in ({}, {"start_time": "20050101"}):
+        status, body = _rows(api, stocks, period="1d", count=str(count), fields="close", **extra)
+        assert status == 200, body
+        assert all(len(rows) == count for rows in body["data"].values())
+        status, body = _rows(api, stocks, period="1d", count=str(count + 1), fields="close", **extra)
+        assert status == 400 and body["error"]["code"] == "result_too_large", body
+        assert f"{codes * (count + 1):,} rows" in body["error"]["message"]
+
+
+@pytest.fixture(scope="module")
+def ninety_one_stocks(api) -> list[str]:
+    stocks = api.get("/api/sector/stocks", params={"sector": "沪深A股"}).json()["stocks"]
+    assert len(stocks) >= 91
+    return stocks[:91]
+
+
+def test_a_range_counts_trading_days_not_calendar_days(api, row_limit, ninety_one_stocks):
+    """2025-11-03 (Monday) to 2025-11-17 (Monday): 15 calendar days, 11 trading days. 91 codes x 11 daily
+    bars = 1,001 rows: passes a limit of 1,001 (counted in calendar days it would be 1,365), and is one row
+    past a limit of 1,000."""
+    query = {"period": "1d", "start_time": "20251103", "end_time": "20251117", "fields": "close"}
+    row_limit(1001)
+    status, body = _rows(api, ninety_one_stocks, **query)
+    assert status == 200, body
+    assert sum(len(rows) for rows in body["data"].values()) == 1001  # the estimate is the exact count
+    row_limit(1000)
+    status, body = _rows(api, ninety_one_stocks, **query)
+    assert status == 400 and body["error"]["code"] == "result_too_large", body
+    assert "1,001 rows" in body["error"]["message"]
+
+
+def test_an_intraday_range_counts_bars_per_trading_day(api, row_limit):
+    """One trading day of 1m bars is 241 bars (the opening auction's and 240 minutes): 5 codes = 1,205."""
+    codes = ["600519.SH", "000001.SZ", "600000.SH", "000002.SZ", "600036.SH"]
+    query = {"period": "1m", "start_time": "20251120", "end_time": "20251120", "fields": "close"}
+    row_limit(1205)
+    status, body = _rows(api, codes, **query)
+    assert status == 200, body
+    assert [len(rows) for rows in body["data"].values()] == [241] * 5
+    row_limit(1204)
+    status, body = _rows(api, codes, **query)
+    assert status == 400 and body["error"]["code"] == "result_too_large", body
+
+
+def test_a_working_week_of_minute_bars_is_counted_day_by_day(api, row_limit):
+    """Monday 2025-11-10 to Friday 2025-11-14: five trading days of 241 1m bars = 1,205 rows for one code.
+    (Scaling calendar days by 5/7 would count three days, 723 rows, and let the request past a lower limit.)"""
+    query = {"period": "1m", "start_time": "20251110", "end_time": "20251114", "fields": "close"}
+    row_limit(1205)
+    status, body = _rows(api, ["600519.SH"], **query)
+    assert status == 200, body
+    assert len(body["data"]["600519.SH"]) == 1205
+    row_limit(1204)
+    status, body = _rows(api, ["600519.SH"], **query)
+    assert status == 400 and "1,205 rows" in body["error"]["message"], body
+
+
+def test_the_estimate_counts_trading_days_and_touched_periods():
+    """2024 had 242 trading days (366 calendar days, 262 weekdays); it touches 53 ISO weeks (1 January was
+    a Monday, 31 December a Tuesday), 12 months, 4 quarters, 2 half-years and 1 year."""
+    from qmt_bridge.server.services.market_data import estimate_rows
+
+    year = ("20240101", "20241231")
+    assert estimate_rows(1, "1d", *year, -1) == 242
+    assert estimate_rows(3, "1d", *year, -1) == 3 * 242
+    assert estimate_rows(3, "1d", *year, 100) == 300
+    assert estimate_rows(2, "5m", *year, -1) == 2 * 48 * 242
+    assert [estimate_rows(1, p, *year, -1) for p in ("1w", "1mon", "1q", "1hy", "1y")] == [53, 12, 4, 2, 1]
+    assert estimate_rows(1, "1d", "20251110", "20251114", -1) == 5  # Monday to Friday
+    assert estimate_rows(1, "1d", "20251115", "20251116", -1) == 1  # a weekend: at least one row
+    assert estimate_rows(1, "1mon", "20241231", "20250101", -1) == 2  # two days, two months
+
+
+def test_a_range_outside_the_calendars_years_counts_weekdays():
+    """Before 2005 and past the estimated next year the calendar has no holidays: weekdays are counted."""
+    from qmt_bridge.server.services.market_data import trading_days_between
+
+    assert trading_days_between(dt.date(2004, 12, 27), dt.date(2004, 12, 31)) == 5
+    # The calendar starts on its first trading day, 2005-01-04 (Tuesday): the weekdays before it count.
+    assert trading_days_between(dt.date(2004, 12, 31), dt.date(2005, 1, 4)) == 3
+    assert trading_days_between(dt.date(2005, 1, 4), dt.date(2005, 1, 10)) == 5
+    assert trading_days_between(dt.date(2040, 1, 2), dt.date(2040, 1, 8)) == 5  # Monday to Sunday
 
 
 # ---------------------------------------------------------------- routes and methods

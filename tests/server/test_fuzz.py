@@ -20,13 +20,12 @@ import json
 from typing import Any
 
 import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, settings
 
-schemathesis = pytest.importorskip("schemathesis")
-from hypothesis import HealthCheck, Phase, settings  # noqa: E402
-
-from helpers import error_shape_problem  # noqa: E402
-from qmt_bridge.server.app import create_app  # noqa: E402
-from qmt_bridge.server.config import Settings  # noqa: E402
+from helpers import error_shape_problem
+from qmt_bridge.server.app import create_app
+from qmt_bridge.server.config import Settings
 
 #: The app's own schema; building it runs no lifespan, so it needs no backend.
 schema = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None, backend="sim")).openapi())

@@ -113,8 +113,7 @@ def test_his_st_data(api, xtdata):
         (code for code in xtdata.get_stock_list_in_sector("沪深A股")[:400] if xtdata.get_his_st_data(code)),
         None,
     )
-    if ever_st is None:
-        pytest.skip("no stock with an ST history among the first 400 A-shares")
+    assert ever_st is not None, "precondition: a stock with an ST history among the first 400 A-shares"
     data = _get(api, "/api/instrument/his_st_data", stock=ever_st)["data"]
     # Only the labels that occur are keys, as in the wheel.
     assert len(data) == 1 and set(data) <= {"ST", "*ST", "PT"}

@@ -158,8 +158,8 @@ def test_front_adjustment_matches_the_dividend_factors(api, moutai_factors):
     assert cash, "600519.SH has pure-cash dividends"
     # The formula below is exact for the latest event: no later event compounds on it.
     latest = moutai_factors[-1]
-    if latest["allotNum"]:
-        pytest.skip("the latest event of 600519.SH is a rights issue; the cash formula does not apply")
+    # A precondition on the simulator's data (the formula below is that of a cash dividend or bonus shares).
+    assert not latest["allotNum"], "the latest event of 600519.SH is a rights issue"
     ex_day = _day(latest["time"])
     start = (dt.datetime.strptime(ex_day, "%Y%m%d") - dt.timedelta(days=20)).strftime("%Y%m%d")
     raw = _bars(api, f"start_time={start}", "600519.SH")
@@ -190,11 +190,40 @@ def test_back_adjustment_scales_recent_prices_up(api):
     assert back["close"] > none["close"]
 
 
+def test_the_dividend_factor_dr_is_the_previous_close_over_the_ex_rights_price(api, moutai_factors):
+    """``dr`` (what the 等比 adjustments multiply by) from the unadjusted close before each ex-date."""
+    closes = {b["time"]: b["close"] for b in _bars(api, "start_time=20200101&fields=close", "600519.SH")}
+    times = sorted(closes)
+    recent = [f for f in moutai_factors if f["time"] > times[0]]
+    assert len(recent) >= 4, "600519.SH has an ex-date a year since 2020"
+    for f in recent:
+        pre_close = closes[max(t for t in times if t < f["time"])]
+        shares = 1 + f["stockBonus"] + f["stockGift"] + f["allotNum"]
+        reference = (pre_close - f["interest"] + f["allotPrice"] * f["allotNum"]) / shares
+        assert f["dr"] == pytest.approx(pre_close / reference, rel=1e-9), f
+
+
 @pytest.mark.parametrize("kind", ["front_ratio", "back_ratio"])
-def test_ratio_adjustments_answer(api, kind):
-    rows = _bars(api, f"count=3&dividend_type={kind}", "600519.SH")
-    assert len(rows) == 3
-    _assert_ohlc(rows)
+def test_ratio_adjustments_scale_by_the_dividend_factors(api, moutai_factors, kind):
+    """等比复权 worked out from the unadjusted bars and the factors: front_ratio divides a bar's prices by the
+    product of ``dr`` of every later ex-date; back_ratio multiplies them by that of every ex-date on or
+    before the bar's day."""
+    query = "start_time=20220101&fields=open,high,low,close"
+    raw = _bars(api, query, "600519.SH")
+    adjusted = _bars(api, f"{query}&dividend_type={kind}", "600519.SH")
+    assert [b["time"] for b in adjusted] == [b["time"] for b in raw]
+    assert sum(raw[0]["time"] < f["time"] for f in moutai_factors) >= 3  # the range spans ex-dates
+    for r, a in zip(raw, adjusted, strict=True):
+        factor = 1.0
+        for f in moutai_factors:
+            if kind == "front_ratio" and f["time"] > r["time"]:
+                factor /= f["dr"]
+            elif kind == "back_ratio" and f["time"] <= r["time"]:
+                factor *= f["dr"]
+        for field in ("open", "high", "low", "close"):
+            assert a[field] == pytest.approx(r[field] * factor, rel=1e-9), (r["time"], field)
+    differ = [a["close"] != r["close"] for r, a in zip(raw, adjusted, strict=True)]
+    assert any(differ) and (kind == "back_ratio" or not differ[-1])
 
 
 # ---------------------------------------------------------------- suspensions and fill_data
@@ -210,7 +239,7 @@ def suspended_day(xtdata) -> tuple[str, str]:
         suspended = frame[frame["suspendFlag"] == 1]
         if len(suspended) and len(frame) > 1 and frame.index[0] != suspended.index[0]:
             return code, str(suspended.index[0])
-    pytest.skip("no suspended day found among the first 80 A-shares in 2025")
+    raise AssertionError("precondition: a suspended day among the first 80 A-shares in 2025")
 
 
 def test_fill_data_false_gives_null_prices_on_a_suspended_day(api, suspended_day):
@@ -372,6 +401,30 @@ def test_unknown_period(api, path):
 def test_unknown_code(api, path):
     error = assert_error(api.get(path), 404, "unknown_code", "stocks")
     assert "999999.SH" in error["message"]
+
+
+#: What /api/market/full_kline serves: the intraday periods and the day (xtdata's K-line mirror).
+FULL_KLINE_PERIODS = ["1m", "5m", "15m", "30m", "60m", "1h", "1d"]
+
+
+@pytest.mark.parametrize("period", ["1w", "1mon", "1q", "1hy", "1y", "tick", "7m", "1D", ""])
+def test_full_kline_refuses_periods_outside_its_set(api, period):
+    error = assert_error(
+        api.get(f"/api/market/full_kline?stocks=600519.SH&period={period}"),
+        400,
+        "invalid_parameter",
+        "period",
+    )
+    assert all(allowed in error["message"] for allowed in FULL_KLINE_PERIODS)
+
+
+@pytest.mark.parametrize("period", FULL_KLINE_PERIODS)
+def test_full_kline_serves_each_period_of_its_set(api, period):
+    r = api.get(f"/api/market/full_kline?stocks=600519.SH&period={period}&count=1")
+    assert r.status_code == 200, r.text
+    assert r.json()["period"] == period
+    (bar,) = r.json()["data"]["600519.SH"]
+    assert bar["time"] == (LAST_DAY_MS if period == "1d" else LAST_CLOSE_MS)
 
 
 def test_divid_factors_unknown_and_malformed(api):

@@ -240,3 +240,40 @@ def test_behind_a_root_path_the_routes_decide(book_client: TestClient) -> None:
     response = mounted.get(f"/api/market/full_tick?stocks={BJ}")
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "route_not_found"
+
+
+def test_a_late_push_of_the_subscription_a_reconnect_ended_is_ignored_while_the_new_one_serves(
+    monkeypatch: pytest.MonkeyPatch, make_client: Any, sim_backend: Any
+) -> None:
+    """The edge the generation check exists for, on the simulator: xtquant replaces its client (a reconnect),
+    the book renews its subscription and serves the new one's pushes; then a push of the ended subscription,
+    newer in time than what the book holds, arrives from a native thread. It must not be served."""
+    client = make_client()
+    ctx = client.app.state.context
+    ctx.quotes = book = QuoteBook(ctx, ["BJ"], check_every=0.05)
+    ready_client(client)
+    pusher = sim_backend.xtdata.__dict__["_quote_pusher"]
+    old_seq = book._seq
+    old_push = pusher._subscriptions[old_seq].callback
+
+    replaced = object()
+    monkeypatch.setattr(sim_backend.xtdata, "get_client", lambda: replaced)  # the reconnect
+    wait_until(lambda: book._seq not in (None, old_seq) and book_status(client)["serving"], what="renewal")
+    assert book_status(client)["resubscriptions"] == {"reconnect": 1, "silence": 0}
+    assert old_seq not in pusher._subscriptions
+    new_push = pusher._subscriptions[book._seq].callback
+
+    held = client.get(f"/api/market/full_tick?stocks={BJ},{BJ2}").json()["data"]
+    stale = {**held[BJ], "lastPrice": 99.0, "time": held[BJ]["time"] + 60_000}
+    fresh = {**held[BJ2], "lastPrice": 98.0, "time": held[BJ2]["time"] + 60_000}
+    for push, snapshots in ((old_push, {BJ: stale}), (new_push, {BJ2: fresh})):
+        thread = threading.Thread(target=push, args=(snapshots,))  # as xtquant's native threads call
+        thread.start()
+        thread.join()
+    # Both were scheduled on the loop in this order: once the fresh one is served, the stale one was judged.
+    wait_until(
+        lambda: client.get(f"/api/market/full_tick?stocks={BJ2}").json()["data"][BJ2]["lastPrice"] == 98.0,
+        what="the new subscription's push",
+    )
+    assert client.get(f"/api/market/full_tick?stocks={BJ}").json()["data"][BJ] == held[BJ]
+    assert book_status(client)["serving"] is True

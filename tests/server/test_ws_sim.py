@@ -9,11 +9,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from websockets.sync.client import connect
 
 from helpers import serve_frozen_sim
-
-pytest.importorskip("websockets")
-from websockets.sync.client import connect  # noqa: E402
 
 
 @pytest.fixture(scope="module")

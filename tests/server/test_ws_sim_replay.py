@@ -9,12 +9,10 @@ import time
 from collections.abc import Iterator
 
 import pytest
+from websockets.sync.client import connect
 
 from helpers import serve_in_thread
 from qmt_bridge.sim.clock import CST, SimClock
-
-pytest.importorskip("websockets")
-from websockets.sync.client import connect  # noqa: E402
 
 CODE = "600519.SH"
 START = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)

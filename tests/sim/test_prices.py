@@ -14,10 +14,10 @@ import pytest
 
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as ins
-from qmt_bridge.sim.market.bars import KLINE_FIELDS, aggregate, day_start_ms, ms_to_date
+from qmt_bridge.sim.market.bars import KLINE_FIELDS, aggregate, day_number, day_start_ms, ms_to_date
 from qmt_bridge.sim.market.calendar import sse_calendar
 from qmt_bridge.sim.market.prices import PriceEngine
-from qmt_bridge.sim.market.rules import lot_size, multiplier, price_limits
+from qmt_bridge.sim.market.rules import limit_pct, limit_pcts, lot_size, multiplier, price_limits
 from qmt_bridge.sim.market.universe import build_universe
 from qmt_bridge.xtnames import TICK_FIELDS
 
@@ -265,6 +265,33 @@ def test_chinext_limit_regime_changes_on_2020_08_24(engine):
     assert np.concatenate(before).max() < 0.11
     assert np.concatenate(after).max() > 0.19  # 20% limit-up days exist after the reform
     assert np.concatenate(after).min() < -0.19
+
+
+# The boundaries of each dated rule: the day a regime starts is already in it, the day before is not.
+LIMIT_BOUNDARIES = [
+    (CHINEXT[0], D(2020, 8, 21), 10),  # the last trading day of the 10% regime (a Friday)
+    (CHINEXT[0], D(2020, 8, 23), 10),  # the Sunday before
+    (CHINEXT[0], D(2020, 8, 24), 20),  # the reform day itself
+    (CHINEXT[0], D(2020, 8, 25), 20),
+    (CB, D(2022, 7, 29), 0),  # convertible bonds: no limit before 2022-08-01
+    (CB, D(2022, 8, 1), 20),
+    (MAIN, D(2012, 4, 30), 10),  # ST from 2012-05-01 to 2013-12-31, both days included
+    (MAIN, D(2012, 5, 1), 5),
+    (MAIN, D(2013, 12, 31), 5),
+    (MAIN, D(2014, 1, 1), 10),
+]
+
+
+@pytest.mark.parametrize(
+    ("inst", "day", "pct"), LIMIT_BOUNDARIES, ids=[f"{i.code}-{d:%Y%m%d}" for i, d, _ in LIMIT_BOUNDARIES]
+)
+def test_limit_percentages_change_on_the_rule_day_itself(inst, day, pct):
+    """Both forms of the per-day rule (the scalar one and the one the price engine uses, per array of days)
+    agree on each side of every date a rule changes."""
+    assert limit_pct(inst, day) == pct
+    assert limit_pcts(inst, np.array([day_number(day) - 1, day_number(day), day_number(day) + 1]))[1] == pct
+    expected = None if pct == 0 else (_limit(10.0, pct, False), _limit(10.0, pct, True))
+    assert price_limits(inst, day, 10.0) == expected
 
 
 def test_st_periods_use_five_percent_limits(engine):

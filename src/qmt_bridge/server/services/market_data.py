@@ -12,6 +12,7 @@ from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.services.local_history import DownloadMode, DownloadReport, ensure_local
 from qmt_bridge.server.services.quote_book import as_full_tick
+from qmt_bridge.sim.market.calendar import provisional_calendar
 
 BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4, "tick": 4800}
 UNBOUNDED_DAYS = {"tick": 5, "intraday": 500, "daily": 5500}
@@ -73,19 +74,54 @@ async def _without_history(ctx: BackendContext, codes: list[str]) -> list[str]:
 
 def estimate_rows(n_codes: int, period: str, start: str, end: str, count: int) -> int:
     """Rows a K-line/tick request can return at most: the range (or all the history a local cache holds),
-    capped by ``count``, for each code."""
-    per_day = BARS_PER_DAY.get(period, 1)
+    capped by ``count``, for each code. A range counts its trading days (bars of a week or longer: the
+    weeks, months, ... it touches), so that a request is refused only past the limit, not near it."""
     if start:
         first = dt.datetime.strptime(start[:8], "%Y%m%d").date()
         last = dt.datetime.strptime(end[:8], "%Y%m%d").date() if end else dt.date.today()
-        days = max(1, (last - first).days * 5 // 7 + 1)
+        per_code = _bars_in_range(period, first, max(first, last))
     else:
         key = "tick" if period == "tick" else "intraday" if period in BARS_PER_DAY else "daily"
-        days = UNBOUNDED_DAYS[key]
-    if period in ("1w", "1mon", "1q", "1hy", "1y"):
-        days = max(1, days // 5)
-    per_code = days * per_day
+        per_code = UNBOUNDED_DAYS[key] * BARS_PER_DAY.get(period, 1)
+        if period in LONG_PERIOD_MONTHS or period == "1w":
+            per_code //= 5
     return n_codes * (min(count, per_code) if count > 0 else per_code)
+
+
+#: Months per bar of the periods longer than a week.
+LONG_PERIOD_MONTHS = {"1mon": 1, "1q": 3, "1hy": 6, "1y": 12}
+
+
+def _bars_in_range(period: str, first: dt.date, last: dt.date) -> int:
+    if period == "1w":
+        return (last - (first - dt.timedelta(days=first.weekday()))).days // 7 + 1
+    if period in LONG_PERIOD_MONTHS:
+        months = LONG_PERIOD_MONTHS[period]
+        return (
+            (last.year * 12 + last.month - 1) // months - (first.year * 12 + first.month - 1) // months
+        ) + 1
+    return max(1, trading_days_between(first, last)) * BARS_PER_DAY.get(period, 1)
+
+
+def trading_days_between(first: dt.date, last: dt.date) -> int:
+    """Trading days in ``[first, last]`` by the SSE calendar (with its estimated next year); the weekdays
+    of any part outside its years."""
+    calendar = provisional_calendar()
+    inside_first, inside_last = max(first, calendar.first_covered), min(last, calendar.last_covered)
+    days = len(calendar.between(inside_first, inside_last)) if inside_first <= inside_last else 0
+    if first < calendar.first_covered:
+        days += _weekdays(first, min(last, calendar.first_covered - dt.timedelta(days=1)))
+    if last > calendar.last_covered:
+        days += _weekdays(max(first, calendar.last_covered + dt.timedelta(days=1)), last)
+    return days
+
+
+def _weekdays(first: dt.date, last: dt.date) -> int:
+    """Monday-to-Friday days in ``[first, last]`` (0 when the range is empty)."""
+    if last < first:
+        return 0
+    weeks, extra = divmod((last - first).days + 1, 7)
+    return weeks * 5 + sum((first.weekday() + i) % 7 < 5 for i in range(extra))
 
 
 def guard_result_size(
