@@ -556,7 +556,7 @@ class TestCalendarAdditions:
     def test_get_kline_trading_period(self, client: QMTClient) -> None:
         periods = client.get_kline_trading_period("000001.SZ")
         assert periods["market"] == "SZ"
-        assert [kline["type"] for kline in periods["klines"]][:1] == ["auction"]
+        assert [kline["type"] for kline in periods["tradings"]][:1] == ["auction"]
 
     def test_get_all_trading_periods(self, client: QMTClient) -> None:
         periods = client.get_all_trading_periods()
@@ -566,7 +566,7 @@ class TestCalendarAdditions:
     def test_get_all_kline_trading_periods(self, client: QMTClient) -> None:
         periods = client.get_all_kline_trading_periods()
         assert {"SH", "SZ"} <= {entry["market"] for entry in periods}
-        assert all("klines" in entry for entry in periods)
+        assert all("tradings" in entry and "klines" not in entry for entry in periods)
 
 
 class TestMetaAdditions:

@@ -242,13 +242,15 @@ def suspended_day(xtdata) -> tuple[str, str]:
     raise AssertionError("precondition: a suspended day among the first 80 A-shares in 2025")
 
 
-def test_fill_data_false_gives_null_prices_on_a_suspended_day(api, suspended_day):
+def test_fill_data_false_gives_a_null_bar_on_a_suspended_day(api, suspended_day):
+    """xtquant's docstring: with ``fill_data=False`` every field of a missing bar is NaN (null here); the
+    bar keeps its time."""
     code, day = suspended_day
     unfilled = _bars(api, f"start_time={day}&end_time={day}&fill_data=false", code)
     assert len(unfilled) == 1
     bar = unfilled[0]
-    assert bar["suspendFlag"] == 1 and bar["volume"] == 0
-    assert bar["open"] is None and bar["high"] is None and bar["low"] is None and bar["close"] is None
+    assert _day(bar["time"]) == day
+    assert all(value is None for field, value in bar.items() if field != "time"), bar
 
 
 def test_fill_data_true_repeats_the_previous_close(api, suspended_day):
@@ -264,8 +266,10 @@ def test_market_data_fill_data_false_also_nulls(api, suspended_day):
     r = api.get(f"/api/market/market_data?stocks={code}&start_time={day}&end_time={day}&fill_data=false")
     assert r.status_code == 200, r.text
     (row,) = r.json()["data"][code]
-    assert row["close"] is None and row["time"] == int(
-        dt.datetime.strptime(day, "%Y%m%d").replace(tzinfo=CST).timestamp() * 1000
+    assert (
+        row["close"] is None
+        and row["volume"] is None
+        and row["time"] == int(dt.datetime.strptime(day, "%Y%m%d").replace(tzinfo=CST).timestamp() * 1000)
     )
 
 
@@ -342,6 +346,9 @@ def test_market_data_ticks(api):
     assert r.status_code == 200, r.text
     rows = r.json()["data"]["600519.SH"]
     assert len(rows) == 3 and rows[-1]["time"] == LAST_CLOSE_MS
+    # The tick arrays carry the five-level book (xtquant's askPrice/bidPrice/askVol/bidVol).
+    assert len(rows[-1]["askPrice"]) == 5 and len(rows[-1]["bidVol"]) == 5
+    assert rows[-1]["askPrice"][0] >= rows[-1]["bidPrice"][0] > 0
 
 
 def test_market_data_empty_fields_means_every_field(api):

@@ -70,3 +70,65 @@ def test_l2_thousand_pushes_books_in_xtquants_shape(base: str) -> None:
     [book] = message["data"][CODE]
     assert set(book) == {"time", "askPrice", "askVolume", "bidPrice", "bidVolume", "price"}
     assert len(book["askPrice"]) == len(book["askVolume"]) > 5 and book["askPrice"][0] > book["bidPrice"][0]
+
+
+def test_l2_thousand_queue_pushes_the_single_order_queues(base: str) -> None:
+    """``{"stocks": [...], "period": "l2thousandqueue"}`` on /ws/l2_thousand: xtquant's
+    ``subscribe_l2thousand_queue`` pushes, one upstream subscription shared as any stream."""
+    import urllib.request
+
+    with connect(base.replace("http://", "ws://") + "/ws/l2_thousand", open_timeout=10) as ws:
+        ws.send(json.dumps({"stocks": [CODE], "period": "l2thousandqueue"}))
+        statuses, deadline = [], time.monotonic() + 10
+        while True:
+            message = json.loads(ws.recv(timeout=max(0.01, deadline - time.monotonic())))
+            if message["type"] == "status":
+                statuses.append(message)
+            if message["type"] == "data":
+                break
+        with urllib.request.urlopen(f"{base}/api/meta/realtime", timeout=10) as response:
+            streams = json.loads(response.read())
+    assert statuses[0]["status"] == "subscribed" and statuses[0]["period"] == "l2thousandqueue"
+    assert message["stream"] == {"code": CODE, "period": "l2thousandqueue"}
+    [queues] = message["data"][CODE]
+    assert list(queues) == ["time", "bidGear", "bidPrice", "bidVolume", "askGear", "askPrice", "askVolume"]
+    assert queues["bidGear"][:3] == [1, 2, 3] and queues["askPrice"][0] > queues["bidPrice"][0]
+    assert all(isinstance(lots, list) and lots for lots in queues["bidVolume"])
+    [stream] = [s for s in streams["streams"] if s["period"] == "l2thousandqueue"]
+    assert stream["code"] == CODE and stream["subscribed"] and stream["subscribers"] == 1
+
+
+def test_an_unknown_l2_period_is_an_error_naming_both(base: str) -> None:
+    with connect(base.replace("http://", "ws://") + "/ws/l2_thousand", open_timeout=10) as ws:
+        ws.send(json.dumps({"stocks": [CODE], "period": "l2quote"}))
+        message = json.loads(ws.recv(timeout=10))
+    assert message["type"] == "error"
+    assert "l2thousand, l2thousandqueue" in message["error"]["message"]
+
+
+@pytest.mark.parametrize(("queue", "keys"), [(False, {"price", "askVolume"}), (True, {"bidGear", "askGear"})])
+def test_the_client_streams_books_or_queues(base: str, queue: bool, keys: set[str]) -> None:
+    """``QMTClient.subscribe_l2_thousand(..., queue=...)``: the callback gets xtquant's shape of each."""
+    import asyncio
+
+    from qmt_bridge import QMTClient
+
+    client = QMTClient(base_url=base)
+    received: list[dict] = []
+
+    async def main() -> None:
+        done = asyncio.Event()
+
+        def on_data(data: dict) -> None:
+            received.append(data)
+            done.set()
+
+        task = asyncio.create_task(client.subscribe_l2_thousand([CODE], on_data, queue=queue))
+        try:
+            await asyncio.wait_for(done.wait(), 15)
+        finally:
+            task.cancel()
+
+    asyncio.run(main())
+    [item] = received[0][CODE]
+    assert keys <= set(item) and "time" in item

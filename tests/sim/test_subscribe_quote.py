@@ -259,6 +259,43 @@ def test_l2thousand_pushes_the_rest_row_of_the_moment(sim):
     assert full.wait(2)[1][CODE][0]["time"] == item["time"] + 3000
 
 
+QUEUE_KEYS = ["time", "bidGear", "bidPrice", "bidVolume", "askGear", "askPrice", "askVolume"]
+
+
+def test_l2thousand_queue_pushes_what_get_l2thousand_queue_answers(sim):
+    """xtdata.py ``subscribe_l2thousand_queue``: pushes ``{code: [queue dict]}`` with the keys of its docstring's
+    example; the levels chosen by ``gear_num`` or by ``price`` (a float, a list, or a ``(lo, hi)`` range)."""
+    two, by_price, by_range = Recorder(), Recorder(), Recorder()
+    sim.seqs.append(sim.xtdata.subscribe_l2thousand_queue(CODE, callback=two, gear_num=2))
+    item = two.wait(1)[0][CODE][0]
+    assert list(item) == QUEUE_KEYS
+    assert item == sim.xtdata.get_l2thousand_queue(CODE, gear_num=2)
+    assert item["bidGear"] == [1, 2] and item["askGear"] == [1, 2]
+    assert len(item["bidVolume"]) == 2 and all(isinstance(lots, int) for lots in item["bidVolume"][0])
+    best_bid, best_ask = item["bidPrice"][0], item["askPrice"][0]
+    sim.seqs.append(
+        sim.xtdata.subscribe_l2thousand_queue(CODE, callback=by_price, price=[best_bid, best_ask])
+    )
+    chosen = by_price.wait(1)[0][CODE][0]
+    assert chosen["bidPrice"] == [best_bid] and chosen["askPrice"] == [best_ask]
+    assert chosen["bidGear"] == [1] and chosen["askGear"] == [1]
+    sim.seqs.append(
+        sim.xtdata.subscribe_l2thousand_queue(CODE, callback=by_range, price=(best_bid, best_ask))
+    )
+    ranged = by_range.wait(1)[0][CODE][0]
+    assert ranged["bidPrice"][0] == best_bid and ranged["askPrice"][0] == best_ask
+    sim.wall.advance(3)
+    assert two.wait(2)[1][CODE][0]["time"] == item["time"] + 3000
+
+
+def test_l2thousand_queue_refuses_gear_and_price_together_as_xtquant():
+    """xtdata.py ``subscribe_l2thousand_queue``: ``raise Exception('不能同时指定档位和价格')`` before subscribing."""
+    from qmt_bridge.sim.api.quote_pushes import QuotePushAPI
+
+    with pytest.raises(Exception, match="不能同时指定档位和价格"):
+        QuotePushAPI.subscribe_l2thousand_queue(None, CODE, callback=print, gear_num=1, price=10.0)  # type: ignore[arg-type]
+
+
 def test_refusals_return_minus_one(sim, caplog):
     caplog.set_level(logging.WARNING, logger="qmt_bridge.sim")
     received = Recorder()
@@ -271,8 +308,10 @@ def test_refusals_return_minus_one(sim, caplog):
     assert xt.subscribe_l2thousand("000300.SH", callback=received) == -1  # an index: no Level-2
     assert xt.subscribe_l2thousand("NOSUCH.SH", callback=received) == -1
     assert xt.subscribe_l2thousand(CODE, gear_num=-1, callback=received) == -1
+    assert xt.subscribe_l2thousand_queue("000300.SH", callback=received) == -1
+    assert xt.subscribe_l2thousand_queue(CODE, callback=received, gear_num=-1) == -1
     warnings = [r.getMessage() for r in caplog.records if r.name == "qmt_bridge.sim"]
-    assert len(warnings) == 8 and all("returning -1" in message for message in warnings)
+    assert len(warnings) == 10 and all("returning -1" in message for message in warnings)
     assert code_pusher(sim) is None or code_pusher(sim).subscription_count() == 0
     sim.wall.advance(3)
     assert received.pushes == []
@@ -380,6 +419,31 @@ def test_each_changed_tick_is_pushed_once(sim):
     assert [item["time"] for item in bar] == [minute.pushes[0][CODE][0]["time"] + 60_000]
     sim.wall.rounds()
     assert len(tick.pushes) == 2 and len(minute.pushes) == 2
+
+
+def test_ticks_a_late_round_skipped_come_in_its_push_oldest_first(sim):
+    """The clock jumps 15 s (five ticks) between two rounds, as in a fast replay: the next push carries the
+    four ticks in between and the current one, in order, each equal to the tick record of its time, as
+    xtquant's ``{code: [tick, ...]}`` lists allow. A new subscription starts from the current tick only."""
+    tick = Recorder()
+    sim.subscribe(CODE, "tick", tick)
+    first = tick.wait(1)[0][CODE]
+    assert len(first) == 1
+    start = first[0]["time"]
+    sim.wall.advance(15)
+    pushed = tick.wait(2)[1][CODE]
+    assert [item["time"] for item in pushed] == [start + 3000 * k for k in range(1, 6)]
+    records = sim.rest("tick", start_time=_label(start + 3000), end_time=_label(start + 15000))
+    assert records["time"].tolist() == [item["time"] for item in pushed]
+    assert records["lastPrice"].tolist() == [item["lastPrice"] for item in pushed]
+    assert records["askPrice"].tolist() == [item["askPrice"] for item in pushed]
+    assert pushed[-1] == sim.xtdata.get_full_tick([CODE])[CODE]
+    sim.wall.rounds()
+    assert len(tick.pushes) == 2
+
+
+def _label(ms: int) -> str:
+    return dt.datetime.fromtimestamp(ms / 1000, CST).strftime("%Y%m%d%H%M%S")
 
 
 def test_a_skipped_tick_still_pushes_the_completed_bar(sim):

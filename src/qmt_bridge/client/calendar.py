@@ -184,7 +184,7 @@ class CalendarMixin(ClientMixin):
 
         Returns:
             xtquant's ``get_kline_trading_period`` answer: ``{"market", "codeRegex", "product", "category",
-            "klines": [{"type": "auction" | "continuous", "bartime": [...]}, ...]}``.
+            "tradings": [{"type": "auction" | "continuous", "bartime": [...]}, ...]}``.
 
         Raises:
             BadRequestError: The code is malformed.

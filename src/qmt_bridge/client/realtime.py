@@ -126,6 +126,7 @@ class RealtimeMixin:
         stocks: list[str] | str,
         callback: Callable[[dict[str, Any]], Any],
         *,
+        queue: bool = False,
         on_status: Callable[[dict[str, Any]], Any] | None = None,
         reconnect: bool = True,
     ) -> None:
@@ -134,7 +135,10 @@ class RealtimeMixin:
         Args:
             stocks: Codes.
             callback: Called with ``{code: [{"time", "askPrice", "askVolume", "bidPrice", "bidVolume",
-                "price"}]}`` per push.
+                "price"}]}`` per push; with ``queue=True``, ``{code: [{"time", "bidGear", "bidPrice",
+                "bidVolume": [[lots per order], ...], "askGear", "askPrice", "askVolume"}]}`` (xtquant's
+                ``subscribe_l2thousand_queue``, every level).
+            queue: The single-order queues of each level instead of the book.
             on_status: As in :meth:`subscribe_realtime`.
             reconnect: As in :meth:`subscribe_realtime`.
 
@@ -146,7 +150,8 @@ class RealtimeMixin:
             ImportError: ``websockets`` is not installed.
             PermissionError: The server refused the API key.
         """
-        stream = _Stream("/ws/l2_thousand", {"stocks": _as_list(stocks)})
+        message = {"stocks": _as_list(stocks), "period": "l2thousandqueue" if queue else "l2thousand"}
+        stream = _Stream("/ws/l2_thousand", message)
         await self._run_stream(stream, callback, on_status, reconnect)
 
     def iter_realtime(self, stocks: list[str] | str, period: str = "tick") -> Iterator[dict[str, Any]]:

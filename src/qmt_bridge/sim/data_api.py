@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import logging
 import math
 import threading
 from collections.abc import Callable, Iterable
@@ -29,6 +30,7 @@ from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market import instruments as kinds
 from qmt_bridge.sim.market.bars import (
     INTRADAY_PERIODS,
+    KLINE_DTYPES,
     KLINE_FIELDS,
     KLINE_PERIODS,
     Bars,
@@ -51,11 +53,15 @@ from qmt_bridge.sim.market.static import (
     trading_period,
 )
 from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
+from qmt_bridge.sim.unsupported import SimUnsupportedError
 
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
 #: The end xtquant's ``get_his_st_data`` gives a period that has not ended.
 ST_OPEN_END = "20380119"
+
+
+log = logging.getLogger("qmt_bridge.sim")
 
 
 class SimXtData(
@@ -123,7 +129,21 @@ class SimXtData(
         dividend_type: str = "none",
         fill_data: bool = True,
     ) -> dict[str, pd.DataFrame]:
-        """``{stock: DataFrame(index=time labels, columns=fields)}``; K-line, ``tick`` periods."""
+        """``{stock: DataFrame(index=time labels, columns=fields)}`` for the K-line periods, ``tick`` and the
+        Level-2 periods. As xtquant's: a ``(metaid, period_ms)`` tuple of K-lines, such as ``(3001,
+        86400000)``, is that period; the HK broker queue periods (:data:`BROKER_QUEUE_PERIODS`) answer
+        ``get_broker_queue_data``. Any other period raises :class:`SimUnsupportedError` naming it (xtquant
+        reads those from files the simulator does not have): never an empty answer a script carries on with."""
+        if period in BROKER_QUEUE_PERIODS:
+            codes = as_list(stock_list)
+            named = period in ("hkbrokerqueue2", "brokerqueue2")
+            return self.get_broker_queue_data(codes, start_time, end_time, count, named)
+        period = TUPLE_KLINE_PERIODS.get(period, period) if isinstance(period, tuple) else period
+        if not (period in KLINE_PERIODS or period == "tick" or period in LEVEL2_PERIODS):
+            raise SimUnsupportedError(
+                f"get_market_data_ex: the simulator has no data for period {period!r}; it serves the K-line "
+                f"periods ({', '.join(KLINE_PERIODS)}), 'tick' and the Level-2 periods ({', '.join(LEVEL2_PERIODS)})"
+            )
         fields = list(field_list or [])
         out: dict[str, pd.DataFrame] = {}
         for code in as_list(stock_list):
@@ -172,12 +192,13 @@ class SimXtData(
         fill_data: bool = True,
     ) -> dict[str, Any]:
         """Field-major: ``{field: DataFrame(index=stocks, columns=time labels)}`` for K-lines;
-        ``{stock: structured ndarray}`` for ``tick``."""
+        ``{stock: structured ndarray}`` for ``tick`` and the Level-2 periods, as xtquant's (xtdata.py
+        ``get_market_data``: other periods return ``get_market_data_ori``), order book levels included."""
         codes = as_list(stock_list)
         frames = self.get_market_data_ex(
             [], codes, period, start_time, end_time, count, dividend_type, fill_data
         )
-        if period == "tick":
+        if period not in KLINE_PERIODS:
             return {code: _to_structured(frame) for code, frame in frames.items()}
         fields = list(field_list or []) or list(KLINE_FIELDS)
         labels = sorted({label for frame in frames.values() for label in frame.index})
@@ -472,7 +493,10 @@ class SimXtData(
         if period not in KLINE_PERIODS:
             return None
         if dividend_type not in DIVIDEND_TYPES:
-            raise ValueError(f"unknown dividend_type {dividend_type!r}")
+            # xtquant hands any string to its client, which answers unadjusted bars; a script with a typo
+            # gets the same here, and a warning saying so.
+            log.warning("unknown dividend_type %r: answering unadjusted bars, as xtquant does", dividend_type)
+            dividend_type = "none"
         lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
         days = self._days_served(inst, period, lo, hi)
         if not days or count == 0:
@@ -556,13 +580,27 @@ class SimXtData(
 # ---------------------------------------------------------------------- helpers
 
 
+#: K-line fields metaInfo.json (3001) types ``int``: 32-bit in xtquant's frames (``long`` ones are 64-bit).
+KLINE_INT32_FIELDS = frozenset({"openInterest", "suspendFlag"})
+
+
 def _kline_frame(bars: Bars | None, fields: list[str], period: str) -> pd.DataFrame:
+    """Bars as xtquant's frame: time labels as index, metaInfo's dtypes; an empty answer keeps the columns'
+    dtypes and an empty (object) index, as xtquant's frame built from empty arrays."""
     columns = fields or list(KLINE_FIELDS)
-    if bars is None or len(bars) == 0:
-        return pd.DataFrame(columns=columns)
-    data = {f: bars[f] for f in columns if f in bars.columns}
+    if bars is None:
+        bars = Bars.empty([c for c in columns if c in KLINE_DTYPES])
+    data = {}
+    for f in columns:
+        if f in bars.columns:
+            values = bars[f]
+            if f in KLINE_INT32_FIELDS and values.dtype.kind == "i":
+                values = values.astype(np.int32)
+            data[f] = values
     frame = pd.DataFrame(data, columns=[c for c in columns if c in data])
-    frame.index = time_labels(bars["time"], period in INTRADAY_PERIODS)
+    frame.index = pd.Index(
+        time_labels(bars["time"], period in INTRADAY_PERIODS) if len(bars) else [], dtype=object
+    )
     return frame
 
 
@@ -582,9 +620,49 @@ def _tick_frame(bars: Bars | None, fields: list[str]) -> pd.DataFrame:
     return frame
 
 
+#: Periods that answer the HK broker queues (xtdata.py ``get_market_data_ex`` and ``__TUPLE_PERIODS``);
+#: the ``2`` forms name the brokers.
+BROKER_QUEUE_PERIODS = ("hkbrokerqueue", "hkbrokerqueue2", "brokerqueue", "brokerqueue2", (1820, 0))
+
+#: xtquant's ``(metaid, period_ms)`` names of the K-line periods (xtdata.py ``__STR_PERIODS``).
+TUPLE_KLINE_PERIODS = {
+    (3001, 60000): "1m",
+    (3001, 300000): "5m",
+    (3001, 900000): "15m",
+    (3001, 1800000): "30m",
+    (3001, 3600000): "1h",
+    (3001, 86400000): "1d",
+}
+
+#: Fields metaInfo.json types as ``int`` (32 bits) in the tick and Level-2 records; other integers are ``long``.
+INT32_FIELDS = frozenset({"openInt", "transactionNum", "stockStatus", "askVol", "bidVol"})
+
+
 def _to_structured(frame: pd.DataFrame) -> np.ndarray:
-    scalar = [c for c in frame.columns if not (len(frame) and isinstance(frame[c].iloc[0], list))]
-    return frame[scalar].to_records(index=False)
+    """A records frame as a numpy structured array: list columns (order book levels) become fixed-length
+    sub-array fields (shorter lists zero-padded), integers ``int32`` where xtquant's metaInfo has ``int``."""
+    fields: list[tuple[Any, ...]] = []
+    columns: dict[str, np.ndarray] = {}
+    for name in frame.columns:
+        column = frame[name]
+        if len(frame) and isinstance(column.iloc[0], (list, tuple, np.ndarray)):
+            width = max(len(v) for v in column)
+            kind = np.int32 if name in INT32_FIELDS else np.float64 if "Price" in name else np.int64
+            block = np.zeros((len(frame), width), dtype=kind)
+            for i, levels in enumerate(column):
+                block[i, : len(levels)] = levels
+            fields.append((name, kind, (width,)))
+            columns[name] = block
+        else:
+            values = column.to_numpy()
+            if name in INT32_FIELDS and values.dtype.kind == "i":
+                values = values.astype(np.int32)
+            fields.append((name, values.dtype))
+            columns[name] = values
+    array = np.zeros(len(frame), dtype=fields)
+    for name, values in columns.items():
+        array[name] = values
+    return array
 
 
 def _within(bars: Bars, lo: dt.datetime | None, hi: dt.datetime | None) -> Bars:
@@ -601,11 +679,15 @@ def _within(bars: Bars, lo: dt.datetime | None, hi: dt.datetime | None) -> Bars:
 
 
 def _blank_suspended(bars: Bars) -> Bars:
+    """``fill_data=False``: a bar with no trade (suspended) has every field but ``time`` NaN, as xtquant's
+    (xtdata.py ``get_market_data`` docstring: "为False时，缺失数据所有字段填NaN")."""
     suspended = bars["suspendFlag"] == 1
     if not suspended.any():
         return bars
     columns = dict(bars.columns)
-    for f in ("open", "high", "low", "close"):
+    for f in columns:
+        if f == "time":
+            continue
         col = columns[f].astype("float64", copy=True)
         col[suspended] = np.nan
         columns[f] = col

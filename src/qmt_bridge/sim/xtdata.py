@@ -9,7 +9,8 @@
     xtdata.run()  # blocks while the callbacks come; Ctrl-C ends it
 
 Every public function of :class:`qmt_bridge.sim.data_api.SimXtData` is available as a module function, and
-:func:`run` as xtquant has it. The market is built on first use; call :func:`configure` first to choose a
+:func:`run` as xtquant has it; so are the rest of the wheel's names (time helpers, short and legacy aliases,
+raw forms, plumbing: :mod:`qmt_bridge.sim.xtdata_extras`) and its settings (``data_dir``, ``enable_hello``). The market is built on first use; call :func:`configure` first to choose a
 seed or a clock.
 """
 
@@ -27,6 +28,12 @@ from qmt_bridge.sim.clock import SimClock
 RUN_POLL_SECONDS = 0.2
 #: At exit (and on :func:`configure`), the longest wait for a push in flight to finish.
 CLOSE_TIMEOUT = 5.0
+
+# Module settings xtquant scripts read or set (the wheel's xtdata.py, "### config").
+debug_mode = 0
+default_data_dir = "../userdata_mini/datadir"
+data_dir = None
+enable_hello = True
 
 _lock = threading.Lock()
 _instance: Any = None
@@ -85,8 +92,12 @@ def _end_at_exit() -> None:
 def __getattr__(name: str) -> Any:
     if name.startswith("__"):
         raise AttributeError(name)
+    from qmt_bridge.sim import xtdata_extras
     from qmt_bridge.sim.data_api import SimXtData
 
+    name = xtdata_extras.ALIASES.get(name, name)
+    if name in xtdata_extras.EXPORTED:
+        return getattr(xtdata_extras, name)
     if not callable(getattr(SimXtData, name, None)) or name.startswith("_"):
         raise AttributeError(f"module 'qmt_bridge.sim.xtdata' has no attribute {name!r}")
     return getattr(_api(), name)

@@ -260,7 +260,7 @@ _sector_lock = threading.RLock()
 
 _MARKETS = {
     "SH": "上交所", "SZ": "深交所", "BJ": "北交所", "HK": "港交所", "HGT": "沪港通", "SGT": "深港通",
-    "IF": "中金所", "SF": "上期所", "DF": "大商所", "ZF": "郑商所", "GF": "广期所", "INE": "能源中心",
+    "IF": "中金所", "SF": "上期所", "DF": "大商所", "ZF": "郑商所", "GF": "广期所", "INE": "能源交易所",
     "SHO": "上证期权", "SZO": "深证期权", "BKZS": "板块指数",
 }  # fmt: skip
 _PERIODS = [
@@ -1021,7 +1021,12 @@ def get_markets():
 
 @_api
 def get_period_list():
-    return [dict(p) for p in _PERIODS]
+    # The wheel merges its described named periods in front of the client's list.
+    named = [
+        {"name": "brokerqueue", "desc": "港股委托经纪人队列"},
+        {"name": "brokerqueue2", "desc": "港股委托经纪人队列(对结果进行转换)"},
+    ]
+    return named + [dict(p) for p in _PERIODS]
 
 
 @_api

@@ -1,11 +1,12 @@
 """The realtime hub: one upstream subscription per stream, shared by every client that wants it.
 
 A *stream* is what one upstream xtquant subscription delivers: ``(code, period)`` through
-``subscribe_quote`` (ticks and K-lines), ``(code, "l2thousand")`` through ``subscribe_l2thousand``, and the
-whole-market push. Clients (:class:`~qmt_bridge.server.realtime.connection.Subscriber`) attach to streams;
-the first attach subscribes upstream, the last detach unsubscribes, so nothing leaks however clients come
-and go (bridges that subscribe per client grow MiniQMT to tens of GB). The whole-market push is the quote
-book's own subscription, read by the hub as a listener: one upstream, two readers.
+``subscribe_quote`` (ticks and K-lines), ``(code, "l2thousand")`` through ``subscribe_l2thousand``,
+``(code, "l2thousandqueue")`` through ``subscribe_l2thousand_queue``, and the whole-market push. Clients
+(:class:`~qmt_bridge.server.realtime.connection.Subscriber`) attach to streams; the first attach subscribes
+upstream, the last detach unsubscribes, so nothing leaks however clients come and go (bridges that
+subscribe per client grow MiniQMT to tens of GB). The whole-market push is the quote book's own
+subscription, read by the hub as a listener: one upstream, two readers.
 
 Pushes arrive on xtquant's threads. There each push is encoded once (JSON members of the ``data``
 message) and handed to the loop, which puts it in the outbox of each subscriber: a slow client never
@@ -42,7 +43,9 @@ CHECK_EVERY = 10.0
 SILENT_AFTER = 120.0
 SILENT_AFTER_MAX = 3600.0
 
-StreamKey = tuple[str, str]  # (code, period | "l2thousand")
+StreamKey = tuple[str, str]  # (code, period | "l2thousand" | "l2thousandqueue")
+#: Streams whose pushes are snapshots: a newer one replaces a waiting one (K-line pushes conflate per bar).
+SNAPSHOT_PERIODS = ("tick", "l2thousand", "l2thousandqueue")
 
 
 class SubscribeRefused(Exception):
@@ -212,6 +215,12 @@ class RealtimeHub:
                 return xtdata.subscribe_l2thousand(code, None, on_push)
 
             call = subscribe_l2thousand
+        elif period == "l2thousandqueue":
+
+            def subscribe_l2thousand_queue() -> Any:
+                return xtdata.subscribe_l2thousand_queue(code, on_push)
+
+            call = subscribe_l2thousand_queue
         else:
 
             def subscribe_quote() -> Any:
@@ -248,7 +257,7 @@ class RealtimeHub:
         if stream.silent_after != self.silent_after and stream.pushes > 1:
             stream.silent_after = self.silent_after
         # Ticks conflate per code; K-line pushes per set of bar times (a completed bar is never replaced).
-        key = (stream.key, ()) if stream.period in ("tick", "l2thousand") else (stream.key, times)
+        key = (stream.key, ()) if stream.period in SNAPSHOT_PERIODS else (stream.key, times)
         for subscriber in stream.subscribers:
             subscriber.put_data(key, fragment)
 

@@ -256,19 +256,18 @@ class _Realtime(_Stream):
 
 
 class _L2Thousand(_Stream):
-    periods = ("l2thousand",)
+    #: ``l2thousand``: the book (subscribe_l2thousand); ``l2thousandqueue``: the single-order queues of
+    #: every level (subscribe_l2thousand_queue).
+    periods = ("l2thousand", "l2thousandqueue")
 
     async def subscribe(self, request: protocol.Request) -> None:
+        period = self.check_period(request.period)
         codes = await self.codes(request)
-        attached = await self.attach(codes, "l2thousand")
+        attached = await self.attach(codes, period)
         if attached:
+            what = "thousand-level book(s)" if period == "l2thousand" else "thousand-level order queue(s)"
             self.subscriber.put_control(
-                protocol.status(
-                    "subscribed",
-                    f"{len(attached)} thousand-level book(s)",
-                    stocks=attached,
-                    period="l2thousand",
-                )
+                protocol.status("subscribed", f"{len(attached)} {what}", stocks=attached, period=period)
             )
             await self.tell_session()
 

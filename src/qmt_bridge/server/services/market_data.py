@@ -12,6 +12,7 @@ from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.services.local_history import DownloadMode, DownloadReport, ensure_local
 from qmt_bridge.server.services.quote_book import as_full_tick
+from qmt_bridge.server.services.tabular import structured_frame
 from qmt_bridge.sim.market.calendar import provisional_calendar
 
 BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4, "tick": 4800}
@@ -243,18 +244,20 @@ async def fetch_field_major(
         fill_data=fill_data,
     )
     if period == "tick":
-        frames = {code: _frame_with_time(pd.DataFrame(raw.get(code, [])), period) for code in codes}
+        frames = {code: _frame_with_time(structured_frame(raw.get(code)), period) for code in codes}
         if fields:  # the upstream tick arrays carry every field
             frames = {code: _keep(frame, fields) for code, frame in frames.items()}
         return Bars(frames, report)
     wanted = list(fields) or [f for f in raw if f != "time"]
-    return Bars(regroup_field_major(raw, codes, wanted, period), report)
+    return Bars(regroup_field_major(raw, codes, wanted, period, keep_gaps=not fill_data), report)
 
 
 def regroup_field_major(
-    raw: dict[str, Any], codes: list[str], wanted: list[str], period: str
+    raw: dict[str, Any], codes: list[str], wanted: list[str], period: str, *, keep_gaps: bool = False
 ) -> dict[str, pd.DataFrame]:
-    """``{field: DataFrame(stocks x times)}`` → ``{code: DataFrame(time, *wanted)}``."""
+    """``{field: DataFrame(stocks x times)}`` → ``{code: DataFrame(time, *wanted)}``. A time at which a code
+    has nothing (every field NaN: another code's bar, or, with ``fill_data=False``, a bar without trades)
+    is left out unless ``keep_gaps``: with ``fill_data=False`` the NaN rows are the answer, as xtquant's."""
     out = {}
     for code in codes:
         columns = {}
@@ -265,7 +268,7 @@ def regroup_field_major(
                 labels = [str(x) for x in series.index]
                 columns[field] = series.to_numpy()
         frame = pd.DataFrame(columns, index=labels)
-        frame = _restore_integers(frame.dropna(how="all") if len(frame) else frame)
+        frame = _restore_integers(frame.dropna(how="all") if len(frame) and not keep_gaps else frame)
         out[code] = _keep(_frame_with_time(frame, period), wanted)
     return out
 

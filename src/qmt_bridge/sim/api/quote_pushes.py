@@ -1,16 +1,21 @@
-"""xtquant's per-code pushes: ``subscribe_quote`` / ``subscribe_quote2`` (ticks and K-lines) and
-``subscribe_l2thousand``, served by one pusher thread of their own (``sim-code-push``).
+"""xtquant's per-code pushes: ``subscribe_quote`` / ``subscribe_quote2`` (ticks and K-lines),
+``subscribe_l2thousand`` and ``subscribe_l2thousand_queue``, served by one pusher thread of their own
+(``sim-code-push``).
 
 A callback receives ``{code: [item, ...]}`` as xtquant's does (``shared/xtquant-api.md`` §1.4):
 
-- ``tick``: the snapshot of the moment (``get_full_tick``'s dict), when it changed;
+- ``tick``: the snapshot of the moment (``get_full_tick``'s dict), when it changed; a round that comes
+  late (a fast replay) also carries the ticks since the last round, oldest first, so none is skipped;
 - K-line periods: the bars that changed since the last push, oldest first (:mod:`.live_bars`): the bar in
   progress as it changes (same ``time``), and when the period rolls over, the completed bar's final state
   (if no push carried it yet) and the next bar. A tick the pusher skips (a fast replay) therefore never
-  loses a completed bar, and a completed bar's last push equals the bar ``get_market_data_ex`` returns;
+  loses a completed bar, and a completed bar's last push equals the bar ``get_market_data_ex`` returns.
+  A bar of a week or longer is labelled, like ``get_market_data_ex``'s, by its last trading day so far:
+  its ``time`` moves forward each day until the period ends, so merge those by period, not by ``time``;
 - ``subscribe_l2thousand``: ``{'time', 'askPrice', 'askVolume', 'bidPrice', 'bidVolume', 'price'}`` of the
   moment's Level-2 snapshot (the row ``get_market_data_ex(period='l2thousand')`` has at each minute's end),
-  from 09:30.
+  from 09:30;
+- ``subscribe_l2thousand_queue``: ``get_l2thousand_queue``'s dict of the moment, when it changed.
 
 Pushes follow the simulated clock: a round per 3-second tick of a session, nothing outside sessions (a
 subscription made then gets its first push when the next session begins; one made in a session gets the
@@ -29,9 +34,10 @@ from typing import Any
 
 import numpy as np
 
-from qmt_bridge.sim.api.level2 import _thousand_columns
+from qmt_bridge.sim.api.level2 import _queue_prices, _thousand_columns
 from qmt_bridge.sim.api.live_bars import bar_dicts, day_bars
 from qmt_bridge.sim.api.subscriptions import Moment, Pusher, copy_snapshot
+from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market.bars import KLINE_PERIODS, day_start_ms
 from qmt_bridge.sim.market.corporate import DIVIDEND_TYPES
 from qmt_bridge.sim.market.intraday import TICK_SECONDS
@@ -43,6 +49,8 @@ Callback = Callable[[dict[str, list[dict[str, Any]]]], Any]
 #: The thousand-level book is pushed from the continuous session on, as get_market_data_ex serves it.
 _BOOK_FROM_MS = (9 * 60 + 30) * 60_000
 _THOUSAND_KEYS = ("time", "askPrice", "askVolume", "bidPrice", "bidVolume", "price")
+#: The most ticks a late round catches up on (10 minutes of a session); older ones are not pushed.
+MAX_CATCH_UP = 200
 
 
 class _Quote:
@@ -71,10 +79,15 @@ class _Quote:
         if value is None:
             return []
         if self.period == "tick":
-            if value == self.last:
+            last_time = self.last["time"] if self.last is not None else None
+            fresh = [v for v in value if v is not None and (last_time is None or v["time"] > last_time)]
+            if self.last is None:
+                fresh = fresh[-1:]  # a new subscription starts from the current tick, not the ones it missed
+            fresh = [v for v in fresh if v != self.last]
+            if not fresh:
                 return []
-            self.last = value
-            return [copy_snapshot(value)]
+            self.last = fresh[-1]
+            return [copy_snapshot(v) for v in fresh]
         bars, actions = value
         n = len(bars)
         if n == 0:
@@ -111,6 +124,21 @@ class _Thousand:
             return []
         self.last = value
         return [copy_snapshot(value)]
+
+
+class _ThousandQueue(_Thousand):
+    """One ``subscribe_l2thousand_queue`` subscription: the single-order queues of the chosen levels."""
+
+    __slots__ = ("price",)
+
+    def __init__(self, code: str, gear_num: int, price: Any, callback: Callback | None) -> None:
+        super().__init__(code, gear_num, callback)
+        self.price = price
+
+    @property
+    def key(self) -> tuple[Any, ...]:
+        price = tuple(self.price) if isinstance(self.price, (list, tuple)) else self.price
+        return ("l2thousandqueue", self.code, self.gear_num, price)
 
 
 class _CodePusher(Pusher):
@@ -163,10 +191,11 @@ class _CodePusher(Pusher):
         if tick_codes:
             try:
                 ticks = self._full_ticks(tick_codes, lambda: bool(self._subscriptions))
+                skipped = self._skipped_ticks([s for s in due if s.key[0] == "tick"], moment)
             except Exception:
                 log.exception("per-code push: snapshots of %d codes failed", len(tick_codes))
-                ticks = {}
-            values.update((("tick", code), ticks.get(code)) for code in tick_codes)
+                ticks, skipped = {}, {}
+            values.update((("tick", code), [*skipped.get(code, []), ticks.get(code)]) for code in tick_codes)
         for subscription in due:
             key = subscription.key
             if key in values:
@@ -174,12 +203,47 @@ class _CodePusher(Pusher):
             try:
                 if key[0] == "bars":
                     values[key] = self._bars(subscription, moment[0])
+                elif key[0] == "l2thousandqueue":
+                    values[key] = self._api.get_l2thousand_queue(
+                        subscription.code, subscription.gear_num or None, subscription.price
+                    )
                 else:
                     values[key] = self._thousand(subscription)
             except Exception:
                 log.exception("per-code push: computing %s failed", key)
                 values[key] = None
         return values
+
+    def _skipped_ticks(self, due: list[_Quote], moment: Moment) -> dict[str, list[dict[str, Any]]]:
+        """The snapshots of the session ticks between each tick subscription's last round and ``moment``
+        (same day), oldest first: a round that comes late (a fast replay, a busy machine) still pushes every
+        tick, several in one callback as xtquant's lists allow. At most :data:`MAX_CATCH_UP` ticks back."""
+        if moment is None:
+            return {}
+        day, index = moment
+        since: dict[str, int] = {}
+        for subscription in due:
+            last = subscription.moment
+            if last is not None and last[0] == day and last[1] < index - 1:
+                since[subscription.code] = min(since.get(subscription.code, last[1]), last[1])
+        if not since:
+            return {}
+        market = self._api.market
+        universe = market.universe
+        out: dict[str, list[dict[str, Any]]] = {}
+        first = max(min(since.values()) + 1, index - MAX_CATCH_UP)
+        for tick in range(first, index):
+            known = [
+                (code, inst) for code, last in since.items() if last < tick and (inst := universe.get(code))
+            ]
+            if not known:
+                continue
+            at = dt.datetime.combine(day, dt.time(), CST) + dt.timedelta(seconds=int(TICK_SECONDS[tick]))
+            snaps = market.prices.snapshots([inst for _, inst in known], at)
+            for (code, _), snap in zip(known, snaps, strict=True):
+                if snap is not None:
+                    out.setdefault(code, []).append(snap)
+        return out
 
     def _bars(self, subscription: _Quote, day: dt.date) -> Any:
         api = self._api
@@ -280,15 +344,43 @@ class QuotePushAPI:
         'bidVolume', 'price'}]}`` once per 3-second tick of a session in which it changed (volumes in lots;
         ``gear_num`` levels a side, None for all). Returns the subscription number, or -1 for a code without
         Level-2 data or a bad ``gear_num``."""
-        if not isinstance(stock_code, str) or self._l2_inst(stock_code) is None:
-            problem = f"no Level-2 data for {stock_code!r}"
-        elif gear_num is not None and (
-            isinstance(gear_num, bool) or not isinstance(gear_num, int) or gear_num < 0
-        ):
-            problem = f"gear_num must be None or a number of levels, got {gear_num!r}"
-        else:
+        problem = self._thousand_problem(stock_code, gear_num)
+        if problem is None:
             return self._subscribe(
                 "_code_pusher", _CodePusher, _Thousand(stock_code, gear_num or 0, callback)
             )
         log.warning("subscribe_l2thousand: %s; returning -1", problem)
         return -1
+
+    def subscribe_l2thousand_queue(
+        self,
+        stock_code: str,
+        callback: Callback | None = None,
+        gear_num: int | None = None,
+        price: Any = None,
+    ) -> int:
+        """Push the single-order queues of the thousand-level book, ``{stock_code: [{'time', 'bidGear',
+        'bidPrice', 'bidVolume', 'askGear', 'askPrice', 'askVolume'}]}`` (as ``get_l2thousand_queue``),
+        once per 3-second tick in which they changed. ``gear_num`` (the first n levels a side) and ``price``
+        (a float, a list of floats or a ``(lo, hi)`` range in 0.01 steps) choose the levels; as in xtquant
+        (xtdata.py, ``subscribe_l2thousand_queue``) giving both raises ``Exception('不能同时指定档位和价格')``.
+        Returns the subscription number, or -1 for a code without Level-2 data or a bad ``gear_num``."""
+        if gear_num is not None and price is not None:
+            raise Exception("不能同时指定档位和价格")
+        _queue_prices(price)  # raises for a price xtquant cannot convert, before subscribing
+        problem = self._thousand_problem(stock_code, gear_num)
+        if problem is None:
+            subscription = _ThousandQueue(stock_code, gear_num or 0, price, callback)
+            return self._subscribe("_code_pusher", _CodePusher, subscription)
+        log.warning("subscribe_l2thousand_queue: %s; returning -1", problem)
+        return -1
+
+    def _thousand_problem(self, stock_code: Any, gear_num: Any) -> str | None:
+        """Why a thousand-level subscription cannot be made (None when it can)."""
+        if not isinstance(stock_code, str) or self._l2_inst(stock_code) is None:
+            return f"no Level-2 data for {stock_code!r}"
+        if gear_num is not None and (
+            isinstance(gear_num, bool) or not isinstance(gear_num, int) or gear_num < 0
+        ):
+            return f"gear_num must be None or a number of levels, got {gear_num!r}"
+        return None

@@ -71,8 +71,8 @@ class ReferenceAPI:
         inst = self.market.universe.get(stock_code)
         market = inst.market if inst else stock_code.rsplit(".", 1)[-1]
         envelope = trading_period(market, inst)
-        envelope.pop("tradings")
-        envelope["klines"] = [dict(item) for item in _KLINE_SESSIONS["stock"]]
+        # The same envelope as get_trading_period, under the same key (xtdata.py docstring: 'tradings').
+        envelope["tradings"] = [dict(item) for item in _KLINE_SESSIONS["stock"]]
         return envelope
 
     def get_all_trading_periods(self) -> list[dict[str, Any]]:

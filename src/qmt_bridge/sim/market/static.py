@@ -28,7 +28,7 @@ MARKETS: dict[str, str] = {
     "DF": "大商所",
     "ZF": "郑商所",
     "GF": "广期所",
-    "INE": "能源中心",
+    "INE": "能源交易所",
     "SHO": "上证期权",
     "SZO": "深证期权",
     "BKZS": "板块指数",
@@ -37,8 +37,11 @@ MARKETS: dict[str, str] = {
 #: Markets whose trading days follow the mainland calendar (what ``get_trading_dates`` serves).
 TRADING_MARKETS = frozenset({"SH", "SZ", "BJ", "IF", "SF", "DF", "ZF", "GF", "INE", "SHO", "SZO"})
 
-#: ``xtdata.get_period_list()``
+#: ``xtdata.get_period_list()``: the client's list, after the named periods xtdata.py merges in front of it
+#: (its ``__TUPLE_PERIODS`` entries that have a description: the HK broker queues).
 PERIOD_LIST: tuple[dict[str, str], ...] = (
+    {"name": "brokerqueue", "desc": "港股委托经纪人队列"},
+    {"name": "brokerqueue2", "desc": "港股委托经纪人队列(对结果进行转换)"},
     {"name": "tick", "desc": "分笔数据"},
     {"name": "1m", "desc": "1分钟线"},
     {"name": "5m", "desc": "5分钟线"},
