@@ -2,6 +2,7 @@
 
     python bench/ws_fanout.py [--subscribers 50] [--seconds 120] [--port 0] [--quick]
                               [--markets SH,SZ] [--speed 1] [--compression deflate|none]
+                              [--client-processes 1]
 
 The server runs as a child process: ``qmt-server``'s own ``main`` (``qmt_bridge.server.cli``, the simulator
 on a replay clock, ``--no-predownload``, log level warning), through a few lines of wrapper that
@@ -35,6 +36,7 @@ import asyncio
 import bisect
 import datetime as dt
 import json
+import multiprocessing
 import os
 import re
 import shutil
@@ -47,6 +49,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 import websockets
@@ -407,6 +410,41 @@ async def probe_first_message(url: str, message: str, compression: str | None) -
         }
 
 
+def client_worker(conn: Any, indices: list[int], url: str, message: str, compression: str | None) -> None:
+    """A client process (``--client-processes``): its share of the subscribers, driven over ``conn``."""
+    asyncio.run(_client_worker(conn, indices, url, message, compression))
+
+
+async def _client_worker(
+    conn: Any, indices: list[int], url: str, message: str, compression: str | None
+) -> None:
+    window, stopping, counter = Window(), asyncio.Event(), Counter()
+    subs = [Subscriber(i) for i in indices]
+    tasks = [
+        asyncio.create_task(run_subscriber(s, url, message, compression, window, stopping, counter))
+        for s in subs
+    ]
+    deadline = time.perf_counter() + 120
+    while any(s.first_at is None and s.closed is None for s in subs) and time.perf_counter() < deadline:
+        await asyncio.sleep(0.05)
+    conn.send("ready")
+    # perf_counter is CLOCK_MONOTONIC on Linux: the parent's window times hold in this process too.
+    _, window.start, window.end = await asyncio.to_thread(conn.recv)
+    cpu_start = time.process_time()
+    await asyncio.to_thread(conn.recv)  # "stop"
+    cpu = time.process_time() - cpu_start
+    stopping.set()
+    await asyncio.gather(
+        *(asyncio.wait_for(s.ws.close(), 10) for s in subs if s.ws is not None), return_exceptions=True
+    )
+    await asyncio.wait(tasks, timeout=15)
+    for task in tasks:
+        task.cancel()
+    for s in subs:
+        s.ws = None
+    conn.send((subs, cpu))
+
+
 # ---------------------------------------------------------------------- the run
 
 
@@ -475,7 +513,17 @@ async def run_with_server(
     window = Window()
     stopping = asyncio.Event()
     counter = Counter()
-    subs = [Subscriber(i) for i in range(args.subscribers)]
+    # Subscriber i runs in client process i % K; process 0 is this one.
+    k = max(1, min(args.client_processes, args.subscribers))
+    subs = [Subscriber(i) for i in range(args.subscribers) if i % k == 0]
+    context = multiprocessing.get_context("spawn")
+    workers = []
+    for w in range(1, k):
+        parent_end, child_end = context.Pipe()
+        indices = list(range(w, args.subscribers, k))
+        proc = context.Process(target=client_worker, args=(child_end, indices, url, message, compression))
+        proc.start()
+        workers.append((proc, parent_end))
     connected = time.perf_counter()
     tasks = [
         asyncio.create_task(run_subscriber(s, url, message, compression, window, stopping, counter))
@@ -485,6 +533,8 @@ async def run_with_server(
     while any(s.first_at is None and s.closed is None for s in subs) and time.perf_counter() < deadline:
         server.alive()
         await asyncio.sleep(0.05)
+    for _, pipe in workers:
+        await asyncio.to_thread(pipe.recv)  # "ready": its subscribers have their first message
     firsts = [s.first_at - s.connect_started for s in subs if s.first_at is not None]
     print(
         f"{len(firsts)}/{len(subs)} subscribers got their first message within "
@@ -501,6 +551,8 @@ async def run_with_server(
     window.start = time.perf_counter()
     window.end = window.start + args.seconds
     window.wall_start = time.time()
+    for _, pipe in workers:
+        pipe.send(("window", window.start, window.end))
     rss_samples: list[float] = []
     probing: list[asyncio.Task[dict]] = []
     probe_at = [window.start + args.seconds * f for f in (0.25, 0.5, 0.75)]
@@ -534,12 +586,21 @@ async def run_with_server(
             probes.append(task.result())
 
     stopping.set()
+    worker_cpu = 0.0
+    for _, pipe in workers:
+        pipe.send("stop")
     await asyncio.gather(
         *(asyncio.wait_for(s.ws.close(), 10) for s in subs if s.ws is not None), return_exceptions=True
     )
     await asyncio.wait(tasks, timeout=15)
     for task in tasks:
         task.cancel()
+    for proc, pipe in workers:
+        theirs, cpu_used = await asyncio.to_thread(pipe.recv)
+        subs.extend(theirs)
+        worker_cpu += cpu_used
+        proc.join(timeout=30)
+    subs.sort(key=lambda sub: sub.index)
     await asyncio.sleep(3)
     rss_after = rss_mb(server.pid)
     trace = server.read_trace()
@@ -547,7 +608,8 @@ async def run_with_server(
     report(
         args, subs, probes, trace, window, book_start, book_end, realtime,
         rss_before=rss_before, rss_end=rss_end, rss_after=rss_after, rss_samples=rss_samples,
-        cpu=(cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system) / wall,
+        cpu=(cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system + worker_cpu) / wall,
+        client_processes=k,
         threads=(threads_start, threads_end, server.pid), wall=wall,
         machine=(machine_start, machine_end),
     )  # fmt: skip
@@ -580,6 +642,7 @@ def report(
     threads: tuple[dict[int, float], dict[int, float], int],
     wall: float,
     machine: tuple[tuple[float, float] | None, tuple[float, float] | None],
+    client_processes: int = 1,
 ) -> None:
     seconds = args.seconds
     n = len(subs)
@@ -689,7 +752,7 @@ def report(
         print(
             f"CPU over the window: server {sum(spent.values()) / wall * 100:.0f} % of a core (event loop "
             f"thread {loop / wall * 100:.0f} %, simulator pusher {pusher / wall * 100:.0f} %, other threads "
-            f"{other / wall * 100:.0f} %); the clients (this process) {cpu * 100:.0f} %"
+            f"{other / wall * 100:.0f} %); the clients ({client_processes} process(es)) {cpu * 100:.0f} %"
         )
     if machine[0] and machine[1]:
         busy = (machine[1][0] - machine[0][0]) / wall
@@ -718,6 +781,13 @@ def main() -> None:
     )
     parser.add_argument(
         "--settle", type=float, default=5.0, help="seconds between the connects and the window"
+    )
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=1,
+        help="spread the subscribers over this many client processes (default 1: all in this one, reading "
+        "their messages one after another in one event loop)",
     )
     parser.add_argument("--keep", action="store_true", help="keep the server's log and trace")
     parser.add_argument(
