@@ -23,7 +23,10 @@ from qmt_bridge import QMTClient
 
 CLIENT_DIR = Path(client_package.__file__).parent
 #: Modules of the client package that are not mixins (no ``_request`` calls of their own, or the transport).
-NOT_MIXINS = frozenset({"__init__", "base", "errors", "frames", "realtime", "trade_stream"})
+#: ``trader`` is seed 001's calls built on ``trading``'s; ``symbols`` its code helpers.
+NOT_MIXINS = frozenset(
+    {"__init__", "base", "errors", "frames", "realtime", "trade_stream", "trader", "symbols"}
+)
 #: Mixin modules whose name is not the tag of their router(s).
 MODULE_TAGS = {"funds": frozenset({"etf", "cb"})}
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})

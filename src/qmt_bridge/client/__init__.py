@@ -46,7 +46,7 @@ from qmt_bridge.client.realtime import RealtimeMixin
 from qmt_bridge.client.sector import SectorMixin
 from qmt_bridge.client.tick import TickMixin
 from qmt_bridge.client.trade_stream import TradeStreamMixin
-from qmt_bridge.client.trading import TradingMixin
+from qmt_bridge.client.trader import TraderMixin
 
 __all__ = [
     "QMTClient",
@@ -84,7 +84,7 @@ class QMTClient(
     MetaMixin,
     DownloadMixin,
     RealtimeMixin,
-    TradingMixin,
+    TraderMixin,
     TradeStreamMixin,
     BaseClient,
 ):
