@@ -169,3 +169,22 @@ def error_shape_problem(body: Any) -> str | None:
     if not (isinstance(body["request_id"], str) and body["request_id"]):
         return "request_id is not a non-empty string"
     return None
+
+
+def markdown_tables(path: Path) -> list[list[list[str]]]:
+    """The markdown tables of a document, each as rows of cells (header and rule rows dropped)."""
+    tables: list[list[list[str]]] = []
+    current: list[list[str]] | None = None
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.startswith("|"):
+            current = None
+            continue
+        cells = [c.strip() for c in line.strip("|").split("|")]
+        if current is None:
+            current = []
+            tables.append(current)
+            continue  # header
+        if set(cells[0]) <= {"-"}:
+            continue
+        current.append(cells)
+    return tables

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import markdown_tables
 from qmt_bridge.server.app import create_app
 from qmt_bridge.server.config import Settings
 from qmt_bridge.sim.data_api import SimXtData
@@ -19,26 +20,12 @@ ROUTE = re.compile(r"`(GET|POST|DELETE|PUT) (/[^`]*)`")
 
 def _tables() -> list[list[list[str]]]:
     """The markdown tables of the document, as rows of cells (header and rule rows dropped)."""
-    tables: list[list[list[str]]] = []
-    current: list[list[str]] | None = None
-    for line in DOC.read_text(encoding="utf-8").splitlines():
-        if not line.startswith("|"):
-            current = None
-            continue
-        cells = [c.strip() for c in line.strip("|").split("|")]
-        if current is None:
-            current = []
-            tables.append(current)
-            continue  # header
-        if set(cells[0]) <= {"-"}:
-            continue
-        current.append(cells)
-    return tables
+    return markdown_tables(DOC)
 
 
 @pytest.fixture(scope="module")
 def rows() -> dict[str, tuple[list[tuple[str, str]], str]]:
-    functions, _metatable, _bridge_only = _tables()
+    functions, _metatable, _bridge_only, _compat = _tables()
     return {row[0].strip("`"): (ROUTE.findall(row[1]), row[2]) for row in functions}
 
 
@@ -64,9 +51,9 @@ def test_listed_endpoints_exist(rows, served):
 
 
 def test_every_route_is_listed(rows, served):
-    _functions, _metatable, bridge_only = _tables()
+    _functions, _metatable, bridge_only, compat = _tables()
     listed = {route for routes, _ in rows.values() for route in routes}
-    listed |= {route for row in bridge_only for route in ROUTE.findall(row[0])}
+    listed |= {route for row in bridge_only + compat for route in ROUTE.findall(row[0])}
     assert served - listed == set(), "routes missing from docs/api-coverage.md"
 
 
@@ -74,3 +61,22 @@ def test_the_simulator_implements_every_exposed_function(rows):
     exposed = [name for name, (routes, _) in rows.items() if routes]
     missing = [name for name in exposed if not callable(getattr(SimXtData, name, None))]
     assert missing == []
+
+
+def test_the_2_1_3_table_is_the_compat_router():
+    """Each row of the qmt-bridge 2.1.3 table is a path of ``routers/compat.py``, and each of its paths has
+    a row; an alias row names the path of the same endpoint."""
+    from qmt_bridge.server.routers import compat
+
+    *_, table = _tables()
+    rows = {ROUTE.findall(row[0])[0]: ROUTE.findall(row[1]) for row in table}
+    paths = {(sorted(r.methods)[0], r.path) for r in compat.router.routes}
+    assert set(rows) == paths
+    for method, path, endpoint in compat.ALIASES:
+        [(ours_method, ours_path)] = rows[(method, path)]
+        assert ours_method == method and ours_path != path
+        assert any(getattr(r, "endpoint", None) is endpoint and r.path == ours_path for r in _our_routes())
+
+
+def _our_routes():
+    return create_app(Settings(_env_file=None, backend="sim")).routes

@@ -187,9 +187,14 @@ def code_pusher(sim: Sim) -> Any:
     return sim.xtdata.__dict__.get("_code_pusher")
 
 
-def wait_no_pusher_thread() -> None:
+def wait_no_pusher_thread(sim: Sim) -> None:
+    """Until this market's per-code pusher thread has ended (other markets of the process may have theirs)."""
     deadline = time.monotonic() + TIMEOUT
-    while any(t.name == PUSHER for t in threading.enumerate()):
+    while (
+        (pusher := code_pusher(sim)) is not None
+        and (thread := pusher._thread) is not None
+        and thread.is_alive()
+    ):
         assert time.monotonic() < deadline, f"{PUSHER} still running after {TIMEOUT}s"
         time.sleep(0.01)
 
@@ -596,7 +601,7 @@ def test_200_cycles_leave_no_subscription_and_no_thread(sim):
             received.wait(len(received.pushes) + 1)
         sim.xtdata.unsubscribe_quote(seq)
     assert code_pusher(sim).subscription_count() == 0
-    wait_no_pusher_thread()
+    wait_no_pusher_thread(sim)
     assert code_pusher(sim)._level2 == {}
 
 
@@ -695,3 +700,21 @@ def test_the_dropin_module_has_the_subscribe_functions_and_run():
     for name in ("subscribe_quote", "subscribe_quote2", "subscribe_l2thousand", "unsubscribe_quote"):
         assert callable(getattr(SimXtData, name)), name  # module functions through xtdata.__getattr__
     assert callable(xtdata.run)
+
+
+def test_sub_info_lists_each_subscription_until_it_ends(sim):
+    """xtdata.py ``get_current_connect_sub_info``: ``[{'subId', 'stockCode', 'period' (ms), 'metaId',
+    'isSub'}]`` (metaInfo.json: 3000 L1 ticks, 3001 K-lines, 1803 the thousand-level book)."""
+    minute = sim.subscribe(CODE, "1m", Recorder())
+    tick = sim.subscribe("000001.SZ", "tick", Recorder())
+    book = sim.xtdata.subscribe_l2thousand(CODE, callback=Recorder())
+    sim.seqs.append(book)
+    rows = sim.xtdata.get_current_connect_sub_info()
+    assert rows == [
+        {"subId": minute, "stockCode": CODE, "period": 60_000, "metaId": 3001, "isSub": True},
+        {"subId": tick, "stockCode": "000001.SZ", "period": 0, "metaId": 3000, "isSub": True},
+        {"subId": book, "stockCode": CODE, "period": 0, "metaId": 1803, "isSub": True},
+    ]
+    assert [r["addr"] for r in sim.xtdata.get_all_sub_info()] == ["in-process"] * 3
+    sim.xtdata.unsubscribe_quote(minute)
+    assert [r["subId"] for r in sim.xtdata.get_current_connect_sub_info()] == [tick, book]

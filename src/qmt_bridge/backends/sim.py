@@ -110,11 +110,14 @@ class SimBackend:
 
     def stop(self) -> None:
         """Close the paper-trading counter if one was opened (its matching thread; traders get
-        ``on_disconnected``); the simulated market itself lives in this process and needs no release."""
+        ``on_disconnected``) and end the simulated market's subscriptions (their pusher threads), as a
+        stopped MiniQMT client drops its subscriptions."""
         with self._broker_lock:
             broker, self._broker = self._broker, None
         if broker is not None:
             broker.close()
+        if self._xtdata is not None:
+            self._xtdata._end_subscriptions()
 
     @property
     def broker(self) -> Any:

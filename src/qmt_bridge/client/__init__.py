@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from qmt_bridge.client.base import BaseClient
 from qmt_bridge.client.calendar import CalendarMixin
+from qmt_bridge.client.compat import CompatMixin
 from qmt_bridge.client.download import DownloadMixin
 from qmt_bridge.client.errors import (
     APIConnectionError,
@@ -83,6 +84,7 @@ class QMTClient(
     HKMixin,
     MetaMixin,
     DownloadMixin,
+    CompatMixin,
     RealtimeMixin,
     TraderMixin,
     TradeStreamMixin,

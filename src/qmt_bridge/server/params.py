@@ -168,3 +168,25 @@ def parse_bar_fields(value: str | None, period: str, kline_default: str) -> list
     if period == "tick" and value == kline_default:
         return []
     return parse_fields(value, period=period)
+
+
+def either(name: str, value: str | None, alias: str, alias_value: str | None) -> str:
+    """A parameter that has a second name (qmt-bridge 2.1.3's, kept so its client works): the one given.
+    Neither is the usual 422 for a missing parameter; both with different values is a 400."""
+    if value is not None and alias_value is not None and value != alias_value:
+        raise InvalidParameter(name, f"{name} and {alias} name the same parameter; give one", value=value)
+    chosen = value if value is not None else alias_value
+    if chosen is None:
+        from fastapi.exceptions import RequestValidationError
+
+        raise RequestValidationError(
+            [
+                {
+                    "type": "missing",
+                    "loc": ("query", name),
+                    "msg": f"Field required (or {alias})",
+                    "input": None,
+                }
+            ]
+        )
+    return chosen

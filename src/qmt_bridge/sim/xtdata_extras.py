@@ -1,10 +1,11 @@
 """The names of xtquant's ``xtdata`` module beyond the simulated client's data calls: module settings, time
 helpers, the short and legacy aliases, the raw (``*_ori``) forms, callback plumbing, and the functions that
-need parts of a QMT client the simulator does not have (the formula engine, custom data, quote servers).
+need parts of a QMT client the simulator does not have (the formula engine, custom data).
 
 Each follows the wheel's ``xtquant/xtdata.py`` (250807); where that function's behaviour depends on the QMT
-client, it does what xtquant does when the client answers (e.g. no quote server configured), or raises
-:class:`~qmt_bridge.sim.unsupported.SimUnsupportedError` saying what is missing: never a silent empty answer a script would carry on with.
+client, it raises :class:`~qmt_bridge.sim.unsupported.SimUnsupportedError` saying what is missing: never a
+silent empty answer a script would carry on with. (The quote-server queries are the simulated client's:
+``SimXtData`` answers as a client with none configured.)
 
 Times are China Standard Time (UTC+8) whatever the machine's zone: xtquant converts in the local zone of a
 box that runs QMT, which is China's, and the simulator's time tags are CST.
@@ -16,7 +17,6 @@ import ctypes
 import datetime as dt
 import inspect
 import json
-import os
 import traceback
 from collections.abc import Callable
 from typing import Any
@@ -409,41 +409,6 @@ def reset_market_stock_list(market: str, datas: Any) -> None:
 
 def push_custom_data(meta: Any, datas: Any, coverall: bool = False) -> None:
     raise _lacks("push_custom_data", _CUSTOM_DATA)
-
-
-# ------------------------------------------------------------------------------------------ quote servers
-
-
-def get_quote_server_config() -> list[Any]:
-    """The configured quote servers: none (the simulator's data is in process)."""
-    return []
-
-
-def get_quote_server_status() -> dict[str, Any]:
-    """``{quote key: server}`` of the connected quote servers: none."""
-    return {}
-
-
-def show_quote_server_status() -> dict[str, str]:
-    """``{quote key: 'ip:port'}``: none."""
-    return {}
-
-
-def watch_quote_server_status(callback: Callable[[Any], Any]) -> None:
-    """Register for quote-server status changes; the simulator has none to report."""
-
-
-def watch_xtquant_status(callback: Callable[[Any], Any]) -> None:
-    """Register for connection status changes; the simulator's connection never changes."""
-
-
-def fetch_quote_server_from_config(root_path: str, key_list: list[str]) -> dict[str, Any] | None:
-    """None when ``root_path`` has no ``userdata_mini/users/xtquoterconfig.xml`` (as xtquant); testing the
-    servers a config names needs the network of a QMT install."""
-    config = os.path.join(os.path.abspath(root_path), "userdata_mini", "users", "xtquoterconfig.xml")
-    if not os.path.isfile(config):
-        return None
-    raise _lacks("fetch_quote_server_from_config", "connection to QMT's quote servers")
 
 
 # ------------------------------------------------------------------------------------------------ feather

@@ -2,6 +2,7 @@
 
 from qmt_bridge.server.routers import (
     calendar,
+    compat,
     download,
     financial,
     funds,
@@ -42,4 +43,5 @@ ROUTERS = [
     hk.router,
     meta.router,
     download.router,
+    compat.router,  # last: qmt-bridge 2.1.3's names of the same operations
 ]

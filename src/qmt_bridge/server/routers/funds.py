@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query
 
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
-from qmt_bridge.server.params import TableFormat, parse_code, parse_range
+from qmt_bridge.server.params import TableFormat, either, parse_code, parse_range
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers.market import FORMAT
 from qmt_bridge.server.routing import StrictQueryRoute
@@ -24,7 +24,8 @@ CB_SECTOR = "沪深转债"
 async def get_etf_list(ctx: Ctx) -> JSONResponse:
     """Codes of all ETFs (the 沪深ETF sector)."""
     codes = list(await ctx.xtdata("get_stock_list_in_sector", ETF_SECTOR))
-    return JSONResponse({"count": len(codes), "etfs": codes})
+    # ``stocks``: qmt-bridge 2.1.3's key for the same list.
+    return JSONResponse({"count": len(codes), "etfs": codes, "stocks": codes})
 
 
 @etf_router.get("/info")
@@ -45,15 +46,18 @@ async def get_etf_info(
 async def get_cb_list(ctx: Ctx) -> JSONResponse:
     """Codes of all convertible bonds (the 沪深转债 sector)."""
     codes = list(await ctx.xtdata("get_stock_list_in_sector", CB_SECTOR))
-    return JSONResponse({"count": len(codes), "bonds": codes})
+    # ``stocks``: qmt-bridge 2.1.3's key for the same list.
+    return JSONResponse({"count": len(codes), "bonds": codes, "stocks": codes})
 
 
 @cb_router.get("/info")
 async def get_cb_info(
-    ctx: Ctx, cb_code: str = Query(..., description="转债代码, e.g. 113050.SH")
+    ctx: Ctx,
+    cb_code: str | None = Query(None, description="转债代码, e.g. 113050.SH"),
+    stock: str | None = Query(None, description="qmt-bridge 2.1.3's name of cb_code"),
 ) -> JSONResponse:
     """Terms of a convertible bond: conversion price, underlying, dates, size (xtdata.get_cb_info)."""
-    code = parse_code(cb_code, "cb_code")
+    code = parse_code(either("cb_code", cb_code, "stock", stock), "cb_code")
     await check_codes(ctx, [code], "cb_code")
     info = await ctx.xtdata("get_cb_info", code)
     if not info:

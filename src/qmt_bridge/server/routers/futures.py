@@ -63,6 +63,7 @@ async def _main(ctx: Ctx, function: str, code_market: str, start_time: str, end_
         body["changes"] = _series_rows(result)
     else:
         body["contract"] = str(result) if result else None
+    body["data"] = body.get("changes", body.get("contract"))  # qmt-bridge 2.1.3's key for the same answer
     return JSONResponse(body)
 
 

@@ -7,6 +7,7 @@ from enum import Enum
 from fastapi import APIRouter, Query
 
 from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import parse_codes, parse_range
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers.market import END, START
@@ -29,6 +30,17 @@ class Direction(str, Enum):
 DIRECTION_SECTORS = {Direction.sh: "港股通(沪)", Direction.sz: "港股通(深)"}
 
 
+class ConnectType(str, Enum):
+    """qmt-bridge 2.1.3's ``connect_type``: north = the A shares northbound investors may trade (沪股通 and
+    深股通), south = the HK stocks of both channels (港股通)."""
+
+    north = "north"
+    south = "south"
+
+
+CONNECT_SECTORS = {ConnectType.north: ("沪股通", "深股通"), ConnectType.south: ("港股通",)}
+
+
 @router.get("/stock_list")
 async def get_hk_stock_list(ctx: Ctx) -> JSONResponse:
     """HK stocks eligible for Stock Connect through either channel (the 港股通 sector)."""
@@ -38,9 +50,31 @@ async def get_hk_stock_list(ctx: Ctx) -> JSONResponse:
 
 @router.get("/connect_stocks")
 async def get_hk_connect_stocks(
-    ctx: Ctx, direction: Direction = Query(Direction.sh, description="sh = 沪港通, sz = 深港通")
+    ctx: Ctx,
+    direction: Direction | None = Query(None, description="sh = 沪港通, sz = 深港通 (default sh)"),
+    connect_type: ConnectType | None = Query(
+        None,
+        description="qmt-bridge 2.1.3's form: north = 沪股通 + 深股通 A shares, south = 港股通 HK stocks",
+    ),
 ) -> JSONResponse:
-    """HK stocks eligible through one channel (sectors 港股通(沪) / 港股通(深))."""
+    """HK stocks eligible through one channel (sectors 港股通(沪) / 港股通(深)); with qmt-bridge 2.1.3's
+    ``connect_type``, the A shares open to northbound trading or the HK stocks of either channel."""
+    if direction is not None and connect_type is not None:
+        raise InvalidParameter(
+            "connect_type", "give direction or connect_type, not both", value=connect_type.value
+        )
+    if connect_type is not None:
+        sectors = CONNECT_SECTORS[connect_type]
+        codes = [code for sector in sectors for code in await ctx.xtdata("get_stock_list_in_sector", sector)]
+        return JSONResponse(
+            {
+                "connect_type": connect_type.value,
+                "sector": "+".join(sectors),
+                "count": len(codes),
+                "stocks": codes,
+            }
+        )
+    direction = direction or Direction.sh
     sector = DIRECTION_SECTORS[direction]
     codes = list(await ctx.xtdata("get_stock_list_in_sector", sector))
     return JSONResponse(

@@ -8,6 +8,7 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import (
     DividendType,
     TableFormat,
+    either,
     parse_bar_fields,
     parse_code,
     parse_codes,
@@ -237,15 +238,21 @@ async def get_divid_factors(
 @router.get("/full_kline")
 async def get_full_kline(
     ctx: Ctx,
-    stocks: str = STOCKS,
+    stocks: str | None = Query(None, description="逗号分隔的代码, e.g. 000001.SZ,600519.SH"),
     fields: str = Query("open,high,low,close,volume,amount", description="逗号分隔的字段"),
     period: str = Query("1m", description="1m, 5m, 15m, 30m, 60m, 1d"),
+    start_time: str = Query(
+        "", description="YYYYMMDDhhmmss within the latest trading day; empty = its start"
+    ),
+    end_time: str = Query("", description="YYYYMMDDhhmmss; empty = now"),
     count: int = Query(1, ge=-1, le=100_000, description="the last n bars of the latest trading day"),
     dividend_type: DividendType = DIVIDEND,
     format: TableFormat = FORMAT,
+    stock: str | None = Query(None, description="qmt-bridge 2.1.3's name: one code"),
 ) -> JSONResponse:
     """Bars of the latest trading day from the K-line mirror (xtdata.get_full_kline)."""
-    codes = parse_codes(stocks)
+    codes = parse_codes(either("stocks", stocks, "stock", stock))
+    start, end = parse_range(start_time, end_time)
     period = parse_period(period, allowed=("1m", "5m", "15m", "30m", "60m", "1h", "1d"))
     wanted = parse_fields(fields, period=period) or list(KLINE_FIELDS)
     await check_codes(ctx, codes)
@@ -254,6 +261,8 @@ async def get_full_kline(
         field_list=[f for f in wanted if f != "time"] or ["close"],
         stock_list=codes,
         period=period,
+        start_time=start,
+        end_time=end,
         count=count,
         dividend_type=dividend_type.value,
     )

@@ -42,7 +42,9 @@ async def get_option_chain(
     code = parse_code(undl_code, "undl_code")
     await check_codes(ctx, [code], "undl_code")
     options = await ctx.xtdata("get_option_undl_data", code)
-    return JSONResponse({"undl_code": code, "count": len(options or []), "options": list(options or [])})
+    codes = list(options or [])
+    # ``data``: qmt-bridge 2.1.3's key for the same list.
+    return JSONResponse({"undl_code": code, "count": len(codes), "options": codes, "data": codes})
 
 
 def parse_dedate(value: str) -> str:
@@ -62,6 +64,7 @@ async def get_option_list(
     dedate: str = Query(..., description="YYYYMM = expiring that month; YYYYMMDD = listed on that day"),
     opttype: str = Query("", description="C/CALL, P/PUT, or empty for both"),
     isavailavle: bool = Query(False, description="only options not yet expired (xtquant's spelling)"),
+    isavailable: bool = Query(False, description="qmt-bridge 2.1.3's spelling of isavailavle"),
 ) -> JSONResponse:
     """Options on an underlying filtered by expiry or listing date and type (xtdata.get_option_list)."""
     code = parse_code(undl_code, "undl_code")
@@ -70,9 +73,11 @@ async def get_option_list(
     if kind not in OPT_TYPES:
         raise InvalidParameter("opttype", "one of C, P, CALL, PUT or empty", value=opttype)
     await check_codes(ctx, [code], "undl_code")
-    options = await ctx.xtdata("get_option_list", code, when, OPT_TYPES[kind], isavailavle)
+    options = list(
+        await ctx.xtdata("get_option_list", code, when, OPT_TYPES[kind], isavailavle or isavailable) or []
+    )
     return JSONResponse(
-        {"undl_code": code, "dedate": when, "count": len(options or []), "options": list(options or [])}
+        {"undl_code": code, "dedate": when, "count": len(options), "options": options, "data": options}
     )
 
 

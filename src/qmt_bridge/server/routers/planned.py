@@ -23,6 +23,8 @@ from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.security import api_key_header, check_api_key
 
 CREDIT = "credit trading (融资融券)"
+FORMULA = "formula calls (公式/模型调用: they run QMT formulas, which a remote client cannot install)"
+TABULAR = "tabular data (表格数据, xtquant's metatables)"
 TRANSFERS = "fund and bank transfers (资金划转, 银证转账)"
 
 #: (method, path) → feature, as the seed lists them.
@@ -33,6 +35,12 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
     ("POST", "/api/fund/transfer"): TRANSFERS,
     ("GET", "/api/fund/history"): TRANSFERS,
     ("POST", "/api/bank/transfer"): TRANSFERS,
+    # qmt-bridge 2.1.3's paths of capabilities not offered (see routers/compat.py)
+    ("POST", "/api/formula/call"): FORMULA,
+    ("POST", "/api/formula/call_batch"): FORMULA,
+    ("POST", "/api/formula/generate_index"): FORMULA,
+    ("GET", "/api/tabular/data"): TABULAR,
+    ("GET", "/api/tabular/tables"): TABULAR,
 }
 
 #: WebSocket path → feature.

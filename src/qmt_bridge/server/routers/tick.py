@@ -104,12 +104,19 @@ async def get_l2_transaction(
 
 @router.get("/l2_thousand_quote")
 async def get_l2_thousand_quote(
-    ctx: Ctx, stock: str = STOCK, count: int = Query(1, ge=-1, le=100_000, description="the last n books")
+    ctx: Ctx,
+    stock: str = STOCK,
+    start_time: str = Query("", description="YYYYMMDDhhmmss today; empty = from the open"),
+    end_time: str = Query("", description="YYYYMMDDhhmmss; empty = now"),
+    count: int = Query(1, ge=-1, le=100_000, description="the last n books"),
 ) -> JSONResponse:
     """Thousand-level books, 千档行情 (xtdata.get_market_data_ex with period l2thousand)."""
     code = parse_code(stock)
+    start, end = parse_range(start_time, end_time)
     await check_codes(ctx, [code], "stock")
-    frames = await ctx.xtdata("get_market_data_ex", [], [code], period="l2thousand", count=count)
+    frames = await ctx.xtdata(
+        "get_market_data_ex", [], [code], period="l2thousand", start_time=start, end_time=end, count=count
+    )
     frame = frames.get(code)
     data = frame_payload(frame.reset_index(drop=True), TableFormat.records) if frame is not None else []
     return JSONResponse({"stock": code, "data": data})

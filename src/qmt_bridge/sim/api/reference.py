@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import functools
+import os
 import re
 from typing import TYPE_CHECKING, Any
 
 from qmt_bridge.sim.market.static import MARKETS, trading_period
+from qmt_bridge.sim.unsupported import SimUnsupportedError
 from qmt_bridge.xtnames import XTSTOCKTYPE
 
 if TYPE_CHECKING:
@@ -101,11 +103,36 @@ class ReferenceAPI:
             return False
         return stock_type_matches(name, inst.symbol, inst.market)
 
-    def get_current_connect_sub_info(self) -> list[dict[str, Any]]:
+    # ------------------------------------------------------------------ quote servers (none: in process)
+
+    def get_quote_server_config(self) -> list[Any]:
+        """The configured quote servers: none (the simulator's data is in process)."""
         return []
 
-    def get_all_sub_info(self) -> list[dict[str, Any]]:
-        return []
+    def get_quote_server_status(self) -> dict[str, Any]:
+        """``{quote key: server}`` of the connected quote servers: none."""
+        return {}
+
+    def show_quote_server_status(self) -> dict[str, str]:
+        """``{quote key: 'ip:port'}``: none."""
+        return {}
+
+    def watch_quote_server_status(self, callback: Any) -> None:
+        """Register for quote-server status changes; the simulator has none to report."""
+
+    def watch_xtquant_status(self, callback: Any) -> None:
+        """Register for connection status changes; the simulator's connection never changes."""
+
+    def fetch_quote_server_from_config(self, root_path: str, key_list: list[str]) -> dict[str, Any] | None:
+        """None when ``root_path`` has no ``userdata_mini/users/xtquoterconfig.xml`` (as xtquant); testing the
+        servers a config names needs the network of a QMT install."""
+        config = os.path.join(os.path.abspath(root_path), "userdata_mini", "users", "xtquoterconfig.xml")
+        if not os.path.isfile(config):
+            return None
+        raise SimUnsupportedError(
+            "fetch_quote_server_from_config: the simulator has no connection to QMT's quote servers; this "
+            "call works only against a real MiniQMT"
+        )
 
 
 # ---------------------------------------------------------------------------------------------- xtstocktype

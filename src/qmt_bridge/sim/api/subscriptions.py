@@ -271,6 +271,29 @@ class SubscriptionAPI:
             pusher = self.__dict__.setdefault(slot, kind(self))
         return pusher
 
+    def get_current_connect_sub_info(self) -> list[dict[str, Any]]:
+        """This client's subscriptions as xtquant lists them (xtdata.py's docstring: ``[{'subId': 1,
+        'stockCode': '000001.SZ', 'period': 60000, 'metaId': 3001, 'isSub': True}]``): a row per code and
+        period; a whole-market subscription has one per market or code it names (metaId 2999)."""
+        rows = []
+        for pusher in self._pushers():
+            with pusher._lock:
+                held = list(pusher._subscriptions.items())
+            for seq, subscription in held:
+                for code, meta_id, period in _described(subscription):
+                    rows.append(
+                        {"subId": seq, "stockCode": code, "period": period, "metaId": meta_id, "isSub": True}
+                    )
+        return sorted(rows, key=lambda row: (row["subId"], row["stockCode"]))
+
+    def get_all_sub_info(self) -> list[dict[str, Any]]:
+        """Every connection's subscriptions (xtdata.py: ``[{'addr', 'stockCode', 'period', 'metaId'}]``): the
+        simulator's client has one connection, in process."""
+        return [
+            {"addr": "in-process", "stockCode": r["stockCode"], "period": r["period"], "metaId": r["metaId"]}
+            for r in self.get_current_connect_sub_info()
+        ]
+
     def _pushers(self) -> list[Pusher]:
         return [value for value in list(self.__dict__.values()) if isinstance(value, Pusher)]
 
@@ -278,3 +301,25 @@ class SubscriptionAPI:
         """End every subscription (the drop-in module's rebuild and exit)."""
         for pusher in self._pushers():
             pusher.close(timeout)
+
+
+#: Periods in ms as xtquant's subscription lists give them (metaInfo.json 3001 for K-lines).
+_PERIOD_MS = {
+    "1m": 60_000, "5m": 300_000, "15m": 900_000, "30m": 1_800_000, "60m": 3_600_000, "1h": 3_600_000,
+    "1d": 86_400_000, "1w": 604_800_000, "1mon": 2_592_000_000, "1q": 7_776_000_000,
+    "1hy": 15_552_000_000, "1y": 31_536_000_000,
+}  # fmt: skip
+
+
+def _described(subscription: Any) -> list[tuple[str, int, int]]:
+    """``(code, metaId, period ms)`` of a subscription: metaInfo.json's 3000 (L1 ticks), 3001 (K-lines),
+    1803 (thousand-level book) and 2999 (the whole market's L1)."""
+    codes = getattr(subscription, "codes", None)
+    if codes is not None:
+        return [(code, 2999, 0) for code in codes]
+    period = getattr(subscription, "period", None)
+    if period is None:
+        return [(subscription.code, 1803, 0)]
+    if period == "tick":
+        return [(subscription.code, 3000, 0)]
+    return [(subscription.code, 3001, _PERIOD_MS.get(period, 0))]

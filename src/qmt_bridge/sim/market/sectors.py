@@ -257,6 +257,9 @@ class Sectors:
         # Southbound by channel: 港股通(沪) via Shanghai, 港股通(深) via Shenzhen.
         add("港股通(沪)", CAT_MARKET, lambda on: self._connect(hk, on, "SH"))
         add("港股通(深)", CAT_MARKET, lambda on: self._connect(hk, on, "SZ"))
+        # Northbound: the A shares of each exchange that Stock Connect takes, from each programme's start.
+        add("沪股通", CAT_MARKET, lambda on: self._northbound(on, "SH", _SH_CONNECT_START))
+        add("深股通", CAT_MARKET, lambda on: self._northbound(on, "SZ", _SZ_CONNECT_START))
 
         st_stocks = [s for s in stocks if s.st_periods]
         add("*ST", CAT_RISK, lambda on: [s.code for s in st_stocks if st_label(s, on) == "*ST"])
@@ -287,6 +290,17 @@ class Sectors:
 
         for industry in SW1_INDUSTRIES:
             add("SW1" + industry, CAT_INDUSTRY, listed([s for s in stocks if s.industry == industry]))
+
+    def _northbound(self, on: dt.date, market: str, start: dt.date) -> list[str]:
+        """A shares of ``market`` in 沪股通 / 深股通 on ``on``: the larger ones, approximated by the members of
+        沪深300, 中证500 and 中证1000 on that exchange (the real lists take the 上证180/380 and the 深证成指/中小
+        创新 members above a size), none before the programme began."""
+        if on < start:
+            return []
+        members: set[str] = set()
+        for index in ("沪深300", "中证500", "中证1000"):
+            members.update(self._constituents(index, on)[0])
+        return sorted(code for code in members if code.endswith("." + market))
 
     @staticmethod
     def _connect(hk: list[Instrument], on: dt.date, channel: str | None = None) -> list[str]:
