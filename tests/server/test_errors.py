@@ -501,6 +501,28 @@ def test_unknown_query_parameter_is_422_naming_it(api, url, param, takes):
     assert takes in error["message"]
 
 
+@pytest.mark.parametrize(
+    ("url", "param", "meant"),
+    [
+        ("/api/market/market_data_ex?stocks=600519.SH&start_date=20250101", "start_date", "start_time"),
+        ("/api/market/market_data_ex?Stocks=600519.SH", "Stocks", "stocks"),
+        ("/api/market/market_data_ex?stocks=600519.SH&peroid=1m", "peroid", "period"),
+        ("/api/history?stock=600519.SH&periods=1m", "periods", "period"),
+        ("/api/calendar/trading_dates?market=SH&cnt=5", "cnt", "count"),
+    ],
+)
+def test_an_unknown_query_parameter_names_the_closest_one(api, url, param, meant):
+    error = assert_error(api.get(url), 422, "validation_error", param)
+    assert f"did you mean {meant!r}?" in error["message"]
+
+
+def test_an_unknown_parameter_unlike_any_gets_no_guess(api):
+    error = assert_error(
+        api.get("/api/market/market_data_ex?stocks=600519.SH&xyz=1"), 422, "validation_error", "xyz"
+    )
+    assert "did you mean" not in error["message"] and "this endpoint takes count" in error["message"]
+
+
 def test_every_api_route_rejects_unknown_query_parameters(api):
     from fastapi.routing import APIRoute
 

@@ -9,6 +9,7 @@ endpoint that takes none. Here each would hide a mistake that changes the answer
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Callable, Coroutine
 from typing import Any, get_origin
 
@@ -57,7 +58,9 @@ class StrictQueryRoute(APIRoute):
                     msg = "not valid UTF-8: percent-escapes must encode UTF-8 (e.g. %E6%B2%AA for 沪)"
                     problems.append(_problem("utf8", ("query", name), msg, query[name]))
                 elif name not in allowed:
-                    msg = f"unknown parameter; this endpoint takes {takes}"
+                    guess = closest(name, allowed)
+                    hint = f"did you mean {guess!r}? " if guess else ""
+                    msg = f"unknown parameter; {hint}this endpoint takes {takes}"
                     problems.append(_problem("extra_forbidden", ("query", name), msg, query[name]))
                 elif name not in repeatable and len(values := query.getlist(name)) > 1:
                     msg = f"given {len(values)} times; give it once (lists are comma-separated)"
@@ -71,6 +74,16 @@ class StrictQueryRoute(APIRoute):
             return await handler(request)
 
         return strict_handler
+
+
+def closest(name: str, allowed: frozenset[str]) -> str | None:
+    """The parameter ``name`` was most likely meant to be: the same but for case, or the closest spelling
+    (``start_date`` → ``start_time``, ``stock`` → ``stocks``); None when nothing is close."""
+    by_case = [a for a in allowed if a.lower() == name.lower()]
+    if by_case:
+        return by_case[0]
+    found = difflib.get_close_matches(name.lower(), sorted(allowed), n=1, cutoff=0.6)
+    return found[0] if found else None
 
 
 def _problem(kind: str, loc: tuple[str, ...], msg: str, value: Any) -> dict[str, Any]:
