@@ -1,6 +1,7 @@
 """Endpoints of the spec that are not built yet: they answer 501 ``not_implemented`` and say so.
 
-The seed lists credit trading, fund and bank transfers, and a WebSocket stream not built yet. Until they exist, a
+The seed lists credit trading, fund and bank transfers, and a WebSocket stream not built yet; qmt-bridge
+2.1.3 (the existing implementation of the same spec) has further paths of those and of trading. Until they exist, a
 request to one of their paths gets 501 naming the feature, instead of a 404 that suggests a typo. A
 WebSocket handshake is denied with the same 501 answer where the server supports denial responses
 (uvicorn does), and closed with code 1011 otherwise. The routes stay out of the OpenAPI
@@ -26,6 +27,8 @@ CREDIT = "credit trading (融资融券)"
 FORMULA = "formula calls (公式/模型调用: they run QMT formulas, which a remote client cannot install)"
 TABULAR = "tabular data (表格数据, xtquant's metatables)"
 TRANSFERS = "fund and bank transfers (资金划转, 银证转账)"
+SMT = "securities lending by agreement (约定式融券, SMT)"
+TRADING_2_1_3 = "this trading call of qmt-bridge 2.1.3 (its client's; ours: docs/trading.md)"
 
 #: (method, path) → feature, as the seed lists them.
 PLANNED_HTTP: dict[tuple[str, str], str] = {
@@ -41,6 +44,55 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
     ("POST", "/api/formula/generate_index"): FORMULA,
     ("GET", "/api/tabular/data"): TABULAR,
     ("GET", "/api/tabular/tables"): TABULAR,
+    # qmt-bridge 2.1.3's trading, credit, transfer and SMT paths not served yet (issues 16 and 18)
+    ("POST", "/api/bank/transfer_in"): TRANSFERS,
+    ("POST", "/api/bank/transfer_out"): TRANSFERS,
+    ("GET", "/api/bank/balance"): TRANSFERS,
+    ("GET", "/api/bank/transfer_records"): TRANSFERS,
+    ("GET", "/api/bank/banks"): TRANSFERS,
+    ("GET", "/api/bank/transfer_limit"): TRANSFERS,
+    ("GET", "/api/bank/available_amount"): TRANSFERS,
+    ("GET", "/api/bank/status"): TRANSFERS,
+    ("GET", "/api/credit/positions"): CREDIT,
+    ("GET", "/api/credit/asset"): CREDIT,
+    ("GET", "/api/credit/debt"): CREDIT,
+    ("GET", "/api/credit/available_amount"): CREDIT,
+    ("GET", "/api/credit/slo_stocks"): CREDIT,
+    ("GET", "/api/credit/fin_stocks"): CREDIT,
+    ("GET", "/api/credit/subjects"): CREDIT,
+    ("GET", "/api/credit/assure"): CREDIT,
+    ("GET", "/api/fund/transfer_records"): TRANSFERS,
+    ("GET", "/api/fund/available"): TRANSFERS,
+    ("POST", "/api/fund/ctp_transfer_in"): TRANSFERS,
+    ("POST", "/api/fund/ctp_transfer_out"): TRANSFERS,
+    ("GET", "/api/fund/ctp_balance"): TRANSFERS,
+    ("POST", "/api/fund/ctp_option_to_future"): TRANSFERS,
+    ("POST", "/api/fund/ctp_future_to_option"): TRANSFERS,
+    ("POST", "/api/smt/order"): SMT,
+    ("POST", "/api/smt/negotiate_order_async"): SMT,
+    ("POST", "/api/smt/cancel"): SMT,
+    ("GET", "/api/smt/quoter"): SMT,
+    ("GET", "/api/smt/compact"): SMT,
+    ("GET", "/api/smt/appointment"): SMT,
+    ("GET", "/api/smt/secu_info"): SMT,
+    ("GET", "/api/smt/secu_rate"): SMT,
+    ("POST", "/api/trading/batch_cancel"): TRADING_2_1_3,
+    ("GET", "/api/trading/account_status"): TRADING_2_1_3,
+    ("GET", "/api/trading/account_info"): TRADING_2_1_3,
+    ("POST", "/api/trading/order_async"): TRADING_2_1_3,
+    ("POST", "/api/trading/cancel_async"): TRADING_2_1_3,
+    ("GET", "/api/trading/order/{order_id}"): TRADING_2_1_3,
+    ("GET", "/api/trading/trade/{trade_id}"): TRADING_2_1_3,
+    ("GET", "/api/trading/position/{stock_code}"): TRADING_2_1_3,
+    ("GET", "/api/trading/position_statistics"): TRADING_2_1_3,
+    ("GET", "/api/trading/new_purchase_limit"): TRADING_2_1_3,
+    ("GET", "/api/trading/ipo_data"): TRADING_2_1_3,
+    ("GET", "/api/trading/account_infos"): TRADING_2_1_3,
+    ("GET", "/api/trading/com_fund"): TRADING_2_1_3,
+    ("GET", "/api/trading/com_position"): TRADING_2_1_3,
+    ("POST", "/api/trading/export_data"): TRADING_2_1_3,
+    ("GET", "/api/trading/query_data"): TRADING_2_1_3,
+    ("POST", "/api/trading/sync_transaction"): TRADING_2_1_3,
 }
 
 #: WebSocket path → feature.

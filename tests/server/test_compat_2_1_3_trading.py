@@ -1,0 +1,68 @@
+"""qmt-bridge 2.1.3's trading, credit, transfer and SMT paths (``tests/data/qmt_bridge_2_1_3_trading_api.json``,
+read from its client's source as the data facts are): none answers 404. The ones served here answer as our
+trading endpoints do (docs/trading.md); the others answer 501 naming the feature, after the same API-key check
+the trading endpoints make."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from helpers import trading_app
+
+FACTS = json.loads(
+    (Path(__file__).parents[1] / "data" / "qmt_bridge_2_1_3_trading_api.json").read_text("utf-8")
+)
+KEY = "compat-trading-key-0123456789abcdef"
+#: Its paths our trading endpoints serve with the same method and parameter names.
+SERVED = {
+    ("POST", "/api/trading/order"),
+    ("POST", "/api/trading/cancel"),
+    ("GET", "/api/trading/orders"),
+    ("GET", "/api/trading/positions"),
+    ("GET", "/api/trading/asset"),
+    ("GET", "/api/trading/trades"),
+    ("GET", "/api/trading/order_detail"),
+    ("POST", "/api/trading/batch_order"),
+}
+
+
+@pytest.fixture(scope="module")
+def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    with TestClient(trading_app(tmp_path_factory.mktemp("compat-trading"), KEY)) as test_client:
+        yield test_client
+
+
+def _url(fact: dict[str, Any]) -> str:
+    return (
+        fact["path"]
+        .replace("{order_id}", "1")
+        .replace("{trade_id}", "1")
+        .replace("{stock_code}", "600519.SH")
+    )
+
+
+def test_the_facts_cover_its_trading_client() -> None:
+    assert len(FACTS) == 58
+    assert {f["client_method"].split(".")[0] for f in FACTS} == {"trading", "credit", "bank", "fund", "smt"}
+
+
+@pytest.mark.parametrize("fact", FACTS, ids=lambda f: f"{f['method']} {f['path']}")
+def test_no_path_of_its_trading_client_is_404(client: Any, fact: dict[str, Any]) -> None:
+    url = _url(fact)
+    without_key = client.request(fact["method"], url, json={} if fact["method"] == "POST" else None)
+    assert without_key.status_code == 401, without_key.text  # the key is checked before anything else
+    answer = client.request(
+        fact["method"], url, headers={"X-API-Key": KEY}, json={} if fact["method"] == "POST" else None
+    )
+    if (fact["method"], fact["path"]) in SERVED:
+        assert answer.status_code in (200, 404, 422), answer.text  # 404: order 1 unknown; 422: empty body
+        assert answer.json().get("error", {}).get("code") != "route_not_found"
+    else:
+        assert answer.status_code == 501, answer.text
+        error = answer.json()["error"]
+        assert error["code"] == "not_implemented" and error["details"]["feature"]
