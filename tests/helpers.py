@@ -52,7 +52,7 @@ def wait_until(predicate: Callable[[], Any], what: str, timeout: float = 10.0) -
 
 @contextmanager
 def serve_in_thread(
-    app: Any, name: str = "uvicorn-test", http: type | None = None, port: int = 0
+    app: Any, name: str = "uvicorn-test", http: type | None = None, port: int = 0, log_level: str = "warning"
 ) -> Iterator[str]:
     """Serve ``app`` with qmt-server's own uvicorn configuration in a background thread; yield its base URL.
 
@@ -69,7 +69,7 @@ def serve_in_thread(
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", port))
     port = sock.getsockname()[1]
-    config = uvicorn_config(app, "127.0.0.1", port, "warning")
+    config = uvicorn_config(app, "127.0.0.1", port, log_level)
     if http is not None:
         config.http = http
     server = uvicorn.Server(config)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -264,3 +265,64 @@ def test_signed_trading_end_to_end_and_a_replay_is_refused(tmp_path: Path) -> No
         assert secret not in forged.text
         ids = [o["client_order_id"] for o in signer.query_orders()]
         assert ids == ["signed-1", "signed-2"]
+
+
+# ---------------------------------------------------------------------- the key in the URL (qmt-bridge 2.1.3)
+
+
+class _Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if not record.name.startswith("websockets.client"):  # the test's own client, not the server
+            self.lines.append(record.getMessage())
+
+
+@contextmanager
+def _all_logs() -> Iterator[_Records]:
+    handler = _Records()
+    root = logging.getLogger()
+    level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    loggers = [logging.getLogger(n) for n in ("uvicorn", "uvicorn.error", "uvicorn.access", "qmt_bridge")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+        for logger in loggers:
+            logger.removeHandler(handler)
+
+
+def test_a_key_in_the_url_is_refused_by_default(tmp_path: Path) -> None:
+    """qmt-bridge 2.1.3's client sends ``/ws/trade?api_key=...``: refused at once (1008) unless allowed, even
+    when the key is right, and the key is in no log line."""
+    app = trading_app(tmp_path, KEY)
+    # The handler goes on after the start: uvicorn's logging setup replaces its loggers' handlers.
+    with serve_in_thread(app, name="uvicorn-trade-log", log_level="info") as url, _all_logs() as logs:
+        with connect(ws_url(url, f"api_key={KEY}"), open_timeout=10) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert "API key in the URL refused" in closed.value.rcvd.reason
+    assert any("WebSocket /ws/trade" in line for line in logs.lines), logs.lines  # the handshake was logged
+    assert not [line for line in logs.lines if KEY in line]
+
+
+def test_a_key_in_the_url_is_accepted_when_allowed(tmp_path: Path) -> None:
+    allowed = trading_app(tmp_path, KEY, allow_api_key_in_url=True)
+    with _all_logs() as logs, serve_in_thread(allowed, name="uvicorn-trade-url") as url:
+        with connect(ws_url(url, f"api_key={KEY}"), open_timeout=10) as ws:
+            subscribed(ws)  # no first message needed, as 2.1.3's client sends none
+            order = place(url, MARKETABLE)
+            events_until(ws, has_trade_of(order["order_id"]))
+        with connect(ws_url(url, f"api_key={KEY}x"), open_timeout=10) as ws:
+            with pytest.raises(ConnectionClosed) as closed:
+                ws.recv(timeout=10)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert logs.lines and not [line for line in logs.lines if KEY in line]

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     #: server's clock.
     signing_clients: dict[str, SecretStr] = Field(default_factory=dict)
     require_signature: bool = False
+    #: Accept the API key as ``?api_key=`` on ``/ws/trade``, as qmt-bridge 2.1.3's client sends it. Off: a key in
+    #: a URL ends up in proxies' and browsers' logs (this server's own logs cut query strings).
+    allow_api_key_in_url: bool = False
     signature_window_seconds: int = Field(300, ge=1, le=3600)
 
     @field_validator("log_level", mode="before")

@@ -3,7 +3,8 @@
 Protocol (docs/trading.md):
 
 - Auth: the ``X-API-Key`` header, or, for clients that cannot set headers, a first message
-  ``{"api_key": "..."}`` within 5 seconds. A missing or wrong key closes the
+  ``{"api_key": "..."}`` within 5 seconds. ``?api_key=`` in the URL (qmt-bridge 2.1.3's client) only with
+  ``QMT_BRIDGE_ALLOW_API_KEY_IN_URL=true``; otherwise it is refused. A missing or wrong key closes the
   connection with 1008; a server without ``--trading`` closes it with 4403.
 - Where to start: ``since`` (the last sequence number the client saw; its events after it are replayed from
   the journal, then live ones follow) and ``account_id`` (only that account's events, plus connection
@@ -50,7 +51,16 @@ async def ws_trade(websocket: WebSocket) -> None:
     service: TradingService | None = getattr(websocket.app.state, "trading", None)
     first: dict[str, Any] = {}
     provided = websocket.headers.get("x-api-key")
-    if provided is None:
+    in_url = websocket.query_params.get("api_key")
+    if provided is None and in_url is not None:
+        if not settings.allow_api_key_in_url:
+            reason = (
+                "API key in the URL refused: send X-API-Key or a first message (or allow it on the server)"
+            )
+            await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason=reason)
+            return
+        provided = in_url  # qmt-bridge 2.1.3's client: no first message follows
+    elif provided is None:
         first = await _first_message(websocket)
         provided = first.get("api_key") if isinstance(first.get("api_key"), str) else None
     expected = settings.api_key_value()
