@@ -729,3 +729,42 @@ def test_a_date_near_the_end_of_the_calendar_says_so_once(api):
     )
     assert error["message"].count("past the holiday data") == 1
     assert error["details"]["value"] == beyond
+
+
+# ---------------------------------------------------------------------- the error shape in OpenAPI
+
+
+def test_every_api_operation_declares_the_error_statuses_with_the_one_shape(api):
+    schema = api.get("/openapi.json").json()
+    assert "HTTPValidationError" not in schema["components"]["schemas"]  # FastAPI's 422 shape is not ours
+    data = {"400", "401", "404", "422", "500", "502", "503", "504"}
+    checked = 0
+    for path, operations in schema["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for operation in operations.values():
+            responses = operation["responses"]
+            wanted = data | ({"403", "409"} if path.startswith("/api/trading/") else set())
+            assert wanted <= set(responses), (path, sorted(responses))
+            for status in wanted:
+                ref = responses[status]["content"]["application/json"]["schema"]["$ref"]
+                assert ref == "#/components/schemas/ErrorBody", (path, status)
+            checked += 1
+    assert checked > 120  # every operation of the data and trading routers
+
+
+@pytest.mark.parametrize(
+    ("url", "status"),
+    [
+        ("/api/market/market_data_ex?stocks=600519.SH&period=7m", 400),
+        ("/api/market/market_data_ex?stocks=600000.SZ", 404),
+        ("/api/market/market_data_ex?stocks=600519.SH&bogus=1", 422),
+        ("/api/market/market_data_ex", 422),
+    ],
+)
+def test_real_errors_are_what_the_schema_declares(api, url, status):
+    from qmt_bridge.server.error_schema import ErrorBody
+
+    answer = api.get(url)
+    assert answer.status_code == status
+    ErrorBody.model_validate(answer.json())  # extra keys forbidden: exactly the declared shape
