@@ -19,15 +19,6 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
 
-def _error_responses(path: str) -> dict[int | str, dict[str, Any]]:
-    """The error statuses an operation of ``path`` declares (one body for all: :mod:`.error_schema`)."""
-    from qmt_bridge.server.error_schema import DATA_ERRORS, TRADING_ERRORS
-
-    if not path.startswith("/api/"):
-        return {}
-    return TRADING_ERRORS if path.startswith("/api/trading/") else DATA_ERRORS
-
-
 def include_flat(app: FastAPI, router: APIRouter, dependencies: Sequence[params.Depends] = ()) -> None:
     """Register ``router``'s routes on ``app`` itself, as ``include_router`` did before FastAPI nested
     routers, with ``dependencies`` put before each route's own.
@@ -46,7 +37,7 @@ def include_flat(app: FastAPI, router: APIRouter, dependencies: Sequence[params.
                 summary=route.summary,
                 description=route.description,
                 response_description=route.response_description,
-                responses={**_error_responses(route.path), **route.responses},
+                responses=route.responses,
                 deprecated=route.deprecated,
                 methods=route.methods,
                 operation_id=route.operation_id,

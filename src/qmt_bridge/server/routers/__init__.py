@@ -1,5 +1,8 @@
-"""All routers, registered in one list."""
+"""All routers, registered in one list; every /api operation declares its error responses."""
 
+from fastapi.routing import APIRoute
+
+from qmt_bridge.server.error_schema import DATA_ERRORS, TRADING_ERRORS
 from qmt_bridge.server.routers import (
     calendar,
     compat,
@@ -45,3 +48,17 @@ ROUTERS = [
     download.router,
     compat.router,  # last: qmt-bridge 2.1.3's names of the same operations
 ]
+
+
+def _declare_errors() -> None:
+    """Every /api operation lists the error statuses it can answer, each with the one error shape
+    (:mod:`qmt_bridge.server.error_schema`); done here once, so that every way of registering the routes
+    shows them."""
+    for router in [*OPEN_ROUTERS, *ROUTERS]:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path.startswith("/api/"):
+                errors = TRADING_ERRORS if route.path.startswith("/api/trading/") else DATA_ERRORS
+                route.responses = {**errors, **route.responses}
+
+
+_declare_errors()
