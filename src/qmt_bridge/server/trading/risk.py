@@ -89,7 +89,9 @@ class RiskLimits:
             )
         if self.max_order_value is not None:
             value = estimated_value(tradable, order_type, volume, price_type, price)
-            if value > self.max_order_value:
+            # In thousandths of a yuan (prices are on that grid): 8.88 x 100 is 888.0000000000001 in floats,
+            # and an order worth exactly the limit must pass.
+            if round(value * 1000) > round(self.max_order_value * 1000):
                 raise OrderRefused(
                     f"the order is worth about {value:,.2f} CNY, over the limit of {self.max_order_value:,.2f} "
                     "per order (QMT_BRIDGE_MAX_ORDER_VALUE)",
