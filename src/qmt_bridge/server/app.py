@@ -18,6 +18,7 @@ from qmt_bridge.backends.runner import BackendRunner
 from qmt_bridge.server import log_redaction
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.error_schema import add_error_schemas
 from qmt_bridge.server.errors import BodyTooLarge, error_payload, install_error_handlers
 from qmt_bridge.server.full_tick_shortcut import FullTickShortcut
 from qmt_bridge.server.realtime.hub import RealtimeHub
@@ -120,6 +121,8 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     for router in ROUTERS:
         include_flat(app, router, data_dependencies)
     RouteIndex.install(app)
+    generate_openapi = app.openapi
+    app.openapi = lambda: add_error_schemas(generate_openapi())  # type: ignore[method-assign]
     app.add_middleware(FullTickShortcut)
     app.add_middleware(RequestIdMiddleware)  # added last: the outermost
     return app
