@@ -594,20 +594,35 @@ def test_concurrent_writes_check_and_write_as_one_step(tmp_path, sim_backend, te
         assert "并发删" not in client.get_sector_list()
 
 
-def test_a_write_interrupted_long_ago_leaves_no_temporary_file(tmp_path, sim_backend, test_settings):
-    """A server killed while writing leaves ``.custom_sectors.*``; the next start removes it (when stale)."""
+def test_a_write_interrupted_by_a_kill_leaves_no_temporary_file(tmp_path, sim_backend, test_settings):
+    """A server killed while writing leaves ``.custom_sectors.*``; the next start removes it at once, however
+    recent (one server per data directory: nothing else can be writing)."""
     import os
     import time
 
     with serve(tmp_path, sim_backend, test_settings) as client:
         create(client, "留下")
     folder = tmp_path / STORE.parent
-    stale, fresh = folder / ".custom_sectors.abc123", folder / ".custom_sectors.def456"
-    stale.write_text("{", encoding="utf-8")
-    fresh.write_text("{", encoding="utf-8")
+    old, just_now = folder / ".custom_sectors.abc123", folder / ".custom_sectors.def456"
+    old.write_text("{", encoding="utf-8")
+    just_now.write_text("{", encoding="utf-8")
     an_hour_ago = time.time() - 3600
-    os.utime(stale, (an_hour_ago, an_hour_ago))
+    os.utime(old, (an_hour_ago, an_hour_ago))
     with serve(tmp_path, sim_backend, test_settings) as client:
         assert "留下" in client.get("/api/sector/list").json()["sectors"]
-    assert not stale.exists()
-    assert fresh.exists()  # it may belong to a write in progress
+    assert not old.exists()
+    assert not just_now.exists()
+    assert (tmp_path / STORE).exists()
+
+
+def test_a_kill_during_the_first_write_leaves_no_temporary_file(tmp_path, sim_backend, test_settings):
+    """Killed before the store's file ever existed: the leftover still goes at the next start."""
+    with serve(tmp_path, sim_backend, test_settings) as client:
+        create(client, "一个")
+    folder = tmp_path / STORE.parent
+    (tmp_path / STORE).unlink()
+    leftover = folder / ".custom_sectors.xyz789"
+    leftover.write_text("{", encoding="utf-8")
+    with serve(tmp_path, sim_backend, test_settings) as client:
+        assert "一个" not in client.get("/api/sector/list").json()["sectors"]
+    assert not leftover.exists()

@@ -24,7 +24,7 @@ from qmt_bridge.server.full_tick_shortcut import FullTickShortcut
 from qmt_bridge.server.realtime.hub import RealtimeHub
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.route_table import RouteIndex, include_flat
-from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS
+from qmt_bridge.server.routers import OPEN_ROUTERS, ROUTERS, ws
 from qmt_bridge.server.scheduler import PreDownloadScheduler
 from qmt_bridge.server.security import require_data_auth
 from qmt_bridge.server.services.quote_book import QuoteBook
@@ -120,6 +120,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     data_dependencies = [Depends(require_data_auth)] if settings.require_auth_for_data else []
     for router in ROUTERS:
         include_flat(app, router, data_dependencies)
+    include_flat(app, ws.fallback_router)
     RouteIndex.install(app)
     generate_openapi = app.openapi
     app.openapi = lambda: add_error_schemas(generate_openapi())  # type: ignore[method-assign]

@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from typing import Annotated
+
+from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field
 
 STOCKS_ALIASES = AliasChoices("stocks", "stock_list")
+
+
+def _one_code_per_item(codes: list[str]) -> list[str]:
+    for code in codes:
+        if "," in code:
+            raise ValueError(
+                f"{code!r} holds a comma: in a JSON list give each code as its own item, "
+                'e.g. ["600519.SH", "000001.SZ"]'
+            )
+    return codes
+
+
+#: A JSON list of codes: one code per item (an item "A,B" would otherwise be read as two codes).
+CodeList = Annotated[list[str], AfterValidator(_one_code_per_item)]
 
 
 class RequestBody(BaseModel):
@@ -26,11 +42,11 @@ class CreateSectorRequest(RequestBody):
 
 class SectorStocksRequest(RequestBody):
     sector_name: str = Field(..., description="a custom sector")
-    stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description='codes, e.g. ["600519.SH"]')
+    stocks: CodeList = Field(..., validation_alias=STOCKS_ALIASES, description='codes, e.g. ["600519.SH"]')
 
 
 class HistoryDownloadRequest(RequestBody):
-    stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
+    stocks: CodeList = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
     period: str = Field("1d", description="K-line period or tick")
     start_time: str = Field("", description="YYYYMMDD[hhmmss]; empty = from the beginning")
     end_time: str = Field("", description="YYYYMMDD[hhmmss]; empty = up to now")
@@ -38,7 +54,7 @@ class HistoryDownloadRequest(RequestBody):
 
 
 class FinancialDownloadRequest(RequestBody):
-    stocks: list[str] = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
+    stocks: CodeList = Field(..., validation_alias=STOCKS_ALIASES, description="codes to download")
     tables: list[str] = Field(default_factory=list, validation_alias=AliasChoices("tables", "table_list"))
     start_time: str = Field("", description="YYYYMMDD")
     end_time: str = Field("", description="YYYYMMDD")

@@ -12,7 +12,7 @@ import hmac
 from fastapi import Request, Security
 from fastapi.security import APIKeyHeader
 
-from qmt_bridge.server.errors import Forbidden, Unauthorized
+from qmt_bridge.server.errors import Forbidden, InvalidParameter, Unauthorized
 from qmt_bridge.server.signing import has_signature_headers, verify_request
 from qmt_bridge.signing import SIGNATURE_HEADERS
 
@@ -21,6 +21,17 @@ api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="t
 
 def key_matches(provided: str | None, expected: str) -> bool:
     return provided is not None and hmac.compare_digest(provided.encode(), expected.encode())
+
+
+def single_api_key(request: Request) -> str | None:
+    """The ``X-API-Key`` header's value; 400 ``repeated_header`` when it is sent more than once (which of
+    several keys counts is not the client's to leave open)."""
+    keys = request.headers.getlist("x-api-key")
+    if len(keys) > 1:
+        raise InvalidParameter(
+            "X-API-Key", f"header given {len(keys)} times; send it once", code="repeated_header"
+        )
+    return keys[0] if keys else None
 
 
 def check_api_key(provided: str | None, expected: str | None) -> None:
@@ -33,11 +44,18 @@ def check_api_key(provided: str | None, expected: str | None) -> None:
         raise Unauthorized("invalid API key", code="invalid_api_key")
 
 
+def authenticated(request: Request) -> bool:
+    """Whether the request passed its auth check already: routes check it before anything else
+    (:class:`qmt_bridge.server.routing.StrictQueryRoute`), and a signature's nonce is good only once."""
+    return getattr(request.state, "authenticated", False)
+
+
 async def require_data_auth(request: Request, api_key: str | None = Security(api_key_header)) -> None:
-    """Dependency of every data router."""
+    """Dependency of every data router (``api_key`` is declared for /docs; the header is read here)."""
     settings = request.app.state.settings
-    if settings.require_auth_for_data:
-        check_api_key(api_key, settings.api_key_value())
+    if settings.require_auth_for_data and not authenticated(request):
+        check_api_key(single_api_key(request), settings.api_key_value())
+        request.state.authenticated = True
 
 
 async def require_trading_auth(request: Request, api_key: str | None = Security(api_key_header)) -> None:
@@ -51,6 +69,8 @@ async def require_trading_auth(request: Request, api_key: str | None = Security(
     A server without an API key cannot have trading enabled (the settings refuse it), so there the answer is
     403 ``trading_disabled`` rather than a request for a key that does not exist.
     """
+    if authenticated(request):
+        return
     settings = request.app.state.settings
     expected = settings.api_key_value()
     if expected is None:
@@ -61,6 +81,7 @@ async def require_trading_auth(request: Request, api_key: str | None = Security(
         )
     if has_signature_headers(request.headers):
         await verify_request(request)
+        request.state.authenticated = True
         return
     if settings.require_signature:
         raise Unauthorized(
@@ -68,4 +89,5 @@ async def require_trading_auth(request: Request, api_key: str | None = Security(
             f"send {', '.join(SIGNATURE_HEADERS)}; the API key alone is not enough",
             code="missing_signature",
         )
-    check_api_key(api_key, expected)
+    check_api_key(single_api_key(request), expected)
+    request.state.authenticated = True

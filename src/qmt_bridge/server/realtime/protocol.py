@@ -104,6 +104,12 @@ def parse(text: str | bytes, *, codes_key: str, default_period: str = "tick") ->
         raise ProtocolError(
             "invalid_message", f"{codes_key} must be a non-empty list of codes, e.g. {_example(codes_key)}"
         )
+    if joined := next((c for c in codes if "," in c), None):
+        raise ProtocolError(
+            "invalid_message",
+            f"{codes_key}: {joined!r} holds a comma; give each code as its own list item, e.g. "
+            + _example(codes_key),
+        )
     period = message.get("period", default_period)
     if not isinstance(period, str):
         raise ProtocolError("invalid_message", 'period must be a string such as "1m"')

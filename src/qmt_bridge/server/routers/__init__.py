@@ -26,8 +26,8 @@ from qmt_bridge.server.routers import (
 
 #: Reachable without the data key: health, the planned endpoints (they only answer 501), trading (its own
 #: dependency always requires the key or a signature), and the WebSocket streams, which check the key
-#: themselves (header or first message). ``ws`` comes last: its catch-all ``/ws/{path}`` answers only paths no
-#: other route has.
+#: themselves (header or first message). The app registers ``ws.fallback_router`` after all of them: its
+#: catch-all answers the WebSocket handshakes no route took.
 OPEN_ROUTERS = [meta.health_router, planned.router, trading.router, ws_trade.router, ws.router]
 
 #: Data routers; they require the API key when QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA is on.

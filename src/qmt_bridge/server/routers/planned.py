@@ -21,7 +21,7 @@ from fastapi import APIRouter, Request, Security, WebSocket
 from qmt_bridge._version import __version__
 from qmt_bridge.server.errors import BridgeError, error_response
 from qmt_bridge.server.responses import JSONResponse
-from qmt_bridge.server.security import api_key_header, check_api_key
+from qmt_bridge.server.security import api_key_header, check_api_key, single_api_key
 
 CREDIT = "credit trading (融资融券)"
 FORMULA = "formula calls (公式/模型调用: they run QMT formulas, which a remote client cannot install)"
@@ -120,7 +120,7 @@ router = APIRouter(include_in_schema=False)
 
 def _http_endpoint(method: str, path: str, feature: str) -> Callable[..., Awaitable[JSONResponse]]:
     async def not_built_yet(request: Request, api_key: str | None = Security(api_key_header)) -> JSONResponse:
-        check_api_key(api_key, request.app.state.settings.api_key_value())
+        check_api_key(single_api_key(request), request.app.state.settings.api_key_value())
         raise NotBuiltYet(f"{method} {path}", feature)
 
     return not_built_yet

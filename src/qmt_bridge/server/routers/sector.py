@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from qmt_bridge.backends.runner import BackendCallFailed
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import BackendRefused, Conflict, Forbidden, InvalidParameter, NotFound
+from qmt_bridge.server.file_names import unsafe_name_reason
 from qmt_bridge.server.models import CreateFolderRequest, CreateSectorRequest, SectorStocksRequest
 from qmt_bridge.server.params import TableFormat, parse_codes, parse_time
 from qmt_bridge.server.responses import JSONResponse
@@ -82,13 +83,13 @@ async def get_sector_info(
 # raises them, so there its create_sector_folder / create_sector / remove_sector decide (documented in
 # docs/api-coverage.md).
 
-_ILLEGAL_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 #: xtquant's root folder of user sectors (``parent_node=''``); get_sector_info files user sectors under it.
 USER_ROOT = "我的"
 
 
 def parse_sector_name(value: str, param: str, *, allow_empty: bool = False) -> str:
-    """A name xtquant can store as a file: no path characters, no control characters, at most 64 chars."""
+    """A name xtquant can store as a file on Windows (:mod:`qmt_bridge.server.file_names`), at most 64
+    characters."""
     name = value.strip()
     if not name:
         if allow_empty:
@@ -96,8 +97,8 @@ def parse_sector_name(value: str, param: str, *, allow_empty: bool = False) -> s
         raise InvalidParameter(param, "must not be empty")
     if len(name) > 64:
         raise InvalidParameter(param, "must be at most 64 characters")
-    if _ILLEGAL_NAME.search(name):
-        raise InvalidParameter(param, r'must not contain \ / : * ? " < > | or control characters', value=name)
+    if reason := unsafe_name_reason(name):
+        raise InvalidParameter(param, reason, value=name)
     return name
 
 

@@ -2,8 +2,8 @@
 
 Each connection is a :class:`~qmt_bridge.server.realtime.connection.Subscriber` of the app's
 :class:`~qmt_bridge.server.realtime.hub.RealtimeHub`. Bad messages get an ``error`` message and the
-connection stays open; a wrong API key closes it with 1008. A handshake to any other ``/ws/`` path is denied
-with the one error shape (404 ``route_not_found``).
+connection stays open; a wrong API key closes it with 1008. A handshake to any other path (an unknown one,
+or an HTTP endpoint's) is denied with the one error shape (404 ``route_not_found``).
 """
 
 from __future__ import annotations
@@ -52,10 +52,15 @@ async def ws_l2_thousand(websocket: WebSocket) -> None:
     await _serve(websocket, "stocks", _L2Thousand)
 
 
-@router.websocket("/ws/{rest:path}")
+#: Registered after every other route: a handshake no WebSocket route took, whatever its path.
+fallback_router = APIRouter()
+
+
+@fallback_router.websocket("/{rest:path}")
 async def ws_unknown(websocket: WebSocket, rest: str) -> None:
     message = (
-        f"no WebSocket endpoint /ws/{rest}; the streams are /ws/realtime, /ws/whole_quote, /ws/l2_thousand"
+        f"no WebSocket endpoint /{rest}; the streams are /ws/realtime, /ws/whole_quote, /ws/l2_thousand "
+        "and /ws/trade"
     )
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
         await websocket.send_denial_response(error_response(websocket, 404, "route_not_found", message))
@@ -71,7 +76,11 @@ async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> N
     expected = ctx.settings.api_key_value() if ctx.settings.require_auth_for_data else None
     pending: str | None = None
     if expected is not None:
-        provided = websocket.headers.get("x-api-key")
+        keys = websocket.headers.getlist("x-api-key")
+        if len(keys) > 1:
+            await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="X-API-Key sent more than once")
+            return
+        provided = keys[0] if keys else None
         if provided is None:
             provided, pending = await _first_message_key(websocket)
         if not key_matches(provided, expected):

@@ -50,7 +50,11 @@ async def ws_trade(websocket: WebSocket) -> None:
     settings = websocket.app.state.settings
     service: TradingService | None = getattr(websocket.app.state, "trading", None)
     first: dict[str, Any] = {}
-    provided = websocket.headers.get("x-api-key")
+    keys = websocket.headers.getlist("x-api-key")
+    if len(keys) > 1:
+        await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="X-API-Key sent more than once")
+        return
+    provided = keys[0] if keys else None
     in_url = websocket.query_params.get("api_key")
     if provided is None and in_url is not None:
         if not settings.allow_api_key_in_url:

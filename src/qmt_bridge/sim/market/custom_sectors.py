@@ -23,7 +23,6 @@ import json
 import os
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
@@ -163,13 +162,12 @@ def _read(path: Path) -> State:
         ) from exc
 
 
-def _remove_stale_temporaries(directory: Path) -> None:
-    """Delete what a write interrupted (e.g. a killed server) left behind; a minute old, so not in use."""
-    cutoff = time.time() - 60
+def _remove_temporaries(directory: Path) -> None:
+    """Delete what a write interrupted (e.g. a killed server) left behind. Called at start, before this
+    process writes anything; a data directory serves one server, so no other write can be in progress."""
     for leftover in directory.glob(".custom_sectors.*"):
         with contextlib.suppress(OSError):
-            if leftover.stat().st_mtime < cutoff:
-                leftover.unlink()
+            leftover.unlink()
 
 
 class CustomSectorStore:
@@ -185,9 +183,11 @@ class CustomSectorStore:
         self.path = directory / FILE_NAME if directory is not None else None
         self._lock = threading.Lock()
         self._state: State = {"folders": {}, "sectors": {}}
-        if self.path is not None and self.path.exists():
-            self._state = _read(self.path)
-            _remove_stale_temporaries(self.path.parent)
+        if self.path is not None:
+            if self.path.exists():
+                self._state = _read(self.path)
+            if self.path.parent.is_dir():
+                _remove_temporaries(self.path.parent)
 
     # ---------------------------------------------------------------- reads
 
