@@ -107,10 +107,14 @@ def settings_from_args(argv: Sequence[str] | None = None) -> Any:
 
 
 def uvicorn_config(app: Any, host: str, port: int, log_level: str = "info") -> Any:
-    """The uvicorn configuration qmt-server runs with (tests and benchmarks use it too)."""
+    """The uvicorn configuration qmt-server runs with (tests and benchmarks use it too); the connection
+    guard's limits come from the app's settings."""
     import uvicorn
 
+    from qmt_bridge.server.config import Settings
     from qmt_bridge.server.rawquery import lenient_http_protocol
+
+    settings = getattr(getattr(app, "state", None), "settings", None) or Settings()
 
     # No permessage-deflate: compressing each whole-market push (~2.7 MB) per client took ~45 ms of the
     # event loop per client per push (bench/ws_fanout.py); on a LAN the bytes cost less than the CPU.
@@ -120,7 +124,7 @@ def uvicorn_config(app: Any, host: str, port: int, log_level: str = "info") -> A
         port=port,
         log_level=log_level,
         access_log=False,
-        http=lenient_http_protocol(),
+        http=lenient_http_protocol(settings.header_timeout, settings.max_connections),
         ws_per_message_deflate=False,
     )
 

@@ -40,6 +40,11 @@ class Settings(BaseSettings):
     sim_replay_date: dt.date | None = None
     sim_replay_speed: float = Field(1.0, gt=0)
     data_dir: str = "qmt_bridge_data"
+    #: Seconds a connection may take to send a whole request head (slow or silent sockets are closed), and
+    #: the open connections (HTTP and WebSocket) beyond which a new one is answered 503: see
+    #: server/connection_guard.py.
+    header_timeout: float = Field(5.0, gt=0, le=300)
+    max_connections: int = Field(800, ge=1, le=100_000)
     backend_concurrency: int = Field(4, ge=1, le=64)
     backend_timeout: float = Field(30.0, gt=0)
     download_timeout: float = Field(600.0, gt=0)
