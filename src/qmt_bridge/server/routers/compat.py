@@ -20,7 +20,7 @@ from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import TableFormat, parse_code, parse_codes, parse_market, parse_range
 from qmt_bridge.server.responses import JSONResponse
-from qmt_bridge.server.routers import download, instrument, market, meta, option, tick
+from qmt_bridge.server.routers import download, funds, instrument, market, meta, option, tick
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services.market_data import check_codes
 from qmt_bridge.server.services.tabular import frame_payload
@@ -37,6 +37,9 @@ ALIASES: tuple[tuple[str, str, Callable[..., Any]], ...] = (
     ("GET", "/api/instrument/st_history", instrument.get_his_st_data),
     ("GET", "/api/meta/periods", meta.get_period_list),
     ("GET", "/api/option/history_list", option.get_his_option_list),
+    # 2.1.3 answered the bond's terms under both names, with `stock` for the code (cb/info takes it too).
+    ("GET", "/api/cb/detail", funds.get_cb_info),
+    ("GET", "/api/cb/bond_info", funds.get_cb_info),
     # 2.1.3 called functions xtquant does not have here (get_l2_thousand_orderbook, get_l2_thousand_trade);
     # these are what they meant: the thousand-level books and the Level-2 trades.
     ("GET", "/api/tick/l2_thousand_orderbook", tick.get_l2_thousand_quote),
@@ -127,27 +130,6 @@ async def get_market_transactioncount(
 
 
 # ---------------------------------------------------------------------- convertible bonds
-
-
-async def _cb_info(ctx: Ctx, stock: str) -> JSONResponse:
-    code = parse_code(stock)
-    await check_codes(ctx, [code], "stock")
-    info = await ctx.xtdata("get_cb_info", code)
-    if not info:
-        raise InvalidParameter("stock", f"{code} is not a convertible bond", value=code)
-    return JSONResponse({"stock": code, "data": info})
-
-
-@router.get("/api/cb/detail")
-async def get_cb_detail(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
-    """Terms of a convertible bond (xtdata.get_cb_info), as /api/cb/info."""
-    return await _cb_info(ctx, stock)
-
-
-@router.get("/api/cb/bond_info")
-async def get_cb_bond_info(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
-    """Terms of a convertible bond (xtdata.get_cb_info), as /api/cb/info."""
-    return await _cb_info(ctx, stock)
 
 
 @router.get("/api/cb/conversion_price")
