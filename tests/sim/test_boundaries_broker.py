@@ -16,10 +16,10 @@ Every instrument below has pre_close 10.00 (ETF 3.000, bond 110.000); its limits
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 
+from broker_desk import ACCOUNT, FRI_10, assert_refused, make_desk, place, quote_at
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import SimBroker
 from qmt_bridge.sim.broker.manual import ManualClock, ManualMarket
@@ -28,55 +28,12 @@ from qmt_bridge.sim.broker.rules import check_band, check_volume
 from qmt_bridge.sim.broker.securities import BJ, BOND, CHINEXT, FUND, MAIN, STAR, STOCK, Security
 from qmt_bridge.sim.clock import CST
 
-THU_10 = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)  # a trading day, continuous session
-FRI_10 = dt.datetime(2025, 11, 21, 10, 0, tzinfo=CST)
-ACCOUNT = "SIM000001"
-
-#: code -> (kind, pre_close, tick)
-CODES = {
-    "600000.SH": ("stock", 10.0, 0.01),  # main board
-    "688001.SH": ("stock", 10.0, 0.01),  # STAR
-    "300750.SZ": ("stock", 10.0, 0.01),  # ChiNext
-    "430047.BJ": ("stock", 10.0, 0.01),  # BJ
-    "510300.SH": ("etf", 3.0, 0.001),
-    "113050.SH": ("cb", 110.0, 0.001),
-}
-
-
-def _quote(market: ManualMarket, code: str, price: float) -> None:
-    tick = CODES[code][2]
-    market.quote(code, price, asks=[(round(price, 3), 100_000)], bids=[(round(price - tick, 3), 100_000)])
-
-
-def make_desk() -> SimpleNamespace:
-    clock = ManualClock(THU_10)
-    market = ManualMarket(clock)
-    for code, (kind, pre_close, _) in CODES.items():
-        market.add(code, code, kind=kind, pre_close=pre_close)
-        _quote(market, code, pre_close)
-    broker = SimBroker(market, clock, starting_cash=1_000_000_000.0, background=False)
-    return SimpleNamespace(clock=clock, market=market, broker=broker)
-
 
 @pytest.fixture()
 def desk():
     desk = make_desk()
     yield desk
     desk.broker.close()
-
-
-def place(desk, code, volume, price=None, order_type=xc.STOCK_BUY, price_type=xc.FIX_PRICE):
-    if price is None:
-        price = CODES[code][1]
-    order_id = desk.broker.place_order(ACCOUNT, code, order_type, volume, price_type, price)
-    assert order_id > 0
-    return desk.broker.order(ACCOUNT, order_id)
-
-
-def assert_refused(order, *words):
-    assert order.order_status == xc.ORDER_JUNK, f"taken: {order.order_status}"
-    for word in words:
-        assert word in order.status_msg, order.status_msg
 
 
 def assert_taken(order):
@@ -198,7 +155,7 @@ def test_sell_band_edges(desk):
     """The band holds for sells too: bought Thursday, sold Friday (the band stays 9.00-11.00)."""
     assert place(desk, "600000.SH", 400, 10.0).order_status == xc.ORDER_SUCCEEDED
     desk.clock.set(FRI_10)
-    _quote(desk.market, "600000.SH", 10.0)
+    quote_at(desk.market, "600000.SH", 10.0)
     assert_refused(place(desk, "600000.SH", 100, 11.01, order_type=xc.STOCK_SELL), "高于涨停价11.0")
     assert_taken(place(desk, "600000.SH", 100, 11.00, order_type=xc.STOCK_SELL))  # rests at limit-up
     assert_refused(place(desk, "600000.SH", 100, 8.99, order_type=xc.STOCK_SELL), "低于跌停价9.0")

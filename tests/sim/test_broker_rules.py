@@ -7,50 +7,15 @@ The market is set by hand (``ManualMarket``): every expected value below is work
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
-from types import SimpleNamespace
 
 import pytest
 
+from broker_desk import ACCOUNT, CODES, FRI_10, THU_10, assert_refused, make_desk, place, quote_at
 from qmt_bridge.sim import xtconstant as xc
-from qmt_bridge.sim.broker import SimBroker
-from qmt_bridge.sim.broker.manual import ManualClock, ManualMarket
 from qmt_bridge.sim.broker.rejections import Rejection
 from qmt_bridge.sim.broker.rules import check_volume
 from qmt_bridge.sim.broker.securities import BJ, MAIN, STAR, STOCK, Security
-from qmt_bridge.sim.clock import CST
-
-THU_10 = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)  # a trading day, continuous session
-FRI_10 = dt.datetime(2025, 11, 21, 10, 0, tzinfo=CST)
-ACCOUNT = "SIM000001"
-
-#: code -> (kind, pre_close): limits are the board's percentage of pre_close (see ManualMarket.add)
-CODES = {
-    "600000.SH": ("stock", 10.0),  # main board, band 9.00-11.00
-    "688001.SH": ("stock", 10.0),  # STAR
-    "300750.SZ": ("stock", 10.0),  # ChiNext
-    "000001.SZ": ("stock", 10.0),  # SZ main board
-    "430047.BJ": ("stock", 10.0),  # BJ
-    "510300.SH": ("etf", 3.0),
-    "113050.SH": ("cb", 110.0),
-}
-
-
-def _quote(market: ManualMarket, code: str, price: float) -> None:
-    tick = 0.01 if CODES.get(code, ("stock",))[0] == "stock" else 0.001
-    ask, bid = round(price, 3), round(price - tick, 3)
-    market.quote(code, price, asks=[(ask, 100_000)], bids=[(bid, 100_000)])
-
-
-def make_desk(cash: float = 1_000_000_000.0) -> SimpleNamespace:
-    clock = ManualClock(THU_10)
-    market = ManualMarket(clock)
-    for code, (kind, pre_close) in CODES.items():
-        market.add(code, code, kind=kind, pre_close=pre_close)
-        _quote(market, code, pre_close)
-    broker = SimBroker(market, clock, starting_cash=cash, background=False)
-    return SimpleNamespace(clock=clock, market=market, broker=broker)
 
 
 @pytest.fixture()
@@ -58,21 +23,6 @@ def desk():
     desk = make_desk()
     yield desk
     desk.broker.close()
-
-
-def place(desk, code, volume, price=None, order_type=xc.STOCK_BUY, price_type=xc.FIX_PRICE):
-    if price is None:
-        price = CODES[code][1]
-    order_id = desk.broker.place_order(ACCOUNT, code, order_type, volume, price_type, price)
-    assert order_id > 0
-    return desk.broker.order(ACCOUNT, order_id)
-
-
-def assert_refused(order, *words):
-    assert order.order_status == xc.ORDER_JUNK, order.status_msg
-    assert order.order_sysid == ""
-    for word in words:
-        assert word in order.status_msg
 
 
 def assert_taken(order):
@@ -86,7 +36,7 @@ def hold(desk, code, volume):
     assert order.order_status == xc.ORDER_SUCCEEDED, order.status_msg
     desk.clock.set(FRI_10)
     for c, (_, pre_close) in CODES.items():
-        _quote(desk.market, c, pre_close)
+        quote_at(desk.market, c, pre_close)
 
 
 # --- lots and sizes ---------------------------------------------------------------------------------

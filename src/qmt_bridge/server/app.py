@@ -123,7 +123,14 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     include_flat(app, ws.fallback_router)
     RouteIndex.install(app)
     generate_openapi = app.openapi
-    app.openapi = lambda: add_error_schemas(generate_openapi())  # type: ignore[method-assign]
+
+    def openapi() -> dict[str, Any]:
+        """FastAPI's document with the one error shape added, built once like FastAPI's own."""
+        if app.openapi_schema is None:
+            app.openapi_schema = add_error_schemas(generate_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     app.add_middleware(FullTickShortcut)
     app.add_middleware(RequestIdMiddleware)  # added last: the outermost
     return app
