@@ -125,6 +125,31 @@ def test_resume_sends_every_completed_bar_after_since(url: str, fake_xtdata: Mod
         ]
 
 
+@pytest.mark.parametrize("period", ["1m", "tick"])
+def test_a_push_that_arrives_while_the_snapshot_is_fetched_comes_after_it(
+    url: str, fake_xtdata: ModuleType, period: str
+) -> None:
+    """The snapshot is read after the upstream subscription began, so a push may be newer than it: a client
+    applying messages in order must end with the push (a completed bar is never overwritten by the
+    forming state the snapshot read)."""
+    snapshot_call = "get_market_data_ex" if period == "1m" else "get_full_tick"
+    fake_xtdata.DELAYS[snapshot_call] = 1.0
+    if period == "1m":
+        item = fake_xtdata.kline_item(CODE, "20251121093200", close=11.57)
+    else:
+        item = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": 11.57}
+    with client(url) as ws:
+        ws.send({"stocks": [CODE], "period": period})
+        wait_until(lambda: upstream(fake_xtdata) == [(CODE, period)], "the upstream subscription", timeout=5)
+        assert fake_xtdata.push_quote(CODE, period, [item]) == 1  # while the snapshot is being read
+        ws.status("subscribed")
+        if not any(m["type"] == "data" for m in ws.seen):
+            ws.until(lambda m: m["type"] == "data")
+    kinds = [m["type"] for m in ws.seen if m["type"] in ("snapshot", "data")]
+    assert kinds == ["snapshot", "data"]
+    assert ws.seen[-1]["data"][CODE][-1]["close" if period == "1m" else "lastPrice"] == 11.57
+
+
 # ------------------------------------------------------------------ sharing and release
 
 

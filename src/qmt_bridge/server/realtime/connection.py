@@ -12,7 +12,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Hashable
+from collections import OrderedDict
+from collections.abc import Hashable, Iterable
 from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
@@ -46,11 +47,33 @@ class Subscriber:
         self.closing: str | None = None
         self._progress = time.monotonic()
         self._tasks: list[asyncio.Task[None]] = []
+        #: Pushes of streams whose snapshot is being fetched, by stream, in arrival order (see :meth:`hold`).
+        self._held: dict[Hashable, OrderedDict[Hashable, bytes]] = {}
 
     # ------------------------------------------------------------------ what the hub calls (on the loop)
 
-    def put_data(self, key: Hashable, fragment: bytes) -> None:
+    def put_data(self, key: tuple[Hashable, Hashable], fragment: bytes) -> None:
+        """A push under the conflation ``key``: ``(stream key, what conflates within the stream)``."""
+        held = self._held.get(key[0])
+        if held is not None:
+            held[key] = fragment  # conflated as the outbox would
+            return
         self.outbox.data(key, fragment)
+        self._check_overflow()
+
+    def hold(self, streams: Iterable[Hashable]) -> None:
+        """Keep the pushes of ``streams`` back until :meth:`release`: a snapshot fetched after the upstream
+        subscription began may be older than a push that arrives while it is fetched, and the client,
+        applying messages in order, must not end with the older state (a completed bar overwritten by
+        the forming one)."""
+        for stream in streams:
+            self._held.setdefault(stream, OrderedDict())
+
+    def release(self, streams: Iterable[Hashable]) -> None:
+        """Queue the held pushes of ``streams`` (after what was put meanwhile, such as the snapshot)."""
+        for stream in streams:
+            for key, fragment in self._held.pop(stream, {}).items():
+                self.outbox.data(key, fragment)
         self._check_overflow()
 
     def merge_whole(self, prefix: bytes, snapshots: dict[str, Any], encoded: bytes) -> None:

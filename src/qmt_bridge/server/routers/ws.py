@@ -225,15 +225,20 @@ class _Realtime(_Stream):
     async def subscribe(self, request: protocol.Request) -> None:
         period = self.check_period(request.period)
         codes = await self.codes(request)
-        attached = await self.attach(codes, period)
-        if not attached:
-            return
-        await self.send_snapshots(attached, period, request.since)
-        self.subscriber.put_control(
-            protocol.status(
-                "subscribed", f"{len(attached)} stream(s) of {period}", stocks=attached, period=period
+        streams = [(code, period) for code in codes]
+        self.subscriber.hold(streams)  # pushes go after the snapshot they may be newer than
+        try:
+            attached = await self.attach(codes, period)
+            if not attached:
+                return
+            await self.send_snapshots(attached, period, request.since)
+            self.subscriber.put_control(
+                protocol.status(
+                    "subscribed", f"{len(attached)} stream(s) of {period}", stocks=attached, period=period
+                )
             )
-        )
+        finally:
+            self.subscriber.release(streams)
         await self.tell_session()
 
     async def send_snapshots(self, codes: list[str], period: str, since: int | None) -> None:
