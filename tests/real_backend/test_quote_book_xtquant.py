@@ -55,6 +55,22 @@ def test_the_book_subscribes_to_the_markets_and_serves_the_pushes(
     assert len(fake_xtdata.calls_to("get_full_tick")) == calls
 
 
+def test_codes_the_book_holds_need_no_instrument_check(client: Any, fake_xtdata: ModuleType) -> None:
+    """A code with a snapshot in the whole-market push exists in MiniQMT: a K-line request for thousands
+    of such codes does not first ask get_instrument_detail of each (seconds on a full market)."""
+    snapshot(client)  # starts the book (checking 600000.SH on the way)
+    wait_until(lambda: ready(client), "the first push")
+    client.app.state.context.known_codes.clear()
+    checked = len(fake_xtdata.calls_to("get_instrument_detail"))
+    response = client.get("/api/market/market_data_ex?stocks=600000.SH,000001.SZ&count=1")
+    assert response.status_code == 200
+    assert len(fake_xtdata.calls_to("get_instrument_detail")) == checked
+    # A code outside the book is still checked, and an unknown one still a 404.
+    response = client.get("/api/market/market_data_ex?stocks=600000.SH,600001.SH&count=1")
+    assert response.status_code == 404 and response.json()["error"]["details"]["value"] == ["600001.SH"]
+    assert [args for args, _ in fake_xtdata.calls_to("get_instrument_detail")[checked:]] == [("600001.SH",)]
+
+
 def test_a_disconnected_backend_ends_the_subscription_and_a_reconnect_renews_it(
     client: Any, fake_xtdata: ModuleType
 ) -> None:

@@ -382,6 +382,12 @@ class BaseClient:
                 failure = APITimeoutError(
                     f"{method} {url} timed out after {timeout:g}s", method=method, url=url
                 )
+            elif isinstance(error, http.client.IncompleteRead):
+                failure = APIConnectionError(
+                    f"{method} {url}: the answer was cut short after {len(error.partial):,} bytes (the "
+                    "server failed part way through a streamed answer, or the connection broke)",
+                    method=method, url=url,
+                )  # fmt: skip
             else:
                 reason = getattr(error, "reason", error)
                 failure = APIConnectionError(

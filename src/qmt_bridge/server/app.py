@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -51,6 +52,10 @@ HTTP bridge to miniQMT's **xtquant** (market data and, with `--trading`, trading
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
+#: Seconds of the interpreter's thread switch interval while the server runs (see the lifespan).
+SWITCH_INTERVAL = 0.001
+
+
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
     """Build the FastAPI app.
 
@@ -63,6 +68,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log_redaction.install()
+        # The event loop shares the interpreter lock with the threads that read and encode bulk data; by
+        # default a waiting thread gets the lock after 5 ms, and the loop needs it several times per
+        # request. 1 ms: snapshots answered in milliseconds beside heavy requests (bench/mixed_load.py).
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
         chosen = backend or load_backend(settings)
         log.info("backend: %s", chosen.name)
         if chosen.name == "sim":

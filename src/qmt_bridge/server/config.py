@@ -49,6 +49,14 @@ class Settings(BaseSettings):
     backend_timeout: float = Field(30.0, gt=0)
     download_timeout: float = Field(600.0, gt=0)
     max_result_rows: int = Field(2_000_000, ge=1000)
+    #: A K-line/tick request estimated at this many rows or more is *heavy*: read by chunks, encoded off the
+    #: event loop and streamed, and admitted only while fewer than ``max_heavy_requests`` heavy requests
+    #: (``max_heavy_per_client`` per client address) run; it waits ``heavy_wait`` seconds for a slot, then
+    #: is answered 503 (or 429) with Retry-After. See server/services/bulk.py.
+    heavy_rows: int = Field(20_000, ge=1)
+    max_heavy_requests: int = Field(3, ge=1, le=1000)
+    max_heavy_per_client: int = Field(2, ge=1, le=1000)
+    heavy_wait: float = Field(15.0, ge=0, le=600)
     #: The seed's automatic pre-download (自动预下载): at start, then every interval.
     predownload: bool = True
     predownload_interval_hours: float = Field(24.0, gt=0)

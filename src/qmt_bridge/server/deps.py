@@ -13,6 +13,7 @@ from qmt_bridge.backends.base import Backend
 from qmt_bridge.backends.runner import BackendCallTimeout, BackendRunner
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.errors import NotImplementedByBackend
+from qmt_bridge.server.services.admission import Admission
 from qmt_bridge.server.services.local_history import LocalHistory
 
 if TYPE_CHECKING:
@@ -41,6 +42,10 @@ class BackendContext:
         self.quotes: QuoteBook | None = None
         #: What this server downloaded into the backend's local cache (history on demand).
         self.local_history = LocalHistory()
+        #: Slots of heavy (bulk) requests.
+        self.admission = Admission(
+            settings.max_heavy_requests, settings.max_heavy_per_client, settings.heavy_wait
+        )
 
     def xtdata_function(self, name: str) -> Callable[..., Any]:
         fn = getattr(self.backend.xtdata, name, None)

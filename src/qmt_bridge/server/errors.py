@@ -29,6 +29,8 @@ class BridgeError(Exception):
 
     status_code = 500
     code = "internal_error"
+    #: Response headers the error adds (e.g. Retry-After).
+    headers: dict[str, str] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
     def __init__(self, message: str, *, details: Any = None, code: str | None = None) -> None:
         super().__init__(message)
@@ -147,7 +149,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(BridgeError)
     async def _bridge(request: Request, exc: BridgeError) -> JSONResponse:
-        return error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+        response = error_response(request, exc.status_code, exc.code, exc.message, exc.details)
+        response.headers.update(exc.headers)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

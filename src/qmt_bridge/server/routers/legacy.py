@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import AliasChoices, Field
+from starlette.responses import Response
 
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.models import RequestBody
@@ -21,8 +22,9 @@ from qmt_bridge.server.routers.instrument import ISCOMPLETE
 from qmt_bridge.server.routers.market import DIVIDEND, FORMAT
 from qmt_bridge.server.routers.sector import require_sector
 from qmt_bridge.server.routing import StrictQueryRoute
-from qmt_bridge.server.services.market_data import Bars, check_codes, fetch_bars, full_tick
-from qmt_bridge.server.services.tabular import frame_payload, frames_payload
+from qmt_bridge.server.services.bulk import bars_answer
+from qmt_bridge.server.services.market_data import BarQuery, bar_query, check_codes, full_tick
+from qmt_bridge.server.services.tabular import frame_payload
 
 router = APIRouter(prefix="/api", tags=["legacy"], route_class=StrictQueryRoute)
 
@@ -44,7 +46,7 @@ class DownloadRequest(RequestBody):
     end_time: str = Field("", validation_alias=AliasChoices("end_time", "end"), description="YYYYMMDD")
 
 
-async def _history(
+def _history(
     ctx: Ctx,
     codes: list[str],
     period: str,
@@ -54,10 +56,10 @@ async def _history(
     end_time: str,
     dividend_type: DividendType,
     param: str,
-) -> Bars:
+) -> BarQuery:
     start, end = parse_range(start_time, end_time)
     period = parse_period(period)
-    return await fetch_bars(
+    return bar_query(
         ctx,
         "get_market_data_ex",
         codes,
@@ -86,13 +88,15 @@ async def legacy_history(
 ) -> JSONResponse:
     """[Legacy] K-lines of one stock (history missing from the local cache is downloaded first)."""
     code = parse_code(stock)
-    bars = await _history(ctx, [code], period, count, fields, start_time, end_time, dividend_type, "stock")
+    query = _history(ctx, [code], period, count, fields, start_time, end_time, dividend_type, "stock")
+    bars = await query.all()
     data = frame_payload(bars.frames[code], format)
     return JSONResponse({"stock": code, "period": period, "count": count, "data": data, **bars.notes()})
 
 
 @router.get("/batch_history")
 async def legacy_batch_history(
+    request: Request,
     ctx: Ctx,
     stocks: str = Query(..., description="逗号分隔的代码"),
     period: str = PERIOD,
@@ -102,12 +106,12 @@ async def legacy_batch_history(
     end_time: str = END,
     dividend_type: DividendType = DIVIDEND,
     format: TableFormat = FORMAT,
-) -> JSONResponse:
+) -> Response:
     """[Legacy] K-lines of several stocks (history missing from the local cache is downloaded first)."""
     codes = parse_codes(stocks)
-    bars = await _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type, "stocks")
-    data = frames_payload(bars.frames, format)
-    return JSONResponse({"stocks": codes, "period": period, "count": count, "data": data, **bars.notes()})
+    query = _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type, "stocks")
+    head = {"stocks": codes, "period": period, "count": count}
+    return await bars_answer(request, ctx, query, format, head)
 
 
 @router.get("/full_tick")

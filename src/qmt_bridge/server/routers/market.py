@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
 
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import (
@@ -18,11 +19,12 @@ from qmt_bridge.server.params import (
 )
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
+from qmt_bridge.server.services.bulk import bars_answer
 from qmt_bridge.server.services.local_history import DownloadMode
 from qmt_bridge.server.services.market_data import (
+    bar_query,
     check_codes,
-    fetch_bars,
-    fetch_field_major,
+    field_major_query,
     full_tick,
     regroup_field_major,
 )
@@ -79,6 +81,7 @@ async def get_major_indices(ctx: Ctx) -> JSONResponse:
 
 
 async def _bars(
+    request: Request,
     ctx: Ctx,
     function: str,
     stocks: str,
@@ -91,11 +94,11 @@ async def _bars(
     fill_data: bool,
     format: TableFormat,
     download: DownloadMode = DownloadMode.never,
-) -> JSONResponse:
+) -> Response:
     codes = parse_codes(stocks)
     period = parse_period(period)
     start, end = parse_range(start_time, end_time)
-    bars = await fetch_bars(
+    query = bar_query(
         ctx,
         function,
         codes,
@@ -108,13 +111,13 @@ async def _bars(
         fill_data=fill_data,
         download=download,
     )
-    data = frames_payload(bars.frames, format)
-    body = {"period": period, "dividend_type": dividend_type.value, "data": data, **bars.notes()}
-    return JSONResponse(body)
+    head = {"period": period, "dividend_type": dividend_type.value}
+    return await bars_answer(request, ctx, query, format, head)
 
 
 @router.get("/market_data_ex")
 async def get_market_data_ex(
+    request: Request,
     ctx: Ctx,
     stocks: str = STOCKS,
     fields: str = FIELDS,
@@ -126,10 +129,11 @@ async def get_market_data_ex(
     fill_data: bool = FILL,
     format: TableFormat = FORMAT,
     download: DownloadMode = DOWNLOAD,
-) -> JSONResponse:
+) -> Response:
     """K-lines or ticks per stock (xtdata.get_market_data_ex), with 除权 and fill options; history missing
     from MiniQMT's local cache is downloaded first (see ``download``)."""
     return await _bars(
+        request,
         ctx,
         "get_market_data_ex",
         stocks,
@@ -147,6 +151,7 @@ async def get_market_data_ex(
 
 @router.get("/local_data")
 async def get_local_data(
+    request: Request,
     ctx: Ctx,
     stocks: str = STOCKS,
     fields: str = FIELDS,
@@ -157,10 +162,11 @@ async def get_local_data(
     dividend_type: DividendType = DIVIDEND,
     fill_data: bool = FILL,
     format: TableFormat = FORMAT,
-) -> JSONResponse:
+) -> Response:
     """Like market_data_ex but reads only the local cache (xtdata.get_local_data) and never downloads;
     works offline. ``no_data`` names the codes the cache has no row of in the range."""
     return await _bars(
+        request,
         ctx,
         "get_local_data",
         stocks,
@@ -180,6 +186,7 @@ MARKET_DATA_FIELDS = "open,high,low,close,volume"
 
 @router.get("/market_data")
 async def get_market_data(
+    request: Request,
     ctx: Ctx,
     stocks: str = STOCKS,
     fields: str = Query(
@@ -194,13 +201,13 @@ async def get_market_data(
     fill_data: bool = FILL,
     format: TableFormat = FORMAT,
     download: DownloadMode = DOWNLOAD,
-) -> JSONResponse:
+) -> Response:
     """Generic query through xtdata.get_market_data (field-major upstream), regrouped per stock; history
     missing from the local cache is downloaded first (see ``download``)."""
     codes = parse_codes(stocks)
     period = parse_period(period)
     start, end = parse_range(start_time, end_time)
-    bars = await fetch_field_major(
+    query = field_major_query(
         ctx,
         codes,
         fields=parse_bar_fields(fields, period, MARKET_DATA_FIELDS),
@@ -212,9 +219,8 @@ async def get_market_data(
         fill_data=fill_data,
         download=download,
     )
-    data = frames_payload(bars.frames, format)
-    body = {"period": period, "dividend_type": dividend_type.value, "data": data, **bars.notes()}
-    return JSONResponse(body)
+    head = {"period": period, "dividend_type": dividend_type.value}
+    return await bars_answer(request, ctx, query, format, head)
 
 
 @router.get("/divid_factors")

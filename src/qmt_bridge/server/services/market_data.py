@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,18 +32,29 @@ async def full_tick(ctx: BackendContext, codes: list[str], *, check: bool = True
     return {code: as_full_tick(snapshot) for code, snapshot in answer.items()}
 
 
+#: Codes per backend call of :func:`check_codes`.
+CHECK_CHUNK = 200
+
+
 async def check_codes(ctx: BackendContext, codes: list[str], param: str = "stocks") -> None:
     """404 naming the codes the backend does not know (``get_instrument_detail`` is ``None``)."""
-    pending = [c for c in codes if "." in c and c not in ctx.known_codes]
+    book = ctx.quotes
+    pending = [
+        c for c in codes if "." in c and c not in ctx.known_codes and not (book is not None and book.holds(c))
+    ]
     if not pending:
         return
     detail = ctx.xtdata_function("get_instrument_detail")
 
     # Named after the xtdata function so a timeout or failure says what was being called.
-    def get_instrument_detail() -> list[str]:
-        return [c for c in pending if detail(c) is None]
+    def get_instrument_detail(chunk: list[str]) -> list[str]:
+        return [c for c in chunk if detail(c) is None]
 
-    missing = await ctx.run(get_instrument_detail)
+    # By chunks: thousands of codes are one runner call each way too long (the simulator builds each
+    # code's day, ~2 ms), and other requests are served between two chunks.
+    missing = []
+    for i in range(0, len(pending), CHECK_CHUNK):
+        missing += await ctx.run(get_instrument_detail, pending[i : i + CHECK_CHUNK])
     if missing:
         missing = await _without_history(ctx, missing)
     ctx.known_codes.update(c for c in pending if c not in missing)
@@ -127,8 +139,9 @@ def _weekdays(first: dt.date, last: dt.date) -> int:
 
 def guard_result_size(
     ctx: BackendContext, n_codes: int, period: str, start: str, end: str, count: int
-) -> None:
-    """400 ``result_too_large`` before calling the backend when the answer would exceed the row limit."""
+) -> int:
+    """The row estimate; 400 ``result_too_large`` before calling the backend when the answer would exceed
+    the row limit."""
     rows = estimate_rows(n_codes, period, start, end, count)
     limit = ctx.settings.max_result_rows
     if rows > limit:
@@ -138,6 +151,7 @@ def guard_result_size(
             "narrow start_time/end_time, lower count or ask for fewer stocks",
             code="result_too_large",
         )
+    return rows
 
 
 @dataclass
@@ -150,11 +164,52 @@ class Bars:
     def notes(self) -> dict[str, Any]:
         """The keys an answer adds beside ``data``: ``download`` (see DownloadReport) and ``no_data``, the
         codes without a single row in the range, so that an empty answer is never silent."""
-        empty = [code for code, frame in self.frames.items() if not len(frame)]
-        return {"download": self.download.to_dict(), "no_data": empty}
+        return notes(self.download, [code for code, frame in self.frames.items() if not len(frame)])
 
 
-async def fetch_bars(
+def notes(download: DownloadReport, no_data: list[str]) -> dict[str, Any]:
+    """See :meth:`Bars.notes`."""
+    return {"download": download.to_dict(), "no_data": no_data}
+
+
+@dataclass
+class BarQuery:
+    """A K-line/tick query within the row limit, not yet checked against the backend: its row estimate
+    decides how it is answered (:mod:`~qmt_bridge.server.services.bulk`) before any backend call.
+    ``prepare`` checks the codes and fills the local cache."""
+
+    codes: list[str]
+    rows: int  # the estimate: at most this many rows in all
+    prepare: Callable[[], Awaitable[BarPlan]]
+
+    async def all(self) -> Bars:
+        """Prepared and read at once."""
+        return await (await self.prepare()).all()
+
+
+@dataclass
+class BarPlan:
+    """A K-line/tick query checked and made ready (codes known, the local cache filled): what is left is
+    reading it, all at once or by chunks of codes.
+
+    ``read`` asks the backend for some of the codes (one runner call); ``shape`` turns its answer into
+    ``{code: DataFrame}`` with ``time`` (plain CPU work: it may run off the event loop).
+    """
+
+    codes: list[str]
+    rows: int
+    download: DownloadReport
+    read: Callable[[list[str]], Awaitable[Any]]
+    shape: Callable[[Any, list[str]], dict[str, pd.DataFrame]]
+
+    async def frames(self, codes: list[str]) -> dict[str, pd.DataFrame]:
+        return self.shape(await self.read(codes), codes)
+
+    async def all(self) -> Bars:
+        return Bars(await self.frames(self.codes), self.download)
+
+
+def bar_query(
     ctx: BackendContext,
     function: str,
     codes: list[str],
@@ -168,29 +223,54 @@ async def fetch_bars(
     fill_data: bool,
     download: DownloadMode = DownloadMode.auto,
     param: str = "stocks",
-) -> Bars:
-    """``{code: DataFrame}`` from ``get_market_data_ex`` / ``get_local_data`` with ``time`` always present,
-    after making sure the local cache holds the range (not for ``get_local_data``, which never downloads)."""
-    guard_result_size(ctx, len(codes), period, start_time, end_time, count)
-    await check_codes(ctx, codes, param)
-    if function == "get_local_data":
-        download = DownloadMode.never
-    report = await ensure_local(ctx, codes, period, start_time, end_time, count, download)
+) -> BarQuery:
+    """``get_market_data_ex`` / ``get_local_data``: 400 past the row limit at once; prepared, it has the
+    codes checked and the range downloaded into the local cache (not for ``get_local_data``, which never
+    downloads). The frames always have ``time``."""
+    rows = guard_result_size(ctx, len(codes), period, start_time, end_time, count)
     wanted = list(fields)
     if wanted and "time" not in wanted:
         wanted.insert(0, "time")
-    frames: dict[str, Any] = await ctx.xtdata(
-        function,
-        field_list=wanted,
-        stock_list=codes,
-        period=period,
-        start_time=start_time,
-        end_time=end_time,
-        count=count,
-        dividend_type=dividend_type,
-        fill_data=fill_data,
-    )
-    return Bars({code: _frame_with_time(frames.get(code), period) for code in codes}, report)
+
+    read = _reader(ctx, function, wanted, period, start_time, end_time, count, dividend_type, fill_data)
+
+    def shape(frames: dict[str, Any], chunk: list[str]) -> dict[str, pd.DataFrame]:
+        return {code: _frame_with_time(frames.get(code), period) for code in chunk}
+
+    async def prepare() -> BarPlan:
+        await check_codes(ctx, codes, param)
+        mode = DownloadMode.never if function == "get_local_data" else download
+        report = await ensure_local(ctx, codes, period, start_time, end_time, count, mode)
+        return BarPlan(codes, rows, report, read, shape)
+
+    return BarQuery(codes, rows, prepare)
+
+
+def _reader(
+    ctx: BackendContext,
+    function: str,
+    field_list: list[str],
+    period: str,
+    start_time: str,
+    end_time: str,
+    count: int,
+    dividend_type: str,
+    fill_data: bool,
+) -> Callable[[list[str]], Awaitable[Any]]:
+    """``read(codes)``: one runner call of the xtdata ``function`` for ``codes`` with these arguments."""
+
+    async def read(chunk: list[str]) -> Any:
+        return await ctx.xtdata(
+            function, field_list=field_list, stock_list=chunk, period=period, start_time=start_time,
+            end_time=end_time, count=count, dividend_type=dividend_type, fill_data=fill_data,
+        )  # fmt: skip
+
+    return read
+
+
+async def fetch_bars(ctx: BackendContext, function: str, codes: list[str], **query: Any) -> Bars:
+    """``{code: DataFrame}`` of :func:`bar_query`'s query, read at once."""
+    return await bar_query(ctx, function, codes, **query).all()
 
 
 def _frame_with_time(frame: Any, period: str) -> pd.DataFrame:
@@ -209,7 +289,7 @@ def _frame_with_time(frame: Any, period: str) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-async def fetch_field_major(
+def field_major_query(
     ctx: BackendContext,
     codes: list[str],
     *,
@@ -221,35 +301,35 @@ async def fetch_field_major(
     dividend_type: str,
     fill_data: bool,
     download: DownloadMode = DownloadMode.auto,
-) -> Bars:
-    """``get_market_data`` (field-major ``{field: DataFrame(stocks × times)}``) regrouped per stock, after
-    making sure the local cache holds the range."""
-    guard_result_size(ctx, len(codes), period, start_time, end_time, count)
-    await check_codes(ctx, codes)
-    report = await ensure_local(ctx, codes, period, start_time, end_time, count, download)
+) -> BarQuery:
+    """``get_market_data`` (field-major ``{field: DataFrame(stocks × times)}``) regrouped per stock; checked
+    and prepared as :func:`bar_query`'s."""
+    rows = guard_result_size(ctx, len(codes), period, start_time, end_time, count)
     # No fields asks xtquant for all of them, as upstream. 'time' is derived from the labels, so asking
     # for it alone asks for some other field, since an empty list would mean "all fields".
     upstream = [f for f in fields if f != "time"]
     if fields and not upstream:
         upstream = ["close"]
-    raw: dict[str, Any] = await ctx.xtdata(
-        "get_market_data",
-        field_list=upstream,
-        stock_list=codes,
-        period=period,
-        start_time=start_time,
-        end_time=end_time,
-        count=count,
-        dividend_type=dividend_type,
-        fill_data=fill_data,
+
+    read = _reader(
+        ctx, "get_market_data", upstream, period, start_time, end_time, count, dividend_type, fill_data
     )
-    if period == "tick":
-        frames = {code: _frame_with_time(structured_frame(raw.get(code)), period) for code in codes}
-        if fields:  # the upstream tick arrays carry every field
-            frames = {code: _keep(frame, fields) for code, frame in frames.items()}
-        return Bars(frames, report)
-    wanted = list(fields) or [f for f in raw if f != "time"]
-    return Bars(regroup_field_major(raw, codes, wanted, period, keep_gaps=not fill_data), report)
+
+    def shape(raw: dict[str, Any], chunk: list[str]) -> dict[str, pd.DataFrame]:
+        if period == "tick":
+            frames = {code: _frame_with_time(structured_frame(raw.get(code)), period) for code in chunk}
+            if fields:  # the upstream tick arrays carry every field
+                frames = {code: _keep(frame, fields) for code, frame in frames.items()}
+            return frames
+        wanted = list(fields) or [f for f in raw if f != "time"]
+        return regroup_field_major(raw, chunk, wanted, period, keep_gaps=not fill_data)
+
+    async def prepare() -> BarPlan:
+        await check_codes(ctx, codes)
+        report = await ensure_local(ctx, codes, period, start_time, end_time, count, download)
+        return BarPlan(codes, rows, report, read, shape)
+
+    return BarQuery(codes, rows, prepare)
 
 
 def regroup_field_major(

@@ -172,6 +172,10 @@ class QuoteBook:
         except KeyError:
             return None
 
+    def holds(self, code: str) -> bool:
+        """Whether the book has a snapshot of ``code`` (then MiniQMT knows the code). Not a use."""
+        return self._ready and code in self._ticks
+
     def listen(self, listener: Callable[[dict[str, dict[str, Any]], float], None]) -> None:
         """Call ``listener(snapshots, received)`` on the loop for each push from now on (``received``: when
         xtquant's callback delivered it); while anyone listens the subscription is held (as if read)."""
