@@ -25,7 +25,7 @@ CLIENT_DIR = Path(client_package.__file__).parent
 #: Modules of the client package that are not mixins (no ``_request`` calls of their own, or the transport).
 #: ``trader`` is seed 001's calls built on ``trading``'s; ``symbols`` its code helpers.
 NOT_MIXINS = frozenset(
-    {"__init__", "base", "errors", "frames", "realtime", "trade_stream", "trader", "symbols"}
+    {"__init__", "arrow", "base", "errors", "frames", "realtime", "trade_stream", "trader", "symbols"}
 )
 #: Mixin modules whose name is not the tag of their router(s).
 MODULE_TAGS = {"funds": frozenset({"etf", "cb"}), "compat": frozenset({"compat (qmt-bridge 2.1.3)"})}
@@ -70,13 +70,17 @@ def _returned_dicts(tree: ast.Module) -> dict[str, ast.Dict]:
 
 
 def _request_calls(path: Path) -> Iterator[ast.Call]:
+    """``self._request("METHOD", "/path", ...)`` calls, and ``self._bulk_frames("/path", params)`` ones
+    (a GET) rewritten to that shape."""
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-        if (
-            isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute)
-            and node.func.attr == "_request"
-        ):
+        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+            continue
+        if node.func.attr == "_request":
             yield node
+        elif node.func.attr == "_bulk_frames":
+            params = [ast.keyword(arg="params", value=node.args[1])] if len(node.args) > 1 else []
+            call = ast.Call(func=node.func, args=[ast.Constant("GET"), node.args[0]], keywords=params)
+            yield ast.copy_location(call, node)
 
 
 def _client_calls() -> list[ClientCall]:

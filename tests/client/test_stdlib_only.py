@@ -20,7 +20,7 @@ BLOCKER = """
 import sys
 
 BLOCKED = {"pandas", "numpy", "fastapi", "pydantic", "pydantic_settings", "websockets", "uvicorn",
-           "starlette", "orjson", "httpx"}
+           "starlette", "orjson", "httpx", "pyarrow"}
 
 
 class ImportBlocker:

@@ -32,9 +32,10 @@ from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from qmt_bridge._version import __version__
-from qmt_bridge.client import frames
+from qmt_bridge.client import arrow, frames
 from qmt_bridge.client.errors import (
     APIConnectionError,
+    APIStatusError,
     APITimeoutError,
     QMTBridgeError,
     _make_status_error,
@@ -235,6 +236,8 @@ class BaseClient:
         self.timeout = float(timeout)
         self.max_retries = int(max_retries)
         self.use_pandas = use_pandas
+        #: Whether the server answers format=arrow: None until a bulk request tells.
+        self._server_arrow: bool | None = None
         self._signer = _resolve_signer(client_id, secret_key)
         self._opener: Opener = opener if opener is not None else urllib.request.build_opener()
         # Injectable so that tests never sleep and can pin the jitter.
@@ -276,6 +279,24 @@ class BaseClient:
 
     def _records_frame(self, records: list[Any] | None) -> Any:
         return frames.records_to_frame(records, pandas=self._wants_pandas())
+
+    def _bulk_frames(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """``{code: frame}`` of a bulk K-line endpoint: as Arrow when DataFrames are wanted and pyarrow is
+        installed (falling back to JSON for good on a server that cannot write it), else as JSON columns."""
+        if self._wants_pandas() and arrow.pyarrow_available() and self._server_arrow is not False:
+            try:
+                answer = self._request("GET", path, params={**params, "format": "arrow"})
+            except APIStatusError as error:
+                if error.status_code not in (400, 422, 501) or "format" not in str(error):
+                    raise
+                self._server_arrow = False  # an older server, or one without pyarrow
+            else:
+                if isinstance(answer, arrow.ArrowPayload):
+                    self._server_arrow = True
+                    return arrow.to_frames(answer)
+                return self._frames(answer.get("data"))
+        answer = self._request("GET", path, params={**params, "format": "columns"})
+        return self._frames(answer.get("data"))
 
     # -- transport -----------------------------------------------------------------------------------------
 
@@ -403,6 +424,8 @@ class BaseClient:
             raise status_error
         if not payload:
             return None
+        if headers.get("content-type", "").startswith(arrow.MEDIA_TYPE):
+            return arrow.ArrowPayload(payload)
         try:
             return _json_loads(payload)
         except ValueError as error:

@@ -119,15 +119,13 @@ class MarketMixin(ClientMixin):
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        response = self._request(
-            "GET",
+        return self._bulk_frames(
             "/api/market/market_data_ex",
-            params={
+            {
                 **_bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
                 "download": download,
             },
         )
-        return self._frames(response.get("data"))
 
     def get_market_data(
         self,
@@ -163,15 +161,13 @@ class MarketMixin(ClientMixin):
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        response = self._request(
-            "GET",
+        return self._bulk_frames(
             "/api/market/market_data",
-            params={
+            {
                 **_bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
                 "download": download,
             },
         )
-        return self._frames(response.get("data"))
 
     def get_local_data(
         self,
@@ -204,12 +200,10 @@ class MarketMixin(ClientMixin):
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        response = self._request(
-            "GET",
+        return self._bulk_frames(
             "/api/market/local_data",
-            params=_bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
+            _bar_params(stocks, period, start_time, end_time, count, dividend_type, fill_data, fields),
         )
-        return self._frames(response.get("data"))
 
     def get_divid_factors(self, stock: str, start_time: str = "", end_time: str = "") -> Any:
         """Dividend and split factors of one stock (``GET /api/market/divid_factors``).

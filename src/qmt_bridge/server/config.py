@@ -54,8 +54,8 @@ class Settings(BaseSettings):
     #: (``max_heavy_per_client`` per client address) run; it waits ``heavy_wait`` seconds for a slot, then
     #: is answered 503 (or 429) with Retry-After. See server/services/bulk.py.
     heavy_rows: int = Field(20_000, ge=1)
-    max_heavy_requests: int = Field(3, ge=1, le=1000)
-    max_heavy_per_client: int = Field(2, ge=1, le=1000)
+    max_heavy_requests: int = Field(2, ge=1, le=1000)
+    max_heavy_per_client: int = Field(1, ge=1, le=1000)
     heavy_wait: float = Field(15.0, ge=0, le=600)
     #: The seed's automatic pre-download (自动预下载): at start, then every interval.
     predownload: bool = True

@@ -52,6 +52,15 @@ class TableFormat(str, Enum):
     columns = "columns"
 
 
+class BulkFormat(str, Enum):
+    """The formats of the bulk K-line endpoints: :class:`TableFormat`'s, and ``arrow`` (an Apache Arrow IPC
+    stream, when the server has pyarrow)."""
+
+    records = "records"
+    columns = "columns"
+    arrow = "arrow"
+
+
 def split_list(value: str | None, param: str, *, required: bool = True) -> list[str]:
     items = [part.strip() for part in (value or "").split(",") if part.strip()]
     if required and not items:

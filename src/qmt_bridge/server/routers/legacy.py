@@ -9,6 +9,7 @@ from starlette.responses import Response
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.models import RequestBody
 from qmt_bridge.server.params import (
+    BulkFormat,
     DividendType,
     TableFormat,
     parse_bar_fields,
@@ -111,7 +112,7 @@ async def legacy_batch_history(
     codes = parse_codes(stocks)
     query = _history(ctx, codes, period, count, fields, start_time, end_time, dividend_type, "stocks")
     head = {"stocks": codes, "period": period, "count": count}
-    return await bars_answer(request, ctx, query, format, head)
+    return await bars_answer(request, ctx, query, BulkFormat(format.value), head)
 
 
 @router.get("/full_tick")

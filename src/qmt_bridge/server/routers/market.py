@@ -7,6 +7,7 @@ from starlette.responses import Response
 
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import (
+    BulkFormat,
     DividendType,
     TableFormat,
     either,
@@ -53,6 +54,14 @@ COUNT = Query(-1, ge=-1, le=1_000_000, description="-1 = all in range; n = the l
 DIVIDEND = Query(DividendType.none, description="除权: none, front, back, front_ratio, back_ratio")
 FILL = Query(True, description="fill suspended bars with the previous close (false: null prices)")
 FORMAT = Query(TableFormat.records, description="records: list of rows; columns: field → array")
+BULK_FORMAT = Query(
+    BulkFormat.records,
+    description=(
+        "records: list of rows; columns: field → array; arrow: an Apache Arrow IPC stream (one table with a "
+        "`code` column; needs pyarrow on the server). Without `format`, `Accept: "
+        "application/vnd.apache.arrow.stream` also asks for Arrow where the server can write it."
+    ),
+)
 DOWNLOAD = Query(
     DownloadMode.auto,
     description=(
@@ -92,7 +101,7 @@ async def _bars(
     count: int,
     dividend_type: DividendType,
     fill_data: bool,
-    format: TableFormat,
+    format: BulkFormat,
     download: DownloadMode = DownloadMode.never,
 ) -> Response:
     codes = parse_codes(stocks)
@@ -127,7 +136,7 @@ async def get_market_data_ex(
     count: int = COUNT,
     dividend_type: DividendType = DIVIDEND,
     fill_data: bool = FILL,
-    format: TableFormat = FORMAT,
+    format: BulkFormat = BULK_FORMAT,
     download: DownloadMode = DOWNLOAD,
 ) -> Response:
     """K-lines or ticks per stock (xtdata.get_market_data_ex), with 除权 and fill options; history missing
@@ -161,7 +170,7 @@ async def get_local_data(
     count: int = COUNT,
     dividend_type: DividendType = DIVIDEND,
     fill_data: bool = FILL,
-    format: TableFormat = FORMAT,
+    format: BulkFormat = BULK_FORMAT,
 ) -> Response:
     """Like market_data_ex but reads only the local cache (xtdata.get_local_data) and never downloads;
     works offline. ``no_data`` names the codes the cache has no row of in the range."""
@@ -199,7 +208,7 @@ async def get_market_data(
     count: int = COUNT,
     dividend_type: DividendType = DIVIDEND,
     fill_data: bool = FILL,
-    format: TableFormat = FORMAT,
+    format: BulkFormat = BULK_FORMAT,
     download: DownloadMode = DOWNLOAD,
 ) -> Response:
     """Generic query through xtdata.get_market_data (field-major upstream), regrouped per stock; history

@@ -31,8 +31,11 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
 from qmt_bridge.server.deps import BackendContext
-from qmt_bridge.server.params import TableFormat
+from qmt_bridge.server.errors import NotImplementedByBackend
+from qmt_bridge.server.params import BulkFormat, TableFormat
 from qmt_bridge.server.responses import dumps
+from qmt_bridge.server.services import arrow_format
+from qmt_bridge.server.services.local_history import DownloadReport
 from qmt_bridge.server.services.market_data import BarPlan, BarQuery, notes
 from qmt_bridge.server.services.tabular import encode_frames
 
@@ -44,40 +47,56 @@ CHUNK_ROWS = 10_000
 INLINE_ROWS = 2_000
 
 
+def wanted_format(request: Request, fmt: BulkFormat) -> BulkFormat:
+    """The format to answer in: ``fmt``, or Arrow when the client accepts it (``Accept`` names
+    :data:`~arrow_format.MEDIA_TYPE`) without asking for a format and the server can write it. 501 for an
+    explicit ``format=arrow`` on a server without pyarrow."""
+    if fmt is BulkFormat.arrow and not arrow_format.available():
+        raise NotImplementedByBackend(
+            'format=arrow needs pyarrow on the server (pip install "qmt-bridge[arrow]"); '
+            "use format=columns or records"
+        )
+    if (
+        "format" not in request.query_params
+        and arrow_format.MEDIA_TYPE in request.headers.get("accept", "")
+        and arrow_format.available()
+    ):
+        return BulkFormat.arrow
+    return fmt
+
+
 async def bars_answer(
-    request: Request, ctx: BackendContext, query: BarQuery, fmt: TableFormat, head: dict[str, Any]
+    request: Request, ctx: BackendContext, query: BarQuery, fmt: BulkFormat, head: dict[str, Any]
 ) -> Response:
-    """``{**head, "data": {code: rows}, "download": ..., "no_data": [...]}`` for ``query``: at once when
-    light, streamed when heavy (see the module). A heavy query takes its slot before any backend call."""
-    opening = dumps(head)[:-1] + (b',"data":' if head else b'"data":')
+    """``{**head, "data": {code: rows}, "download": ..., "no_data": [...]}`` for ``query`` (or its Arrow
+    stream, see :mod:`arrow_format`): at once when light, streamed when heavy (see the module). A heavy
+    query takes its slot before any backend call."""
+    fmt = wanted_format(request, fmt)
     if query.rows < ctx.settings.heavy_rows:
         bars = await query.all()
+        encoder = _encoder(fmt, head, query.codes, bars.download)
         if query.rows < INLINE_ROWS:
-            data = encode_frames(bars.frames, fmt)
+            body = encoder.whole(bars.frames)
         else:
-            data = await asyncio.to_thread(encode_frames, bars.frames, fmt)
-        body = opening + data + b"," + dumps(bars.notes())[1:]
-        return Response(body, media_type="application/json")
+            body = await asyncio.to_thread(encoder.whole, bars.frames)
+        return Response(body, media_type=encoder.media_type)
     client = request.client.host if request.client else "unknown"
     slot = await ctx.admission.enter(client)
     try:
         plan = await query.prepare()
+        encoder = _encoder(fmt, head, plan.codes, plan.download)
         chunks = _chunks(plan)
-        first = await _encoded_chunk(plan, chunks[0], fmt)
+        first = await _encoded_chunk(plan, chunks[0], encoder)
     except BaseException:
         slot.release()
         raise
 
     async def body() -> AsyncIterator[bytes]:
-        empty: list[str] = []
         try:
-            yield opening + b"{" + first[0]
-            empty.extend(first[1])
+            yield encoder.opening() + first
             for chunk in chunks[1:]:
-                encoded, no_rows = await _encoded_chunk(plan, chunk, fmt)
-                empty.extend(no_rows)
-                yield b"," + encoded
-            yield b"}," + dumps(notes(plan.download, empty))[1:]
+                yield await _encoded_chunk(plan, chunk, encoder)
+            yield encoder.closing()
         except asyncio.CancelledError:
             raise
         except Exception:
@@ -87,7 +106,56 @@ async def bars_answer(
         finally:
             slot.release()
 
-    return StreamingResponse(body(), media_type="application/json")
+    return StreamingResponse(body(), media_type=encoder.media_type)
+
+
+class _JSONEncoder:
+    """The JSON answer in pieces: opening, each chunk's members, closing (with ``no_data``)."""
+
+    media_type = "application/json"
+
+    def __init__(self, fmt: TableFormat, head: dict[str, Any], download: DownloadReport) -> None:
+        self.fmt = fmt
+        self.head = head
+        self.download = download
+        self.empty: list[str] = []
+        self.chunks = 0
+
+    def opening(self) -> bytes:
+        return dumps(self.head)[:-1] + (b',"data":{' if self.head else b'"data":{')
+
+    def encode(self, frames: dict[str, pd.DataFrame]) -> bytes:
+        self.empty += [code for code, frame in frames.items() if not len(frame)]
+        members = encode_frames(frames, self.fmt)[1:-1]
+        self.chunks += 1
+        return members if self.chunks == 1 else b"," + members
+
+    def closing(self) -> bytes:
+        return b"}," + dumps(notes(self.download, self.empty))[1:]
+
+    def whole(self, frames: dict[str, pd.DataFrame]) -> bytes:
+        return self.opening() + self.encode(frames) + self.closing()
+
+
+class _ArrowEncoder(arrow_format.ArrowEncoder):
+    media_type = arrow_format.MEDIA_TYPE
+
+    def opening(self) -> bytes:
+        return b""
+
+    def closing(self) -> bytes:
+        return self.end()
+
+    def whole(self, frames: dict[str, pd.DataFrame]) -> bytes:
+        return self.encode(frames) + self.end()
+
+
+def _encoder(
+    fmt: BulkFormat, head: dict[str, Any], codes: list[str], download: DownloadReport
+) -> _JSONEncoder | _ArrowEncoder:
+    if fmt is BulkFormat.arrow:
+        return _ArrowEncoder(head, codes, download.to_dict())
+    return _JSONEncoder(TableFormat(fmt.value), head, download)
 
 
 def _chunks(plan: BarPlan) -> list[list[str]]:
@@ -98,14 +166,8 @@ def _chunks(plan: BarPlan) -> list[list[str]]:
     return [plan.codes[i : i + size] for i in range(0, len(plan.codes), size)]
 
 
-async def _encoded_chunk(plan: BarPlan, codes: list[str], fmt: TableFormat) -> tuple[bytes, list[str]]:
-    """The ``"code":rows,...`` members of ``codes`` (read through the runner, shaped and encoded in a
-    worker thread), and those of them without a row."""
+async def _encoded_chunk(plan: BarPlan, codes: list[str], encoder: _JSONEncoder | _ArrowEncoder) -> bytes:
+    """The piece of the answer for ``codes``: read through the runner, shaped and encoded in a worker
+    thread."""
     raw = await plan.read(codes)
-
-    def encode() -> tuple[bytes, list[str]]:
-        frames: dict[str, pd.DataFrame] = plan.shape(raw, codes)
-        empty = [code for code, frame in frames.items() if not len(frame)]
-        return encode_frames(frames, fmt)[1:-1], empty
-
-    return await asyncio.to_thread(encode)
+    return await asyncio.to_thread(lambda: encoder.encode(plan.shape(raw, codes)))
