@@ -126,6 +126,31 @@ def serve_frozen_sim(data_dir: Any, name: str = "uvicorn-sim", **settings: Any) 
         yield url
 
 
+@contextmanager
+def sim_clients_by_heavy_rows() -> Iterator[Callable[[int], Any]]:
+    """``client(heavy_rows)``: a started TestClient of an app on the simulator (no quote book, no
+    pre-download) with that heavy-request threshold; one app per value, all closed at the end."""
+    from contextlib import ExitStack
+
+    from fastapi.testclient import TestClient
+
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+
+    made: dict[int, Any] = {}
+    with ExitStack() as stack:
+
+        def client(heavy_rows: int) -> Any:
+            if heavy_rows not in made:
+                settings = Settings(
+                    _env_file=None, backend="sim", predownload=False, quote_book=False, heavy_rows=heavy_rows
+                )
+                made[heavy_rows] = stack.enter_context(TestClient(create_app(settings)))
+            return made[heavy_rows]
+
+        yield client
+
+
 def trading_app(data_dir: Path, api_key: str, **settings: Any) -> Any:
     """The app with trading on, over a simulator frozen mid-session (conftest's MID_SESSION, so marketable
     orders fill at once) whose paper broker and journal live in ``data_dir``: a second app on the same

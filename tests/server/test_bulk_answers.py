@@ -4,12 +4,12 @@ byte for byte the answers a light request gets, on every bulk endpoint and in bo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers import sim_clients_by_heavy_rows
 from qmt_bridge.server.services import bulk
 
 CODES = "600519.SH,000001.SZ,000002.SZ"
@@ -28,21 +28,7 @@ URLS = [
 
 @pytest.fixture(scope="module")
 def clients() -> Iterator[Callable[[int], TestClient]]:
-    """``clients(heavy_rows)``: a started app on the simulator with that threshold (one per value)."""
-    from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.config import Settings
-
-    made: dict[int, TestClient] = {}
-    with ExitStack() as stack:
-
-        def client(heavy_rows: int) -> TestClient:
-            if heavy_rows not in made:
-                settings = Settings(
-                    _env_file=None, backend="sim", predownload=False, quote_book=False, heavy_rows=heavy_rows
-                )
-                made[heavy_rows] = stack.enter_context(TestClient(create_app(settings)))
-            return made[heavy_rows]
-
+    with sim_clients_by_heavy_rows() as client:
         yield client
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from typing import Any
 
 import pyarrow as pa
 import pytest
 from fastapi.testclient import TestClient
 
+from helpers import sim_clients_by_heavy_rows
 from qmt_bridge.server.services import arrow_format, bulk
 
 CODES = ["600519.SH", "000001.SZ", "000002.SZ"]
@@ -26,20 +26,7 @@ ARROW = "application/vnd.apache.arrow.stream"
 
 @pytest.fixture(scope="module")
 def clients() -> Iterator[Callable[[int], TestClient]]:
-    from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.config import Settings
-
-    made: dict[int, TestClient] = {}
-    with ExitStack() as stack:
-
-        def client(heavy_rows: int) -> TestClient:
-            if heavy_rows not in made:
-                settings = Settings(
-                    _env_file=None, backend="sim", predownload=False, quote_book=False, heavy_rows=heavy_rows
-                )
-                made[heavy_rows] = stack.enter_context(TestClient(create_app(settings)))
-            return made[heavy_rows]
-
+    with sim_clients_by_heavy_rows() as client:
         yield client
 
 
