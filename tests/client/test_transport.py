@@ -149,6 +149,29 @@ def test_request_sends_accept_user_agent_and_api_key_header_only() -> None:
     assert request.get_header("Content-type") is None
 
 
+def test_a_gzip_answer_is_decoded_and_a_corrupt_one_named() -> None:
+    import gzip
+
+    body = json.dumps({"data": {"600519.SH": {"close": [1.5]}}}).encode()
+    zipped = FakeResponse(body=gzip.compress(body), headers={"Content-Encoding": "gzip"})
+    corrupt = FakeResponse(body=gzip.compress(body)[:-9], headers={"Content-Encoding": "gzip"})
+    client, opener, _ = make_client(zipped, corrupt)
+    assert client._request("GET", "/api/x") == json.loads(body)
+    assert opener.calls[0][0].get_header("Accept-encoding") == "gzip"
+    with pytest.raises(QMTBridgeError, match="gzip-compressed answer is corrupt"):
+        client._request("GET", "/api/x")
+
+
+def test_a_gzip_error_answer_is_decoded_too() -> None:
+    import gzip
+
+    body = {"error": {"code": "invalid_parameter", "message": "period: bad", "details": {}}}
+    failure = http_error(400, gzip.compress(json.dumps(body).encode()), {"Content-Encoding": "gzip"})
+    client, _, _ = make_client(failure)
+    with pytest.raises(BadRequestError, match="period: bad"):
+        client._request("GET", "/x")
+
+
 def test_no_api_key_header_without_key() -> None:
     client, opener, _ = make_client(FakeResponse(body={}))
     client._request("GET", "/x")

@@ -195,3 +195,23 @@ def test_the_client_reads_a_streamed_answer_as_any_other(
     with server() as (url, _):
         bars = QMTClient(base_url=url, use_pandas=False).get_history_ex(CODES, period="1d", count=3)
     assert list(bars) == CODES and all(len(rows) >= 2 for rows in bars.values())
+
+
+def test_a_streamed_answer_is_one_gzip_stream_when_the_client_accepts_it(
+    fake_xtdata: ModuleType, one_code_chunks: None
+) -> None:
+    import gzip
+
+    with server() as (url, _):
+        plain = connection(url)
+        plain.request("GET", HEAVY)
+        expected = plain.getresponse().read()
+        zipped = connection(url)
+        zipped.request("GET", HEAVY, headers={"Accept-Encoding": "gzip"})
+        response = zipped.getresponse()
+        body = response.read()
+    assert response.getheader("Content-Encoding") == "gzip"
+    assert response.getheader("Transfer-Encoding") == "chunked"
+    # The first answer downloaded the range into the local cache, the second did not: compare the rest.
+    unzipped, plain = json.loads(gzip.decompress(body)), json.loads(expected)
+    assert unzipped["data"] == plain["data"] and unzipped["no_data"] == plain["no_data"]

@@ -17,6 +17,7 @@ from qmt_bridge.server.services import arrow_format, bulk
 CODES = ["600519.SH", "000001.SZ", "000002.SZ"]
 QUERIES = [
     "/api/market/market_data_ex?period=1d&count=5",
+    "/api/market/market_data_ex?period=tick&count=5",  # the book levels: a list per row
     "/api/market/market_data_ex?period=1m&count=5&fields=close,volume",
     "/api/market/market_data?period=1d&count=5",
     "/api/market/local_data?period=5m&count=5",

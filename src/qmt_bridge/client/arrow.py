@@ -50,19 +50,31 @@ def to_frames(payload: ArrowPayload) -> dict[str, Any]:
     """``{code: DataFrame}`` of an Arrow answer, in the order the codes were asked, each indexed by
     Shanghai time as the JSON path's frames are (``time`` stays a column); a code without rows gets an
     empty frame with the fields as columns."""
+    import numpy as np
     import pandas as pd
 
     pa = _load()
-    table = pa.ipc.open_stream(payload.data).read_all()
-    codes = json.loads(table.schema.metadata[b"qmt_bridge"])["codes"]
-    whole = table.to_pandas()
-    fields = [name for name in whole.columns if name != "code"]
+    reader = pa.ipc.open_stream(payload.data)
+    batches = list(reader)
+    schema = reader.schema
+    codes = json.loads(schema.metadata[b"qmt_bridge"])["codes"]
+    # Each batch holds whole codes, one after the other: where each code's rows start and stop.
+    spans: dict[str, tuple[int, int]] = {}
+    offset = 0
+    for batch in batches:
+        column = batch.column(0)
+        names = column.dictionary.to_pylist()
+        indices = column.indices.to_numpy()
+        starts = np.flatnonzero(np.diff(indices, prepend=-1))
+        stops = [*starts[1:], len(indices)]
+        for start, stop in zip(starts, stops, strict=True):
+            spans[names[indices[start]]] = (offset + int(start), offset + int(stop))
+        offset += len(indices)
+    fields = pa.Table.from_batches(batches, schema=schema).drop_columns(["code"]).to_pandas()
     out: dict[str, Any] = {}
-    groups = dict(tuple(whole.groupby("code", sort=False))) if len(whole) else {}
     for code in codes:
-        part = groups.get(code)
-        frame = whole.iloc[0:0][fields] if part is None else part[fields]
-        out[code] = _indexed(pd, frame.reset_index(drop=True))
+        start, stop = spans.get(code, (0, 0))
+        out[code] = _indexed(pd, fields.iloc[start:stop].reset_index(drop=True))
     return out
 
 

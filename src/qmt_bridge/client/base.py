@@ -20,6 +20,7 @@ every attempt afresh: the server refuses a nonce it has seen, and a stale timest
 from __future__ import annotations
 
 import email.utils
+import gzip
 import http.client
 import json as jsonlib
 import os
@@ -28,6 +29,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zlib
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -301,7 +303,8 @@ class BaseClient:
     # -- transport -----------------------------------------------------------------------------------------
 
     def _headers(self, has_body: bool) -> dict[str, str]:
-        headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
+        # gzip: the server compresses large JSON answers (bulk K-lines) for clients that say so.
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip", "User-Agent": USER_AGENT}
         if has_body:
             headers["Content-Type"] = "application/json"
         if self.api_key:
@@ -417,6 +420,11 @@ class BaseClient:
             failure.__cause__ = error
             raise _Retryable(failure) from error
 
+        if headers.get("content-encoding", "").lower() == "gzip" and payload:
+            try:
+                payload = gzip.decompress(payload)
+            except (OSError, EOFError, zlib.error) as error:
+                raise QMTBridgeError(f"{method} {url}: the gzip-compressed answer is corrupt") from error
         if not 200 <= status < 300:
             status_error = _make_status_error(status, payload, headers)
             if status in RETRYABLE_STATUSES:
