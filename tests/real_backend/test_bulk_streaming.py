@@ -215,3 +215,23 @@ def test_a_streamed_answer_is_one_gzip_stream_when_the_client_accepts_it(
     # The first answer downloaded the range into the local cache, the second did not: compare the rest.
     unzipped, plain = json.loads(gzip.decompress(body)), json.loads(expected)
     assert unzipped["data"] == plain["data"] and unzipped["no_data"] == plain["no_data"]
+
+
+def test_a_client_that_hangs_up_while_its_codes_are_checked_stops_the_checks(
+    fake_xtdata: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the first byte (thousands of codes take seconds to check) a hang-up stops the work too."""
+    from qmt_bridge.server.services import market_data
+
+    monkeypatch.setattr(market_data, "CHECK_CHUNK", 1)  # one get_instrument_detail call a code
+    fake_xtdata.DELAYS["get_instrument_detail"] = 0.4
+    with server(quote_book=False) as (url, app):
+        conn = connection(url)
+        conn.request("GET", HEAVY)
+        time.sleep(0.6)  # the second code's check is running
+        conn.close()
+        admission = app.state.context.admission
+        wait_until(lambda: admission.running == 0, "the slot to be given back", timeout=5)
+        time.sleep(1.0)  # two more checks' time
+        assert len(fake_xtdata.calls_to("get_instrument_detail")) <= 2
+        assert reads(fake_xtdata) == []

@@ -22,11 +22,12 @@ response, never a truncated JSON taken for a whole one).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import logging
 import zlib
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Coroutine
+from typing import Any, TypeVar
 
 import pandas as pd
 from starlette.requests import Request
@@ -42,6 +43,7 @@ from qmt_bridge.server.services.market_data import BarPlan, BarQuery, notes
 from qmt_bridge.server.services.tabular import encode_frames
 
 log = logging.getLogger("qmt_bridge.server")
+T = TypeVar("T")
 
 #: Rows a chunk of a heavy answer aims at: one backend call and ~25 ms of encoding each.
 CHUNK_ROWS = 10_000
@@ -94,22 +96,31 @@ async def bars_answer(
         return Response(body, media_type=encoder.media_type, headers=headers)
     client = request.client.host if request.client else "unknown"
     slot = await ctx.admission.enter(client)
-    try:
+
+    async def start() -> tuple[BarPlan, _JSONEncoder | _ArrowEncoder | _Gzipped, list[list[str]], bytes]:
         plan = await query.prepare()
         encoder = _encoder(fmt, head, plan.codes, plan.download)
         if gzip_wanted:
             encoder = _Gzipped(encoder)
             headers["Content-Encoding"] = "gzip"
-        opening = encoder.opening()
         chunks = _chunks(plan)
-        first = await _encoded_chunk(plan, chunks[0], encoder)
+        opening = encoder.opening()
+        return plan, encoder, chunks, opening + await _encoded_chunk(plan, chunks[0], encoder)
+
+    try:
+        # Checking thousands of codes and reading the first chunk take seconds: stop if the client goes.
+        plan, encoder, chunks, first = await _unless_gone(request, start())
+    except _ClientGone:
+        slot.release()
+        log.info("a client hung up before its answer of %d codes started: stopped", len(query.codes))
+        return Response(status_code=499)
     except BaseException:
         slot.release()
         raise
 
     async def body() -> AsyncIterator[bytes]:
         try:
-            yield opening + first
+            yield first
             for chunk in chunks[1:]:
                 yield await _encoded_chunk(plan, chunk, encoder)
             yield encoder.closing()
@@ -164,6 +175,32 @@ class _ArrowEncoder(arrow_format.ArrowEncoder):
 
     def whole(self, frames: dict[str, pd.DataFrame]) -> bytes:
         return self.encode(frames) + self.end()
+
+
+class _ClientGone(Exception):
+    """The client disconnected while its answer was being prepared."""
+
+
+async def _unless_gone(request: Request, work: Coroutine[Any, Any, T]) -> T:
+    """``await work``, cancelled as soon as the client disconnects (then :class:`_ClientGone`)."""
+    task = asyncio.ensure_future(work)
+    watch = asyncio.ensure_future(_disconnected(request))
+    try:
+        await asyncio.wait({task, watch}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watch.cancel()
+    if not task.done():
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await task
+        raise _ClientGone
+    return task.result()
+
+
+async def _disconnected(request: Request) -> None:
+    """Returns when the client has disconnected (a GET has no body to read meanwhile)."""
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
 
 
 class _Gzipped:
