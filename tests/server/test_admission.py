@@ -88,3 +88,31 @@ def test_release_is_idempotent_and_frees_the_client_entry() -> None:
 
     admission = run(scenario())
     assert admission.running == 1 and dict(admission.by_client) == {"b": 1}
+
+
+def test_a_streamed_answer_never_started_still_gives_its_slot_back() -> None:
+    """A client gone before the first piece: the body generator never runs (so never its ``finally``)."""
+    from qmt_bridge.server.services.bulk import _HoldingStream
+
+    started = []
+
+    async def body():  # noqa: ANN202
+        started.append(True)
+        yield b"{}"
+
+    async def scenario() -> Admission:
+        admission = Admission(per_server=1, per_client=1, wait=0)
+        response = _HoldingStream(await admission.enter("a"), body(), media_type="application/json")
+
+        async def receive() -> dict:
+            return {"type": "http.disconnect"}
+
+        async def send(message: dict) -> None:
+            raise OSError("the client is gone")
+
+        with pytest.raises(Exception):  # noqa: B017, PT011 - Starlette's ClientDisconnect or the OSError
+            await response({"type": "http", "asgi": {"spec_version": "2.4"}}, receive, send)
+        return admission
+
+    admission = run(scenario())
+    assert admission.running == 0 and not started

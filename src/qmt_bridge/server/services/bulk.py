@@ -38,6 +38,7 @@ from qmt_bridge.server.errors import NotImplementedByBackend
 from qmt_bridge.server.params import BulkFormat, TableFormat
 from qmt_bridge.server.responses import dumps
 from qmt_bridge.server.services import arrow_format
+from qmt_bridge.server.services.admission import Slot
 from qmt_bridge.server.services.local_history import DownloadReport
 from qmt_bridge.server.services.market_data import BarPlan, BarQuery, notes
 from qmt_bridge.server.services.tabular import encode_frames
@@ -124,8 +125,6 @@ async def bars_answer(
             for chunk in chunks[1:]:
                 yield await _encoded_chunk(plan, chunk, encoder)
             yield encoder.closing()
-        except asyncio.CancelledError:
-            raise
         except Exception:
             # The status line is out: all the client can be told is that the body is incomplete.
             log.exception("a streamed answer of %d codes failed part way", len(plan.codes))
@@ -133,7 +132,22 @@ async def bars_answer(
         finally:
             slot.release()
 
-    return StreamingResponse(body(), media_type=encoder.media_type, headers=headers)
+    return _HoldingStream(slot, body(), media_type=encoder.media_type, headers=headers)
+
+
+class _HoldingStream(StreamingResponse):
+    """A streamed answer that gives its admission slot back however it ends: also when the client is
+    gone before the body's first piece (a generator never started never runs its ``finally``)."""
+
+    def __init__(self, slot: Slot, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.slot = slot
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self.slot.release()
 
 
 class _JSONEncoder:
