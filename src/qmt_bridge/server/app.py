@@ -17,6 +17,7 @@ from qmt_bridge._version import __version__
 from qmt_bridge.backends.base import Backend, load_backend
 from qmt_bridge.backends.runner import BackendRunner
 from qmt_bridge.server import log_redaction
+from qmt_bridge.server.answers import add_success_schemas
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.error_schema import add_error_schemas
@@ -134,9 +135,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
     generate_openapi = app.openapi
 
     def openapi() -> dict[str, Any]:
-        """FastAPI's document with the one error shape added, built once like FastAPI's own."""
+        """FastAPI's document with the one error shape and the declared answers added, built once like
+        FastAPI's own."""
         if app.openapi_schema is None:
-            app.openapi_schema = add_error_schemas(generate_openapi())
+            app.openapi_schema = add_success_schemas(add_error_schemas(generate_openapi()), app.routes)
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

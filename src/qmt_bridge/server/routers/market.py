@@ -5,6 +5,15 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.market import (
+    ARROW_MEDIA,
+    BarsAnswer,
+    DividFactorsAnswer,
+    FullKlineAnswer,
+    FullTickAnswer,
+    IndicesAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.params import (
     BulkFormat,
@@ -74,6 +83,7 @@ DOWNLOAD = Query(
 
 
 @router.get("/full_tick")
+@answers(FullTickAnswer)
 async def get_full_tick(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
     """Latest snapshot (5-level book) per code; market names such as SH or IF expand to the whole market
     (without the contracts, bonds and options that have expired). Codes of the quote book's markets (SH,
@@ -83,6 +93,7 @@ async def get_full_tick(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
 
 
 @router.get("/indices")
+@answers(IndicesAnswer)
 async def get_major_indices(ctx: Ctx) -> JSONResponse:
     """Snapshots of the main indices (上证指数, 深证成指, 创业板指, 沪深300, ...)."""
     data = await full_tick(ctx, list(MAJOR_INDICES), check=False)
@@ -125,6 +136,7 @@ async def _bars(
 
 
 @router.get("/market_data_ex")
+@answers(BarsAnswer, **ARROW_MEDIA)
 async def get_market_data_ex(
     request: Request,
     ctx: Ctx,
@@ -159,6 +171,7 @@ async def get_market_data_ex(
 
 
 @router.get("/local_data")
+@answers(BarsAnswer, **ARROW_MEDIA)
 async def get_local_data(
     request: Request,
     ctx: Ctx,
@@ -194,6 +207,7 @@ MARKET_DATA_FIELDS = "open,high,low,close,volume"
 
 
 @router.get("/market_data")
+@answers(BarsAnswer, **ARROW_MEDIA)
 async def get_market_data(
     request: Request,
     ctx: Ctx,
@@ -233,6 +247,7 @@ async def get_market_data(
 
 
 @router.get("/divid_factors")
+@answers(DividFactorsAnswer)
 async def get_divid_factors(
     ctx: Ctx,
     stock: str = Query(..., description="股票代码, e.g. 600519.SH"),
@@ -251,6 +266,7 @@ async def get_divid_factors(
 
 
 @router.get("/full_kline")
+@answers(FullKlineAnswer)
 async def get_full_kline(
     ctx: Ctx,
     stocks: str | None = Query(None, description="逗号分隔的代码, e.g. 000001.SZ,600519.SH"),
