@@ -30,6 +30,17 @@ SAMPLES: dict[str, list[str]] = {
     "/api/market/market_data": ["stocks=600519.SH&count=2", "stocks=600519.SH&period=tick&count=1"],
     "/api/market/divid_factors": ["stock=600519.SH", "stock=600519.SH&format=columns"],
     "/api/market/full_kline": ["stocks=600519.SH&count=2", "stock=600519.SH&count=1&format=columns"],
+    "/api/calendar/trading_dates": ["market=SH&count=3", "market=SZ&start_time=20251101&end_time=20251120"],
+    "/api/calendar/holidays": [""],
+    "/api/calendar/trading_calendar": ["market=SH&start_time=20251201&end_time=20251210"],
+    "/api/calendar/trading_period": ["stock=600519.SH"],
+    "/api/calendar/is_trading_date": ["market=SH&date=20251120", "market=SH&date=20251122"],
+    "/api/calendar/prev_trading_date": ["market=SH&date=20251120"],
+    "/api/calendar/next_trading_date": ["market=SH&date=20251120"],
+    "/api/calendar/coming_trading_calendar": ["market=SH"],
+    "/api/calendar/kline_trading_period": ["stock=600519.SH"],
+    "/api/calendar/all_trading_periods": [""],
+    "/api/calendar/all_kline_trading_periods": [""],
 }
 
 

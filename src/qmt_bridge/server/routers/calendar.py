@@ -7,6 +7,17 @@ import datetime as dt
 from fastapi import APIRouter, Query
 
 from qmt_bridge.backends.runner import BackendCallFailed
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.calendar import (
+    AllTradingPeriodsAnswer,
+    HolidaysAnswer,
+    IsTradingDateAnswer,
+    NextTradingDateAnswer,
+    PrevTradingDateAnswer,
+    TradingCalendarAnswer,
+    TradingDatesAnswer,
+    TradingPeriodAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import parse_code, parse_date, parse_market, parse_range
@@ -20,6 +31,7 @@ MARKET = Query("SH", description="SH, SZ, BJ, IF, SF, DF, ZF, GF, INE, SHO, SZO"
 
 
 @router.get("/trading_dates")
+@answers(TradingDatesAnswer)
 async def get_trading_dates(
     ctx: Ctx,
     market: str = MARKET,
@@ -35,6 +47,7 @@ async def get_trading_dates(
 
 
 @router.get("/holidays")
+@answers(HolidaysAnswer)
 async def get_holidays(ctx: Ctx) -> JSONResponse:
     """Weekdays the exchanges are closed, as YYYYMMDD (xtdata.get_holidays).
 
@@ -46,6 +59,7 @@ async def get_holidays(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/trading_calendar")
+@answers(TradingCalendarAnswer)
 async def get_trading_calendar(
     ctx: Ctx,
     market: str = Query("SH", description="SH or SZ"),
@@ -66,6 +80,7 @@ async def get_trading_calendar(
 
 
 @router.get("/trading_period")
+@answers(TradingPeriodAnswer)
 async def get_trading_period(
     ctx: Ctx, stock: str = Query(..., description="代码, e.g. 000001.SZ")
 ) -> JSONResponse:
@@ -139,6 +154,7 @@ def _is_estimated(ctx: Ctx, *days: str | None) -> bool:
 
 
 @router.get("/is_trading_date")
+@answers(IsTradingDateAnswer)
 async def is_trading_date(
     ctx: Ctx, market: str = MARKET, date: str = Query(..., description="YYYYMMDD")
 ) -> JSONResponse:
@@ -161,6 +177,7 @@ def _reference_day(ctx: Ctx, date: str) -> dt.date:
 
 
 @router.get("/prev_trading_date")
+@answers(PrevTradingDateAnswer)
 async def get_prev_trading_date(
     ctx: Ctx, market: str = MARKET, date: str = Query("", description="YYYYMMDD; empty = today")
 ) -> JSONResponse:
@@ -176,6 +193,7 @@ async def get_prev_trading_date(
 
 
 @router.get("/next_trading_date")
+@answers(NextTradingDateAnswer)
 async def get_next_trading_date(
     ctx: Ctx, market: str = MARKET, date: str = Query("", description="YYYYMMDD; empty = today")
 ) -> JSONResponse:
@@ -192,6 +210,7 @@ async def get_next_trading_date(
 
 
 @router.get("/coming_trading_calendar")
+@answers(TradingCalendarAnswer)
 async def get_coming_trading_calendar(
     ctx: Ctx,
     market: str = Query("SH", description="SH or SZ"),
@@ -211,6 +230,7 @@ async def get_coming_trading_calendar(
 
 
 @router.get("/kline_trading_period")
+@answers(TradingPeriodAnswer)
 async def get_kline_trading_period(ctx: Ctx, stock: str = Query(..., description="代码")) -> JSONResponse:
     """How bars are cut for an instrument: auction bar and continuous spans (xtdata.get_kline_trading_period)."""
     code = parse_code(stock)
@@ -219,12 +239,14 @@ async def get_kline_trading_period(ctx: Ctx, stock: str = Query(..., description
 
 
 @router.get("/all_trading_periods")
+@answers(AllTradingPeriodsAnswer)
 async def get_all_trading_periods(ctx: Ctx) -> JSONResponse:
     """Trading sessions of every market (xtdata.get_all_trading_periods)."""
     return JSONResponse({"data": await ctx.xtdata("get_all_trading_periods")})
 
 
 @router.get("/all_kline_trading_periods")
+@answers(AllTradingPeriodsAnswer)
 async def get_all_kline_trading_periods(ctx: Ctx) -> JSONResponse:
     """Bar-cutting rules of every market (xtdata.get_all_kline_trading_periods)."""
     return JSONResponse({"data": await ctx.xtdata("get_all_kline_trading_periods")})
