@@ -41,6 +41,17 @@ SAMPLES: dict[str, list[str]] = {
     "/api/calendar/kline_trading_period": ["stock=600519.SH"],
     "/api/calendar/all_trading_periods": [""],
     "/api/calendar/all_kline_trading_periods": [""],
+    "/api/meta/health": [""],
+    "/api/meta/version": [""],
+    "/api/meta/xtdata_version": [""],
+    "/api/meta/connection_status": [""],
+    "/api/meta/markets": [""],
+    "/api/meta/period_list": [""],
+    "/api/meta/periods": [""],
+    "/api/meta/stock_list": ["category=沪深ETF"],
+    "/api/meta/last_trade_date": ["market=SH", "market=IF"],
+    "/api/meta/authorized_market_list": [""],
+    "/api/meta/wp_market_list": [""],
 }
 
 
@@ -95,3 +106,13 @@ def test_an_undeclared_key_in_an_answer_fails_its_model() -> None:
 
     with pytest.raises(ValidationError, match="extra"):
         FullTickAnswer.model_validate({"data": {}, "note": "undocumented"})
+
+
+def test_health_with_trading_on_validates_too(tmp_path: Any) -> None:
+    from helpers import trading_app
+    from qmt_bridge.server.answers.meta import HealthAnswer
+
+    with TestClient(trading_app(tmp_path, "k" * 16)) as client:
+        body = client.get("/api/meta/health").json()
+    assert body["trading"] is not None and isinstance(body["trading"]["connected"], bool)
+    HealthAnswer.model_validate(body)

@@ -5,6 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request
 
 from qmt_bridge._version import __version__
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.meta import (
+    ConnectionStatusAnswer,
+    HealthAnswer,
+    LastTradeDateAnswer,
+    MarketListAnswer,
+    MarketNamesAnswer,
+    PeriodListAnswer,
+    StockListAnswer,
+    VersionAnswer,
+    XtdataVersionAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import NotFound
 from qmt_bridge.server.params import MARKET_CODES, ms_to_day, parse_market
@@ -16,6 +28,7 @@ health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQ
 
 
 @health_router.get("/health")
+@answers(HealthAnswer)
 async def health(ctx: Ctx, request: Request) -> JSONResponse:
     """Liveness: answers without touching the backend.
 
@@ -33,18 +46,21 @@ async def health(ctx: Ctx, request: Request) -> JSONResponse:
 
 
 @router.get("/version")
+@answers(VersionAnswer)
 async def get_version() -> JSONResponse:
     """Version of qmt-bridge."""
     return JSONResponse({"version": __version__})
 
 
 @router.get("/xtdata_version")
+@answers(XtdataVersionAnswer)
 async def get_xtdata_version(ctx: Ctx) -> JSONResponse:
     """Version of the xtquant implementation behind the server (the simulator names itself)."""
     return JSONResponse({"xtdata_version": ctx.backend.version(), "backend": ctx.backend.name})
 
 
 @router.get("/connection_status")
+@answers(ConnectionStatusAnswer)
 async def get_connection_status(ctx: Ctx) -> JSONResponse:
     """Whether the market-data service answers."""
     connected = await ctx.run(ctx.backend.is_connected)
@@ -86,18 +102,21 @@ async def get_realtime_status(request: Request) -> JSONResponse:
 
 
 @router.get("/markets")
+@answers(MarketNamesAnswer)
 async def get_markets(ctx: Ctx) -> JSONResponse:
     """Market codes and their names (xtdata.get_markets)."""
     return JSONResponse({"markets": await ctx.xtdata("get_markets")})
 
 
 @router.get("/period_list")
+@answers(PeriodListAnswer)
 async def get_period_list(ctx: Ctx) -> JSONResponse:
     """K-line periods the backend offers (xtdata.get_period_list)."""
     return JSONResponse({"periods": await ctx.xtdata("get_period_list")})
 
 
 @router.get("/stock_list")
+@answers(StockListAnswer)
 async def get_stock_list(
     ctx: Ctx, category: str = Query(..., description="类别 (板块名), e.g. 沪深A股, 沪深ETF, 沪深指数")
 ) -> JSONResponse:
@@ -110,6 +129,7 @@ async def get_stock_list(
 
 
 @router.get("/last_trade_date")
+@answers(LastTradeDateAnswer)
 async def get_last_trade_date(
     ctx: Ctx, market: str = Query("SH", description=", ".join(MARKET_CODES))
 ) -> JSONResponse:
@@ -121,12 +141,14 @@ async def get_last_trade_date(
 
 
 @router.get("/authorized_market_list")
+@answers(MarketListAnswer)
 async def get_authorized_market_list(ctx: Ctx) -> JSONResponse:
     """Markets this account may read (xtdata.get_authorized_market_list)."""
     return JSONResponse({"markets": list(await ctx.xtdata("get_authorized_market_list"))})
 
 
 @router.get("/wp_market_list")
+@answers(MarketListAnswer)
 async def get_wp_market_list(ctx: Ctx) -> JSONResponse:
     """Foreign (外盘) markets (xtdata.get_wp_market_list)."""
     return JSONResponse({"markets": await ctx.xtdata("get_wp_market_list")})
