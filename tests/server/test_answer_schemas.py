@@ -52,7 +52,20 @@ SAMPLES: dict[str, list[str]] = {
     "/api/meta/last_trade_date": ["market=SH", "market=IF"],
     "/api/meta/authorized_market_list": [""],
     "/api/meta/wp_market_list": [""],
+    "/api/sector/list": [""],
+    "/api/sector/stocks": ["sector=沪深ETF"],
+    "/api/sector/info": ["", "sector=沪深ETF"],
 }
+#: Declared routes answered by a sequence of writes (test_the_sector_writes_answer_their_models).
+WRITES = [
+    ("POST", "/api/sector/create_folder", {"folder_name": "策略"}),
+    ("POST", "/api/sector/create", {"sector_name": "自选", "parent_node": "策略"}),
+    ("POST", "/api/sector/add_stocks", {"sector_name": "自选", "stock_list": ["600519.SH", "000001.SZ"]}),
+    ("POST", "/api/sector/remove_stocks", {"sector_name": "自选", "stock_list": ["000001.SZ"]}),
+    ("POST", "/api/sector/reset", {"sector_name": "自选", "stock_list": ["000002.SZ"]}),
+    ("DELETE", "/api/sector/remove?sector_name=自选", None),
+    ("DELETE", "/api/sector/remove_folder?folder_name=策略", None),
+]
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +88,23 @@ def declared(client: TestClient) -> dict[str, tuple[str, Any]]:
 
 
 def test_every_declared_route_has_samples(client: TestClient) -> None:
-    assert set(declared(client)) == set(SAMPLES)
+    writes = {url.split("?")[0] for _, url, _ in WRITES}
+    assert set(declared(client)) == set(SAMPLES) | writes
+
+
+def test_the_sector_writes_answer_their_models(tmp_path: Any) -> None:
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+
+    settings = Settings(
+        _env_file=None, backend="sim", predownload=False, quote_book=False, data_dir=str(tmp_path)
+    )
+    with TestClient(create_app(settings)) as writer:
+        models = declared(writer)
+        for method, url, body in WRITES:
+            response = writer.request(method, url, json=body)
+            assert response.status_code == 200, (url, response.text)
+            models[url.split("?")[0]][1].model_validate(response.json())
 
 
 @pytest.mark.parametrize(("path", "query"), [(p, q) for p, qs in SAMPLES.items() for q in qs])

@@ -12,13 +12,19 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from fastapi.routing import APIRoute
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 #: Other media types an endpoint may answer with, by model (e.g. Arrow for the bulk K-lines).
 _ATTRIBUTE = "__answer_model__"
 SCHEMA_REF = "#/components/schemas/{model}"
+
+
+def documented(example: dict[str, Any]) -> ConfigDict:
+    """The config of an answer model: no key it does not declare (the tests hold the server to it), and
+    ``example`` shown in /docs."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
 
 
 def answers(model: type[BaseModel], **other_media: dict[str, Any]) -> Callable[[F], F]:

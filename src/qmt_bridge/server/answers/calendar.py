@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
+
+from qmt_bridge.server.answers import documented
 
 ESTIMATED = (
     "true when the answer rests on the estimated holidays of a year the exchange has not published yet "
@@ -12,14 +14,10 @@ ESTIMATED = (
 )
 
 
-def _model(example: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
-
-
 class TradingDatesAnswer(BaseModel):
     """Trading days of a market, as xtquant's ``get_trading_dates``: ms timestamps (China midnight)."""
 
-    model_config = _model({"market": "SH", "count": 2, "dates": [1764259200000, 1764518400000]})
+    model_config = documented({"market": "SH", "count": 2, "dates": [1764259200000, 1764518400000]})
 
     market: str
     count: int = Field(..., description="how many dates")
@@ -31,7 +29,7 @@ class TradingDatesAnswer(BaseModel):
 class HolidaysAnswer(BaseModel):
     """The exchange holidays xtquant knows (weekdays without trading)."""
 
-    model_config = _model({"holidays": ["20250101", "20250128"], "estimated_from": None})
+    model_config = documented({"holidays": ["20250101", "20250128"], "estimated_from": None})
 
     holidays: list[str] = Field(..., description="YYYYMMDD, oldest first")
     estimated_from: str | None = Field(
@@ -43,7 +41,7 @@ class TradingCalendarAnswer(BaseModel):
     """Trading days of a market in a range (``get_trading_calendar``, or from today on:
     ``compute_coming_trading_calendar``): YYYYMMDD strings."""
 
-    model_config = _model({"market": "SH", "calendar": ["20251201", "20251202"], "estimated_from": None})
+    model_config = documented({"market": "SH", "calendar": ["20251201", "20251202"], "estimated_from": None})
 
     market: str
     calendar: list[str] = Field(..., description="YYYYMMDD, oldest first")
@@ -55,7 +53,7 @@ class TradingCalendarAnswer(BaseModel):
 class IsTradingDateAnswer(BaseModel):
     """Whether a day is a trading day."""
 
-    model_config = _model({"market": "SH", "date": "20251120", "is_trading": True, "estimated": False})
+    model_config = documented({"market": "SH", "date": "20251120", "is_trading": True, "estimated": False})
 
     market: str
     date: str = Field(..., description="the day asked, YYYYMMDD")
@@ -66,7 +64,7 @@ class IsTradingDateAnswer(BaseModel):
 class PrevTradingDateAnswer(BaseModel):
     """The trading day before a day."""
 
-    model_config = _model(
+    model_config = documented(
         {"market": "SH", "date": "20251120", "prev_trading_date": "20251119", "estimated": False}
     )
 
@@ -79,7 +77,7 @@ class PrevTradingDateAnswer(BaseModel):
 class NextTradingDateAnswer(BaseModel):
     """The trading day after a day."""
 
-    model_config = _model(
+    model_config = documented(
         {"market": "SH", "date": "20251231", "next_trading_date": "20260105", "estimated": False}
     )
 
@@ -92,7 +90,7 @@ class NextTradingDateAnswer(BaseModel):
 class TradingPeriodAnswer(BaseModel):
     """The trading sessions of one code, as xtquant's ``get_trading_period`` (or its K-line form)."""
 
-    model_config = _model(
+    model_config = documented(
         {
             "stock": "600519.SH",
             "periods": {
@@ -114,7 +112,7 @@ class TradingPeriodAnswer(BaseModel):
 class AllTradingPeriodsAnswer(BaseModel):
     """The trading sessions of every market and product."""
 
-    model_config = _model(
+    model_config = documented(
         {"data": [{"market": "SH", "codeRegex": "*", "product": "", "category": "", "tradings": []}]}
     )
 

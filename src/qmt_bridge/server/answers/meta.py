@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from pydantic import BaseModel, ConfigDict, Field
 
-
-def _model(example: dict[str, Any]) -> ConfigDict:
-    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+from qmt_bridge.server.answers import documented
 
 
 class TradingHealth(BaseModel):
@@ -23,7 +19,7 @@ class TradingHealth(BaseModel):
 class HealthAnswer(BaseModel):
     """Liveness, without touching the backend."""
 
-    model_config = _model({"status": "ok", "backend": "sim", "version": "0.1.0", "trading": None})
+    model_config = documented({"status": "ok", "backend": "sim", "version": "0.1.0", "trading": None})
 
     status: str = Field(..., description="always ok when the server answers")
     backend: str = Field(..., description="xtquant or sim")
@@ -34,7 +30,7 @@ class HealthAnswer(BaseModel):
 class VersionAnswer(BaseModel):
     """qmt-bridge's version."""
 
-    model_config = _model({"version": "0.1.0"})
+    model_config = documented({"version": "0.1.0"})
 
     version: str
 
@@ -42,7 +38,7 @@ class VersionAnswer(BaseModel):
 class XtdataVersionAnswer(BaseModel):
     """The backend's xtquant version."""
 
-    model_config = _model({"xtdata_version": "250807.1.2", "backend": "xtquant"})
+    model_config = documented({"xtdata_version": "250807.1.2", "backend": "xtquant"})
 
     xtdata_version: str
     backend: str
@@ -51,7 +47,7 @@ class XtdataVersionAnswer(BaseModel):
 class ConnectionStatusAnswer(BaseModel):
     """Whether the backend is connected to MiniQMT."""
 
-    model_config = _model({"connected": True, "backend": "xtquant"})
+    model_config = documented({"connected": True, "backend": "xtquant"})
 
     connected: bool
     backend: str
@@ -60,7 +56,7 @@ class ConnectionStatusAnswer(BaseModel):
 class MarketNamesAnswer(BaseModel):
     """The market codes xtquant knows, with their names."""
 
-    model_config = _model({"markets": {"SH": "上交所", "SZ": "深交所"}})
+    model_config = documented({"markets": {"SH": "上交所", "SZ": "深交所"}})
 
     markets: dict[str, str] = Field(..., description="market code → name")
 
@@ -68,7 +64,7 @@ class MarketNamesAnswer(BaseModel):
 class MarketListAnswer(BaseModel):
     """A list of market codes (authorized markets; 外盘 markets)."""
 
-    model_config = _model({"markets": ["SH", "SZ", "BJ"]})
+    model_config = documented({"markets": ["SH", "SZ", "BJ"]})
 
     markets: list[str]
 
@@ -83,7 +79,7 @@ class Period(BaseModel):
 class PeriodListAnswer(BaseModel):
     """The periods xtquant serves."""
 
-    model_config = _model({"periods": [{"name": "1m", "desc": "1分钟线"}]})
+    model_config = documented({"periods": [{"name": "1m", "desc": "1分钟线"}]})
 
     periods: list[Period]
 
@@ -91,7 +87,7 @@ class PeriodListAnswer(BaseModel):
 class LastTradeDateAnswer(BaseModel):
     """The latest trading day of a market."""
 
-    model_config = _model({"market": "SH", "last_trade_date": 1763568000000, "date": "20251120"})
+    model_config = documented({"market": "SH", "last_trade_date": 1763568000000, "date": "20251120"})
 
     market: str
     last_trade_date: int = Field(..., description="ms since the epoch (China midnight); 0 when unknown")
@@ -101,7 +97,7 @@ class LastTradeDateAnswer(BaseModel):
 class StockListAnswer(BaseModel):
     """The codes of a category (a sector)."""
 
-    model_config = _model({"category": "沪深ETF", "count": 2, "stocks": ["510050.SH", "510300.SH"]})
+    model_config = documented({"category": "沪深ETF", "count": 2, "stocks": ["510050.SH", "510300.SH"]})
 
     category: str
     count: int

@@ -7,6 +7,15 @@ import re
 from fastapi import APIRouter, Query
 
 from qmt_bridge.backends.runner import BackendCallFailed
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.sector import (
+    FolderCreatedAnswer,
+    RemovedAnswer,
+    SectorCreatedAnswer,
+    SectorInfoAnswer,
+    SectorListAnswer,
+    SectorStocksAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import BackendRefused, Conflict, Forbidden, InvalidParameter, NotFound
 from qmt_bridge.server.file_names import unsafe_name_reason
@@ -42,12 +51,14 @@ async def require_sector(ctx: Ctx, sector: str, param: str = "sector") -> str:
 
 
 @router.get("/list")
+@answers(SectorListAnswer)
 async def get_sector_list(ctx: Ctx) -> JSONResponse:
     """All sector names (xtdata.get_sector_list)."""
     return JSONResponse({"sectors": list(await ctx.xtdata("get_sector_list"))})
 
 
 @router.get("/stocks")
+@answers(SectorStocksAnswer)
 async def get_sector_stocks(
     ctx: Ctx,
     sector: str = Query(..., description="板块名称, e.g. 沪深A股"),
@@ -61,6 +72,7 @@ async def get_sector_stocks(
 
 
 @router.get("/info")
+@answers(SectorInfoAnswer)
 async def get_sector_info(
     ctx: Ctx, sector: str = Query("", description="板块名称; empty = all sectors")
 ) -> JSONResponse:
@@ -160,6 +172,7 @@ async def _create(ctx: Ctx, function: str, parent: str, name: str, name_param: s
 
 
 @router.post("/create_folder")
+@answers(FolderCreatedAnswer)
 async def create_sector_folder(ctx: Ctx, req: CreateFolderRequest) -> JSONResponse:
     """Create a folder for user sectors (xtdata.create_sector_folder); creating an existing one is a no-op.
 
@@ -173,6 +186,7 @@ async def create_sector_folder(ctx: Ctx, req: CreateFolderRequest) -> JSONRespon
 
 
 @router.post("/create")
+@answers(SectorCreatedAnswer)
 async def create_sector(ctx: Ctx, req: CreateSectorRequest) -> JSONResponse:
     """Create an empty user sector (xtdata.create_sector).
 
@@ -206,24 +220,28 @@ async def _change_members(ctx: Ctx, req: SectorStocksRequest, function: str) -> 
 
 
 @router.post("/add_stocks")
+@answers(SectorStocksAnswer)
 async def add_sector_stocks(ctx: Ctx, req: SectorStocksRequest) -> JSONResponse:
     """Add codes to a user sector (xtdata.add_sector); answers the members after the change."""
     return await _change_members(ctx, req, "add_sector")
 
 
 @router.post("/remove_stocks")
+@answers(SectorStocksAnswer)
 async def remove_sector_stocks(ctx: Ctx, req: SectorStocksRequest) -> JSONResponse:
     """Remove codes from a user sector (xtdata.remove_stock_from_sector)."""
     return await _change_members(ctx, req, "remove_stock_from_sector")
 
 
 @router.post("/reset")
+@answers(SectorStocksAnswer)
 async def reset_sector(ctx: Ctx, req: SectorStocksRequest) -> JSONResponse:
     """Replace all members of a user sector (xtdata.reset_sector)."""
     return await _change_members(ctx, req, "reset_sector")
 
 
 @router.delete("/remove")
+@answers(RemovedAnswer)
 async def remove_sector(ctx: Ctx, sector_name: str = Query(..., description="a user sector")) -> JSONResponse:
     """Delete a user sector (xtdata.remove_sector); 404 if it does not exist. Folders: ``/remove_folder``."""
     name = parse_sector_name(sector_name, "sector_name")
@@ -241,6 +259,7 @@ async def remove_sector(ctx: Ctx, sector_name: str = Query(..., description="a u
 
 
 @router.delete("/remove_folder")
+@answers(RemovedAnswer)
 async def remove_sector_folder(
     ctx: Ctx, folder_name: str = Query(..., description="an empty folder of user sectors")
 ) -> JSONResponse:
