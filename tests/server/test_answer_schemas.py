@@ -55,6 +55,14 @@ SAMPLES: dict[str, list[str]] = {
     "/api/sector/list": [""],
     "/api/sector/stocks": ["sector=沪深ETF"],
     "/api/sector/info": ["", "sector=沪深ETF"],
+    "/api/instrument/detail_list": ["stocks=600519.SH,000001.SZ", "stocks=600519.SH&iscomplete=true"],
+    "/api/instrument/batch_detail": ["stocks=600519.SH"],
+    "/api/instrument/type": ["stock=600519.SH", "stock=000300.SH"],
+    "/api/instrument/ipo_info": ["", "start_time=20250101&end_time=20251231"],
+    "/api/instrument/index_weight": ["index_code=000300.SH"],
+    "/api/instrument/his_st_data": ["stock=600519.SH", "stock=002221.SZ"],
+    "/api/instrument/st_history": ["stock=600519.SH"],
+    "/api/instrument/is_stock_type": ["stock=600519.SH&tag=101"],
 }
 #: Declared routes answered by a sequence of writes (test_the_sector_writes_answer_their_models).
 WRITES = [

@@ -4,6 +4,15 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.instrument import (
+    DetailListAnswer,
+    HisStAnswer,
+    IndexWeightAnswer,
+    InstrumentTypeAnswer,
+    IpoInfoAnswer,
+    IsStockTypeAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import parse_code, parse_codes, parse_range
@@ -20,6 +29,7 @@ ISCOMPLETE = Query(False, description="true: include the ~70 extended fields")
 
 
 @router.get("/detail_list")
+@answers(DetailListAnswer)
 async def get_instrument_detail_list(
     ctx: Ctx,
     stocks: str = Query(..., description="逗号分隔的代码"),
@@ -36,6 +46,7 @@ async def get_instrument_detail_list(
 
 
 @router.get("/type")
+@answers(InstrumentTypeAnswer)
 async def get_instrument_type(ctx: Ctx, stock: str = Query(..., description="代码")) -> JSONResponse:
     """Type flags of a code, only the true ones, e.g. {"stock": true} (xtdata.get_instrument_type)."""
     code = parse_code(stock)
@@ -45,6 +56,7 @@ async def get_instrument_type(ctx: Ctx, stock: str = Query(..., description="代
 
 
 @router.get("/ipo_info")
+@answers(IpoInfoAnswer)
 async def get_ipo_info(
     ctx: Ctx,
     start_time: str = Query("", description="YYYYMMDD (listing date from)"),
@@ -57,6 +69,7 @@ async def get_ipo_info(
 
 
 @router.get("/index_weight")
+@answers(IndexWeightAnswer)
 async def get_index_weight(
     ctx: Ctx, index_code: str = Query(..., description="指数代码, e.g. 000300.SH")
 ) -> JSONResponse:
@@ -69,6 +82,7 @@ async def get_index_weight(
 
 
 @router.get("/his_st_data")
+@answers(HisStAnswer)
 async def get_his_st_data(ctx: Ctx, stock: str = Query(..., description="股票代码")) -> JSONResponse:
     """Historical ST / *ST / PT periods of a stock (xtdata.get_his_st_data); {} if never ST."""
     code = parse_code(stock)
@@ -78,6 +92,7 @@ async def get_his_st_data(ctx: Ctx, stock: str = Query(..., description="股票�
 
 
 @router.get("/is_stock_type")
+@answers(IsStockTypeAnswer)
 async def is_stock_type(
     ctx: Ctx,
     stock: str = Query(..., description="代码"),
