@@ -63,6 +63,16 @@ SAMPLES: dict[str, list[str]] = {
     "/api/instrument/his_st_data": ["stock=600519.SH", "stock=002221.SZ"],
     "/api/instrument/st_history": ["stock=600519.SH"],
     "/api/instrument/is_stock_type": ["stock=600519.SH&tag=101"],
+    "/api/etf/list": [""],
+    "/api/etf/info": ["etf_code=159003.SZ"],
+    "/api/cb/list": [""],
+    "/api/cb/info": ["cb_code=110046.SH", "stock=110046.SH"],
+    "/api/cb/detail": ["cb_code=110046.SH"],
+    "/api/cb/bond_info": ["stock=110046.SH"],
+    "/api/cb/bnd_get_conversion_price": ["cb_code=110046.SH", "cb_code=110046.SH&format=columns"],
+    "/api/cb/bnd_get_call_info": ["cb_code=110046.SH"],
+    "/api/cb/bnd_get_put_info": ["cb_code=110046.SH"],
+    "/api/cb/bnd_get_amount_change": ["cb_code=110046.SH"],
 }
 #: Declared routes answered by a sequence of writes (test_the_sector_writes_answer_their_models).
 WRITES = [

@@ -4,6 +4,14 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.funds import (
+    CbInfoAnswer,
+    CbListAnswer,
+    CbTableAnswer,
+    EtfInfoAnswer,
+    EtfListAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import TableFormat, either, parse_code, parse_range
@@ -21,6 +29,7 @@ CB_SECTOR = "沪深转债"
 
 
 @etf_router.get("/list")
+@answers(EtfListAnswer)
 async def get_etf_list(ctx: Ctx) -> JSONResponse:
     """Codes of all ETFs (the 沪深ETF sector)."""
     codes = list(await ctx.xtdata("get_stock_list_in_sector", ETF_SECTOR))
@@ -29,6 +38,7 @@ async def get_etf_list(ctx: Ctx) -> JSONResponse:
 
 
 @etf_router.get("/info")
+@answers(EtfInfoAnswer)
 async def get_etf_info(
     ctx: Ctx, etf_code: str = Query("", description="ETF 代码, e.g. 510300.SH; empty = every ETF")
 ) -> JSONResponse:
@@ -43,6 +53,7 @@ async def get_etf_info(
 
 
 @cb_router.get("/list")
+@answers(CbListAnswer)
 async def get_cb_list(ctx: Ctx) -> JSONResponse:
     """Codes of all convertible bonds (the 沪深转债 sector)."""
     codes = list(await ctx.xtdata("get_stock_list_in_sector", CB_SECTOR))
@@ -51,6 +62,7 @@ async def get_cb_list(ctx: Ctx) -> JSONResponse:
 
 
 @cb_router.get("/info")
+@answers(CbInfoAnswer)
 async def get_cb_info(
     ctx: Ctx,
     cb_code: str | None = Query(None, description="转债代码, e.g. 113050.SH"),
@@ -82,6 +94,7 @@ END = Query("", description="YYYYMMDD")
 
 
 @cb_router.get("/bnd_get_conversion_price")
+@answers(CbTableAnswer)
 async def bnd_get_conversion_price(
     ctx: Ctx,
     cb_code: str = CB_CODE,
@@ -94,6 +107,7 @@ async def bnd_get_conversion_price(
 
 
 @cb_router.get("/bnd_get_call_info")
+@answers(CbTableAnswer)
 async def bnd_get_call_info(
     ctx: Ctx,
     cb_code: str = CB_CODE,
@@ -106,6 +120,7 @@ async def bnd_get_call_info(
 
 
 @cb_router.get("/bnd_get_put_info")
+@answers(CbTableAnswer)
 async def bnd_get_put_info(
     ctx: Ctx,
     cb_code: str = CB_CODE,
@@ -118,6 +133,7 @@ async def bnd_get_put_info(
 
 
 @cb_router.get("/bnd_get_amount_change")
+@answers(CbTableAnswer)
 async def bnd_get_amount_change(
     ctx: Ctx,
     cb_code: str = CB_CODE,
