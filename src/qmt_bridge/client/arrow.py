@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from qmt_bridge.client import frames
+
 __all__ = ["MEDIA_TYPE", "ArrowPayload", "pyarrow_available", "to_frames"]
 
 MEDIA_TYPE = "application/vnd.apache.arrow.stream"
-_SHANGHAI_OFFSET_MS = 8 * 3_600_000
 _UNSET: Any = object()
 _pyarrow: Any = _UNSET
 
@@ -80,6 +81,5 @@ def to_frames(payload: ArrowPayload) -> dict[str, Any]:
 
 def _indexed(pd: Any, frame: Any) -> Any:
     if "time" in frame.columns and frame["time"].dtype.kind in "iu":
-        moments = (frame["time"].to_numpy(dtype="int64") + _SHANGHAI_OFFSET_MS).astype("datetime64[ms]")
-        frame.index = pd.DatetimeIndex(moments, name="datetime")
+        frame.index = frames.shanghai_index(pd, frame["time"].to_numpy())
     return frame

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-__all__ = ["load_pandas", "pandas_available", "to_frame", "to_frames", "records_to_frame"]
+__all__ = ["load_pandas", "pandas_available", "records_to_frame", "shanghai_index", "to_frame", "to_frames"]
 
 _SHANGHAI_OFFSET_HOURS = 8
 _UNSET: Any = object()
@@ -50,6 +50,12 @@ def _with_time_index(pd: Any, frame: Any) -> Any:
     return frame
 
 
+def shanghai_index(pd: Any, times: Any) -> Any:
+    """Integer ms since the epoch (a numpy array) as the frames' index: naive Shanghai time, ``datetime``."""
+    shifted = times.astype("int64") + _SHANGHAI_OFFSET_HOURS * 3_600_000
+    return pd.DatetimeIndex(shifted.astype("datetime64[ms]"), name="datetime")
+
+
 def _column_array(np: Any, values: Any) -> Any:
     """A 1-D numpy array for one column; nulls in numbers become NaN, per-row lists stay lists."""
     array = np.asarray(values)
@@ -78,8 +84,7 @@ def _columns_to_frame(pd: Any, columns: Mapping[str, Any]) -> Any:
     index = None
     times = arrays.get("time")
     if times is not None and times.dtype.kind in "iu":
-        shifted = times.astype("int64") + _SHANGHAI_OFFSET_HOURS * 3_600_000
-        index = pd.DatetimeIndex(shifted.astype("datetime64[ms]"), name="datetime")
+        index = shanghai_index(pd, times)
     frame = pd.DataFrame(arrays, index=index, copy=False)
     return frame if index is not None else _with_time_index(pd, frame)
 

@@ -7,9 +7,7 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from qmt_bridge.server.answers import documented
-
-#: ``format=records``: a list of row objects; ``format=columns``: field → array.
-Rows = list[dict[str, Any]] | dict[str, list[Any]]
+from qmt_bridge.server.answers.market import Rows
 
 
 class EtfListAnswer(BaseModel):
