@@ -101,12 +101,3 @@ class Admission:
         for woken in self._waiters:  # each waiter looks again whether a slot it may take is free
             if not woken.done():
                 woken.set_result(None)
-
-    def status(self) -> dict[str, object]:
-        """What ``/api/meta/health`` may show: slots in use and refusals so far."""
-        return {
-            "running": self.running,
-            "limit": self.per_server,
-            "per_client_limit": self.per_client,
-            "refused": dict(self.refused),
-        }
