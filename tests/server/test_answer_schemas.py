@@ -11,9 +11,15 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from conftest import AFTER_CLOSE, SEED
 from qmt_bridge.server.answers import answer_model
 
-#: A request per declared path (the 2.1.3 names with ours), each answered 200 on the simulator.
+A = "600519.SH"
+#: An order of 000001.SZ at 10:00 of the frozen day, below the best bid (get_order_rank).
+ORDER = "order_time=20251120100000&order_type=buy&order_price=9.05&order_volume=1000&order_left_volume=1000"
+
+#: A request per declared GET path (the 2.1.3 names with ours), each answered 200 on the simulator (frozen
+#: after the close of 2025-11-20, so that today's Level-2 data is there).
 SAMPLES: dict[str, list[str]] = {
     "/api/market/full_tick": ["stocks=600519.SH,000001.SZ"],
     "/api/market/snapshot": ["stocks=600519.SH"],
@@ -64,7 +70,7 @@ SAMPLES: dict[str, list[str]] = {
     "/api/instrument/st_history": ["stock=600519.SH"],
     "/api/instrument/is_stock_type": ["stock=600519.SH&tag=101"],
     "/api/etf/list": [""],
-    "/api/etf/info": ["etf_code=159003.SZ"],
+    "/api/etf/info": ["etf_code=510300.SH"],
     "/api/cb/list": [""],
     "/api/cb/info": ["cb_code=110046.SH", "stock=110046.SH"],
     "/api/cb/detail": ["cb_code=110046.SH"],
@@ -73,6 +79,120 @@ SAMPLES: dict[str, list[str]] = {
     "/api/cb/bnd_get_call_info": ["cb_code=110046.SH"],
     "/api/cb/bnd_get_put_info": ["cb_code=110046.SH"],
     "/api/cb/bnd_get_amount_change": ["cb_code=110046.SH"],
+    "/api/financial/data": [
+        f"stocks={A}&tables=Balance&start_time=20250101",
+        f"stocks={A},000001.SZ&tables=Capital,HolderNum,Top10Holder&start_time=20250601&format=columns",
+        f"stocks={A}&start_time=19900101&end_time=19900102",  # every table empty
+        "stocks=510300.SH",  # a fund: no statements
+    ],
+    "/api/futures/main_contract": [
+        "code_market=IF.IF",
+        "code_market=IF.CFE&start_time=20250101&end_time=20251120",
+        "code_market=IF.IF&start_time=19900101&end_time=19900201",  # no contract then
+    ],
+    "/api/futures/sec_main_contract": [
+        "code_market=rb.SHFE",
+        "code_market=IF.IF&start_time=20251001&end_time=20251120",
+    ],
+    "/api/futures/trading_contract_list": ["code_market=IF.IF", "code_market=IF.IF&date=19900102"],
+    "/api/option/detail": ["option_code=10009270.SHO", "option_code=90000801.SZO"],
+    "/api/option/chain": ["undl_code=510050.SH", "undl_code=600519.SH"],
+    "/api/option/list": [
+        "undl_code=510050.SH&dedate=202512",
+        "undl_code=159919.SZ&dedate=20251120&opttype=P&isavailavle=true",
+        "undl_code=510050.SH&dedate=199001",
+    ],
+    "/api/option/his_option_list": [
+        "undl_code=510050.SH&dedate=20251120",
+        "undl_code=510050.SH&dedate=20251120&format=columns",
+        "undl_code=510050.SH&dedate=19900102",
+    ],
+    "/api/option/history_list": ["undl_code=159919.SZ&dedate=20251119"],
+    "/api/option/his_option_list_batch": [
+        "undl_code=510050.SH&start_time=20251119&end_time=20251120",
+        "undl_code=510050.SH&start_time=20251119&end_time=20251120&format=columns",
+        "undl_code=510050.SH&start_time=19900101&end_time=19900110",
+    ],
+    "/api/hk/stock_list": [""],
+    "/api/hk/connect_stocks": ["", "direction=sz", "connect_type=north"],
+    "/api/hk/broker_dict": [""],
+    "/api/hk/broker_queue": ["stocks=00700.HK&count=2", f"stocks=00700.HK,{A}&count=1&show_broker_name=true"],
+    "/api/tick/l2_quote": [
+        f"stock={A}&count=2",
+        f"stock={A}&count=2&fields=time,lastPrice,askPrice&format=columns",
+        f"stock={A}&start_time=20251120080000&end_time=20251120090000&format=columns",  # before the open
+        "stock=000300.SH",  # an index: no Level-2
+    ],
+    "/api/tick/l2_order": [f"stock={A}&count=2", "stock=000001.SZ&count=2&format=columns"],
+    "/api/tick/l2_transaction": [
+        f"stock={A}&count=2",
+        f"stock={A}&count=2&fields=time,price,tradeFlag&format=columns",
+    ],
+    "/api/tick/l2_thousand_trade": [f"stock={A}&count=2"],
+    "/api/tick/l2_thousand_quote": [f"stock={A}&count=1", "stock=000300.SH"],
+    "/api/tick/l2_thousand_orderbook": [f"stock={A}&count=1"],
+    "/api/tick/l2thousand_queue": [
+        f"stock={A}&gear_num=3",
+        f"stock={A}&price=1852.0,1853.0",
+        "stock=000300.SH",
+    ],
+    "/api/tick/transactioncount": [f"stocks={A},000001.SZ", "stocks=000300.SH"],
+    "/api/tick/fullspeed_orderbook": [f"stocks={A},000300.SH"],
+    "/api/tick/order_rank": [f"stock=000001.SZ&{ORDER}", f"stock=000300.SH&{ORDER}"],  # an index: -1
+    "/api/history": [
+        f"stock={A}&count=2",
+        f"stock={A}&period=1m&count=2&format=columns",
+        f"stock={A}&period=tick&count=2&fields=time,lastPrice",
+        f"stock={A}&start_time=19900101&end_time=19900110",  # no_data
+    ],
+    "/api/batch_history": [
+        f"stocks={A},000001.SZ&count=2",
+        f"stocks={A}&period=5m&count=2&format=columns",
+        f"stocks={A}&start_time=19900101&end_time=19900110",  # no_data
+    ],
+    "/api/full_tick": [f"stocks={A},000001.SZ"],
+    "/api/sector_stocks": ["sector=沪深ETF"],
+    "/api/instrument_detail": [f"stock={A}", f"stock={A}&iscomplete=true"],
+    "/api/calendar/trading_dates_count": [
+        "market=SH&start_time=20251101&end_time=20251120",
+        "market=SZ&start_time=19800101&end_time=19800110",
+    ],
+    "/api/calendar/trading_time": [f"stock={A}", "stock=IF2512.IF"],
+    "/api/market/fullspeed_orderbook": [f"stock={A}", "stock=000300.SH"],
+    "/api/market/transactioncount": [f"stock={A}&start_time=20251120&end_time=20251120", "stock=000300.SH"],
+    "/api/cb/conversion_price": ["stock=110044.SH"],
+    "/api/meta/quote_server_status": [""],
+    "/api/utility/stock_name": [f"stock={A}"],
+    "/api/utility/batch_stock_name": [f"stocks={A},000001.SZ,999999.SH"],
+    "/api/utility/code_to_market": [f"stock={A}", "stock=IF2512.IF"],
+    "/api/utility/search": [
+        "keyword=茅台&category=上证50",
+        "keyword=6005&limit=3",
+        "keyword=zzzz&category=上证50",
+    ],
+}
+#: The JSON bodies of each declared POST path that is not a write of WRITES (None: no body); the downloads
+#: are quick on the simulator.
+POSTS: dict[str, list[Any]] = {
+    "/api/download/history_data2": [
+        {"stocks": [A, "000001.SZ"], "period": "1d", "start_time": "20251101"},
+        {"stock_list": [A], "period": "tick", "start_time": "20251120"},
+    ],
+    "/api/download/batch": [{"stocks": [A], "period": "1m"}],
+    "/api/download/financial_data": [{"stocks": [A], "tables": ["Balance"]}],
+    "/api/download/financial": [{"stocks": [A]}],
+    "/api/download/financial2": [{"stock_list": [A], "table_list": ["Income"]}],
+    "/api/download/sector_data": [None],
+    "/api/download/index_weight": [None],
+    "/api/download/etf_info": [None],
+    "/api/download/cb_data": [None],
+    "/api/download/history_contracts": [None],
+    "/api/download/option_data": [None],
+    "/api/download/holiday_data": [None],
+    "/api/download/holiday": [None],
+    "/api/download/his_st_data": [None],
+    "/api/download/ipo_data": [None],
+    "/api/download": [{"stock": A, "period": "1d", "start": "20251101"}],
 }
 #: Declared routes answered by a sequence of writes (test_the_sector_writes_answer_their_models).
 WRITES = [
@@ -87,12 +207,24 @@ WRITES = [
 
 
 @pytest.fixture(scope="module")
-def client() -> Iterator[TestClient]:
+def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
+    """The app on a simulator frozen after the close of 2025-11-20, in a temporary data directory."""
+    from qmt_bridge.backends.sim import SimBackend
     from qmt_bridge.server.app import create_app
     from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import fixed_clock
 
-    settings = Settings(_env_file=None, backend="sim", predownload=False, quote_book=False)
-    with TestClient(create_app(settings)) as client:
+    data_dir = tmp_path_factory.mktemp("answers")
+    settings = Settings(
+        _env_file=None,
+        backend="sim",
+        sim_seed=SEED,
+        predownload=False,
+        quote_book=False,
+        data_dir=str(data_dir),
+    )
+    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
+    with TestClient(create_app(settings, backend=backend)) as client:
         yield client
 
 
@@ -107,7 +239,8 @@ def declared(client: TestClient) -> dict[str, tuple[str, Any]]:
 
 def test_every_declared_route_has_samples(client: TestClient) -> None:
     writes = {url.split("?")[0] for _, url, _ in WRITES}
-    assert set(declared(client)) == set(SAMPLES) | writes
+    assert set(declared(client)) == set(SAMPLES) | set(POSTS) | writes
+    assert not set(SAMPLES) & set(POSTS)
 
 
 def test_the_sector_writes_answer_their_models(tmp_path: Any) -> None:
@@ -133,16 +266,34 @@ def test_the_answer_validates_against_its_declared_model(client: TestClient, pat
     model.model_validate(response.json())
 
 
+@pytest.mark.parametrize(("path", "body"), [(p, b) for p, bs in POSTS.items() for b in bs])
+def test_the_post_answer_validates_against_its_declared_model(
+    client: TestClient, path: str, body: Any
+) -> None:
+    method, model = declared(client)[path]
+    assert method == "POST"
+    response = client.post(path, json=body) if body is not None else client.post(path)
+    assert response.status_code == 200, response.text
+    model.model_validate(response.json())
+
+
 def test_the_document_refers_to_each_model_with_a_valid_example(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     for path, (method, model) in declared(client).items():
         ok = document["paths"][path][method.lower()]["responses"]["200"]
         media = ok["content"]["application/json"]
         assert media["schema"] == {"$ref": f"#/components/schemas/{model.__name__}"}, path
-        assert model.__name__ in document["components"]["schemas"]
+        # The model's own schema: no other schema of the document (a request body's, another answer's) shares
+        # its name.
+        own = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+        defs = own.pop("$defs", {})
+        assert document["components"]["schemas"][model.__name__] == own, path
+        for name, schema in defs.items():
+            assert document["components"]["schemas"][name] == schema, (path, name)
         model.model_validate(media["example"])
-    bulk = document["paths"]["/api/market/market_data_ex"]["get"]["responses"]["200"]["content"]
-    assert set(bulk) == {"application/json", "application/vnd.apache.arrow.stream"}
+    for bulk_path in ("/api/market/market_data_ex", "/api/batch_history"):
+        bulk = document["paths"][bulk_path]["get"]["responses"]["200"]["content"]
+        assert set(bulk) == {"application/json", "application/vnd.apache.arrow.stream"}, bulk_path
 
 
 def test_an_undeclared_key_in_an_answer_fails_its_model() -> None:

@@ -16,6 +16,20 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.compat import (
+    BatchStockNameAnswer,
+    CbConversionPriceAnswer,
+    CodeToMarketAnswer,
+    IpoDownloadAnswer,
+    OneFullspeedBookAnswer,
+    OneTransactionCountAnswer,
+    QuoteServerStatusAnswer,
+    SearchAnswer,
+    StockNameAnswer,
+    TradingDatesCountAnswer,
+    TradingTimeAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import TableFormat, parse_code, parse_codes, parse_market, parse_range
@@ -76,6 +90,7 @@ STOCKS = Query(..., description="逗号分隔的代码")
 
 
 @router.get("/api/calendar/trading_dates_count")
+@answers(TradingDatesCountAnswer)
 async def get_trading_dates_count(
     ctx: Ctx,
     market: str = Query(..., description="SH, SZ, ..."),
@@ -90,6 +105,7 @@ async def get_trading_dates_count(
 
 
 @router.get("/api/calendar/trading_time")
+@answers(TradingTimeAnswer)
 async def get_trading_time(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
     """Trading sessions of an instrument under 2.1.3's key (xtdata.get_trading_period)."""
     code = parse_code(stock)
@@ -112,6 +128,7 @@ UNUSED_END = Query("", description="accepted for qmt-bridge 2.1.3's client; the 
 
 
 @router.get("/api/market/fullspeed_orderbook")
+@answers(OneFullspeedBookAnswer)
 async def get_market_fullspeed_orderbook(
     ctx: Ctx, stock: str = STOCK, start_time: str = UNUSED_START, end_time: str = UNUSED_END
 ) -> JSONResponse:
@@ -121,6 +138,7 @@ async def get_market_fullspeed_orderbook(
 
 
 @router.get("/api/market/transactioncount")
+@answers(OneTransactionCountAnswer)
 async def get_market_transactioncount(
     ctx: Ctx, stock: str = STOCK, start_time: str = UNUSED_START, end_time: str = UNUSED_END
 ) -> JSONResponse:
@@ -133,6 +151,7 @@ async def get_market_transactioncount(
 
 
 @router.get("/api/cb/conversion_price")
+@answers(CbConversionPriceAnswer)
 async def get_cb_conversion_price(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
     """The conversion price history (xtdata.bnd_get_conversion_price) as records; 2.1.3 answered the
     bond's terms here."""
@@ -146,6 +165,7 @@ async def get_cb_conversion_price(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
 
 
 @router.get("/api/meta/quote_server_status")
+@answers(QuoteServerStatusAnswer)
 async def get_quote_server_status(ctx: Ctx) -> JSONResponse:
     """The connected quote servers by quote key (xtdata.get_quote_server_status): each server's info."""
     status = await ctx.xtdata("get_quote_server_status")
@@ -155,6 +175,7 @@ async def get_quote_server_status(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/api/utility/stock_name")
+@answers(StockNameAnswer)
 async def get_stock_name(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
     """The instrument's name (InstrumentName of xtdata.get_instrument_detail)."""
     code = parse_code(stock)
@@ -164,6 +185,7 @@ async def get_stock_name(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
 
 
 @router.get("/api/utility/batch_stock_name")
+@answers(BatchStockNameAnswer)
 async def get_batch_stock_name(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
     """Names of several codes; an unknown code's name is empty."""
     codes = parse_codes(stocks)
@@ -174,6 +196,7 @@ async def get_batch_stock_name(ctx: Ctx, stocks: str = STOCKS) -> JSONResponse:
 
 
 @router.get("/api/utility/code_to_market")
+@answers(CodeToMarketAnswer)
 async def code_to_market(ctx: Ctx, stock: str = STOCK) -> JSONResponse:
     """The market of a code and its instrument types (xtdata.get_instrument_type)."""
     code = parse_code(stock)
@@ -200,6 +223,7 @@ async def _member_names(ctx: Ctx, category: str, members: list[str]) -> dict[str
 
 
 @router.get("/api/utility/search")
+@answers(SearchAnswer)
 async def search_stocks(
     ctx: Ctx,
     keyword: str = Query(..., min_length=1, max_length=50, description="part of a code or of a name"),
@@ -224,6 +248,7 @@ async def search_stocks(
 
 
 @router.post("/api/download/ipo_data")
+@answers(IpoDownloadAnswer)
 async def download_ipo_data(ctx: Ctx) -> JSONResponse:
     """Nothing to download: xtdata.get_ipo_info reads new issues from the quote server when asked."""
     return JSONResponse(

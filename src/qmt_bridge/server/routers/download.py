@@ -10,6 +10,12 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.download import (
+    DownloadAnswer,
+    FinancialDownloadAnswer,
+    HistoryDownloadAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.models import FinancialDownloadRequest, HistoryDownloadRequest
 from qmt_bridge.server.params import parse_codes, parse_period, parse_range
@@ -26,6 +32,7 @@ def _done(function: str, result: Any = None, **extra: Any) -> JSONResponse:
 
 
 @router.post("/history_data2")
+@answers(HistoryDownloadAnswer)
 async def download_history_data2(ctx: Ctx, req: HistoryDownloadRequest) -> JSONResponse:
     """K-lines or ticks of several stocks (xtdata.download_history_data2); result: the range per stock."""
     codes = parse_codes(",".join(req.stocks), "stocks")
@@ -41,6 +48,7 @@ async def download_history_data2(ctx: Ctx, req: HistoryDownloadRequest) -> JSONR
 
 
 @router.post("/financial_data")
+@answers(FinancialDownloadAnswer)
 async def download_financial_data(ctx: Ctx, req: FinancialDownloadRequest) -> JSONResponse:
     """Financial statements of several stocks (xtdata.download_financial_data2)."""
     codes = parse_codes(",".join(req.stocks), "stocks")
@@ -52,42 +60,49 @@ async def download_financial_data(ctx: Ctx, req: FinancialDownloadRequest) -> JS
 
 
 @router.post("/sector_data")
+@answers(DownloadAnswer)
 async def download_sector_data(ctx: Ctx) -> JSONResponse:
     """Sector lists and members (xtdata.download_sector_data)."""
     return _done("download_sector_data", await ctx.download("download_sector_data"))
 
 
 @router.post("/index_weight")
+@answers(DownloadAnswer)
 async def download_index_weight(ctx: Ctx) -> JSONResponse:
     """Index constituent weights (xtdata.download_index_weight)."""
     return _done("download_index_weight", await ctx.download("download_index_weight"))
 
 
 @router.post("/etf_info")
+@answers(DownloadAnswer)
 async def download_etf_info(ctx: Ctx) -> JSONResponse:
     """ETF creation/redemption lists (xtdata.download_etf_info)."""
     return _done("download_etf_info", await ctx.download("download_etf_info"))
 
 
 @router.post("/cb_data")
+@answers(DownloadAnswer)
 async def download_cb_data(ctx: Ctx) -> JSONResponse:
     """Convertible-bond data (xtdata.download_cb_data)."""
     return _done("download_cb_data", await ctx.download("download_cb_data"))
 
 
 @router.post("/history_contracts")
+@answers(DownloadAnswer)
 async def download_history_contracts(ctx: Ctx) -> JSONResponse:
     """Expired futures and options contracts (xtdata.download_history_contracts)."""
     return _done("download_history_contracts", await ctx.download("download_history_contracts"))
 
 
 @router.post("/holiday_data")
+@answers(DownloadAnswer)
 async def download_holiday_data(ctx: Ctx) -> JSONResponse:
     """Exchange holidays (xtdata.download_holiday_data)."""
     return _done("download_holiday_data", await ctx.download("download_holiday_data"))
 
 
 @router.post("/his_st_data")
+@answers(DownloadAnswer)
 async def download_his_st_data(ctx: Ctx) -> JSONResponse:
     """Historical ST periods (xtdata.download_his_st_data)."""
     return _done("download_his_st_data", await ctx.download("download_his_st_data"))

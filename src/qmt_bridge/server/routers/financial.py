@@ -6,6 +6,8 @@ from enum import Enum
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.financial import FinancialDataAnswer
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import TableFormat, parse_codes, parse_range, split_list
@@ -40,6 +42,7 @@ def parse_tables(value: str) -> list[str]:
 
 
 @router.get("/data")
+@answers(FinancialDataAnswer)
 async def get_financial_data(
     ctx: Ctx,
     stocks: str = Query(..., description="逗号分隔的代码"),

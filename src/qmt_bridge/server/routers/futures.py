@@ -7,6 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.futures import MainContractAnswer, TradingContractListAnswer
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import ms_to_day, parse_date, parse_range
@@ -68,6 +70,7 @@ async def _main(ctx: Ctx, function: str, code_market: str, start_time: str, end_
 
 
 @router.get("/main_contract")
+@answers(MainContractAnswer)
 async def get_main_contract(
     ctx: Ctx,
     code_market: str = Query(..., description="IF00.IF (also IF.IF, IF.CFE)"),
@@ -79,6 +82,7 @@ async def get_main_contract(
 
 
 @router.get("/sec_main_contract")
+@answers(MainContractAnswer)
 async def get_sec_main_contract(
     ctx: Ctx,
     code_market: str = Query(..., description="IF00.IF (also IF.IF, IF.CFE)"),
@@ -90,6 +94,7 @@ async def get_sec_main_contract(
 
 
 @router.get("/trading_contract_list")
+@answers(TradingContractListAnswer)
 async def get_trading_contract_list(
     ctx: Ctx,
     code_market: str = Query(..., description="IF00.IF (also IF.IF, IF.CFE)"),

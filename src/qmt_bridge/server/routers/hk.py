@@ -6,6 +6,13 @@ from enum import Enum
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.hk import (
+    BrokerDictAnswer,
+    BrokerQueueAnswer,
+    ConnectStocksAnswer,
+    HkStockListAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import parse_codes, parse_range
@@ -42,6 +49,7 @@ CONNECT_SECTORS = {ConnectType.north: ("沪股通", "深股通"), ConnectType.so
 
 
 @router.get("/stock_list")
+@answers(HkStockListAnswer)
 async def get_hk_stock_list(ctx: Ctx) -> JSONResponse:
     """HK stocks eligible for Stock Connect through either channel (the 港股通 sector)."""
     codes = list(await ctx.xtdata("get_stock_list_in_sector", CONNECT_SECTOR))
@@ -49,6 +57,7 @@ async def get_hk_stock_list(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/connect_stocks")
+@answers(ConnectStocksAnswer)
 async def get_hk_connect_stocks(
     ctx: Ctx,
     direction: Direction | None = Query(None, description="sh = 沪港通, sz = 深港通 (default sh)"),
@@ -83,6 +92,7 @@ async def get_hk_connect_stocks(
 
 
 @router.get("/broker_dict")
+@answers(BrokerDictAnswer)
 async def get_hk_broker_dict(ctx: Ctx) -> JSONResponse:
     """HK broker ids and names (xtdata.get_hk_broker_dict)."""
     brokers = await ctx.xtdata("get_hk_broker_dict")
@@ -90,6 +100,7 @@ async def get_hk_broker_dict(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/broker_queue")
+@answers(BrokerQueueAnswer)
 async def get_broker_queue_data(
     ctx: Ctx,
     stocks: str = Query(..., description="HK codes, e.g. 00700.HK"),

@@ -6,6 +6,15 @@ from fastapi import APIRouter, Query, Request
 from pydantic import AliasChoices, Field
 from starlette.responses import Response
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.legacy import (
+    LegacyBatchHistoryAnswer,
+    LegacyDownloadAnswer,
+    LegacyHistoryAnswer,
+    LegacyInstrumentDetailAnswer,
+    LegacySectorStocksAnswer,
+)
+from qmt_bridge.server.answers.market import ARROW_MEDIA, FullTickAnswer
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.models import RequestBody
 from qmt_bridge.server.params import (
@@ -76,6 +85,7 @@ def _history(
 
 
 @router.get("/history")
+@answers(LegacyHistoryAnswer)
 async def legacy_history(
     ctx: Ctx,
     stock: str = Query(..., description="代码, e.g. 000001.SZ"),
@@ -96,6 +106,7 @@ async def legacy_history(
 
 
 @router.get("/batch_history")
+@answers(LegacyBatchHistoryAnswer, **ARROW_MEDIA)
 async def legacy_batch_history(
     request: Request,
     ctx: Ctx,
@@ -116,6 +127,7 @@ async def legacy_batch_history(
 
 
 @router.get("/full_tick")
+@answers(FullTickAnswer)
 async def legacy_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗号分隔的代码")) -> JSONResponse:
     """[Legacy] Latest snapshots; same as /api/market/full_tick."""
     codes = parse_codes(stocks, allow_markets=True)
@@ -123,6 +135,7 @@ async def legacy_full_tick(ctx: Ctx, stocks: str = Query(..., description="逗�
 
 
 @router.get("/sector_stocks")
+@answers(LegacySectorStocksAnswer)
 async def legacy_sector_stocks(ctx: Ctx, sector: str = Query(..., description="板块名称")) -> JSONResponse:
     """[Legacy] Members of a sector; same as /api/sector/stocks."""
     sector = await require_sector(ctx, sector)
@@ -131,6 +144,7 @@ async def legacy_sector_stocks(ctx: Ctx, sector: str = Query(..., description="�
 
 
 @router.get("/instrument_detail")
+@answers(LegacyInstrumentDetailAnswer)
 async def legacy_instrument_detail(
     ctx: Ctx, stock: str = Query(..., description="代码"), iscomplete: bool = ISCOMPLETE
 ) -> JSONResponse:
@@ -142,6 +156,7 @@ async def legacy_instrument_detail(
 
 
 @router.post("/download")
+@answers(LegacyDownloadAnswer)
 async def legacy_download(ctx: Ctx, req: DownloadRequest) -> JSONResponse:
     """[Legacy] Download one stock's history into the local cache (xtdata.download_history_data2)."""
     code = parse_code(req.stock)

@@ -6,6 +6,14 @@ import re
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.option import (
+    HisOptionListAnswer,
+    HisOptionListBatchAnswer,
+    OptionChainAnswer,
+    OptionDetailAnswer,
+    OptionListAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import TableFormat, parse_code, parse_date, parse_range
@@ -21,6 +29,7 @@ OPT_TYPES = {"": "", "C": "CALL", "P": "PUT", "CALL": "CALL", "PUT": "PUT"}
 
 
 @router.get("/detail")
+@answers(OptionDetailAnswer)
 async def get_option_detail(
     ctx: Ctx, option_code: str = Query(..., description="期权代码, e.g. 10007001.SHO")
 ) -> JSONResponse:
@@ -35,6 +44,7 @@ async def get_option_detail(
 
 
 @router.get("/chain")
+@answers(OptionChainAnswer)
 async def get_option_chain(
     ctx: Ctx, undl_code: str = Query(..., description="标的代码, e.g. 510050.SH")
 ) -> JSONResponse:
@@ -58,6 +68,7 @@ def parse_dedate(value: str) -> str:
 
 
 @router.get("/list")
+@answers(OptionListAnswer)
 async def get_option_list(
     ctx: Ctx,
     undl_code: str = Query(..., description="标的代码, e.g. 510050.SH or 000300.SH"),
@@ -82,6 +93,7 @@ async def get_option_list(
 
 
 @router.get("/his_option_list")
+@answers(HisOptionListAnswer)
 async def get_his_option_list(
     ctx: Ctx,
     undl_code: str = Query(..., description="标的代码"),
@@ -98,6 +110,7 @@ async def get_his_option_list(
 
 
 @router.get("/his_option_list_batch")
+@answers(HisOptionListBatchAnswer)
 async def get_his_option_list_batch(
     ctx: Ctx,
     undl_code: str = Query(..., description="标的代码"),

@@ -8,6 +8,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.tick import (
+    FullspeedOrderbookAnswer,
+    L2OrderAnswer,
+    L2QuoteAnswer,
+    L2TransactionAnswer,
+    OrderRankAnswer,
+    ThousandQueueAnswer,
+    ThousandQuoteAnswer,
+    TransactionCountAnswer,
+)
 from qmt_bridge.server.deps import Ctx
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.params import (
@@ -61,6 +72,7 @@ async def _level2(
 
 
 @router.get("/l2_quote")
+@answers(L2QuoteAnswer)
 async def get_l2_quote(
     ctx: Ctx,
     stock: str = STOCK,
@@ -75,6 +87,7 @@ async def get_l2_quote(
 
 
 @router.get("/l2_order")
+@answers(L2OrderAnswer)
 async def get_l2_order(
     ctx: Ctx,
     stock: str = STOCK,
@@ -89,6 +102,7 @@ async def get_l2_order(
 
 
 @router.get("/l2_transaction")
+@answers(L2TransactionAnswer)
 async def get_l2_transaction(
     ctx: Ctx,
     stock: str = STOCK,
@@ -103,6 +117,7 @@ async def get_l2_transaction(
 
 
 @router.get("/l2_thousand_quote")
+@answers(ThousandQuoteAnswer)
 async def get_l2_thousand_quote(
     ctx: Ctx,
     stock: str = STOCK,
@@ -123,6 +138,7 @@ async def get_l2_thousand_quote(
 
 
 @router.get("/l2thousand_queue")
+@answers(ThousandQueueAnswer)
 async def get_l2thousand_queue(
     ctx: Ctx,
     stock: str = STOCK,
@@ -156,6 +172,7 @@ def _parse_prices(text: str) -> float | tuple[float, float] | None:
 
 
 @router.get("/transactioncount")
+@answers(TransactionCountAnswer)
 async def get_transactioncount(
     ctx: Ctx, stocks: str = Query(..., description="逗号分隔的代码")
 ) -> JSONResponse:
@@ -166,6 +183,7 @@ async def get_transactioncount(
 
 
 @router.get("/fullspeed_orderbook")
+@answers(FullspeedOrderbookAnswer)
 async def get_fullspeed_orderbook(
     ctx: Ctx, stocks: str = Query(..., description="逗号分隔的代码")
 ) -> JSONResponse:
@@ -176,6 +194,7 @@ async def get_fullspeed_orderbook(
 
 
 @router.get("/order_rank")
+@answers(OrderRankAnswer)
 async def get_order_rank(
     ctx: Ctx,
     stock: str = STOCK,
