@@ -28,7 +28,11 @@ NOT_MIXINS = frozenset(
     {"__init__", "arrow", "base", "errors", "frames", "realtime", "trade_stream", "trader", "symbols"}
 )
 #: Mixin modules whose name is not the tag of their router(s).
-MODULE_TAGS = {"funds": frozenset({"etf", "cb"}), "compat": frozenset({"compat (qmt-bridge 2.1.3)"})}
+MODULE_TAGS = {
+    "funds": frozenset({"etf", "cb"}),
+    "compat": frozenset({"compat (qmt-bridge 2.1.3)"}),
+    "trading_calls": frozenset({"trading"}),
+}
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -83,13 +87,35 @@ def _request_calls(path: Path) -> Iterator[ast.Call]:
             yield ast.copy_location(call, node)
 
 
+def _literal(node: ast.AST) -> str | None:
+    """A string constant, or an f-string whose fields are plain names (``f"/api/x/{order_id}"`` → the route
+    template ``"/api/x/{order_id}"``: the name is the route's path parameter); else None."""
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for part in node.values:
+            if isinstance(part, ast.Constant):
+                parts.append(str(part.value))
+            elif (
+                isinstance(part, ast.FormattedValue)
+                and isinstance(part.value, ast.Name)
+                and part.conversion == -1
+            ):
+                parts.append("{" + part.value.id + "}")
+            else:
+                return None
+        return "".join(parts)
+    return None
+
+
 def _client_calls() -> list[ClientCall]:
     calls = []
     for path in _mixin_modules():
         tree = ast.parse(path.read_text(encoding="utf-8"))
         helpers = _returned_dicts(tree)
         for node in _request_calls(path):
-            method, route = (arg.value if isinstance(arg, ast.Constant) else None for arg in node.args[:2])
+            method, route = (_literal(arg) for arg in node.args[:2])
             keywords = {k.arg: k.value for k in node.keywords}
             calls.append(
                 ClientCall(
@@ -143,10 +169,8 @@ def test_every_request_names_its_method_and_path_literally() -> None:
     for path in _mixin_modules():
         for node in _request_calls(path):
             args = node.args[:2]
-            literal = len(args) == 2 and all(
-                isinstance(a, ast.Constant) and isinstance(a.value, str) for a in args
-            )
-            if not literal or args[0].value not in METHODS or not args[1].value.startswith("/api/"):  # type: ignore[attr-defined]
+            method, route = (_literal(a) for a in args) if len(args) == 2 else (None, None)
+            if method not in METHODS or route is None or not route.startswith("/api/"):
                 bad.append(f"client/{path.stem}.py:{node.lineno}")
     assert bad == []
 

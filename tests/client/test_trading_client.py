@@ -161,3 +161,28 @@ def test_a_retried_order_whose_first_attempt_got_through_is_placed_once(tmp_path
         wait_until(lambda: plain.query_trades() != [], "the order's fill")
         assert [o["order_id"] for o in plain.query_orders()] == [answer["order_id"]]
         assert [t["traded_volume"] for t in plain.query_trades()] == [100]
+
+
+def test_the_2_1_3_trading_names_work_against_a_real_server(tmp_path: Path) -> None:
+    """qmt-bridge 2.1.3's trading method names on our client, end to end: each returns the answer's data."""
+    with serve_in_thread(trading_app(tmp_path, "k")) as url:
+        client = QMTClient(base_url=url, api_key="k")
+        sent = client.place_order_async("000001.SZ", 23, 100, client_order_id="async-by-name")
+        assert sent["status"] == "async_submitted" and sent["client_order_id"] == "async-by-name"
+        wait_until(lambda: client.query_trades() != [], "the async order's fill")
+        [order] = client.query_orders()
+        assert client.query_single_order(order["order_id"]) == client.query_order_detail(order["order_id"])
+        [fill] = client.query_trades()
+        assert client.query_single_trade(fill["traded_id"]) == fill
+        assert client.query_single_position("000001.SZ")["volume"] == 100
+        assert client.query_single_position("600519.SH") is None
+        assert client.get_account_status()["connected"] is True
+        assert client.get_account_info() == client.query_account_infos()[0]
+        assert set(client.query_new_purchase_limit()) == {"KCB", "SH", "SZ"}
+        assert isinstance(client.query_ipo_data(), dict) and client.query_position_statistics() == []
+        assert client.query_com_fund()["success"] is True
+        assert [p["stockCode"] for p in client.query_com_position()] == ["000001.SZ"]
+        resting = client.place_order("000001.SZ", 23, 100, price_type=11, price=8.88)
+        results = client.batch_cancel([{"order_id": resting["order_id"]}, {"order_id": order["order_id"]}])
+        assert [r["http_status"] for r in results] == [200, 409]
+        assert client.cancel_order_async(order["order_id"])["status"] == "async_submitted"

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 from typing import Any
 
 import httpx
@@ -557,3 +557,51 @@ def test_cancel_reaches_cancel_order_stock_and_an_unknown_order_is_404(
     # Nothing was sent to the counter for it, nor for the order already cancelled.
     assert_error(http.post("/api/trading/cancel", json={"order_id": order_id}), 409, "order_not_cancelable")
     assert len(calls(xt, "cancel_order_stock")) == 1
+
+
+def test_the_further_queries_reach_xttrader_and_come_back_plain(xt: ModuleType, http: httpx.Client) -> None:
+    """IPO, quota, ordinary-counter and statistics calls go to the trader with the account object; dicts
+    and lists come back as they are, objects as their attributes."""
+    from xtquant.xttype import XtPositionStatistics
+
+    book = xt._book(SimpleNamespace(account_id=ACCOUNT, account_type=2))
+    book.purchase_limit = {"KCB": 3500, "SH": 4000, "SZ": 7000}
+    book.position_statistics = [XtPositionStatistics(ACCOUNT, "CFFEX", "IF2512", 48, 2, 1, 1, 2, -120.5)]
+    ipo = {"754810.SH": {"name": "丰山发债", "type": "BOND", "maxPurchaseNum": 10000, "minPurchaseNum": 10,
+                         "purchaseDate": "20220627", "issuePrice": 100.0}}  # fmt: skip
+    xt.IPO_DATA.update(ipo)
+    assert http.get("/api/trading/new_purchase_limit").json() == {"data": book.purchase_limit}
+    assert http.get("/api/trading/ipo_data").json() == {"data": ipo}
+    [statistics] = http.get("/api/trading/position_statistics").json()["data"]
+    assert statistics["instrument_id"] == "IF2512" and statistics["float_profit"] == -120.5
+    fund = http.get("/api/trading/com_fund").json()["data"]
+    assert fund["enableBalance"] == xt.INITIAL_CASH and fund["success"] is True
+    assert http.get("/api/trading/com_position").json() == {"data": []}
+    for name in (
+        "query_new_purchase_limit",
+        "query_position_statistics",
+        "query_com_fund",
+        "query_com_position",
+    ):
+        (account,) = calls(xt, name)[0]
+        assert (account.account_id, account.account_type) == (ACCOUNT, 2)
+    assert calls(xt, "query_ipo_data") == [()]
+    xt.RETURNS["query_account_status"] = [xt.XtAccountStatus(2, ACCOUNT, 1)]  # waiting for login
+    status = http.get("/api/trading/account_status").json()["data"]
+    assert (status["status"], status["connected"], status["trader_connected"]) == (1, False, True)
+
+
+def test_an_async_order_goes_through_order_stock_and_answers_on_the_stream(
+    xt: ModuleType, http: httpx.Client
+) -> None:
+    with stream(http) as events:
+        answer = http.post("/api/trading/order_async", json=ORDER).json()
+        assert answer["status"] == "async_submitted"
+        found = events.until(
+            lambda evs: any(e["kind"] == "order_response" for e in evs), "the order_response event"
+        )
+    [response] = [e["data"] for e in found if e["kind"] == "order_response"]
+    [(account, code, order_type, volume, *_)] = calls(xt, "order_stock")
+    assert (code, order_type, volume) == (CODE, 23, 300) and calls(xt, "order_stock_async") == []
+    assert (response["seq"], response["client_order_id"]) == (answer["seq"], answer["client_order_id"])
+    assert response["order_id"] == fake_order(xt, response["order_id"]).order_id

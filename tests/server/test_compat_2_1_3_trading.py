@@ -28,6 +28,20 @@ SERVED = {
     ("GET", "/api/trading/trades"),
     ("GET", "/api/trading/order_detail"),
     ("POST", "/api/trading/batch_order"),
+    ("POST", "/api/trading/batch_cancel"),
+    ("POST", "/api/trading/order_async"),
+    ("POST", "/api/trading/cancel_async"),
+    ("GET", "/api/trading/account_status"),
+    ("GET", "/api/trading/account_info"),
+    ("GET", "/api/trading/account_infos"),
+    ("GET", "/api/trading/order/{order_id}"),
+    ("GET", "/api/trading/trade/{trade_id}"),
+    ("GET", "/api/trading/position/{stock_code}"),
+    ("GET", "/api/trading/position_statistics"),
+    ("GET", "/api/trading/new_purchase_limit"),
+    ("GET", "/api/trading/ipo_data"),
+    ("GET", "/api/trading/com_fund"),
+    ("GET", "/api/trading/com_position"),
 }
 
 

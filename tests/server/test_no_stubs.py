@@ -285,6 +285,7 @@ BOND = "110044.SH"  # a convertible bond with conversion, call, put and amount-c
 OPTION = "10009270.SHO"  # a 510050.SH option expiring 2025-12-24
 EVER_ST = "000145.SZ"  # ST twice, 2019-2021 and 2023-2025
 FILLED, RESTING = "<a filled order>", "<a resting order>"  # ids placed by the trading fixture
+TRADED = "<the filled order's fill>"  # its traded_id
 FOLDER, SECTOR = "无桩目录", "无桩板块"
 
 #: "METHOD /path" -> query parameters (GET, DELETE) or JSON body (POST; None: no body).
@@ -413,6 +414,25 @@ CANONICAL: dict[str, Any] = {
     "GET /api/trading/status": {},
     "POST /api/trading/kill_switch": {"engaged": True, "reason": "test_no_stubs"},
     "POST /api/trading/sim/reset": {},
+    "POST /api/trading/order_async": {
+        "stock_code": "000001.SZ",
+        "order_type": 23,
+        "order_volume": 100,
+        "order_remark": "no-stubs-async",
+    },
+    "POST /api/trading/cancel_async": {"order_id": RESTING},
+    "POST /api/trading/batch_cancel": [{"order_id": RESTING}],
+    "GET /api/trading/order/{order_id}": {"order_id": FILLED},
+    "GET /api/trading/trade/{trade_id}": {"trade_id": TRADED},
+    "GET /api/trading/position/{stock_code}": {"stock_code": "000001.SZ"},
+    "GET /api/trading/position_statistics": {},
+    "GET /api/trading/account_status": {},
+    "GET /api/trading/account_info": {},
+    "GET /api/trading/account_infos": {},
+    "GET /api/trading/new_purchase_limit": {},
+    "GET /api/trading/ipo_data": {},
+    "GET /api/trading/com_fund": {},
+    "GET /api/trading/com_position": {},
     # --- qmt-bridge 2.1.3's paths
     "GET /api/market/history_ex": {"stocks": A, "count": 3},
     "GET /api/market/market_data3": {"stocks": A, "count": 3},
@@ -462,6 +482,7 @@ LEGITIMATELY_EMPTY: dict[str, str] = {
     "POST /api/download/holiday": _DOWNLOAD_ACK,
     "POST /api/download/option_data": _DOWNLOAD_ACK,
     "POST /api/download/ipo_data": "nothing to download: get_ipo_info reads the quote server when asked",
+    "GET /api/trading/position_statistics": "futures statistics: the simulator has stock accounts only",
 }
 
 #: Endpoints the simulator answers empty for every input although it should not: known stubs, expected to
@@ -702,6 +723,48 @@ EXPECT: dict[str, Expect] = {
         ),
     ),
     "POST /api/trading/sim/reset": Expect(None, record(account_id=str, cash=NUM)),
+    "POST /api/trading/order_async": Expect(
+        None,
+        record(seq=NUM, client_order_id=str, status=re.compile("async_submitted")),
+        effect=lambda c: wait_until(
+            lambda: any(
+                o["order_remark"] == "no-stubs-async" for o in c.get("/api/trading/orders").json()["data"]
+            ),
+            "the async order placed",
+        ),
+    ),
+    "POST /api/trading/cancel_async": Expect(None, record(seq=NUM, order_id=NUM, status=str)),
+    "POST /api/trading/batch_cancel": Expect(
+        "data",
+        all_of(
+            rows(order_id=NUM, http_status=NUM, cancel_result=int),
+            that(lambda results: [r["http_status"] for r in results] == [200], "the cancel requested"),
+        ),
+    ),
+    "GET /api/trading/order/{order_id}": Expect(
+        "data", record(order_id=NUM, traded_price=NUM, traded_volume=NUM, normalized=dict)
+    ),
+    "GET /api/trading/trade/{trade_id}": Expect(
+        "data", record(traded_id=str, traded_price=NUM, order_id=NUM)
+    ),
+    "GET /api/trading/position/{stock_code}": Expect(
+        "data", record(stock_code=equals("000001.SZ"), volume=NUM, market_value=NUM)
+    ),
+    "GET /api/trading/position_statistics": Expect("data", None),
+    "GET /api/trading/account_status": Expect(
+        "data",
+        all_of(record(account_id=str, status=int), that(lambda d: d["connected"] is True, "connected")),
+    ),
+    "GET /api/trading/account_info": Expect("data", record(account_id=str, account_type=NUM, index=int)),
+    "GET /api/trading/account_infos": Expect("data", rows(account_type=NUM, account_id=str)),
+    "GET /api/trading/new_purchase_limit": Expect("data", record(KCB=NUM, SH=NUM, SZ=NUM)),
+    "GET /api/trading/ipo_data": Expect(
+        "data", mapping(A_SHARE, record(name=str, type=str, maxPurchaseNum=NUM, issuePrice=NUM))
+    ),
+    "GET /api/trading/com_fund": Expect(
+        "data", record(currentBalance=NUM, enableBalance=NUM, assetBalance=NUM)
+    ),
+    "GET /api/trading/com_position": Expect("data", rows(totalAmt=NUM, costPrice=NUM, stockCode=A_SHARE)),
     # --- qmt-bridge 2.1.3's paths
     "GET /api/market/history_ex": Expect("data", by_code(A, inner=BARS)),
     "GET /api/market/market_data3": Expect("data", by_code(A, inner=BARS)),
@@ -796,8 +859,10 @@ def _orders(client: TestClient) -> Iterator[dict[str, Any]]:
         return str(detail["data"]["normalized"]["state"])
 
     wait_until(lambda: state(filled) == "filled", "the market order filled")
+    fills = _ok(client.get("/api/trading/trades"))["data"]
+    traded = next(t["traded_id"] for t in fills if t["order_id"] == filled)
     try:
-        yield {FILLED: filled, RESTING: resting["order_id"]}
+        yield {FILLED: filled, RESTING: resting["order_id"], TRADED: traded}
     finally:
         _ok(client.post("/api/trading/kill_switch", json={"engaged": False}))
 
@@ -823,7 +888,18 @@ def _sector(client: TestClient, name: str, *stocks: str) -> None:
 
 
 #: What an endpoint needs to exist before its canonical call (a user sector to change, a folder to remove).
+def _buy_at_ask(client: TestClient, code: str, volume: int) -> None:
+    ask = _ok(client.get("/api/market/full_tick", params={"stocks": code}))["data"][code]["askPrice"][0]
+    order = {"stock_code": code, "order_type": 23, "order_volume": volume, "price_type": 11, "price": ask}
+    order_id = _ok(client.post("/api/trading/order", json=order))["order_id"]
+    wait_until(
+        lambda: _ok(client.get(f"/api/trading/order/{order_id}"))["data"]["normalized"]["state"] == "filled",
+        "the buy filled",
+    )
+
+
 BEFORE: dict[str, Callable[[TestClient], None]] = {
+    "GET /api/trading/new_purchase_limit": lambda c: _buy_at_ask(c, A, 200),  # ~370,000 CNY: an SH quota
     "POST /api/sector/add_stocks": lambda c: _sector(c, "无桩-加"),
     "POST /api/sector/remove_stocks": lambda c: _sector(c, "无桩-减", A, "000001.SZ"),
     "POST /api/sector/reset": lambda c: _sector(c, "无桩-重置", A),
@@ -858,6 +934,8 @@ def call(route: str, request: pytest.FixtureRequest) -> tuple[TestClient, Any]:
         if route in BEFORE:
             BEFORE[route](client)
         args = _substitute(CANONICAL[route], ids)
+        for name in re.findall(r"\{(\w+)\}", path):  # path parameters
+            path = path.replace("{" + name + "}", str(args.pop(name)))
         if method in ("GET", "DELETE"):
             response = client.request(method, path, params=args)
         else:

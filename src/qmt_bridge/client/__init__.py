@@ -48,6 +48,7 @@ from qmt_bridge.client.sector import SectorMixin
 from qmt_bridge.client.tick import TickMixin
 from qmt_bridge.client.trade_stream import TradeStreamMixin
 from qmt_bridge.client.trader import TraderMixin
+from qmt_bridge.client.trading_calls import TradingCallsMixin
 
 __all__ = [
     "QMTClient",
@@ -87,6 +88,7 @@ class QMTClient(
     CompatMixin,
     RealtimeMixin,
     TraderMixin,
+    TradingCallsMixin,
     TradeStreamMixin,
     BaseClient,
 ):

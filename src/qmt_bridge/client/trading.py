@@ -173,6 +173,77 @@ class TradingMixin(ClientMixin):
             "POST", "/api/trading/cancel", json={"order_id": order_id, "account_id": account_id}
         )
 
+    def place_order_async(
+        self,
+        stock_code: str,
+        order_type: int,
+        order_volume: int,
+        price_type: int = LATEST_PRICE,
+        price: float = 0.0,
+        strategy_name: str = "",
+        order_remark: str = "",
+        account_id: str = "",
+        *,
+        client_order_id: str | None = None,
+    ) -> dict[str, Any]:
+        """Place an order without waiting for the counter (``POST /api/trading/order_async``).
+
+        Arguments as :meth:`place_order`. The order is checked at once (the same errors as
+        :meth:`place_order`, nothing placed), then placed by the server in the background.
+
+        Returns:
+            ``{"seq", "client_order_id", "status": "async_submitted"}``. The outcome comes on the trade
+            stream (:meth:`subscribe_trades`) as an ``order_response`` event with that ``seq``
+            (``order_id``, or -1 and ``error_msg``), beside the order's own events.
+        """
+        return self._request(
+            "POST",
+            "/api/trading/order_async",
+            json=_order_body(
+                stock_code,
+                order_type,
+                order_volume,
+                price_type,
+                price,
+                strategy_name,
+                order_remark,
+                account_id,
+                client_order_id,
+            ),
+            idempotent=True,
+        )
+
+    def cancel_order_async(self, order_id: int, account_id: str = "") -> dict[str, Any]:
+        """Ask for a cancel without waiting (``POST /api/trading/cancel_async``).
+
+        Returns:
+            ``{"seq", "order_id", "status": "async_submitted"}``; the outcome comes on the trade stream as a
+            ``cancel_response`` event with that ``seq`` (``cancel_result`` 0 requested, -1 with
+            ``error_msg``).
+        """
+        return self._request(
+            "POST", "/api/trading/cancel_async", json={"order_id": order_id, "account_id": account_id}
+        )
+
+    def batch_cancel(self, cancel_requests: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """Cancel up to 1,000 orders (``POST /api/trading/batch_cancel``).
+
+        Args:
+            cancel_requests: ``{"order_id": ..., "account_id": ...}`` each (``account_id`` optional).
+
+        Returns:
+            One result per request, in order, with ``http_status``: 200 and ``cancel_result`` 0 (requested),
+            or the status :meth:`cancel_order` would have raised (404 unknown, 409 not cancelable) with
+            ``error`` (``code``, ``message``).
+        """
+        return self._request(
+            "POST",
+            "/api/trading/batch_cancel",
+            json=[
+                {"order_id": r["order_id"], "account_id": r.get("account_id", "")} for r in cancel_requests
+            ],
+        )["data"]
+
     def cancel_all_orders(self, account_id: str = "") -> list[dict[str, Any]]:
         """Cancel every cancelable order (``POST /api/trading/cancel_all``).
 

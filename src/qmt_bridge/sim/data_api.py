@@ -362,7 +362,8 @@ class SimXtData(
         """New listings (A-shares) whose listing date falls in the range."""
         lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
         rows = []
-        for inst in self.market.universe.by_kind(kinds.STOCK):
+        universe = self.market.universe
+        for inst in [*universe.by_kind(kinds.STOCK), *universe.upcoming]:
             if lo is not None and inst.list_date < lo.date():
                 continue
             if hi is not None and inst.list_date > hi.date():

@@ -41,8 +41,10 @@ from typing import Any
 
 from qmt_bridge.sim import xtconstant
 from qmt_bridge.sim.broker import BrokerClosed, SimBroker
+from qmt_bridge.sim.broker import counter_queries as counter
 from qmt_bridge.sim.broker.defaults import STATE_FILE, default_broker
 from qmt_bridge.sim.broker.pushes import PushThread
+from qmt_bridge.sim.broker.sessions import local_date
 from qmt_bridge.sim.xttype import XtCancelOrderResponse, XtOrderResponse
 
 __all__ = ["STATE_FILE", "XtQuantTrader", "XtQuantTraderCallback", "default_broker"]
@@ -394,6 +396,26 @@ class XtQuantTrader:
 
     def query_stock_positions(self, account: Any) -> Any:
         return self._query(account, self._broker.positions, [])
+
+    def query_position_statistics(self, account: Any) -> Any:
+        """Futures position statistics: the simulator has stock accounts only, so always empty."""
+        return self._query(account, lambda _: [], None)
+
+    def query_new_purchase_limit(self, account: Any) -> Any:
+        """``{'KCB': n, 'SH': n, 'SZ': n}`` shares (see :mod:`.broker.counter_queries` for the rule)."""
+        return self._query(account, lambda a: counter.new_purchase_limit(self._broker.positions(a)), {})
+
+    def query_ipo_data(self) -> Any:
+        """Today's new issues: ``{code: {name, type, maxPurchaseNum, minPurchaseNum, purchaseDate, issuePrice}}``."""
+        if not self._connected or self._dead:
+            return {}
+        return counter.ipo_data(self._broker.market, local_date(self._broker.clock.now()))
+
+    def query_com_fund(self, account: Any) -> Any:
+        return self._query(account, lambda a: counter.com_fund(self._broker.asset(a)), {})
+
+    def query_com_position(self, account: Any) -> Any:
+        return self._query(account, lambda a: counter.com_position(self._broker.positions(a)), [])
 
     def query_account_infos(self) -> Any:
         if not self._connected or self._dead:

@@ -39,6 +39,8 @@ Test hooks (not part of xtquant):
 * ``HANGS``: method names whose sync calls never return until :func:`reset` (then they return the failure
   value), as a real sync call whose reply never comes blocks forever.
 * ``RETURNS``: ``{method name: value}`` to answer instead; nothing else happens (the call is recorded).
+* ``IPO_DATA``: what ``query_ipo_data`` answers; per account (``_book(account)``), ``purchase_limit`` and
+  ``position_statistics`` answer ``query_new_purchase_limit`` and ``query_position_statistics``.
 * :func:`disconnect`: the connection to MiniQMT is lost: ``on_disconnected`` on every live trader's push
   thread, and they are dead.
 * :func:`fill` (a fill: ``on_stock_order`` 55/56, ``on_stock_trade``, ``on_stock_position``,
@@ -99,6 +101,13 @@ class _Book:
         self.trades: list[XtTrade] = []
         self.positions: dict[str, XtPosition] = {}
         self.asset = XtAsset(account_type, account_id, INITIAL_CASH, 0.0, 0.0, INITIAL_CASH, INITIAL_CASH)
+        #: query_new_purchase_limit's answer; query_position_statistics's objects (tests set them).
+        self.purchase_limit: dict[str, int] = {"KCB": 0, "SH": 0, "SZ": 0}
+        self.position_statistics: list[Any] = []
+
+
+#: query_ipo_data's answer (tests set it): {code: {name, type, maxPurchaseNum, ...}}.
+IPO_DATA: dict[str, dict[str, Any]] = {}
 
 
 _books: dict[str, _Book] = {}
@@ -119,7 +128,7 @@ def reset() -> None:
     _release = threading.Event()
     with _lock:
         traders = list(CREATED)
-        for hook in (TRADERS, CREATED, CALLS, _books):
+        for hook in (TRADERS, CREATED, CALLS, _books, IPO_DATA):
             hook.clear()
         HANGS.clear()
         RETURNS.clear()
@@ -474,6 +483,46 @@ class XtQuantTrader:
             (),
             lambda: [XtAccountStatus(b.account_type, a) for a, b in _books.items()],
         )
+
+    def query_position_statistics(self, account: Any) -> Any:
+        return self._query(
+            "query_position_statistics", (account,), lambda: list(_book(account).position_statistics)
+        )
+
+    def query_new_purchase_limit(self, account: Any) -> Any:
+        return self._query(
+            "query_new_purchase_limit", (account,), lambda: dict(_book(account).purchase_limit)
+        )
+
+    def query_ipo_data(self) -> Any:
+        return self._query("query_ipo_data", (), lambda: {code: dict(i) for code, i in IPO_DATA.items()})
+
+    def query_com_fund(self, account: Any) -> Any:
+        def fund() -> dict[str, Any]:
+            asset = _book(account).asset
+            return {"success": True, "error": "", "currentBalance": asset.cash + asset.frozen_cash,
+                    "enableBalance": asset.cash, "fetchBalance": asset.fetch_balance, "interest": 0.0,
+                    "assetBalance": asset.total_asset, "fetchCash": asset.fetch_balance,
+                    "marketValue": asset.market_value, "debt": 0.0}  # fmt: skip
+
+        return self._query("query_com_fund", (account,), fund)
+
+    def query_com_position(self, account: Any) -> Any:
+        def held() -> list[dict[str, Any]]:
+            return [
+                {
+                    "success": True,
+                    "error": "",
+                    "stockCode": p.stock_code,
+                    "totalAmt": float(p.volume),
+                    "enableAmount": float(p.can_use_volume),
+                    "costPrice": p.avg_price,
+                    "marketValue": p.market_value,
+                }  # fmt: skip
+                for p in _book(account).positions.values()
+            ]
+
+        return self._query("query_com_position", (account,), held)
 
     # --- machinery --------------------------------------------------------------------------------
 

@@ -200,3 +200,19 @@ class XtAccountInfo(_XtObject):
         ("account_classification", 0),
         ("login_status", xtconstant.ACCOUNT_STATUS_OK),
     )
+
+
+class XtPositionStatistics(_XtObject):
+    """Futures position statistics (a few of ``doc/xttrader.md``'s fields)."""
+
+    _FIELDS = (
+        ("account_id", ""),
+        ("exchange_id", ""),
+        ("instrument_id", ""),
+        ("direction", 48),
+        ("position", 0),
+        ("yesterday_position", 0),
+        ("today_position", 0),
+        ("can_close_vol", 0),
+        ("float_profit", 0.0),
+    )

@@ -20,6 +20,7 @@ from qmt_bridge.server.routers import (
     sector,
     tick,
     trading,
+    trading_calls,
     ws,
     ws_trade,
 )
@@ -28,7 +29,14 @@ from qmt_bridge.server.routers import (
 #: dependency always requires the key or a signature), and the WebSocket streams, which check the key
 #: themselves (header or first message). The app registers ``ws.fallback_router`` after all of them: its
 #: catch-all answers the WebSocket handshakes no route took.
-OPEN_ROUTERS = [meta.health_router, planned.router, trading.router, ws_trade.router, ws.router]
+OPEN_ROUTERS = [
+    meta.health_router,
+    planned.router,
+    trading.router,
+    trading_calls.router,
+    ws_trade.router,
+    ws.router,
+]
 
 #: Data routers; they require the API key when QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA is on.
 ROUTERS = [

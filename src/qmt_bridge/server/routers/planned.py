@@ -28,7 +28,11 @@ FORMULA = "formula calls (公式/模型调用: they run QMT formulas, which a re
 TABULAR = "tabular data (表格数据, xtquant's metatables)"
 TRANSFERS = "fund and bank transfers (资金划转, 银证转账)"
 SMT = "securities lending by agreement (约定式融券, SMT)"
-TRADING_2_1_3 = "this trading call of qmt-bridge 2.1.3 (its client's; ours: docs/trading.md)"
+EXPORT = (
+    "QMT's data export (export_data, query_data: files written at a path on the Windows machine, in QMT's "
+    "data-dictionary columns; the same records come as JSON from /api/trading/orders, /trades, /positions)"
+)
+SYNC = "writing deals made elsewhere into QMT's records (sync_transaction_from_external)"
 
 #: (method, path) → feature, as the seed lists them.
 PLANNED_HTTP: dict[tuple[str, str], str] = {
@@ -76,23 +80,9 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
     ("GET", "/api/smt/appointment"): SMT,
     ("GET", "/api/smt/secu_info"): SMT,
     ("GET", "/api/smt/secu_rate"): SMT,
-    ("POST", "/api/trading/batch_cancel"): TRADING_2_1_3,
-    ("GET", "/api/trading/account_status"): TRADING_2_1_3,
-    ("GET", "/api/trading/account_info"): TRADING_2_1_3,
-    ("POST", "/api/trading/order_async"): TRADING_2_1_3,
-    ("POST", "/api/trading/cancel_async"): TRADING_2_1_3,
-    ("GET", "/api/trading/order/{order_id}"): TRADING_2_1_3,
-    ("GET", "/api/trading/trade/{trade_id}"): TRADING_2_1_3,
-    ("GET", "/api/trading/position/{stock_code}"): TRADING_2_1_3,
-    ("GET", "/api/trading/position_statistics"): TRADING_2_1_3,
-    ("GET", "/api/trading/new_purchase_limit"): TRADING_2_1_3,
-    ("GET", "/api/trading/ipo_data"): TRADING_2_1_3,
-    ("GET", "/api/trading/account_infos"): TRADING_2_1_3,
-    ("GET", "/api/trading/com_fund"): TRADING_2_1_3,
-    ("GET", "/api/trading/com_position"): TRADING_2_1_3,
-    ("POST", "/api/trading/export_data"): TRADING_2_1_3,
-    ("GET", "/api/trading/query_data"): TRADING_2_1_3,
-    ("POST", "/api/trading/sync_transaction"): TRADING_2_1_3,
+    ("POST", "/api/trading/export_data"): EXPORT,
+    ("GET", "/api/trading/query_data"): EXPORT,
+    ("POST", "/api/trading/sync_transaction"): SYNC,
 }
 
 #: WebSocket path → feature.

@@ -51,11 +51,13 @@ def get_service(request: Request) -> TradingService:
 Service = Annotated[TradingService, Depends(get_service)]
 
 
-def _client_id(request: Request) -> str | None:
+def client_id_of(request: Request) -> str | None:
+    """Who signed the request (its key id), or None for an API-key request."""
     return getattr(request.state, "client_id", None)
 
 
-def _order_request(order: OrderRequest) -> dict[str, Any]:
+def order_body(order: OrderRequest) -> dict[str, Any]:
+    """An order's body with its code checked and normalised."""
     body = order.model_dump()
     body["stock_code"] = parse_code(order.stock_code, "stock_code")
     return body
@@ -72,7 +74,7 @@ async def place_order(service: Service, request: Request, order: OrderRequest) -
     nothing; with different contents it is refused (409). **202** with ``status: "unknown"``: the trader
     did not answer in time, so whether the order reached the counter is unknown; it is never retried.
     """
-    status, answer = await service.place_order(_order_request(order), _client_id(request))
+    status, answer = await service.place_order(order_body(order), client_id_of(request))
     return JSONResponse(answer, status_code=status)
 
 
@@ -89,7 +91,7 @@ async def batch_order(
     gives it, plus its ``http_status``: 200, 202 (``unknown``), 409 (``order_stock`` raised) or 503
     (``not_sent``: behind an order whose call did not answer; never sent, and may be sent again).
     """
-    answers = await service.place_batch([_order_request(o) for o in orders], _client_id(request))
+    answers = await service.place_batch([order_body(o) for o in orders], client_id_of(request))
     return JSONResponse({"data": answers})
 
 

@@ -124,14 +124,26 @@ def to_event(kind: str, xt_object: Any) -> TradeEvent:
     fields = FIELDS.get(kind)
     if fields is None or kind == "connection":
         raise ValueError(f"unknown trade event kind {kind!r}")
-    data: dict[str, Any] = {}
-    if xt_object is not None:
-        for name in fields:
-            value = getattr(xt_object, name, _MISSING)
-            if value is not _MISSING and not callable(value):
-                data[name] = _plain(value)
+    data = _attributes(xt_object, fields) if xt_object is not None else {}
     account_id = data.get("account_id")
     return TradeEvent(kind, "" if account_id is None else str(account_id), MappingProxyType(data))
+
+
+def plain_attributes(xt_object: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """A JSON-able dict of an xtquant result: a mapping's items (xtquant answers some calls with dicts), or
+    else the attributes ``names`` of an object (names it lacks are skipped)."""
+    if isinstance(xt_object, Mapping):
+        return {str(key): _plain(value) for key, value in xt_object.items()}
+    return _attributes(xt_object, names)
+
+
+def _attributes(xt_object: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for name in names:
+        value = getattr(xt_object, name, _MISSING)
+        if value is not _MISSING and not callable(value):
+            data[name] = _plain(value)
+    return data
 
 
 def connection_event(state: str, session_id: int | None, reason: str | None = None) -> TradeEvent:

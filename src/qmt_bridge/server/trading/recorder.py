@@ -104,7 +104,7 @@ class EventRecorder:
             if event.kind == "order":
                 self.orders[key] = data
                 data = order_view(data, coid, self.errors.get(key))
-            else:
+            elif coid is not None or "client_order_id" not in data:
                 data["client_order_id"] = coid
             if event.kind in ("order", "order_error") and (seen := self._seen.get(key)) is not None:
                 seen.set()

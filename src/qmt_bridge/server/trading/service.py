@@ -36,6 +36,7 @@ from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BridgeError, Conflict, InvalidParameter, NotFound
 from qmt_bridge.server.trading import journal as jr
 from qmt_bridge.server.trading import lanes
+from qmt_bridge.server.trading.async_calls import AsyncCalls
 from qmt_bridge.server.trading.events import TradeEvent, to_event
 from qmt_bridge.server.trading.manager import TraderCallTimeout, TraderManager, TraderUnavailable
 from qmt_bridge.server.trading.orders import order_view, refused_order
@@ -118,6 +119,7 @@ class TradingService:
         self.manager: TraderManager | None = None
         self._order_lock = asyncio.Lock()
         self.events = EventRecorder(journal, self.stream)
+        self.async_calls = AsyncCalls(self)
 
     def attach(self, manager: TraderManager) -> None:
         self.manager = manager
@@ -162,12 +164,14 @@ class TradingService:
                 f"the trader did not answer {method} within {self.call_timeout:g} s", details={"call": method}
             ) from None
 
-    def _account(self, account_id: str) -> Any:
+    def trader_account(self, account_id: str) -> Any:
+        """xtquant's account object of a configured account id."""
         return self._trader().account(account_id)
 
     # --- orders -------------------------------------------------------------------------------------
 
-    def _prepared(self, request: Mapping[str, Any]) -> dict[str, Any]:
+    def prepare(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        """The request with its account resolved (404 for an unknown one) and a ``client_order_id``."""
         prepared = dict(request)
         prepared["account_id"] = self.account_id(request.get("account_id"))
         prepared["client_order_id"] = request.get("client_order_id") or new_client_order_id()
@@ -175,11 +179,11 @@ class TradingService:
 
     async def place_order(self, request: Mapping[str, Any], client_id: str | None = None) -> tuple[int, dict]:
         """Place one order; returns ``(http_status, answer)`` (200, or 202 when its outcome is unknown)."""
-        prepared = self._prepared(request)
+        prepared = self.prepare(request)
         async with self._order_lock:
             known = self.journal.find_order(prepared["client_order_id"])
             if known is not None:
-                return self._repeat(known, prepared)
+                return self.repeat(known, prepared)
             tradable = await self.check(prepared)
             [(status, answer)] = await self._send_all([(prepared, tradable)], client_id)
         if status == 409:
@@ -200,7 +204,7 @@ class TradingService:
         4xx naming the order's index, and nothing is placed. Then each is sent in turn; each gets its own
         answer (placed, rejected by the counter, or unknown), as :meth:`place_order` gives.
         """
-        prepared = [self._prepared(r) for r in requests]
+        prepared = [self.prepare(r) for r in requests]
         ids = [p["client_order_id"] for p in prepared]
         repeated = sorted(i for i, n in Counter(ids).items() if n > 1)
         if repeated:
@@ -218,7 +222,7 @@ class TradingService:
                 try:
                     known = self.journal.find_order(request["client_order_id"])
                     if known is not None:
-                        self._repeat(known, request)  # raises on a conflicting repeat
+                        self.repeat(known, request)  # raises on a conflicting repeat
                         plan.append((request, None, known))
                     else:
                         account = request["account_id"]
@@ -233,7 +237,7 @@ class TradingService:
             sent = iter(await self._send_all(to_send, client_id) if to_send else [])  # type: ignore[arg-type]
             answers = []
             for request, _, known in plan:
-                status, answer = self._repeat(known, request) if known is not None else next(sent)
+                status, answer = self.repeat(known, request) if known is not None else next(sent)
                 answers.append({**answer, "http_status": status})
             return answers
 
@@ -254,7 +258,7 @@ class TradingService:
         account_id = request["account_id"]
 
         async def sellable() -> int:
-            position = await self.call("query_stock_position", self._account(account_id), code)
+            position = await self.call("query_stock_position", self.trader_account(account_id), code)
             return int(getattr(position, "can_use_volume", 0) or 0) if position is not None else 0
 
         await check_volume(tradable, request["order_type"], request["order_volume"], sellable)
@@ -287,7 +291,9 @@ class TradingService:
     def trading_day(self) -> dt.date:
         return self.ctx.backend.today()
 
-    def _repeat(self, known: jr.JournalOrder, request: Mapping[str, Any]) -> tuple[int, dict]:
+    def repeat(self, known: jr.JournalOrder, request: Mapping[str, Any]) -> tuple[int, dict]:
+        """The answer to an order whose ``client_order_id`` is journaled already; 409 when ``request``
+        differs from the journaled one."""
         if known.fingerprint != fingerprint(request):
             raise Conflict(
                 "client_order_id",
@@ -354,7 +360,7 @@ class TradingService:
 
     def _order_args(self, request: Mapping[str, Any], tradable: Tradable) -> tuple[Any, ...]:
         return (
-            self._account(request["account_id"]),
+            self.trader_account(request["account_id"]),
             tradable.code,
             request["order_type"],
             request["order_volume"],
@@ -445,7 +451,7 @@ class TradingService:
                 value=order_id,
                 code="order_not_cancelable",
             )
-        result = await self.call("cancel_order_stock", self._account(account), order_id)
+        result = await self.call("cancel_order_stock", self.trader_account(account), order_id)
         answer = {
             "order_id": order_id,
             "account_id": account,
@@ -480,13 +486,13 @@ class TradingService:
 
     async def orders(self, account_id: str | None, cancelable_only: bool = False) -> list[dict[str, Any]]:
         account = self.account_id(account_id)
-        found = await self.call("query_stock_orders", self._account(account), cancelable_only)
+        found = await self.call("query_stock_orders", self.trader_account(account), cancelable_only)
         raws = [to_event("order", o).data for o in found or []]
         return self._views(account, raws)
 
     async def order(self, order_id: int, account_id: str | None) -> dict[str, Any]:
         account = self.account_id(account_id)
-        found = await self.call("query_stock_order", self._account(account), order_id)
+        found = await self.call("query_stock_order", self.trader_account(account), order_id)
         if found is None:
             raise NotFound(
                 "order_id",
@@ -506,7 +512,7 @@ class TradingService:
 
     async def trades(self, account_id: str | None) -> list[dict[str, Any]]:
         account = self.account_id(account_id)
-        found = await self.call("query_stock_trades", self._account(account))
+        found = await self.call("query_stock_trades", self.trader_account(account))
         trades = [dict(to_event("trade", t).data) for t in found or []]
         coids = self.journal.client_order_ids(account, [int(t.get("order_id") or 0) for t in trades])
         for trade in trades:
@@ -515,12 +521,12 @@ class TradingService:
 
     async def positions(self, account_id: str | None) -> list[dict[str, Any]]:
         account = self.account_id(account_id)
-        found = await self.call("query_stock_positions", self._account(account))
+        found = await self.call("query_stock_positions", self.trader_account(account))
         return [dict(to_event("position", p).data) for p in found or []]
 
     async def asset(self, account_id: str | None) -> dict[str, Any] | None:
         account = self.account_id(account_id)
-        found = await self.call("query_stock_asset", self._account(account))
+        found = await self.call("query_stock_asset", self.trader_account(account))
         return dict(to_event("asset", found).data) if found is not None else None
 
     async def accounts(self) -> list[dict[str, Any]]:

@@ -56,6 +56,8 @@ from .names import (
 
 _ONE = dt.timedelta(days=1)
 _CHINA = dt.timezone(dt.timedelta(hours=8))
+#: Stocks listing this many days after ``today`` at most are in their IPO (subscription is 8 sessions before).
+UPCOMING_DAYS = 30
 # Listings are laid out up to here (the calendar's last covered day); ``today`` filters them.
 _TIMELINE_END = dt.date(2026, 12, 31)
 
@@ -258,9 +260,15 @@ class Universe:
         today: the day the universe describes (what is listed by then; ongoing ST periods end there);
             default: the date today in China. A :class:`SimMarket` rebuilds its universe when its clock's date
             moves on, and answers "latest" questions for its ``current_day``, not for a stored date.
+        upcoming: stocks not listed by ``today`` whose IPO is under way (see :func:`build_universe`).
     """
 
-    def __init__(self, instruments: Iterable[Instrument], today: dt.date | None = None) -> None:
+    def __init__(
+        self,
+        instruments: Iterable[Instrument],
+        today: dt.date | None = None,
+        upcoming: Iterable[Instrument] = (),
+    ) -> None:
         by_code: dict[str, Instrument] = {}
         for ins in instruments:
             if ins.code in by_code:
@@ -269,6 +277,8 @@ class Universe:
         if today is None:
             today = dt.datetime.now(_CHINA).date()
         self.today: dt.date = today
+        #: Stocks listing within :data:`UPCOMING_DAYS` after ``today``: in their IPO, not in the market yet.
+        self.upcoming: tuple[Instrument, ...] = tuple(upcoming)
         self._by_code = by_code
         self._sorted: list[Instrument] = [by_code[c] for c in sorted(by_code)]
         self._by_kind: dict[str, list[Instrument]] = {}
@@ -988,12 +998,13 @@ def build_universe(seed: int, today: dt.date) -> Universe:
         *_make_hk(seed, cal),
     ]
     kept = [c for c in (_clip_to_today(i, today) for i in timeline) if c is not None]
+    upcoming = [i for i in stocks if today < i.list_date <= today + dt.timedelta(days=UPCOMING_DAYS)]
     # CBs more than 400 days past maturity are gone
     horizon = today - dt.timedelta(days=400)
     kept = [i for i in kept if i.kind != CB or i.expire_date >= horizon]
     kept.extend(_make_futures(seed, cal, today))
     kept.extend(_make_options(cal, today, _closes_of(seed, cal, kept)))
-    return Universe(kept, today=today)
+    return Universe(kept, today=today, upcoming=upcoming)
 
 
 def _closes_of(

@@ -1,0 +1,143 @@
+"""More of xttrader under ``/api/trading``: async orders and cancels, cancels in a batch, one order, trade or
+position, the accounts' state, IPO quotas and issues, the ordinary counter's view, futures statistics.
+
+The paths and parameter names are qmt-bridge 2.1.3's (so that its client works unchanged); the answers keep
+its keys (``data``, ``seq``, ``status``) and add ours. Same authentication as every trading endpoint.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+
+from qmt_bridge.server.params import parse_code
+from qmt_bridge.server.responses import JSONResponse
+from qmt_bridge.server.routers.trading import ACCOUNT, Service, client_id_of, order_body
+from qmt_bridge.server.routing import StrictQueryRoute
+from qmt_bridge.server.security import require_trading_auth
+from qmt_bridge.server.trading import queries
+from qmt_bridge.server.trading.async_calls import cancel_batch
+from qmt_bridge.server.trading.requests import INT64_MAX, MAX_BATCH, CancelRequest, OrderRequest
+
+router = APIRouter(
+    prefix="/api/trading",
+    tags=["trading"],
+    route_class=StrictQueryRoute,
+    dependencies=[Depends(require_trading_auth)],
+)
+
+
+@router.post("/order_async")
+async def place_order_async(service: Service, request: Request, order: OrderRequest) -> JSONResponse:
+    """Place an order without waiting for the counter: checked now (the same 4xx as ``/order``, nothing
+    placed), then placed in the background as ``/order`` places it.
+
+    The answer has ``seq``; the outcome comes on ``/ws/trade`` as an ``order_response`` event with that
+    ``seq`` (``order_id``, or -1 and ``error_msg``), then the order's own events (docs/trading.md).
+    """
+    return JSONResponse(await service.async_calls.order(order_body(order), client_id_of(request)))
+
+
+@router.post("/cancel_async")
+async def cancel_order_async(service: Service, body: CancelRequest) -> JSONResponse:
+    """Ask for a cancel without waiting: the answer has ``seq``; the outcome comes on ``/ws/trade`` as a
+    ``cancel_response`` event with that ``seq`` (``cancel_result`` 0 requested, -1 with ``error_msg``)."""
+    return JSONResponse(await service.async_calls.cancel(body.order_id, body.account_id))
+
+
+@router.post("/batch_cancel")
+async def batch_cancel(
+    service: Service,
+    cancels: Annotated[list[CancelRequest], Body(min_length=1, max_length=MAX_BATCH)],
+) -> JSONResponse:
+    """Cancel up to 1,000 orders: a JSON array of ``/cancel`` bodies. ``data`` has one result per cancel, in
+    order, with its ``http_status``: 200 (``cancel_result`` 0: requested) or what ``/cancel`` would have
+    answered (404 unknown order, 409 not cancelable...) with ``error``. One failure does not stop the rest."""
+    return JSONResponse({"data": await cancel_batch(service, [c.model_dump() for c in cancels])})
+
+
+@router.get("/order/{order_id}")
+async def query_single_order(
+    service: Service,
+    order_id: Annotated[int, Path(gt=0, le=INT64_MAX, description="the counter's order id")],
+    account_id: str = ACCOUNT,
+) -> JSONResponse:
+    """One order of today, as ``/order_detail`` gives it; 404 when there is none with that id."""
+    return JSONResponse({"data": await service.order(order_id, account_id)})
+
+
+@router.get("/trade/{trade_id}")
+async def query_single_trade(
+    service: Service,
+    trade_id: Annotated[str, Path(min_length=1, max_length=64, description="the fill's traded_id")],
+    account_id: str = ACCOUNT,
+) -> JSONResponse:
+    """One fill of today by its ``traded_id``, as ``/trades`` gives it; 404 when there is none."""
+    return JSONResponse({"data": await queries.trade(service, trade_id, account_id)})
+
+
+@router.get("/position/{stock_code}")
+async def query_single_position(
+    service: Service,
+    stock_code: Annotated[str, Path(min_length=1, max_length=32, description="e.g. 600519.SH")],
+    account_id: str = ACCOUNT,
+) -> JSONResponse:
+    """The account's position in one code (xttrader.query_stock_position); ``data`` null when it holds
+    none."""
+    code = parse_code(stock_code, "stock_code")
+    return JSONResponse({"data": await queries.position(service, code, account_id)})
+
+
+@router.get("/position_statistics")
+async def query_position_statistics(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
+    """Futures position statistics (xttrader.query_position_statistics, ``XtPositionStatistics`` fields);
+    empty for a stock account."""
+    return JSONResponse({"data": await queries.position_statistics(service, account_id)})
+
+
+@router.get("/account_status")
+async def account_status(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
+    """The account's login state (xttrader.query_account_status: ``status`` 0 is ACCOUNT_STATUS_OK),
+    ``trader_connected``, and ``connected``: both (the trader is connected and the account logged in)."""
+    return JSONResponse({"data": await queries.account_status(service, account_id)})
+
+
+@router.get("/account_info")
+async def account_info(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
+    """One configured account as xttrader.query_account_infos describes it, with its ``index``."""
+    return JSONResponse({"data": await queries.account_info(service, account_id)})
+
+
+@router.get("/account_infos")
+async def account_infos(service: Service) -> JSONResponse:
+    """Every configured account, as ``/accounts`` gives them (qmt-bridge 2.1.3's name)."""
+    return JSONResponse({"data": await service.accounts()})
+
+
+@router.get("/new_purchase_limit")
+async def new_purchase_limit(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
+    """Shares of new issues the account may subscribe today, by board: ``{"KCB": n, "SH": n, "SZ": n}``
+    (xttrader.query_new_purchase_limit; bonds have a fixed 10,000 张)."""
+    return JSONResponse({"data": await queries.new_purchase_limit(service, account_id)})
+
+
+@router.get("/ipo_data")
+async def ipo_data(service: Service) -> JSONResponse:
+    """Today's new shares and bonds (xttrader.query_ipo_data): subscription code → ``name``, ``type``
+    (STOCK/BOND), ``minPurchaseNum``/``maxPurchaseNum`` (shares or 张), ``purchaseDate``, ``issuePrice``."""
+    return JSONResponse({"data": await queries.ipo_data(service)})
+
+
+@router.get("/com_fund")
+async def query_com_fund(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
+    """The account's money as the ordinary counter (普通柜台) shows it for transfers (xttrader.query_com_fund:
+    ``currentBalance``, ``enableBalance``, ``fetchBalance``, ``assetBalance``, ``marketValue``, ...)."""
+    return JSONResponse({"data": await queries.com_fund(service, account_id)})
+
+
+@router.get("/com_position")
+async def query_com_position(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
+    """The account's positions as the ordinary counter (普通柜台) shows them (xttrader.query_com_position:
+    ``stockCode``, ``totalAmt``, ``enableAmount``, ``costPrice``, ``income``, ...)."""
+    return JSONResponse({"data": await queries.com_position(service, account_id)})
