@@ -432,3 +432,72 @@ def test_whole_quote_pushes_are_stamped_when_xtquant_delivered_them(
         data = ws.until(lambda m: m["type"] == "data" and m["data"].get(CODE, {}).get("lastPrice") == 11.77)
         assert before - 1 <= data["pushed"] <= after + 1
         assert set(data["data"]) <= {CODE, "000300.SH"}  # SH codes only
+
+
+# ------------------------------------------------------------------ qmt-bridge 2.1.3's message format
+
+
+def raw_messages(ws: Any, count: int, timeout: float = 5.0) -> list[Any]:
+    return [json.loads(ws.recv(timeout=timeout)) for _ in range(count)]
+
+
+def test_format_raw_sends_xtquants_payloads_alone(url: str, fake_xtdata: ModuleType) -> None:
+    """What 2.1.3's client hands its callback: the snapshot and each push as xtquant's payload, nothing else
+    (no envelope, no seq, no status, heartbeat or pong)."""
+    with connect(url + "/ws/realtime?format=raw", open_timeout=5) as ws:
+        ws.send(json.dumps({"stocks": [CODE], "period": "1m"}))
+        [snapshot] = raw_messages(ws, 1)
+        assert [bar["time"] for bar in snapshot[CODE]] == [fake_xtdata._ms("20251121093200")]
+        wait_until(lambda: upstream(fake_xtdata) == [(CODE, "1m")], "the upstream subscription")
+        bar = fake_xtdata.kline_item(CODE, "20251121093200", close=11.57)
+        fake_xtdata.push_quote(CODE, "1m", [bar])
+        ws.send(json.dumps({"type": "ping"}))
+        [pushed] = raw_messages(ws, 1)
+        assert pushed == {CODE: [json.loads(json.dumps(bar))]}
+        with pytest.raises(TimeoutError):  # the status, the pong: not sent
+            ws.recv(timeout=0.5)
+
+
+def test_format_raw_whole_quote_pushes_code_to_tick(url: str, fake_xtdata: ModuleType) -> None:
+    with connect(url + "/ws/whole_quote?format=raw", open_timeout=5) as ws:
+        ws.send(json.dumps({"codes": ["SH"]}))
+        [snapshot] = raw_messages(ws, 1)
+        assert snapshot[CODE]["lastPrice"] > 0
+        wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) == 1, "the quote book's subscription")
+        tick = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": 11.77}
+        tick["time"] += 6000
+        fake_xtdata.push({CODE: tick})
+        deadline = time.monotonic() + 5
+        while (pushed := json.loads(ws.recv(timeout=deadline - time.monotonic()))).get(CODE, {}).get(
+            "lastPrice"
+        ) != 11.77:
+            assert "type" not in pushed and "seq" not in pushed, pushed
+        assert set(pushed) <= {CODE, "000300.SH"}
+
+
+def test_format_raw_closes_on_an_error_with_the_message(url: str) -> None:
+    with connect(url + "/ws/realtime?format=raw", open_timeout=5) as ws:
+        ws.send(json.dumps({"stocks": [CODE], "period": "7m"}))
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd is not None and closed.value.rcvd.code == 1008
+    assert "7m" in closed.value.rcvd.reason
+
+
+def test_an_unknown_format_is_refused_at_the_handshake(url: str) -> None:
+    with pytest.raises(websockets.exceptions.InvalidStatus) as info:
+        with connect(url + "/ws/realtime?format=xml", open_timeout=5):
+            pass
+    assert info.value.response.status_code == 400
+    error = json.loads(info.value.response.body)["error"]
+    assert error["code"] == "invalid_parameter" and "envelope, raw" in error["message"]
+
+
+def test_the_server_default_format_and_the_envelope_on_request(fake_xtdata: ModuleType) -> None:
+    with server(fake_xtdata, ws_format="raw") as base:
+        with connect(base + "/ws/realtime", open_timeout=5) as ws:
+            ws.send(json.dumps({"stocks": [CODE], "period": "1m"}))
+            assert set(json.loads(ws.recv(timeout=5))) == {CODE}
+        with client(base, "/ws/realtime?format=envelope") as ws:
+            ws.send({"stocks": [CODE], "period": "1m"})
+            assert ws.next()["type"] == "snapshot" and ws.seen[0]["seq"] == 1

@@ -318,9 +318,17 @@ def test_a_key_in_the_url_is_accepted_when_allowed(tmp_path: Path) -> None:
     allowed = trading_app(tmp_path, KEY, allow_api_key_in_url=True)
     with _all_logs() as logs, serve_in_thread(allowed, name="uvicorn-trade-url") as url:
         with connect(ws_url(url, f"api_key={KEY}"), open_timeout=10) as ws:
-            subscribed(ws)  # no first message needed, as 2.1.3's client sends none
+            # No first message needed, as 2.1.3's client sends none; its messages: {"type": kind, "data"}.
             order = place(url, MARKETABLE)
-            events_until(ws, has_trade_of(order["order_id"]))
+            received: list[dict[str, Any]] = []
+            while not any(
+                m["type"] == "trade" and m["data"]["order_id"] == order["order_id"] for m in received
+            ):
+                received.append(json.loads(ws.recv(timeout=10)))
+            assert all(set(m) == {"type", "data"} for m in received), received
+            assert {m["type"] for m in received} <= {"order", "trade", "position", "asset", "connection"}
+        with connect(ws_url(url, f"api_key={KEY}&format=envelope"), open_timeout=10) as ws:
+            subscribed(ws)  # ours, when asked
         with connect(ws_url(url, f"api_key={KEY}x"), open_timeout=10) as ws:
             with pytest.raises(ConnectionClosed) as closed:
                 ws.recv(timeout=10)

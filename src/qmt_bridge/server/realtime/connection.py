@@ -20,6 +20,7 @@ from starlette.websockets import WebSocket, WebSocketState
 
 from qmt_bridge.server.realtime import protocol
 from qmt_bridge.server.realtime.outbox import Outbox
+from qmt_bridge.server.responses import dumps
 
 log = logging.getLogger("qmt_bridge.realtime")
 
@@ -37,8 +38,11 @@ class Subscriber:
         limit: int = 10_000,
         heartbeat: float = protocol.HEARTBEAT_SECONDS,
         slow_after: float = SLOW_AFTER,
+        raw: bool = False,
     ) -> None:
         self.websocket = websocket
+        #: qmt-bridge 2.1.3's format: payloads alone (see :mod:`.protocol`).
+        self.raw = raw
         self.outbox = Outbox(limit)
         self.heartbeat = heartbeat
         self.slow_after = slow_after
@@ -103,12 +107,33 @@ class Subscriber:
                 await task
 
     async def _send_forever(self) -> None:
+        if self.raw:
+            await self._send_raw_forever()
+            return
         websocket = self.websocket
         while True:
             await self.outbox.wait()
             while (text := self.outbox.pop(self.seq + 1)) is not None:
                 self.seq += 1
                 await websocket.send_text(text)
+                self._progress = time.monotonic()
+            self._progress = time.monotonic()
+
+    async def _send_raw_forever(self) -> None:
+        """2.1.3's format: snapshots and pushes as xtquant's payloads; other control messages are not sent
+        (its client hands every message to the callback), except an error, which closes the connection."""
+        while True:
+            await self.outbox.wait()
+            while (item := self.outbox.pop_raw()) is not None:
+                if isinstance(item, dict):
+                    if item.get("type") == "error":
+                        reason = protocol.close_reason(str(item["error"]["message"]))
+                        asyncio.get_running_loop().create_task(self._close(protocol.CLOSE_BAD_AUTH, reason))
+                        return
+                    if item.get("type") != "snapshot":
+                        continue
+                    item = dumps(item["data"])
+                await self.websocket.send_text(item.decode())
                 self._progress = time.monotonic()
             self._progress = time.monotonic()
 
@@ -121,7 +146,7 @@ class Subscriber:
             if len(self.outbox) and now - self._progress > self.slow_after:
                 self._close_soon(f"the client took no message for {self.slow_after:g} s")
                 return
-            if now >= next_beat:
+            if now >= next_beat and not self.raw:
                 self.put_control({"type": "heartbeat", "time": int(time.time() * 1000)})
                 next_beat = now + self.heartbeat
 

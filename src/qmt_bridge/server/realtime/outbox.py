@@ -23,6 +23,9 @@ from typing import Any
 
 from qmt_bridge.server.responses import dumps
 
+#: Where a data fragment's payload starts (the last member of every fragment the hub builds).
+_DATA_MEMBER = b'"data":'
+
 
 class _Merged:
     """Whole-market snapshots by code waiting under one key (merged: the newest per code)."""
@@ -96,3 +99,15 @@ class Outbox:
             encoded = value.encoded if value.encoded is not None else dumps(value.snapshots)
             return (head + value.prefix + b',"data":' + encoded + b"}").decode()
         return (head + value + b"}").decode()
+
+    def pop_raw(self) -> bytes | dict[str, Any] | None:
+        """The oldest waiting entry for a raw client: a push as xtquant's payload alone (bytes), a control
+        message as it is (dict); None when empty."""
+        if not self._items:
+            return None
+        _, value = self._items.popitem(last=False)
+        if isinstance(value, dict):
+            return value
+        if isinstance(value, _Merged):
+            return value.encoded if value.encoded is not None else dumps(value.snapshots)
+        return value[value.index(_DATA_MEMBER) + len(_DATA_MEMBER) :]

@@ -20,6 +20,10 @@ Server → client, each with ``type`` and a per-connection ``seq`` (1, 2, 3, ...
   with a ``message`` for people;
 - ``error``: ``{"code", "message", "details"}`` as in HTTP errors; the connection stays open;
 - ``heartbeat`` every :data:`HEARTBEAT_SECONDS`, and ``pong``.
+
+``?format=raw`` on the handshake (or ``QMT_BRIDGE_WS_FORMAT=raw`` for every connection) sends what
+qmt-bridge 2.1.3's client expects instead: each snapshot and push as xtquant's payload alone, no envelope,
+no ``seq``, no status, heartbeat or pong; an error closes the connection (1008) with the message as reason.
 """
 
 from __future__ import annotations
@@ -38,6 +42,27 @@ CLOSE_BACKEND_DOWN = 1013
 CLOSE_SLOW_CONSUMER = 4008
 
 HEARTBEAT_SECONDS = 15.0
+
+#: Message formats: ours (``type``, ``seq``, ``data``), or xtquant's payloads alone as qmt-bridge 2.1.3 sent.
+FORMATS = ("envelope", "raw")
+
+
+def message_format(query_params: Any, default: str) -> str:
+    """The format a handshake asks for (``?format=``), else ``default``; ValueError naming the choices."""
+    asked = query_params.get("format")
+    if asked is None:
+        return default
+    if asked not in FORMATS:
+        raise ValueError(f"format: {asked!r} is not one of {', '.join(FORMATS)}")
+    return str(asked)
+
+
+def close_reason(message: str) -> str:
+    """``message`` cut to the 123 bytes a close frame's reason may hold."""
+    encoded = message.encode()
+    return message if len(encoded) <= 123 else encoded[:120].decode(errors="ignore") + "..."
+
+
 #: Seconds a client has to send ``{"api_key": ...}`` when the server requires a key it did not get.
 AUTH_SECONDS = 5.0
 #: Codes one connection may hold across its streams.

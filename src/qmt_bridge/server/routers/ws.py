@@ -62,16 +62,26 @@ async def ws_unknown(websocket: WebSocket, rest: str) -> None:
         f"no WebSocket endpoint /{rest}; the streams are /ws/realtime, /ws/whole_quote, /ws/l2_thousand "
         "and /ws/trade"
     )
+    await _deny(websocket, 404, "route_not_found", message, 1008)
+
+
+async def _deny(websocket: WebSocket, status: int, code: str, message: str, close_code: int) -> None:
+    """Refuse a handshake with the one error shape (or, where the server cannot, close with the message)."""
     if "websocket.http.response" in websocket.scope.get("extensions", {}):
-        await websocket.send_denial_response(error_response(websocket, 404, "route_not_found", message))
+        await websocket.send_denial_response(error_response(websocket, status, code, message))
     else:
-        await websocket.close(code=1008, reason="unknown WebSocket path")
+        await websocket.close(code=close_code, reason=protocol.close_reason(message))
 
 
 async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> None:
     app = websocket.app
     ctx: BackendContext = app.state.context
     hub: RealtimeHub = app.state.hub
+    try:
+        raw = protocol.message_format(websocket.query_params, ctx.settings.ws_format) == "raw"
+    except ValueError as exc:
+        await _deny(websocket, 400, "invalid_parameter", str(exc), 1008)
+        return
     await websocket.accept()
     expected = ctx.settings.api_key_value() if ctx.settings.require_auth_for_data else None
     pending: str | None = None
@@ -86,7 +96,7 @@ async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> N
         if not key_matches(provided, expected):
             await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="missing or invalid API key")
             return
-    subscriber = Subscriber(websocket)
+    subscriber = Subscriber(websocket, raw=raw)
     stream = kind(ctx, hub, subscriber)
     subscriber.start()
     try:

@@ -12,6 +12,8 @@ Protocol (docs/trading.md):
 - Server → client: ``{"type": "event", "seq", "kind", "account_id", "at" (ms), "data"}``, with the journal's
   sequence number: increasing, never repeated, and consecutive unless filtered by account; ``status``
   (``subscribed`` with ``last_seq``), ``heartbeat`` every 15 s with ``last_seq``, ``pong``, ``error``.
+- ``?format=raw`` (the default for a key in the URL, i.e. 2.1.3's client; ``QMT_BRIDGE_WS_FORMAT`` for every
+  connection): 2.1.3's messages, ``{"type": kind, "data"}`` per event, nothing else.
 - A client that falls :data:`~qmt_bridge.server.trading.stream.MAX_QUEUE` events behind, or does not take
   a message for :data:`SEND_TIMEOUT` seconds, is closed with 4008; it resumes with ``since``.
 """
@@ -56,6 +58,14 @@ async def ws_trade(websocket: WebSocket) -> None:
         return
     provided = keys[0] if keys else None
     in_url = websocket.query_params.get("api_key")
+    try:
+        # A key in the URL is qmt-bridge 2.1.3's client (ours never sends it there): its format by default.
+        raw = (
+            protocol.message_format(websocket.query_params, "raw" if in_url else settings.ws_format) == "raw"
+        )
+    except ValueError as exc:
+        await websocket.close(code=CLOSE_BAD_REQUEST, reason=protocol.close_reason(str(exc)))
+        return
     if provided is None and in_url is not None:
         if not settings.allow_api_key_in_url:
             reason = (
@@ -85,6 +95,9 @@ async def ws_trade(websocket: WebSocket) -> None:
         return
     subscription = service.stream.subscribe(since, account_id)
     try:
+        if raw:
+            await _serve(websocket, service, subscription, raw=True)
+            return
         await _send(
             websocket,
             {
@@ -128,7 +141,9 @@ def _start(
     return since, account_id
 
 
-def _frame(event: JournalEvent) -> dict[str, Any]:
+def _frame(event: JournalEvent, raw: bool = False) -> dict[str, Any]:
+    if raw:  # qmt-bridge 2.1.3's shape
+        return {"type": event.kind, "data": event.data}
     return {
         "type": "event",
         "seq": event.seq,
@@ -144,10 +159,14 @@ async def _send(websocket: WebSocket, message: dict[str, Any]) -> None:
     await asyncio.wait_for(websocket.send_text(text), timeout=SEND_TIMEOUT)
 
 
-async def _serve(websocket: WebSocket, service: TradingService, subscription: Subscription) -> None:
+async def _serve(
+    websocket: WebSocket, service: TradingService, subscription: Subscription, raw: bool = False
+) -> None:
+    """Events until the client leaves; ``raw``: 2.1.3's ``{"type": kind, "data"}``, no heartbeat or pong."""
+
     async def pump() -> None:
         async for event in subscription.events():
-            await _send(websocket, _frame(event))
+            await _send(websocket, _frame(event, raw))
         if subscription.overflowed:
             await websocket.close(
                 code=protocol.CLOSE_SLOW_CONSUMER, reason="too far behind: resume with since"
@@ -158,6 +177,8 @@ async def _serve(websocket: WebSocket, service: TradingService, subscription: Su
     async def beat() -> None:
         while True:
             await asyncio.sleep(protocol.HEARTBEAT_SECONDS)
+            if raw:
+                continue
             await _send(websocket, {"type": "heartbeat", "last_seq": service.journal.last_seq()})
 
     async def listen() -> None:
@@ -167,6 +188,8 @@ async def _serve(websocket: WebSocket, service: TradingService, subscription: Su
                 message = orjson.loads(text)
             except orjson.JSONDecodeError:
                 message = None
+            if raw:  # 2.1.3's client sends nothing it expects an answer to
+                continue
             if isinstance(message, dict) and message.get("type") == "ping":
                 await _send(websocket, {"type": "pong"})
             else:
