@@ -7,7 +7,8 @@ each answer:
 * no 5xx at all: the simulator implements every exposed function, so 501 would be a gap and 502/504 a bug;
 * every non-2xx body has exactly the one error shape ``{"error": {"code", "message", "details"},
   "request_id"}`` with ``details`` an object or null;
-* every 2xx body is JSON.
+* every 2xx body is JSON and validates against the schema ``/openapi.json`` documents for it (schemathesis's
+  response-schema conformance check: a client generated from the document would read it).
 
 Bounded: 15 derandomized examples per operation and no shrinking, so a run is reproducible and takes well
 under a minute on two cores. No operation is excluded; the writes (user sectors, downloads) hit a simulator
@@ -22,6 +23,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import response_schema_conformance
 
 from helpers import error_shape_problem
 from qmt_bridge.server.app import create_app
@@ -66,6 +68,8 @@ def test_api_properties(case: Any, fuzz_app: Any) -> None:
             json.loads(response.content)
         except ValueError:
             pytest.fail(f"a 2xx body is not JSON: {where}")
+        # What /openapi.json documents for the answer (its declared model) is what came.
+        case.validate_response(response, checks=[response_schema_conformance])
         return
     try:
         body = response.json()
