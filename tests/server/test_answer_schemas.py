@@ -58,6 +58,11 @@ SAMPLES: dict[str, list[str]] = {
     "/api/meta/last_trade_date": ["market=SH", "market=IF"],
     "/api/meta/authorized_market_list": [""],
     "/api/meta/wp_market_list": [""],
+    "/api/meta/field_list": ["metaid=3001", "metaid=2"],
+    "/api/meta/predownload": [""],  # off here; on in test_the_status_answers_with_their_services_on
+    "/api/meta/quote_book": [""],  # off here; on in test_the_status_answers_with_their_services_on
+    "/api/meta/realtime": [""],  # nothing subscribed; subscribed in test_the_subscription_answers_...
+    "/api/meta/sub_info": [""],
     "/api/sector/list": [""],
     "/api/sector/stocks": ["sector=沪深ETF"],
     "/api/sector/info": ["", "sector=沪深ETF"],
@@ -239,7 +244,9 @@ def declared(client: TestClient) -> dict[str, tuple[str, Any]]:
 
 def test_every_declared_route_has_samples(client: TestClient) -> None:
     writes = {url.split("?")[0] for _, url, _ in WRITES}
-    assert set(declared(client)) == set(SAMPLES) | set(POSTS) | writes
+    # The trading routes (403 here: trading is off) have theirs in test_answer_schemas_trading.py.
+    data_routes = {path for path in declared(client) if not path.startswith("/api/trading/")}
+    assert data_routes == set(SAMPLES) | set(POSTS) | writes
     assert not set(SAMPLES) & set(POSTS)
 
 
@@ -304,6 +311,49 @@ def test_an_undeclared_key_in_an_answer_fails_its_model() -> None:
 
     with pytest.raises(ValidationError, match="extra"):
         FullTickAnswer.model_validate({"data": {}, "note": "undocumented"})
+
+
+def test_the_subscription_answers_validate_while_one_is_held(client: TestClient) -> None:
+    """``/api/meta/realtime`` and ``/api/meta/sub_info`` list a held /ws/realtime subscription."""
+    models = declared(client)
+    with client.websocket_connect("/ws/realtime") as ws:
+        ws.send_json({"stocks": [A], "period": "1m"})
+        while True:
+            message = ws.receive_json()
+            assert message["type"] != "error", message
+            if message["type"] == "status" and message["status"] == "subscribed":
+                break
+        realtime = client.get("/api/meta/realtime").json()
+        sub_info = client.get("/api/meta/sub_info").json()
+    assert realtime["streams"] and sub_info["current_connection"] and sub_info["all"]
+    models["/api/meta/realtime"][1].model_validate(realtime)
+    models["/api/meta/sub_info"][1].model_validate(sub_info)
+
+
+def test_the_status_answers_with_their_services_on(tmp_path: Any) -> None:
+    """The pre-download after its round and the quote book serving (more keys than when off) validate too."""
+    from helpers import wait_until
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.server.answers.meta import PreDownloadAnswer, QuoteBookAnswer
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import fixed_clock
+
+    settings = Settings(
+        _env_file=None, backend="sim", sim_seed=SEED, data_dir=str(tmp_path), quote_markets="BJ"
+    )
+    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=tmp_path)
+    with TestClient(create_app(settings, backend=backend)) as on:
+        QuoteBookAnswer.model_validate(on.get("/api/meta/quote_book").json())  # enabled, not subscribed
+        assert on.get("/api/market/full_tick", params={"stocks": "430047.BJ"}).status_code == 200
+        wait_until(lambda: on.get("/api/meta/quote_book").json()["ready"], "the quote book ready")
+        book = on.get("/api/meta/quote_book").json()
+        assert book["enabled"] and book["last_push"] is not None
+        QuoteBookAnswer.model_validate(book)
+        wait_until(lambda: on.get("/api/meta/predownload").json()["rounds_completed"] == 1, "a round")
+        status = on.get("/api/meta/predownload").json()
+        assert status["enabled"] and status["items"]
+        PreDownloadAnswer.model_validate(status)
 
 
 def test_health_with_trading_on_validates_too(tmp_path: Any) -> None:

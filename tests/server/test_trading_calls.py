@@ -4,15 +4,17 @@ position, the accounts' state, the IPO quota and issues, the ordinary counter's 
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import pytest
-from fastapi.testclient import TestClient
+from websockets.sync.client import connect
 
 from conftest import MID_SESSION
-from helpers import assert_error, trading_app, wait_until
+from helpers import assert_error, serve_in_thread, trading_app, wait_until
 
 KEY = "trading-calls-key-0123456789abcdef"
 AUTH = {"X-API-Key": KEY}
@@ -21,9 +23,13 @@ LIMIT_DOWN = 8.88  # 000001.SZ's limit-down price on MID_SESSION's day: a buy th
 
 
 @pytest.fixture
-def client(tmp_path: Any) -> Iterator[TestClient]:
-    with TestClient(trading_app(tmp_path, KEY), headers=AUTH) as test_client:
-        yield test_client
+def client(tmp_path: Any) -> Iterator[httpx.Client]:
+    """A real server (the trade stream is read over a real WebSocket) and an HTTP client with the key."""
+    with (
+        serve_in_thread(trading_app(tmp_path, KEY), name="uvicorn-trading-calls") as url,
+        httpx.Client(base_url=url, headers=AUTH, timeout=10) as http,
+    ):
+        yield http
 
 
 def ok(response: Any) -> Any:
@@ -31,17 +37,17 @@ def ok(response: Any) -> Any:
     return response.json()
 
 
-def ask(client: TestClient, code: str) -> float:
+def ask(client: httpx.Client, code: str) -> float:
     return float(
         ok(client.get("/api/market/full_tick", params={"stocks": code}))["data"][code]["askPrice"][0]
     )
 
 
-def state(client: TestClient, order_id: int) -> str:
+def state(client: httpx.Client, order_id: int) -> str:
     return str(ok(client.get(f"/api/trading/order/{order_id}"))["data"]["normalized"]["state"])
 
 
-def buy(client: TestClient, code: str = CODE, volume: int = 100, price: float | None = None) -> int:
+def buy(client: httpx.Client, code: str = CODE, volume: int = 100, price: float | None = None) -> int:
     """A limit buy at the ask (filled at once) or at ``price``; its order id."""
     order = {"stock_code": code, "order_type": 23, "order_volume": volume, "price_type": 11}
     order["price"] = ask(client, code) if price is None else price
@@ -51,14 +57,15 @@ def buy(client: TestClient, code: str = CODE, volume: int = 100, price: float | 
     return order_id
 
 
-def events(client: TestClient, kind: str, count: int) -> list[dict[str, Any]]:
+def events(client: httpx.Client, kind: str, count: int) -> list[dict[str, Any]]:
     """The first ``count`` journaled events of ``kind`` (replayed from the start of ``/ws/trade``)."""
     found: list[dict[str, Any]] = []
-    with client.websocket_connect("/ws/trade?since=0", headers=AUTH) as ws:
+    url = str(client.base_url).rstrip("/").replace("http://", "ws://") + "/ws/trade?since=0"
+    with connect(url, additional_headers=AUTH, open_timeout=10) as ws:
         deadline = time.monotonic() + 10
         while len(found) < count:
             assert time.monotonic() < deadline, f"{len(found)} {kind} event(s) of {count}"
-            message = ws.receive_json()
+            message = json.loads(ws.recv(timeout=10))
             if message["type"] == "event" and message["kind"] == kind:
                 found.append(message["data"])
     return found
@@ -67,7 +74,7 @@ def events(client: TestClient, kind: str, count: int) -> list[dict[str, Any]]:
 # ------------------------------------------------------------------------------------- async orders
 
 
-def test_an_async_order_is_placed_and_its_response_carries_the_seq(client: TestClient) -> None:
+def test_an_async_order_is_placed_and_its_response_carries_the_seq(client: httpx.Client) -> None:
     body = {"stock_code": CODE, "order_type": 23, "order_volume": 100, "price_type": 11}
     answer = ok(client.post("/api/trading/order_async", json={**body, "price": ask(client, CODE)}))
     assert answer["status"] == "async_submitted" and isinstance(answer["seq"], int)
@@ -80,7 +87,7 @@ def test_an_async_order_is_placed_and_its_response_carries_the_seq(client: TestC
     ]
 
 
-def test_a_bad_async_order_is_refused_at_once_and_nothing_is_placed(client: TestClient) -> None:
+def test_a_bad_async_order_is_refused_at_once_and_nothing_is_placed(client: httpx.Client) -> None:
     body = {"stock_code": CODE, "order_type": 23, "order_volume": 150}
     assert_error(client.post("/api/trading/order_async", json=body), 400, "invalid_lot", "order_volume")
     assert_error(client.post("/api/trading/order_async", json={**body, "account_id": "nobody"}), 404)
@@ -89,7 +96,7 @@ def test_a_bad_async_order_is_refused_at_once_and_nothing_is_placed(client: Test
     assert ok(client.get("/api/trading/status"))["events"]["last_seq"] == 1  # the connection event only
 
 
-def test_an_async_order_sent_again_places_nothing(client: TestClient) -> None:
+def test_an_async_order_sent_again_places_nothing(client: httpx.Client) -> None:
     body = {"stock_code": CODE, "order_type": 23, "order_volume": 100, "client_order_id": "async-once"}
     first = ok(client.post("/api/trading/order_async", json=body))
     second = ok(client.post("/api/trading/order_async", json=body))
@@ -101,7 +108,7 @@ def test_an_async_order_sent_again_places_nothing(client: TestClient) -> None:
     assert_error(client.post("/api/trading/order_async", json=changed), 409, "duplicate_client_order_id")
 
 
-def test_an_async_cancel_reports_its_outcome(client: TestClient) -> None:
+def test_an_async_cancel_reports_its_outcome(client: httpx.Client) -> None:
     resting = buy(client, price=LIMIT_DOWN)
     first = ok(client.post("/api/trading/cancel_async", json={"order_id": resting}))
     assert first["status"] == "async_submitted" and first["order_id"] == resting
@@ -117,7 +124,7 @@ def test_an_async_cancel_reports_its_outcome(client: TestClient) -> None:
 # ------------------------------------------------------------------------------------ batch cancel
 
 
-def test_a_batch_cancel_answers_each_cancel_as_cancel_would(client: TestClient) -> None:
+def test_a_batch_cancel_answers_each_cancel_as_cancel_would(client: httpx.Client) -> None:
     resting, filled = buy(client, price=LIMIT_DOWN), buy(client)
     cancels = [{"order_id": resting}, {"order_id": 999_999}, {"order_id": filled}]
     results = ok(client.post("/api/trading/batch_cancel", json=cancels))["data"]
@@ -129,7 +136,7 @@ def test_a_batch_cancel_answers_each_cancel_as_cancel_would(client: TestClient) 
     wait_until(lambda: state(client, resting) == "cancelled", "the resting order cancelled")
 
 
-def test_a_batch_cancel_takes_one_to_a_thousand(client: TestClient) -> None:
+def test_a_batch_cancel_takes_one_to_a_thousand(client: httpx.Client) -> None:
     assert_error(client.post("/api/trading/batch_cancel", json=[]), 422)
     too_many = [{"order_id": n} for n in range(1, 1002)]
     assert_error(client.post("/api/trading/batch_cancel", json=too_many), 422)
@@ -140,7 +147,7 @@ def test_a_batch_cancel_takes_one_to_a_thousand(client: TestClient) -> None:
 # ------------------------------------------------------------------------------- one order, fill, position
 
 
-def test_one_order_is_the_order_detail(client: TestClient) -> None:
+def test_one_order_is_the_order_detail(client: httpx.Client) -> None:
     order_id = buy(client)
     detail = ok(client.get("/api/trading/order_detail", params={"order_id": order_id}))
     assert ok(client.get(f"/api/trading/order/{order_id}")) == detail
@@ -150,7 +157,7 @@ def test_one_order_is_the_order_detail(client: TestClient) -> None:
     assert_error(client.get(f"/api/trading/order/{order_id}", params={"account_id": "x"}), 404)
 
 
-def test_one_fill_by_its_traded_id(client: TestClient) -> None:
+def test_one_fill_by_its_traded_id(client: httpx.Client) -> None:
     order_id = buy(client)
     [fill] = ok(client.get("/api/trading/trades"))["data"]
     assert fill["order_id"] == order_id
@@ -159,7 +166,7 @@ def test_one_fill_by_its_traded_id(client: TestClient) -> None:
     assert_error(client.get("/api/trading/trade/" + "9" * 65), 422)
 
 
-def test_one_position_or_none(client: TestClient) -> None:
+def test_one_position_or_none(client: httpx.Client) -> None:
     buy(client)
     [held] = ok(client.get("/api/trading/positions"))["data"]
     assert ok(client.get(f"/api/trading/position/{CODE}"))["data"] == held
@@ -170,7 +177,7 @@ def test_one_position_or_none(client: TestClient) -> None:
 # ------------------------------------------------------------------------------------- account state
 
 
-def test_the_account_state_calls(client: TestClient) -> None:
+def test_the_account_state_calls(client: httpx.Client) -> None:
     status = ok(client.get("/api/trading/account_status"))["data"]
     assert status == {
         "account_id": "SIM000001",
@@ -188,7 +195,7 @@ def test_the_account_state_calls(client: TestClient) -> None:
     assert ok(client.get("/api/trading/position_statistics")) == {"data": []}
 
 
-def test_the_ordinary_counter_shows_the_account(client: TestClient) -> None:
+def test_the_ordinary_counter_shows_the_account(client: httpx.Client) -> None:
     buy(client, volume=1000)
     asset = ok(client.get("/api/trading/asset"))["data"]
     fund = ok(client.get("/api/trading/com_fund"))["data"]
@@ -211,7 +218,7 @@ def test_the_ordinary_counter_shows_the_account(client: TestClient) -> None:
 # ------------------------------------------------------------------------------------------------ IPO
 
 
-def test_the_purchase_quota_follows_the_market_value_held(client: TestClient) -> None:
+def test_the_purchase_quota_follows_the_market_value_held(client: httpx.Client) -> None:
     assert ok(client.get("/api/trading/new_purchase_limit"))["data"] == {"KCB": 0, "SH": 0, "SZ": 0}
     buy(client, "600519.SH", 100)  # ~185,000 CNY of Shanghai shares
     value = ok(client.get("/api/trading/position/600519.SH"))["data"]["market_value"]
@@ -219,7 +226,7 @@ def test_the_purchase_quota_follows_the_market_value_held(client: TestClient) ->
     assert quota == {"KCB": int(value // 5000) * 500, "SH": int(value // 10000) * 1000, "SZ": 0}
 
 
-def test_the_ipo_data_are_todays_subscriptions(client: TestClient) -> None:
+def test_the_ipo_data_are_todays_subscriptions(client: httpx.Client) -> None:
     today = MID_SESSION.strftime("%Y%m%d")
     rows = ok(client.get("/api/instrument/ipo_info", params={"start_time": today, "end_time": "20260131"}))
     subscribing = [r for r in rows["data"] if r["startDate"] == today]

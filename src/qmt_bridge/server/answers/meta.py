@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 from qmt_bridge.server.answers import documented
@@ -102,3 +104,211 @@ class StockListAnswer(BaseModel):
     category: str
     count: int
     stocks: list[str]
+
+
+class FieldListAnswer(BaseModel):
+    """The field names of a data type, with xtquant's Chinese descriptions."""
+
+    model_config = documented(
+        {"metaid": 3001, "fields": {"time": "时间", "open": "开盘价", "close": "收盘价", "volume": "成交量"}}
+    )
+
+    metaid: int = Field(..., description="the data type asked, e.g. 3001 K-line, 2 tick")
+    fields: dict[str, str] = Field(..., description="field name → its description (xtdata.get_field_list)")
+
+
+class PreDownloadItem(BaseModel):
+    """One function of the pre-download."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    status: str = Field(..., description="pending, running, ok or failed")
+    started: str | None = Field(
+        ..., description="ISO 8601 (UTC) start of its last run; null before the first"
+    )
+    finished: str | None = Field(..., description="ISO 8601 (UTC) end of its last run; null while running")
+    duration_s: float | None = Field(..., description="seconds its last run took")
+    error: str | None = Field(..., description="why the latest attempt failed; null once one succeeds")
+    attempts: int = Field(..., description="attempts in the latest round: 1, plus one per retry")
+    next_retry: str | None = Field(..., description="ISO 8601 (UTC) time of the next retry after a failure")
+    last_error: str | None = Field(..., description="the round's latest failure, kept after a retry succeeds")
+
+
+class SkippedRound(BaseModel):
+    """A round that was not run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    day: str = Field(..., description="YYYY-MM-DD")
+    reason: str = Field(..., description="weekend or holiday")
+
+
+class PreDownloadAnswer(BaseModel):
+    """The state of the automatic pre-download of reference data."""
+
+    model_config = documented(
+        {
+            "enabled": True,
+            "interval_hours": 24.0,
+            "rounds_completed": 1,
+            "rounds_skipped": 0,
+            "running": False,
+            "last_round_started": "2025-11-20T01:00:00+00:00",
+            "last_round_finished": "2025-11-20T01:00:01+00:00",
+            "next_round": "2025-11-21T01:00:01+00:00",
+            "last_skipped": None,
+            "items": {
+                "download_sector_data": {
+                    "status": "ok",
+                    "started": "2025-11-20T01:00:00+00:00",
+                    "finished": "2025-11-20T01:00:00+00:00",
+                    "duration_s": 0.001,
+                    "error": None,
+                    "attempts": 1,
+                    "next_retry": None,
+                    "last_error": None,
+                }
+            },
+        }
+    )
+
+    enabled: bool = Field(..., description="false with --no-predownload")
+    interval_hours: float = Field(..., description="hours between rounds")
+    rounds_completed: int
+    rounds_skipped: int = Field(..., description="rounds skipped because they fell on a non-trading day")
+    running: bool = Field(..., description="a round is running now")
+    last_round_started: str | None = Field(..., description="ISO 8601 (UTC); null before the first round")
+    last_round_finished: str | None = Field(..., description="ISO 8601 (UTC); null until a round ends")
+    next_round: str | None = Field(..., description="ISO 8601 (UTC); null until a round has ended")
+    last_skipped: SkippedRound | None = Field(..., description="the latest skipped round; null when none was")
+    items: dict[str, PreDownloadItem] = Field(..., description="xtdata download function → its state")
+
+
+class Resubscriptions(BaseModel):
+    """Subscriptions renewed, by cause."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reconnect: int = Field(..., description="after the backend reconnected")
+    silence: int = Field(..., description="after the push stream went silent in trading hours")
+
+
+class QuoteBookAnswer(BaseModel):
+    """The state of the quote book (the whole-market subscription behind full_tick).
+
+    Off (``enabled`` false): only ``enabled``, ``markets``, ``subscribed`` and ``ready``.
+    """
+
+    model_config = documented(
+        {
+            "enabled": True,
+            "markets": ["SH", "SZ", "BJ"],
+            "subscribed": True,
+            "ready": True,
+            "serving": True,
+            "stale": False,
+            "codes": 244,
+            "pushes": 1,
+            "last_push": 1763604000000,
+            "last_push_age_seconds": 0.403,
+            "silent_after_seconds": 30.0,
+            "resubscriptions": {"reconnect": 0, "silence": 0},
+            "idle_release_seconds": 600.0,
+        }
+    )
+
+    enabled: bool = Field(..., description="false with --no-quote-book")
+    markets: list[str] = Field(..., description="the markets it subscribes (QMT_BRIDGE_QUOTE_MARKETS)")
+    subscribed: bool = Field(..., description="the whole-market subscription is held")
+    ready: bool = Field(..., description="the first push (the full snapshot) has arrived")
+    serving: bool | None = Field(
+        None, description="snapshots are answered from the book now (ready, and not silent)"
+    )
+    stale: bool | None = Field(None, description="it holds snapshots but the push stream went silent")
+    codes: int | None = Field(None, description="codes in the book")
+    pushes: int | None = Field(None, description="pushes received")
+    last_push: int | None = Field(None, description="ms since the epoch of the last push; null before one")
+    last_push_age_seconds: float | None = Field(None, description="seconds since the last push")
+    silent_after_seconds: float | None = Field(
+        None, description="without a push for this long in trading hours, it stops serving and resubscribes"
+    )
+    resubscriptions: Resubscriptions | None = None
+    idle_release_seconds: float | None = Field(
+        None, description="released after this long without a snapshot request"
+    )
+
+
+class RealtimeStream(BaseModel):
+    """One upstream subscription (code, period) of the realtime hub."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str
+    period: str = Field(..., description="tick, 1m, 1d, ...")
+    subscribed: bool = Field(..., description="the backend subscription is held")
+    subscribers: int = Field(..., description="WebSocket clients receiving it")
+    pushes: int = Field(..., description="pushes received")
+    last_push_age_seconds: float | None = Field(
+        ..., description="seconds since the last push; null before one"
+    )
+
+
+class RealtimeAnswer(BaseModel):
+    """The state of the realtime hub behind the WebSocket streams."""
+
+    model_config = documented(
+        {
+            "connections": 1,
+            "queued_messages": 0,
+            "largest_queue": 0,
+            "conflated_messages": 0,
+            "streams": [
+                {
+                    "code": "600519.SH",
+                    "period": "1m",
+                    "subscribed": True,
+                    "subscribers": 1,
+                    "pushes": 0,
+                    "last_push_age_seconds": None,
+                }
+            ],
+            "upstream_subscriptions": 1,
+            "whole_quote_subscribers": 0,
+            "ticks_from_whole_quote": {},
+            "resubscriptions": {"reconnect": 0, "silence": 0},
+        }
+    )
+
+    connections: int = Field(..., description="WebSocket connections subscribed to something")
+    queued_messages: int = Field(..., description="messages waiting in the connections' outboxes")
+    largest_queue: int = Field(..., description="the longest outbox")
+    conflated_messages: int = Field(..., description="messages replaced by a newer one for a slow client")
+    streams: list[RealtimeStream]
+    upstream_subscriptions: int = Field(..., description="backend subscriptions held")
+    whole_quote_subscribers: int = Field(..., description="clients of the whole-market stream")
+    ticks_from_whole_quote: dict[str, int] = Field(
+        ..., description="code → tick subscribers served from the whole-market subscription"
+    )
+    resubscriptions: Resubscriptions
+
+
+class SubInfoAnswer(BaseModel):
+    """The quote subscriptions of this connection and of the whole terminal."""
+
+    model_config = documented(
+        {
+            "current_connection": [
+                {"subId": 1, "stockCode": "600519.SH", "period": 60000, "metaId": 3001, "isSub": True}
+            ],
+            "all": [{"addr": "in-process", "stockCode": "600519.SH", "period": 60000, "metaId": 3001}],
+        }
+    )
+
+    current_connection: list[dict[str, Any]] = Field(
+        ...,
+        description="xtdata.get_current_connect_sub_info as xtquant gives it (subId, stockCode, period in ms, "
+        "metaId, ...); [] without subscriptions",
+    )
+    all: list[dict[str, Any]] = Field(
+        ..., description="xtdata.get_all_sub_info as xtquant gives it: every client's subscriptions"
+    )

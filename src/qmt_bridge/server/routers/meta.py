@@ -8,12 +8,17 @@ from qmt_bridge._version import __version__
 from qmt_bridge.server.answers import answers
 from qmt_bridge.server.answers.meta import (
     ConnectionStatusAnswer,
+    FieldListAnswer,
     HealthAnswer,
     LastTradeDateAnswer,
     MarketListAnswer,
     MarketNamesAnswer,
     PeriodListAnswer,
+    PreDownloadAnswer,
+    QuoteBookAnswer,
+    RealtimeAnswer,
     StockListAnswer,
+    SubInfoAnswer,
     VersionAnswer,
     XtdataVersionAnswer,
 )
@@ -68,6 +73,7 @@ async def get_connection_status(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/predownload")
+@answers(PreDownloadAnswer)
 async def get_predownload_status(request: Request) -> JSONResponse:
     """State of the automatic pre-download (自动预下载) of sectors, holidays, expired contracts, index
     weights, ETF lists and CB data: run at start and every ``QMT_BRIDGE_PREDOWNLOAD_INTERVAL_HOURS``;
@@ -81,6 +87,7 @@ async def get_predownload_status(request: Request) -> JSONResponse:
 
 
 @router.get("/quote_book")
+@answers(QuoteBookAnswer)
 async def get_quote_book_status(ctx: Ctx) -> JSONResponse:
     """State of the quote book: the whole-market push subscription (``subscribe_whole_quote``) from which
     ``/api/market/full_tick`` answers for codes of its markets. It subscribes on the first snapshot request,
@@ -94,6 +101,7 @@ async def get_quote_book_status(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/realtime")
+@answers(RealtimeAnswer)
 async def get_realtime_status(request: Request) -> JSONResponse:
     """State of the realtime hub behind the WebSocket streams: each upstream subscription (code, period)
     with its subscriber count, pushes and the age of its last push; the whole-market subscribers; and the
@@ -155,6 +163,7 @@ async def get_wp_market_list(ctx: Ctx) -> JSONResponse:
 
 
 @router.get("/field_list")
+@answers(FieldListAnswer)
 async def get_field_list(
     ctx: Ctx,
     metaid: int = Query(..., ge=0, le=2**31 - 1, description="data type id, e.g. 3001 K-line, 2 tick"),
@@ -167,6 +176,7 @@ async def get_field_list(
 
 
 @router.get("/sub_info")
+@answers(SubInfoAnswer)
 async def get_sub_info(ctx: Ctx) -> JSONResponse:
     """Quote subscriptions of this connection and of the whole terminal
     (xtdata.get_current_connect_sub_info, xtdata.get_all_sub_info)."""

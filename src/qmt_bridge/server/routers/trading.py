@@ -11,6 +11,22 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.trading import (
+    AccountsAnswer,
+    AssetAnswer,
+    BatchOrderAnswer,
+    CancelAllAnswer,
+    CancelAnswer,
+    KillSwitchAnswer,
+    OrderAnswer,
+    OrderDetailAnswer,
+    OrdersAnswer,
+    PositionsAnswer,
+    SimResetAnswer,
+    TradesAnswer,
+    TradingStatusAnswer,
+)
 from qmt_bridge.server.errors import Conflict, Forbidden
 from qmt_bridge.server.params import parse_code
 from qmt_bridge.server.responses import JSONResponse
@@ -64,6 +80,7 @@ def order_body(order: OrderRequest) -> dict[str, Any]:
 
 
 @router.post("/order")
+@answers(OrderAnswer)
 async def place_order(service: Service, request: Request, order: OrderRequest) -> JSONResponse:
     """Place one order (xttrader.order_stock).
 
@@ -79,6 +96,7 @@ async def place_order(service: Service, request: Request, order: OrderRequest) -
 
 
 @router.post("/batch_order")
+@answers(BatchOrderAnswer)
 async def batch_order(
     service: Service,
     request: Request,
@@ -96,6 +114,7 @@ async def batch_order(
 
 
 @router.post("/cancel")
+@answers(CancelAnswer)
 async def cancel_order(service: Service, body: CancelRequest) -> JSONResponse:
     """Ask the counter to cancel an order (xttrader.cancel_order_stock).
 
@@ -107,6 +126,7 @@ async def cancel_order(service: Service, body: CancelRequest) -> JSONResponse:
 
 
 @router.post("/cancel_all")
+@answers(CancelAllAnswer)
 async def cancel_all(service: Service, body: CancelAllRequest | None = None) -> JSONResponse:
     """Cancel every cancelable order of one account (or of all configured accounts)."""
     results = await service.cancel_all(body.account_id if body else None)
@@ -114,6 +134,7 @@ async def cancel_all(service: Service, body: CancelAllRequest | None = None) -> 
 
 
 @router.get("/orders")
+@answers(OrdersAnswer)
 async def query_orders(
     service: Service,
     account_id: str = ACCOUNT,
@@ -124,6 +145,7 @@ async def query_orders(
 
 
 @router.get("/order_detail")
+@answers(OrderDetailAnswer)
 async def query_order_detail(
     service: Service,
     order_id: int = Query(..., gt=0, le=INT64_MAX, description="the counter's order id (order_id of /order)"),
@@ -134,18 +156,21 @@ async def query_order_detail(
 
 
 @router.get("/trades")
+@answers(TradesAnswer)
 async def query_trades(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """Today's fills (xttrader.query_stock_trades), each with the ``client_order_id`` of its order."""
     return JSONResponse({"data": await service.trades(account_id)})
 
 
 @router.get("/positions")
+@answers(PositionsAnswer)
 async def query_positions(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """Positions (xttrader.query_stock_positions): ``volume`` held, ``can_use_volume`` sellable (T+1)."""
     return JSONResponse({"data": await service.positions(account_id)})
 
 
 @router.get("/asset")
+@answers(AssetAnswer)
 async def query_asset(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """Cash and totals (xttrader.query_stock_asset): ``cash`` available, ``frozen_cash``, ``market_value``,
     ``total_asset``, ``fetch_balance`` (withdrawable)."""
@@ -153,18 +178,21 @@ async def query_asset(service: Service, account_id: str = ACCOUNT) -> JSONRespon
 
 
 @router.get("/accounts")
+@answers(AccountsAnswer)
 async def query_accounts(service: Service) -> JSONResponse:
     """The configured accounts in order (``index`` 0 is the default), with what the counter says of them."""
     return JSONResponse({"data": await service.accounts()})
 
 
 @router.get("/status")
+@answers(TradingStatusAnswer)
 async def trading_status(service: Service) -> JSONResponse:
     """The trader connection, the risk limits, the kill switch and the event stream."""
     return JSONResponse(service.status())
 
 
 @router.post("/kill_switch")
+@answers(KillSwitchAnswer)
 async def kill_switch(service: Service, body: KillSwitchRequest) -> JSONResponse:
     """Engage (cancel every open order, refuse new ones until released) or release the kill switch.
 
@@ -183,6 +211,7 @@ async def kill_switch(service: Service, body: KillSwitchRequest) -> JSONResponse
 
 
 @router.post("/sim/reset")
+@answers(SimResetAnswer)
 async def reset_sim_account(service: Service, body: SimResetRequest) -> JSONResponse:
     """Simulator only: clear a paper account's orders and positions and restore its cash (409 elsewhere)."""
     backend = service.ctx.backend

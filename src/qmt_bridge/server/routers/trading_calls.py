@@ -11,6 +11,23 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Path, Request
 
+from qmt_bridge.server.answers import answers
+from qmt_bridge.server.answers.trading import (
+    AccountInfoAnswer,
+    AccountsAnswer,
+    AccountStatusAnswer,
+    BatchCancelAnswer,
+    CancelAsyncAnswer,
+    ComFundAnswer,
+    ComPositionAnswer,
+    IpoDataAnswer,
+    NewPurchaseLimitAnswer,
+    OrderAsyncAnswer,
+    OrderDetailAnswer,
+    PositionAnswer,
+    PositionStatisticsAnswer,
+    TradeAnswer,
+)
 from qmt_bridge.server.params import parse_code
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers.trading import ACCOUNT, Service, client_id_of, order_body
@@ -29,6 +46,7 @@ router = APIRouter(
 
 
 @router.post("/order_async")
+@answers(OrderAsyncAnswer)
 async def place_order_async(service: Service, request: Request, order: OrderRequest) -> JSONResponse:
     """Place an order without waiting for the counter: checked now (the same 4xx as ``/order``, nothing
     placed), then placed in the background as ``/order`` places it.
@@ -40,6 +58,7 @@ async def place_order_async(service: Service, request: Request, order: OrderRequ
 
 
 @router.post("/cancel_async")
+@answers(CancelAsyncAnswer)
 async def cancel_order_async(service: Service, body: CancelRequest) -> JSONResponse:
     """Ask for a cancel without waiting: the answer has ``seq``; the outcome comes on ``/ws/trade`` as a
     ``cancel_response`` event with that ``seq`` (``cancel_result`` 0 requested, -1 with ``error_msg``)."""
@@ -47,6 +66,7 @@ async def cancel_order_async(service: Service, body: CancelRequest) -> JSONRespo
 
 
 @router.post("/batch_cancel")
+@answers(BatchCancelAnswer)
 async def batch_cancel(
     service: Service,
     cancels: Annotated[list[CancelRequest], Body(min_length=1, max_length=MAX_BATCH)],
@@ -58,6 +78,7 @@ async def batch_cancel(
 
 
 @router.get("/order/{order_id}")
+@answers(OrderDetailAnswer)
 async def query_single_order(
     service: Service,
     order_id: Annotated[int, Path(gt=0, le=INT64_MAX, description="the counter's order id")],
@@ -68,6 +89,7 @@ async def query_single_order(
 
 
 @router.get("/trade/{trade_id}")
+@answers(TradeAnswer)
 async def query_single_trade(
     service: Service,
     trade_id: Annotated[str, Path(min_length=1, max_length=64, description="the fill's traded_id")],
@@ -78,6 +100,7 @@ async def query_single_trade(
 
 
 @router.get("/position/{stock_code}")
+@answers(PositionAnswer)
 async def query_single_position(
     service: Service,
     stock_code: Annotated[str, Path(min_length=1, max_length=32, description="e.g. 600519.SH")],
@@ -90,6 +113,7 @@ async def query_single_position(
 
 
 @router.get("/position_statistics")
+@answers(PositionStatisticsAnswer)
 async def query_position_statistics(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """Futures position statistics (xttrader.query_position_statistics, ``XtPositionStatistics`` fields);
     empty for a stock account."""
@@ -97,6 +121,7 @@ async def query_position_statistics(service: Service, account_id: str = ACCOUNT)
 
 
 @router.get("/account_status")
+@answers(AccountStatusAnswer)
 async def account_status(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """The account's login state (xttrader.query_account_status: ``status`` 0 is ACCOUNT_STATUS_OK),
     ``trader_connected``, and ``connected``: both (the trader is connected and the account logged in)."""
@@ -104,18 +129,21 @@ async def account_status(service: Service, account_id: str = ACCOUNT) -> JSONRes
 
 
 @router.get("/account_info")
+@answers(AccountInfoAnswer)
 async def account_info(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """One configured account as xttrader.query_account_infos describes it, with its ``index``."""
     return JSONResponse({"data": await queries.account_info(service, account_id)})
 
 
 @router.get("/account_infos")
+@answers(AccountsAnswer)
 async def account_infos(service: Service) -> JSONResponse:
     """Every configured account, as ``/accounts`` gives them (qmt-bridge 2.1.3's name)."""
     return JSONResponse({"data": await service.accounts()})
 
 
 @router.get("/new_purchase_limit")
+@answers(NewPurchaseLimitAnswer)
 async def new_purchase_limit(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """Shares of new issues the account may subscribe today, by board: ``{"KCB": n, "SH": n, "SZ": n}``
     (xttrader.query_new_purchase_limit; bonds have a fixed 10,000 张)."""
@@ -123,6 +151,7 @@ async def new_purchase_limit(service: Service, account_id: str = ACCOUNT) -> JSO
 
 
 @router.get("/ipo_data")
+@answers(IpoDataAnswer)
 async def ipo_data(service: Service) -> JSONResponse:
     """Today's new shares and bonds (xttrader.query_ipo_data): subscription code → ``name``, ``type``
     (STOCK/BOND), ``minPurchaseNum``/``maxPurchaseNum`` (shares or 张), ``purchaseDate``, ``issuePrice``."""
@@ -130,6 +159,7 @@ async def ipo_data(service: Service) -> JSONResponse:
 
 
 @router.get("/com_fund")
+@answers(ComFundAnswer)
 async def query_com_fund(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """The account's money as the ordinary counter (普通柜台) shows it for transfers (xttrader.query_com_fund:
     ``currentBalance``, ``enableBalance``, ``fetchBalance``, ``assetBalance``, ``marketValue``, ...)."""
@@ -137,6 +167,7 @@ async def query_com_fund(service: Service, account_id: str = ACCOUNT) -> JSONRes
 
 
 @router.get("/com_position")
+@answers(ComPositionAnswer)
 async def query_com_position(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
     """The account's positions as the ordinary counter (普通柜台) shows them (xttrader.query_com_position:
     ``stockCode``, ``totalAmt``, ``enableAmount``, ``costPrice``, ``income``, ...)."""
