@@ -1,5 +1,6 @@
 """Schemathesis over the trading endpoints, with trading on and the API key sent: no 5xx and the one error
-shape for whatever valid or invalid orders, cancels and queries it generates (same bounds as test_fuzz).
+shape for whatever valid or invalid orders, cancels and queries it generates, and every 2xx answer as the
+document declares it (same bounds as test_fuzz).
 
 The server runs under uvicorn in a thread (trading starts in the app's lifespan), on the simulator frozen
 mid-session with a paper account of its own; generated orders may really be placed there.
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, settings
+from schemathesis.checks import response_schema_conformance
 
 from helpers import error_shape_problem, serve_in_thread, trading_app
 from qmt_bridge.server.app import create_app
@@ -55,6 +57,7 @@ def test_trading_api_properties(case: Any, trading_url: str) -> None:
     assert status < 500, where
     if 200 <= status < 300:
         json.loads(response.content)
+        case.validate_response(response, checks=[response_schema_conformance])  # as /openapi.json says
         return
     problem = error_shape_problem(response.json())
     assert problem is None, f"{problem}: {where}"
