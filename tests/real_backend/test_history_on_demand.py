@@ -139,7 +139,7 @@ def test_field_major_market_data_and_legacy_history_download_too(
 
 def test_an_explicit_download_counts_as_held(client: Any, fake_xtdata: ModuleType) -> None:
     response = client.post(
-        "/api/download/history_data2", json={"stocks": ["600000.SH"], "start_time": "20251117"}
+        "/api/download/history_data2?wait=true", json={"stocks": ["600000.SH"], "start_time": "20251117"}
     )
     assert response.status_code == 200, response.text
     body = bars(client, stocks="600000.SH", start_time="20251117", end_time="20251121")

@@ -465,7 +465,9 @@ def test_local_data(client, fake_xtdata):
     body = client.get("/api/market/local_data", params=params).json()
     assert body["data"] == {"600000.SH": []} and body["no_data"] == ["600000.SH"]
     assert body["download"]["downloaded"] == [] and fake_xtdata.calls_to("download_history_data2") == []
-    download = client.post("/api/download/history_data2", json={"stocks": ["600000.SH"], "period": "1d"})
+    download = client.post(
+        "/api/download/history_data2?wait=true", json={"stocks": ["600000.SH"], "period": "1d"}
+    )
     assert download.status_code == 200, download.text
     fake_xtdata.CALLS.clear()
     body = client.get("/api/market/local_data", params=params).json()

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from conftest import AFTER_CLOSE, SEED
 from qmt_bridge.server.answers import answer_model
+from qmt_bridge.server.answers.download import DownloadJobStarted
 
 A = "600519.SH"
 #: An order of 000001.SZ at 10:00 of the frozen day, below the best bid (get_order_rank).
@@ -199,6 +200,16 @@ POSTS: dict[str, list[Any]] = {
     "/api/download/ipo_data": [None],
     "/api/download": [{"stock": A, "period": "1d", "start": "20251101"}],
 }
+#: The downloads that run as jobs: asked with ``wait=true`` for their 200 answer.
+JOB_DOWNLOADS = {
+    "/api/download/history_data2",
+    "/api/download/batch",
+    "/api/download/financial_data",
+    "/api/download/financial",
+    "/api/download/financial2",
+}
+#: Declared routes answered in test_the_job_answers_validate.
+JOB_ROUTES = {"/api/download/jobs", "/api/download/jobs/{job_id}", "/api/download/jobs/{job_id}/cancel"}
 #: Declared routes answered by a sequence of writes (test_the_sector_writes_answer_their_models).
 WRITES = [
     ("POST", "/api/sector/create_folder", {"folder_name": "策略"}),
@@ -246,7 +257,7 @@ def test_every_declared_route_has_samples(client: TestClient) -> None:
     writes = {url.split("?")[0] for _, url, _ in WRITES}
     # The trading routes (403 here: trading is off) have theirs in test_answer_schemas_trading.py.
     data_routes = {path for path in declared(client) if not path.startswith("/api/trading/")}
-    assert data_routes == set(SAMPLES) | set(POSTS) | writes
+    assert data_routes == set(SAMPLES) | set(POSTS) | writes | JOB_ROUTES
     assert not set(SAMPLES) & set(POSTS)
 
 
@@ -279,9 +290,28 @@ def test_the_post_answer_validates_against_its_declared_model(
 ) -> None:
     method, model = declared(client)[path]
     assert method == "POST"
-    response = client.post(path, json=body) if body is not None else client.post(path)
+    url = f"{path}?wait=true" if path in JOB_DOWNLOADS else path
+    response = client.post(url, json=body) if body is not None else client.post(url)
     assert response.status_code == 200, response.text
     model.model_validate(response.json())
+    if path in JOB_DOWNLOADS:  # without wait: 202 and the job started
+        started = client.post(path, json=body)
+        assert started.status_code == 202, started.text
+        DownloadJobStarted.model_validate(started.json())
+
+
+def test_the_job_answers_validate(client: TestClient) -> None:
+    models = declared(client)
+    body = {"stocks": [A], "period": "1d", "start_time": "20251101"}
+    job_id = client.post("/api/download/history_data2?wait=true", json=body).json()["job"]["job_id"]
+    models["/api/download/jobs"][1].model_validate(client.get("/api/download/jobs").json())
+    models["/api/download/jobs"][1].model_validate(client.get("/api/download/jobs?state=finished").json())
+    models["/api/download/jobs/{job_id}"][1].model_validate(client.get(f"/api/download/jobs/{job_id}").json())
+    many = client.get("/api/sector/stocks?sector=沪深A股").json()["stocks"][:300]
+    running = client.post("/api/download/history_data2", json={"stocks": many, "period": "1d"}).json()
+    cancelled = client.post(f"/api/download/jobs/{running['job_id']}/cancel")
+    assert cancelled.status_code == 200, cancelled.text
+    models["/api/download/jobs/{job_id}/cancel"][1].model_validate(cancelled.json())
 
 
 def test_the_document_refers_to_each_model_with_a_valid_example(client: TestClient) -> None:

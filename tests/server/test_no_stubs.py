@@ -286,6 +286,7 @@ OPTION = "10009270.SHO"  # a 510050.SH option expiring 2025-12-24
 EVER_ST = "000145.SZ"  # ST twice, 2019-2021 and 2023-2025
 FILLED, RESTING = "<a filled order>", "<a resting order>"  # ids placed by the trading fixture
 TRADED = "<the filled order's fill>"  # its traded_id
+JOB_DONE, JOB_RUNNING, JOB_CANCELLED = "<a finished job>", "<a running job>", "<a cancelled job>"
 FOLDER, SECTOR = "无桩目录", "无桩板块"
 
 #: "METHOD /path" -> query parameters (GET, DELETE) or JSON body (POST; None: no body).
@@ -433,6 +434,10 @@ CANONICAL: dict[str, Any] = {
     "GET /api/trading/ipo_data": {},
     "GET /api/trading/com_fund": {},
     "GET /api/trading/com_position": {},
+    "GET /api/download/jobs": {},
+    "GET /api/download/jobs/{job_id}": {"job_id": JOB_DONE},
+    "POST /api/download/jobs/{job_id}/cancel": {"job_id": JOB_RUNNING},
+    "POST /api/download/jobs/{job_id}/retry": {"job_id": JOB_CANCELLED},
     # --- qmt-bridge 2.1.3's paths
     "GET /api/market/history_ex": {"stocks": A, "count": 3},
     "GET /api/market/market_data3": {"stocks": A, "count": 3},
@@ -765,6 +770,14 @@ EXPECT: dict[str, Expect] = {
         "data", record(currentBalance=NUM, enableBalance=NUM, assetBalance=NUM)
     ),
     "GET /api/trading/com_position": Expect("data", rows(totalAmt=NUM, costPrice=NUM, stockCode=A_SHARE)),
+    "GET /api/download/jobs": Expect("jobs", rows(total=NUM, job_id=str, state=str)),
+    "GET /api/download/jobs/{job_id}": Expect(
+        "items", mapping(A_SHARE, record(state=re.compile("done"), coverage=record(rows=NUM)))
+    ),
+    "POST /api/download/jobs/{job_id}/cancel": Expect(
+        None, record(job_id=str, state=re.compile("running|cancelled"))
+    ),
+    "POST /api/download/jobs/{job_id}/retry": Expect("job", record(job_id=str, retry_of=str, total=NUM)),
     # --- qmt-bridge 2.1.3's paths
     "GET /api/market/history_ex": Expect("data", by_code(A, inner=BARS)),
     "GET /api/market/market_data3": Expect("data", by_code(A, inner=BARS)),
@@ -868,6 +881,23 @@ def _orders(client: TestClient) -> Iterator[dict[str, Any]]:
 
 
 @contextmanager
+def _jobs(client: TestClient) -> Iterator[dict[str, Any]]:
+    """A finished download job, a running one (300 codes) and a cancelled one."""
+    body = {"stocks": [A, "000001.SZ"], "period": "1d", "start_time": "20251101"}
+    done = _ok(client.post("/api/download/history_data2", params={"wait": "true"}, json=body))["job"]
+    many = _ok(client.get("/api/sector/stocks", params={"sector": "沪深A股"}))["stocks"][:300]
+    running = client.post("/api/download/history_data2", json={"stocks": many, "period": "1d"}).json()
+    cancelled = client.post(
+        "/api/download/history_data2", json={"stocks": many[:150], "period": "1d"}
+    ).json()
+    _ok(client.post(f"/api/download/jobs/{cancelled['job_id']}/cancel"))
+    try:
+        yield {JOB_DONE: done["job_id"], JOB_RUNNING: running["job_id"], JOB_CANCELLED: cancelled["job_id"]}
+    finally:
+        client.post(f"/api/download/jobs/{running['job_id']}/cancel")
+
+
+@contextmanager
 def _subscribed(client: TestClient) -> Iterator[dict[str, Any]]:
     """A /ws/realtime subscription to 600519.SH's 1m bars, held while the endpoint is asked."""
     with client.websocket_connect("/ws/realtime") as ws:
@@ -908,6 +938,14 @@ BEFORE: dict[str, Callable[[TestClient], None]] = {
         c.post("/api/sector/create_folder", json={"folder_name": "无桩-删目录", "parent_node": ""})
     ),
 }
+#: The downloads that run as jobs: asked with ``wait=true``.
+JOB_DOWNLOADS = {
+    "POST /api/download/history_data2",
+    "POST /api/download/batch",
+    "POST /api/download/financial_data",
+    "POST /api/download/financial",
+    "POST /api/download/financial2",
+}
 #: Endpoints that report subscriptions: asked while one is held.
 WHILE_SUBSCRIBED = {"GET /api/meta/realtime", "GET /api/meta/sub_info"}
 
@@ -928,6 +966,8 @@ def call(route: str, request: pytest.FixtureRequest) -> tuple[TestClient, Any]:
     context: Any = nullcontext({})
     if trading:
         context = _orders(client)
+    elif path.startswith("/api/download/jobs"):
+        context = _jobs(client)
     elif route in WHILE_SUBSCRIBED:
         context = _subscribed(client)
     with context as ids:
@@ -939,7 +979,11 @@ def call(route: str, request: pytest.FixtureRequest) -> tuple[TestClient, Any]:
         if method in ("GET", "DELETE"):
             response = client.request(method, path, params=args)
         else:
-            response = client.post(path, json=args) if args is not None else client.post(path)
+            params = {"wait": "true"} if route in JOB_DOWNLOADS else None  # their 200 answer
+            response = client.post(path, params=params, json=args) if args is not None else client.post(path)
+        if route == "POST /api/download/jobs/{job_id}/retry":
+            assert response.status_code == 202, response.text  # a job started
+            return client, response.json()
         return client, _ok(response)
 
 

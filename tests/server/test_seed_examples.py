@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from helpers import serve_in_thread
+from helpers import serve_in_thread, wait_until
 
 #: Verbatim from the seed's "Examples" (every data group; the trading example belongs to a later milestone).
 SEED_EXAMPLES = [
@@ -99,9 +99,12 @@ def test_seed_download_example(api):
     """批量下载历史数据: the seed's POST, body and all."""
     body = json.loads(shlex.split(SEED_DOWNLOAD.replace("\\\n", " "))[-1])
     response = api.post("/api/download/history_data2", json=body)
-    assert response.status_code == 200, response.text
-    answer = response.json()
-    assert answer["status"] == "ok" and set(answer["result"]) == {"000001.SZ", "600519.SH"}
+    assert response.status_code == 202, response.text  # a job, started at once
+    job_id = response.json()["job_id"]
+    wait_until(lambda: api.get(f"/api/download/jobs/{job_id}").json()["state"] == "finished", "the job")
+    items = api.get(f"/api/download/jobs/{job_id}").json()["items"]
+    assert {code: item["state"] for code, item in items.items()} == {"000001.SZ": "done", "600519.SH": "done"}
+    assert all(item["coverage"]["rows"] > 1000 for item in items.values())  # 1d bars since listing
 
 
 # ---------------------------------------------------------------- a real server and the real curl

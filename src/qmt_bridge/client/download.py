@@ -1,17 +1,52 @@
 """Client methods for ``/api/download/*``: fill the server's local cache.
 
-Every download is a ``POST`` and is never retried automatically. The server answers when the download is
-done (or 504 after its ``QMT_BRIDGE_DOWNLOAD_TIMEOUT``, 600 s by default), so large downloads may need a
-per-call ``timeout`` longer than the client's default.
+Every download is a ``POST`` and is never retried automatically. K-lines, ticks and financial statements of
+several stocks are *jobs* on the server (docs/downloads.md): the methods here start one, follow it until it
+ends (polling ``GET /api/download/jobs/{job_id}``, so no HTTP call waits long) and return its outcome;
+:meth:`DownloadMixin.download_history` shows a progress bar. The reference-data downloads answer when done
+(or 504 after the server's ``QMT_BRIDGE_DOWNLOAD_TIMEOUT``, 600 s by default).
 """
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
 
 __all__ = ["DownloadMixin"]
+
+
+#: Seconds between two looks at a running job: from the first to the last.
+POLL_FIRST, POLL_MAX = 0.1, 1.0
+ENDED = frozenset({"finished", "failed", "cancelled", "interrupted"})
+
+
+def job_codes(job: dict[str, Any]) -> list[str]:
+    return list((job.get("items") or {}).keys())
+
+
+def _outcome(job: dict[str, Any]) -> dict[str, Any]:
+    """``status`` as the server's ``wait=true`` answer has it, and ``function``."""
+    status = job["state"]
+    if status == "finished":
+        items = (job.get("items") or {}).values()
+        status = "partial" if any(item["state"] == "partial" for item in items) else "ok"
+    return {"status": status, "function": job["function"]}
+
+
+def _text_bar(job: dict[str, Any]) -> None:
+    """A plain progress bar on stderr, redrawn in place."""
+    progress = job.get("progress") or {}
+    total = int(progress.get("total") or job.get("total") or 0)
+    done = int(progress.get("finished") or 0)
+    filled = int(30 * done / total) if total else 0
+    line = f"\r[{'#' * filled}{'.' * (30 - filled)}] {done}/{total} {progress.get('stockcode', '')} {job['state']}"
+    sys.stderr.write(line.ljust(80))
+    if job["state"] in ENDED:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 def _code_list(stocks: str | list[str]) -> list[str]:
@@ -46,17 +81,18 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function", "stocks", "period", "result"}``; ``result`` maps each code to the
-            range now cached.
+            ``{"status", "function", "stocks", "period", "result", "job"}``: ``status`` is ``"ok"`` when every
+            code was downloaded and read back complete, ``"partial"`` when some code's bars miss part of the
+            range, else the job's state (``failed``, ``cancelled``...); ``result``
+            maps each code to the range now cached; ``job`` holds each code's outcome (rows, what is missing).
 
         Raises:
             BadRequestError: A code, the period or a date is invalid.
             NotFoundError: A code is unknown.
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request(
+        started = self._request(
             "POST",
             "/api/download/history_data2",
             json={
@@ -68,7 +104,9 @@ class DownloadMixin(ClientMixin):
             },
             timeout=timeout,
         )
-        return answer
+        job = self._follow(started["job"], None, timeout)
+        ranges = {code: item["range"] for code, item in (job.get("items") or {}).items() if item.get("range")}
+        return {**_outcome(job), "stocks": job_codes(job), "period": period, "result": ranges, "job": job}
 
     def download_financial_data(
         self,
@@ -89,17 +127,17 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function", "stocks", "tables", "result"}``.
+            ``{"status", "function", "stocks", "tables", "result", "job"}`` (``status`` as for
+            :meth:`download_history_data2`).
 
         Raises:
             BadRequestError: A code, a table name or a date is invalid.
             NotFoundError: A code is unknown.
             NotImplementedByServerError: The server's backend has no financial data.
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request(
+        started = self._request(
             "POST",
             "/api/download/financial_data",
             json={
@@ -110,7 +148,9 @@ class DownloadMixin(ClientMixin):
             },
             timeout=timeout,
         )
-        return answer
+        job = self._follow(started["job"], None, timeout)
+        tables_asked = job["params"].get("tables", [])
+        return {**_outcome(job), "stocks": job_codes(job), "tables": tables_asked, "result": None, "job": job}
 
     def download_sector_data(self, *, timeout: float | None = None) -> dict[str, Any]:
         """Sector lists and members (``POST /api/download/sector_data``).
@@ -232,3 +272,149 @@ class DownloadMixin(ClientMixin):
         """
         answer: dict[str, Any] = self._request("POST", "/api/download/his_st_data", timeout=timeout)
         return answer
+
+    # ------------------------------------------------------------------ jobs
+
+    def download_history(
+        self,
+        stocks: str | list[str],
+        period: str = "1d",
+        start_time: str = "",
+        end_time: str = "",
+        *,
+        wait: bool = True,
+        progress: bool | Callable[[dict[str, Any]], None] = True,
+    ) -> dict[str, Any]:
+        """Download K-lines or ticks of several stocks as a job and show its progress.
+
+        Args:
+            stocks: Codes (list or comma-separated string).
+            period: Bar period or ``tick``.
+            start_time: Start, ``YYYYMMDD[hhmmss]``; empty for as far back as available.
+            end_time: End; empty for now.
+            wait: Follow the job until it ends (else return the started job at once).
+            progress: True: a progress bar on stderr (tqdm's when it is installed, else a plain text one);
+                False: none; a callable: called with the job (a dict) each time it is looked at.
+
+        Returns:
+            With ``wait``: ``{"job_id", "state", "codes": {code: {"state", "rows", "error"}}}``, one entry
+            per code (``done``, ``partial`` with what is missing, ``failed`` with why). Without: the
+            server's answer (``job_id``, ``watch``...).
+
+        Raises:
+            BadRequestError: A code, the period or a date is invalid (nothing is downloaded).
+            NotFoundError: A code is unknown (nothing is downloaded).
+        """
+        started: dict[str, Any] = self._request(
+            "POST",
+            "/api/download/history_data2",
+            json={
+                "stocks": _code_list(stocks),
+                "period": period,
+                "start_time": start_time,
+                "end_time": end_time,
+            },
+        )
+        if not wait:
+            return started
+        job = self._follow(started["job"], _reporter(progress), None)
+        summary = {
+            code: {
+                "state": item["state"],
+                "rows": (item.get("coverage") or {}).get("rows"),
+                "error": item.get("error"),
+            }
+            for code, item in (job.get("items") or {}).items()
+        }
+        return {"job_id": job["job_id"], "state": job["state"], "codes": summary}
+
+    def list_download_jobs(self, state: str | None = None) -> list[dict[str, Any]]:
+        """The server's download jobs, newest first (``GET /api/download/jobs``), without per-code items.
+
+        Args:
+            state: Only jobs in this state (queued, running, finished, failed, cancelled, interrupted).
+
+        Returns:
+            The jobs (``job_id``, ``state``, ``counts`` of codes per state, ``progress``, times ...).
+
+        Raises:
+            BadRequestError: An unknown state.
+        """
+        return self._request("GET", "/api/download/jobs", params={"state": state})["jobs"]
+
+    def get_download_job(self, job_id: str) -> dict[str, Any]:
+        """One download job with each code's outcome (``GET /api/download/jobs/{job_id}``).
+
+        Returns:
+            The job, with ``items``: per code its ``state`` (done, partial, failed ...), ``rows_before``,
+            ``coverage`` (rows, first and last day, days missing) and ``error``.
+
+        Raises:
+            NotFoundError: No such job (the server keeps the last 200 ended ones).
+        """
+        return self._request("GET", f"/api/download/jobs/{job_id}")
+
+    def cancel_download_job(self, job_id: str) -> dict[str, Any]:
+        """Cancel a job: a queued one at once, a running one after its current chunk
+        (``POST /api/download/jobs/{job_id}/cancel``).
+
+        Returns:
+            The job (``running`` until its current chunk ends, then ``cancelled``).
+
+        Raises:
+            NotFoundError: No such job.
+            ConflictError: The job has ended.
+        """
+        return self._request("POST", f"/api/download/jobs/{job_id}/cancel")
+
+    def retry_download_job(self, job_id: str) -> dict[str, Any]:
+        """Start a job for the failed, partial or cancelled codes of an ended job
+        (``POST /api/download/jobs/{job_id}/retry``); the server's answer (``job_id``, ``job``...).
+
+        Returns:
+            ``{"job_id", "state", "joined", "watch", "progress_ws", "job"}`` of the new job.
+
+        Raises:
+            NotFoundError: No such job.
+            ConflictError: The job has not ended, or has no such code.
+        """
+        return self._request("POST", f"/api/download/jobs/{job_id}/retry")
+
+    def _follow(
+        self, job: dict[str, Any], report: Callable[[dict[str, Any]], None] | None, timeout: float | None
+    ) -> dict[str, Any]:
+        """Look at a job until it ends (``timeout``: per HTTP call); the ended job."""
+        delay = POLL_FIRST
+        while True:
+            if report is not None:
+                report(job)
+            if job["state"] in ENDED:
+                return job
+            self._sleep(delay)
+            delay = min(delay * 2, POLL_MAX)
+            job_id = job["job_id"]
+            job = self._request("GET", f"/api/download/jobs/{job_id}", timeout=timeout)
+
+
+def _reporter(progress: bool | Callable[[dict[str, Any]], None]) -> Callable[[dict[str, Any]], None] | None:
+    if callable(progress):
+        return progress
+    if not progress:
+        return None
+    try:
+        from tqdm import tqdm  # type: ignore[import-untyped]
+    except ImportError:
+        return _text_bar
+    bar: Any = None
+
+    def update(job: dict[str, Any]) -> None:
+        nonlocal bar
+        total = int(job.get("total") or 0)
+        if bar is None:
+            bar = tqdm(total=total, desc="download", unit="code")
+        bar.n = int((job.get("progress") or {}).get("finished") or 0)
+        bar.set_postfix_str(f"{(job.get('progress') or {}).get('stockcode', '')} {job['state']}")
+        if job["state"] in ENDED:
+            bar.close()
+
+    return update

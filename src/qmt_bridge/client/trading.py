@@ -195,6 +195,11 @@ class TradingMixin(ClientMixin):
             ``{"seq", "client_order_id", "status": "async_submitted"}``. The outcome comes on the trade
             stream (:meth:`subscribe_trades`) as an ``order_response`` event with that ``seq``
             (``order_id``, or -1 and ``error_msg``), beside the order's own events.
+
+        Raises:
+            BadRequestError: A bad order (lot, price tick or limits, unknown code...): nothing was placed.
+            ConflictError: ``client_order_id`` was used for a different order.
+            PermissionDeniedError: Trading is off, or a risk limit or the kill switch refused it.
         """
         return self._request(
             "POST",
@@ -219,7 +224,10 @@ class TradingMixin(ClientMixin):
         Returns:
             ``{"seq", "order_id", "status": "async_submitted"}``; the outcome comes on the trade stream as a
             ``cancel_response`` event with that ``seq`` (``cancel_result`` 0 requested, -1 with
-            ``error_msg``).
+            ``error_msg``: unknown order, already filled ...).
+
+        Raises:
+            NotFoundError: ``account_id`` is not one of the server's accounts.
         """
         return self._request(
             "POST", "/api/trading/cancel_async", json={"order_id": order_id, "account_id": account_id}
@@ -235,6 +243,9 @@ class TradingMixin(ClientMixin):
             One result per request, in order, with ``http_status``: 200 and ``cancel_result`` 0 (requested),
             or the status :meth:`cancel_order` would have raised (404 unknown, 409 not cancelable) with
             ``error`` (``code``, ``message``).
+
+        Raises:
+            UnprocessableEntityError: No cancel, more than 1,000, or a malformed one: nothing was cancelled.
         """
         return self._request(
             "POST",

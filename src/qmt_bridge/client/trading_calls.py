@@ -14,76 +14,177 @@ from qmt_bridge.client.base import ClientMixin
 
 __all__ = ["TradingCallsMixin"]
 
+_RAISES = """
+        Raises:
+            AuthenticationError: No or a wrong API key (or signature).
+            PermissionDeniedError: Trading is not enabled on the server.
+            NotFoundError: ``account_id`` is not one of the server's accounts{more}.
+            ServiceUnavailableError: The trader is not connected.
+            APIConnectionError: The server cannot be reached.
+"""
+
+
+def _doc(text: str, more: str = "") -> str:
+    return text.rstrip() + "\n" + _RAISES.format(more=more)
+
 
 class TradingCallsMixin(ClientMixin):
     """``/api/trading/*`` beyond orders, cancels and the day's lists."""
 
     def query_single_order(self, order_id: int, account_id: str = "") -> dict[str, Any]:
-        """One order of today (``GET /api/trading/order/{order_id}``), as :meth:`query_order_detail`.
-
-        Raises:
-            NotFoundError: No such order today.
-        """
         order_id = int(order_id)
         return self._request("GET", f"/api/trading/order/{order_id}", params={"account_id": account_id})[
             "data"
         ]
 
-    def query_single_trade(self, trade_id: str | int, account_id: str = "") -> dict[str, Any]:
-        """One fill of today by its ``traded_id`` (``GET /api/trading/trade/{trade_id}``).
+    query_single_order.__doc__ = _doc(
+        """One order of today (``GET /api/trading/order/{order_id}``), as :meth:`query_order_detail`.
 
-        Raises:
-            NotFoundError: No such fill today.
-        """
+        Args:
+            order_id: The counter's order id.
+            account_id: Empty for the server's first account.
+
+        Returns:
+            xtquant's order fields, plus ``client_order_id`` and ``normalized``.""",
+        ", or there is no such order today",
+    )
+
+    def query_single_trade(self, trade_id: str | int, account_id: str = "") -> dict[str, Any]:
         trade_id = quote(str(trade_id), safe="")
         return self._request("GET", f"/api/trading/trade/{trade_id}", params={"account_id": account_id})[
             "data"
         ]
 
+    query_single_trade.__doc__ = _doc(
+        """One fill of today by its ``traded_id`` (``GET /api/trading/trade/{trade_id}``).
+
+        Args:
+            trade_id: The fill's ``traded_id``.
+            account_id: Empty for the server's first account.
+
+        Returns:
+            The fill as :meth:`query_trades` gives it.""",
+        ", or there is no such fill today",
+    )
+
     def query_single_position(self, stock_code: str, account_id: str = "") -> dict[str, Any] | None:
-        """The account's position in one code (``GET /api/trading/position/{stock_code}``); None when it
-        holds none."""
         stock_code = quote(stock_code, safe="")
         params = {"account_id": account_id}
         return self._request("GET", f"/api/trading/position/{stock_code}", params=params)["data"]
 
+    query_single_position.__doc__ = _doc(
+        """The account's position in one code (``GET /api/trading/position/{stock_code}``).
+
+        Args:
+            stock_code: e.g. ``"600519.SH"``.
+            account_id: Empty for the server's first account.
+
+        Returns:
+            The position as :meth:`query_positions` gives it, or None when none is held."""
+    )
+
     def query_position_statistics(self, account_id: str = "") -> list[dict[str, Any]]:
-        """Futures position statistics (``GET /api/trading/position_statistics``); empty for stock
-        accounts."""
         return self._request("GET", "/api/trading/position_statistics", params={"account_id": account_id})[
             "data"
         ]
 
+    query_position_statistics.__doc__ = _doc(
+        """Futures position statistics (``GET /api/trading/position_statistics``).
+
+        Args:
+            account_id: Empty for the server's first account.
+
+        Returns:
+            ``XtPositionStatistics`` fields per row; empty for a stock account."""
+    )
+
     def get_account_status(self, account_id: str = "") -> dict[str, Any]:
-        """The account's login state (``GET /api/trading/account_status``): ``status`` (0 OK),
-        ``trader_connected``, and ``connected`` (both)."""
         return self._request("GET", "/api/trading/account_status", params={"account_id": account_id})["data"]
 
+    get_account_status.__doc__ = _doc(
+        """The account's login state (``GET /api/trading/account_status``).
+
+        Args:
+            account_id: Empty for the server's first account.
+
+        Returns:
+            ``{"account_id", "account_type", "status" (0 OK), "trader_connected", "connected"}``;
+            ``connected``: the trader is connected and the account logged in."""
+    )
+
     def get_account_info(self, account_id: str = "") -> dict[str, Any]:
-        """One configured account as xttrader describes it (``GET /api/trading/account_info``)."""
         return self._request("GET", "/api/trading/account_info", params={"account_id": account_id})["data"]
 
+    get_account_info.__doc__ = _doc(
+        """One configured account as xttrader describes it (``GET /api/trading/account_info``).
+
+        Args:
+            account_id: Empty for the server's first account.
+
+        Returns:
+            ``index``, ``account_id``, ``account_type`` and ``query_account_infos``'s other fields."""
+    )
+
     def query_account_infos(self) -> list[dict[str, Any]]:
-        """Every configured account (``GET /api/trading/account_infos``), as :meth:`query_accounts`."""
         return self._request("GET", "/api/trading/account_infos")["data"]
 
+    query_account_infos.__doc__ = _doc(
+        """Every configured account (``GET /api/trading/account_infos``), as :meth:`query_accounts`.
+
+        Returns:
+            One entry per account, in the server's order (``index`` 0 is the default)."""
+    )
+
     def query_new_purchase_limit(self, account_id: str = "") -> dict[str, int]:
-        """Shares of new issues the account may subscribe today (``GET /api/trading/new_purchase_limit``):
-        ``{"KCB": n, "SH": n, "SZ": n}``."""
         return self._request("GET", "/api/trading/new_purchase_limit", params={"account_id": account_id})[
             "data"
         ]
 
+    query_new_purchase_limit.__doc__ = _doc(
+        """Shares of new issues the account may subscribe today (``GET /api/trading/new_purchase_limit``).
+
+        Args:
+            account_id: Empty for the server's first account.
+
+        Returns:
+            ``{"KCB": n, "SH": n, "SZ": n}`` (shares; bonds have a fixed 10,000 张)."""
+    )
+
     def query_ipo_data(self) -> dict[str, dict[str, Any]]:
-        """Today's new shares and bonds (``GET /api/trading/ipo_data``): subscription code → ``name``,
-        ``type``, ``minPurchaseNum``, ``maxPurchaseNum``, ``purchaseDate``, ``issuePrice``."""
         return self._request("GET", "/api/trading/ipo_data")["data"]
 
+    query_ipo_data.__doc__ = _doc(
+        """Today's new shares and bonds (``GET /api/trading/ipo_data``).
+
+        Returns:
+            Subscription code → ``name``, ``type`` (STOCK/BOND), ``minPurchaseNum``, ``maxPurchaseNum``,
+            ``purchaseDate``, ``issuePrice``."""
+    )
+
     def query_com_fund(self, account_id: str = "") -> dict[str, Any]:
-        """The account's money as the ordinary counter (普通柜台) shows it (``GET /api/trading/com_fund``)."""
         return self._request("GET", "/api/trading/com_fund", params={"account_id": account_id})["data"]
 
+    query_com_fund.__doc__ = _doc(
+        """The account's money as the ordinary counter (普通柜台) shows it (``GET /api/trading/com_fund``).
+
+        Args:
+            account_id: Empty for the server's first account.
+
+        Returns:
+            ``success``, ``currentBalance``, ``enableBalance``, ``fetchBalance``, ``assetBalance``,
+            ``marketValue``, ``debt`` ..."""
+    )
+
     def query_com_position(self, account_id: str = "") -> list[dict[str, Any]]:
-        """The account's positions as the ordinary counter (普通柜台) shows them
-        (``GET /api/trading/com_position``)."""
         return self._request("GET", "/api/trading/com_position", params={"account_id": account_id})["data"]
+
+    query_com_position.__doc__ = _doc(
+        """The account's positions as the ordinary counter shows them (``GET /api/trading/com_position``).
+
+        Args:
+            account_id: Empty for the server's first account.
+
+        Returns:
+            One dict per position held: ``stockCode``, ``stockName``, ``totalAmt``, ``enableAmount``,
+            ``costPrice``, ``income``, ``marketValue`` ..."""
+    )

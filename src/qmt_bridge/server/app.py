@@ -8,6 +8,7 @@ import sys
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from fastapi import Depends, FastAPI
@@ -20,6 +21,7 @@ from qmt_bridge.server import log_redaction
 from qmt_bridge.server.answers import add_success_schemas
 from qmt_bridge.server.config import Settings
 from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.downloads.jobs import JobManager
 from qmt_bridge.server.error_schema import add_error_schemas
 from qmt_bridge.server.errors import BodyTooLarge, error_payload, install_error_handlers
 from qmt_bridge.server.full_tick_shortcut import FullTickShortcut
@@ -94,6 +96,10 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
             context, enabled=settings.predownload, interval_hours=settings.predownload_interval_hours
         )
         scheduler.start()
+        app.state.downloads = downloads = JobManager(
+            context, Path(settings.data_dir), settings.download_timeout
+        )
+        downloads.start()
         app.state.trading = trading = await start_trading(context) if settings.trading_enabled else None
         try:
             yield
@@ -104,6 +110,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
                 nonces.close()
                 app.state.nonce_store = None
             await scheduler.stop()
+            await downloads.stop()
             await hub.stop()
             if context.quotes is not None:
                 await context.quotes.stop()

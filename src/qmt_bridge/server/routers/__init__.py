@@ -7,6 +7,7 @@ from qmt_bridge.server.routers import (
     calendar,
     compat,
     download,
+    download_jobs,
     financial,
     funds,
     futures,
@@ -22,6 +23,7 @@ from qmt_bridge.server.routers import (
     trading,
     trading_calls,
     ws,
+    ws_download,
     ws_trade,
 )
 
@@ -35,6 +37,7 @@ OPEN_ROUTERS = [
     trading.router,
     trading_calls.router,
     ws_trade.router,
+    ws_download.router,
     ws.router,
 ]
 
@@ -54,6 +57,7 @@ ROUTERS = [
     hk.router,
     meta.router,
     download.router,
+    download_jobs.router,
     compat.router,  # last: qmt-bridge 2.1.3's names of the same operations
 ]
 

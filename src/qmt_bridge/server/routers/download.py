@@ -1,22 +1,29 @@
-"""Downloads into the backend's local cache. Synchronous: the answer comes when the download is done, or
-504 after ``QMT_BRIDGE_DOWNLOAD_TIMEOUT`` seconds. Multi-stock downloads go to xtquant ten stocks at a time,
-so other requests are served in between. The automatic pre-download already refreshes sector data,
-holidays, contracts, index weights, ETF and CB data at start and daily (``GET /api/meta/predownload``); call
-these for anything else."""
+"""Downloads into the backend's local cache.
+
+K-lines, ticks and financial statements of several stocks are *jobs* (``server/downloads``): the request
+answers 202 at once with the job's id and where to watch it (``GET /api/download/jobs/{job_id}``,
+``/ws/download_progress``); ``?wait=true`` answers when the job has ended (or 202 after ``timeout`` seconds,
+the job going on). Each job runs ten stocks per backend call, so other requests are served in between, and
+fails past ``QMT_BRIDGE_DOWNLOAD_TIMEOUT``. Unknown codes are refused (404 naming them) and nothing is
+downloaded. The reference-data downloads below are synchronous. The automatic pre-download already
+refreshes sector data, holidays, contracts, index weights, ETF and CB data at start and daily
+(``GET /api/meta/predownload``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query, Request
 
 from qmt_bridge.server.answers import answers
 from qmt_bridge.server.answers.download import (
     DownloadAnswer,
+    DownloadJobStarted,
     FinancialDownloadAnswer,
     HistoryDownloadAnswer,
 )
 from qmt_bridge.server.deps import Ctx
+from qmt_bridge.server.downloads.jobs import FINISHED, Job, JobManager
 from qmt_bridge.server.models import FinancialDownloadRequest, HistoryDownloadRequest
 from qmt_bridge.server.params import parse_codes, parse_period, parse_range
 from qmt_bridge.server.responses import JSONResponse
@@ -26,37 +33,107 @@ from qmt_bridge.server.services.market_data import check_codes
 
 router = APIRouter(prefix="/api/download", tags=["download"], route_class=StrictQueryRoute)
 
+#: Seconds ``wait=true`` waits beyond the download timeout by default.
+WAIT_MARGIN = 5.0
+WAIT = Query(False, description="true: answer when the job has ended (200), or 202 after timeout seconds")
+TIMEOUT = Query(
+    None,
+    gt=0,
+    le=86_400,
+    description="seconds to wait with wait=true; default QMT_BRIDGE_DOWNLOAD_TIMEOUT + 5",
+)
+STARTED = {
+    202: {
+        "model": DownloadJobStarted,
+        "description": "The job started (or joined one), or is still running after the wait",
+    }
+}
+
 
 def _done(function: str, result: Any = None, **extra: Any) -> JSONResponse:
     return JSONResponse({"status": "ok", "function": function, **extra, "result": result})
 
 
-@router.post("/history_data2")
+def job_manager(request: Request) -> JobManager:
+    manager: JobManager = request.app.state.downloads
+    return manager
+
+
+def job_codes(stocks: list[str]) -> list[str]:
+    """The codes of a download job: at most :data:`~qmt_bridge.server.params.MAX_CODES` (the whole A-share
+    market fits), each once."""
+    return parse_codes(",".join(stocks), "stocks")
+
+
+def started(job: Job, joined: bool) -> JSONResponse:
+    """The 202 answer of a job that has not ended."""
+    body = {
+        "job_id": job.id,
+        "state": job.state,
+        "joined": joined,
+        "watch": f"/api/download/jobs/{job.id}",
+        "progress_ws": "/ws/download_progress",
+        "job": job.view(),
+    }
+    return JSONResponse(body, status_code=202)
+
+
+async def _answer(
+    request: Request, job: Job, joined: bool, wait: bool, timeout: float | None, **extra: Any
+) -> JSONResponse:
+    manager = job_manager(request)
+    # By default a little longer than a job may run, so that a job that times out answers with its failure.
+    limit = timeout if timeout is not None else request.app.state.settings.download_timeout + WAIT_MARGIN
+    if not wait or not await manager.wait(job, limit):
+        return started(job, joined)
+    status = job.state
+    if job.state == FINISHED:
+        status = "partial" if any(item["state"] == "partial" for item in job.items.values()) else "ok"
+    result = None
+    if job.function == "download_history_data2":
+        result = {code: item["range"] for code, item in job.items.items() if item.get("range")}
+    return JSONResponse(
+        {"status": status, "function": job.function, **extra, "result": result, "job": job.view()}
+    )
+
+
+@router.post("/history_data2", responses=STARTED)
 @answers(HistoryDownloadAnswer)
-async def download_history_data2(ctx: Ctx, req: HistoryDownloadRequest) -> JSONResponse:
-    """K-lines or ticks of several stocks (xtdata.download_history_data2); result: the range per stock."""
-    codes = parse_codes(",".join(req.stocks), "stocks")
+async def download_history_data2(
+    ctx: Ctx,
+    request: Request,
+    req: HistoryDownloadRequest,
+    wait: bool = WAIT,
+    timeout: float | None = TIMEOUT,
+) -> JSONResponse:
+    """K-lines or ticks of several stocks (xtdata.download_history_data2), as a job; each code is read back
+    afterwards (``coverage``): zero bars where the calendar has trading days fails it."""
+    codes = job_codes(req.stocks)
     period = parse_period(req.period)
     start, end = parse_range(req.start_time, req.end_time)
     await check_codes(ctx, codes)
-    answers = await ctx.download_stocks(
-        "download_history_data2", codes, period, start, end, incrementally=req.incrementally
-    )
-    ctx.local_history.record(codes, period, start, end)
-    result = {code: span for answer in answers for code, span in (answer or {}).items()}
-    return _done("download_history_data2", result, stocks=codes, period=period)
+    params = {"period": period, "start_time": start, "end_time": end, "incrementally": req.incrementally}
+    job, joined = job_manager(request).submit("download_history_data2", params, codes)
+    return await _answer(request, job, joined, wait, timeout, stocks=codes, period=period)
 
 
-@router.post("/financial_data")
+@router.post("/financial_data", responses=STARTED)
 @answers(FinancialDownloadAnswer)
-async def download_financial_data(ctx: Ctx, req: FinancialDownloadRequest) -> JSONResponse:
-    """Financial statements of several stocks (xtdata.download_financial_data2)."""
-    codes = parse_codes(",".join(req.stocks), "stocks")
+async def download_financial_data(
+    ctx: Ctx,
+    request: Request,
+    req: FinancialDownloadRequest,
+    wait: bool = WAIT,
+    timeout: float | None = TIMEOUT,
+) -> JSONResponse:
+    """Financial statements of several stocks (xtdata.download_financial_data2), as a job."""
+    codes = job_codes(req.stocks)
     tables = parse_tables(",".join(req.tables))
     start, end = parse_range(req.start_time, req.end_time)
     await check_codes(ctx, codes)
-    await ctx.download_stocks("download_financial_data2", codes, tables, start, end)
-    return _done("download_financial_data2", stocks=codes, tables=tables)
+    params = {"tables": tables, "start_time": start, "end_time": end}
+    job, joined = job_manager(request).submit("download_financial_data2", params, codes)
+    return await _answer(request, job, joined, wait, timeout, stocks=codes, tables=tables)
 
 
 @router.post("/sector_data")

@@ -1,11 +1,10 @@
 """Endpoints of the spec that are not built yet: they answer 501 ``not_implemented`` and say so.
 
-The seed lists credit trading, fund and bank transfers, and a WebSocket stream not built yet; qmt-bridge
-2.1.3 (the existing implementation of the same spec) has further paths of those and of trading. Until they exist, a
-request to one of their paths gets 501 naming the feature, instead of a 404 that suggests a typo. A
-WebSocket handshake is denied with the same 501 answer where the server supports denial responses
-(uvicorn does), and closed with code 1011 otherwise. The routes stay out of the OpenAPI
-schema, so /docs lists what works.
+The seed lists credit trading and fund and bank transfers, not built yet; qmt-bridge 2.1.3 (the existing
+implementation of the same spec) has further paths of those, and a few it offers that are not offered here
+(formula calls, tabular data, QMT's data export). A request to one of their paths gets 501 naming the
+feature, instead of a 404 that suggests a typo. The routes stay out of the OpenAPI schema, so /docs lists
+what works.
 
 The seed makes every trading, credit and transfer endpoint require the API key whenever one is set, so the
 HTTP placeholders check it first: a caller without the key gets the 401 it will get once they are built, and
@@ -16,10 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from fastapi import APIRouter, Request, Security, WebSocket
+from fastapi import APIRouter, Request, Security
 
 from qmt_bridge._version import __version__
-from qmt_bridge.server.errors import BridgeError, error_response
+from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.security import api_key_header, check_api_key, single_api_key
 
@@ -85,11 +84,6 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
     ("POST", "/api/trading/sync_transaction"): SYNC,
 }
 
-#: WebSocket path → feature.
-PLANNED_WS: dict[str, str] = {
-    "/ws/download_progress": "download progress (下载进度推送)",
-}
-
 
 class NotBuiltYet(BridgeError):
     """A feature of the spec that this version does not have yet (501)."""
@@ -116,20 +110,5 @@ def _http_endpoint(method: str, path: str, feature: str) -> Callable[..., Awaita
     return not_built_yet
 
 
-def _ws_endpoint(path: str, feature: str) -> Callable[[WebSocket], Awaitable[None]]:
-    async def not_built_yet(websocket: WebSocket) -> None:
-        error = NotBuiltYet(f"WebSocket {path}", feature)
-        if "websocket.http.response" in websocket.scope.get("extensions", {}):
-            await websocket.send_denial_response(
-                error_response(websocket, error.status_code, error.code, error.message, error.details)
-            )
-        else:
-            await websocket.close(code=1011, reason=f"{path} is not built yet")  # ASCII: 123 bytes at most
-
-    return not_built_yet
-
-
 for (_method, _path), _feature in PLANNED_HTTP.items():
     router.add_api_route(_path, _http_endpoint(_method, _path, _feature), methods=[_method])
-for _path, _feature in PLANNED_WS.items():
-    router.add_api_websocket_route(_path, _ws_endpoint(_path, _feature))

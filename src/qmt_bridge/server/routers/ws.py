@@ -83,19 +83,9 @@ async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> N
         await _deny(websocket, 400, "invalid_parameter", str(exc), 1008)
         return
     await websocket.accept()
-    expected = ctx.settings.api_key_value() if ctx.settings.require_auth_for_data else None
-    pending: str | None = None
-    if expected is not None:
-        keys = websocket.headers.getlist("x-api-key")
-        if len(keys) > 1:
-            await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="X-API-Key sent more than once")
-            return
-        provided = keys[0] if keys else None
-        if provided is None:
-            provided, pending = await _first_message_key(websocket)
-        if not key_matches(provided, expected):
-            await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="missing or invalid API key")
-            return
+    allowed, pending = await authenticate(websocket, ctx)
+    if not allowed:
+        return
     subscriber = Subscriber(websocket, raw=raw)
     stream = kind(ctx, hub, subscriber)
     subscriber.start()
@@ -112,6 +102,26 @@ async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> N
     finally:
         await subscriber.stop()
         await hub.detach_all(subscriber)
+
+
+async def authenticate(websocket: WebSocket, ctx: BackendContext) -> tuple[bool, str | None]:
+    """The data streams' key check on an accepted connection (when ``QMT_BRIDGE_REQUIRE_AUTH_FOR_DATA``):
+    ``X-API-Key`` once, or a first ``{"api_key": ...}`` message. ``(False, None)``: closed with 1008.
+    ``(True, text)``: a first message that was not the key, to be handled as a request."""
+    expected = ctx.settings.api_key_value() if ctx.settings.require_auth_for_data else None
+    pending: str | None = None
+    if expected is not None:
+        keys = websocket.headers.getlist("x-api-key")
+        if len(keys) > 1:
+            await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="X-API-Key sent more than once")
+            return False, None
+        provided = keys[0] if keys else None
+        if provided is None:
+            provided, pending = await _first_message_key(websocket)
+        if not key_matches(provided, expected):
+            await websocket.close(code=protocol.CLOSE_BAD_AUTH, reason="missing or invalid API key")
+            return False, None
+    return True, pending
 
 
 async def _first_message_key(websocket: WebSocket) -> tuple[str | None, str | None]:

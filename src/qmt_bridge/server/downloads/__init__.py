@@ -1,0 +1,1 @@
+"""Download jobs: run, watched, cancelled, verified and kept (``jobs``, ``verify``)."""
