@@ -17,6 +17,7 @@ import statistics
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 from _serve import serve_code
@@ -66,7 +67,9 @@ def main() -> None:
     parser.add_argument("--idle-seconds", type=float, default=5.0)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as data_dir, serve_code(SERVER, data_dir, name="bridge") as base:
-        codes = call(base, "/api/sector/stocks?sector=沪深A股")["stocks"][: args.codes]
+        codes = call(base, "/api/sector/stocks?sector=" + urllib.parse.quote("沪深A股"))["stocks"][
+            : args.codes
+        ]
         start = (dt.date.today() - dt.timedelta(days=args.days)).strftime("%Y%m%d")
         call(base, PROBE)  # warm
         idle = probe(base, threading.Event(), args.idle_seconds)
@@ -75,7 +78,9 @@ def main() -> None:
         busy: list[float] = []
         prober = threading.Thread(target=lambda: busy.extend(probe(base, done)))
         started = time.perf_counter()
-        job = call(base, "/api/download/history_data2", {"stocks": codes, "period": args.period, "start_time": start})
+        job = call(
+            base, "/api/download/history_data2", {"stocks": codes, "period": args.period, "start_time": start}
+        )
         prober.start()
         job_id = job["job_id"]
         while (state := call(base, f"/api/download/jobs/{job_id}"))["state"] in ("queued", "running"):
@@ -85,10 +90,19 @@ def main() -> None:
         prober.join()
 
     rows = sum((item.get("coverage") or {}).get("rows") or 0 for item in state["items"].values())
-    print(f"job: {len(codes)} codes × {args.period} from {start}: {state['state']} {state['counts']} in {elapsed:.1f} s")
-    print(f"     {len(codes) / elapsed:.1f} codes/s, {rows / elapsed:,.0f} rows/s read back ({rows:,} rows)")
-    print(f"full_tick idle:      {len(idle):6d} requests, p50 {statistics.median(idle):7.2f} ms, p99 {pct(idle, 99):7.2f} ms")
-    print(f"full_tick beside it: {len(busy):6d} requests, p50 {statistics.median(busy):7.2f} ms, p99 {pct(busy, 99):7.2f} ms")
+    print(
+        f"job: {len(codes)} codes × {args.period} from {start}: {state['state']} {state['counts']} in {elapsed:.1f} s"
+    )
+    print(
+        f"     {len(codes) / elapsed:.1f} codes/s"
+        + (f", {rows / elapsed:,.0f} rows/s read back ({rows:,} rows)" if rows else "")
+    )
+    print(
+        f"full_tick idle:      {len(idle):6d} requests, p50 {statistics.median(idle):7.2f} ms, p99 {pct(idle, 99):7.2f} ms"
+    )
+    print(
+        f"full_tick beside it: {len(busy):6d} requests, p50 {statistics.median(busy):7.2f} ms, p99 {pct(busy, 99):7.2f} ms"
+    )
     ratio = pct(busy, 99) / pct(idle, 99)
     print(f"ratio p99 beside the job / idle: {ratio:.2f} (target <= 3): {'PASS' if ratio <= 3 else 'FAIL'}")
 

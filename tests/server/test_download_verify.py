@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from qmt_bridge.server.downloads import jobs
-from qmt_bridge.server.downloads.verify import coverage, listed_day
+from qmt_bridge.server.downloads.verify import boundary_coverage, coverage, listed_day, read_back
 
 DAYS = ["20251117", "20251118", "20251119", "20251120", "20251121"]
 
@@ -69,3 +69,34 @@ def test_the_history_keeps_the_last_ended_jobs() -> None:
     manager._trim()
     kept = set(manager.jobs)
     assert len(kept) == jobs.HISTORY + 1 and "dl-0" not in kept and "dl-1" in kept and "dl-running" in kept
+
+
+def test_intraday_is_judged_by_the_first_and_last_expected_days() -> None:
+    both = boundary_coverage(["20251117"] * 240, ["20251121"] * 240, DAYS)
+    assert (both.rows, both.first, both.last, both.expected_days, both.partial, both.failed) == (
+        None, "20251117", "20251121", 5, False, False,
+    )  # fmt: skip
+    late = boundary_coverage([], ["20251121"], DAYS)
+    assert (late.missing_before, late.partial, late.problem()) == ("20251117", True, "missing 20251117")
+    neither = boundary_coverage([], [], DAYS)
+    assert neither.failed and "first or the last trading day" in (neither.problem() or "")
+    assert not boundary_coverage([], [], []).failed  # nothing expected (listed after the range)
+    assert boundary_coverage([], [], None).expected_days is None
+
+
+def test_read_back_reads_intraday_boundaries_only() -> None:
+    class Cache:
+        def __init__(self) -> None:
+            self.asked: list[tuple[str, str]] = []
+
+        def get_local_data(self, fields, codes, period, start, end, count):  # noqa: ANN001, ANN201
+            import pandas as pd
+
+            self.asked.append((start, end))
+            ms = 1763341200000 if start.startswith("20251117") else 1763686800000  # 11-17 / 11-21 09:40 CST
+            return {code: pd.DataFrame({"time": [ms]}) for code in codes}
+
+    cache = Cache()
+    rows, covered = read_back(cache, ["600519.SH"], "1m", "20251117", "20251121", {"600519.SH": DAYS})
+    assert cache.asked == [("20251117000000", "20251117235959"), ("20251121000000", "20251121235959")]
+    assert rows == {"600519.SH": None} and covered["600519.SH"].partial is False

@@ -60,7 +60,10 @@ class Coverage(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    rows: int = Field(..., description="bars held in the range")
+    rows: int | None = Field(
+        ...,
+        description="bars held in the range; null for intraday periods (only the first and last day are read)",
+    )
     first: str | None = Field(..., description="YYYYMMDD of the first bar; null without bars")
     last: str | None = Field(..., description="YYYYMMDD of the last bar")
     expected_days: int | None = Field(

@@ -176,8 +176,7 @@ class JobManager:
             await asyncio.gather(self._worker, return_exceptions=True)
         for job in self.jobs.values():
             if job.state in ACTIVE:
-                self._end(job, INTERRUPTED, "the server stopped before the job ended")
-        self._save()
+                self._end(job, INTERRUPTED, "the server stopped before the job ended")  # saves
 
     # ------------------------------------------------------------------ requests
 
@@ -275,10 +274,10 @@ class JobManager:
                 return
             self._mark(job, chunk, "running")
             try:
-                before = await self._rows(job, chunk) if history else {}
+                before = (await self._read(job, chunk, {}))[0] if history else {}
                 answer = await self._download(job, chunk, remaining)
-                after = await self._rows(job, chunk) if history else {}
-                listed = await self._listed(chunk) if history else {}
+                if history:
+                    covered = await self._verified(job, chunk, answer, trading_days)
             except BackendCallTimeout:
                 self._timed_out(job, i)
                 return
@@ -289,9 +288,10 @@ class JobManager:
                 self._publish(job, {"type": "job", "job": job.view(items=False)})
                 continue
             for code in chunk:
-                self._verify(
-                    job, code, before.get(code), after.get(code), answer, trading_days, listed.get(code)
-                )
+                if history:
+                    self._verify(job, code, before.get(code), covered[code], answer)
+                else:
+                    job.items[code]["state"] = "done"
             self._publish(job, {"type": "items", "job_id": job.id, "items": {c: job.items[c] for c in chunk}})
         failed = [c for c, item in job.items.items() if item["state"] == "failed"]
         if failed:
@@ -308,16 +308,19 @@ class JobManager:
             if isinstance(data, Mapping):
                 loop.call_soon_threadsafe(self._progress, job, dict(data), len(chunk))
 
+        # The background lane, as the pre-download's: on xtquant a download is a long wait on the MiniQMT
+        # service, and interactive calls go on beside it (docs/architecture.md, Background lane); the short
+        # reads before and after stay on the interactive lane.
         fn = self.ctx.xtdata_function(job.function)
         params = job.params
         if job.function == "download_history_data2":
             return await self.ctx.runner.call(
                 fn, chunk, params["period"], params["start_time"], params["end_time"],
-                callback=progress, incrementally=params.get("incrementally"), timeout=remaining,
+                callback=progress, incrementally=params.get("incrementally"), timeout=remaining, background=True,
             )  # fmt: skip
         return await self.ctx.runner.call(
             fn, chunk, params["tables"], params["start_time"], params["end_time"], callback=progress,
-            timeout=remaining,
+            timeout=remaining, background=True,
         )  # fmt: skip
 
     def _progress(self, job: Job, data: dict[str, Any], chunk_size: int) -> None:
@@ -344,13 +347,43 @@ class JobManager:
         except (BackendCallFailed, BackendCallTimeout, BridgeError):
             return {}
 
-    async def _rows(self, job: Job, chunk: list[str]) -> dict[str, list[str]]:
-        """Per code, the days of its bars in the local cache over the job's range."""
+    async def _verified(
+        self, job: Job, chunk: list[str], answer: Any, trading_days: dict[str, list[str] | None]
+    ) -> dict[str, verify.Coverage]:
+        """Each code's coverage after the download. The listing day (``get_instrument_detail``, slow on some
+        backends) is asked only for the codes whose bars start after the range does."""
+        _, covered = await self._read(job, chunk, self._expected(job, chunk, answer, trading_days, {}))
+        late = [code for code in chunk if covered[code].missing_before is not None or covered[code].failed]
+        if late:
+            listed = await self._listed(late)
+            _, again = await self._read(job, late, self._expected(job, late, answer, trading_days, listed))
+            covered.update(again)
+        return covered
+
+    async def _read(
+        self, job: Job, chunk: list[str], expected: dict[str, list[str] | None]
+    ) -> tuple[dict[str, int | None], dict[str, verify.Coverage]]:
+        """The chunk's rows and coverage in the local cache (one backend call, :func:`.verify.read_back`)."""
         p = job.params
-        frames = await self.ctx.xtdata(
-            "get_local_data", ["time"], chunk, p["period"], p["start_time"], p["end_time"], -1
-        )
-        return {code: verify.bar_days((frames or {}).get(code)) for code in chunk}
+        return await self.ctx.runner.call(
+            verify.read_back, self.ctx.backend.xtdata, chunk, p["period"], p["start_time"], p["end_time"], expected
+        )  # fmt: skip
+
+    def _expected(
+        self, job: Job, chunk: list[str], answer: Any, trading_days: dict[str, list[str] | None],
+        listed: dict[str, str | None],
+    ) -> dict[str, list[str] | None]:  # fmt: skip
+        """Per code, the trading days it should have bars on: from its listing day, and, for a download "from
+        the beginning", from where xtquant says its history starts (intraday history is short)."""
+        expected = {}
+        for code in chunk:
+            since = listed.get(code)
+            reported = answer.get(code) if isinstance(answer, Mapping) else None
+            if not job.params["start_time"] and isinstance(reported, Mapping):
+                held = verify.day_of(reported.get("start_time"))
+                since = max(filter(None, (since, held)), default=None)
+            expected[code] = verify.expected_days(trading_days.get(code.rsplit(".", 1)[-1]), since)
+        return expected
 
     async def _trading_days(self, job: Job) -> dict[str, list[str] | None]:
         """Trading days of each market of the job's codes in its range (None where not known)."""
@@ -367,28 +400,18 @@ class JobManager:
         return days
 
     def _verify(
-        self, job: Job, code: str, before: list[str] | None, after: list[str] | None, answer: Any,
-        trading_days: dict[str, list[str] | None], listed: str | None,
-    ) -> None:  # fmt: skip
+        self, job: Job, code: str, rows_before: int | None, covered: verify.Coverage, answer: Any
+    ) -> None:
         item = job.items[code]
-        if job.function != "download_history_data2":
-            item.update(state="done")
-            return
-        reported = (answer or {}).get(code) if isinstance(answer, Mapping) else None
+        reported = answer.get(code) if isinstance(answer, Mapping) else None
         if isinstance(reported, Mapping) and reported.get("start_time") is not None:
             item["range"] = {
                 k: v.isoformat() if hasattr(v, "isoformat") else str(v) for k, v in reported.items()
             }
-            if not job.params["start_time"]:  # "from the beginning": of what xtquant holds (short intraday)
-                held = verify.day_of(reported["start_time"])
-                listed = max(filter(None, (listed, held)), default=None)
-        days = trading_days.get(code.rsplit(".", 1)[-1])
-        covered = verify.coverage(after or [], days, listed)
-        item["rows_before"] = len(before or [])
+        item["rows_before"] = rows_before
         item["coverage"] = covered.to_dict()
-        problem = covered.problem()
         state = "failed" if covered.failed else "partial" if covered.partial else "done"
-        item.update(state=state, error=problem)
+        item.update(state=state, error=covered.problem())
         if state != "failed":  # history on demand need not download it again
             p = job.params
             self.ctx.local_history.record([code], p["period"], p["start_time"], p["end_time"])
