@@ -51,8 +51,8 @@ async def place_order_async(service: Service, request: Request, order: OrderRequ
     """Place an order without waiting for the counter: checked now (the same 4xx as ``/order``, nothing
     placed), then placed in the background as ``/order`` places it.
 
-    The answer has ``seq``; the outcome comes on ``/ws/trade`` as an ``order_response`` event with that
-    ``seq`` (``order_id``, or -1 and ``error_msg``), then the order's own events (docs/trading.md).
+    The answer has ``seq``; the order's own events come on ``/ws/trade`` as any order's do, and once the call
+    has returned an ``order_response`` event with that ``seq`` (``order_id``, or -1 and ``error_msg``).
     """
     return JSONResponse(await service.async_calls.order(order_body(order), client_id_of(request)))
 
