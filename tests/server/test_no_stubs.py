@@ -887,9 +887,7 @@ def _jobs(client: TestClient) -> Iterator[dict[str, Any]]:
     done = _ok(client.post("/api/download/history_data2", params={"wait": "true"}, json=body))["job"]
     many = _ok(client.get("/api/sector/stocks", params={"sector": "沪深A股"}))["stocks"][:300]
     running = client.post("/api/download/history_data2", json={"stocks": many, "period": "1d"}).json()
-    cancelled = client.post(
-        "/api/download/history_data2", json={"stocks": many[:150], "period": "1d"}
-    ).json()
+    cancelled = client.post("/api/download/history_data2", json={"stocks": many[:150], "period": "1d"}).json()
     _ok(client.post(f"/api/download/jobs/{cancelled['job_id']}/cancel"))
     try:
         yield {JOB_DONE: done["job_id"], JOB_RUNNING: running["job_id"], JOB_CANCELLED: cancelled["job_id"]}

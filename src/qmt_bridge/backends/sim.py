@@ -38,6 +38,8 @@ class SimBackend:
         min_commission: float = 5.0,
         stamp_duty_rate: float = 0.0005,
         transfer_fee_rate: float = 0.00001,
+        local_cache: str = "complete",
+        download_seconds: float = 0.0,
     ) -> None:
         self.seed = seed
         self.clock = clock or SimClock()
@@ -50,6 +52,11 @@ class SimBackend:
         self.min_commission = min_commission
         self.stamp_duty_rate = stamp_duty_rate
         self.transfer_fee_rate = transfer_fee_rate
+        #: ``complete`` or ``downloaded`` (MiniQMT's local cache: ``qmt_bridge.sim.local_cache``). In the
+        #: ``downloaded`` mode the server downloads history on demand, as on MiniQMT.
+        self.local_cache = local_cache
+        self.history_on_demand = local_cache == "downloaded"
+        self.download_seconds = download_seconds
         self._broker: Any = None
         self._broker_lock = threading.Lock()
 
@@ -71,6 +78,8 @@ class SimBackend:
             min_commission=settings.sim_min_commission,
             stamp_duty_rate=settings.sim_stamp_duty_rate,
             transfer_fee_rate=settings.sim_transfer_fee_rate,
+            local_cache=settings.sim_local_cache,
+            download_seconds=settings.sim_download_seconds,
         )
 
     @property
@@ -84,6 +93,7 @@ class SimBackend:
             return
         from qmt_bridge.backends.base import BackendStartError
         from qmt_bridge.sim.data_api import SimXtData
+        from qmt_bridge.sim.local_cache import LocalCache
         from qmt_bridge.sim.market.calendar import calendar_for
         from qmt_bridge.sim.market.custom_sectors import CustomSectorsFileError
         from qmt_bridge.sim.market.market import SimMarket
@@ -106,7 +116,11 @@ class SimBackend:
             market = SimMarket(seed=self.seed, clock=self.clock, data_dir=self.data_dir)
         except CustomSectorsFileError as exc:
             raise BackendStartError(str(exc)) from exc
-        self._xtdata = SimXtData(market)
+        xtdata = SimXtData(market)
+        if self.local_cache == "downloaded":
+            xtdata.local_cache = LocalCache(self.data_dir / "sim" if self.data_dir is not None else None)
+        xtdata.download_seconds = self.download_seconds
+        self._xtdata = xtdata
 
     def stop(self) -> None:
         """Close the paper-trading counter if one was opened (its matching thread; traders get

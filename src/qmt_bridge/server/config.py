@@ -84,6 +84,11 @@ class Settings(BaseSettings):
     #: The simulator's paper account: starting cash and fees (commission rate with a minimum per order,
     #: stamp duty on stock sells, transfer fee on stocks).
     sim_starting_cash: float = Field(1_000_000.0, gt=0, le=1e12)
+    #: The simulator's local cache: ``complete`` (all its history is local: try things at once) or
+    #: ``downloaded`` (as MiniQMT's: the history getters return only what was downloaded).
+    sim_local_cache: Literal["complete", "downloaded"] = "complete"
+    #: Seconds a simulated download takes per stock (as one from the quote server would).
+    sim_download_seconds: float = Field(0.0, ge=0, le=60)
     sim_commission_rate: float = Field(0.00025, ge=0, lt=0.01)
     sim_min_commission: float = Field(5.0, ge=0)
     sim_stamp_duty_rate: float = Field(0.0005, ge=0, lt=0.01)

@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import math
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -27,6 +28,7 @@ from qmt_bridge.sim.api.reference import ReferenceAPI
 from qmt_bridge.sim.api.sectors import SectorWriteAPI
 from qmt_bridge.sim.api.subscriptions import SubscriptionAPI
 from qmt_bridge.sim.clock import CST
+from qmt_bridge.sim.local_cache import LocalCache
 from qmt_bridge.sim.market import instruments as kinds
 from qmt_bridge.sim.market.bars import (
     INTRADAY_PERIODS,
@@ -86,6 +88,11 @@ class SimXtData(
         #: (3-second bucket, {code: snapshot or None}), replaced as a whole when the bucket moves on.
         self._snapshot_cache: tuple[int | None, dict[str, dict[str, Any] | None]] = (None, {})
         self._snapshot_lock = threading.Lock()
+        #: MiniQMT's local cache (``downloaded`` mode): the history getters serve only what was downloaded.
+        #: None: all history is local (the default).
+        self.local_cache: LocalCache | None = None
+        #: Seconds ``download_history_data2`` takes per stock, as a download from the quote server would.
+        self.download_seconds = 0.0
 
     # ------------------------------------------------------------------ connection / environment
 
@@ -438,14 +445,26 @@ class SimXtData(
         callback: Callable[[dict[str, Any]], None] | None = None,
         incrementally: bool | None = None,
     ) -> dict[str, dict[str, Any]]:
-        """Reports progress per stock like xtquant, and returns ``{stock: {start_time, end_time}}``."""
+        """Reports progress per stock like xtquant, and returns ``{stock: {start_time, end_time}}`` (the range
+        held). Takes :attr:`download_seconds` per stock; in the ``downloaded`` mode (:attr:`local_cache`)
+        the asked range becomes local."""
         codes = as_list(stock_list)
         result: dict[str, dict[str, Any]] = {}
+        lo, hi = parse_bound(start_time, end=False), parse_bound(end_time, end=True)
         for i, code in enumerate(codes, 1):
+            if self.download_seconds:
+                time.sleep(self.download_seconds)
             inst = self.market.universe.get(code)
             if inst is not None:
                 first = max(inst.list_date, self._period_window_start(period))
                 last = self.market.current_day()
+                if self.local_cache is not None:
+                    self.local_cache.add(
+                        code,
+                        period,
+                        max(first, lo.date()) if lo else first,
+                        min(last, hi.date()) if hi else last,
+                    )
                 result[code] = {
                     "start_time": dt.datetime.combine(first, dt.time(0)),
                     "end_time": dt.datetime.combine(last, dt.time(0)),
@@ -575,6 +594,8 @@ class SimXtData(
         days = self.market.history_days(first, hi.date() if hi else None)
         if inst.expire_date is not None:
             days = [d for d in days if d <= inst.expire_date]
+        if self.local_cache is not None:
+            days = self.local_cache.keep(inst.code, period, days)
         return days
 
 
