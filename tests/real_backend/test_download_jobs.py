@@ -202,4 +202,8 @@ def test_the_progress_stream_takes_the_key_as_the_other_streams(
         with connect(ws_url(http), open_timeout=5, additional_headers={"X-API-Key": "k3y-0123456789"}) as ws:
             ws.send(json.dumps({"job_id": "dl-nope"}))
             error = json.loads(ws.recv(timeout=5))
+            ws.send(json.dumps({"stocks": ["600000.SH"], "perod": "1d"}))
+            misspelt = json.loads(ws.recv(timeout=5))
         assert error["type"] == "error" and error["error"]["code"] == "job_not_found"
+        assert misspelt["error"] == {"code": "invalid_message", "message": "perod: Extra inputs are not permitted",
+                                     "details": {}}  # fmt: skip

@@ -19,6 +19,7 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
 from starlette.websockets import WebSocketDisconnect
 
 from qmt_bridge.server.deps import BackendContext
@@ -85,8 +86,10 @@ async def _job_for(ctx: BackendContext, manager: JobManager, text: str) -> Job:
         return manager.get(str(message["job_id"]))
     try:
         request = HistoryDownloadRequest.model_validate(message)
-    except ValueError as exc:
-        raise BridgeError(f"invalid request: {exc}".splitlines()[0], code="invalid_message") from None
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "message"
+        raise BridgeError(f"{where}: {first['msg']}", code="invalid_message") from None
     codes = job_codes(request.stocks)
     period = parse_period(request.period)
     start, end = parse_range(request.start_time, request.end_time)
