@@ -12,8 +12,11 @@ from qmt_bridge.server.answers import answers
 from qmt_bridge.server.answers.tick import (
     FullspeedOrderbookAnswer,
     L2OrderAnswer,
+    L2OrderRow,
     L2QuoteAnswer,
+    L2QuoteRow,
     L2TransactionAnswer,
+    L2TransactionRow,
     OrderRankAnswer,
     ThousandQueueAnswer,
     ThousandQuoteAnswer,
@@ -47,6 +50,10 @@ COUNT = Query(-1, ge=-1, le=1_000_000, description="-1 = all; n = the last n row
 FORMAT = Query(TableFormat.records, description="records or columns")
 
 
+#: The fields of each Level-2 table (``shared/xtquant-api.md``), as its documented row.
+LEVEL2_ROWS = {"get_l2_quote": L2QuoteRow, "get_l2_order": L2OrderRow, "get_l2_transaction": L2TransactionRow}
+
+
 async def _level2(
     ctx: Ctx,
     function: str,
@@ -59,10 +66,17 @@ async def _level2(
 ) -> JSONResponse:
     code = parse_code(stock)
     start, end = parse_range(start_time, end_time)
+    field_list = parse_fields(fields)
+    known = LEVEL2_ROWS[function].model_fields
+    unknown = [f for f in field_list if f not in known]
+    if unknown:  # xtquant would leave them out: an answer without the fields asked, or with no row at all
+        raise InvalidParameter(
+            "fields", f"unknown field(s) {', '.join(unknown)}; one of {', '.join(known)}", value=unknown
+        )
     await check_codes(ctx, [code], "stock")
     array = await ctx.xtdata(
         function,
-        field_list=parse_fields(fields),
+        field_list=field_list,
         stock_code=code,
         start_time=start,
         end_time=end,
