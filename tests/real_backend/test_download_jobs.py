@@ -129,7 +129,10 @@ def test_cancel_stops_between_chunks_and_retry_takes_the_rest(
 ) -> None:
     fake_xtdata.DELAYS["download_history_data2"] = 0.3
     job_id = http.post("/api/download/history_data2", json=BODY).json()["job_id"]
-    until(http, job_id, lambda j: j["state"] == "running")
+    deadline = time.monotonic() + 5
+    while not fake_xtdata.calls_to("download_history_data2"):  # the first chunk is being downloaded
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
     cancelled = http.post(f"/api/download/jobs/{job_id}/cancel")
     assert cancelled.status_code == 200, cancelled.text
     ended = until(http, job_id, lambda j: j["state"] == "cancelled")

@@ -207,6 +207,15 @@ JOB_DOWNLOADS = {
     "/api/download/financial_data",
     "/api/download/financial",
     "/api/download/financial2",
+    "/api/download/sector_data",
+    "/api/download/index_weight",
+    "/api/download/etf_info",
+    "/api/download/cb_data",
+    "/api/download/history_contracts",
+    "/api/download/holiday_data",
+    "/api/download/his_st_data",
+    "/api/download/holiday",
+    "/api/download/option_data",
 }
 #: Declared routes answered in test_the_job_answers_validate.
 JOB_ROUTES = {"/api/download/jobs", "/api/download/jobs/{job_id}", "/api/download/jobs/{job_id}/cancel"}

@@ -152,7 +152,11 @@ def test_the_facts_cover_its_data_client() -> None:
 
 
 #: Its downloads that are jobs here (202 at once, docs/downloads.md).
-JOBS = {"/api/download/batch", "/api/download/financial", "/api/download/financial2"}
+JOBS = {
+    "/api/download/batch", "/api/download/financial", "/api/download/financial2", "/api/download/sector_data",
+    "/api/download/index_weight", "/api/download/etf_info", "/api/download/cb_data",
+    "/api/download/history_contracts", "/api/download/option_data", "/api/download/holiday",
+}  # fmt: skip
 
 
 @pytest.mark.parametrize("fact", sorted(FACTS, key=_order), ids=lambda f: f"{f['method']} {f['path']}")

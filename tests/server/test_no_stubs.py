@@ -943,6 +943,15 @@ JOB_DOWNLOADS = {
     "POST /api/download/financial_data",
     "POST /api/download/financial",
     "POST /api/download/financial2",
+    "POST /api/download/sector_data",
+    "POST /api/download/index_weight",
+    "POST /api/download/etf_info",
+    "POST /api/download/cb_data",
+    "POST /api/download/history_contracts",
+    "POST /api/download/holiday_data",
+    "POST /api/download/his_st_data",
+    "POST /api/download/holiday",
+    "POST /api/download/option_data",
 }
 #: Endpoints that report subscriptions: asked while one is held.
 WHILE_SUBSCRIBED = {"GET /api/meta/realtime", "GET /api/meta/sub_info"}
@@ -978,7 +987,11 @@ def call(route: str, request: pytest.FixtureRequest) -> tuple[TestClient, Any]:
             response = client.request(method, path, params=args)
         else:
             params = {"wait": "true"} if route in JOB_DOWNLOADS else None  # their 200 answer
-            response = client.post(path, params=params, json=args) if args is not None else client.post(path)
+            response = (
+                client.post(path, params=params, json=args)
+                if args is not None
+                else client.post(path, params=params)
+            )
         if route == "POST /api/download/jobs/{job_id}/retry":
             assert response.status_code == 202, response.text  # a job started
             return client, response.json()

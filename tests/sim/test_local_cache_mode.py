@@ -109,7 +109,7 @@ def test_a_job_on_the_slow_simulator_can_be_cancelled_between_chunks(tmp_path: P
         job_id = client.post("/api/download/history_data2", json={"stocks": codes, "period": "1d"}).json()[
             "job_id"
         ]
-        while client.get(f"/api/download/jobs/{job_id}").json()["state"] == "queued":
+        while not client.get(f"/api/download/jobs/{job_id}").json()["progress"]:  # the first chunk under way
             time.sleep(0.01)
         assert client.post(f"/api/download/jobs/{job_id}/cancel").status_code == 200
         deadline = time.monotonic() + 10

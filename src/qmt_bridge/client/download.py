@@ -1,10 +1,9 @@
 """Client methods for ``/api/download/*``: fill the server's local cache.
 
-Every download is a ``POST`` and is never retried automatically. K-lines, ticks and financial statements of
-several stocks are *jobs* on the server (docs/downloads.md): the methods here start one, follow it until it
-ends (polling ``GET /api/download/jobs/{job_id}``, so no HTTP call waits long) and return its outcome;
-:meth:`DownloadMixin.download_history` shows a progress bar. The reference-data downloads answer when done
-(or 504 after the server's ``QMT_BRIDGE_DOWNLOAD_TIMEOUT``, 600 s by default).
+Every download is a ``POST`` and is never retried automatically. Downloads are *jobs* on the server
+(docs/downloads.md): the methods here start one, follow it until it ends (polling
+``GET /api/download/jobs/{job_id}``, so no HTTP call waits long) and return its outcome;
+:meth:`DownloadMixin.download_history` shows a progress bar.
 """
 
 from __future__ import annotations
@@ -159,15 +158,14 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function": "download_sector_data", "result"}``.
+            ``{"status": "ok", "function": "download_sector_data", "result": None, "job"}`` (``status``: the job's state when it did not finish).
 
         Raises:
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request("POST", "/api/download/sector_data", timeout=timeout)
-        return answer
+        started = self._request("POST", "/api/download/sector_data", timeout=timeout)
+        return self._reference_outcome(started, timeout)
 
     def download_index_weight(self, *, timeout: float | None = None) -> dict[str, Any]:
         """Index constituent weights (``POST /api/download/index_weight``).
@@ -176,15 +174,14 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function": "download_index_weight", "result"}``.
+            ``{"status": "ok", "function": "download_index_weight", "result": None, "job"}`` (``status``: the job's state when it did not finish).
 
         Raises:
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request("POST", "/api/download/index_weight", timeout=timeout)
-        return answer
+        started = self._request("POST", "/api/download/index_weight", timeout=timeout)
+        return self._reference_outcome(started, timeout)
 
     def download_etf_info(self, *, timeout: float | None = None) -> dict[str, Any]:
         """ETF creation/redemption lists (``POST /api/download/etf_info``).
@@ -193,16 +190,15 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function": "download_etf_info", "result"}``.
+            ``{"status": "ok", "function": "download_etf_info", "result": None, "job"}`` (``status``: the job's state when it did not finish).
 
         Raises:
             NotImplementedByServerError: The server's backend has no ETF data.
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request("POST", "/api/download/etf_info", timeout=timeout)
-        return answer
+        started = self._request("POST", "/api/download/etf_info", timeout=timeout)
+        return self._reference_outcome(started, timeout)
 
     def download_cb_data(self, *, timeout: float | None = None) -> dict[str, Any]:
         """Convertible-bond data (``POST /api/download/cb_data``).
@@ -211,16 +207,15 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function": "download_cb_data", "result"}``.
+            ``{"status": "ok", "function": "download_cb_data", "result": None, "job"}`` (``status``: the job's state when it did not finish).
 
         Raises:
             NotImplementedByServerError: The server's backend has no bond data.
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request("POST", "/api/download/cb_data", timeout=timeout)
-        return answer
+        started = self._request("POST", "/api/download/cb_data", timeout=timeout)
+        return self._reference_outcome(started, timeout)
 
     def download_history_contracts(self, *, timeout: float | None = None) -> dict[str, Any]:
         """Expired futures and options contracts (``POST /api/download/history_contracts``).
@@ -229,15 +224,14 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function": "download_history_contracts", "result"}``.
+            ``{"status": "ok", "function": "download_history_contracts", "result": None, "job"}`` (``status``: the job's state when it did not finish).
 
         Raises:
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request("POST", "/api/download/history_contracts", timeout=timeout)
-        return answer
+        started = self._request("POST", "/api/download/history_contracts", timeout=timeout)
+        return self._reference_outcome(started, timeout)
 
     def download_holiday_data(self, *, timeout: float | None = None) -> dict[str, Any]:
         """Exchange holidays (``POST /api/download/holiday_data``).
@@ -246,15 +240,14 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function": "download_holiday_data", "result"}``.
+            ``{"status": "ok", "function": "download_holiday_data", "result": None, "job"}`` (``status``: the job's state when it did not finish).
 
         Raises:
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request("POST", "/api/download/holiday_data", timeout=timeout)
-        return answer
+        started = self._request("POST", "/api/download/holiday_data", timeout=timeout)
+        return self._reference_outcome(started, timeout)
 
     def download_his_st_data(self, *, timeout: float | None = None) -> dict[str, Any]:
         """Historical ST periods (``POST /api/download/his_st_data``).
@@ -263,15 +256,14 @@ class DownloadMixin(ClientMixin):
             timeout: Seconds to wait for the answer; defaults to the client's timeout.
 
         Returns:
-            ``{"status": "ok", "function": "download_his_st_data", "result"}``.
+            ``{"status": "ok", "function": "download_his_st_data", "result": None, "job"}`` (``status``: the job's state when it did not finish).
 
         Raises:
-            GatewayTimeoutError: The download did not finish within the server's download timeout.
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
-        answer: dict[str, Any] = self._request("POST", "/api/download/his_st_data", timeout=timeout)
-        return answer
+        started = self._request("POST", "/api/download/his_st_data", timeout=timeout)
+        return self._reference_outcome(started, timeout)
 
     # ------------------------------------------------------------------ jobs
 
@@ -379,6 +371,11 @@ class DownloadMixin(ClientMixin):
             ConflictError: The job has not ended, or has no such code.
         """
         return self._request("POST", f"/api/download/jobs/{job_id}/retry")
+
+    def _reference_outcome(self, started: dict[str, Any], timeout: float | None) -> dict[str, Any]:
+        """A reference-data download's job followed to its end, as ``{"status", "function", "result", "job"}``."""
+        job = self._follow(started["job"], None, timeout)
+        return {**_outcome(job), "result": None, "job": job}
 
     def _follow(
         self, job: dict[str, Any], report: Callable[[dict[str, Any]], None] | None, timeout: float | None

@@ -8,7 +8,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from qmt_bridge.server.answers import documented
 
-STATUS = "always ok: a failed download answers an error instead"
 JOB_STATUS = (
     "ok: every code downloaded and read back complete; partial: the job finished but some code's bars miss "
     "part of the range (its item says which); else the job's state (failed, cancelled, interrupted)"
@@ -91,7 +90,9 @@ class DownloadJob(BaseModel):
     model_config = documented(JOB_EXAMPLE)
 
     job_id: str
-    function: str = Field(..., description="download_history_data2 or download_financial_data2")
+    function: str = Field(
+        ..., description="download_history_data2, download_financial_data2, or a reference-data download"
+    )
     state: str = Field(..., description="queued, running, finished, failed, cancelled or interrupted")
     params: dict[str, Any] = Field(..., description="what was asked besides the codes")
     total: int = Field(..., description="codes in the job")
@@ -188,9 +189,17 @@ class DownloadAnswer(BaseModel):
     Sectors, index weights, ETF and CB data, expired contracts, holidays or ST histories.
     """
 
-    model_config = documented({"status": "ok", "function": "download_sector_data", "result": None})
+    model_config = documented(
+        {
+            "status": "ok",
+            "function": "download_sector_data",
+            "result": None,
+            "job": {**JOB_EXAMPLE, "function": "download_sector_data", "params": {}, "total": 0, "counts": {},
+                    "progress": {}, "items": {}},
+        }
+    )  # fmt: skip
 
-    status: str = Field(..., description=STATUS)
+    status: str = Field(..., description=JOB_STATUS)
     function: str = Field(
         ...,
         description="the xtquant function called: download_sector_data, download_index_weight, "
@@ -198,3 +207,4 @@ class DownloadAnswer(BaseModel):
         "download_his_st_data",
     )
     result: Any = Field(..., description=RESULT)
+    job: DownloadJob = Field(..., description="the job that did it (one call, no codes)")

@@ -258,6 +258,9 @@ class JobManager:
     async def _run(self, job: Job) -> None:
         job.state, job.started = RUNNING, _now()
         self._publish(job, {"type": "job", "job": job.view(items=False)})
+        if not job.codes:  # reference data: one call
+            await self._run_plain(job)
+            return
         deadline = time.monotonic() + job.timeout
         history = job.function == "download_history_data2"
         trading_days = await self._trading_days(job) if history else {}
@@ -298,6 +301,18 @@ class JobManager:
             self._end(
                 job, FAILED, f"{len(failed)} of {len(job.codes)} code(s) failed: {', '.join(failed[:10])}"
             )
+        else:
+            self._end(job, FINISHED, None)
+
+    async def _run_plain(self, job: Job) -> None:
+        try:
+            await self.ctx.runner.call(
+                self.ctx.xtdata_function(job.function), timeout=job.timeout, background=True
+            )
+        except BackendCallTimeout:
+            self._end(job, FAILED, f"timed out after {job.timeout:g} s")
+        except (BackendCallFailed, BridgeError) as exc:
+            self._end(job, FAILED, exc.message if isinstance(exc, BridgeError) else str(exc))
         else:
             self._end(job, FINISHED, None)
 

@@ -1,11 +1,11 @@
 """Downloads into the backend's local cache.
 
-K-lines, ticks and financial statements of several stocks are *jobs* (``server/downloads``): the request
+Every download here is a *job* (``server/downloads``): the request
 answers 202 at once with the job's id and where to watch it (``GET /api/download/jobs/{job_id}``,
 ``/ws/download_progress``); ``?wait=true`` answers when the job has ended (or 202 after ``timeout`` seconds,
 the job going on). Each job runs ten stocks per backend call, so other requests are served in between, and
 fails past ``QMT_BRIDGE_DOWNLOAD_TIMEOUT``. Unknown codes are refused (404 naming them) and nothing is
-downloaded. The reference-data downloads below are synchronous. The automatic pre-download already
+downloaded. The reference-data downloads (no codes) are one call each. The automatic pre-download already
 refreshes sector data, holidays, contracts, index weights, ETF and CB data at start and daily
 (``GET /api/meta/predownload``)."""
 
@@ -48,10 +48,6 @@ STARTED = {
         "description": "The job started (or joined one), or is still running after the wait",
     }
 }
-
-
-def _done(function: str, result: Any = None, **extra: Any) -> JSONResponse:
-    return JSONResponse({"status": "ok", "function": function, **extra, "result": result})
 
 
 def job_manager(request: Request) -> JobManager:
@@ -136,50 +132,73 @@ async def download_financial_data(
     return await _answer(request, job, joined, wait, timeout, stocks=codes, tables=tables)
 
 
-@router.post("/sector_data")
+async def _reference(
+    ctx: Ctx, request: Request, function: str, wait: bool, timeout: float | None
+) -> JSONResponse:
+    """A reference-data download (no codes) as a job: 501 at once when the backend has no such function."""
+    ctx.xtdata_function(function)
+    job, joined = job_manager(request).submit(function, {}, [])
+    return await _answer(request, job, joined, wait, timeout)
+
+
+@router.post("/sector_data", responses=STARTED)
 @answers(DownloadAnswer)
-async def download_sector_data(ctx: Ctx) -> JSONResponse:
-    """Sector lists and members (xtdata.download_sector_data)."""
-    return _done("download_sector_data", await ctx.download("download_sector_data"))
+async def download_sector_data(
+    ctx: Ctx, request: Request, wait: bool = WAIT, timeout: float | None = TIMEOUT
+) -> JSONResponse:
+    """Sector lists and members (xtdata.download_sector_data), as a job."""
+    return await _reference(ctx, request, "download_sector_data", wait, timeout)
 
 
-@router.post("/index_weight")
+@router.post("/index_weight", responses=STARTED)
 @answers(DownloadAnswer)
-async def download_index_weight(ctx: Ctx) -> JSONResponse:
-    """Index constituent weights (xtdata.download_index_weight)."""
-    return _done("download_index_weight", await ctx.download("download_index_weight"))
+async def download_index_weight(
+    ctx: Ctx, request: Request, wait: bool = WAIT, timeout: float | None = TIMEOUT
+) -> JSONResponse:
+    """Index constituent weights (xtdata.download_index_weight), as a job."""
+    return await _reference(ctx, request, "download_index_weight", wait, timeout)
 
 
-@router.post("/etf_info")
+@router.post("/etf_info", responses=STARTED)
 @answers(DownloadAnswer)
-async def download_etf_info(ctx: Ctx) -> JSONResponse:
-    """ETF creation/redemption lists (xtdata.download_etf_info)."""
-    return _done("download_etf_info", await ctx.download("download_etf_info"))
+async def download_etf_info(
+    ctx: Ctx, request: Request, wait: bool = WAIT, timeout: float | None = TIMEOUT
+) -> JSONResponse:
+    """ETF creation/redemption lists (xtdata.download_etf_info), as a job."""
+    return await _reference(ctx, request, "download_etf_info", wait, timeout)
 
 
-@router.post("/cb_data")
+@router.post("/cb_data", responses=STARTED)
 @answers(DownloadAnswer)
-async def download_cb_data(ctx: Ctx) -> JSONResponse:
-    """Convertible-bond data (xtdata.download_cb_data)."""
-    return _done("download_cb_data", await ctx.download("download_cb_data"))
+async def download_cb_data(
+    ctx: Ctx, request: Request, wait: bool = WAIT, timeout: float | None = TIMEOUT
+) -> JSONResponse:
+    """Convertible-bond data (xtdata.download_cb_data), as a job."""
+    return await _reference(ctx, request, "download_cb_data", wait, timeout)
 
 
-@router.post("/history_contracts")
+@router.post("/history_contracts", responses=STARTED)
 @answers(DownloadAnswer)
-async def download_history_contracts(ctx: Ctx) -> JSONResponse:
-    """Expired futures and options contracts (xtdata.download_history_contracts)."""
-    return _done("download_history_contracts", await ctx.download("download_history_contracts"))
+async def download_history_contracts(
+    ctx: Ctx, request: Request, wait: bool = WAIT, timeout: float | None = TIMEOUT
+) -> JSONResponse:
+    """Expired futures and options contracts (xtdata.download_history_contracts), as a job."""
+    return await _reference(ctx, request, "download_history_contracts", wait, timeout)
 
 
-@router.post("/holiday_data")
+@router.post("/holiday_data", responses=STARTED)
 @answers(DownloadAnswer)
-async def download_holiday_data(ctx: Ctx) -> JSONResponse:
-    """Exchange holidays (xtdata.download_holiday_data)."""
-    return _done("download_holiday_data", await ctx.download("download_holiday_data"))
+async def download_holiday_data(
+    ctx: Ctx, request: Request, wait: bool = WAIT, timeout: float | None = TIMEOUT
+) -> JSONResponse:
+    """Exchange holidays (xtdata.download_holiday_data), as a job."""
+    return await _reference(ctx, request, "download_holiday_data", wait, timeout)
 
 
-@router.post("/his_st_data")
+@router.post("/his_st_data", responses=STARTED)
 @answers(DownloadAnswer)
-async def download_his_st_data(ctx: Ctx) -> JSONResponse:
-    """Historical ST periods (xtdata.download_his_st_data)."""
-    return _done("download_his_st_data", await ctx.download("download_his_st_data"))
+async def download_his_st_data(
+    ctx: Ctx, request: Request, wait: bool = WAIT, timeout: float | None = TIMEOUT
+) -> JSONResponse:
+    """Historical ST periods (xtdata.download_his_st_data), as a job."""
+    return await _reference(ctx, request, "download_his_st_data", wait, timeout)
