@@ -61,6 +61,17 @@ def job_codes(stocks: list[str]) -> list[str]:
     return parse_codes(",".join(stocks), "stocks")
 
 
+async def submit_history(ctx: Ctx, manager: JobManager, req: HistoryDownloadRequest) -> tuple[Job, bool]:
+    """The job of a K-line or tick download (its codes checked first: 404 naming the unknown ones, nothing
+    started), and whether it joined one already running; for ``POST /history_data2`` and the progress stream."""
+    codes = job_codes(req.stocks)
+    period = parse_period(req.period)
+    start, end = parse_range(req.start_time, req.end_time)
+    await check_codes(ctx, codes)
+    params = {"period": period, "start_time": start, "end_time": end, "incrementally": req.incrementally}
+    return manager.submit("download_history_data2", params, codes)
+
+
 def started(job: Job, joined: bool) -> JSONResponse:
     """The 202 answer of a job that has not ended."""
     body = {
@@ -104,13 +115,8 @@ async def download_history_data2(
 ) -> JSONResponse:
     """K-lines or ticks of several stocks (xtdata.download_history_data2), as a job; each code is read back
     afterwards (``coverage``): zero bars where the calendar has trading days fails it."""
-    codes = job_codes(req.stocks)
-    period = parse_period(req.period)
-    start, end = parse_range(req.start_time, req.end_time)
-    await check_codes(ctx, codes)
-    params = {"period": period, "start_time": start, "end_time": end, "incrementally": req.incrementally}
-    job, joined = job_manager(request).submit("download_history_data2", params, codes)
-    return await _answer(request, job, joined, wait, timeout, stocks=codes, period=period)
+    job, joined = await submit_history(ctx, job_manager(request), req)
+    return await _answer(request, job, joined, wait, timeout, stocks=job.codes, period=job.params["period"])
 
 
 @router.post("/financial_data", responses=STARTED)

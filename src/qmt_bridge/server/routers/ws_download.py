@@ -26,11 +26,9 @@ from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.downloads.jobs import Job, JobManager
 from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.models import HistoryDownloadRequest
-from qmt_bridge.server.params import parse_period, parse_range
 from qmt_bridge.server.realtime import protocol
-from qmt_bridge.server.routers.download import job_codes
+from qmt_bridge.server.routers.download import submit_history
 from qmt_bridge.server.routers.ws import authenticate
-from qmt_bridge.server.services.market_data import check_codes
 
 router = APIRouter()
 
@@ -90,12 +88,7 @@ async def _job_for(ctx: BackendContext, manager: JobManager, text: str) -> Job:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "message"
         raise BridgeError(f"{where}: {first['msg']}", code="invalid_message") from None
-    codes = job_codes(request.stocks)
-    period = parse_period(request.period)
-    start, end = parse_range(request.start_time, request.end_time)
-    await check_codes(ctx, codes)
-    params = {"period": period, "start_time": start, "end_time": end, "incrementally": request.incrementally}
-    job, _ = manager.submit("download_history_data2", params, codes)
+    job, _ = await submit_history(ctx, manager, request)
     return job
 
 
