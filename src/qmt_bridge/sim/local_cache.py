@@ -14,10 +14,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import os
 import threading
 from collections.abc import Iterable
 from pathlib import Path
+
+from qmt_bridge.json_files import write_json
 
 log = logging.getLogger("qmt_bridge.sim")
 
@@ -85,10 +86,7 @@ class LocalCache:
             return
         data = {key: [[a.isoformat(), b.isoformat()] for a, b in spans] for key, spans in self._spans.items()}
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(data), "utf-8")
-            os.replace(temporary, self.path)
+            write_json(self.path, data)
         except OSError:
             log.warning("could not write the simulator's local cache %s", self.path, exc_info=True)
 

@@ -18,7 +18,6 @@ import datetime as dt
 import itertools
 import json
 import logging
-import os
 import secrets
 import time
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
+from qmt_bridge.json_files import write_json
 from qmt_bridge.server import deps
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.downloads import verify
@@ -486,9 +486,6 @@ class JobManager:
             return
         records = [job.to_record() for job in self.list()]
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            temporary = self.path.with_suffix(".tmp")
-            temporary.write_text(json.dumps(records, ensure_ascii=False, default=str), "utf-8")
-            os.replace(temporary, self.path)
+            write_json(self.path, records, ensure_ascii=False, default=str)
         except OSError:
             log.warning("could not write the download job history %s", self.path, exc_info=True)

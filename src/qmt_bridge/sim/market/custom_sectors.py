@@ -20,12 +20,12 @@ from __future__ import annotations
 import contextlib
 import copy
 import json
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any, TypeVar
+
+from qmt_bridge.json_files import write_json
 
 FILE_NAME = "custom_sectors.json"
 ROOT_FOLDER = "我的"
@@ -352,14 +352,4 @@ class CustomSectorStore:
     def _save(self, state: State) -> None:
         if self.path is None:
             return
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=".custom_sectors.", dir=self.path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(state, f, ensure_ascii=False, indent=1)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_json(self.path, state, ensure_ascii=False, indent=1)  # temporary files: .custom_sectors.*
