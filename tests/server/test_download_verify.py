@@ -72,16 +72,16 @@ def test_the_history_keeps_the_last_ended_jobs() -> None:
 
 
 def test_intraday_is_judged_by_the_first_and_last_expected_days() -> None:
-    both = boundary_coverage(["20251117"] * 240, ["20251121"] * 240, DAYS)
+    both = boundary_coverage(True, True, DAYS)
     assert (both.rows, both.first, both.last, both.expected_days, both.partial, both.failed) == (
         None, "20251117", "20251121", 5, False, False,
     )  # fmt: skip
-    late = boundary_coverage([], ["20251121"], DAYS)
+    late = boundary_coverage(False, True, DAYS)
     assert (late.missing_before, late.partial, late.problem()) == ("20251117", True, "missing 20251117")
-    neither = boundary_coverage([], [], DAYS)
+    neither = boundary_coverage(False, False, DAYS)
     assert neither.failed and "first or the last trading day" in (neither.problem() or "")
-    assert not boundary_coverage([], [], []).failed  # nothing expected (listed after the range)
-    assert boundary_coverage([], [], None).expected_days is None
+    assert not boundary_coverage(False, False, []).failed  # nothing expected (listed after the range)
+    assert boundary_coverage(False, False, None).expected_days is None
 
 
 def test_read_back_reads_intraday_boundaries_only() -> None:

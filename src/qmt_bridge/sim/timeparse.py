@@ -7,7 +7,6 @@ import datetime as dt
 from collections.abc import Iterable
 
 import numpy as np
-import pandas as pd
 
 from qmt_bridge.sim.clock import CST
 
@@ -47,5 +46,27 @@ def as_list(value: Iterable[str] | str | None) -> list[str]:
 
 def time_labels(times: np.ndarray, intraday: bool = True) -> list[str]:
     """Index labels of ms times in China time: ``YYYYMMDDhhmmss``, or ``YYYYMMDD`` for daily data."""
-    stamps = pd.to_datetime(np.asarray(times, dtype=np.int64), unit="ms") + pd.Timedelta(hours=8)
-    return list(stamps.strftime("%Y%m%d%H%M%S" if intraday else "%Y%m%d"))
+    # Digits by integer arithmetic, not strftime: strftime formats element by element in Python (~200 ms
+    # for a year of 1m bars, seven times this).
+    seconds = np.asarray(times, dtype=np.int64) // 1000 + 8 * 3600
+    days, clock = np.divmod(seconds, 86_400)
+    labels = civil_days(days)
+    if intraday:
+        hours, rest = np.divmod(clock, 3600)
+        labels = labels * 1_000_000 + hours * 10_000 + (rest // 60) * 100 + rest % 60
+    return labels.astype(str).tolist()
+
+
+def civil_days(days: np.ndarray) -> np.ndarray:
+    """YYYYMMDD integers of days since 1970-01-01 (the proleptic Gregorian calendar, H. Hinnant's
+    ``civil_from_days``)."""
+    shifted = days + 719_468
+    era = np.floor_divide(shifted, 146_097)
+    day_of_era = shifted - era * 146_097
+    year_of_era = (day_of_era - day_of_era // 1460 + day_of_era // 36_524 - day_of_era // 146_096) // 365
+    day_of_year = day_of_era - (365 * year_of_era + year_of_era // 4 - year_of_era // 100)
+    month_index = (5 * day_of_year + 2) // 153
+    day = day_of_year - (153 * month_index + 2) // 5 + 1
+    month = np.where(month_index < 10, month_index + 3, month_index - 9)
+    year = year_of_era + era * 400 + (month <= 2)
+    return year * 10_000 + month * 100 + day

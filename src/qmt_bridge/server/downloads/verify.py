@@ -120,19 +120,17 @@ def expected_days(trading_days: Sequence[str] | None, listed: str | None) -> lis
     return [d for d in trading_days if listed is None or d >= listed]
 
 
-def boundary_coverage(
-    first_days: Sequence[str], last_days: Sequence[str], expected: Sequence[str] | None
-) -> Coverage:
-    """Intraday: what the first and the last expected day hold (``*_days``: the days of the bars read on
-    them). Without a calendar, nothing can be judged."""
+def boundary_coverage(first_held: bool, last_held: bool, expected: Sequence[str] | None) -> Coverage:
+    """Intraday: whether the first and the last expected day hold bars. Without a calendar, nothing can be
+    judged."""
     if not expected:
         return Coverage(None, None, None, None if expected is None else 0)
-    first = expected[0] if first_days else None
-    last = expected[-1] if last_days else None
+    first = expected[0] if first_held else None
+    last = expected[-1] if last_held else None
     return Coverage(
         None, first, last, len(expected),
-        missing_before=None if first_days else expected[0],
-        missing_after=None if last_days else expected[-1],
+        missing_before=None if first_held else expected[0],
+        missing_after=None if last_held else expected[-1],
     )  # fmt: skip
 
 
@@ -158,15 +156,16 @@ def read_back(
     for code, days in wanted.items():
         for day in dict.fromkeys((days[0], days[-1]) if days else ()):
             by_day.setdefault(day, []).append(code)
-    held: dict[tuple[str, str], list[str]] = {}
+    held: dict[tuple[str, str], bool] = {}
     for day, group in by_day.items():
         frames = xtdata.get_local_data(["time"], group, period, f"{day}000000", f"{day}235959", -1) or {}
         for code in group:
-            held[(code, day)] = bar_days(frames.get(code))
+            frame = frames.get(code)
+            held[(code, day)] = frame is not None and len(frame) > 0
     covered = {}
     for code, days in wanted.items():
         if not days:
-            covered[code] = boundary_coverage([], [], days)
+            covered[code] = boundary_coverage(False, False, days)
         else:
             covered[code] = boundary_coverage(held[(code, days[0])], held[(code, days[-1])], days)
     return dict.fromkeys(codes), covered
