@@ -18,11 +18,13 @@ SEED = 7
 
 
 @pytest.fixture(autouse=True)
-def _clean_qmt_environ(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Keep the developer's QMT_BRIDGE_* variables (and their .env) out of the tests."""
+def _clean_qmt_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Keep the developer's QMT_BRIDGE_* variables (and their .env) out of the tests, and each test's
+    server state (download jobs, sectors, the journal) out of the working directory and of other tests."""
     for name in list(os.environ):
         if name.startswith("QMT_BRIDGE_"):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("QMT_BRIDGE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
 
 
 @pytest.fixture(scope="session")

@@ -66,3 +66,7 @@ def test_the_job_methods(client: QMTClient) -> None:
     assert started["job_id"] in [j["job_id"] for j in client.list_download_jobs()]
     finished = client.list_download_jobs(state="finished")
     assert finished and all(j["state"] == "finished" for j in finished)
+    assert [j["job_id"] for j in client.list_download_jobs(origin="api")] == [
+        j["job_id"] for j in client.list_download_jobs()
+    ]
+    assert client.list_download_jobs(origin="predownload") == []

@@ -104,7 +104,60 @@ def test_a_timed_out_download_is_a_failure(make_client, fake_xtdata):
     client = make_client(predownload=True, download_timeout=0.3)
     status = wait_for(client, lambda s: s["rounds_completed"] >= 1)
     item = status["items"]["download_sector_data"]
-    assert item["status"] == "failed" and "did not answer within 0.3 s" in item["error"]
+    assert item["status"] == "failed" and item["error"] == "timed out after 0.3 s"
+    job = client.get(f"/api/download/jobs/{item['job_id']}").json()
+    assert (job["state"], job["error"], job["origin"]) == ("failed", "timed out after 0.3 s", "predownload")
+
+
+def test_each_attempt_is_a_download_job_in_the_job_list(make_client, fake_xtdata):
+    client = make_client(predownload=True)
+    status = wait_for(client, lambda s: s["rounds_completed"] >= 1)
+    jobs = client.get("/api/download/jobs", params={"origin": "predownload"}).json()["jobs"]
+    assert [job["function"] for job in reversed(jobs)] == SEED_ORDER
+    assert {job["state"] for job in jobs} == {"finished"} and {job["origin"] for job in jobs} == {
+        "predownload"
+    }
+    assert [status["items"][job["function"]]["job_id"] for job in jobs] == [job["job_id"] for job in jobs]
+    assert client.get("/api/download/jobs", params={"origin": "api"}).json()["jobs"] == []
+    refused = client.get("/api/download/jobs", params={"origin": "scheduler"})
+    assert refused.status_code == 400 and refused.json()["error"]["details"]["param"] == "origin"
+
+
+def test_a_request_for_the_same_download_joins_the_running_attempt(make_client, fake_xtdata):
+    fake_xtdata.DELAYS["download_sector_data"] = 0.5
+    client = make_client(predownload=True)
+    status = wait_for(client, lambda s: s["items"]["download_sector_data"]["status"] == "running")
+    answer = client.post("/api/download/sector_data")
+    assert answer.status_code == 202 and answer.json()["joined"] is True
+    assert answer.json()["job_id"] == status["items"]["download_sector_data"]["job_id"]
+    wait_for(client, lambda s: s["rounds_completed"] >= 1)
+    assert len(fake_xtdata.calls_to("download_sector_data")) == 1
+
+
+def test_a_cancelled_attempt_is_a_failure_and_is_retried(make_client, fake_xtdata):
+    fake_xtdata.DELAYS["download_cb_data"] = 0.5
+    client = make_client(predownload=False)
+    users = client.post("/api/download/cb_data").json()["job_id"]  # runs first: the attempt waits behind it
+    scheduler = own_scheduler(client, Backoff(first_s=0.1, max_s=0.1))
+    round_ = client.portal.start_task_soon(scheduler.run_round)
+    sector = scheduler.status.items["download_sector_data"]
+    deadline = time.monotonic() + 5
+    while sector.job_id is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    first = sector.job_id
+    assert client.get(f"/api/download/jobs/{first}").json()["state"] == "queued"
+    refused = client.post(f"/api/download/jobs/{users}/cancel")  # running, one call: cannot be stopped
+    assert refused.status_code == 409 and refused.json()["error"]["code"] == "job_not_cancellable"
+    assert client.post(f"/api/download/jobs/{first}/cancel").json()["state"] == "cancelled"
+    round_.result(timeout=10)
+    while sector.status != "ok":
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    assert sector.attempts == 2 and sector.job_id != first
+    assert sector.last_error == "cancelled before it started"
+    assert client.get(f"/api/download/jobs/{users}").json()["state"] == "finished"
+    client.portal.call(scheduler.stop)
 
 
 def test_a_missing_function_is_a_failure_not_a_crash(make_client, fake_xtdata, monkeypatch):
@@ -210,7 +263,10 @@ def interactive_requests(client: TestClient) -> list[tuple[str, int, float]]:
 
 def own_scheduler(client: TestClient, backoff: Backoff) -> PreDownloadScheduler:
     """A scheduler on the client's backend context, run by the test (``client.portal``), not by the app."""
-    return PreDownloadScheduler(client.app.state.context, enabled=True, interval_hours=24, backoff=backoff)
+    state = client.app.state
+    return PreDownloadScheduler(
+        state.context, state.downloads, enabled=True, interval_hours=24, backoff=backoff
+    )
 
 
 def spans_by_lane(fake_xtdata: Any) -> dict[str, list[tuple[str, float, float]]]:
@@ -328,6 +384,7 @@ def test_a_failed_item_is_retried_with_backoff_until_it_succeeds(
         "attempts",
         "next_retry",
         "last_error",
+        "job_id",
     }
     assert item["attempts"] >= 3 and item["error"] is None and item["next_retry"] is None
     assert item["last_error"] == f"download_index_weight failed: Exception: {NOT_LOGGED_IN}"

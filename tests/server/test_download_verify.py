@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from qmt_bridge.server.downloads import jobs
 from qmt_bridge.server.downloads.verify import boundary_coverage, coverage, listed_day, read_back
 
@@ -100,3 +102,22 @@ def test_read_back_reads_intraday_boundaries_only() -> None:
     rows, covered = read_back(cache, ["600519.SH"], "1m", "20251117", "20251121", {"600519.SH": DAYS})
     assert cache.asked == [("20251117000000", "20251117235959"), ("20251121000000", "20251121235959")]
     assert rows == {"600519.SH": None} and covered["600519.SH"].partial is False
+
+
+def test_stopping_with_a_full_history_interrupts_every_active_job() -> None:
+    """Ending a job trims the history: stopping must not trip over the jobs it removes."""
+
+    async def stop() -> jobs.JobManager:
+        manager = jobs.JobManager(ctx=None, data_dir=None, timeout=1.0)  # type: ignore[arg-type]
+        for n in range(jobs.HISTORY):
+            job = jobs.Job(f"dl-{n}", "download_sector_data", {}, [], 1.0, state=jobs.FINISHED, created=n)
+            manager.jobs[job.id] = job
+        for n in range(3):
+            job = jobs.Job(f"dl-active-{n}", "download_sector_data", {}, [], 1.0, created=jobs.HISTORY + n)
+            manager.jobs[job.id] = job
+        await manager.stop()
+        return manager
+
+    manager = asyncio.run(stop())
+    assert len(manager.jobs) == jobs.HISTORY
+    assert {manager.jobs[f"dl-active-{n}"].state for n in range(3)} == {jobs.INTERRUPTED}

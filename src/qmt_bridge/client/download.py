@@ -320,19 +320,21 @@ class DownloadMixin(ClientMixin):
         }
         return {"job_id": job["job_id"], "state": job["state"], "codes": summary}
 
-    def list_download_jobs(self, state: str | None = None) -> list[dict[str, Any]]:
+    def list_download_jobs(self, state: str | None = None, origin: str | None = None) -> list[dict[str, Any]]:
         """The server's download jobs, newest first (``GET /api/download/jobs``), without per-code items.
 
         Args:
             state: Only jobs in this state (queued, running, finished, failed, cancelled, interrupted).
+            origin: Only jobs asked for by ``"api"`` (download requests) or ``"predownload"`` (the
+                server's automatic pre-download).
 
         Returns:
-            The jobs (``job_id``, ``state``, ``counts`` of codes per state, ``progress``, times ...).
+            The jobs (``job_id``, ``state``, ``origin``, ``counts`` of codes per state, ``progress``, times ...).
 
         Raises:
-            BadRequestError: An unknown state.
+            BadRequestError: An unknown state or origin.
         """
-        return self._request("GET", "/api/download/jobs", params={"state": state})["jobs"]
+        return self._request("GET", "/api/download/jobs", params={"state": state, "origin": origin})["jobs"]
 
     def get_download_job(self, job_id: str) -> dict[str, Any]:
         """One download job with each code's outcome (``GET /api/download/jobs/{job_id}``).
@@ -355,7 +357,8 @@ class DownloadMixin(ClientMixin):
 
         Raises:
             NotFoundError: No such job.
-            ConflictError: The job has ended.
+            ConflictError: The job has ended, or it is a reference-data download already running (one
+                backend call, which cannot be stopped).
         """
         return self._request("POST", f"/api/download/jobs/{job_id}/cancel")
 

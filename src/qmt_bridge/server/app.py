@@ -92,14 +92,17 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         if settings.quote_book:
             context.quotes = QuoteBook(context, settings.quote_markets.split(","))
         app.state.hub = hub = RealtimeHub(context)
-        app.state.scheduler = scheduler = PreDownloadScheduler(
-            context, enabled=settings.predownload, interval_hours=settings.predownload_interval_hours
-        )
-        scheduler.start()
         app.state.downloads = downloads = JobManager(
             context, Path(settings.data_dir), settings.download_timeout
         )
         downloads.start()
+        app.state.scheduler = scheduler = PreDownloadScheduler(
+            context,
+            downloads,
+            enabled=settings.predownload,
+            interval_hours=settings.predownload_interval_hours,
+        )
+        scheduler.start()
         app.state.trading = trading = await start_trading(context) if settings.trading_enabled else None
         try:
             yield

@@ -1,9 +1,11 @@
 """Automatic pre-download (自动预下载): the reference data every query needs, fetched at start and every day.
 
 One background asyncio task runs a round at start-up and then every ``predownload_interval_hours``. A round
-calls each function of :data:`PREDOWNLOADS` in turn, each as its own call in the runner's background lane
-with the download timeout, so interactive requests never wait behind a download (see
-:class:`~qmt_bridge.backends.runner.BackendRunner`). A failure (or a 504) is logged and recorded, and the
+runs each function of :data:`PREDOWNLOADS` in turn as a download job (:mod:`.downloads.jobs`, ``origin``
+``predownload``), so it shows in ``GET /api/download/jobs`` beside the users' downloads, can be watched and
+cancelled there, and runs as one call in the runner's background lane with the download timeout:
+interactive requests never wait behind it (see :class:`~qmt_bridge.backends.runner.BackendRunner`). A user's
+request for the same download while it runs joins it. A failure (or a timeout) is logged and recorded, and the
 round goes on; the failed function is retried on its own with a growing delay (:class:`Backoff`: 30 s,
 1 min, 2 min, … at most 10 min apart) until it succeeds or the next round starts, which runs it anyway. So a
 server started before MiniQMT is logged in has its data minutes after the login, not a day later. The state
@@ -27,6 +29,7 @@ from typing import Any
 
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.downloads.jobs import FINISHED, JobManager
 from qmt_bridge.server.errors import NotImplementedByBackend
 
 log = logging.getLogger("qmt_bridge.scheduler")
@@ -41,7 +44,7 @@ PREDOWNLOADS = (
     "download_cb_data",
 )
 
-#: What a failed download may raise; anything else is a bug of ours and ends the round (logged).
+#: What reading the holiday list may raise; anything else is a bug of ours and ends the round (logged).
 DOWNLOAD_ERRORS = (BackendCallFailed, BackendCallTimeout, NotImplementedByBackend)
 
 
@@ -74,6 +77,8 @@ class ItemStatus:
     next_retry: str | None = None
     #: The latest failure in this round, kept after a retry succeeds.
     last_error: str | None = None
+    #: The download job of the latest attempt (``GET /api/download/jobs/{job_id}``).
+    job_id: str | None = None
 
 
 @dataclass
@@ -106,12 +111,14 @@ class PreDownloadScheduler:
     def __init__(
         self,
         context: BackendContext,
+        jobs: JobManager,
         *,
         enabled: bool,
         interval_hours: float,
         backoff: Backoff | None = None,
     ) -> None:
         self.context = context
+        self.jobs = jobs
         self.interval_s = interval_hours * 3600
         if backoff is not None:
             self.backoff = backoff
@@ -180,7 +187,13 @@ class PreDownloadScheduler:
         status.running, status.next_round = True, None
         status.last_round_started = _now_iso()
         for item in status.items.values():
-            item.status, item.error, item.last_error, item.attempts = "pending", None, None, 0
+            item.status, item.error, item.last_error, item.attempts, item.job_id = (
+                "pending",
+                None,
+                None,
+                0,
+                None,
+            )
         failed = []
         for name in status.items:
             if not await self._attempt(name):
@@ -201,16 +214,18 @@ class PreDownloadScheduler:
             log.info("预下载完成 (pre-download done): %s", ", ".join(PREDOWNLOADS))
 
     async def _attempt(self, name: str) -> bool:
-        """Call ``name`` once and record the outcome in its item; True when it succeeded."""
+        """Run ``name`` once as a download job and record the outcome in its item; True when it succeeded."""
         item = self.status.items[name]
         item.status, item.started, item.finished, item.duration_s = "running", _now_iso(), None, None
         item.attempts += 1
         started = time.perf_counter()
-        try:
-            await self.context.download(name, background=True)
-        except DOWNLOAD_ERRORS as exc:
-            item.status, item.error, item.last_error = "failed", str(exc), str(exc)
-            log.warning("预下载失败 (pre-download failed): %s (attempt %d): %s", name, item.attempts, exc)
+        job, _ = self.jobs.submit(name, {}, [], origin="predownload")
+        item.job_id = job.id
+        await job.done.wait()
+        if job.state != FINISHED:
+            error = job.error or f"the download job ended {job.state}"
+            item.status, item.error, item.last_error = "failed", error, error
+            log.warning("预下载失败 (pre-download failed): %s (attempt %d): %s", name, item.attempts, error)
         else:
             item.status, item.error = "ok", None
             if item.attempts > 1:

@@ -40,6 +40,7 @@ JOB_EXAMPLE: dict[str, Any] = (
             "elapsed_seconds": 0.149,
             "timeout_seconds": 600.0,
             "retry_of": None,
+            "origin": "api",
             "items": {
                 "600519.SH": {
                     "state": "done",
@@ -108,6 +109,9 @@ class DownloadJob(BaseModel):
     elapsed_seconds: float | None
     timeout_seconds: float = Field(..., description="a job still running after this long fails")
     retry_of: str | None = Field(..., description="the job whose failed codes this one retries")
+    origin: str = Field(
+        ..., description="api: asked for by a download request; predownload: a pre-download round's attempt"
+    )
     items: dict[str, JobItem] | None = Field(None, description="code → its outcome (absent in lists)")
 
 

@@ -132,6 +132,9 @@ class PreDownloadItem(BaseModel):
     attempts: int = Field(..., description="attempts in the latest round: 1, plus one per retry")
     next_retry: str | None = Field(..., description="ISO 8601 (UTC) time of the next retry after a failure")
     last_error: str | None = Field(..., description="the round's latest failure, kept after a retry succeeds")
+    job_id: str | None = Field(
+        ..., description="the download job of the latest attempt (GET /api/download/jobs/{job_id})"
+    )
 
 
 class SkippedRound(BaseModel):
@@ -167,6 +170,7 @@ class PreDownloadAnswer(BaseModel):
                     "attempts": 1,
                     "next_retry": None,
                     "last_error": None,
+                    "job_id": "dl-20251120090000-1-c3d4",
                 }
             },
         }

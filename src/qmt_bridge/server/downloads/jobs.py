@@ -41,6 +41,8 @@ ACTIVE = frozenset({QUEUED, RUNNING})
 #: Finished jobs kept (in memory and in the file), newest first.
 HISTORY = 200
 JOBS_FILE = "download_jobs.json"
+#: Who asked for a job: a request to ``/api/download/*`` (or a retry of one), or the pre-download scheduler.
+ORIGINS = ("api", "predownload")
 
 
 def _now() -> float:
@@ -72,6 +74,7 @@ class Job:
     items: dict[str, dict[str, Any]] = field(default_factory=dict)
     cancel_requested: bool = False
     retry_of: str | None = None
+    origin: str = "api"
 
     def __post_init__(self) -> None:
         for code in self.codes:
@@ -117,6 +120,7 @@ class Job:
             "elapsed_seconds": None if elapsed is None else round(elapsed, 3),
             "timeout_seconds": self.timeout,
             "retry_of": self.retry_of,
+            "origin": self.origin,
         }
         if items:
             answer["items"] = self.items
@@ -142,6 +146,7 @@ class Job:
             progress=dict(record.get("progress") or {}),
             items={str(k): dict(v) for k, v in (record.get("items") or {}).items()},
             retry_of=record.get("retry_of"),
+            origin=str(record.get("origin") or "api"),
         )
         if job.state in ACTIVE:  # the server stopped while it ran
             job.unfinished_to_pending()
@@ -174,17 +179,24 @@ class JobManager:
         if self._worker is not None:
             self._worker.cancel()
             await asyncio.gather(self._worker, return_exceptions=True)
-        for job in self.jobs.values():
+        for job in list(self.jobs.values()):  # _end trims the history: a copy to iterate
             if job.state in ACTIVE:
                 self._end(job, INTERRUPTED, "the server stopped before the job ended")  # saves
 
     # ------------------------------------------------------------------ requests
 
     def submit(
-        self, function: str, params: dict[str, Any], codes: list[str], retry_of: str | None = None
+        self,
+        function: str,
+        params: dict[str, Any],
+        codes: list[str],
+        retry_of: str | None = None,
+        origin: str = "api",
     ) -> tuple[Job, bool]:
         """A job for this work, and whether it joined one already queued or running."""
-        job = Job(self._new_id(), function, params, list(codes), self.timeout, retry_of=retry_of)
+        job = Job(
+            self._new_id(), function, params, list(codes), self.timeout, retry_of=retry_of, origin=origin
+        )
         for other in self.jobs.values():
             if other.state in ACTIVE and other.fingerprint == job.fingerprint:
                 return other, True
@@ -200,16 +212,27 @@ class JobManager:
             raise NotFound("job_id", f"no download job {job_id!r}", value=job_id, code="job_not_found")
         return job
 
-    def list(self, state: str | None = None) -> list[Job]:
+    def list(self, state: str | None = None, origin: str | None = None) -> list[Job]:
         jobs = sorted(self.jobs.values(), key=lambda j: j.created, reverse=True)
-        return [j for j in jobs if state is None or j.state == state]
+        return [
+            j for j in jobs if (state is None or j.state == state) and (origin is None or j.origin == origin)
+        ]
 
     def cancel(self, job_id: str) -> Job:
-        """Stop a job between two chunks (a queued one at once); 409 when it has ended."""
+        """Stop a job between two chunks (a queued one at once); 409 when it has ended, or when it is a
+        reference-data download already running (one backend call, which cannot be stopped)."""
         job = self.get(job_id)
         if job.state not in ACTIVE:
             raise Conflict("job_id", f"job {job_id} has ended ({job.state}): nothing to cancel",
                            value=job_id, code="job_ended")  # fmt: skip
+        if job.state == RUNNING and not job.codes:
+            raise Conflict(
+                "job_id",
+                f"job {job_id} is one backend call ({job.function}) that is running and cannot be stopped; "
+                f"it ends by itself within {job.timeout:g} s",
+                value=job_id,
+                code="job_not_cancellable",
+            )
         job.cancel_requested = True
         if job.state == QUEUED:
             self._end(job, CANCELLED, "cancelled before it started")
@@ -226,7 +249,7 @@ class JobManager:
             raise Conflict(
                 "job_id", f"job {job_id} has no failed code to retry", value=job_id, code="nothing_to_retry"
             )
-        return self.submit(job.function, job.params, codes, retry_of=job.id)
+        return self.submit(job.function, job.params, codes, retry_of=job.id, origin=job.origin)
 
     def watch(self, job: Job) -> asyncio.Queue[dict[str, Any]]:
         """A queue of the job's progress messages from now on (the caller removes it from ``job.watchers``)."""
@@ -306,9 +329,8 @@ class JobManager:
 
     async def _run_plain(self, job: Job) -> None:
         try:
-            await self.ctx.runner.call(
-                self.ctx.xtdata_function(job.function), timeout=job.timeout, background=True
-            )
+            fn = self.ctx.xtdata_function(job.function)
+            await self.ctx.runner.call(fn, timeout=job.timeout, background=True)
         except BackendCallTimeout:
             self._end(job, FAILED, f"timed out after {job.timeout:g} s")
         except (BackendCallFailed, BridgeError) as exc:

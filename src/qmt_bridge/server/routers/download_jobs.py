@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request
 
 from qmt_bridge.server.answers import answers
 from qmt_bridge.server.answers.download import DownloadJob, DownloadJobList, DownloadJobStarted
-from qmt_bridge.server.downloads.jobs import ACTIVE, CANCELLED, FAILED, FINISHED, INTERRUPTED
+from qmt_bridge.server.downloads.jobs import ACTIVE, CANCELLED, FAILED, FINISHED, INTERRUPTED, ORIGINS
 from qmt_bridge.server.errors import InvalidParameter
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers.download import job_manager, started
@@ -25,11 +25,17 @@ STATES = (*sorted(ACTIVE), FINISHED, FAILED, CANCELLED, INTERRUPTED)
 async def list_jobs(
     request: Request,
     state: str | None = Query(None, description=f"only jobs in this state: {', '.join(STATES)}"),
+    origin: str | None = Query(
+        None, description="only jobs asked for by: api (a download request) or predownload (the scheduler)"
+    ),
 ) -> JSONResponse:
     """The download jobs, newest first, without their per-code items."""
     if state is not None and state not in STATES:
         raise InvalidParameter("state", f"{state!r} is not one of {', '.join(STATES)}", value=state)
-    return JSONResponse({"jobs": [job.view(items=False) for job in job_manager(request).list(state)]})
+    if origin is not None and origin not in ORIGINS:
+        raise InvalidParameter("origin", f"{origin!r} is not one of {', '.join(ORIGINS)}", value=origin)
+    jobs = job_manager(request).list(state, origin)
+    return JSONResponse({"jobs": [job.view(items=False) for job in jobs]})
 
 
 @router.get("/{job_id}")
