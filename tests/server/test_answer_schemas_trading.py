@@ -235,6 +235,40 @@ STEPS: list[Step] = [
         post(f"{T}/sim/reset", {"cash": 5000}),
         lambda b: b["cash"] == 5000,
     ),
+    # transfers (routers/transfers.py), on the 5,000 CNY account
+    ("banks", "/api/bank/banks", get("/api/bank/banks"), lambda b: len(b["data"]) == 1),
+    ("bank balance", "/api/bank/balance", get("/api/bank/balance"), lambda b: b["data"]["balance"] > 0),
+    (
+        "no bank balance",
+        "/api/bank/balance",
+        get("/api/bank/balance", bank_no="9"),
+        lambda b: b["data"] is None,
+    ),
+    (
+        "bank transfer",
+        "/api/bank/transfer",
+        post("/api/bank/transfer", {"direction": "in", "amount": 100}),
+        lambda b: b["data"]["state"] == "done",
+    ),
+    ("bank transfer_in", "/api/bank/transfer_in", post("/api/bank/transfer_in", {"amount": 10}), None),
+    ("bank transfer_out", "/api/bank/transfer_out", post("/api/bank/transfer_out", {"amount": 5}), None),
+    (
+        "fund transfer",
+        "/api/fund/transfer",
+        post("/api/fund/transfer", {"transfer_direction": 511, "amount": 1}),
+        lambda b: b["data"]["kind"] == "fund",
+    ),
+    ("fund history", "/api/fund/history", get("/api/fund/history"), lambda b: len(b["data"]) == 4),
+    ("fund transfer_records", "/api/fund/transfer_records", get("/api/fund/transfer_records"), None),
+    ("fund available", "/api/fund/available", get("/api/fund/available"), None),
+    (
+        "bank stream",
+        "/api/bank/transfer_records",
+        get("/api/bank/transfer_records"),
+        lambda b: [line["transfer_direction"] for line in b["data"]] == ["1", "1", "2"],
+    ),
+    ("bank available", "/api/bank/available_amount", get("/api/bank/available_amount"), None),
+    ("bank status", "/api/bank/status", get("/api/bank/status", transfer_id=1), None),
 ]
 LABELS = [label for label, *_ in STEPS]
 
@@ -257,18 +291,20 @@ def bodies(client: TestClient) -> dict[str, Any]:
 
 
 def trading_routes(client: TestClient) -> dict[str, tuple[str, Any]]:
-    """``{path: (method, model or None)}`` of every documented ``/api/trading/*`` route (not the planned ones:
-    501, left out of the document)."""
+    """``{path: (method, model or None)}`` of every documented ``/api/trading/*``, ``/api/fund/*`` and
+    ``/api/bank/*`` route (not the planned ones: 501, left out of the document)."""
     return {
         route.path_format: (sorted(route.methods)[0], answer_model(route.endpoint))
         for route in client.app.routes
-        if isinstance(route, APIRoute) and route.include_in_schema and route.path_format.startswith(f"{T}/")
+        if isinstance(route, APIRoute)
+        and route.include_in_schema
+        and route.path_format.startswith((f"{T}/", "/api/fund/", "/api/bank/"))
     }
 
 
 def test_every_trading_route_declares_its_answer_and_has_samples(client: TestClient) -> None:
     routes = trading_routes(client)
-    assert len(routes) == 27
+    assert len(routes) == 27 + 12
     assert sorted(path for path, (_, model) in routes.items() if model is None) == []
     assert set(routes) == {path for _, path, *_ in STEPS}
     assert len(LABELS) == len(set(LABELS))

@@ -42,6 +42,16 @@ SERVED = {
     ("GET", "/api/trading/ipo_data"),
     ("GET", "/api/trading/com_fund"),
     ("GET", "/api/trading/com_position"),
+    ("POST", "/api/fund/transfer"),
+    ("GET", "/api/fund/transfer_records"),
+    ("GET", "/api/fund/available"),
+    ("POST", "/api/bank/transfer_in"),
+    ("POST", "/api/bank/transfer_out"),
+    ("GET", "/api/bank/balance"),
+    ("GET", "/api/bank/transfer_records"),
+    ("GET", "/api/bank/banks"),
+    ("GET", "/api/bank/available_amount"),
+    ("GET", "/api/bank/status"),
 }
 
 

@@ -1,4 +1,4 @@
-"""Schemathesis over the trading endpoints, with trading on and the API key sent: no 5xx and the one error
+"""Schemathesis over the trading and transfer endpoints, with trading on and the API key sent: no 5xx and the one error
 shape for whatever valid or invalid orders, cancels and queries it generates, and every 2xx answer as the
 document declares it (same bounds as test_fuzz).
 
@@ -27,7 +27,7 @@ KEY = "fuzz-key"
 STATUSES: list[int] = []
 schema = schemathesis.openapi.from_dict(
     create_app(Settings(_env_file=None, backend="sim")).openapi()
-).include(path_regex="^/api/trading/")
+).include(path_regex="^/api/(trading|fund|bank)/")
 
 
 @pytest.fixture(scope="module")

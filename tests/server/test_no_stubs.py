@@ -211,6 +211,7 @@ ST_SPANS = record(ST=list)
 OPTION_ROW = {"行权价": NUM, "期权完整代码": SHO, "方向": re.compile("CALL|PUT"), "到期日": NUM}
 TRADING_PERIOD = record(market=str, tradings=list)
 DOWNLOAD_RESULT = by_code("600519.SH", inner=record(start_time=str, end_time=str))
+TRANSFER = record(transfer_id=NUM, kind=str, direction=NUM, amount=NUM, state=re.compile("done"), msg=str)
 
 
 def period_list(payload: Any) -> None:
@@ -434,6 +435,18 @@ CANONICAL: dict[str, Any] = {
     "GET /api/trading/ipo_data": {},
     "GET /api/trading/com_fund": {},
     "GET /api/trading/com_position": {},
+    "POST /api/bank/transfer": {"direction": "in", "amount": 100},
+    "POST /api/fund/transfer": {"transfer_direction": 511, "amount": 10},
+    "GET /api/fund/history": {},
+    "GET /api/bank/banks": {},
+    "GET /api/bank/balance": {},
+    "GET /api/bank/transfer_records": {},
+    "GET /api/bank/available_amount": {},
+    "GET /api/bank/status": {"transfer_id": 1},
+    "POST /api/bank/transfer_in": {"amount": 20},
+    "POST /api/bank/transfer_out": {"amount": 5},
+    "GET /api/fund/transfer_records": {},
+    "GET /api/fund/available": {},
     "GET /api/download/jobs": {},
     "GET /api/download/jobs/{job_id}": {"job_id": JOB_DONE},
     "POST /api/download/jobs/{job_id}/cancel": {"job_id": JOB_RUNNING},
@@ -770,6 +783,22 @@ EXPECT: dict[str, Expect] = {
         "data", record(currentBalance=NUM, enableBalance=NUM, assetBalance=NUM)
     ),
     "GET /api/trading/com_position": Expect("data", rows(totalAmt=NUM, costPrice=NUM, stockCode=A_SHARE)),
+    "POST /api/bank/transfer": Expect("data", TRANSFER),
+    "POST /api/fund/transfer": Expect("data", TRANSFER),
+    "GET /api/fund/history": Expect("data", rows(transfer_id=NUM, kind=str, amount=NUM, state=str, date=DAY)),
+    "GET /api/bank/banks": Expect("data", rows(bank_no=str, bank_account=str, bank_name=str)),
+    "GET /api/bank/balance": Expect("data", record(bank_no=str, balance=NUM, enable_balance=NUM)),
+    "GET /api/bank/transfer_records": Expect(
+        "data", rows(transfer_no=str, transfer_direction=str, balance=NUM, date=DAY)
+    ),
+    "GET /api/bank/available_amount": Expect(
+        "data", record(withdrawable=NUM, bank_no=str, bank_enable_balance=NUM)
+    ),
+    "GET /api/bank/status": Expect("data", TRANSFER),
+    "POST /api/bank/transfer_in": Expect("data", TRANSFER),
+    "POST /api/bank/transfer_out": Expect("data", TRANSFER),
+    "GET /api/fund/transfer_records": Expect("data", rows(transfer_id=NUM, kind=str, amount=NUM, state=str)),
+    "GET /api/fund/available": Expect("data", record(cash=NUM, total_asset=NUM, fetch_balance=NUM)),
     "GET /api/download/jobs": Expect("jobs", rows(total=NUM, job_id=str, state=str)),
     "GET /api/download/jobs/{job_id}": Expect(
         "items", mapping(A_SHARE, record(state=re.compile("done"), coverage=record(rows=NUM)))
@@ -928,6 +957,10 @@ def _buy_at_ask(client: TestClient, code: str, volume: int) -> None:
 
 BEFORE: dict[str, Callable[[TestClient], None]] = {
     "GET /api/trading/new_purchase_limit": lambda c: _buy_at_ask(c, A, 200),  # ~370,000 CNY: an SH quota
+    "GET /api/fund/history": lambda c: _transfer(c),
+    "GET /api/fund/transfer_records": lambda c: _transfer(c),
+    "GET /api/bank/transfer_records": lambda c: _transfer(c),
+    "GET /api/bank/status": lambda c: _transfer(c),
     "POST /api/sector/add_stocks": lambda c: _sector(c, "无桩-加"),
     "POST /api/sector/remove_stocks": lambda c: _sector(c, "无桩-减", A, "000001.SZ"),
     "POST /api/sector/reset": lambda c: _sector(c, "无桩-重置", A),
@@ -936,6 +969,13 @@ BEFORE: dict[str, Callable[[TestClient], None]] = {
         c.post("/api/sector/create_folder", json={"folder_name": "无桩-删目录", "parent_node": ""})
     ),
 }
+
+
+def _transfer(client: TestClient) -> None:
+    """A bank transfer in, so that the transfer records have one."""
+    _ok(client.post("/api/bank/transfer", json={"direction": "in", "amount": 1}))
+
+
 #: The downloads that run as jobs: asked with ``wait=true``.
 JOB_DOWNLOADS = {
     "POST /api/download/history_data2",
@@ -968,7 +1008,7 @@ def _substitute(args: Any, ids: dict[str, Any]) -> Any:
 def call(route: str, request: pytest.FixtureRequest) -> tuple[TestClient, Any]:
     """Make the canonical call of ``route`` on its server; returns the client and the answer's JSON."""
     method, path = route.split(" ", 1)
-    trading = path.startswith("/api/trading/")
+    trading = path.startswith(("/api/trading/", "/api/fund/", "/api/bank/"))
     client: TestClient = request.getfixturevalue("trading_client" if trading else "data_client")
     context: Any = nullcontext({})
     if trading:

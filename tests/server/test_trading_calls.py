@@ -195,16 +195,17 @@ def test_the_account_state_calls(client: httpx.Client) -> None:
     assert ok(client.get("/api/trading/position_statistics")) == {"data": []}
 
 
-def test_the_ordinary_counter_shows_the_account(client: httpx.Client) -> None:
+def test_the_ordinary_counter_holds_the_money_moved_there_and_shows_the_shares(client: httpx.Client) -> None:
     buy(client, volume=1000)
-    asset = ok(client.get("/api/trading/asset"))["data"]
     fund = ok(client.get("/api/trading/com_fund"))["data"]
-    assert fund["success"] is True
-    assert (fund["enableBalance"], fund["assetBalance"], fund["marketValue"]) == (
-        asset["cash"],
-        asset["total_asset"],
-        asset["market_value"],
-    )
+    assert fund["success"] is True and (fund["currentBalance"], fund["enableBalance"]) == (0.0, 0.0)
+    cash = ok(client.get("/api/trading/asset"))["data"]["cash"]
+    ok(client.post("/api/fund/transfer", json={"transfer_direction": 511, "amount": 1234.5}))
+    fund = ok(client.get("/api/trading/com_fund"))["data"]
+    assert (fund["currentBalance"], fund["enableBalance"], fund["fetchBalance"], fund["marketValue"]) == (
+        1234.5, 1234.5, 1234.5, 0.0,
+    )  # fmt: skip
+    assert ok(client.get("/api/trading/asset"))["data"]["cash"] == round(cash - 1234.5, 2)
     [held] = ok(client.get("/api/trading/positions"))["data"]
     [position] = ok(client.get("/api/trading/com_position"))["data"]
     assert (position["stockCode"], position["totalAmt"], position["marketValue"]) == (
@@ -213,9 +214,6 @@ def test_the_ordinary_counter_shows_the_account(client: httpx.Client) -> None:
         held["market_value"],
     )
     assert position["stockName"] == held["instrument_name"] and position["costPrice"] == held["avg_price"]
-
-
-# ------------------------------------------------------------------------------------------------ IPO
 
 
 def test_the_purchase_quota_follows_the_market_value_held(client: httpx.Client) -> None:

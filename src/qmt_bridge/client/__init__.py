@@ -49,6 +49,7 @@ from qmt_bridge.client.tick import TickMixin
 from qmt_bridge.client.trade_stream import TradeStreamMixin
 from qmt_bridge.client.trader import TraderMixin
 from qmt_bridge.client.trading_calls import TradingCallsMixin
+from qmt_bridge.client.transfers import TransfersMixin
 
 __all__ = [
     "QMTClient",
@@ -89,6 +90,7 @@ class QMTClient(
     RealtimeMixin,
     TraderMixin,
     TradingCallsMixin,
+    TransfersMixin,
     TradeStreamMixin,
     BaseClient,
 ):

@@ -13,7 +13,7 @@ Retry policy (written down here because it is a contract):
 * the delay starts at :data:`INITIAL_RETRY_DELAY` and doubles up to :data:`MAX_RETRY_DELAY`, minus up to 25 %
   jitter; a ``Retry-After`` header of at most :data:`MAX_RETRY_AFTER` seconds replaces it.
 
-With a client id and secret, requests to :data:`SIGNED_PATH_PREFIX` are signed (:mod:`qmt_bridge.signing`),
+With a client id and secret, requests below :data:`SIGNED_PATH_PREFIXES` are signed (:mod:`qmt_bridge.signing`),
 every attempt afresh: the server refuses a nonce it has seen, and a stale timestamp.
 """
 
@@ -57,7 +57,7 @@ __all__ = [
     "MAX_RETRY_AFTER",
     "RETRYABLE_STATUSES",
     "RETRYABLE_METHODS",
-    "SIGNED_PATH_PREFIX",
+    "SIGNED_PATH_PREFIXES",
 ]
 
 DEFAULT_HOST = "127.0.0.1"
@@ -76,8 +76,8 @@ ENV_URL = "QMT_BRIDGE_URL"
 ENV_API_KEY = "QMT_BRIDGE_API_KEY"
 ENV_CLIENT_ID = "QMT_BRIDGE_CLIENT_ID"
 ENV_SECRET_KEY = "QMT_BRIDGE_SECRET_KEY"
-#: Requests below this path are signed when the client has a client id and secret.
-SIGNED_PATH_PREFIX = "/api/trading/"
+#: Requests below these paths (trading and transfers) are signed when the client has a client id and secret.
+SIGNED_PATH_PREFIXES = ("/api/trading/", "/api/fund/", "/api/bank/")
 USER_AGENT = f"qmt-bridge-client/{__version__}"
 
 
@@ -207,7 +207,8 @@ class BaseClient:
         use_pandas: ``True`` to return DataFrames, ``False`` for plain dicts/lists, ``None`` to use pandas
             when it is importable.
         client_id: Name of this client in the server's ``QMT_BRIDGE_SIGNING_CLIENTS``; with ``secret_key``,
-            every trading request (``/api/trading/...``) is signed with HMAC-SHA256.
+            every trading and transfer request (``/api/trading/...``, ``/api/fund/...``, ``/api/bank/...``) is signed
+            with HMAC-SHA256.
         secret_key: The client's secret: the signing key, never sent and never shown in a repr.
 
     Raises:
@@ -359,7 +360,7 @@ class BaseClient:
         effective_timeout = self.timeout if timeout is None else float(timeout)
         retries_allowed = self.max_retries if idempotent or method in RETRYABLE_METHODS else 0
 
-        signed = self._signer is not None and ("/" + path.lstrip("/")).startswith(SIGNED_PATH_PREFIX)
+        signed = self._signer is not None and ("/" + path.lstrip("/")).startswith(SIGNED_PATH_PREFIXES)
 
         retries_done = 0
         while True:

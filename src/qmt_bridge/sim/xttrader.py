@@ -45,6 +45,7 @@ from qmt_bridge.sim.broker import counter_queries as counter
 from qmt_bridge.sim.broker.defaults import STATE_FILE, default_broker
 from qmt_bridge.sim.broker.pushes import PushThread
 from qmt_bridge.sim.broker.sessions import local_date
+from qmt_bridge.sim.trader_transfers import TransferCalls
 from qmt_bridge.sim.xttype import XtCancelOrderResponse, XtOrderResponse
 
 __all__ = ["STATE_FILE", "XtQuantTrader", "XtQuantTraderCallback", "default_broker"]
@@ -89,7 +90,7 @@ def _as_volume(value: Any) -> int | None:
     return None
 
 
-class XtQuantTrader:
+class XtQuantTrader(TransferCalls):
     """xtquant's trader over a :class:`~qmt_bridge.sim.broker.SimBroker` (see the module docstring).
 
     Args:
@@ -412,9 +413,11 @@ class XtQuantTrader:
         return counter.ipo_data(self._broker.market, local_date(self._broker.clock.now()))
 
     def query_com_fund(self, account: Any) -> Any:
-        return self._query(account, lambda a: counter.com_fund(self._broker.asset(a)), {})
+        """The ordinary counter's (普通柜台) money: what ``fund_transfer`` 511 moved there."""
+        return self._query(account, lambda a: counter.com_fund(self._broker.counter_balance(a)), {})
 
     def query_com_position(self, account: Any) -> Any:
+        """The account's positions as the ordinary counter shows them (one set of shares for both counters)."""
         return self._query(account, lambda a: counter.com_position(self._broker.positions(a)), [])
 
     def query_account_infos(self) -> Any:

@@ -222,3 +222,38 @@ class XtAccountInfo(_XtObject):
         ("account_classification", 0),
         ("login_status", xtconstant.ACCOUNT_STATUS_OK),
     )
+
+
+class XtBankTransferResponse(_XtObject):
+    """The answer of ``bank_transfer_in_async`` / ``bank_transfer_out_async``."""
+
+    _FIELDS = (("seq", 0), ("success", False), ("msg", ""))
+
+
+class XtBankInfo(_XtObject):
+    """A bound bank account (``query_bank_info``; xtquant's is a native object with these attributes)."""
+
+    _FIELDS = (
+        ("success", True), ("error_msg", ""), ("money_type", ""), ("bank_no", ""), ("bank_account", ""),
+        ("bank_name", ""),
+    )  # fmt: skip
+
+
+class XtBankAmount(_XtObject):
+    """A bank balance (``query_bank_amount``)."""
+
+    _FIELDS = (
+        ("success", True), ("error_msg", ""), ("account_id", ""), ("bank_account", ""), ("money_type", ""),
+        ("balance", 0.0), ("enable_balance", 0.0),
+    )  # fmt: skip
+
+
+class XtBankTransferStream(_XtObject):
+    """One bank transfer (``query_bank_transfer_stream``): ``transfer_direction`` '1' bank to securities,
+    '2' securities to bank; ``balance`` is the amount moved."""
+
+    _FIELDS = (
+        ("success", True), ("error_msg", ""), ("date", ""), ("time", ""), ("transfer_no", ""),
+        ("transfer_direction", ""), ("bank_no", ""), ("bank_name", ""), ("bank_account", ""),
+        ("money_type", ""), ("account_id", ""), ("balance", 0.0), ("remark", ""),
+    )  # fmt: skip

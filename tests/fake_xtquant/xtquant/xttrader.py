@@ -14,7 +14,9 @@ cancels it. What behaves like the real wheel, because a bridge depends on it:
   one-shot) or when another live trader uses the same session id. ``stop()`` before ``start()`` raises
   ``AttributeError``.
 * Return codes: ``subscribe``/``unsubscribe`` 0/-1; ``order_stock`` an order id (> 0, increasing) or -1;
-  ``*_async`` a seq (> 0) or -1; ``cancel_order_stock`` 0 = request accepted (the order then becomes 54, or
+  ``*_async`` a seq (> 0) or -1 (``bank_transfer_*_async`` then push ``on_bank_transfer_async_response``
+  with an ``XtBankTransferResponse(seq, success, msg)``); ``fund_transfer`` and ``bank_transfer_in``/``_out``
+  ``(success, msg)``; ``cancel_order_stock`` 0 = request accepted (the order then becomes 54, or
   53 when partly filled, pushed as ``on_stock_order``; an order already final gets ``on_cancel_error``
   instead) or -1 for an id unknown in that account; single-object queries ``None`` when absent.
 * A new order is status 50 with an ``order_sysid``, pushed as ``on_stock_order`` right after
@@ -22,11 +24,28 @@ cancels it. What behaves like the real wheel, because a bridge depends on it:
   responses go to the trader that made the call, before the pushes the call causes.
 * After a disconnect (see :func:`disconnect`) a trader is dead. The real wheel's behaviour then is not
   documented; this fake answers at once with the failure value: -1 for calls returning a code or an id
-  (``connect``, ``subscribe``, ``order_stock``, cancels, ``*_async``), ``None`` for every query.
+  (``connect``, ``subscribe``, ``order_stock``, cancels, ``*_async``), ``(False, msg)`` for the sync
+  transfers, ``[]`` for the bank and shareholder-account queries, ``None`` for every other query.
 
 The in-memory MiniQMT keeps, per account id (any string is a known account), the day's orders and trades,
 a position per code built from fills and an asset that starts at ``INITIAL_CASH`` and moves by each
 fill's amount (no fees, no frozen cash, bought shares not sellable the same day).
+
+Transfers (银证转账, 资金划拨), per account too: one bound bank (``query_bank_info``: ``BANK_NO`` 'A' and
+``BANK_ACCOUNT`` as in xttrader.md's examples, ``BANK_NAME``, ``MONEY_TYPE`` 'CNY') holding ``BANK_BALANCE``
+when the book is created (``book.bank_balance``). ``bank_transfer_in`` moves money from it to the asset's
+cash, ``bank_transfer_out`` the asset's cash to it (cash, ``fetch_balance`` and ``total_asset`` move; no
+push). A transfer is refused, ``(False, msg)`` and nothing moves, when ``bank_no`` is not ``BANK_NO``, a
+non-empty ``bank_account`` is not ``BANK_ACCOUNT``, the amount is not > 0, or it exceeds the bank balance
+(in) or the cash (out). Each accepted one appends an ``XtBankTransferStream`` to ``book.bank_stream``: today's
+``date``/``time`` (``time.strftime``, %Y%m%d / %H%M%S), ``transfer_no`` '00000001', '00000002', … across
+accounts, ``transfer_direction`` '1' in / '2' out, ``balance`` the amount moved. ``query_bank_amount``
+answers the bank balance (both ``balance`` and ``enable_balance``), or one object with ``success`` False for
+another bank; ``query_bank_transfer_stream`` the lines with ``start_date <= date <= end_date`` (and the
+``bank_no``/``bank_account`` given, if any). ``fund_transfer`` 510/511 with an amount > 0 succeeds and moves
+nothing (the fake has one counter) and records nothing; any other direction is refused. ``query_secu_account``
+answers ``book.secu_accounts`` (SH 'A…' and SZ '0…' from the account id's digits, both ``main``). Passwords
+are not checked.
 
 Test hooks (not part of xtquant):
 
@@ -39,14 +58,18 @@ Test hooks (not part of xtquant):
 * ``HANGS``: method names whose sync calls never return until :func:`reset` (then they return the failure
   value), as a real sync call whose reply never comes blocks forever.
 * ``RETURNS``: ``{method name: value}`` to answer instead; nothing else happens (the call is recorded).
+* ``RAISES``: ``{method name: exception}`` to raise instead, as xtquant raises while building a request.
 * ``IPO_DATA``: what ``query_ipo_data`` answers; per account (``_book(account)``), ``purchase_limit`` and
   ``position_statistics`` answer ``query_new_purchase_limit`` and ``query_position_statistics``.
+* ``BANK_BALANCE``: the bound bank's balance of books created from now on (reset to 1,000,000.0); per
+  account, ``bank_balance``, ``bank_stream`` (the transfer stream) and ``secu_accounts`` can be set.
 * :func:`disconnect`: the connection to MiniQMT is lost: ``on_disconnected`` on every live trader's push
   thread, and they are dead.
 * :func:`fill` (a fill: ``on_stock_order`` 55/56, ``on_stock_trade``, ``on_stock_position``,
   ``on_stock_asset``, in that order), :func:`reject` (``on_order_error``, then ``on_stock_order`` 57 with
   ``status_msg``), :func:`account_status` (``on_account_status``).
-* :func:`reset`: forgets traders, calls, hooks and the ledger; releases hung calls; ends push threads.
+* :func:`reset`: forgets traders, calls, hooks and the ledger (banks and transfer numbers included);
+  releases hung calls; ends push threads.
 """
 
 from __future__ import annotations
@@ -66,12 +89,17 @@ from xtquant.xttype import (
     XtAccountInfo,
     XtAccountStatus,
     XtAsset,
+    XtBankAmount,
+    XtBankInfo,
+    XtBankTransferResponse,
+    XtBankTransferStream,
     XtCancelError,
     XtCancelOrderResponse,
     XtOrder,
     XtOrderError,
     XtOrderResponse,
     XtPosition,
+    XtSecuAccount,
     XtTrade,
 )
 
@@ -81,7 +109,13 @@ CREATED: list[XtQuantTrader] = []
 CALLS: list[tuple[str, tuple[Any, ...]]] = []
 HANGS: set[str] = set()
 RETURNS: dict[str, Any] = {}
+RAISES: dict[str, BaseException] = {}
 INITIAL_CASH = 1_000_000.0
+BANK_BALANCE = 1_000_000.0
+BANK_NO = "A"
+BANK_ACCOUNT = "0200205001003215076"
+BANK_NAME = "测试银行"
+MONEY_TYPE = "CNY"
 
 FINAL = frozenset({xc.ORDER_PART_CANCEL, xc.ORDER_CANCELED, xc.ORDER_SUCCEEDED, xc.ORDER_JUNK})
 
@@ -90,6 +124,7 @@ _release = threading.Event()
 _order_ids = itertools.count(1)
 _seqs = itertools.count(1)
 _trade_ids = itertools.count(1)
+_transfer_nos = itertools.count(1)
 
 
 class _Book:
@@ -104,6 +139,14 @@ class _Book:
         #: query_new_purchase_limit's answer; query_position_statistics's objects (tests set them).
         self.purchase_limit: dict[str, int] = {"KCB": 0, "SH": 0, "SZ": 0}
         self.position_statistics: list[Any] = []
+        #: the bound bank's balance; the bank transfer stream; query_secu_account's answer.
+        self.bank_balance = BANK_BALANCE
+        self.bank_stream: list[XtBankTransferStream] = []
+        digits = "".join(ch for ch in account_id if ch.isdigit())[-9:].rjust(9, "0")
+        self.secu_accounts: list[Any] = [
+            XtSecuAccount(True, "", True, "SH", f"A{digits}"),
+            XtSecuAccount(True, "", True, "SZ", f"0{digits}"),
+        ]
 
 
 #: query_ipo_data's answer (tests set it): {code: {name, type, maxPurchaseNum, ...}}.
@@ -123,7 +166,7 @@ def _book(account: Any) -> _Book:
 
 def reset() -> None:
     """Forget everything; release hung calls; stop the push threads of every trader created."""
-    global CONNECTED, INITIAL_CASH, _release, _order_ids, _seqs, _trade_ids
+    global CONNECTED, INITIAL_CASH, BANK_BALANCE, _release, _order_ids, _seqs, _trade_ids, _transfer_nos
     _release.set()
     _release = threading.Event()
     with _lock:
@@ -132,9 +175,11 @@ def reset() -> None:
             hook.clear()
         HANGS.clear()
         RETURNS.clear()
+        RAISES.clear()
         CONNECTED = True
-        INITIAL_CASH = 1_000_000.0
+        INITIAL_CASH = BANK_BALANCE = 1_000_000.0
         _order_ids, _seqs, _trade_ids = itertools.count(1), itertools.count(1), itertools.count(1)
+        _transfer_nos = itertools.count(1)
     for trader in traders:
         trader._dead = True
         if trader.executor is not None:
@@ -440,6 +485,95 @@ class XtQuantTrader:
 
         return self._async("cancel_order_stock_async", (account, order_id), cancel)
 
+    # --- transfers --------------------------------------------------------------------------------
+
+    def fund_transfer(self, account: Any, transfer_direction: int, price: float) -> Any:
+        args = (account, transfer_direction, price)
+        return self._sync(
+            "fund_transfer", args, lambda: _fund_transfer(transfer_direction, price), (False, NOT_CONNECTED)
+        )
+
+    def bank_transfer_in(
+        self,
+        account: Any,
+        bank_no: str,
+        bank_account: str,
+        balance: float,
+        bank_pwd: str = "",
+        fund_pwd: str = "",
+    ) -> Any:
+        args = (account, bank_no, bank_account, balance, bank_pwd, fund_pwd)
+        return self._bank_sync("bank_transfer_in", args, _BANK_IN)
+
+    def bank_transfer_out(
+        self,
+        account: Any,
+        bank_no: str,
+        bank_account: str,
+        balance: float,
+        bank_pwd: str = "",
+        fund_pwd: str = "",
+    ) -> Any:
+        args = (account, bank_no, bank_account, balance, bank_pwd, fund_pwd)
+        return self._bank_sync("bank_transfer_out", args, _BANK_OUT)
+
+    def bank_transfer_in_async(
+        self,
+        account: Any,
+        bank_no: str,
+        bank_account: str,
+        balance: float,
+        bank_pwd: str = "",
+        fund_pwd: str = "",
+    ) -> Any:
+        args = (account, bank_no, bank_account, balance, bank_pwd, fund_pwd)
+        return self._bank_async("bank_transfer_in_async", args, _BANK_IN)
+
+    def bank_transfer_out_async(
+        self,
+        account: Any,
+        bank_no: str,
+        bank_account: str,
+        balance: float,
+        bank_pwd: str = "",
+        fund_pwd: str = "",
+    ) -> Any:
+        args = (account, bank_no, bank_account, balance, bank_pwd, fund_pwd)
+        return self._bank_async("bank_transfer_out_async", args, _BANK_OUT)
+
+    def query_bank_info(self, account: Any) -> Any:
+        def banks() -> list[XtBankInfo]:
+            return [XtBankInfo(True, "", MONEY_TYPE, BANK_NO, BANK_ACCOUNT, BANK_NAME)]
+
+        return self._query("query_bank_info", (account,), banks, [])
+
+    def query_bank_amount(self, account: Any, bank_no: str, bank_account: str, bank_pwd: str) -> Any:
+        def amount() -> list[XtBankAmount]:
+            if (refusal := _wrong_bank(bank_no, bank_account)) is not None:
+                return [XtBankAmount(False, refusal, account.account_id, str(bank_account), MONEY_TYPE)]
+            held = _book(account).bank_balance
+            return [XtBankAmount(True, "", account.account_id, BANK_ACCOUNT, MONEY_TYPE, held, held)]
+
+        return self._query("query_bank_amount", (account, bank_no, bank_account, bank_pwd), amount, [])
+
+    def query_bank_transfer_stream(
+        self, account: Any, start_date: str, end_date: str, bank_no: str = "", bank_account: str = ""
+    ) -> Any:
+        def stream() -> list[XtBankTransferStream]:
+            return [
+                line
+                for line in _book(account).bank_stream
+                if str(start_date) <= line.date <= str(end_date)
+                and (not bank_no or line.bank_no == str(bank_no))
+                and (not bank_account or line.bank_account == str(bank_account))
+            ]
+
+        args = (account, start_date, end_date, bank_no, bank_account)
+        return self._query("query_bank_transfer_stream", args, stream, [])
+
+    def query_secu_account(self, account: Any) -> Any:
+        return self._query("query_secu_account", (account,), lambda: list(_book(account).secu_accounts), [])
+
     # --- queries ----------------------------------------------------------------------------------
 
     def query_stock_asset(self, account: Any) -> Any:
@@ -530,11 +664,13 @@ class XtQuantTrader:
         self._push_thread = threading.current_thread()
 
     def _intercept(self, name: str, args: tuple[Any, ...], failed: Any) -> Any:
-        """Record the call; apply ``HANGS`` and ``RETURNS``; ``_PASS`` when the call should proceed."""
+        """Record the call; apply ``HANGS``, ``RAISES`` and ``RETURNS``; ``_PASS`` when the call should proceed."""
         _record(name, args)
         if name in HANGS:
             _release.wait()
             return failed
+        if name in RAISES:
+            raise RAISES[name]
         if name in RETURNS:
             return RETURNS[name]
         return _PASS
@@ -555,13 +691,32 @@ class XtQuantTrader:
             return failed
         return future.result()
 
-    def _query(self, name: str, args: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    def _query(self, name: str, args: tuple[Any, ...], compute: Callable[[], Any], failed: Any = None) -> Any:
         def snapshot() -> Any:
             with _lock:
                 found = compute()
                 return [copy.copy(o) for o in found] if isinstance(found, list) else copy.copy(found)
 
-        return self._sync(name, args, snapshot, None)
+        return self._sync(name, args, snapshot, failed)
+
+    def _bank_sync(self, name: str, args: tuple[Any, ...], direction: int) -> Any:
+        account, bank_no, bank_account, balance = args[:4]
+        amount = float(balance)  # as xtquant builds its request: a non-number raises here
+
+        def transfer() -> tuple[bool, str]:
+            return _bank_transfer(account, direction, str(bank_no), str(bank_account), amount)
+
+        return self._sync(name, args, transfer, (False, NOT_CONNECTED))
+
+    def _bank_async(self, name: str, args: tuple[Any, ...], direction: int) -> int:
+        account, bank_no, bank_account, balance = args[:4]
+        amount = float(balance)
+
+        def transfer(seq: int) -> None:
+            success, msg = _bank_transfer(account, direction, str(bank_no), str(bank_account), amount)
+            self._deliver("on_bank_transfer_async_response", XtBankTransferResponse(seq, success, msg))
+
+        return self._async(name, args, transfer)
 
     def _async(self, name: str, args: tuple[Any, ...], work: Callable[[int], None]) -> int:
         if (answer := self._intercept(name, args, -1)) is not _PASS:
@@ -597,6 +752,8 @@ class XtQuantTrader:
 
 
 _PASS = object()
+NOT_CONNECTED = "交易连接不可用 (the trader is not connected)"
+_BANK_IN, _BANK_OUT = 501, 502  # xttrader's BankTransferReq directions (hard-coded there, not constants)
 
 
 def _record(name: str, args: tuple[Any, ...]) -> None:
@@ -660,3 +817,65 @@ def _cancel(account: Any, order_id: int) -> tuple[int, tuple[str, Any] | None]:
             return 0, ("on_cancel_error", error)
         order.order_status = xc.ORDER_PART_CANCEL if order.traded_volume else xc.ORDER_CANCELED
         return 0, ("on_stock_order", order)
+
+
+def _wrong_bank(bank_no: Any, bank_account: Any) -> str | None:
+    """Why ``bank_no``/``bank_account`` is not the bound bank (an empty ``bank_account`` matches)."""
+    if str(bank_no) != BANK_NO or (bank_account and str(bank_account) != BANK_ACCOUNT):
+        return f"银行账号不存在 (no bound bank {bank_no!r} {bank_account!r}; the fake's is {BANK_NO!r})"
+    return None
+
+
+def _bank_transfer(
+    account: Any, direction: int, bank_no: str, bank_account: str, amount: float
+) -> tuple[bool, str]:
+    """Move ``amount`` between the account's bound bank and its cash; a stream line when it moves."""
+    with _lock:
+        if (refusal := _wrong_bank(bank_no, bank_account)) is not None:
+            return False, refusal
+        if not amount > 0:
+            return False, f"转账金额必须大于0 (the amount must be positive): {amount!r}"
+        book = _book(account)
+        asset = book.asset
+        if direction == _BANK_IN:
+            if amount > book.bank_balance:
+                return False, f"银行可用余额不足 (the bank holds {book.bank_balance:.2f})"
+            book.bank_balance -= amount
+            asset.cash += amount
+        else:
+            if amount > asset.cash:
+                return False, f"可用资金不足 (the cash is {asset.cash:.2f})"
+            asset.cash -= amount
+            book.bank_balance += amount
+        asset.fetch_balance = asset.cash
+        asset.total_asset = asset.cash + asset.market_value
+        book.bank_stream.append(
+            XtBankTransferStream(
+                True,
+                "",
+                time.strftime("%Y%m%d"),
+                time.strftime("%H%M%S"),
+                f"{next(_transfer_nos):08d}",
+                "1" if direction == _BANK_IN else "2",
+                BANK_NO,
+                BANK_NAME,
+                BANK_ACCOUNT,
+                MONEY_TYPE,
+                account.account_id,
+                amount,
+                "银行转证券" if direction == _BANK_IN else "证券转银行",
+            )
+        )
+        return True, "转账成功"
+
+
+def _fund_transfer(transfer_direction: Any, price: Any) -> tuple[bool, str]:
+    """510/511 with a positive amount: accepted, nothing moves (the fake has one counter)."""
+    if transfer_direction not in (xc.FUNDS_TRANSFER_NORMAL_TO_SPEED, xc.FUNDS_TRANSFER_SPEED_TO_NORMAL):
+        return (
+            False,
+            f"划拨方向错误 (transfer_direction {transfer_direction!r}: the fake accepts 510 and 511)",
+        )
+    if not float(price) > 0:
+        return False, f"划拨金额必须大于0 (the amount must be positive): {price!r}"
+    return True, "划拨成功"

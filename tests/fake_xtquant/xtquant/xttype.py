@@ -216,3 +216,67 @@ class XtPositionStatistics(_XtObject):
         ("can_close_vol", 0),
         ("float_profit", 0.0),
     )
+
+
+class XtBankTransferResponse(_XtObject):
+    """The answer of ``bank_transfer_in_async`` / ``bank_transfer_out_async`` (xttype's signature)."""
+
+    _FIELDS = (("seq", 0), ("success", False), ("msg", ""))
+
+
+# The bank and shareholder-account queries answer native objects in xtquant (no xttype class); these
+# stand in for them with the attributes of ``doc/xttrader.md``.
+
+
+class XtBankInfo(_XtObject):
+    """A bound bank account (``query_bank_info``)."""
+
+    _FIELDS = (
+        ("success", True),
+        ("error_msg", ""),
+        ("money_type", ""),
+        ("bank_no", ""),
+        ("bank_account", ""),
+        ("bank_name", ""),
+    )
+
+
+class XtBankAmount(_XtObject):
+    """A bank balance (``query_bank_amount``)."""
+
+    _FIELDS = (
+        ("success", True),
+        ("error_msg", ""),
+        ("account_id", ""),
+        ("bank_account", ""),
+        ("money_type", ""),
+        ("balance", 0.0),
+        ("enable_balance", 0.0),
+    )
+
+
+class XtBankTransferStream(_XtObject):
+    """One bank transfer (``query_bank_transfer_stream``): ``transfer_direction`` '1' bank to securities,
+    '2' securities to bank; ``balance`` is the amount moved."""
+
+    _FIELDS = (
+        ("success", True),
+        ("error_msg", ""),
+        ("date", ""),
+        ("time", ""),
+        ("transfer_no", ""),
+        ("transfer_direction", ""),
+        ("bank_no", ""),
+        ("bank_name", ""),
+        ("bank_account", ""),
+        ("money_type", ""),
+        ("account_id", ""),
+        ("balance", 0.0),
+        ("remark", ""),
+    )
+
+
+class XtSecuAccount(_XtObject):
+    """A shareholder account (``query_secu_account``)."""
+
+    _FIELDS = (("success", True), ("error_msg", ""), ("main", False), ("market", ""), ("secu_account", ""))

@@ -22,6 +22,7 @@ from qmt_bridge.server.routers import (
     tick,
     trading,
     trading_calls,
+    transfers,
     ws,
     ws_download,
     ws_trade,
@@ -36,6 +37,7 @@ OPEN_ROUTERS = [
     planned.router,
     trading.router,
     trading_calls.router,
+    transfers.router,
     ws_trade.router,
     ws_download.router,
     ws.router,
@@ -62,6 +64,10 @@ ROUTERS = [
 ]
 
 
+#: Paths that need the trading key (or a signature), and answer the trader's errors.
+TRADING_PREFIXES = ("/api/trading/", "/api/fund/", "/api/bank/")
+
+
 def _declare_errors() -> None:
     """Every /api operation lists the error statuses it can answer, each with the one error shape
     (:mod:`qmt_bridge.server.error_schema`); done here once, so that every way of registering the routes
@@ -69,7 +75,7 @@ def _declare_errors() -> None:
     for router in [*OPEN_ROUTERS, *ROUTERS]:
         for route in router.routes:
             if isinstance(route, APIRoute) and route.path.startswith("/api/"):
-                errors = TRADING_ERRORS if route.path.startswith("/api/trading/") else DATA_ERRORS
+                errors = TRADING_ERRORS if route.path.startswith(TRADING_PREFIXES) else DATA_ERRORS
                 route.responses = {**errors, **route.responses}
 
 

@@ -1,7 +1,7 @@
 """Endpoints of the spec that are not built yet: they answer 501 ``not_implemented`` and say so.
 
-The seed lists credit trading and fund and bank transfers, not built yet; qmt-bridge 2.1.3 (the existing
-implementation of the same spec) has further paths of those, and a few it offers that are not offered here
+The seed lists credit trading, not built yet; qmt-bridge 2.1.3 (the existing implementation of the same
+spec) has further paths of it and of transfers, and a few it offers that are not offered here
 (formula calls, tabular data, QMT's data export). A request to one of their paths gets 501 naming the
 feature, instead of a 404 that suggests a typo. The routes stay out of the OpenAPI schema, so /docs lists
 what works.
@@ -25,7 +25,10 @@ from qmt_bridge.server.security import api_key_header, check_api_key, single_api
 CREDIT = "credit trading (融资融券)"
 FORMULA = "formula calls (公式/模型调用: they run QMT formulas, which a remote client cannot install)"
 TABULAR = "tabular data (表格数据, xtquant's metatables)"
-TRANSFERS = "fund and bank transfers (资金划转, 银证转账)"
+TRANSFER_LIMIT = "the bank transfer limit (银证转账限额: xttrader has no call for it)"
+CTP = (
+    "CTP fund transfers (期货/期权资金划转: accounts of a futures counter, which this server does not trade)"
+)
 SMT = "securities lending by agreement (约定式融券, SMT)"
 EXPORT = (
     "QMT's data export (export_data, query_data: files written at a path on the Windows machine, in QMT's "
@@ -38,9 +41,6 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
     ("POST", "/api/credit/order"): CREDIT,
     ("GET", "/api/credit/quota"): CREDIT,
     ("GET", "/api/credit/position"): CREDIT,
-    ("POST", "/api/fund/transfer"): TRANSFERS,
-    ("GET", "/api/fund/history"): TRANSFERS,
-    ("POST", "/api/bank/transfer"): TRANSFERS,
     # qmt-bridge 2.1.3's paths of capabilities not offered (see routers/compat.py)
     ("POST", "/api/formula/call"): FORMULA,
     ("POST", "/api/formula/call_batch"): FORMULA,
@@ -48,14 +48,7 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
     ("GET", "/api/tabular/data"): TABULAR,
     ("GET", "/api/tabular/tables"): TABULAR,
     # qmt-bridge 2.1.3's trading, credit, transfer and SMT paths not served yet (issues 16 and 18)
-    ("POST", "/api/bank/transfer_in"): TRANSFERS,
-    ("POST", "/api/bank/transfer_out"): TRANSFERS,
-    ("GET", "/api/bank/balance"): TRANSFERS,
-    ("GET", "/api/bank/transfer_records"): TRANSFERS,
-    ("GET", "/api/bank/banks"): TRANSFERS,
-    ("GET", "/api/bank/transfer_limit"): TRANSFERS,
-    ("GET", "/api/bank/available_amount"): TRANSFERS,
-    ("GET", "/api/bank/status"): TRANSFERS,
+    ("GET", "/api/bank/transfer_limit"): TRANSFER_LIMIT,
     ("GET", "/api/credit/positions"): CREDIT,
     ("GET", "/api/credit/asset"): CREDIT,
     ("GET", "/api/credit/debt"): CREDIT,
@@ -64,13 +57,11 @@ PLANNED_HTTP: dict[tuple[str, str], str] = {
     ("GET", "/api/credit/fin_stocks"): CREDIT,
     ("GET", "/api/credit/subjects"): CREDIT,
     ("GET", "/api/credit/assure"): CREDIT,
-    ("GET", "/api/fund/transfer_records"): TRANSFERS,
-    ("GET", "/api/fund/available"): TRANSFERS,
-    ("POST", "/api/fund/ctp_transfer_in"): TRANSFERS,
-    ("POST", "/api/fund/ctp_transfer_out"): TRANSFERS,
-    ("GET", "/api/fund/ctp_balance"): TRANSFERS,
-    ("POST", "/api/fund/ctp_option_to_future"): TRANSFERS,
-    ("POST", "/api/fund/ctp_future_to_option"): TRANSFERS,
+    ("POST", "/api/fund/ctp_transfer_in"): CTP,
+    ("POST", "/api/fund/ctp_transfer_out"): CTP,
+    ("GET", "/api/fund/ctp_balance"): CTP,
+    ("POST", "/api/fund/ctp_option_to_future"): CTP,
+    ("POST", "/api/fund/ctp_future_to_option"): CTP,
     ("POST", "/api/smt/order"): SMT,
     ("POST", "/api/smt/negotiate_order_async"): SMT,
     ("POST", "/api/smt/cancel"): SMT,

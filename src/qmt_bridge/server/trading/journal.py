@@ -1,12 +1,14 @@
 """The order journal: SQLite, written before an order reaches the trader, read back after a restart.
 
-Three things live here:
+Four things live here:
 
 - **orders**, keyed by ``client_order_id``: what was asked (and its fingerprint, to tell a repeat of the same
   request from a different one under the same id), the state of our attempt (``pending`` while the trader
   call runs, then ``placed``, ``rejected`` or ``unknown``) and the answer given. A ``pending`` row found at
   start belongs to a call that a stopped server never saw finish: its outcome is unknown.
 - **requests**: every order, cancel and kill-switch request with its answer, for the record.
+- **transfers**: every bank and counter transfer asked for (never a password), ``pending`` while its call
+  runs, then ``done``, ``refused`` or ``unknown``: ``GET /api/fund/history``.
 - **events**: every trade event (orders, fills, errors, assets, positions, connection changes) with the
   sequence number that ``/ws/trade`` streams and resumes from.
 
@@ -60,11 +62,31 @@ CREATE TABLE IF NOT EXISTS events (
     account_id TEXT NOT NULL,
     data TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS transfers (
+    transfer_id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at REAL NOT NULL,
+    day TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    direction INTEGER NOT NULL,
+    amount REAL NOT NULL,
+    bank_no TEXT NOT NULL,
+    state TEXT NOT NULL,
+    message TEXT NOT NULL,
+    client_id TEXT,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS transfers_by_day ON transfers (account_id, day);
 CREATE TABLE IF NOT EXISTS flags (
     name TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
 """
+
+_TRANSFER_NAMES = (
+    "transfer_id", "at", "day", "account_id", "kind", "direction", "amount", "bank_no", "state", "message", "updated_at",
+)  # fmt: skip
+_TRANSFER_COLUMNS = ", ".join(_TRANSFER_NAMES)
 
 #: States of an order request in the journal.
 PENDING, PLACED, REJECTED, UNKNOWN = "pending", "placed", "rejected", "unknown"
@@ -242,6 +264,63 @@ class Journal:
                 (UNKNOWN, answer, self._clock(), PENDING),
             )
         return ids
+
+    # --- transfers ----------------------------------------------------------------------------------
+
+    def begin_transfer(
+        self,
+        account_id: str,
+        day: str,
+        kind: str,
+        direction: int,
+        amount: float,
+        bank_no: str,
+        client_id: str | None,
+    ) -> int:
+        """Record a transfer about to be sent (``pending``) on the counter's ``day`` (YYYYMMDD); its id."""
+        now = self._clock()
+        with self._lock:
+            cursor = self._db.execute(
+                "INSERT INTO transfers (at, day, account_id, kind, direction, amount, bank_no, state, message, "
+                "client_id, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)",
+                (now, day, account_id, kind, direction, amount, bank_no, PENDING, client_id, now),
+            )
+            return int(cursor.lastrowid or 0)
+
+    def finish_transfer(self, transfer_id: int, state: str, message: str) -> None:
+        with self._lock:
+            self._db.execute(
+                "UPDATE transfers SET state = ?, message = ?, updated_at = ? WHERE transfer_id = ?",
+                (state, message, self._clock(), transfer_id),
+            )
+
+    def transfers(
+        self, account_id: str, first_day: str, last_day: str, limit: int = 1000
+    ) -> list[dict[str, Any]]:
+        """The account's transfers from ``first_day`` to ``last_day`` (YYYYMMDD, inclusive), newest first."""
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_TRANSFER_COLUMNS} FROM transfers WHERE account_id = ? AND day >= ? AND day <= ? "
+                "ORDER BY transfer_id DESC LIMIT ?",
+                (account_id, first_day, last_day, limit),
+            ).fetchall()
+        return [dict(zip(_TRANSFER_NAMES, row, strict=True)) for row in rows]
+
+    def transfer(self, transfer_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_TRANSFER_COLUMNS} FROM transfers WHERE transfer_id = ?", (transfer_id,)
+            ).fetchone()
+        return dict(zip(_TRANSFER_NAMES, row, strict=True)) if row else None
+
+    def mark_pending_transfers_unknown(self) -> int:
+        """At start: transfers whose call a stopped server never saw finish become ``unknown``; how many."""
+        with self._lock:
+            cursor = self._db.execute(
+                "UPDATE transfers SET state = ?, message = ?, updated_at = ? WHERE state = ?",
+                (UNKNOWN, "the server stopped before the trader answered", self._clock(), PENDING),
+            )
+            return cursor.rowcount
 
     # --- requests -----------------------------------------------------------------------------------
 

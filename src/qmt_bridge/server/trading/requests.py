@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, field_validator
 
 from qmt_bridge.server.models import RequestBody
 
@@ -68,3 +70,61 @@ class SimResetRequest(RequestBody):
         allow_inf_nan=False,
         description="empty: the configured starting cash; at most 1e12",
     )
+
+
+#: The most one transfer may move (CNY): far above any retail account, low enough to stay exact in li.
+MAX_TRANSFER = 1e10
+
+
+def _whole_fen(amount: float) -> float:
+    if abs(round(amount * 100) - amount * 100) > 1e-6:
+        raise ValueError("an amount in CNY has at most 2 decimals")
+    return amount
+
+
+_AMOUNT = Field(..., gt=0, le=MAX_TRANSFER, allow_inf_nan=False, description="CNY, at most 2 decimals")
+_PASSWORD = Field("", max_length=64, description="passed to the counter only; never stored or logged")
+
+
+class FundTransferRequest(RequestBody):
+    """``fund_transfer``: money between the ordinary and the speed counter, or between nodes."""
+
+    transfer_direction: Literal[510, 511, 512, 513] = Field(
+        ...,
+        description="510 普通柜台→极速柜台 (FUNDS_TRANSFER_NORMAL_TO_SPEED), 511 极速柜台→普通柜台, "
+        "512 上海节点→深圳节点, 513 深圳节点→上海节点",
+    )
+    amount: float = _AMOUNT
+    account_id: str = Field("", max_length=64, description="empty: the first configured account")
+
+    _fen = field_validator("amount")(_whole_fen)
+
+
+class BankTransferRequest(RequestBody):
+    """``bank_transfer_in`` / ``bank_transfer_out`` (银证转账)."""
+
+    direction: Literal["in", "out"] = Field(..., description="in: bank → securities; out: securities → bank")
+    amount: float = _AMOUNT
+    bank_no: str = Field(
+        "", max_length=32, description="empty: the account's first bound bank (/api/bank/banks)"
+    )
+    bank_account: str = Field(
+        "", max_length=64, description="the bank account number; empty with bank_no empty"
+    )
+    bank_pwd: str = _PASSWORD
+    fund_pwd: str = _PASSWORD
+    account_id: str = Field("", max_length=64, description="empty: the first configured account")
+
+    _fen = field_validator("amount")(_whole_fen)
+
+
+class CompatBankTransferRequest(RequestBody):
+    """qmt-bridge 2.1.3's body of ``/api/bank/transfer_in`` and ``/transfer_out`` (the path gives the
+    direction; ``transfer_direction`` is accepted and ignored)."""
+
+    amount: float = _AMOUNT
+    bank_code: str = Field("", max_length=32, description="the bank's number; empty: the first bound bank")
+    transfer_direction: int | None = Field(None, description="ignored: the path says in or out")
+    account_id: str = Field("", max_length=64)
+
+    _fen = field_validator("amount")(_whole_fen)

@@ -131,6 +131,10 @@ class TradingService:
             log.warning(
                 "%d order(s) had no answer when the server stopped; their outcome is unknown", len(ids)
             )
+        if transfers := self.journal.mark_pending_transfers_unknown():
+            log.warning(
+                "%d transfer(s) had no answer when the server stopped; their outcome is unknown", transfers
+            )
         return ids
 
     # --- accounts -----------------------------------------------------------------------------------

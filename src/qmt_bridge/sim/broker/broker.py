@@ -32,6 +32,7 @@ from qmt_bridge.sim.broker.quotes import Quotes
 from qmt_bridge.sim.broker.sessions import local_date
 from qmt_bridge.sim.broker.state import State
 from qmt_bridge.sim.broker.store import BrokerStore
+from qmt_bridge.sim.broker.transfer_desk import TransferDesk
 from qmt_bridge.sim.broker.views import (
     account_info_view,
     account_status_view,
@@ -41,7 +42,14 @@ from qmt_bridge.sim.broker.views import (
     position_view,
     trade_view,
 )
-from qmt_bridge.sim.xttype import XtAccountInfo, XtAccountStatus, XtAsset, XtOrder, XtPosition, XtTrade
+from qmt_bridge.sim.xttype import (
+    XtAccountInfo,
+    XtAccountStatus,
+    XtAsset,
+    XtOrder,
+    XtPosition,
+    XtTrade,
+)
 
 log = logging.getLogger("qmt_bridge.sim.broker")
 
@@ -60,7 +68,7 @@ class Listener(Protocol):
         """The broker closed: queue ``on_disconnected``."""
 
 
-class SimBroker:
+class SimBroker(TransferDesk):
     """A paper-trading counter over a simulated market.
 
     Args:
@@ -355,7 +363,8 @@ class SimBroker:
     # --- administration -------------------------------------------------------------------------------
 
     def reset_account(self, account_id: str, cash: float | None = None) -> float:
-        """Clear an account's positions, orders and trades (old days' too) and set its cash to ``cash``
+        """Clear an account's positions, orders, trades and transfers (old days' too), give it a new bank link
+        (:mod:`.transfers`) and set its cash to ``cash``
         (default: its starting cash), which becomes its starting cash. Order ids keep increasing. Returns
         the cash (CNY). ``KeyError`` for an unknown account."""
         with self._lock:
@@ -370,7 +379,7 @@ class SimBroker:
             li = account.starting_cash if cash is None else to_li(cash)
             account.starting_cash = account.balance = li
             account.frozen = account.unsettled = 0
-            self._state.touch(account)
+            self._state.touch(account, self._state.link(account_id))
             if self._listening(account_id):
                 self._engine.outbox.append((account_id, "on_stock_asset", asset_view(account, []), None))
             self._commit()

@@ -9,8 +9,10 @@ Shapes as xtquant's (``shared/xtquant-api.md`` §2.3, ``doc/xttrader.md``):
   simulator counts today's market value of the account's positions: SH (and 科创板) 1,000 shares (500 on
   科创板) per 10,000 (5,000) CNY of Shanghai shares, SZ 500 shares per 5,000 CNY of Shenzhen shares, nothing
   under 10,000 CNY.
-- :func:`com_fund` / :func:`com_position`: ``query_com_fund`` / ``query_com_position``, the account as the
-  ordinary counter (普通柜台) shows it for transfers.
+- :func:`com_fund`: ``query_com_fund``, the ordinary counter's (普通柜台) money, which ``fund_transfer``
+  moves to and from the account's cash (:mod:`.transfers`). :func:`com_position`: ``query_com_position``, the
+  account's positions under the ordinary counter's names: the simulator keeps one set of shares, seen from
+  both counters (``secu_transfer`` is not modelled), while money is at one counter or the other.
 """
 
 from __future__ import annotations
@@ -64,20 +66,20 @@ def new_purchase_limit(positions: Iterable[Any]) -> dict[str, int]:
     }
 
 
-def com_fund(asset: Any) -> dict[str, Any]:
-    """``query_com_fund``: the account's money (an ``XtAsset``) under the ordinary counter's names."""
-    if asset is None:
+def com_fund(balance: float | None) -> dict[str, Any]:
+    """``query_com_fund``: the ordinary counter's money (``balance`` CNY, cash only) under its names."""
+    if balance is None:
         return {"success": False, "error": "no such account"}
     return {
         "success": True,
         "error": "",
-        "currentBalance": round(float(asset.cash) + float(asset.frozen_cash), 2),
-        "enableBalance": float(asset.cash),
-        "fetchBalance": float(asset.fetch_balance),
+        "currentBalance": balance,
+        "enableBalance": balance,
+        "fetchBalance": balance,
         "interest": 0.0,
-        "assetBalance": float(asset.total_asset),
-        "fetchCash": float(asset.fetch_balance),
-        "marketValue": float(asset.market_value),
+        "assetBalance": balance,
+        "fetchCash": balance,
+        "marketValue": 0.0,
         "debt": 0.0,
     }
 

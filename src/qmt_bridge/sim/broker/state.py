@@ -13,6 +13,7 @@ from typing import Any
 
 from qmt_bridge.sim.broker.ledger import Account, Order, Position, Trade
 from qmt_bridge.sim.broker.store import BrokerStore
+from qmt_bridge.sim.broker.transfers import BankLink, new_link
 
 
 class State:
@@ -36,6 +37,8 @@ class State:
         self.trades: dict[str, list[Trade]] = {}
         for trade in store.trades_of(self.day):
             self.trades.setdefault(trade.account_id, []).append(trade)
+        self.links: dict[str, BankLink] = {link.account_id: link for link in store.bank_links()}
+        self.next_transfer_no = store.next_transfer_no()
         self._dirty: dict[int, Any] = {}
         self._dropped: list[tuple[str, str]] = []
 
@@ -99,6 +102,19 @@ class State:
         self._dirty.pop(id(position), None)
         self._dropped.append((position.account_id, position.code))
 
+    def link(self, account_id: str) -> BankLink:
+        """The account's bound bank (and ordinary counter), opened when there is none yet."""
+        link = self.links.get(account_id)
+        if link is None:
+            link = self.links[account_id] = new_link(account_id)
+            self.touch(link)
+        return link
+
+    def new_transfer_no(self) -> int:
+        number = self.next_transfer_no
+        self.next_transfer_no += 1
+        return number
+
     def set_day(self, day: dt.date) -> None:
         self.day = day
         self._meta_dirty = True
@@ -108,10 +124,11 @@ class State:
             yield from orders.values()
 
     def forget_account(self, account_id: str) -> None:
-        """Drop an account's positions, orders and trades from memory (the store is cleared separately;
+        """Drop an account's positions, orders, trades and bank link from memory (the store is cleared separately;
         the id high-water marks are written with the next flush, so ids are never reused)."""
         self._meta_dirty = True
         self.positions.pop(account_id, None)
+        self.links.pop(account_id, None)
         for order in [o for o in self.orders.values() if o.account_id == account_id]:
             del self.orders[order.order_id]
             self.closed(order)
@@ -130,6 +147,7 @@ class State:
             meta = {
                 "next_order_id": str(self.next_order_id),
                 "next_trade_id": str(self.next_trade_id),
+                "next_transfer_no": str(self.next_transfer_no),
                 "day": self.day.isoformat(),
             }
         records, dropped = list(self._dirty.values()), self._dropped

@@ -6,7 +6,7 @@ positions, open orders and next order id. The file uses WAL (readers never block
 at most the transaction in flight); ``synchronous=NORMAL`` keeps a commit cheap (no fsync per commit in WAL
 mode) at the price of the last commits on a power cut, acceptable for paper trading.
 
-Tables mirror the dataclasses of :mod:`.ledger` (one column per field; dates as ISO strings, booleans as
+Tables mirror the dataclasses of :mod:`.ledger` and :mod:`.transfers` (one column per field; dates as ISO strings, booleans as
 ints) plus ``meta`` (key/value: ``day``, and the high-water marks ``next_order_id``/``next_trade_id`` written when
 ids are about to leave the file, see :meth:`BrokerStore.next_ids`). Old days' orders and trades stay in the
 file; the broker loads only open orders and today's (a scan: no index, so a commit writes fewer pages).
@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from qmt_bridge.sim.broker.ledger import TERMINAL, Account, Order, Position, Trade
+from qmt_bridge.sim.broker.transfers import BankLink, Transfer
 
 SCHEMA_VERSION = 1
 
@@ -32,6 +33,8 @@ _TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     Position: ("positions", ("account_id", "code")),
     Order: ("orders", ("order_id",)),
     Trade: ("trades", ("traded_id",)),
+    BankLink: ("bank_links", ("account_id",)),
+    Transfer: ("transfers", ("transfer_no",)),
 }
 _SQL_TYPES = {int: "INTEGER", bool: "INTEGER", float: "REAL", str: "TEXT", dt.date: "TEXT"}
 
@@ -153,6 +156,24 @@ class BrokerStore:
     def trades_of(self, day: dt.date) -> list[Trade]:
         return self._load(Trade, "WHERE day = ? ORDER BY rowid", (day.isoformat(),))
 
+    def bank_links(self) -> list[BankLink]:
+        return self._load(BankLink)
+
+    def transfers(self, account_id: str, first: dt.date, last: dt.date) -> list[Transfer]:
+        """The account's transfers from ``first`` to ``last`` (days, inclusive), in order."""
+        return self._load(
+            Transfer,
+            "WHERE account_id = ? AND day >= ? AND day <= ? ORDER BY transfer_no",
+            (account_id, first.isoformat(), last.isoformat()),
+        )
+
+    def next_transfer_no(self) -> int:
+        """Past every transfer number the file holds or has held (``meta`` keeps the high-water mark)."""
+        meta = self.meta()
+        with self._lock:
+            top = self._db.execute("SELECT max(transfer_no) FROM transfers").fetchone()[0]
+        return max(int(meta.get("next_transfer_no", "1")), int(top or 0) + 1)
+
     def all_orders(self, account_id: str) -> list[Order]:
         """Every order of ``account_id`` the file holds, old days included."""
         return self._load(Order, "WHERE account_id = ? ORDER BY order_id", (account_id,))
@@ -189,10 +210,10 @@ class BrokerStore:
                 raise
 
     def clear_account(self, account_id: str) -> None:
-        """Delete an account's positions, orders and trades (the account row stays)."""
+        """Delete an account's positions, orders, trades and transfers (the account row stays)."""
         with self._lock:
             self._db.execute("BEGIN")
-            for table in ("positions", "orders", "trades"):
+            for table in ("positions", "orders", "trades", "transfers"):
                 self._db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
             self._db.execute("COMMIT")
 
