@@ -61,6 +61,7 @@ SAMPLES: dict[str, list[str]] = {
     "/api/meta/wp_market_list": [""],
     "/api/meta/field_list": ["metaid=3001", "metaid=2"],
     "/api/meta/predownload": [""],  # off here; on in test_the_status_answers_with_their_services_on
+    "/api/meta/market_status": ["", "markets=SZ"],
     "/api/meta/quote_book": [""],  # off here; on in test_the_status_answers_with_their_services_on
     "/api/meta/realtime": [""],  # nothing subscribed; subscribed in test_the_subscription_answers_...
     "/api/meta/sub_info": [""],

@@ -396,6 +396,7 @@ CANONICAL: dict[str, Any] = {
     "GET /api/meta/health": {},
     "GET /api/meta/version": {},
     "GET /api/meta/xtdata_version": {},
+    "GET /api/meta/market_status": {},
     "GET /api/meta/quote_book": {},
     "GET /api/meta/realtime": {},  # while a /ws/realtime subscription is held
     "GET /api/meta/predownload": {},
@@ -682,6 +683,10 @@ EXPECT: dict[str, Expect] = {
     "GET /api/meta/version": Expect("version", that(re.compile(r"\d+\.\d+").match, "a version")),
     "GET /api/meta/xtdata_version": Expect(
         "xtdata_version", that(lambda v: "250807" in v, "the wheel's API")
+    ),
+    "GET /api/meta/market_status": Expect(
+        "markets",
+        mapping(re.compile("SH|SZ|BJ"), record(state=re.compile("closed"), unified=str, trading_day=bool)),
     ),
     "GET /api/meta/quote_book": Expect(
         None,

@@ -46,6 +46,25 @@ class MetaMixin(ClientMixin):
         """
         return dict(self._request("GET", "/api/meta/predownload"))
 
+    def get_market_status(self, markets: str | list[str] = "SH,SZ,BJ") -> dict[str, Any]:
+        """市场状态: where each A-share exchange is in its day (``GET /api/meta/market_status``).
+
+        Args:
+            markets: ``"SH,SZ,BJ"`` (the default), or some of them, as a string or a list.
+
+        Returns:
+            ``{"time", "markets": {market: {"state", "unified", "raw", "trading_day", "next_state",
+            "next_change"}}}``; ``state`` is ``pre_open``, ``call_auction``, ``trading``, ``closing_auction``,
+            ``lunch_break`` or ``closed``; ``unified`` seed 002's ``PRE_HOURS``, ``RTH``, ``REST`` or
+            ``CLOSED``; ``raw`` the exchange's period (``status`` 2/3/8, ``begin``, ``end``) or None.
+
+        Raises:
+            BadRequestError: A market other than SH, SZ and BJ.
+            APIConnectionError: The server cannot be reached.
+        """
+        wanted = markets if isinstance(markets, str) else ",".join(markets)
+        return dict(self._request("GET", "/api/meta/market_status", params={"markets": wanted}))
+
     def get_quote_book_status(self) -> dict[str, Any]:
         """State of the server's quote book, from which it answers snapshot requests
         (``GET /api/meta/quote_book``).

@@ -316,3 +316,49 @@ class SubInfoAnswer(BaseModel):
     all: list[dict[str, Any]] = Field(
         ..., description="xtdata.get_all_sub_info as xtquant gives it: every client's subscriptions"
     )
+
+
+class MarketState(BaseModel):
+    """Where one exchange is in its day."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    market: str
+    state: str = Field(
+        ...,
+        description="pre_open (from 09:00, and 09:25–09:30), call_auction, trading, closing_auction, "
+        "lunch_break, closed",
+    )
+    unified: str = Field(..., description="seed 002's enum: PRE_HOURS, RTH, REST, CLOSED")
+    raw: dict[str, Any] | None = Field(
+        ...,
+        description="the exchange's period now, as xtdata.get_trading_period gives it: status (2 call auction, "
+        "3 continuous, 8 closing auction), begin and end (HHMMSS); null between periods",
+    )
+    trading_day: bool
+    next_state: str | None = Field(..., description="the state that comes next; null when not known")
+    next_change: str | None = Field(..., description="ISO 8601 (China time) when it starts")
+
+
+class MarketStatusAnswer(BaseModel):
+    """The state of each A-share exchange at the backend's clock."""
+
+    model_config = documented(
+        {
+            "time": "2025-11-20T10:00:00+08:00",
+            "markets": {
+                "SH": {
+                    "market": "SH",
+                    "state": "trading",
+                    "unified": "RTH",
+                    "raw": {"status": 3, "begin": "093000", "end": "113000"},
+                    "trading_day": True,
+                    "next_state": "lunch_break",
+                    "next_change": "2025-11-20T11:30:00+08:00",
+                }
+            },
+        }
+    )
+
+    time: str = Field(..., description="the backend's moment (the simulator's clock), China time")
+    markets: dict[str, MarketState]

@@ -13,6 +13,7 @@ from qmt_bridge.server.answers.meta import (
     LastTradeDateAnswer,
     MarketListAnswer,
     MarketNamesAnswer,
+    MarketStatusAnswer,
     PeriodListAnswer,
     PreDownloadAnswer,
     QuoteBookAnswer,
@@ -23,10 +24,11 @@ from qmt_bridge.server.answers.meta import (
     XtdataVersionAnswer,
 )
 from qmt_bridge.server.deps import Ctx
-from qmt_bridge.server.errors import NotFound
+from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.params import MARKET_CODES, ms_to_day, parse_market
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
+from qmt_bridge.server.services import market_status as status_of_markets
 
 router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
 health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
@@ -114,6 +116,29 @@ async def get_realtime_status(request: Request) -> JSONResponse:
 async def get_markets(ctx: Ctx) -> JSONResponse:
     """Market codes and their names (xtdata.get_markets)."""
     return JSONResponse({"markets": await ctx.xtdata("get_markets")})
+
+
+@router.get("/market_status")
+@answers(MarketStatusAnswer)
+async def get_market_status(
+    ctx: Ctx,
+    markets: str = Query(
+        "SH,SZ,BJ", max_length=32, description="comma-separated: " + ", ".join(status_of_markets.MARKETS)
+    ),
+) -> JSONResponse:
+    """市场状态: where each A-share exchange is in its day at the backend's clock (seed 002's unified market
+    state): ``state`` (pre_open, call_auction, trading, closing_auction, lunch_break, closed), ``unified``
+    (PRE_HOURS, RTH, REST, CLOSED), the exchange's ``raw`` period (xtdata.get_trading_period), whether today is
+    a trading day, and the next change."""
+    wanted = [m.strip().upper() for m in markets.split(",")]
+    unknown = [m for m in wanted if m not in status_of_markets.MARKETS]
+    if unknown or not wanted:
+        raise InvalidParameter(
+            "markets",
+            f"{', '.join(repr(m) for m in unknown) or 'none'}: not one of {', '.join(status_of_markets.MARKETS)}",
+            value=markets,
+        )
+    return JSONResponse(await status_of_markets.market_status(ctx, list(dict.fromkeys(wanted))))
 
 
 @router.get("/period_list")
