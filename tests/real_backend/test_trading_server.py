@@ -559,6 +559,24 @@ def test_cancel_reaches_cancel_order_stock_and_an_unknown_order_is_404(
     assert len(calls(xt, "cancel_order_stock")) == 1
 
 
+def test_cancel_all_reports_a_refused_cancel_with_the_one_error_shape(
+    xt: ModuleType, http: httpx.Client
+) -> None:
+    first = place(http, client_order_id="coid-all-1")["order_id"]
+    second = place(http, client_order_id="coid-all-2")["order_id"]
+    xt.RETURNS["cancel_order_stock"] = -1  # the counter refuses every cancel
+    answer = http.post("/api/trading/cancel_all", json={})
+    assert answer.status_code == 200, answer.text
+    results = sorted(answer.json()["data"], key=lambda r: r["order_id"])
+    assert [r["order_id"] for r in results] == [first, second]
+    for result in results:
+        assert set(result) == {"order_id", "account_id", "error"} and result["account_id"] == ACCOUNT
+        assert set(result["error"]) == {"code", "message"} and result["error"]["code"] == "counter_refused"
+    del xt.RETURNS["cancel_order_stock"]
+    done = http.post("/api/trading/cancel_all", json={}).json()["data"]
+    assert sorted((r["order_id"], r["cancel_result"]) for r in done) == [(first, 0), (second, 0)]
+
+
 def test_the_further_queries_reach_xttrader_and_come_back_plain(xt: ModuleType, http: httpx.Client) -> None:
     """IPO, quota, ordinary-counter and statistics calls go to the trader with the account object; dicts
     and lists come back as they are, objects as their attributes."""

@@ -266,6 +266,15 @@ class AccountInfo(BaseModel):
     status: int | None = Field(None, description="xtquant's account status, where the counter gives it")
 
 
+class ErrorInfo(BaseModel):
+    """An error as the error body gives it (code and message)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(..., description="e.g. order_not_found, order_not_cancelable")
+    message: str
+
+
 class CancelOutcome(BaseModel):
     """The cancel of one order by cancel_all or the kill switch."""
 
@@ -274,16 +283,9 @@ class CancelOutcome(BaseModel):
     order_id: int
     account_id: str
     cancel_result: int | None = Field(None, description="0: the cancel was requested; absent with error")
-    error: str | None = Field(None, description="why this cancel failed; absent when it was requested")
-
-
-class ErrorInfo(BaseModel):
-    """An error as the error body gives it (code and message)."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    code: str = Field(..., description="e.g. order_not_found, order_not_cancelable")
-    message: str
+    error: ErrorInfo | None = Field(
+        None, description="why this cancel failed (as /cancel would answer it); absent when it was requested"
+    )
 
 
 class BatchCancelResult(BaseModel):

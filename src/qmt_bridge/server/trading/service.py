@@ -480,10 +480,9 @@ class TradingService:
                 try:
                     await self.cancel(order["order_id"], account)
                     results.append({"order_id": order["order_id"], "account_id": account, "cancel_result": 0})
-                except BridgeError as exc:
-                    results.append(
-                        {"order_id": order["order_id"], "account_id": account, "error": exc.message}
-                    )
+                except BridgeError as exc:  # the error as /cancel and batch_cancel give it
+                    error = {"code": exc.code, "message": exc.message}
+                    results.append({"order_id": order["order_id"], "account_id": account, "error": error})
         return results
 
     # --- queries ------------------------------------------------------------------------------------
