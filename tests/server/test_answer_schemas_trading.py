@@ -57,13 +57,11 @@ def filled(client: TestClient, ids: Ids) -> Any:
     return response
 
 
-def buy_for_a_quota(client: TestClient) -> None:
-    """200 600519.SH at the ask (about 370,000 CNY held on SH: a purchase quota there)."""
-    tick = ok(client.get("/api/market/full_tick", params={"stocks": "600519.SH"}))["data"]["600519.SH"]
-    answer = ok(
-        order(client, stock_code="600519.SH", order_volume=200, price_type=11, price=tick["askPrice"][0])
-    )
-    wait_until(lambda: state(client, answer["order_id"]) == "filled", "the 600519.SH buy filled")
+def buy_for_a_quota(client: TestClient, code: str = "600519.SH", volume: int = 200) -> None:
+    """``volume`` of ``code`` at the ask (200 600519.SH: about 370,000 CNY held on SH, a purchase quota)."""
+    tick = ok(client.get("/api/market/full_tick", params={"stocks": code}))["data"][code]
+    answer = ok(order(client, stock_code=code, order_volume=volume, price_type=11, price=tick["askPrice"][0]))
+    wait_until(lambda: state(client, answer["order_id"]) == "filled", f"the {code} buy filled")
 
 
 def engage(client: TestClient, ids: Ids) -> Any:
@@ -186,6 +184,24 @@ STEPS: list[Step] = [
     ("asset with a position", f"{T}/asset", get(f"{T}/asset"), lambda b: b["data"]["market_value"] > 0),
     ("com_position", f"{T}/com_position", get(f"{T}/com_position"), lambda b: len(b["data"]) == 1),
     (
+        "ipo_today",
+        f"{T}/ipo_today",
+        lambda c, ids: (buy_for_a_quota(c, "000001.SZ", 10000), c.get(f"{T}/ipo_today"))[1],
+        lambda b: b["issues"] and b["issues"][0]["volume"] > 0,
+    ),
+    (
+        "ipo_subscribe",
+        f"{T}/ipo_subscribe",
+        post(f"{T}/ipo_subscribe", {}),
+        lambda b: b["results"][0]["http_status"] == 200,
+    ),
+    (
+        "ipo_subscribe again",
+        f"{T}/ipo_subscribe",
+        post(f"{T}/ipo_subscribe", {"codes": ["301822.SZ", "600000.SH"]}),
+        lambda b: [r["http_status"] for r in b["results"]] == [200, 404],
+    ),
+    (
         "a purchase quota",
         f"{T}/new_purchase_limit",
         lambda c, ids: (buy_for_a_quota(c), c.get(f"{T}/new_purchase_limit"))[1],
@@ -304,7 +320,7 @@ def trading_routes(client: TestClient) -> dict[str, tuple[str, Any]]:
 
 def test_every_trading_route_declares_its_answer_and_has_samples(client: TestClient) -> None:
     routes = trading_routes(client)
-    assert len(routes) == 27 + 12
+    assert len(routes) == 29 + 12
     assert sorted(path for path, (_, model) in routes.items() if model is None) == []
     assert set(routes) == {path for _, path, *_ in STEPS}
     assert len(LABELS) == len(set(LABELS))

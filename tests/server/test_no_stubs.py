@@ -436,6 +436,8 @@ CANONICAL: dict[str, Any] = {
     "GET /api/trading/ipo_data": {},
     "GET /api/trading/com_fund": {},
     "GET /api/trading/com_position": {},
+    "GET /api/trading/ipo_today": {},
+    "POST /api/trading/ipo_subscribe": {},
     "POST /api/bank/transfer": {"direction": "in", "amount": 100},
     "POST /api/fund/transfer": {"transfer_direction": 511, "amount": 10},
     "GET /api/fund/history": {},
@@ -788,6 +790,12 @@ EXPECT: dict[str, Expect] = {
         "data", record(currentBalance=NUM, enableBalance=NUM, assetBalance=NUM)
     ),
     "GET /api/trading/com_position": Expect("data", rows(totalAmt=NUM, costPrice=NUM, stockCode=A_SHARE)),
+    "GET /api/trading/ipo_today": Expect(
+        "issues", rows(code=A_SHARE, issue_price=NUM, unit=NUM, quota=NUM, volume=NUM)
+    ),
+    "POST /api/trading/ipo_subscribe": Expect(
+        "results", rows(code=A_SHARE, volume=NUM, http_status=equals(200), order_id=NUM)
+    ),
     "POST /api/bank/transfer": Expect("data", TRANSFER),
     "POST /api/fund/transfer": Expect("data", TRANSFER),
     "GET /api/fund/history": Expect("data", rows(transfer_id=NUM, kind=str, amount=NUM, state=str, date=DAY)),
@@ -963,6 +971,8 @@ def _buy_at_ask(client: TestClient, code: str, volume: int) -> None:
 BEFORE: dict[str, Callable[[TestClient], None]] = {
     "GET /api/trading/new_purchase_limit": lambda c: _buy_at_ask(c, A, 200),  # ~370,000 CNY: an SH quota
     "GET /api/fund/history": lambda c: _transfer(c),
+    "GET /api/trading/ipo_today": lambda c: _buy_at_ask(c, "000001.SZ", 10000),  # an SZ quota
+    "POST /api/trading/ipo_subscribe": lambda c: _buy_at_ask(c, "000001.SZ", 10000),
     "GET /api/fund/transfer_records": lambda c: _transfer(c),
     "GET /api/bank/transfer_records": lambda c: _transfer(c),
     "GET /api/bank/status": lambda c: _transfer(c),

@@ -188,3 +188,39 @@ class TradingCallsMixin(ClientMixin):
             One dict per position held: ``stockCode``, ``stockName``, ``totalAmt``, ``enableAmount``,
             ``costPrice``, ``income``, ``marketValue`` ..."""
     )
+
+    def get_ipo_today(self, account_id: str = "") -> dict[str, Any]:
+        return self._request("GET", "/api/trading/ipo_today", params={"account_id": account_id})
+
+    get_ipo_today.__doc__ = _doc(
+        """新股申购: today's issues with what the account may subscribe (``GET /api/trading/ipo_today``).
+
+        Args:
+            account_id: Empty for the server's first account.
+
+        Returns:
+            ``{"account_id", "date", "issues": [{"code", "name", "board", "issue_price", "unit", "min",
+            "max", "quota", "volume", "reason"}]}``; ``volume`` is the most it may subscribe (0 with
+            ``reason`` when it may not)."""
+    )
+
+    def subscribe_ipos(self, codes: list[str] | None = None, account_id: str = "") -> dict[str, Any]:
+        return self._request(
+            "POST", "/api/trading/ipo_subscribe", json={"codes": codes, "account_id": account_id}
+        )
+
+    subscribe_ipos.__doc__ = _doc(
+        """一键打新: subscribe the most allowed for each of today's issues (``POST /api/trading/ipo_subscribe``).
+
+        Calling it again the same day places nothing new (each subscription's ``client_order_id`` is made
+        from the day, the code and the account).
+
+        Args:
+            codes: Only these subscription codes; None for every issue of today.
+            account_id: Empty for the server's first account.
+
+        Returns:
+            ``{"account_id", "date", "results": [...]}``: per issue ``code``, ``volume``, ``http_status``
+            and ``/order``'s answer (``order_id``, ``status``, ``order``), or ``error`` ``{code, message}``
+            when it was skipped or refused."""
+    )

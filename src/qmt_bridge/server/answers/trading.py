@@ -763,3 +763,76 @@ class ComPositionAnswer(BaseModel):
         description="xttrader.query_com_position's rows as xtquant gives them: stockCode, totalAmt, "
         "enableAmount, costPrice, income, ...",
     )
+
+
+class IpoIssue(BaseModel):
+    """One of today's issues, with what the account may subscribe."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    code: str = Field(..., description="the subscription code")
+    name: str | None
+    type: str | None = Field(..., description="STOCK or BOND")
+    board: str = Field(..., description="the quota it draws on: KCB, SH or SZ")
+    issue_price: float | None
+    unit: int = Field(..., description="shares per subscription unit (SH 1,000; 科创板 and SZ 500; BSE 100)")
+    min: int
+    max: int
+    quota: int = Field(..., description="the account's quota on that board (new_purchase_limit)")
+    volume: int = Field(
+        ..., description="the most it may subscribe: whole units within max and quota; 0 if none"
+    )
+    reason: str | None = Field(..., description="why volume is 0")
+
+
+class IpoTodayAnswer(BaseModel):
+    """Today's new issues with the account's subscription limits."""
+
+    model_config = documented(
+        {
+            "account_id": "SIM000001",
+            "date": "20251120",
+            "issues": [
+                {
+                    "code": "301822.SZ", "name": "西诚重工", "type": "STOCK", "board": "SZ", "issue_price": 10.41,
+                    "unit": 500, "min": 500, "max": 22500, "quota": 9500, "volume": 9500, "reason": None,
+                }
+            ],
+        }
+    )  # fmt: skip
+
+    account_id: str
+    date: str = Field(..., description="the counter's day, YYYYMMDD")
+    issues: list[IpoIssue]
+
+
+class IpoSubscription(BaseModel):
+    """The subscription of one issue: what /order answered (http_status and its keys), or why it was skipped."""
+
+    model_config = ConfigDict(extra="allow")
+
+    code: str
+    name: str | None
+    volume: int
+    http_status: int = Field(..., description="200 placed (or found placed earlier today); 4xx/5xx as /order")
+    status: str | None = Field(None, description="as /order answers it; skipped or error when not placed")
+    error: ErrorInfo | str | None = Field(None, description="why it was not placed")
+
+
+class IpoSubscribeAnswer(BaseModel):
+    """One result per issue subscribed (or skipped)."""
+
+    model_config = documented(
+        {
+            "account_id": "SIM000001",
+            "date": "20251120",
+            "results": [
+                {"code": "301822.SZ", "name": "西诚重工", "volume": 9500, "http_status": 200, "status": "filled",
+                 "order_id": 3, "client_order_id": "ipo-20251120-301822.SZ-SIM000001"}
+            ],
+        }
+    )  # fmt: skip
+
+    account_id: str
+    date: str
+    results: list[IpoSubscription]

@@ -21,6 +21,8 @@ from qmt_bridge.server.answers.trading import (
     ComFundAnswer,
     ComPositionAnswer,
     IpoDataAnswer,
+    IpoSubscribeAnswer,
+    IpoTodayAnswer,
     NewPurchaseLimitAnswer,
     OrderAsyncAnswer,
     OrderDetailAnswer,
@@ -33,9 +35,15 @@ from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routers.trading import ACCOUNT, Service, client_id_of, order_body
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.security import require_trading_auth
-from qmt_bridge.server.trading import queries
+from qmt_bridge.server.trading import ipo, queries
 from qmt_bridge.server.trading.async_calls import cancel_batch
-from qmt_bridge.server.trading.requests import INT64_MAX, MAX_BATCH, CancelRequest, OrderRequest
+from qmt_bridge.server.trading.requests import (
+    INT64_MAX,
+    MAX_BATCH,
+    CancelRequest,
+    IpoSubscribeRequest,
+    OrderRequest,
+)
 
 router = APIRouter(
     prefix="/api/trading",
@@ -172,3 +180,21 @@ async def query_com_position(service: Service, account_id: str = ACCOUNT) -> JSO
     """The account's positions as the ordinary counter (普通柜台) shows them (xttrader.query_com_position:
     ``stockCode``, ``totalAmt``, ``enableAmount``, ``costPrice``, ``income``, ...)."""
     return JSONResponse({"data": await queries.com_position(service, account_id)})
+
+
+@router.get("/ipo_today")
+@answers(IpoTodayAnswer)
+async def ipo_today(service: Service, account_id: str = ACCOUNT) -> JSONResponse:
+    """新股申购: today's issues with the account's quota and the most it may subscribe to each (``volume``:
+    whole units within the issue's maximum and the board's quota; 0 with ``reason`` below the minimum)."""
+    return JSONResponse(await ipo.today(service, account_id))
+
+
+@router.post("/ipo_subscribe")
+@answers(IpoSubscribeAnswer)
+async def ipo_subscribe(service: Service, request: Request, body: IpoSubscribeRequest) -> JSONResponse:
+    """一键打新: subscribe the most allowed for each of today's issues (or those in ``codes``), each as an
+    order through ``/order`` (a FIX_PRICE buy of the subscription code at the issue price). One result per
+    issue with ``/order``'s answer and ``http_status``; calling again the same day places nothing new (each
+    subscription's ``client_order_id`` is made from the day, the code and the account)."""
+    return JSONResponse(await ipo.subscribe(service, body.account_id, body.codes, client_id_of(request)))

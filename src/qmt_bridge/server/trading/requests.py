@@ -128,3 +128,12 @@ class CompatBankTransferRequest(RequestBody):
     account_id: str = Field("", max_length=64)
 
     _fen = field_validator("amount")(_whole_fen)
+
+
+class IpoSubscribeRequest(RequestBody):
+    """Subscribe the most allowed for each of today's issues (or those named)."""
+
+    account_id: str = Field("", max_length=64, description="empty: the first configured account")
+    codes: list[str] | None = Field(
+        None, max_length=100, description="subscription codes (/api/trading/ipo_today); absent: every issue"
+    )

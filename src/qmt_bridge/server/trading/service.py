@@ -47,7 +47,9 @@ from qmt_bridge.server.trading.validation import (
     Tradable,
     check_order_types,
     check_price,
+    check_subscription,
     check_volume,
+    subscription_tradable,
     tradable_from,
 )
 
@@ -258,6 +260,8 @@ class TradingService:
         tradables = {} if tradables is None else tradables
         tradable = tradables.get(code) or await self._tradable(code)
         tradables[code] = tradable
+        if tradable.kind == "ipo":
+            check_subscription(tradable, request["order_type"], request["price_type"])
         check_price(tradable, request["price_type"], request["price"])
         account_id = request["account_id"]
 
@@ -280,6 +284,7 @@ class TradingService:
 
     async def _tradable(self, code: str) -> Tradable:
         xtdata = self.ctx.backend.xtdata
+        today = self.trading_day()
 
         def get_instrument_detail() -> tuple[Any, Any, Any]:
             detail = xtdata.get_instrument_detail(code)
@@ -289,7 +294,20 @@ class TradingService:
             tick = (xtdata.get_full_tick([code]) or {}).get(code) or {}
             return detail, flags, tick
 
+        def todays_issue() -> dict[str, Any] | None:
+            """The issue whose subscription code ``code`` is, when today is its subscription day."""
+            day = f"{today:%Y%m%d}"
+            rows = xtdata.get_ipo_info(day, f"{today + dt.timedelta(days=40):%Y%m%d}") or []
+            symbol, _, market = code.partition(".")
+            return next(
+                (r for r in rows if r.get("startDate") == day and f"{r.get('onlineSubCode')}" == symbol
+                 and r.get("market") == market),
+                None,
+            )  # fmt: skip
+
         detail, flags, tick = await self.ctx.run(get_instrument_detail)
+        if detail is None and (issue := await self.ctx.run(todays_issue)) is not None:
+            return subscription_tradable(code, issue)
         return tradable_from(code, detail, flags, tick)
 
     def trading_day(self) -> dt.date:

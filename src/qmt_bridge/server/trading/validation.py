@@ -16,6 +16,7 @@ from typing import Any
 
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.trading.orders import STOCK_BUY, STOCK_SELL
+from qmt_bridge.subscription_units import unit_of
 
 LATEST_PRICE, FIX_PRICE = 5, 11
 #: xtconstant price types → (what it is, the exchanges that take it).
@@ -39,7 +40,7 @@ class Tradable:
 
     code: str
     name: str
-    kind: str  # "stock", "fund" or "bond"
+    kind: str  # "stock", "fund", "bond", or "ipo" (a subscription code on its subscription day)
     price_tick: float
     up_limit: float
     down_limit: float
@@ -50,8 +51,12 @@ class Tradable:
         return self.code.rsplit(".", 1)[1]
 
     def lot(self) -> tuple[int, int]:
-        """``(minimum, step)`` of an order's volume: bonds 10 张; STAR 200 then 1; BSE 100 then 1; else 100."""
+        """``(minimum, step)`` of an order's volume: bonds 10 张; STAR 200 then 1; BSE 100 then 1; else 100;
+        a subscription (``kind`` ``ipo``) whole units of its board."""
         symbol = self.code.split(".")[0]
+        if self.kind == "ipo":
+            unit = unit_of(self.code)
+            return unit, unit
         if self.kind == "bond":
             return 10, 10
         if self.market == "SH" and symbol.startswith(("688", "689")):
@@ -114,6 +119,24 @@ def tradable_from(
         down_limit=float(detail.get("DownStopPrice") or 0.0),
         last_price=float(tick.get("lastPrice") or 0.0),
     )
+
+
+def subscription_tradable(code: str, issue: dict[str, Any]) -> Tradable:
+    """A subscription code on its subscription day (its ``get_ipo_info`` row): bought at the issue price only."""
+    price = float(issue.get("publishPrice") or 0.0)
+    return Tradable(code, str(issue.get("codeName", "")), "ipo", 0.01, price, price, price)
+
+
+def check_subscription(tradable: Tradable, order_type: int, price_type: int) -> None:
+    """A subscription is a buy at the issue price (FIX_PRICE); its band is that one price."""
+    if order_type != STOCK_BUY or price_type != FIX_PRICE:
+        raise InvalidParameter(
+            "stock_code",
+            f"{tradable.code} is the subscription code of {tradable.name} today: a subscription is a buy "
+            f"(order_type {STOCK_BUY}) at the issue price {tradable.up_limit} (price_type {FIX_PRICE})",
+            value=tradable.code,
+            code="invalid_subscription",
+        )
 
 
 def check_price(tradable: Tradable, price_type: int, price: float) -> None:

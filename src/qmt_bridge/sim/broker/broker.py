@@ -73,7 +73,8 @@ class SimBroker(TransferDesk):
 
     Args:
         market: an xtdata-shaped object (``get_full_tick``, ``get_instrument_detail``,
-            ``get_instrument_type``), usually :class:`qmt_bridge.sim.data_api.SimXtData`.
+            ``get_instrument_type``, and ``get_ipo_info`` for new-share subscriptions, optional), usually
+            :class:`qmt_bridge.sim.data_api.SimXtData`.
         clock: the simulated clock (``now()``); by default the market's own (``market.market.clock``).
         db_path: the SQLite file; None keeps the state in memory.
         account_ids: the stock accounts; those missing from the file are opened with ``starting_cash``.

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from qmt_bridge.sim import xtconstant as xc
+from qmt_bridge.sim.broker import ipo
 from qmt_bridge.sim.broker import rejections as why
 from qmt_bridge.sim.broker.acceptance import accept
 from qmt_bridge.sim.broker.fees import FeeSchedule
@@ -37,6 +38,7 @@ from qmt_bridge.sim.broker.ledger import (
     roll_position,
 )
 from qmt_bridge.sim.broker.matching import crosses, fill_size, take, total
+from qmt_bridge.sim.broker.money import to_li
 from qmt_bridge.sim.broker.quotes import ASK, BID, THROUGH, Book, Liquidity, Quotes
 from qmt_bridge.sim.broker.rejections import Rejection
 from qmt_bridge.sim.broker.rules import (
@@ -85,6 +87,10 @@ class Engine:
         self.liquidity = Liquidity()
         self.outbox: list[Event] = []
         self._earliest_day: dt.date | None = None
+        #: (day, subscription code -> the issue's get_ipo_info row): today's issues, read once a day.
+        self._issues: tuple[dt.date | None, dict[str, dict[str, Any]]] = (None, {})
+        #: The lottery's rate per unit; None: each issue's 中签率 (:mod:`.ipo`).
+        self.ipo_win_rate: float | None = None
         self._last_bucket: int | None = None
         self._recompute_earliest()
 
@@ -127,6 +133,11 @@ class Engine:
                 else:
                     roll_position(position)
                     state.touch(position)
+        for sub in state.subscriptions.values():  # allotted shares are not sellable before they list
+            if sub.state == ipo.ALLOTTED and today < sub.listed_day:
+                held = state.find_position(sub.account_id, sub.code)
+                if held is not None:
+                    held.sellable = 0
         for account in state.accounts.values():
             account.unsettled = 0
             state.touch(account)
@@ -134,6 +145,7 @@ class Engine:
             del state.orders[order.order_id]
         state.trades.clear()
         state.set_day(today)
+        self._settle_subscriptions(today)
 
     # --- placing --------------------------------------------------------------------------------------
 
@@ -178,6 +190,9 @@ class Engine:
             order_remark=order_remark,
         )
         try:
+            issue = self._issue(code, order.created_day)
+            if issue is not None:
+                return self._subscribe(order, issue, in_session)
             position = state.find_position(account_id, code)
             book = accept(order, account, position, self.quotes, self.schedule, in_session)
             state.touch(account, position)
@@ -201,6 +216,73 @@ class Engine:
         if order.open and order.traded_volume == 0:
             self._emit_holdings(account_id, None if order.is_buy else state.find_position(account_id, code))
         return order
+
+    # --- new-share subscription (see :mod:`.ipo`) ------------------------------------------------------
+
+    def _issue(self, code: str, day: dt.date) -> dict[str, Any] | None:
+        """The issue whose subscription code ``code`` is, on its subscription day ``day``; None else."""
+        if self._issues[0] != day:
+            ahead = (day + dt.timedelta(days=40)).strftime("%Y%m%d")
+            # Optional: a market without it (a hand-set one) has no issues.
+            get_ipo_info = getattr(self.quotes.market, "get_ipo_info", None)
+            rows = (get_ipo_info(day.strftime("%Y%m%d"), ahead) or []) if get_ipo_info is not None else []
+            found = {
+                f"{r['onlineSubCode']}.{r['market']}": r
+                for r in rows
+                if r.get("startDate") == f"{day:%Y%m%d}"
+            }
+            self._issues = (day, found)
+        return self._issues[1].get(code)
+
+    def _subscribe(self, order: Order, issue: dict[str, Any], in_session: bool) -> Order:
+        """A subscription order: checked, then done at once (已成) with nothing frozen; or :class:`Rejection`."""
+        state = self.state
+        subscribed = any(
+            s.account_id == order.account_id and s.sub_code == order.code and s.day == order.created_day
+            for s in state.subscriptions.values()
+        )
+        holdings = state.holdings(order.account_id)
+        prices = self.quotes.last_prices(p.code for p in holdings if p.volume)
+        for position in holdings:  # the quota at today's prices, as query_new_purchase_limit reports it
+            position.last_li = prices.get(position.code, position.last_li)
+        held = [position_view(p) for p in holdings]
+        unit = ipo.check(order, issue, held, subscribed, in_session)
+        order.name = str(issue["codeName"])
+        order.sysid = str(_SYSID_BASE + order.order_id)
+        order.status, order.traded_volume = xc.ORDER_SUCCEEDED, order.volume
+        order.traded_amount = order.volume * to_li(float(issue["publishPrice"]))
+        order.status_msg = f"新股申购已受理, {issue.get('declareDate') or ''}公布中签结果"
+        sub = ipo.subscription(order, issue, unit, self.ipo_win_rate)
+        state.add_order(order)
+        state.closed(order)
+        state.add_subscription(sub)
+        self._emit_order(order)
+        return order
+
+    def _settle_subscriptions(self, today: dt.date) -> None:
+        """Draw and pay the subscriptions whose payment day has come (the counter's day rolled into it)."""
+        state = self.state
+        for sub in [
+            s for s in state.subscriptions.values() if s.state == ipo.PENDING and s.payment_day <= today
+        ]:
+            sub.allotted = ipo.draw(sub)
+            account = state.accounts.get(sub.account_id)
+            amount = sub.allotted * sub.price_li
+            if not sub.allotted or account is None:
+                sub.state = ipo.NOT_ALLOTTED
+            elif amount > account.available:
+                sub.state = ipo.FORFEITED
+            else:
+                sub.state = ipo.ALLOTTED
+                account.balance -= amount
+                position = state.position(sub.account_id, sub.code, sub.name)
+                position.volume += sub.allotted
+                position.cost += amount
+                position.open_cost += amount
+                position.last_li = position.last_li or sub.price_li
+                state.touch(account, position)
+                self._emit_holdings(sub.account_id, position)
+            state.touch(sub)
 
     # --- matching -------------------------------------------------------------------------------------
 

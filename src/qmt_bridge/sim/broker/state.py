@@ -11,6 +11,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from qmt_bridge.sim.broker.ipo import Subscription
 from qmt_bridge.sim.broker.ledger import Account, Order, Position, Trade
 from qmt_bridge.sim.broker.store import BrokerStore
 from qmt_bridge.sim.broker.transfers import BankLink, new_link
@@ -38,6 +39,8 @@ class State:
         for trade in store.trades_of(self.day):
             self.trades.setdefault(trade.account_id, []).append(trade)
         self.links: dict[str, BankLink] = {link.account_id: link for link in store.bank_links()}
+        #: New-share subscriptions by order id (all of them: a few a day at most).
+        self.subscriptions: dict[int, Subscription] = {s.order_id: s for s in store.subscriptions()}
         self.next_transfer_no = store.next_transfer_no()
         self._dirty: dict[int, Any] = {}
         self._dropped: list[tuple[str, str]] = []
@@ -110,6 +113,10 @@ class State:
             self.touch(link)
         return link
 
+    def add_subscription(self, subscription: Subscription) -> None:
+        self.subscriptions[subscription.order_id] = subscription
+        self.touch(subscription)
+
     def new_transfer_no(self) -> int:
         number = self.next_transfer_no
         self.next_transfer_no += 1
@@ -129,6 +136,7 @@ class State:
         self._meta_dirty = True
         self.positions.pop(account_id, None)
         self.links.pop(account_id, None)
+        self.subscriptions = {k: s for k, s in self.subscriptions.items() if s.account_id != account_id}
         for order in [o for o in self.orders.values() if o.account_id == account_id]:
             del self.orders[order.order_id]
             self.closed(order)

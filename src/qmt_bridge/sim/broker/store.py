@@ -6,7 +6,7 @@ positions, open orders and next order id. The file uses WAL (readers never block
 at most the transaction in flight); ``synchronous=NORMAL`` keeps a commit cheap (no fsync per commit in WAL
 mode) at the price of the last commits on a power cut, acceptable for paper trading.
 
-Tables mirror the dataclasses of :mod:`.ledger` and :mod:`.transfers` (one column per field; dates as ISO strings, booleans as
+Tables mirror the dataclasses of :mod:`.ledger`, :mod:`.transfers` and :mod:`.ipo` (one column per field; dates as ISO strings, booleans as
 ints) plus ``meta`` (key/value: ``day``, and the high-water marks ``next_order_id``/``next_trade_id`` written when
 ids are about to leave the file, see :meth:`BrokerStore.next_ids`). Old days' orders and trades stay in the
 file; the broker loads only open orders and today's (a scan: no index, so a commit writes fewer pages).
@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from qmt_bridge.sim.broker.ipo import Subscription
 from qmt_bridge.sim.broker.ledger import TERMINAL, Account, Order, Position, Trade
 from qmt_bridge.sim.broker.transfers import BankLink, Transfer
 
@@ -35,6 +36,7 @@ _TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     Trade: ("trades", ("traded_id",)),
     BankLink: ("bank_links", ("account_id",)),
     Transfer: ("transfers", ("transfer_no",)),
+    Subscription: ("ipo_subscriptions", ("order_id",)),
 }
 _SQL_TYPES = {int: "INTEGER", bool: "INTEGER", float: "REAL", str: "TEXT", dt.date: "TEXT"}
 
@@ -156,6 +158,9 @@ class BrokerStore:
     def trades_of(self, day: dt.date) -> list[Trade]:
         return self._load(Trade, "WHERE day = ? ORDER BY rowid", (day.isoformat(),))
 
+    def subscriptions(self) -> list[Subscription]:
+        return self._load(Subscription, "ORDER BY order_id")
+
     def bank_links(self) -> list[BankLink]:
         return self._load(BankLink)
 
@@ -210,10 +215,11 @@ class BrokerStore:
                 raise
 
     def clear_account(self, account_id: str) -> None:
-        """Delete an account's positions, orders, trades and transfers (the account row stays)."""
+        """Delete an account's positions, orders, trades, transfers and subscriptions (the account row
+        stays)."""
         with self._lock:
             self._db.execute("BEGIN")
-            for table in ("positions", "orders", "trades", "transfers"):
+            for table in ("positions", "orders", "trades", "transfers", "ipo_subscriptions"):
                 self._db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
             self._db.execute("COMMIT")
 

@@ -1,0 +1,22 @@
+"""New-share subscription units of the A-share exchanges, shared by the simulated counter and the server's
+order checks: how many shares one subscription unit (申购单位, one lottery number) is, and which quota board
+(``query_new_purchase_limit``'s KCB, SH, SZ) a subscription code draws on."""
+
+from __future__ import annotations
+
+
+def unit_of(code: str) -> int:
+    """Shares per unit of a subscription code: SH main board 1,000; 科创板 (787/688) and SZ 500; BSE 100."""
+    symbol, _, market = code.partition(".")
+    if market == "SH":
+        return 500 if symbol.startswith(("787", "688")) else 1000
+    return 100 if market == "BJ" else 500
+
+
+def board_of(code: str) -> str:
+    """The quota board of a subscription code: KCB, SH or SZ (BSE subscriptions have no market-value quota;
+    they count as SZ here)."""
+    symbol, _, market = code.partition(".")
+    if market == "SH":
+        return "KCB" if symbol.startswith(("787", "688")) else "SH"
+    return "SZ"

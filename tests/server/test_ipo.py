@@ -1,0 +1,137 @@
+"""New-share subscription through the server (``trading/ipo.py``, the edge checks of subscription codes), on
+the simulator frozen mid-session on 2025-11-20, the subscription day of 301822.SZ (西诚重工, 10.41 CNY,
+500–22,500 shares)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from helpers import assert_error, trading_app, wait_until
+
+KEY = "ipo-key-0123456789abcdef0123456789"
+AUTH = {"X-API-Key": KEY}
+ISSUE = "301822.SZ"
+PRICE = 10.41
+
+
+@pytest.fixture
+def client(tmp_path: Any) -> Iterator[TestClient]:
+    with TestClient(trading_app(tmp_path, KEY), headers=AUTH) as http:
+        yield http
+
+
+def ok(response: Any) -> Any:
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def buy_sz(client: TestClient, volume: int) -> None:
+    """Shenzhen shares at the ask: 500 subscription shares of quota per 5,000 CNY held."""
+    ask = ok(client.get("/api/market/full_tick", params={"stocks": "000001.SZ"}))["data"]["000001.SZ"][
+        "askPrice"
+    ][0]
+    order = {
+        "stock_code": "000001.SZ",
+        "order_type": 23,
+        "order_volume": volume,
+        "price_type": 11,
+        "price": ask,
+    }
+    order_id = ok(client.post("/api/trading/order", json=order))["order_id"]
+    wait_until(
+        lambda: ok(client.get(f"/api/trading/order/{order_id}"))["data"]["order_status"] == 56,
+        "the buy filled",
+    )
+
+
+def subscription(volume: int, **fields: Any) -> dict[str, Any]:
+    return {
+        "stock_code": ISSUE,
+        "order_type": 23,
+        "order_volume": volume,
+        "price_type": 11,
+        "price": PRICE,
+        **fields,
+    }
+
+
+def test_without_a_quota_nothing_is_subscribed(client: TestClient) -> None:
+    [issue] = ok(client.get("/api/trading/ipo_today"))["issues"]
+    assert (issue["code"], issue["issue_price"], issue["unit"], issue["min"], issue["max"]) == (
+        ISSUE,
+        PRICE,
+        500,
+        500,
+        22500,
+    )
+    assert (issue["quota"], issue["volume"]) == (0, 0) and "quota is 0" in issue["reason"]
+    [result] = ok(client.post("/api/trading/ipo_subscribe", json={}))["results"]
+    assert (result["http_status"], result["status"], result["error"]["code"]) == (
+        400,
+        "skipped",
+        "not_subscribable",
+    )
+    assert ok(client.get("/api/trading/orders"))["data"] == []
+
+
+def test_the_most_allowed_is_subscribed_once_a_day(client: TestClient) -> None:
+    buy_sz(client, 10000)  # ~97,500 CNY of Shenzhen shares: 9,500 shares of quota
+    [issue] = ok(client.get("/api/trading/ipo_today"))["issues"]
+    assert (issue["quota"], issue["volume"], issue["reason"]) == (9500, 9500, None)
+    cash = ok(client.get("/api/trading/asset"))["data"]["cash"]
+    [first] = ok(client.post("/api/trading/ipo_subscribe", json={}))["results"]
+    assert (first["http_status"], first["volume"], first["order"]["order_status"]) == (200, 9500, 56)
+    assert first["client_order_id"] == f"ipo-20251120-{ISSUE}-SIM000001"
+    assert ok(client.get("/api/trading/asset"))["data"]["cash"] == cash  # nothing prepaid
+    [again, unknown] = ok(client.post("/api/trading/ipo_subscribe", json={"codes": [ISSUE, "600000.SH"]}))[
+        "results"
+    ]
+    assert (again["http_status"], again["order_id"], again.get("duplicate")) == (200, first["order_id"], True)
+    assert (unknown["http_status"], unknown["error"]["code"]) == (404, "not_an_issue_today")
+    codes = [o["stock_code"] for o in ok(client.get("/api/trading/orders"))["data"]]
+    assert codes.count(ISSUE) == 1
+
+
+def test_a_subscription_order_is_checked_at_the_edge(client: TestClient) -> None:
+    buy_sz(client, 10000)
+    assert_error(
+        client.post("/api/trading/order", json=subscription(500, price_type=5)), 400, "invalid_subscription"
+    )
+    assert_error(
+        client.post("/api/trading/order", json=subscription(500, order_type=24)), 400, "invalid_subscription"
+    )
+    assert_error(
+        client.post("/api/trading/order", json=subscription(500, price=PRICE + 0.01)),
+        400,
+        "price_outside_limits",
+    )
+    assert_error(client.post("/api/trading/order", json=subscription(750)), 400, "invalid_lot")
+    over = ok(
+        client.post("/api/trading/order", json=subscription(10000))
+    )  # above the 9,500 quota: the counter's
+    assert over["status"] == "rejected" and "额度" in over["error"]
+    placed = ok(client.post("/api/trading/order", json=subscription(9500)))
+    assert placed["order"]["order_status"] == 56 and placed["order"]["status_msg"].startswith(
+        "新股申购已受理"
+    )
+    second = ok(client.post("/api/trading/order", json=subscription(500)))
+    assert second["status"] == "rejected" and "重复申购" in second["error"]
+
+
+def test_the_client_methods(tmp_path: Any) -> None:
+    from helpers import serve_in_thread
+    from qmt_bridge.client import QMTClient
+
+    with serve_in_thread(trading_app(tmp_path, KEY)) as url:
+        client = QMTClient(base_url=url, api_key=KEY)
+        assert client.get_ipo_today()["issues"][0]["volume"] == 0
+        ask = client.get_full_tick(["000001.SZ"])["000001.SZ"]["askPrice"][0]
+        client.place_order("000001.SZ", 23, 10000, price_type=11, price=ask)
+        wait_until(lambda: client.get_ipo_today()["issues"][0]["volume"] == 9500, "the quota")
+        [result] = client.subscribe_ipos()["results"]
+        assert result["http_status"] == 200 and result["volume"] == 9500
+        assert client.subscribe_ipos(codes=[ISSUE])["results"][0]["duplicate"] is True
