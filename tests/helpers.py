@@ -213,3 +213,42 @@ def markdown_tables(path: Path) -> list[list[list[str]]]:
             continue
         current.append(cells)
     return tables
+
+
+#: The trading server on the xtquant backend (the fake xtquant): its account, key and call timeout.
+XT_ACCOUNT = "12345678"
+XT_KEY = "k"
+XT_CALL_TIMEOUT = 0.5
+
+
+def xtquant_trading_settings(data_dir: Path, **overrides: Any) -> Any:
+    """Settings of a server with trading on, on the xtquant backend, in ``data_dir``."""
+    from qmt_bridge.server.config import Settings
+
+    values: dict[str, Any] = {
+        "backend": "xtquant",
+        "predownload": False,
+        "api_key": XT_KEY,
+        "trading_enabled": True,
+        "trading_account_id": XT_ACCOUNT,
+        "data_dir": str(data_dir),
+        "trading_call_timeout": XT_CALL_TIMEOUT,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)
+
+
+@contextmanager
+def xtquant_trading_server(data_dir: Path, name: str = "uvicorn-trading", **overrides: Any) -> Iterator[Any]:
+    """A uvicorn server with trading on, on the xtquant backend (the fake); yields an httpx client with the
+    key. A second server on the same ``data_dir`` is a restart."""
+    import httpx
+
+    from qmt_bridge.server.app import create_app
+
+    app = create_app(xtquant_trading_settings(data_dir, **overrides))
+    with (
+        serve_in_thread(app, name=name) as url,
+        httpx.Client(base_url=url, headers={"X-API-Key": XT_KEY}, timeout=10) as http,
+    ):
+        yield http

@@ -24,12 +24,21 @@ import httpx
 import pytest
 from websockets.sync.client import ClientConnection, connect
 
-from helpers import assert_error, free_port, serve_in_thread, wait_until
+from helpers import (
+    XT_ACCOUNT,
+    XT_CALL_TIMEOUT,
+    XT_KEY,
+    assert_error,
+    free_port,
+    wait_until,
+    xtquant_trading_server,
+    xtquant_trading_settings,
+)
 
-ACCOUNT = "12345678"
-KEY = "k"
+ACCOUNT = XT_ACCOUNT
+KEY = XT_KEY
 AUTH = {"X-API-Key": KEY}
-CALL_TIMEOUT = 0.5
+CALL_TIMEOUT = XT_CALL_TIMEOUT
 #: 600000.SH in the fake: pre-close 11.58, so today's band is 10.42 … 12.74 (tick 0.01).
 CODE = "600000.SH"
 ORDER = {"stock_code": CODE, "order_type": 23, "order_volume": 300, "price_type": 11, "price": 11.5}
@@ -42,33 +51,11 @@ FAKE_ROOT = Path(__file__).resolve().parent.parent / "fake_xtquant"
 
 
 def trading_settings(data_dir: Path, **overrides: Any) -> Any:
-    from qmt_bridge.server.config import Settings
-
-    values: dict[str, Any] = {
-        "backend": "xtquant",
-        "predownload": False,
-        "api_key": KEY,
-        "trading_enabled": True,
-        "trading_account_id": ACCOUNT,
-        "data_dir": str(data_dir),
-        "trading_call_timeout": CALL_TIMEOUT,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)
+    return xtquant_trading_settings(data_dir, **overrides)
 
 
-@contextmanager
-def trading_server(data_dir: Path, **overrides: Any) -> Iterator[httpx.Client]:
-    """A uvicorn server with trading on, on the xtquant backend (the fake); yields an HTTP client with
-    the key. A second server on the same ``data_dir`` is a restart."""
-    from qmt_bridge.server.app import create_app
-
-    app = create_app(trading_settings(data_dir, **overrides))
-    with (
-        serve_in_thread(app, name="uvicorn-trading") as url,
-        httpx.Client(base_url=url, headers=AUTH, timeout=10) as http,
-    ):
-        yield http
+def trading_server(data_dir: Path, **overrides: Any) -> Any:
+    return xtquant_trading_server(data_dir, name="uvicorn-trading", **overrides)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -23,47 +22,33 @@ from typing import Any
 import httpx
 import pytest
 
-from helpers import assert_error, serve_in_thread, wait_until
+from helpers import (
+    XT_ACCOUNT,
+    XT_CALL_TIMEOUT,
+    XT_KEY,
+    assert_error,
+    wait_until,
+    xtquant_trading_server,
+    xtquant_trading_settings,
+)
 
 # The server setup of test_trading_server.py (not importable from here: pytest runs with
 # --import-mode=importlib and only tests/ is on sys.path).
-ACCOUNT = "12345678"
-KEY = "k"
+ACCOUNT = XT_ACCOUNT
+KEY = XT_KEY
 AUTH = {"X-API-Key": KEY}
-CALL_TIMEOUT = 0.5
+CALL_TIMEOUT = XT_CALL_TIMEOUT
 JOURNAL_FILE = "trading_journal.sqlite3"  # server/trading/lifecycle.py
 BANK_PWD = "pwd-SECRET-1"
 FUND_PWD = "pwd-SECRET-2"
 
 
 def trading_settings(data_dir: Path, **overrides: Any) -> Any:
-    from qmt_bridge.server.config import Settings
-
-    values: dict[str, Any] = {
-        "backend": "xtquant",
-        "predownload": False,
-        "api_key": KEY,
-        "trading_enabled": True,
-        "trading_account_id": ACCOUNT,
-        "data_dir": str(data_dir),
-        "trading_call_timeout": CALL_TIMEOUT,
-        **overrides,
-    }
-    return Settings(_env_file=None, **values)
+    return xtquant_trading_settings(data_dir, **overrides)
 
 
-@contextmanager
-def trading_server(data_dir: Path, **overrides: Any) -> Iterator[httpx.Client]:
-    """A uvicorn server with trading on, on the xtquant backend (the fake); yields an HTTP client with
-    the key. A second server on the same ``data_dir`` is a restart."""
-    from qmt_bridge.server.app import create_app
-
-    app = create_app(trading_settings(data_dir, **overrides))
-    with (
-        serve_in_thread(app, name="uvicorn-transfers") as url,
-        httpx.Client(base_url=url, headers=AUTH, timeout=10) as http,
-    ):
-        yield http
+def trading_server(data_dir: Path, **overrides: Any) -> Any:
+    return xtquant_trading_server(data_dir, name="uvicorn-transfers", **overrides)
 
 
 @pytest.fixture
