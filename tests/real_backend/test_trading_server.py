@@ -31,8 +31,12 @@ from helpers import (
     assert_error,
     free_port,
     wait_until,
-    xtquant_trading_server,
-    xtquant_trading_settings,
+)
+from helpers import (
+    xtquant_trading_server as trading_server,
+)
+from helpers import (
+    xtquant_trading_settings as trading_settings,
 )
 
 ACCOUNT = XT_ACCOUNT
@@ -48,14 +52,6 @@ FAKE_ROOT = Path(__file__).resolve().parent.parent / "fake_xtquant"
 # --------------------------------------------------------------------------------------------------
 # Servers, clients, streams
 # --------------------------------------------------------------------------------------------------
-
-
-def trading_settings(data_dir: Path, **overrides: Any) -> Any:
-    return xtquant_trading_settings(data_dir, **overrides)
-
-
-def trading_server(data_dir: Path, **overrides: Any) -> Any:
-    return xtquant_trading_server(data_dir, name="uvicorn-trading", **overrides)
 
 
 @pytest.fixture

@@ -28,12 +28,12 @@ from helpers import (
     XT_KEY,
     assert_error,
     wait_until,
-    xtquant_trading_server,
-    xtquant_trading_settings,
+)
+from helpers import (
+    xtquant_trading_server as trading_server,
 )
 
-# The server setup of test_trading_server.py (not importable from here: pytest runs with
-# --import-mode=importlib and only tests/ is on sys.path).
+# The xtquant-backend trading server of helpers.py, as test_trading_server.py uses it.
 ACCOUNT = XT_ACCOUNT
 KEY = XT_KEY
 AUTH = {"X-API-Key": KEY}
@@ -41,14 +41,6 @@ CALL_TIMEOUT = XT_CALL_TIMEOUT
 JOURNAL_FILE = "trading_journal.sqlite3"  # server/trading/lifecycle.py
 BANK_PWD = "pwd-SECRET-1"
 FUND_PWD = "pwd-SECRET-2"
-
-
-def trading_settings(data_dir: Path, **overrides: Any) -> Any:
-    return xtquant_trading_settings(data_dir, **overrides)
-
-
-def trading_server(data_dir: Path, **overrides: Any) -> Any:
-    return xtquant_trading_server(data_dir, name="uvicorn-transfers", **overrides)
 
 
 @pytest.fixture
