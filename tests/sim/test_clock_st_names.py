@@ -48,6 +48,9 @@ def test_the_name_follows_the_clock_into_st():
     assert after["TradingDay"] == "20240506" and after["IsST"]
     assert after["InstrumentName"] == "ST海科"
     assert after["UpStopPrice"] == pytest.approx(round(after["PreClose"] * 1.05, 2))
+    # The day's reference prices are cached by (code, day): the new day's PreClose is the last day's close.
+    daily = xt.get_market_data_ex(["close"], [HAIKE], "1d", "20240429", "20240430")[HAIKE]
+    assert after["PreClose"] == daily["close"].iloc[-1] != before["PreClose"]
     assert xt.get_instrument_detail_list([HAIKE])[HAIKE]["InstrumentName"] == "ST海科"
     assert HAIKE in xt.get_stock_list_in_sector("沪深风险警示")
 

@@ -444,6 +444,9 @@ class PriceEngine:
         self._minute_cache = LRU(minute_cache_size)
         self._day_cache = LRU(day_cache_size)
         self._ahead_cache = LRU(day_cache_size)  # ~2 kB each: the next days without the daily history
+        #: (code, day) -> that day's reference prices as ``get_instrument_detail`` reports them (~100 bytes each),
+        #: so a detail list over the whole market is built once a day, not once per call
+        self.references: LRU[tuple[str, dt.date], tuple[float, float, float, float, int]] = LRU(32768)
         self._basis_cache: dict[str, np.ndarray] = {}  # index futures: product -> basis deviations
         self._market: tuple[np.ndarray, np.ndarray, float] | None = None  # see ``_market_factor``
         sessions = calendar.sessions

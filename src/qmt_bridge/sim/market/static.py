@@ -127,7 +127,9 @@ def _product_type(inst: Instrument) -> int:
 def instrument_detail(market: SimMarket, inst: Instrument, iscomplete: bool) -> dict[str, Any]:
     """``xtdata.get_instrument_detail``: xtquant's 31 keys (dates as ``'YYYYMMDD'`` strings)."""
     day = market.current_day()
-    pre_close, pre_settle, up, down, last_volume = _day_reference(market, inst, day)
+    pre_close, pre_settle, up, down, last_volume = market.prices.references.get_or_build(
+        (inst.code, day), lambda: _day_reference(market, inst, day)
+    )
     main = 0
     if inst.kind == kinds.FUTURE and inst.product:
         for cont in market.universe.continuous_codes():
