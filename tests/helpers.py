@@ -218,7 +218,8 @@ def markdown_tables(path: Path) -> list[list[list[str]]]:
 #: The trading server on the xtquant backend (the fake xtquant): its account, key and call timeout.
 XT_ACCOUNT = "12345678"
 XT_KEY = "k"
-XT_CALL_TIMEOUT = 0.5
+#: Long enough that a slow CI machine answers the "meanwhile" requests of the hang tests within it.
+XT_CALL_TIMEOUT = 1.0
 
 
 def xtquant_trading_settings(data_dir: Path, **overrides: Any) -> Any:

@@ -348,10 +348,9 @@ def test_a_hung_order_is_unknown_never_placed_twice_and_the_server_stays_respons
     sender.start()
     wait_until(lambda: calls(xt, "order_stock"), "order_stock to be called", 5)
     # Meanwhile the server answers what does not need the stuck call.
-    before = time.monotonic()
     status = trader(http)
     health = http.get("/api/meta/health")
-    assert time.monotonic() - before < CALL_TIMEOUT / 2
+    assert sender.is_alive()  # answered while the order call still hangs
     assert health.status_code == 200 and status["connected"] and status["calls_in_flight"] == 1
     sender.join(timeout=10)
     assert not sender.is_alive()
