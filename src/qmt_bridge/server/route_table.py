@@ -19,15 +19,18 @@ from starlette.routing import BaseRoute, Match, NoMatchFound, Route
 from starlette.types import Receive, Scope, Send
 
 
-def include_flat(app: FastAPI, router: APIRouter, dependencies: Sequence[params.Depends] = ()) -> None:
-    """Register ``router``'s routes on ``app`` itself, as ``include_router`` did before FastAPI nested
-    routers, with ``dependencies`` put before each route's own.
+def include_flat(
+    target: FastAPI | APIRouter, router: APIRouter, dependencies: Sequence[params.Depends] = ()
+) -> None:
+    """Register ``router``'s routes on ``target`` (an app, or a router whose routes an app takes over) itself,
+    as ``include_router`` did before FastAPI nested routers, with ``dependencies`` put before each route's own.
 
     Routes keep their full paths (a router's prefix is part of each route's path) and their route class.
     """
+    table = target.router if isinstance(target, FastAPI) else target
     for route in router.routes:
         if isinstance(route, APIRoute):
-            app.router.add_api_route(
+            table.add_api_route(
                 route.path,
                 route.endpoint,
                 response_model=route.response_model,
@@ -56,7 +59,7 @@ def include_flat(app: FastAPI, router: APIRouter, dependencies: Sequence[params.
                 generate_unique_id_function=route.generate_unique_id_function,
             )
         elif isinstance(route, APIWebSocketRoute):
-            app.router.add_api_websocket_route(
+            table.add_api_websocket_route(
                 route.path, route.endpoint, route.name, dependencies=[*dependencies, *route.dependencies]
             )
         else:
@@ -73,13 +76,28 @@ class RouteIndex(BaseRoute):
 
     def __init__(self, routes: Sequence[BaseRoute]) -> None:
         self.routes: dict[tuple[str, str], Route] = {}
+        # What could answer a fixed path before its own route: a route listed earlier with the same path,
+        # or one whose path is a pattern (parameters, mounts). Probing only those keeps building the index
+        # linear in the routes (an app is built per test, hundreds of times a run).
+        earlier: list[BaseRoute] = []
+        same_path: dict[str, list[BaseRoute]] = {}
         for route in routes:
-            if not isinstance(route, Route) or route.param_convertors or not route.methods:
-                continue
-            for method in route.methods:
-                probe = {"type": "http", "path": route.path, "root_path": "", "method": method, "headers": []}
-                if _first_full_match(routes, probe) is route:
-                    self.routes.setdefault((route.path, method), route)
+            if isinstance(route, Route) and not route.param_convertors and route.methods:
+                rivals = [*same_path.get(route.path, ()), *earlier, route]
+                for method in route.methods:
+                    probe = {
+                        "type": "http",
+                        "path": route.path,
+                        "root_path": "",
+                        "method": method,
+                        "headers": [],
+                    }
+                    if _first_full_match(rivals, probe) is route:
+                        self.routes.setdefault((route.path, method), route)
+            if isinstance(route, Route) and not route.param_convertors:
+                same_path.setdefault(route.path, []).append(route)
+            else:
+                earlier.append(route)
 
     @classmethod
     def install(cls, app: FastAPI) -> RouteIndex:
