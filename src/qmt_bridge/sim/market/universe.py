@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import math
 import random
@@ -985,8 +986,12 @@ def _clip_to_today(ins: Instrument, today: dt.date) -> Instrument | None:
     return ins
 
 
+@functools.lru_cache(maxsize=4)
 def build_universe(seed: int, today: dt.date) -> Universe:
-    """The deterministic universe for ``(seed, today)`` (see the module docstring)."""
+    """The deterministic universe for ``(seed, today)`` (see the module docstring).
+
+    Kept for the last few ``(seed, today)``: building takes ~0.3 s, and a universe is immutable, so markets
+    of the same seed and day (a test suite starts hundreds of servers) share one."""
     cal = calendar_for(today)
     stock_names = NameGenerator(stable_rng(seed, "stock-names"), {k.name for k in WELL_KNOWN_STOCKS})
     stocks = _make_stocks(seed, cal, stock_names)
