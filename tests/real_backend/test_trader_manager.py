@@ -236,6 +236,7 @@ def test_calls_while_disconnected_raise_unavailable(xt: ModuleType) -> None:
 
 
 def test_stop_is_idempotent_and_leaves_no_threads(xt: ModuleType) -> None:
+    existing = {t.ident for t in threading.enumerate()}  # threads of other tests are not this one's to judge
     before = {t.ident for t in threading.enumerate() if not t.daemon}
 
     async def test(h: Harness) -> None:
@@ -248,7 +249,11 @@ def test_stop_is_idempotent_and_leaves_no_threads(xt: ModuleType) -> None:
         assert h.manager.state["connected"] is False
 
     run(test)
-    ours = [t.name for t in threading.enumerate() if t.name.startswith(("qmt-trader", "xttrader-push"))]
+    ours = [
+        t.name
+        for t in threading.enumerate()
+        if t.ident not in existing and t.name.startswith(("qmt-trader", "xttrader-push"))
+    ]
     assert ours == []
     assert {t.ident for t in threading.enumerate() if not t.daemon} <= before
     assert xt.TRADERS == [] and all(trader.loop.is_closed() for trader in xt.CREATED)
