@@ -29,6 +29,8 @@ from helpers import error_shape_problem
 from qmt_bridge.server.app import create_app
 from qmt_bridge.server.config import Settings
 
+#: Statuses answered per operation, for the check that every operation was fuzzed.
+STATUSES: dict[str, list[int]] = {}
 #: The app's own schema; building it runs no lifespan, so it needs no backend.
 schema = schemathesis.openapi.from_dict(create_app(Settings(_env_file=None, backend="sim")).openapi())
 
@@ -67,6 +69,7 @@ def test_api_properties(case: Any, fuzz_app: Any) -> None:
         pytest.fail(f"the app failed with {error!r} (a 500) on:\n{case.as_curl_command()}")
 
     status = response.status_code
+    STATUSES.setdefault(case.operation.label, []).append(status)
     where = f"{status} for {case.as_curl_command()}\n{response.text[:500]}"
     assert status < 500, where
     if 200 <= status < 300:
@@ -83,3 +86,12 @@ def test_api_properties(case: Any, fuzz_app: Any) -> None:
         pytest.fail(f"an error body is not JSON: {where}")
     problem = error_shape_problem(body)
     assert problem is None, f"{problem}: {where}"
+
+
+def test_every_operation_was_fuzzed() -> None:
+    """Runs after the cases above (same module, same worker): each operation got its examples, and many were
+    answered 2xx. A pytest or schemathesis change that ran the cases some other way would fail here."""
+    operations = {result.ok().label for result in schema.get_all_operations()}
+    assert set(STATUSES) == operations
+    assert all(len(statuses) >= 5 for statuses in STATUSES.values())
+    assert sum(200 <= s < 300 for statuses in STATUSES.values() for s in statuses) >= len(operations)
