@@ -29,6 +29,8 @@ Behaviour as xtquant's (``shared/xtquant-api.md`` §2, §5), with these differen
 - ``stop()`` ends the push thread and the trader's subscriptions; orders stay with the broker. When the
   broker closes, ``on_disconnected`` is pushed and the trader is dead (-1 / None from then on).
 - ``run_forever()`` returns on KeyboardInterrupt.
+- Smart algorithm orders run TWAP and VWAP only, as child orders of the account on the simulated counter
+  (:mod:`qmt_bridge.sim.trader_algos`, :mod:`qmt_bridge.sim.broker.algo_desk`).
 """
 
 from __future__ import annotations
@@ -45,6 +47,7 @@ from qmt_bridge.sim.broker import counter_queries as counter
 from qmt_bridge.sim.broker.defaults import STATE_FILE, default_broker
 from qmt_bridge.sim.broker.pushes import PushThread
 from qmt_bridge.sim.broker.sessions import local_date
+from qmt_bridge.sim.trader_algos import AlgoCalls
 from qmt_bridge.sim.trader_transfers import TransferCalls
 from qmt_bridge.sim.xttype import XtCancelOrderResponse, XtOrderResponse
 
@@ -90,7 +93,7 @@ def _as_volume(value: Any) -> int | None:
     return None
 
 
-class XtQuantTrader(TransferCalls):
+class XtQuantTrader(TransferCalls, AlgoCalls):
     """xtquant's trader over a :class:`~qmt_bridge.sim.broker.SimBroker` (see the module docstring).
 
     Args:

@@ -257,3 +257,18 @@ class XtBankTransferStream(_XtObject):
         ("transfer_direction", ""), ("bank_no", ""), ("bank_name", ""), ("bank_account", ""),
         ("money_type", ""), ("account_id", ""), ("balance", 0.0), ("remark", ""),
     )  # fmt: skip
+
+
+class XtSmartAlgoOrderResponse(_XtObject):
+    """The answer to ``smart_algo_order_async``: ``task_id`` 0 and ``error_msg`` when the task was refused."""
+
+    _FIELDS = (
+        ("account_id", ""), ("task_id", 0), ("strategy_name", ""), ("order_remark", ""), ("error_msg", ""),
+        ("seq", 0),
+    )  # fmt: skip
+
+
+class XtOperateSmartTaskResponse(_XtObject):
+    """The answer to ``cancel_smart_algo_task_async``: ``success``, and ``error_msg`` when it failed."""
+
+    _FIELDS = (("seq", 0), ("success", False), ("task_id", 0), ("operate_reason", ""), ("error_msg", ""))

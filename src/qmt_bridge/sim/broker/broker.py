@@ -11,8 +11,9 @@ every listener sees every account's events in the order they happened. The broke
 
 The matching thread wakes every ``match_interval`` seconds of wall time (0.1 s by default, fine for replay
 speeds up to ~30x) and does work only when the clock has moved into a new 3-second snapshot: it expires
-orders at the close, rolls the day at midnight and fills resting orders. Every public call also catches up
-with the clock first, so a broker opened the next morning answers for the new day before anything else.
+orders at the close, rolls the day at midnight, fills resting orders and places the child orders of smart
+algorithm tasks (:mod:`.algo_desk`). Every public call also catches up with the clock first, so a broker
+opened the next morning answers for the new day before anything else.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from qmt_bridge.sim.broker.algo_desk import AlgoDesk
 from qmt_bridge.sim.broker.engine import Engine
 from qmt_bridge.sim.broker.fees import FeeSchedule
 from qmt_bridge.sim.broker.ledger import Account
@@ -68,7 +70,7 @@ class Listener(Protocol):
         """The broker closed: queue ``on_disconnected``."""
 
 
-class SimBroker(TransferDesk):
+class SimBroker(TransferDesk, AlgoDesk):
     """A paper-trading counter over a simulated market.
 
     Args:
@@ -114,12 +116,15 @@ class SimBroker(TransferDesk):
                 account = self._state.accounts[account_id] = Account(account_id, cash, cash)
                 self._state.touch(account)
         self._engine = Engine(Quotes(market, clock), self._state, self.fees, self._listening)
+        self._open_algo_desk()
         self._subscribers: dict[str, list[Any]] = {}
         self._sessions: dict[int, Any] = {}
         self._closed = False
         self._stop = threading.Event()
         with self._lock:
-            self._engine.catch_up(clock.now())
+            now = clock.now()
+            self._engine.catch_up(now)
+            self._algos_due(now)
             self._commit()
         self._thread: threading.Thread | None = None
         if background:
@@ -135,7 +140,9 @@ class SimBroker(TransferDesk):
         """Under the lock: refuse when closed, and catch up with the clock."""
         if self._closed:
             raise BrokerClosed("the simulated broker is closed")
-        self._engine.catch_up(self.clock.now())
+        now = self.clock.now()
+        self._engine.catch_up(now)
+        self._algos_due(now)
 
     def _commit(self) -> None:
         """Under the lock: write what changed, then deliver the events."""
@@ -156,7 +163,9 @@ class SimBroker(TransferDesk):
                 with self._lock:
                     if self._closed:
                         return
-                    self._engine.match(self.clock.now())
+                    now = self.clock.now()
+                    self._engine.match(now)
+                    self._algo_pass(now)
                     self._commit()
             except Exception:
                 log.exception("the simulated broker's matching pass failed")
@@ -290,7 +299,9 @@ class SimBroker(TransferDesk):
         """Run one matching pass at the clock's moment now (what the matching thread does)."""
         with self._lock:
             self._begin()
-            self._engine.match(self.clock.now())
+            now = self.clock.now()
+            self._engine.match(now)
+            self._algo_pass(now)
             self._commit()
 
     # --- queries --------------------------------------------------------------------------------------
@@ -364,10 +375,10 @@ class SimBroker(TransferDesk):
     # --- administration -------------------------------------------------------------------------------
 
     def reset_account(self, account_id: str, cash: float | None = None) -> float:
-        """Clear an account's positions, orders, trades and transfers (old days' too), give it a new bank link
-        (:mod:`.transfers`) and set its cash to ``cash``
-        (default: its starting cash), which becomes its starting cash. Order ids keep increasing. Returns
-        the cash (CNY). ``KeyError`` for an unknown account."""
+        """Clear an account's positions, orders, trades, transfers and smart algorithm tasks (old days' too),
+        give it a new bank link (:mod:`.transfers`) and set its cash to ``cash`` (default: its starting cash),
+        which becomes its starting cash. Order ids keep increasing. Returns the cash (CNY). ``KeyError`` for an
+        unknown account."""
         with self._lock:
             self._begin()
             account = self._state.accounts.get(account_id)
@@ -377,6 +388,7 @@ class SimBroker(TransferDesk):
                 raise ValueError("cash must not be negative")
             self._engine.forget(account_id)
             self._store.clear_account(account_id)
+            self._forget_algos(account_id)
             li = account.starting_cash if cash is None else to_li(cash)
             account.starting_cash = account.balance = li
             account.frozen = account.unsettled = 0

@@ -6,10 +6,11 @@ positions, open orders and next order id. The file uses WAL (readers never block
 at most the transaction in flight); ``synchronous=NORMAL`` keeps a commit cheap (no fsync per commit in WAL
 mode) at the price of the last commits on a power cut, acceptable for paper trading.
 
-Tables mirror the dataclasses of :mod:`.ledger`, :mod:`.transfers` and :mod:`.ipo` (one column per field; dates as ISO strings, booleans as
-ints) plus ``meta`` (key/value: ``day``, and the high-water marks ``next_order_id``/``next_trade_id`` written when
-ids are about to leave the file, see :meth:`BrokerStore.next_ids`). Old days' orders and trades stay in the
-file; the broker loads only open orders and today's (a scan: no index, so a commit writes fewer pages).
+Tables mirror the dataclasses of :mod:`.ledger`, :mod:`.transfers`, :mod:`.ipo` and :mod:`.algos` (one column
+per field; dates as ISO strings, booleans as ints) plus ``meta`` (key/value: ``day``, and the high-water marks
+``next_order_id``/``next_trade_id`` written when ids are about to leave the file, see
+:meth:`BrokerStore.next_ids`). Old days' orders and trades stay in the file; the broker loads only open orders
+and today's (a scan: no index, so a commit writes fewer pages).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from qmt_bridge.sim.broker.algos import RUNNING, AlgoTask
 from qmt_bridge.sim.broker.ipo import Subscription
 from qmt_bridge.sim.broker.ledger import TERMINAL, Account, Order, Position, Trade
 from qmt_bridge.sim.broker.transfers import BankLink, Transfer
@@ -37,6 +39,7 @@ _TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     BankLink: ("bank_links", ("account_id",)),
     Transfer: ("transfers", ("transfer_no",)),
     Subscription: ("ipo_subscriptions", ("order_id",)),
+    AlgoTask: ("algo_tasks", ("task_id",)),
 }
 _SQL_TYPES = {int: "INTEGER", bool: "INTEGER", float: "REAL", str: "TEXT", dt.date: "TEXT"}
 
@@ -179,6 +182,19 @@ class BrokerStore:
             top = self._db.execute("SELECT max(transfer_no) FROM transfers").fetchone()[0]
         return max(int(meta.get("next_transfer_no", "1")), int(top or 0) + 1)
 
+    def algo_tasks(self, today: dt.date) -> list[AlgoTask]:
+        """Smart algorithm tasks still running, and today's, by task id."""
+        return self._load(
+            AlgoTask, "WHERE status = ? OR day = ? ORDER BY task_id", (RUNNING, today.isoformat())
+        )
+
+    def next_task_id(self) -> int:
+        """Past every task id the file holds or has held (``meta`` keeps the high-water mark)."""
+        meta = self.meta()
+        with self._lock:
+            top = self._db.execute("SELECT max(task_id) FROM algo_tasks").fetchone()[0]
+        return max(int(meta.get("next_task_id", "1")), int(top or 0) + 1)
+
     def all_orders(self, account_id: str) -> list[Order]:
         """Every order of ``account_id`` the file holds, old days included."""
         return self._load(Order, "WHERE account_id = ? ORDER BY order_id", (account_id,))
@@ -215,11 +231,15 @@ class BrokerStore:
                 raise
 
     def clear_account(self, account_id: str) -> None:
-        """Delete an account's positions, orders, trades, transfers and subscriptions (the account row
-        stays)."""
+        """Delete an account's positions, orders, trades, transfers, subscriptions and smart algorithm tasks
+        (the account row stays; the task ids' high-water mark goes to ``meta``, so ids are never reused)."""
+        next_task = self.next_task_id()
         with self._lock:
             self._db.execute("BEGIN")
-            for table in ("positions", "orders", "trades", "transfers", "ipo_subscriptions"):
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_task_id', ?)", (str(next_task),)
+            )
+            for table in ("positions", "orders", "trades", "transfers", "ipo_subscriptions", "algo_tasks"):
                 self._db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
             self._db.execute("COMMIT")
 
