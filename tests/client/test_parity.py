@@ -32,6 +32,7 @@ MODULE_TAGS = {
     "funds": frozenset({"etf", "cb"}),
     "compat": frozenset({"compat (qmt-bridge 2.1.3)"}),
     "trading_calls": frozenset({"trading"}),
+    "smart_algo": frozenset({"trading"}),
     "transfers": frozenset({"fund", "bank"}),
 }
 METHODS = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})

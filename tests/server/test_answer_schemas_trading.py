@@ -89,6 +89,14 @@ def post(path: str, body: Any = None) -> Callable[[TestClient, Ids], Any]:
     return send
 
 
+def algo_task(client: TestClient, ids: Ids) -> Any:
+    body = {"stock_code": CODE, "order_type": 23, "order_volume": 100, "price_type": 12, "algo_name": "VWAP",
+            "start_time": "10:00:00", "end_time": "11:30:00", "client_task_id": "schema-vwap"}  # fmt: skip
+    response = client.post(f"{T}/smart_algo/order", json=body)
+    ids["task"] = ok(response)["data"]["task_id"]
+    return response
+
+
 #: ``(label, the declared route, the request, a check that the sample shows the shape it is there for)``, run
 #: in this order on one server.
 STEPS: list[Step] = [
@@ -285,6 +293,32 @@ STEPS: list[Step] = [
     ),
     ("bank available", "/api/bank/available_amount", get("/api/bank/available_amount"), None),
     ("bank status", "/api/bank/status", get("/api/bank/status", transfer_id=1), None),
+    # smart algorithms (routers/smart_algo.py): a VWAP task over the rest of the morning, then cancelled
+    (
+        "smart_algo params",
+        f"{T}/smart_algo/params",
+        get(f"{T}/smart_algo/params"),
+        lambda b: set(b["data"]) == {"TWAP", "VWAP"},
+    ),
+    ("smart_algo order", f"{T}/smart_algo/order", algo_task, lambda b: b["data"]["state"] == "accepted"),
+    (
+        "smart_algo tasks",
+        f"{T}/smart_algo/tasks",
+        get(f"{T}/smart_algo/tasks"),
+        lambda b: b["data"][0]["status"] == "running",
+    ),
+    (
+        "smart_algo cancel",
+        f"{T}/smart_algo/cancel",
+        post(f"{T}/smart_algo/cancel", lambda ids: {"task_id": ids["task"]}),
+        lambda b: b["data"]["success"] is True,
+    ),
+    (
+        "smart_algo requests",
+        f"{T}/smart_algo/requests",
+        get(f"{T}/smart_algo/requests"),
+        lambda b: len(b["data"]) == 1,
+    ),
 ]
 LABELS = [label for label, *_ in STEPS]
 
@@ -320,7 +354,7 @@ def trading_routes(client: TestClient) -> dict[str, tuple[str, Any]]:
 
 def test_every_trading_route_declares_its_answer_and_has_samples(client: TestClient) -> None:
     routes = trading_routes(client)
-    assert len(routes) == 29 + 12
+    assert len(routes) == 29 + 12 + 5
     assert sorted(path for path, (_, model) in routes.items() if model is None) == []
     assert set(routes) == {path for _, path, *_ in STEPS}
     assert len(LABELS) == len(set(LABELS))

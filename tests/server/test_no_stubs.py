@@ -13,6 +13,7 @@ run on ``helpers.trading_app`` (frozen mid-session, orders fill at once) in anot
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Callable, Iterator
@@ -287,6 +288,9 @@ OPTION = "10009270.SHO"  # a 510050.SH option expiring 2025-12-24
 EVER_ST = "000145.SZ"  # ST twice, 2019-2021 and 2023-2025
 FILLED, RESTING = "<a filled order>", "<a resting order>"  # ids placed by the trading fixture
 TRADED = "<the filled order's fill>"  # its traded_id
+ALGO_TASK = "<a running smart algorithm task>"
+_ALGO = {"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100, "price_type": 12, "algo_name": "TWAP",
+         "start_time": "10:00:00", "end_time": "11:00:00"}  # fmt: skip
 JOB_DONE, JOB_RUNNING, JOB_CANCELLED = "<a finished job>", "<a running job>", "<a cancelled job>"
 FOLDER, SECTOR = "无桩目录", "无桩板块"
 
@@ -438,6 +442,11 @@ CANONICAL: dict[str, Any] = {
     "GET /api/trading/com_position": {},
     "GET /api/trading/ipo_today": {},
     "POST /api/trading/ipo_subscribe": {},
+    "GET /api/trading/smart_algo/params": {"algos": "TWAP,VWAP"},
+    "POST /api/trading/smart_algo/order": _ALGO,
+    "GET /api/trading/smart_algo/tasks": {},
+    "POST /api/trading/smart_algo/cancel": {"task_id": ALGO_TASK},
+    "GET /api/trading/smart_algo/requests": {},
     "POST /api/bank/transfer": {"direction": "in", "amount": 100},
     "POST /api/fund/transfer": {"transfer_direction": 511, "amount": 10},
     "GET /api/fund/history": {},
@@ -748,6 +757,20 @@ EXPECT: dict[str, Expect] = {
         ),
     ),
     "POST /api/trading/sim/reset": Expect(None, record(account_id=str, cash=NUM)),
+    "GET /api/trading/smart_algo/params": Expect(
+        "data",
+        that(
+            lambda d: set(d) == {"TWAP", "VWAP"} and all(ps and ps[0]["key"] for ps in d.values()), "params"
+        ),
+    ),
+    "POST /api/trading/smart_algo/order": Expect(
+        "data", record(state=re.compile("^accepted$"), task_id=NUM, client_task_id=str)
+    ),
+    "GET /api/trading/smart_algo/tasks": Expect("data", rows(task_id=NUM, status=str, order_num=NUM)),
+    "POST /api/trading/smart_algo/cancel": Expect(
+        "data", all_of(record(task_id=NUM), that(lambda d: d["success"] is True, "cancelled"))
+    ),
+    "GET /api/trading/smart_algo/requests": Expect("data", rows(request_id=NUM, state=str, task_id=NUM)),
     "POST /api/trading/order_async": Expect(
         None,
         record(seq=NUM, client_order_id=str, status=re.compile("async_submitted")),
@@ -923,6 +946,20 @@ def _orders(client: TestClient) -> Iterator[dict[str, Any]]:
 
 
 @contextmanager
+def _algo_task(client: TestClient) -> Iterator[dict[str, Any]]:
+    """A running TWAP task (its own client_task_id each time); cancelled afterwards if it still runs."""
+    body = {**_ALGO, "client_task_id": f"no-stubs-{next(_ALGO_IDS)}"}
+    task_id = _ok(client.post("/api/trading/smart_algo/order", json=body))["data"]["task_id"]
+    try:
+        yield {ALGO_TASK: task_id}
+    finally:
+        client.post("/api/trading/smart_algo/cancel", json={"task_id": task_id})
+
+
+_ALGO_IDS = itertools.count(1)
+
+
+@contextmanager
 def _jobs(client: TestClient) -> Iterator[dict[str, Any]]:
     """A finished download job, a running one (300 codes) and a cancelled one."""
     body = {"stocks": [A, "000001.SZ"], "period": "1d", "start_time": "20251101"}
@@ -1027,7 +1064,7 @@ def call(route: str, request: pytest.FixtureRequest) -> tuple[TestClient, Any]:
     client: TestClient = request.getfixturevalue("trading_client" if trading else "data_client")
     context: Any = nullcontext({})
     if trading:
-        context = _orders(client)
+        context = _algo_task(client) if path.startswith("/api/trading/smart_algo/") else _orders(client)
     elif path.startswith("/api/download/jobs"):
         context = _jobs(client)
     elif route in WHILE_SUBSCRIBED:

@@ -45,6 +45,7 @@ from qmt_bridge.client.meta import MetaMixin
 from qmt_bridge.client.option import OptionMixin
 from qmt_bridge.client.realtime import RealtimeMixin
 from qmt_bridge.client.sector import SectorMixin
+from qmt_bridge.client.smart_algo import SmartAlgoMixin
 from qmt_bridge.client.tick import TickMixin
 from qmt_bridge.client.trade_stream import TradeStreamMixin
 from qmt_bridge.client.trader import TraderMixin
@@ -91,6 +92,7 @@ class QMTClient(
     TraderMixin,
     TradingCallsMixin,
     TransfersMixin,
+    SmartAlgoMixin,
     TradeStreamMixin,
     BaseClient,
 ):

@@ -68,8 +68,9 @@ Test hooks (not part of xtquant):
 * :func:`fill` (a fill: ``on_stock_order`` 55/56, ``on_stock_trade``, ``on_stock_position``,
   ``on_stock_asset``, in that order), :func:`reject` (``on_order_error``, then ``on_stock_order`` 57 with
   ``status_msg``), :func:`account_status` (``on_account_status``).
-* :func:`reset`: forgets traders, calls, hooks and the ledger (banks and transfer numbers included);
-  releases hung calls; ends push threads.
+* Smart algorithm tasks: see ``_smart_algo`` (``TASKS``, ``SILENT``, ``finish_task``).
+* :func:`reset`: forgets traders, calls, hooks and the ledger (banks, transfer numbers and algorithm tasks
+  included); releases hung calls; ends push threads.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from xtquant import _smart_algo
 from xtquant import xtconstant as xc
+from xtquant._smart_algo import SmartAlgoCalls
 from xtquant.xttype import (
     StockAccount,
     XtAccountInfo,
@@ -180,6 +183,7 @@ def reset() -> None:
         INITIAL_CASH = BANK_BALANCE = 1_000_000.0
         _order_ids, _seqs, _trade_ids = itertools.count(1), itertools.count(1), itertools.count(1)
         _transfer_nos = itertools.count(1)
+    _smart_algo.reset()
     for trader in traders:
         trader._dead = True
         if trader.executor is not None:
@@ -334,7 +338,7 @@ class XtQuantTraderCallback:
     def on_operate_smart_task_async_response(self, response: Any) -> None: ...
 
 
-class XtQuantTrader:
+class XtQuantTrader(SmartAlgoCalls):
     """A trader session with the fake MiniQMT at ``path`` (see the module docstring)."""
 
     def __init__(self, path: str, session: int, callback: Any = None) -> None:

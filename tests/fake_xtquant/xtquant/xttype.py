@@ -280,3 +280,22 @@ class XtSecuAccount(_XtObject):
     """A shareholder account (``query_secu_account``)."""
 
     _FIELDS = (("success", True), ("error_msg", ""), ("main", False), ("market", ""), ("secu_account", ""))
+
+
+class XtSmartAlgoOrderResponse(_XtObject):
+    """The answer of ``smart_algo_order_async`` (``on_smart_algo_order_async_response``)."""
+
+    _FIELDS = (
+        ("account_id", ""),
+        ("task_id", 0),
+        ("strategy_name", ""),
+        ("order_remark", ""),
+        ("error_msg", ""),
+        ("seq", 0),
+    )
+
+
+class XtOperateSmartTaskResponse(_XtObject):
+    """The answer of ``cancel_smart_algo_task_async`` (``on_operate_smart_task_async_response``)."""
+
+    _FIELDS = (("seq", 0), ("success", False), ("task_id", 0), ("operate_reason", ""), ("error_msg", ""))

@@ -95,6 +95,9 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "login_status",
     ),
     "connection": ("state", "session_id", "reason"),
+    # Answers of async calls the server waits for (``responses.AsyncResponses``), not account events.
+    "algo_order_response": (*_ACCOUNT, "task_id", "strategy_name", "order_remark", "error_msg", "seq"),
+    "algo_task_response": ("seq", "success", "task_id", "operate_reason", "error_msg"),
 }
 
 KINDS = frozenset(FIELDS)
@@ -158,7 +161,7 @@ class TraderCallback:
 
     Runs on the trader's push thread: each push becomes a :class:`TradeEvent` there and goes to ``post``;
     ``on_disconnected`` calls ``lost``. Never raises into xtquant (it would swallow the error anyway).
-    Pushes with no event kind (smart-algo, bank, CTP, securities-lending responses) are ignored.
+    Pushes with no event kind (bank, CTP, securities-lending responses) are ignored.
     """
 
     def __init__(self, post: Callable[[TradeEvent], None], lost: Callable[[], None]) -> None:
@@ -217,10 +220,10 @@ class TraderCallback:
         pass
 
     def on_smart_algo_order_async_response(self, response: Any) -> None:
-        pass
+        self._forward("algo_order_response", response)
 
     def on_operate_smart_task_async_response(self, response: Any) -> None:
-        pass
+        self._forward("algo_task_response", response)
 
 
 def _plain(value: Any) -> Any:

@@ -1,6 +1,6 @@
 """The order journal: SQLite, written before an order reaches the trader, read back after a restart.
 
-Four things live here:
+What lives here:
 
 - **orders**, keyed by ``client_order_id``: what was asked (and its fingerprint, to tell a repeat of the same
   request from a different one under the same id), the state of our attempt (``pending`` while the trader
@@ -9,6 +9,8 @@ Four things live here:
 - **requests**: every order, cancel and kill-switch request with its answer, for the record.
 - **transfers**: every bank and counter transfer asked for (never a password), ``pending`` while its call
   runs, then ``done``, ``refused`` or ``unknown``: ``GET /api/fund/history``.
+- tables other modules keep through :meth:`Journal.write` and :meth:`Journal.read`, such as the smart
+  algorithm requests (``smart_algo.AlgoRecords``).
 - **events**: every trade event (orders, fills, errors, assets, positions, connection changes) with the
   sequence number that ``/ws/trade`` streams and resumes from.
 
@@ -23,7 +25,7 @@ import datetime as dt
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -161,6 +163,21 @@ class Journal:
                 self._depth -= 1
                 if self._depth == 0:
                     self._db.execute("COMMIT")
+
+    def now(self) -> float:
+        """The journal's clock: seconds since the epoch."""
+        return float(self._clock())
+
+    def write(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement of a record table another module keeps in this file (``CREATE``, ``INSERT``,
+        ``UPDATE``); the id of the row it inserted, else 0."""
+        with self._lock:
+            return int(self._db.execute(sql, params).lastrowid or 0)
+
+    def read(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        """The rows of one ``SELECT`` of such a table."""
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
 
     # --- orders -------------------------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import Field, field_validator
 
@@ -137,3 +137,57 @@ class IpoSubscribeRequest(RequestBody):
     codes: list[str] | None = Field(
         None, max_length=100, description="subscription codes (/api/trading/ipo_today); absent: every issue"
     )
+
+
+_CLOCK_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$"
+
+
+class SmartAlgoOrderRequest(RequestBody):
+    """``smart_algo_order_async``: one smart algorithm task (智能算法) that the counter executes over a time
+    window today as many child orders."""
+
+    stock_code: str = Field(..., min_length=1, max_length=32, description="e.g. 000001.SZ")
+    order_type: Literal[23, 24] = Field(..., description="23 buy (STOCK_BUY), 24 sell (STOCK_SELL)")
+    order_volume: int = Field(..., gt=0, le=INT32_MAX, description="the whole task's volume: shares, or 张")
+    price_type: Literal[11, 12] = Field(
+        11, description="11 limit price (children never beyond `price`), 12 market"
+    )
+    price: float = Field(
+        0.0, ge=0, allow_inf_nan=False, description="the limit price; needed for price_type 11"
+    )
+    algo_name: str = Field(
+        ...,
+        min_length=1,
+        max_length=32,
+        description="e.g. TWAP, VWAP (the counter's: /api/trading/smart_algo/params)",
+    )
+    start_time: str = Field(..., pattern=_CLOCK_TIME, description="HH:MM:SS today (China time)")
+    end_time: str = Field(..., pattern=_CLOCK_TIME, description="HH:MM:SS today, after start_time")
+    algo_param: dict[str, str | int | float | bool] = Field(
+        default_factory=dict,
+        max_length=32,
+        description="the algorithm's parameters by key (/api/trading/smart_algo/params), e.g. "
+        '{"m_dLimitOverRate": 0.25}; a value in % is given as a fraction',
+    )
+    strategy_name: str = Field("", max_length=64)
+    order_remark: str = Field("", max_length=64)
+    account_id: str = Field("", max_length=64, description="empty: the first configured account")
+    client_task_id: str | None = Field(
+        None,
+        pattern=CLIENT_ORDER_ID_PATTERN,
+        description="your id of this task (as client_order_id): sending it again returns the first request and "
+        "starts nothing, also after a restart. The server makes one when it is missing.",
+    )
+
+    @field_validator("end_time")
+    @classmethod
+    def _after_start(cls, end_time: str, info: Any) -> str:
+        start = info.data.get("start_time")
+        if start is not None and end_time <= start:
+            raise ValueError(f"end_time {end_time} must be after start_time {start}")
+        return end_time
+
+
+class SmartAlgoCancelRequest(RequestBody):
+    task_id: int = Field(..., gt=0, le=INT64_MAX, description="the counter's task id")
+    account_id: str = Field("", max_length=64)

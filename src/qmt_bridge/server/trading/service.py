@@ -36,11 +36,14 @@ from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BridgeError, Conflict, InvalidParameter, NotFound
 from qmt_bridge.server.trading import journal as jr
 from qmt_bridge.server.trading import lanes
+from qmt_bridge.server.trading.account_queries import AccountQueries
+from qmt_bridge.server.trading.algo_records import AlgoRecords
 from qmt_bridge.server.trading.async_calls import AsyncCalls
-from qmt_bridge.server.trading.events import TradeEvent, to_event
+from qmt_bridge.server.trading.events import TradeEvent
 from qmt_bridge.server.trading.manager import TraderCallTimeout, TraderManager, TraderUnavailable
 from qmt_bridge.server.trading.orders import order_view, refused_order
 from qmt_bridge.server.trading.recorder import EventRecorder
+from qmt_bridge.server.trading.responses import RESPONSE_KINDS, AsyncResponses
 from qmt_bridge.server.trading.risk import RiskLimits
 from qmt_bridge.server.trading.stream import TradeStream
 from qmt_bridge.server.trading.validation import (
@@ -101,7 +104,7 @@ def new_client_order_id() -> str:
     return "qb-" + secrets.token_hex(10)
 
 
-class TradingService:
+class TradingService(AccountQueries):
     """Orders, cancels, queries and the event stream over one :class:`TraderManager`."""
 
     def __init__(
@@ -122,6 +125,8 @@ class TradingService:
         self._order_lock = asyncio.Lock()
         self.events = EventRecorder(journal, self.stream)
         self.async_calls = AsyncCalls(self)
+        self.responses = AsyncResponses()
+        self.algos = AlgoRecords(journal)
 
     def attach(self, manager: TraderManager) -> None:
         self.manager = manager
@@ -137,7 +142,15 @@ class TradingService:
             log.warning(
                 "%d transfer(s) had no answer when the server stopped; their outcome is unknown", transfers
             )
+        if tasks := self.algos.mark_pending_unknown():
+            log.warning("%d smart algorithm request(s) had no answer when the server stopped", tasks)
         return ids
+
+    @property
+    def order_lock(self) -> asyncio.Lock:
+        """Held while an order or a task request is checked, journaled and sent: one at a time, so that
+        two requests under one client id cannot both pass the journal's check."""
+        return self._order_lock
 
     # --- accounts -----------------------------------------------------------------------------------
 
@@ -503,63 +516,6 @@ class TradingService:
                     results.append({"order_id": order["order_id"], "account_id": account, "error": error})
         return results
 
-    # --- queries ------------------------------------------------------------------------------------
-
-    async def orders(self, account_id: str | None, cancelable_only: bool = False) -> list[dict[str, Any]]:
-        account = self.account_id(account_id)
-        found = await self.call("query_stock_orders", self.trader_account(account), cancelable_only)
-        raws = [to_event("order", o).data for o in found or []]
-        return self._views(account, raws)
-
-    async def order(self, order_id: int, account_id: str | None) -> dict[str, Any]:
-        account = self.account_id(account_id)
-        found = await self.call("query_stock_order", self.trader_account(account), order_id)
-        if found is None:
-            raise NotFound(
-                "order_id",
-                f"no order {order_id} today in account {account}",
-                value=order_id,
-                code="order_not_found",
-            )
-        return self._views(account, [to_event("order", found).data])[0]
-
-    def _views(self, account: str, raws: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        ids = [int(r.get("order_id") or 0) for r in raws]
-        coids = self.journal.client_order_ids(account, ids)
-        return [
-            order_view(raw, coids.get(order_id), self.events.errors.get((account, order_id)))
-            for raw, order_id in zip(raws, ids, strict=True)
-        ]
-
-    async def trades(self, account_id: str | None) -> list[dict[str, Any]]:
-        account = self.account_id(account_id)
-        found = await self.call("query_stock_trades", self.trader_account(account))
-        trades = [dict(to_event("trade", t).data) for t in found or []]
-        coids = self.journal.client_order_ids(account, [int(t.get("order_id") or 0) for t in trades])
-        for trade in trades:
-            trade["client_order_id"] = coids.get(int(trade.get("order_id") or 0))
-        return trades
-
-    async def positions(self, account_id: str | None) -> list[dict[str, Any]]:
-        account = self.account_id(account_id)
-        found = await self.call("query_stock_positions", self.trader_account(account))
-        return [dict(to_event("position", p).data) for p in found or []]
-
-    async def asset(self, account_id: str | None) -> dict[str, Any] | None:
-        account = self.account_id(account_id)
-        found = await self.call("query_stock_asset", self.trader_account(account))
-        return dict(to_event("asset", found).data) if found is not None else None
-
-    async def accounts(self) -> list[dict[str, Any]]:
-        infos = await self.call("query_account_infos")
-        by_id = {
-            str(getattr(i, "account_id", "")): dict(to_event("account_status", i).data) for i in infos or []
-        }
-        return [
-            {"index": index, "account_id": account, **by_id.get(account, {"account_id": account})}
-            for index, account in enumerate(self.account_ids)
-        ]
-
     def status(self) -> dict[str, Any]:
         """The trader connection, accounts, limits and the event stream, for ``/api/trading/status``."""
         return {
@@ -572,4 +528,7 @@ class TradingService:
 
     def on_event(self, event: TradeEvent) -> None:
         """The trader manager's callback (on the loop)."""
+        if event.kind in RESPONSE_KINDS:
+            self.responses.resolve(event.kind, event.data)
+            return
         self.events.on_event(event)
