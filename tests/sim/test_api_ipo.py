@@ -40,3 +40,17 @@ def test_issue_price_is_the_first_days_pre_close(xtdata):
         )[row["securityCode"]]
         assert first.index[0] == row["listedDate"], row
         assert first["preClose"].iloc[0] == row["publishPrice"], row
+
+
+def test_the_purchase_bounds_are_whole_subscription_units(xtdata):
+    """One unit (申购单位) is 1,000 shares on the SH main board, 500 on 科创板 and SZ, 100 on the BSE: the
+    minimum is one unit and the maximum a whole number of them."""
+    rows = xtdata.get_ipo_info("20240101", "20251120")
+    units = {}
+    for row in rows:
+        code = f"{row['onlineSubCode']}.{row['market']}"
+        unit = 1000 if code.startswith("732") else 100 if row["market"] == "BJ" else 500
+        units[code[:3] if row["market"] == "SH" else row["market"]] = unit
+        assert row["onlineSubMinQty"] == unit, row
+        assert row["onlineSubMaxQty"] >= unit and row["onlineSubMaxQty"] % unit == 0, row
+    assert units.get("732") == 1000 and units.get("SZ") == 500  # both kinds were seen

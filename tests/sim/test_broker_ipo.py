@@ -134,7 +134,7 @@ def issues(xtdata) -> dict[str, Issue]:
     assert sz.day < sz.payment < sz.listed and sz.listed == dt.date(2025, 12, 2)
     assert sh.code == "605756.SH" and sh.high % 1000 == 0 and sh.high >= 2000
     assert kcb.code == "688928.SH" and kcb.high >= 1500
-    assert bj.code == BJ_ISSUE and bj.low == 500 and bj.low % bj.unit == 0
+    assert bj.code == BJ_ISSUE and bj.low == bj.unit == 100
     assert out[SAME_DAY_SZ_ISSUE].day == sh.day
     return out
 
@@ -381,7 +381,7 @@ VOLUMES = [
     (SZ_ISSUE, 22_500, True),  # the maximum
     (SZ_ISSUE, 22_501, False),
     (SZ_ISSUE, 23_000, False),  # the maximum and a unit
-    (SH_ISSUE, 500, False),  # the row's minimum, but half a unit of 1,000
+    (SH_ISSUE, 500, False),  # half a unit of 1,000, under the minimum
     (SH_ISSUE, 1_500, False),
     (SH_ISSUE, 1_000, True),
     (SH_ISSUE, "high", True),
@@ -392,7 +392,7 @@ VOLUMES = [
     (KCB_ISSUE, "high", True),
     (KCB_ISSUE, "high+unit", False),
     (BJ_ISSUE, 150, False),  # not a whole number of units of 100
-    (BJ_ISSUE, 400, False),  # whole units, under the minimum 500
+    (BJ_ISSUE, 100, True),  # one unit: the minimum
     (BJ_ISSUE, 500, True),
     (BJ_ISSUE, 600, True),
     (BJ_ISSUE, "high", True),

@@ -56,6 +56,7 @@ from qmt_bridge.sim.market.static import (
 )
 from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
 from qmt_bridge.sim.unsupported import SimUnsupportedError
+from qmt_bridge.subscription_units import unit_of
 
 INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
@@ -745,6 +746,7 @@ def _ipo_row(inst: Instrument, calendar: TradingCalendar, issue_price: float) ->
     numbers (中签号, ``declareDate``) and the payment (``paymentDate``) on T+2, the first day's preClose
     (``issue_price``) the issue price."""
     qty = max(inst.float_shares // 10, 10_000_000)
+    unit = unit_of(f"{_subscription_code(inst)}.{inst.market}")  # one 申购单位: SH main board 1,000 shares
     listed = bisect.bisect_left(calendar.sessions, inst.list_date)
     subscribe = calendar.sessions[max(listed - 8, 0)]
     declare = calendar.sessions[max(listed - 6, 0)]  # T+2: numbers published, winners pay
@@ -756,10 +758,10 @@ def _ipo_row(inst: Instrument, calendar: TradingCalendar, issue_price: float) ->
         "actIssueQty": int(qty),
         "onlineIssueQty": int(qty * 0.3),
         "onlineSubCode": _subscription_code(inst),
-        "onlineSubMaxQty": int(qty * 0.3 / 1000) // 500 * 500 or 500,
+        "onlineSubMaxQty": max(int(qty * 0.3 / 1000) // unit * unit, unit),
         "publishPrice": issue_price,
         "startDate": subscribe.strftime("%Y%m%d"),
-        "onlineSubMinQty": 500,
+        "onlineSubMinQty": unit,
         "isProfit": 1,
         "industryPe": round(pe * 1.2, 2),
         "beforePE": pe,
