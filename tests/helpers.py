@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import socket
 import threading
 import time
@@ -253,3 +254,57 @@ def xtquant_trading_server(data_dir: Path, name: str = "uvicorn-trading", **over
         httpx.Client(base_url=url, headers={"X-API-Key": XT_KEY}, timeout=10) as http,
     ):
         yield http
+
+
+# ------------------------------------------------------------------------------ a scripted client transport
+
+
+class ScriptedAnswer:
+    """One HTTP answer of :class:`ScriptedOpener`: a JSON body and a status."""
+
+    def __init__(self, body: Any, status: int = 200) -> None:
+        self.status = status
+        self.headers: dict[str, str] = {}
+        self._body = json.dumps(body).encode()
+
+    def read(self) -> bytes:
+        return self._body
+
+    def close(self) -> None:
+        pass
+
+
+class ScriptedOpener:
+    """A ``QMTClient`` opener that plays a script, keeping every request: a dict is a 200 answer with that
+    body, a :class:`ScriptedAnswer` of status >= 400 is raised as urllib's ``HTTPError``, an exception is
+    raised as the transport's failure."""
+
+    def __init__(self, *script: Any) -> None:
+        self.script = list(script)
+        self.requests: list[Any] = []
+
+    def open(self, request: Any, data: bytes | None = None, timeout: float = -1) -> Any:
+        import io
+        import urllib.error
+
+        self.requests.append(request)
+        item = self.script.pop(0)
+        if isinstance(item, BaseException):
+            raise item
+        if isinstance(item, ScriptedAnswer) and item.status >= 400:
+            raise urllib.error.HTTPError(request.full_url, item.status, "error", {}, io.BytesIO(item.read()))  # type: ignore[arg-type]
+        return item if isinstance(item, ScriptedAnswer) else ScriptedAnswer(item)
+
+    def bodies(self) -> list[Any]:
+        return [json.loads(r.data) for r in self.requests]
+
+
+def scripted_client(*script: Any, **options: Any) -> tuple[Any, ScriptedOpener]:
+    """A ``QMTClient`` (``api_key`` 'k' unless ``options`` say otherwise) over a :class:`ScriptedOpener`,
+    with no sleeping between retries."""
+    from qmt_bridge.client import QMTClient
+
+    opener = ScriptedOpener(*script)
+    client = QMTClient(base_url="http://bridge.test:8000", opener=opener, **(options or {"api_key": "k"}))
+    client._sleep = lambda _seconds: None
+    return client, opener

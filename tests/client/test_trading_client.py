@@ -14,48 +14,11 @@ from typing import Any
 
 import pytest
 
+from helpers import scripted_client as scripted
 from helpers import serve_in_thread, trading_app, wait_until
 from qmt_bridge.client import QMTClient
 from qmt_bridge.client.base import DEFAULT_MAX_RETRIES
 from qmt_bridge.client.errors import APIConnectionError, ServiceUnavailableError
-
-
-class Script:
-    """An opener that plays a script of answers (dicts) and exceptions, and keeps every request."""
-
-    def __init__(self, *script: Any) -> None:
-        self.script = list(script)
-        self.requests: list[urllib.request.Request] = []
-
-    def open(self, request: urllib.request.Request, data: bytes | None = None, timeout: float = -1) -> Any:
-        self.requests.append(request)
-        item = self.script.pop(0)
-        if isinstance(item, BaseException):
-            raise item
-        return Answer(item)
-
-    def bodies(self) -> list[Any]:
-        return [json.loads(r.data) for r in self.requests]
-
-
-class Answer:
-    def __init__(self, body: Any) -> None:
-        self.status = 200
-        self.headers: dict[str, str] = {}
-        self._body = json.dumps(body).encode()
-
-    def read(self) -> bytes:
-        return self._body
-
-    def close(self) -> None:
-        pass
-
-
-def scripted(*script: Any) -> tuple[QMTClient, Script]:
-    opener = Script(*script)
-    client = QMTClient(base_url="http://bridge.test:8000", api_key="k", opener=opener)
-    client._sleep = lambda _seconds: None  # type: ignore[method-assign]
-    return client, opener
 
 
 def unavailable() -> Exception:

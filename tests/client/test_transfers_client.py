@@ -3,57 +3,17 @@ the money twice), transfers are signed like trading requests, and end to end aga
 
 from __future__ import annotations
 
-import io
-import json
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import ScriptedAnswer as Answer
+from helpers import scripted_client as scripted
 from helpers import serve_in_thread, trading_app
 from qmt_bridge.client import QMTClient
 from qmt_bridge.client.errors import APIConnectionError, ConflictError, ServiceUnavailableError
 from qmt_bridge.signing import SIGNATURE_HEADERS
-
-
-class Answer:
-    def __init__(self, body: Any, status: int = 200) -> None:
-        self.status = status
-        self.headers: dict[str, str] = {}
-        self._body = json.dumps(body).encode()
-
-    def read(self) -> bytes:
-        return self._body
-
-    def close(self) -> None:
-        pass
-
-
-class Script:
-    """An opener that plays answers and exceptions in turn, keeping every request."""
-
-    def __init__(self, *script: Any) -> None:
-        self.script = list(script)
-        self.requests: list[urllib.request.Request] = []
-
-    def open(self, request: urllib.request.Request, data: bytes | None = None, timeout: float = -1) -> Any:
-        self.requests.append(request)
-        item = self.script.pop(0)
-        if isinstance(item, BaseException):
-            raise item
-        if isinstance(item, Answer) and item.status >= 400:
-            raise urllib.error.HTTPError(request.full_url, item.status, "error", {}, io.BytesIO(item.read()))  # type: ignore[arg-type]
-        return item if isinstance(item, Answer) else Answer(item)
-
-
-def scripted(*script: Any, **options: Any) -> tuple[QMTClient, Script]:
-    opener = Script(*script)
-    options = options or {"api_key": "k"}
-    client = QMTClient(base_url="http://bridge.test:8000", opener=opener, **options)
-    client._sleep = lambda _seconds: None  # type: ignore[method-assign]
-    return client, opener
 
 
 @pytest.mark.parametrize(
