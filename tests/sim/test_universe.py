@@ -50,8 +50,9 @@ def uni(cal):
 
 
 def test_same_inputs_same_universe(uni):
-    again = build_universe(SEED, TODAY)
-    assert list(again) == list(uni)
+    again = build_universe.__wrapped__(SEED, TODAY)  # built afresh, not the kept one
+    assert again is not uni and list(again) == list(uni)
+    assert build_universe(SEED, TODAY) is uni  # markets of one seed and day share the kept one
 
 
 def test_other_seed_changes_generated_parts_but_not_well_known(uni):
