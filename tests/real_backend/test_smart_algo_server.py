@@ -6,6 +6,8 @@ answer). What reaches the counter, the journal's record, repeats, refusals, unkn
 
 from __future__ import annotations
 
+import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -153,7 +155,7 @@ def test_a_call_that_raises_is_502_and_unknown(http: httpx.Client, xt: ModuleTyp
     assert record["state"] == "unknown"
 
 
-def test_cancel_a_running_task_once(http: httpx.Client) -> None:
+def test_cancel_a_running_task_once(http: httpx.Client, tmp_path: Path) -> None:
     task_id = ok(http.post("/api/trading/smart_algo/order", json=TASK))["task_id"]
     done = ok(http.post("/api/trading/smart_algo/cancel", json={"task_id": task_id}))
     assert done == {
@@ -171,6 +173,13 @@ def test_cancel_a_running_task_once(http: httpx.Client) -> None:
     assert_error(
         http.post("/api/trading/smart_algo/cancel", json={"task_id": 99}), 409, "algo_cancel_refused"
     )
+    with sqlite3.connect(tmp_path / "trading_journal.sqlite3") as db:  # every cancel asked, for the record
+        logged = db.execute("SELECT request, answer FROM requests WHERE kind = 'algo_cancel'").fetchall()
+    assert [(json.loads(r)["task_id"], json.loads(a)["success"]) for r, a in logged] == [
+        (task_id, True),
+        (task_id, False),
+        (99, False),
+    ]
 
 
 def test_a_cancel_without_answer_is_504(http: httpx.Client, algos: ModuleType) -> None:

@@ -165,6 +165,7 @@ async def cancel(service: TradingService, account_id: str | None, task_id: int) 
             "see /api/trading/smart_algo/tasks",
             details={"task_id": task_id},
         )
+    service.journal.log_request("algo_cancel", account, {"task_id": task_id}, dict(response))
     if not response.get("success"):
         message = str(response.get("error_msg") or response.get("operate_reason") or "")
         raise CounterRefused(
