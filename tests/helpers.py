@@ -308,3 +308,23 @@ def scripted_client(*script: Any, **options: Any) -> tuple[Any, ScriptedOpener]:
     client = QMTClient(base_url="http://bridge.test:8000", opener=opener, **(options or {"api_key": "k"}))
     client._sleep = lambda _seconds: None
     return client, opener
+
+
+class LosesTheFirstAnswer:
+    """A ``QMTClient`` opener that sends every request to the server and throws away the answer to the first
+    one (as a connection reset): the request got through, the client does not know."""
+
+    def __init__(self) -> None:
+        import urllib.request
+
+        self.inner = urllib.request.build_opener()
+        self.sent = 0
+
+    def open(self, request: Any, data: bytes | None = None, timeout: float = -1) -> Any:
+        self.sent += 1
+        response = self.inner.open(request, timeout=timeout)
+        if self.sent == 1:
+            response.read()
+            response.close()
+            raise ConnectionResetError(104, "the answer was lost")
+        return response

@@ -8,14 +8,13 @@ the client's retry gets the same order back, and the server holds one order, not
 from __future__ import annotations
 
 import json
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from helpers import LosesTheFirstAnswer, serve_in_thread, trading_app, wait_until
 from helpers import scripted_client as scripted
-from helpers import serve_in_thread, trading_app, wait_until
 from qmt_bridge.client import QMTClient
 from qmt_bridge.client.base import DEFAULT_MAX_RETRIES
 from qmt_bridge.client.errors import APIConnectionError, ServiceUnavailableError
@@ -93,23 +92,6 @@ def test_a_batch_with_a_malformed_order_sends_nothing(order: dict, problem: str)
     with pytest.raises(ValueError, match=rf"orders\[1\]: {problem}"):
         client.batch_order([good, order])
     assert opener.requests == []
-
-
-class LosesTheFirstAnswer:
-    """Sends every request to the server; throws away the answer to the first one."""
-
-    def __init__(self) -> None:
-        self.inner = urllib.request.build_opener()
-        self.sent = 0
-
-    def open(self, request: urllib.request.Request, data: bytes | None = None, timeout: float = -1) -> Any:
-        self.sent += 1
-        response = self.inner.open(request, timeout=timeout)
-        if self.sent == 1:
-            response.read()
-            response.close()
-            raise ConnectionResetError(104, "the answer was lost")
-        return response
 
 
 def test_a_retried_order_whose_first_attempt_got_through_is_placed_once(tmp_path: Path) -> None:

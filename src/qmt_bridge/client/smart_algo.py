@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
+from qmt_bridge.client.trading import new_client_order_id
 
 __all__ = ["SmartAlgoMixin"]
 
@@ -78,8 +79,9 @@ class SmartAlgoMixin(ClientMixin):
                 "strategy_name": strategy_name,
                 "order_remark": order_remark,
                 "account_id": account_id,
-                "client_task_id": client_task_id,
+                "client_task_id": client_task_id or new_client_order_id(),
             },
+            idempotent=True,  # the client_task_id makes a repeat return the first task, never a second one
         )["data"]
 
     smart_algo_order.__doc__ = _doc(
@@ -100,7 +102,8 @@ class SmartAlgoMixin(ClientMixin):
             order_remark: Given to every child order.
             account_id: Empty for the server's first account.
             client_task_id: Your id of the task: sending it again returns the first request's record and
-                starts nothing (also after a server restart).
+                starts nothing (also after a server restart). Made here when omitted, so that the client's own
+                retries after a lost answer are safe.
 
         Returns:
             The request's record: ``state`` ``"accepted"`` with the counter's ``task_id``, or ``"unknown"``
