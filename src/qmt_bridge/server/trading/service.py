@@ -39,6 +39,8 @@ from qmt_bridge.server.trading import lanes
 from qmt_bridge.server.trading.account_queries import AccountQueries
 from qmt_bridge.server.trading.algo_records import AlgoRecords
 from qmt_bridge.server.trading.async_calls import AsyncCalls
+from qmt_bridge.server.trading.cancels import Cancels
+from qmt_bridge.server.trading.counter_errors import CounterRefused, OutcomeUnknown, TradingUnavailableError
 from qmt_bridge.server.trading.events import TradeEvent
 from qmt_bridge.server.trading.manager import TraderCallTimeout, TraderManager, TraderUnavailable
 from qmt_bridge.server.trading.orders import order_view, refused_order
@@ -74,27 +76,6 @@ ORDER_FIELDS = (
 )
 
 
-class TradingUnavailableError(BridgeError):
-    """The trader is not connected (503); nothing was sent."""
-
-    status_code = 503
-    code = "trading_unavailable"
-
-
-class OutcomeUnknown(BridgeError):
-    """A trader call gave no answer in time (504): what it did is unknown."""
-
-    status_code = 504
-    code = "trader_timeout"
-
-
-class CounterRefused(BridgeError):
-    """The counter refused a request that passed the server's checks (409), e.g. a cancel answered -1."""
-
-    status_code = 409
-    code = "counter_refused"
-
-
 def fingerprint(request: Mapping[str, Any]) -> str:
     body = {name: request.get(name) for name in ORDER_FIELDS}
     return hashlib.sha256(orjson.dumps(body, option=orjson.OPT_SORT_KEYS)).hexdigest()
@@ -104,7 +85,7 @@ def new_client_order_id() -> str:
     return "qb-" + secrets.token_hex(10)
 
 
-class TradingService(AccountQueries):
+class TradingService(AccountQueries, Cancels):
     """Orders, cancels, queries and the event stream over one :class:`TraderManager`."""
 
     def __init__(
@@ -469,52 +450,6 @@ class TradingService(AccountQueries):
         }
         self.journal.finish_order(coid, jr.PLACED, order_id, answer)
         return answer
-
-    async def cancel(self, order_id: int, account_id: str | None) -> dict[str, Any]:
-        """Ask the counter to cancel an order: 404 unknown, 409 when it cannot be cancelled any more.
-
-        ``cancel_result`` 0 means the request was accepted, not that the order is cancelled: the final state
-        comes as an order event (``cancelled``) or a ``cancel_error`` event.
-        """
-        account = self.account_id(account_id)
-        order = await self.order(order_id, account)
-        if not order["normalized"]["is_cancelable"]:
-            raise Conflict(
-                "order_id",
-                f"order {order_id} is {order['normalized']['state']} ({order['normalized']['status_name']}): "
-                "it cannot be cancelled",
-                value=order_id,
-                code="order_not_cancelable",
-            )
-        result = await self.call("cancel_order_stock", self.trader_account(account), order_id)
-        answer = {
-            "order_id": order_id,
-            "account_id": account,
-            "cancel_result": result,
-            "status": "cancel_requested" if result == 0 else "cancel_refused",
-            "order": order,
-        }
-        self.journal.log_request("cancel", account, {"order_id": order_id}, answer)
-        if result != 0:
-            raise CounterRefused(
-                f"the counter refused to cancel order {order_id} (cancel_order_stock returned {result})",
-                details={"order_id": order_id, "cancel_result": result},
-            )
-        return answer
-
-    async def cancel_all(self, account_id: str | None = None) -> list[dict[str, Any]]:
-        """Cancel every cancelable order of one account (or of all when None); one result per order."""
-        accounts = [self.account_id(account_id)] if account_id else self.account_ids
-        results = []
-        for account in accounts:
-            for order in await self.orders(account, cancelable_only=True):
-                try:
-                    await self.cancel(order["order_id"], account)
-                    results.append({"order_id": order["order_id"], "account_id": account, "cancel_result": 0})
-                except BridgeError as exc:  # the error as /cancel and batch_cancel give it
-                    error = {"code": exc.code, "message": exc.message}
-                    results.append({"order_id": order["order_id"], "account_id": account, "error": error})
-        return results
 
     def status(self) -> dict[str, Any]:
         """The trader connection, accounts, limits and the event stream, for ``/api/trading/status``."""
