@@ -238,3 +238,41 @@ def test_the_key_is_needed(http: httpx.Client) -> None:
     bare = httpx.post(f"{http.base_url}/api/trading/smart_algo/order", json=TASK)
     assert bare.status_code == 401
     assert httpx.get(f"{http.base_url}/api/trading/smart_algo/tasks").status_code == 401
+
+
+def test_an_unknown_request_is_settled_by_the_task_that_matches_it_alone(
+    http: httpx.Client, algos: ModuleType
+) -> None:
+    algos.SILENT.add("smart_algo_order_async")
+    body = {**TASK, "client_task_id": "lost-1"}
+    assert ok(http.post("/api/trading/smart_algo/order", json=body), 202)["state"] == "unknown"
+    # A second unknown request with another volume: each is settled by its own task, never by the other.
+    other = ok(http.post("/api/trading/smart_algo/order", json={**TASK, "order_volume": 3100}), 202)
+    tasks = {t["order_num"]: t for t in ok(http.get("/api/trading/smart_algo/tasks"))}
+    assert (
+        tasks[3000]["client_task_id"] == "lost-1" and tasks[3100]["client_task_id"] == other["client_task_id"]
+    )
+    records = {r["client_task_id"]: r for r in ok(http.get("/api/trading/smart_algo/requests"))}
+    settled = records["lost-1"]
+    assert (settled["state"], settled["task_id"]) == ("accepted", tasks[3000]["task_id"])
+    assert "reconciled" in settled["msg"]
+    # The same id again is now the accepted task, still sent once.
+    again = ok(http.post("/api/trading/smart_algo/order", json=body))
+    assert again["duplicate"] is True and again["task_id"] == tasks[3000]["task_id"]
+
+
+def test_requests_that_look_alike_stay_unknown(http: httpx.Client, algos: ModuleType) -> None:
+    algos.SILENT.add("smart_algo_order_async")
+    for client_task_id in ("twin-1", "twin-2"):
+        body = {**TASK, "client_task_id": client_task_id}
+        assert ok(http.post("/api/trading/smart_algo/order", json=body), 202)["state"] == "unknown"
+    assert [t["client_task_id"] for t in ok(http.get("/api/trading/smart_algo/tasks"))] == [None, None]
+    assert {r["state"] for r in ok(http.get("/api/trading/smart_algo/requests"))} == {"unknown"}
+
+
+def test_a_window_of_another_length_is_not_a_match(http: httpx.Client, algos: ModuleType) -> None:
+    algos.SILENT.add("smart_algo_order_async")
+    ok(http.post("/api/trading/smart_algo/order", json={**TASK, "client_task_id": "w-1"}), 202)
+    algos.TASKS[1]["end_time"] += 1  # the counter's task runs one second longer than asked
+    assert [t["client_task_id"] for t in ok(http.get("/api/trading/smart_algo/tasks"))] == [None]
+    assert [r["state"] for r in ok(http.get("/api/trading/smart_algo/requests"))] == ["unknown"]

@@ -12,6 +12,7 @@ orders are ordinary orders of the account: they stream on ``/ws/trade`` and show
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Mapping
 from typing import Any
@@ -134,7 +135,6 @@ async def tasks(service: TradingService, account_id: str | None) -> list[dict[st
     and the ``client_task_id`` of the request that started it (None for tasks started elsewhere)."""
     account = service.account_id(account_id)
     found = await service.call("query_smart_algo_task", service.trader_account(account))
-    ids = service.algos.client_task_ids(account)
     views = []
     for item in found or []:
         task = plain_attributes(item, TASK_FIELDS)
@@ -142,9 +142,57 @@ async def tasks(service: TradingService, account_id: str | None) -> list[dict[st
         task["status"] = (
             TASK_STATUSES.get(int(status), "unknown") if str(status).lstrip("-").isdigit() else "unknown"
         )
-        task["client_task_id"] = ids.get(int(task.get("task_id") or 0))
         views.append(task)
+    _reconcile(service, account, views)
+    ids = service.algos.client_task_ids(account)
+    for task in views:
+        task["client_task_id"] = ids.get(int(task.get("task_id") or 0))
     return views
+
+
+def _reconcile(service: TradingService, account: str, views: list[dict[str, Any]]) -> None:
+    """Settle ``unknown`` requests of today from the counter's tasks: a request and a task that match each
+    other alone (volume, strategy name, remark, the window's length) are the same, and the record becomes
+    ``accepted`` with its task id. Ambiguous ones stay unknown: a wrong match would be worse than none."""
+    records = service.algos
+    known = set(records.client_task_ids(account))
+    day = service.ctx.backend.today().strftime("%Y%m%d")
+    unknown = [r for r in records.of_account(account, day, day) if r["state"] == jr.UNKNOWN]
+    tasks = [t for t in views if int(t.get("task_id") or 0) > 0 and int(t["task_id"]) not in known]
+    if not unknown or not tasks:
+        return
+    signature = {id(t): _task_signature(t) for t in tasks}
+    for record in unknown:
+        wanted = _request_signature(record)
+        matches = [t for t in tasks if signature[id(t)] == wanted]
+        rivals = [r for r in unknown if _request_signature(r) == wanted]
+        if len(matches) == 1 and len(rivals) == 1:
+            task_id = int(matches[0]["task_id"])
+            records.finish(
+                record["request_id"],
+                ACCEPTED,
+                f"reconciled: the counter's task {task_id} matches this request (its answer had not come)",
+                task_id,
+            )
+
+
+def _request_signature(record: dict[str, Any]) -> tuple[Any, ...]:
+    """What a request and its task both show: the volume, the names, and the window's length (the task's
+    moments are epoch seconds at the counter machine's local time, which the length does not depend on)."""
+    asked = record["request"]
+    start, end = (dt.time.fromisoformat(asked[name]) for name in ("start_time", "end_time"))
+    length = (end.hour - start.hour) * 3600 + (end.minute - start.minute) * 60 + end.second - start.second
+    return int(asked["order_volume"]), str(asked["strategy_name"]), str(asked["order_remark"]), length
+
+
+def _task_signature(task: dict[str, Any]) -> tuple[Any, ...]:
+    length = int(task.get("end_time") or 0) - int(task.get("start_time") or 0)
+    return (
+        int(task.get("order_num") or 0),
+        str(task.get("strategy_name") or ""),
+        str(task.get("order_remark") or ""),
+        length,
+    )
 
 
 async def cancel(service: TradingService, account_id: str | None, task_id: int) -> dict[str, Any]:
