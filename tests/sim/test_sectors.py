@@ -556,3 +556,23 @@ def test_concurrent_index_queries_agree_with_sequential_ones(uni, cal):
     for t in threads:
         t.join()
     assert got == expected
+
+
+def test_the_exchange_sectors_xtdata_reads_hold_their_contracts(sec, uni):
+    """xtdata.get_option_list / get_option_undl_data (wheel's xtdata.py) read 中金所 and 过期中金所, 上证期权 and
+    过期上证期权 ...: the exchange's live contracts, and those expired by the day."""
+    day = TODAY
+    for exchange in ("中金所", "上期所", "大商所", "郑商所", "广期所", "能源中心"):
+        live = sec.members(exchange, day)
+        assert live and live == sec.members(exchange + "期货", day), exchange
+        gone = sec.members("过期" + exchange, day)
+        assert gone and not set(gone) & set(live), exchange
+    for options in ("上证期权", "深证期权"):
+        live, gone = sec.members(options, day), sec.members("过期" + options, day)
+        assert live and gone and not set(gone) & set(live)
+    # the day after a contract's last day it moves from the live list to the expired one
+    [contract] = sec.members("中金所", day)[:1]
+    last = uni.get(contract).expire_date
+    assert contract in sec.members("中金所", last) and contract not in sec.members("过期中金所", last)
+    after = last + dt.timedelta(days=1)
+    assert contract in sec.members("过期中金所", after) and contract not in sec.members("中金所", after)

@@ -8,8 +8,11 @@ their own):
   history ``get_his_st_data`` reports (:func:`st_label`). xtquant strips ``*`` (and the other characters
   Windows forbids in file names) from a sector name before asking for members, so ``'*ST'`` is asked for as
   ``'ST'``; :meth:`Sectors.members` resolves such stripped names too. QMT has no separate ``ST`` sector.
-* ``'期货'`` futures exchanges' contract lists and 连续合约 (the ``'00'`` continuous codes),
-* ``'期权'`` 上证期权 / 深证期权,
+* ``'期货'`` futures exchanges' contract lists (中金所期货 ...; and the whole exchange under QMT's own names,
+  中金所, 上期所, 大商所, 郑商所, 广期所, 能源中心, which ``xtdata``'s option functions read, with 过期中金所 ... of
+  the contracts expired by the day) and 连续合约 (the ``'00'`` continuous codes),
+* ``'期权'`` 上证期权 / 深证期权, and 过期上证期权 / 过期深证期权 (expired by the day, as far as the universe keeps
+  them),
 * ``'指数成分'`` index constituents (上证50, 上证180, 沪深300, 中证500, 中证1000, 科创50, 创业板指),
 * ``'行业'`` Shenwan level-1 industries, named ``'SW1' + industry`` (e.g. ``'SW1银行'``).
 
@@ -269,9 +272,14 @@ class Sectors:
             lambda on: [s.code for s in st_stocks if st_label(s, on) in _RISK_LABELS],
         )
 
+        def expired(items: list[Instrument]) -> Callable[[dt.date], list[str]]:
+            return lambda on: [i.code for i in items if i.expire_date is not None and i.expire_date < on]
+
         options = u.by_kind(OPTION)
-        add("上证期权", CAT_OPTION, listed([i for i in options if i.market == "SHO"]))
-        add("深证期权", CAT_OPTION, listed([i for i in options if i.market == "SZO"]))
+        for name, market in (("上证期权", "SHO"), ("深证期权", "SZO")):
+            add(name, CAT_OPTION, listed([i for i in options if i.market == market]))
+            # xtdata.get_option_list reads these two beside the live ones
+            add("过期" + name, CAT_OPTION, expired([i for i in options if i.market == market]))
 
         futures = [f for f in u.by_kind(FUTURE) if f.expire_date is not None]
         for name, market in (
@@ -283,6 +291,11 @@ class Sectors:
             ("能源中心期货", "INE"),
         ):
             add(name, CAT_FUTURE, listed([f for f in futures if f.market == market]))
+            # QMT's sector of the whole exchange (xtdata.get_option_list / get_option_undl_data read 中金所 and
+            # 过期中金所 for index options): its contracts; the simulator lists no options on these exchanges
+            exchange = name.removesuffix("期货")
+            add(exchange, CAT_FUTURE, listed([f for f in futures if f.market == market]))
+            add("过期" + exchange, CAT_FUTURE, expired([f for f in futures if f.market == market]))
         add("连续合约", CAT_FUTURE, listed([f for f in u.by_kind(FUTURE) if f.expire_date is None]))
 
         for rule in _INDEX_RULES:
