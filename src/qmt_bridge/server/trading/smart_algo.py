@@ -76,12 +76,13 @@ async def submit(
         if known is not None:
             return _repeat(known, asked)
         await service.check(_as_order(asked))
+        trader_account = service.trader_account(account)
         day = service.ctx.backend.today().strftime("%Y%m%d")
         request_id = records.begin(client_task_id, account, day, asked, client_id)
         try:
             seq = await service.call(
                 "smart_algo_order_async",
-                service.trader_account(account),
+                trader_account,
                 asked["stock_code"],
                 asked["order_type"],
                 asked["order_volume"],
