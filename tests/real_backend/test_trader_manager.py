@@ -201,9 +201,9 @@ def test_a_hung_call_times_out_and_later_calls_do_not_queue_behind_it(xt: Module
         with pytest.raises(TraderCallTimeout, match="query_stock_positions did not answer within 0.2 s"):
             await hung
         assert await queued == []  # moved to a fresh call thread when the stuck one was abandoned
-        started = time.monotonic()
+        # Queued behind the stuck call it would time out (TraderCallTimeout): answering is the proof.
         asset = await h.manager.call("query_stock_asset", account)
-        assert asset is not None and time.monotonic() - started < 0.5
+        assert asset is not None
         assert h.manager.state["stuck_threads"] == 1
         assert [name for name, _ in xt.CALLS].count("query_stock_positions") == 1  # never retried
 
