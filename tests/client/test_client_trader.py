@@ -389,3 +389,9 @@ def test_seed_001_examples_run_against_the_simulator(signed_server: str, tmp_pat
     grid = [o for o in orders if o["order_volume"] == 100]
     assert sorted(o["price"] for o in grid) == [9.5, 9.6, 9.7, 9.8, 9.9]  # 10.00 - i * 0.10, on the tick
     assert client.get_position_by_symbol("000001")["volume"] >= 1_000  # simple's 500 and batch's 500
+
+
+def test_reverse_repo_says_it_is_not_available_and_sends_nothing(offline: QMTClient) -> None:
+    """Seed 001's reverse_repo: a clear error instead of an AttributeError, until repo codes are traded."""
+    with pytest.raises(NotImplementedError, match="reverse_repo is not available yet"):
+        offline.reverse_repo(reserve_amount=1000)

@@ -361,6 +361,26 @@ class TraderMixin(TradingMixin):
         """
         return self._cancel_side("sell", trader_index)
 
+    def reverse_repo(self, reserve_amount: float = 0, trader_index: int | None = None) -> dict[str, Any]:
+        """逆回购: lend the account's cash above ``reserve_amount`` through the exchanges' reverse repos (seed
+        001's call). **Not available yet**: the server does not trade repo codes (SH 204xxx, SZ 1318xx) and the
+        simulator lists none (issue 18), so this raises at once and sends nothing.
+
+        Args:
+            reserve_amount: CNY to keep as cash.
+            trader_index: The account; None for the server's first.
+
+        Returns:
+            Nothing until it is available.
+
+        Raises:
+            NotImplementedError: Always, saying why.
+        """
+        raise NotImplementedError(
+            "reverse_repo is not available yet: qmt-bridge does not trade reverse-repo codes (SH 204xxx, "
+            "SZ 1318xx) and its simulator lists none; nothing was sent"
+        )
+
     # ------------------------------------------------------------------ helpers
 
     def _account_id(self, trader_index: int | None) -> str:
