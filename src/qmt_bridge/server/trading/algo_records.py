@@ -15,7 +15,7 @@ import orjson
 
 from qmt_bridge.server.trading.journal import PENDING, UNKNOWN, Journal
 
-ACCEPTED, REFUSED, NOT_SENT = "accepted", "refused", "not_sent"
+ACCEPTED, REFUSED = "accepted", "refused"
 CST = dt.timezone(dt.timedelta(hours=8))
 
 _SCHEMA = """

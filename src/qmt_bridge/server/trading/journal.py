@@ -90,8 +90,8 @@ _TRANSFER_NAMES = (
 )  # fmt: skip
 _TRANSFER_COLUMNS = ", ".join(_TRANSFER_NAMES)
 
-#: States of an order request in the journal.
-PENDING, PLACED, REJECTED, UNKNOWN = "pending", "placed", "rejected", "unknown"
+#: States of an order request in the journal (``not_sent``: of a transfer or task whose trader was down).
+PENDING, PLACED, REJECTED, UNKNOWN, NOT_SENT = "pending", "placed", "rejected", "unknown", "not_sent"
 
 
 @dataclass(frozen=True)

@@ -14,20 +14,21 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 
-from qmt_bridge.server.errors import BridgeError, Conflict
+from qmt_bridge.server.errors import Conflict
 from qmt_bridge.server.trading import journal as jr
-from qmt_bridge.server.trading.algo_records import ACCEPTED, NOT_SENT, REFUSED
+from qmt_bridge.server.trading.algo_records import ACCEPTED, REFUSED
+from qmt_bridge.server.trading.counter_errors import recorded_call
 from qmt_bridge.server.trading.events import plain_attributes
 from qmt_bridge.server.trading.service import (
     CounterRefused,
     OutcomeUnknown,
     TradingService,
-    TradingUnavailableError,
     new_client_order_id,
 )
 from qmt_bridge.server.trading.validation import FIX_PRICE
@@ -46,13 +47,6 @@ REQUEST_FIELDS = (
     "account_id", "stock_code", "order_type", "order_volume", "price_type", "price", "algo_name", "start_time",
     "end_time", "algo_param", "strategy_name", "order_remark",
 )  # fmt: skip
-
-
-class AlgoFailed(BridgeError):
-    """The trader call raised (502): recorded ``unknown``, never sent again."""
-
-    status_code = 502
-    code = "trader_error"
 
 
 async def params(service: TradingService, names: list[str]) -> dict[str, Any]:
@@ -79,9 +73,10 @@ async def submit(
         trader_account = service.trader_account(account)
         day = service.ctx.backend.today().strftime("%Y%m%d")
         request_id = records.begin(client_task_id, account, day, asked, client_id)
-        try:
-            seq = await service.call(
-                "smart_algo_order_async",
+        seq = await recorded_call(
+            service.call,
+            "smart_algo_order_async",
+            (
                 trader_account,
                 asked["stock_code"],
                 asked["order_type"],
@@ -94,21 +89,11 @@ async def submit(
                 asked["start_time"],
                 asked["end_time"],
                 dict(asked["algo_param"]),  # xttrader writes the window into it
-            )
-        except OutcomeUnknown as exc:
-            records.finish(request_id, jr.UNKNOWN, exc.message)
-            exc.details = {**(exc.details or {}), "request_id": request_id, "client_task_id": client_task_id}
-            raise
-        except TradingUnavailableError as exc:
-            records.finish(request_id, NOT_SENT, exc.message)
-            raise
-        except Exception as exc:  # xtquant raised: whether the request left first cannot be told
-            message = f"the trader call smart_algo_order_async raised {type(exc).__name__}: {exc}"[:500]
-            records.finish(request_id, jr.UNKNOWN, message)
-            raise AlgoFailed(
-                f"{message}; the task's outcome is unknown: check /api/trading/smart_algo/tasks",
-                details={"request_id": request_id, "client_task_id": client_task_id},
-            ) from None
+            ),
+            record=lambda state, message: records.finish(request_id, state, message),
+            details={"request_id": request_id, "client_task_id": client_task_id},
+            look="the task's outcome is unknown: check /api/trading/smart_algo/tasks",
+        )
     if not isinstance(seq, int) or seq <= 0:
         records.finish(
             request_id, REFUSED, f"smart_algo_order_async answered {seq!r}: the request was not sent"
@@ -144,37 +129,37 @@ async def tasks(service: TradingService, account_id: str | None) -> list[dict[st
             TASK_STATUSES.get(int(status), "unknown") if str(status).lstrip("-").isdigit() else "unknown"
         )
         views.append(task)
-    _reconcile(service, account, views)
     ids = service.algos.client_task_ids(account)
+    _reconcile(service, account, views, ids)
     for task in views:
         task["client_task_id"] = ids.get(int(task.get("task_id") or 0))
     return views
 
 
-def _reconcile(service: TradingService, account: str, views: list[dict[str, Any]]) -> None:
+def _reconcile(
+    service: TradingService, account: str, views: list[dict[str, Any]], ids: dict[int, str]
+) -> None:
     """Settle ``unknown`` requests of today from the counter's tasks: a request and a task that match each
     other alone (volume, strategy name, remark, the window's length) are the same, and the record becomes
-    ``accepted`` with its task id. Ambiguous ones stay unknown: a wrong match would be worse than none."""
-    records = service.algos
-    known = set(records.client_task_ids(account))
+    ``accepted`` with its task id (added to ``ids``, task id -> client_task_id). Ambiguous ones stay unknown:
+    a wrong match would be worse than none."""
     day = service.ctx.backend.today().strftime("%Y%m%d")
-    unknown = [r for r in records.of_account(account, day, day) if r["state"] == jr.UNKNOWN]
-    tasks = [t for t in views if int(t.get("task_id") or 0) > 0 and int(t["task_id"]) not in known]
-    if not unknown or not tasks:
-        return
-    signature = {id(t): _task_signature(t) for t in tasks}
-    for record in unknown:
-        wanted = _request_signature(record)
-        matches = [t for t in tasks if signature[id(t)] == wanted]
-        rivals = [r for r in unknown if _request_signature(r) == wanted]
-        if len(matches) == 1 and len(rivals) == 1:
-            task_id = int(matches[0]["task_id"])
-            records.finish(
+    unknown = [r for r in service.algos.of_account(account, day, day) if r["state"] == jr.UNKNOWN]
+    free = [t for t in views if int(t.get("task_id") or 0) > 0 and int(t["task_id"]) not in ids]
+    task_of = {_task_signature(t): int(t["task_id"]) for t in free}
+    task_counts = Counter(_task_signature(t) for t in free)
+    wanted = [(record, _request_signature(record)) for record in unknown]
+    request_counts = Counter(signature for _, signature in wanted)
+    for record, signature in wanted:
+        if request_counts[signature] == 1 and task_counts[signature] == 1:
+            task_id = task_of[signature]
+            service.algos.finish(
                 record["request_id"],
                 ACCEPTED,
                 f"reconciled: the counter's task {task_id} matches this request (its answer had not come)",
                 task_id,
             )
+            ids[task_id] = record["client_task_id"]
 
 
 def _request_signature(record: dict[str, Any]) -> tuple[Any, ...]:

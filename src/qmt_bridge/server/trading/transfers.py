@@ -13,14 +13,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from qmt_bridge.server.errors import BridgeError, Conflict, NotFound
-from qmt_bridge.server.trading import journal as jr
+from qmt_bridge.server.errors import Conflict, NotFound
+from qmt_bridge.server.trading.counter_errors import recorded_call
 from qmt_bridge.server.trading.events import plain_attributes
 from qmt_bridge.server.trading.service import (
     CounterRefused,
-    OutcomeUnknown,
     TradingService,
-    TradingUnavailableError,
 )
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -33,7 +31,7 @@ FUND_DIRECTIONS = {
     512: "NODE_FUNDS_TRANSFER_SH_TO_SZ (上海节点→深圳节点)",
     513: "NODE_FUNDS_TRANSFER_SZ_TO_SH (深圳节点→上海节点)",
 }
-DONE, REFUSED, NOT_SENT = "done", "refused", "not_sent"
+DONE, REFUSED = "done", "refused"
 BANK_FIELDS = ("success", "error_msg", "money_type", "bank_no", "bank_account", "bank_name")
 BANK_AMOUNT_FIELDS = (
     "success",
@@ -189,22 +187,14 @@ async def _send(
     journal = service.journal
     day = service.ctx.backend.today().strftime("%Y%m%d")
     transfer_id = journal.begin_transfer(account, day, kind, direction, amount, bank_no, client_id)
-    try:
-        answer = await service.call(method, *args)
-    except OutcomeUnknown as exc:
-        journal.finish_transfer(transfer_id, jr.UNKNOWN, exc.message)
-        exc.details = {**(exc.details or {}), "transfer_id": transfer_id}
-        raise
-    except TradingUnavailableError as exc:
-        journal.finish_transfer(transfer_id, NOT_SENT, exc.message)
-        raise
-    except Exception as exc:  # xtquant raised: whether the request left first cannot be told
-        message = f"the trader call {method} raised {type(exc).__name__}: {exc}"[:500]
-        journal.finish_transfer(transfer_id, jr.UNKNOWN, message)
-        raise TransferFailed(
-            f"{message}; the transfer's outcome is unknown: check /api/bank/transfer_records before trying again",
-            details={"transfer_id": transfer_id, "call": method},
-        ) from None
+    answer = await recorded_call(
+        service.call,
+        method,
+        args,
+        record=lambda state, message: journal.finish_transfer(transfer_id, state, message),
+        details={"transfer_id": transfer_id},
+        look="the transfer's outcome is unknown: check /api/bank/transfer_records before trying again",
+    )
     success, message = _outcome(answer)
     journal.finish_transfer(transfer_id, DONE if success else REFUSED, message)
     if not success:
@@ -214,13 +204,6 @@ async def _send(
             code="transfer_refused",
         )
     return one(service, transfer_id, account)
-
-
-class TransferFailed(BridgeError):
-    """The trader call of a transfer raised (502): recorded ``unknown``, never retried."""
-
-    status_code = 502
-    code = "trader_error"
 
 
 def _outcome(answer: Any) -> tuple[bool, str]:
