@@ -10,22 +10,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
-from qmt_bridge.client.trading import new_client_order_id
+from qmt_bridge.client.trading import new_client_order_id, trading_doc
 
 __all__ = ["SmartAlgoMixin"]
-
-_RAISES = """
-        Raises:
-            AuthenticationError: No or a wrong API key (or signature).
-            PermissionDeniedError: Trading is not enabled on the server{more}.
-            NotFoundError: ``account_id`` is not one of the server's accounts.
-            ServiceUnavailableError: The trader is not connected.
-            APIConnectionError: The server cannot be reached.
-"""
-
-
-def _doc(text: str, more: str = "") -> str:
-    return text.rstrip() + "\n" + _RAISES.format(more=more)
 
 
 class SmartAlgoMixin(ClientMixin):
@@ -36,7 +23,7 @@ class SmartAlgoMixin(ClientMixin):
             "data"
         ]
 
-    smart_algo_params.__doc__ = _doc(
+    smart_algo_params.__doc__ = trading_doc(
         """The parameters of the named algorithms (xttrader.get_smart_algo_param).
 
         Args:
@@ -84,7 +71,7 @@ class SmartAlgoMixin(ClientMixin):
             idempotent=True,  # the client_task_id makes a repeat return the first task, never a second one
         )["data"]
 
-    smart_algo_order.__doc__ = _doc(
+    smart_algo_order.__doc__ = trading_doc(
         """Start a smart algorithm task (xttrader.smart_algo_order_async): the counter trades ``order_volume``
         as child orders between ``start_time`` and ``end_time`` today.
 
@@ -109,8 +96,8 @@ class SmartAlgoMixin(ClientMixin):
             The request's record: ``state`` ``"accepted"`` with the counter's ``task_id``, or ``"unknown"``
             (HTTP 202: the counter did not answer in time; the task may be running, see
             :meth:`query_smart_algo_tasks`; it is never sent again), ``client_task_id``, ``request``, ...""",
-        ", or the kill switch or a risk limit refuses it"
-        ".\n            BadRequestError: The whole volume is not a valid order (lots, price band)"
+        denied=", or the kill switch or a risk limit refuses it",
+        more=".\n            BadRequestError: The whole volume is not a valid order (lots, price band)"
         ".\n            UnprocessableEntityError: A malformed body (times, types, end not after start)"
         ".\n            ConflictError: The counter refused the task (``code`` ``algo_refused``, its message in"
         " ``message``), or ``client_task_id`` was used for another task (``client_task_id_reused``)"
@@ -122,7 +109,7 @@ class SmartAlgoMixin(ClientMixin):
             "data"
         ]
 
-    query_smart_algo_tasks.__doc__ = _doc(
+    query_smart_algo_tasks.__doc__ = trading_doc(
         """The account's tasks as the counter has them (xttrader.query_smart_algo_task).
 
         Args:
@@ -139,7 +126,7 @@ class SmartAlgoMixin(ClientMixin):
             "POST", "/api/trading/smart_algo/cancel", json={"task_id": task_id, "account_id": account_id}
         )["data"]
 
-    cancel_smart_algo_task.__doc__ = _doc(
+    cancel_smart_algo_task.__doc__ = trading_doc(
         """Stop a task (xttrader.cancel_smart_algo_task_async); its open child orders are cancelled.
 
         Args:
@@ -162,7 +149,7 @@ class SmartAlgoMixin(ClientMixin):
             params={"start_date": start_date, "end_date": end_date, "account_id": account_id},
         )["data"]
 
-    query_smart_algo_requests.__doc__ = _doc(
+    query_smart_algo_requests.__doc__ = trading_doc(
         """Every task request sent through this server over a range of days, newest first, with its outcome.
 
         Args:

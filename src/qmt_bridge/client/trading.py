@@ -17,7 +17,7 @@ from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
 
-__all__ = ["TradingMixin", "new_client_order_id"]
+__all__ = ["TradingMixin", "new_client_order_id", "trading_doc"]
 
 STOCK_BUY, STOCK_SELL = 23, 24
 LATEST_PRICE, FIX_PRICE = 5, 11
@@ -26,6 +26,23 @@ LATEST_PRICE, FIX_PRICE = 5, 11
 def new_client_order_id() -> str:
     """A fresh ``client_order_id``."""
     return "qc-" + uuid.uuid4().hex[:20]
+
+
+_TRADING_RAISES = """
+        Raises:
+            AuthenticationError: No or a wrong API key (or signature).
+            PermissionDeniedError: Trading is not enabled on the server{denied}.
+            NotFoundError: ``account_id`` is not one of the server's accounts{more}.
+            ServiceUnavailableError: The trader is not connected.
+            APIConnectionError: The server cannot be reached.
+"""
+
+
+def trading_doc(text: str, more: str = "", denied: str = "") -> str:
+    """The docstring of a method of the trading, transfer or smart-algorithm routes: ``text``, then the errors
+    every such call can raise; ``denied`` continues the PermissionDeniedError line, ``more`` the NotFoundError
+    line (further errors as ``".\n            XError: ..."``)."""
+    return text.rstrip() + "\n" + _TRADING_RAISES.format(denied=denied, more=more)
 
 
 def _order_body(

@@ -11,21 +11,9 @@ from typing import Any
 from urllib.parse import quote
 
 from qmt_bridge.client.base import ClientMixin
+from qmt_bridge.client.trading import trading_doc
 
 __all__ = ["TradingCallsMixin"]
-
-_RAISES = """
-        Raises:
-            AuthenticationError: No or a wrong API key (or signature).
-            PermissionDeniedError: Trading is not enabled on the server.
-            NotFoundError: ``account_id`` is not one of the server's accounts{more}.
-            ServiceUnavailableError: The trader is not connected.
-            APIConnectionError: The server cannot be reached.
-"""
-
-
-def _doc(text: str, more: str = "") -> str:
-    return text.rstrip() + "\n" + _RAISES.format(more=more)
 
 
 class TradingCallsMixin(ClientMixin):
@@ -37,7 +25,7 @@ class TradingCallsMixin(ClientMixin):
             "data"
         ]
 
-    query_single_order.__doc__ = _doc(
+    query_single_order.__doc__ = trading_doc(
         """One order of today (``GET /api/trading/order/{order_id}``), as :meth:`query_order_detail`.
 
         Args:
@@ -55,7 +43,7 @@ class TradingCallsMixin(ClientMixin):
             "data"
         ]
 
-    query_single_trade.__doc__ = _doc(
+    query_single_trade.__doc__ = trading_doc(
         """One fill of today by its ``traded_id`` (``GET /api/trading/trade/{trade_id}``).
 
         Args:
@@ -72,7 +60,7 @@ class TradingCallsMixin(ClientMixin):
         params = {"account_id": account_id}
         return self._request("GET", f"/api/trading/position/{stock_code}", params=params)["data"]
 
-    query_single_position.__doc__ = _doc(
+    query_single_position.__doc__ = trading_doc(
         """The account's position in one code (``GET /api/trading/position/{stock_code}``).
 
         Args:
@@ -88,7 +76,7 @@ class TradingCallsMixin(ClientMixin):
             "data"
         ]
 
-    query_position_statistics.__doc__ = _doc(
+    query_position_statistics.__doc__ = trading_doc(
         """Futures position statistics (``GET /api/trading/position_statistics``).
 
         Args:
@@ -101,7 +89,7 @@ class TradingCallsMixin(ClientMixin):
     def get_account_status(self, account_id: str = "") -> dict[str, Any]:
         return self._request("GET", "/api/trading/account_status", params={"account_id": account_id})["data"]
 
-    get_account_status.__doc__ = _doc(
+    get_account_status.__doc__ = trading_doc(
         """The account's login state (``GET /api/trading/account_status``).
 
         Args:
@@ -115,7 +103,7 @@ class TradingCallsMixin(ClientMixin):
     def get_account_info(self, account_id: str = "") -> dict[str, Any]:
         return self._request("GET", "/api/trading/account_info", params={"account_id": account_id})["data"]
 
-    get_account_info.__doc__ = _doc(
+    get_account_info.__doc__ = trading_doc(
         """One configured account as xttrader describes it (``GET /api/trading/account_info``).
 
         Args:
@@ -128,7 +116,7 @@ class TradingCallsMixin(ClientMixin):
     def query_account_infos(self) -> list[dict[str, Any]]:
         return self._request("GET", "/api/trading/account_infos")["data"]
 
-    query_account_infos.__doc__ = _doc(
+    query_account_infos.__doc__ = trading_doc(
         """Every configured account (``GET /api/trading/account_infos``), as :meth:`query_accounts`.
 
         Returns:
@@ -140,7 +128,7 @@ class TradingCallsMixin(ClientMixin):
             "data"
         ]
 
-    query_new_purchase_limit.__doc__ = _doc(
+    query_new_purchase_limit.__doc__ = trading_doc(
         """Shares of new issues the account may subscribe today (``GET /api/trading/new_purchase_limit``).
 
         Args:
@@ -153,7 +141,7 @@ class TradingCallsMixin(ClientMixin):
     def query_ipo_data(self) -> dict[str, dict[str, Any]]:
         return self._request("GET", "/api/trading/ipo_data")["data"]
 
-    query_ipo_data.__doc__ = _doc(
+    query_ipo_data.__doc__ = trading_doc(
         """Today's new shares and bonds (``GET /api/trading/ipo_data``).
 
         Returns:
@@ -164,7 +152,7 @@ class TradingCallsMixin(ClientMixin):
     def query_com_fund(self, account_id: str = "") -> dict[str, Any]:
         return self._request("GET", "/api/trading/com_fund", params={"account_id": account_id})["data"]
 
-    query_com_fund.__doc__ = _doc(
+    query_com_fund.__doc__ = trading_doc(
         """The account's money as the ordinary counter (普通柜台) shows it (``GET /api/trading/com_fund``).
 
         Args:
@@ -178,7 +166,7 @@ class TradingCallsMixin(ClientMixin):
     def query_com_position(self, account_id: str = "") -> list[dict[str, Any]]:
         return self._request("GET", "/api/trading/com_position", params={"account_id": account_id})["data"]
 
-    query_com_position.__doc__ = _doc(
+    query_com_position.__doc__ = trading_doc(
         """The account's positions as the ordinary counter shows them (``GET /api/trading/com_position``).
 
         Args:
@@ -192,7 +180,7 @@ class TradingCallsMixin(ClientMixin):
     def get_ipo_today(self, account_id: str = "") -> dict[str, Any]:
         return self._request("GET", "/api/trading/ipo_today", params={"account_id": account_id})
 
-    get_ipo_today.__doc__ = _doc(
+    get_ipo_today.__doc__ = trading_doc(
         """新股申购: today's issues with what the account may subscribe (``GET /api/trading/ipo_today``).
 
         Args:
@@ -209,7 +197,7 @@ class TradingCallsMixin(ClientMixin):
             "POST", "/api/trading/ipo_subscribe", json={"codes": codes, "account_id": account_id}
         )
 
-    subscribe_ipos.__doc__ = _doc(
+    subscribe_ipos.__doc__ = trading_doc(
         """一键打新: subscribe the most allowed for each of today's issues (``POST /api/trading/ipo_subscribe``).
 
         Calling it again the same day places nothing new (each subscription's ``client_order_id`` is made

@@ -11,17 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
+from qmt_bridge.client.trading import trading_doc
 
 __all__ = ["TransfersMixin"]
 
-_RAISES = """
-        Raises:
-            AuthenticationError: No or a wrong API key (or signature).
-            PermissionDeniedError: Trading is not enabled on the server.
-            NotFoundError: ``account_id`` is not one of the server's accounts{more}.
-            ServiceUnavailableError: The trader is not connected.
-            APIConnectionError: The server cannot be reached.
-"""
 _MOVES = (
     ".\n            UnprocessableEntityError: An amount that is not positive, has more than 2 decimals or is above 1e10"
     ".\n            ConflictError: The counter refused the transfer (``code`` ``transfer_refused``, its message"
@@ -29,10 +22,6 @@ _MOVES = (
     " sent).\n            GatewayTimeoutError: The trader did not answer: the transfer's outcome is unknown"
     " (see :meth:`query_fund_history` before trying again)"
 )
-
-
-def _doc(text: str, more: str = "") -> str:
-    return text.rstrip() + "\n" + _RAISES.format(more=more)
 
 
 class TransfersMixin(ClientMixin):
@@ -45,7 +34,7 @@ class TransfersMixin(ClientMixin):
             json={"transfer_direction": transfer_direction, "amount": amount, "account_id": account_id},
         )["data"]
 
-    fund_transfer.__doc__ = _doc(
+    fund_transfer.__doc__ = trading_doc(
         """资金划转 (``POST /api/fund/transfer``, xttrader.fund_transfer).
 
         Args:
@@ -84,7 +73,7 @@ class TransfersMixin(ClientMixin):
             },  # fmt: skip
         )["data"]
 
-    bank_transfer.__doc__ = _doc(
+    bank_transfer.__doc__ = trading_doc(
         """银证转账 (``POST /api/bank/transfer``, xttrader.bank_transfer_in / bank_transfer_out).
 
         Args:
@@ -109,7 +98,7 @@ class TransfersMixin(ClientMixin):
             json={"amount": amount, "bank_code": bank_code, "account_id": account_id},
         )["data"]
 
-    bank_transfer_in.__doc__ = _doc(
+    bank_transfer_in.__doc__ = trading_doc(
         """Bank → securities (``POST /api/bank/transfer_in``, qmt-bridge 2.1.3's call).
 
         Args:
@@ -129,7 +118,7 @@ class TransfersMixin(ClientMixin):
             json={"amount": amount, "bank_code": bank_code, "account_id": account_id},
         )["data"]
 
-    bank_transfer_out.__doc__ = _doc(
+    bank_transfer_out.__doc__ = trading_doc(
         """Securities → bank (``POST /api/bank/transfer_out``, qmt-bridge 2.1.3's call), at most the
         withdrawable cash.
 
@@ -149,7 +138,7 @@ class TransfersMixin(ClientMixin):
         params = {"account_id": account_id, "start_date": start_date, "end_date": end_date}
         return self._request("GET", "/api/fund/history", params=params)["data"]
 
-    query_fund_history.__doc__ = _doc(
+    query_fund_history.__doc__ = trading_doc(
         """划转记录: the transfers asked through the server (``GET /api/fund/history``), newest first.
 
         Args:
@@ -166,7 +155,7 @@ class TransfersMixin(ClientMixin):
     def query_transfer_records(self, account_id: str = "") -> list[dict[str, Any]]:
         return self._request("GET", "/api/fund/transfer_records", params={"account_id": account_id})["data"]
 
-    query_transfer_records.__doc__ = _doc(
+    query_transfer_records.__doc__ = trading_doc(
         """The last 30 days of :meth:`query_fund_history` (``GET /api/fund/transfer_records``, 2.1.3's name).
 
         Args:
@@ -179,7 +168,7 @@ class TransfersMixin(ClientMixin):
     def query_available_fund(self, account_id: str = "") -> dict[str, Any] | None:
         return self._request("GET", "/api/fund/available", params={"account_id": account_id})["data"]
 
-    query_available_fund.__doc__ = _doc(
+    query_available_fund.__doc__ = trading_doc(
         """The account's cash and totals (``GET /api/fund/available``, 2.1.3's name of the asset).
 
         Args:
@@ -193,7 +182,7 @@ class TransfersMixin(ClientMixin):
     def query_bound_banks(self, account_id: str = "") -> list[dict[str, Any]]:
         return self._request("GET", "/api/bank/banks", params={"account_id": account_id})["data"]
 
-    query_bound_banks.__doc__ = _doc(
+    query_bound_banks.__doc__ = trading_doc(
         """The bank accounts bound to the account (``GET /api/bank/banks``, xttrader.query_bank_info).
 
         Args:
@@ -209,7 +198,7 @@ class TransfersMixin(ClientMixin):
         params = {"account_id": account_id, "bank_no": bank_no, "bank_account": bank_account}
         return self._request("GET", "/api/bank/balance", params=params)["data"]
 
-    query_bank_balance.__doc__ = _doc(
+    query_bank_balance.__doc__ = trading_doc(
         """A bound bank account's balance (``GET /api/bank/balance``, xttrader.query_bank_amount).
 
         Args:
@@ -229,7 +218,7 @@ class TransfersMixin(ClientMixin):
         params = {"account_id": account_id, "start_date": start_date, "end_date": end_date}
         return self._request("GET", "/api/bank/transfer_records", params=params)["data"]
 
-    query_bank_transfer_records.__doc__ = _doc(
+    query_bank_transfer_records.__doc__ = trading_doc(
         """The counter's record of bank transfers (``GET /api/bank/transfer_records``,
         xttrader.query_bank_transfer_stream), transfers made elsewhere included.
 
@@ -247,7 +236,7 @@ class TransfersMixin(ClientMixin):
     def query_bank_available(self, account_id: str = "") -> dict[str, Any]:
         return self._request("GET", "/api/bank/available_amount", params={"account_id": account_id})["data"]
 
-    query_bank_available.__doc__ = _doc(
+    query_bank_available.__doc__ = trading_doc(
         """What can move (``GET /api/bank/available_amount``).
 
         Args:
@@ -262,7 +251,7 @@ class TransfersMixin(ClientMixin):
         params = {"transfer_id": int(transfer_id), "account_id": account_id}
         return self._request("GET", "/api/bank/status", params=params)["data"]
 
-    query_bank_transfer_status.__doc__ = _doc(
+    query_bank_transfer_status.__doc__ = trading_doc(
         """One transfer asked through the server, with its state (``GET /api/bank/status``).
 
         Args:
