@@ -240,6 +240,11 @@ def xtquant_trading_settings(data_dir: Path, **overrides: Any) -> Any:
     return Settings(_env_file=None, **values)
 
 
+def trader_calls(xt: Any, name: str) -> list[tuple[Any, ...]]:
+    """The arguments of every call of ``name`` the fake ``xtquant.xttrader`` received, in order."""
+    return [args for method, args in list(xt.CALLS) if method == name]
+
+
 @contextmanager
 def xtquant_trading_server(data_dir: Path, name: str = "uvicorn-trading", **overrides: Any) -> Iterator[Any]:
     """A uvicorn server with trading on, on the xtquant backend (the fake); yields an httpx client with the

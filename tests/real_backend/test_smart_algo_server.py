@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from helpers import XT_ACCOUNT, assert_error
+from helpers import trader_calls as calls
 from helpers import xtquant_trading_server as trading_server
 
 CODE = "600000.SH"
@@ -51,10 +52,6 @@ def algos(xt: ModuleType) -> ModuleType:
 def http(xt: ModuleType, tmp_path: Path) -> Iterator[httpx.Client]:
     with trading_server(tmp_path) as client:
         yield client
-
-
-def calls(xt: ModuleType, name: str) -> list[tuple[Any, ...]]:
-    return [args for method, args in list(xt.CALLS) if method == name]
 
 
 def ok(response: httpx.Response, status: int = 200) -> Any:

@@ -32,6 +32,7 @@ from helpers import (
     free_port,
     wait_until,
 )
+from helpers import trader_calls as calls
 from helpers import (
     xtquant_trading_server as trading_server,
 )
@@ -125,10 +126,6 @@ def place(http: httpx.Client, expect: int = 200, **fields: Any) -> dict[str, Any
     answer = http.post("/api/trading/order", json={**ORDER, **fields})
     assert answer.status_code == expect, answer.text
     return answer.json()
-
-
-def calls(xt: ModuleType, name: str) -> list[tuple[Any, ...]]:
-    return [args for method, args in list(xt.CALLS) if method == name]
 
 
 def fake_order(xt: ModuleType, order_id: int) -> Any:

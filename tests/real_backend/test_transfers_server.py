@@ -29,6 +29,7 @@ from helpers import (
     assert_error,
     wait_until,
 )
+from helpers import trader_calls as calls
 from helpers import (
     xtquant_trading_server as trading_server,
 )
@@ -53,10 +54,6 @@ def xt(fake_xtdata: ModuleType, fake_xttrader: ModuleType) -> ModuleType:
 def http(xt: ModuleType, tmp_path: Path) -> Iterator[httpx.Client]:
     with trading_server(tmp_path) as client:
         yield client
-
-
-def calls(xt: ModuleType, name: str) -> list[tuple[Any, ...]]:
-    return [args for method, args in list(xt.CALLS) if method == name]
 
 
 def ok(response: httpx.Response) -> Any:
