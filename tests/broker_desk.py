@@ -5,7 +5,10 @@ tests/sim/test_broker_rules.py and tests/sim/test_boundaries_broker.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import SimBroker
@@ -57,3 +60,24 @@ def assert_refused(order, *words):
     assert order.order_sysid == ""
     for word in words:
         assert word in order.status_msg
+
+
+@dataclass
+class BrokerWorld:
+    """A hand-set market, its clock and a broker file: the brokers opened on them, kept for the fixture to
+    close. ``account_ids``: the accounts a broker is opened with unless a test says otherwise (None: the
+    broker's default)."""
+
+    clock: ManualClock
+    market: Any
+    db: Path
+    account_ids: tuple[str, ...] | None = None
+    brokers: list[SimBroker] = field(default_factory=list)
+
+    def open(self, db: Path | None = None, **kwargs: Any) -> SimBroker:
+        """A broker (no matching thread: tests drive ``match_now``) on ``db`` or the world's file."""
+        if self.account_ids is not None:
+            kwargs.setdefault("account_ids", self.account_ids)
+        broker = SimBroker(self.market, self.clock, db_path=db or self.db, background=False, **kwargs)
+        self.brokers.append(broker)
+        return broker

@@ -13,11 +13,11 @@ from __future__ import annotations
 import datetime as dt
 import threading
 import time
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 
+from broker_desk import BrokerWorld
 from conftest import MID_SESSION
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import SimBroker, algos
@@ -52,19 +52,7 @@ class ProfileMarket(ManualMarket):
             self.market = sim
 
 
-@dataclass
-class World:
-    clock: ManualClock
-    market: ManualMarket
-    db: Any
-    brokers: list[SimBroker] = field(default_factory=list)
-
-    def open(self, **kwargs: Any) -> SimBroker:
-        kwargs.setdefault("account_ids", (ACCOUNT, OTHER))
-        broker = SimBroker(self.market, self.clock, db_path=self.db, background=False, **kwargs)
-        self.brokers.append(broker)
-        return broker
-
+class World(BrokerWorld):
     def run(self, broker: SimBroker, moment: dt.datetime) -> None:
         self.clock.set(moment)
         broker.match_now()
@@ -76,7 +64,7 @@ def _world(tmp_path: Any, sim: Any = None) -> World:
     for code in (SH, SZ):
         market.add(code, pre_close=10.0)
         market.quote(code, 10.0, asks=[(10.00, 5000)], bids=[(9.99, 5000)])
-    return World(clock, market, tmp_path / "broker.sqlite3")
+    return World(clock, market, tmp_path / "broker.sqlite3", (ACCOUNT, OTHER))
 
 
 @pytest.fixture()

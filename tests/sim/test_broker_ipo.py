@@ -16,11 +16,12 @@ import datetime as dt
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from broker_desk import BrokerWorld
 from conftest import SEED
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import SimBroker, ipo
@@ -153,19 +154,7 @@ class IpoMarket(ManualMarket):
         return self._xtdata.get_ipo_info(start_time, end_time)
 
 
-@dataclass
-class World:
-    clock: ManualClock
-    market: IpoMarket
-    db: Any
-    brokers: list[SimBroker] = field(default_factory=list)
-
-    def open(self, db: Any = None, **kwargs: Any) -> SimBroker:
-        kwargs.setdefault("account_ids", (ACCOUNT, OTHER))
-        broker = SimBroker(self.market, self.clock, db_path=db or self.db, background=False, **kwargs)
-        self.brokers.append(broker)
-        return broker
-
+class World(BrokerWorld):
     def set(self, day: dt.date, hour: int, minute: int = 0, second: int = 0) -> None:
         self.clock.set(at(day, hour, minute, second))
 
@@ -177,7 +166,7 @@ def world(tmp_path, xtdata):
     for code, name in ((SZ_STOCK, "平安银行"), (SH_STOCK, "浦发银行")):
         market.add(code, name, pre_close=10.0)
         market.quote(code, 10.0, asks=[(10.00, 5000)], bids=[(9.99, 5000)])
-    w = World(clock, market, tmp_path / "broker.sqlite3")
+    w = World(clock, market, tmp_path / "broker.sqlite3", (ACCOUNT, OTHER))
     yield w
     for broker in w.brokers:
         broker.close()

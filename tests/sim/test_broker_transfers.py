@@ -13,11 +13,12 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
+from broker_desk import BrokerWorld
 from conftest import MID_SESSION, SEED
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import SimBroker
@@ -63,26 +64,13 @@ def wait_for(predicate: Callable[[], bool], timeout: float = 5.0) -> None:
 # --- a broker over a hand-set market ----------------------------------------------------------------------
 
 
-@dataclass
-class World:
-    clock: ManualClock
-    market: ManualMarket
-    db: Any
-    brokers: list[SimBroker] = field(default_factory=list)
-
-    def open(self, **kwargs: Any) -> SimBroker:
-        broker = SimBroker(self.market, self.clock, db_path=self.db, background=False, **kwargs)
-        self.brokers.append(broker)
-        return broker
-
-
 @pytest.fixture()
 def world(tmp_path):
     clock = ManualClock(at(THU, 10))
     market = ManualMarket(clock)
     market.add(SH, "浦发银行", pre_close=10.0)
     market.quote(SH, 10.0, asks=[(10.00, 3)], bids=[(9.99, 3)])
-    w = World(clock, market, tmp_path / "broker.sqlite3")
+    w = BrokerWorld(clock, market, tmp_path / "broker.sqlite3")
     yield w
     for broker in w.brokers:
         broker.close()
@@ -494,7 +482,7 @@ class Recorder(XtQuantTraderCallback):
 
 @dataclass
 class Desk:
-    world: World
+    world: BrokerWorld
     broker: SimBroker
     trader: XtQuantTrader
     callback: Recorder
