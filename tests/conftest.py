@@ -25,6 +25,8 @@ def _clean_qmt_environ(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest
         if name.startswith("QMT_BRIDGE_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("QMT_BRIDGE_DATA_DIR", str(tmp_path_factory.mktemp("data")))
+    # The fake xtquant's hooks live in the test's process: tests of the backend process ask for it.
+    monkeypatch.setenv("QMT_BRIDGE_BACKEND_ISOLATION", "thread")
 
 
 @pytest.fixture(scope="session")

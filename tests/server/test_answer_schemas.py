@@ -49,6 +49,7 @@ SAMPLES: dict[str, list[str]] = {
     "/api/calendar/all_trading_periods": [""],
     "/api/calendar/all_kline_trading_periods": [""],
     "/api/meta/health": [""],
+    "/api/meta/backend": [""],  # thread isolation here; the process's in tests/real_backend/test_isolation*
     "/api/meta/version": [""],
     "/api/meta/xtdata_version": [""],
     "/api/meta/connection_status": [""],

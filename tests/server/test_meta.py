@@ -18,9 +18,20 @@ def test_health(api):
     assert _get(api, "/api/meta/health") == {
         "status": "ok",
         "backend": "sim",
+        "backend_state": "running",
         "version": __version__,
         "trading": None,
     }
+
+
+def test_backend_status_in_the_servers_process(api):
+    """Thread isolation: the server's own process, no restarts, the runner's calls in flight."""
+    import os
+
+    body = _get(api, "/api/meta/backend")
+    assert body["isolation"] == "thread" and body["state"] == "running" and body["pid"] == os.getpid()
+    assert body["restarts"] == [] and body["max_restarts_per_hour"] is None and body["reason"] is None
+    assert body["uptime_seconds"] >= 0 and body["calls_in_flight"] == []
 
 
 @pytest.mark.parametrize("path", ["/api/meta/health", "/api/history?stock=600519.SH&count=3"])

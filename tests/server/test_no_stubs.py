@@ -398,6 +398,7 @@ CANONICAL: dict[str, Any] = {
     "GET /api/meta/sub_info": {},  # while a /ws/realtime subscription is held
     # --- endpoints that are not a single xtdata function
     "GET /api/meta/health": {},
+    "GET /api/meta/backend": {},
     "GET /api/meta/version": {},
     "GET /api/meta/xtdata_version": {},
     "GET /api/meta/market_status": {},
@@ -689,7 +690,20 @@ EXPECT: dict[str, Expect] = {
     ),
     # --- endpoints that are not a single xtdata function
     "GET /api/meta/health": Expect(
-        None, record(status=re.compile("ok"), backend=re.compile("sim"), version=str)
+        None,
+        record(
+            status=re.compile("ok"),
+            backend=re.compile("sim"),
+            backend_state=re.compile("running"),
+            version=str,
+        ),
+    ),
+    "GET /api/meta/backend": Expect(
+        None,
+        all_of(
+            record(isolation=re.compile("thread"), state=re.compile("running"), pid=NUM, uptime_seconds=NUM),
+            that(lambda b: b["restarts"] == [] and b["restarts_last_hour"] == 0, "no restarts"),
+        ),
     ),
     "GET /api/meta/version": Expect("version", that(re.compile(r"\d+\.\d+").match, "a version")),
     "GET /api/meta/xtdata_version": Expect(

@@ -37,6 +37,14 @@ class BackendStartError(RuntimeError):
     """The backend is there but cannot start (e.g. data it stored cannot be read); the message says why."""
 
 
+class BackendRestarting(BackendUnavailableError):
+    """The backend process is being replaced (or stays down after too many restarts): the call was not sent."""
+
+
+class BackendCallLost(BackendUnavailableError):
+    """The backend process died (or was killed, hung) while a call was in it: the call's outcome is unknown."""
+
+
 @runtime_checkable
 class Backend(Protocol):
     """What the server needs from a backend."""
@@ -190,7 +198,8 @@ def _describe_builds(builds: Collection[tuple[tuple[int, int], str]]) -> str:
 
 
 def load_backend(settings: Any) -> Backend:
-    """Build the backend ``settings.backend`` asks for.
+    """Build the backend ``settings.backend`` asks for, in a child process when
+    ``settings.backend_isolation`` says so (:func:`isolated`).
 
     ``auto`` is xtquant where its native parts can load here (:func:`xtquant_unavailable_reason`), else
     the simulator; the choice and its reason are logged. ``xtquant`` is the xtquant backend whatever the
@@ -199,13 +208,38 @@ def load_backend(settings: Any) -> Backend:
     choice = settings.backend
     if choice == "auto":
         choice = _auto_choice()
+    backend: Backend
     if choice == "xtquant":
         from qmt_bridge.backends.xtquant import XtquantBackend
 
-        return XtquantBackend()
-    from qmt_bridge.backends.sim import SimBackend
+        backend = XtquantBackend()
+    else:
+        from qmt_bridge.backends.sim import SimBackend
 
-    return SimBackend.from_settings(settings)
+        backend = SimBackend.from_settings(settings)
+    return isolated(backend, settings) if isolation_of(backend.name, settings) == "process" else backend
+
+
+def isolation_of(backend_name: str, settings: Any) -> str:
+    """``process`` or ``thread``: ``auto`` isolates xtquant (its native client can abort or hang the
+    process) and not the simulator (pure Python: a child process would only add a hop to every call)."""
+    choice = getattr(settings, "backend_isolation", "thread")
+    if choice == "auto":
+        return "process" if backend_name == "xtquant" else "thread"
+    return str(choice)
+
+
+def isolated(backend: Backend, settings: Any) -> Backend:
+    """``backend`` (unstarted) in a supervised child process (``qmt_bridge.backends.isolation``)."""
+    from qmt_bridge.backends.isolation import ProcessBackend
+
+    log.info("the %s backend runs in a supervised child process", backend.name)
+    return ProcessBackend(  # type: ignore[return-value]
+        backend,
+        default_timeout=settings.backend_timeout,
+        hang_grace=settings.backend_hang_grace,
+        max_restarts_per_hour=settings.backend_max_restarts_per_hour,
+    )
 
 
 def _auto_choice() -> str:

@@ -11,9 +11,20 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from qmt_bridge.backends.base import BackendUnavailableError
+
 T = TypeVar("T")
 
 log = logging.getLogger("qmt_bridge.runner")
+
+
+_running = threading.local()
+
+
+def current_call_limit() -> float | None:
+    """The timeout of the runner call running on this thread (None off the runner's workers): how long a
+    backend in another process may take before it counts as hung (``isolation.supervisor``)."""
+    return getattr(_running, "limit", None)
 
 
 class BackendCallTimeout(TimeoutError):
@@ -88,6 +99,8 @@ class BackendRunner:
         # Interactive calls, None to stop a worker and, without the lane, _WAKE.
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closed = False
+        #: The call each worker thread is running, by thread id (for :meth:`in_flight`).
+        self._running: dict[int, _Call] = {}
         if background_lane:
             self._background: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
             serve_interactive: Callable[..., None] = self._serve
@@ -125,7 +138,7 @@ class BackendRunner:
         name = getattr(fn, "__name__", repr(fn))
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        call = _Call(loop, future, name, fn, args, kwargs)
+        call = _Call(loop, future, name, fn, args, kwargs, limit)
         self._submit(call, background)
         # One timer per call, moved on (by the loop, when it fires) if a worker has started the call
         # meanwhile: no second wake-up of the loop per call.
@@ -134,6 +147,15 @@ class BackendRunner:
             return await future
         finally:
             call.expiry.cancel()
+
+    def in_flight(self) -> list[dict[str, Any]]:
+        """The calls running now: their name and for how many seconds (a hung one shows here)."""
+        now = time.monotonic()
+        return [
+            {"call": call.name, "seconds": round(now - call.started, 3)}
+            for call in list(self._running.values())
+            if call.started is not None
+        ]
 
     def shutdown(self) -> None:
         """Stop the workers of both lanes; queued calls are dropped (running ones finish on their own)."""
@@ -193,13 +215,21 @@ class BackendRunner:
         if self._closed or call.future.done():
             return
         call.started = time.monotonic()
+        _running.limit = call.limit
+        worker = threading.get_ident()
+        self._running[worker] = call
         try:
             outcome: Any = call.fn(*call.args, **call.kwargs)
             settle = _resolve
+        except BackendUnavailableError as exc:  # a backend process being replaced: 503, not a failure
+            outcome, settle = exc, _reject
         except Exception as exc:  # wrapped so the server can tell backend failures from its own bugs
             failure = BackendCallFailed(call.name, exc)
             failure.__cause__ = exc
             outcome, settle = failure, _reject
+        finally:
+            _running.limit = None
+            self._running.pop(worker, None)
         try:
             call.loop.call_soon_threadsafe(settle, call.future, outcome)
         except RuntimeError:  # the loop closed while the call ran (server shutting down)
@@ -213,7 +243,7 @@ _WAKE = object()
 class _Call:
     """One queued call, the loop future its result goes to, and its timeout's timer."""
 
-    __slots__ = ("loop", "future", "name", "fn", "args", "kwargs", "started", "expiry")
+    __slots__ = ("loop", "future", "name", "fn", "args", "kwargs", "limit", "started", "expiry")
 
     def __init__(
         self,
@@ -223,6 +253,7 @@ class _Call:
         fn: Callable[..., Any],
         args: tuple[Any, ...],
         kwargs: dict[str, Any],
+        limit: float,
     ) -> None:
         self.loop = loop
         self.future = future
@@ -230,6 +261,7 @@ class _Call:
         self.fn = fn
         self.args = args
         self.kwargs = kwargs
+        self.limit = limit
         #: ``time.monotonic()`` when a worker started the call (written by the worker); None while queued.
         self.started: float | None = None
         self.expiry: asyncio.TimerHandle | None = None

@@ -60,6 +60,16 @@ class SimBackend:
         self._broker: Any = None
         self._broker_lock = threading.Lock()
 
+    def __getstate__(self) -> dict[str, Any]:
+        """An unstarted copy (for a backend process: ``qmt_bridge.backends.isolation``); the clock goes with
+        it, so both processes see the same simulated moment."""
+        if self._xtdata is not None:
+            raise TypeError("a started SimBackend cannot be copied to another process")
+        return {k: v for k, v in self.__dict__.items() if k not in ("_broker_lock", "_broker", "_xtdata")}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state, _xtdata=None, _broker=None, _broker_lock=threading.Lock())
+
     @classmethod
     def from_settings(cls, settings: Any) -> SimBackend:
         clock = SimClock("live")

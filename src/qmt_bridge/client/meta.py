@@ -96,6 +96,22 @@ class MetaMixin(ClientMixin):
         """
         return dict(self._request("GET", "/api/meta/realtime"))
 
+    def get_backend_status(self) -> dict[str, Any]:
+        """Where the server's backend runs and how it has fared (``GET /api/meta/backend``).
+
+        Returns:
+            ``{"backend", "isolation", "state", "pid", "generation", "uptime_seconds", "restarts":
+            [{"at", "cause", "exit_code", "hung_call", "calls_lost"}], "restarts_last_hour",
+            "max_restarts_per_hour", "reason", "calls_in_flight": [{"call", "seconds"}]}``. ``state`` is
+            ``restarting`` while a crashed or hung backend process is replaced, ``down`` after too many
+            restarts within an hour.
+
+        Raises:
+            APIStatusError: An error response.
+            APIConnectionError: The server cannot be reached.
+        """
+        return dict(self._request("GET", "/api/meta/backend"))
+
     def get_version(self) -> str:
         """Version of the qmt-bridge server (``GET /api/meta/version``).
 

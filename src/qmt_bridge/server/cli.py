@@ -40,6 +40,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["auto", "xtquant", "sim"],
         help="auto = xtquant where it can load here, else sim",
     )
+    p.add_argument(
+        "--backend-isolation",
+        choices=["auto", "process", "thread"],
+        help="run the backend in a supervised child process (restarted when it crashes or hangs) or in the "
+        "server; auto = process for xtquant, thread for the simulator",
+    )
     p.add_argument("--sim-seed", type=int, help="simulator random seed (same seed = same market)")
     p.add_argument("--sim-clock", choices=["live", "replay"], help="simulator clock (default live)")
     p.add_argument("--sim-replay-date", type=dt.date.fromisoformat, help="replay this day (YYYY-MM-DD)")
@@ -74,6 +80,7 @@ FLAG_TO_SETTING = {
     "mini_qmt_path": "mini_qmt_path",
     "account_id": "trading_account_id",
     "backend": "backend",
+    "backend_isolation": "backend_isolation",
     "sim_seed": "sim_seed",
     "sim_clock": "sim_clock",
     "sim_replay_date": "sim_replay_date",

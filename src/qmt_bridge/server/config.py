@@ -46,6 +46,13 @@ class Settings(BaseSettings):
     header_timeout: float = Field(5.0, gt=0, le=300)
     max_connections: int = Field(800, ge=1, le=100_000)
     backend_concurrency: int = Field(4, ge=1, le=64)
+    #: Where the backend runs: ``process``, a child process that is replaced when it crashes or hangs (a
+    #: call past its timeout plus ``backend_hang_grace`` seconds), at most ``backend_max_restarts_per_hour``
+    #: times an hour; ``thread``, inside the server. ``auto``: process for xtquant, thread for the simulator
+    #: (see docs/architecture.md, "Supervised backend").
+    backend_isolation: Literal["auto", "process", "thread"] = "auto"
+    backend_hang_grace: float = Field(5.0, gt=0, le=600)
+    backend_max_restarts_per_hour: int = Field(10, ge=0, le=1000)
     backend_timeout: float = Field(30.0, gt=0)
     download_timeout: float = Field(600.0, gt=0)
     max_result_rows: int = Field(2_000_000, ge=1000)

@@ -33,6 +33,8 @@ class BackendContext:
         self.settings = settings
         self.backend = backend
         self.runner = runner
+        #: ``time.time()`` when the server's backend context was made (the backend had just started).
+        self.started_at = time.time()
         #: Codes the backend has confirmed to exist; instruments do not vanish while the server runs.
         self.known_codes: set[str] = set()
         #: Held by each user-sector write from its checks to its write, so that two writes cannot both pass

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -21,12 +21,90 @@ class TradingHealth(BaseModel):
 class HealthAnswer(BaseModel):
     """Liveness, without touching the backend."""
 
-    model_config = documented({"status": "ok", "backend": "sim", "version": "0.1.0", "trading": None})
+    model_config = documented(
+        {"status": "ok", "backend": "sim", "backend_state": "running", "version": "0.1.0", "trading": None}
+    )
 
     status: str = Field(..., description="always ok when the server answers")
     backend: str = Field(..., description="xtquant or sim")
+    backend_state: Literal["running", "restarting", "down", "stopped"] = Field(
+        ...,
+        description="running; restarting while a crashed or hung backend process is replaced (data endpoints "
+        "answer 503 meanwhile); down after too many restarts within an hour (details at /api/meta/backend)",
+    )
     version: str = Field(..., description="qmt-bridge's version")
     trading: TradingHealth | None = Field(None, description="null without --trading")
+
+
+class BackendRestart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    at: float = Field(..., description="when the process ended, seconds since the epoch")
+    cause: Literal["crash", "hang", "start_failed"] = Field(
+        ..., description="crash (it exited), hang (killed after a call outlived its timeout), start_failed"
+    )
+    exit_code: int | None = Field(
+        ..., description="the process's exit code (negative: killed by that signal)"
+    )
+    hung_call: str | None = Field(..., description="the call that hung, for a hang")
+    calls_lost: list[str] = Field(..., description="calls in flight when it ended: they failed with 503")
+    error: str | None = Field(None, description="why a new process could not start")
+
+
+class CallInFlight(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    call: str
+    seconds: float = Field(..., description="how long it has been running")
+
+
+class BackendStatusAnswer(BaseModel):
+    """Where the backend runs and how it has fared."""
+
+    model_config = documented(
+        {
+            "backend": "xtquant",
+            "isolation": "process",
+            "state": "running",
+            "pid": 4242,
+            "generation": 2,
+            "uptime_seconds": 3605.2,
+            "restarts": [
+                {
+                    "at": 1796532816.61,
+                    "cause": "crash",
+                    "exit_code": 3,
+                    "hung_call": None,
+                    "calls_lost": ["get_market_data_ex"],
+                }
+            ],
+            "restarts_last_hour": 1,
+            "max_restarts_per_hour": 10,
+            "reason": None,
+            "calls_in_flight": [{"call": "get_full_tick", "seconds": 0.002}],
+        }
+    )
+
+    backend: str = Field(..., description="xtquant or sim")
+    isolation: Literal["process", "thread"] = Field(
+        ...,
+        description="process: a supervised child process, replaced when it crashes or hangs; thread: "
+        "inside the server (QMT_BRIDGE_BACKEND_ISOLATION)",
+    )
+    state: Literal["running", "restarting", "down", "stopped"]
+    pid: int | None = Field(..., description="the process the backend runs in (null while none runs)")
+    generation: int = Field(..., description="1 for the first backend process, +1 per replacement")
+    uptime_seconds: float | None = Field(..., description="since this process's backend became ready")
+    restarts: list[BackendRestart] = Field(
+        ..., description="the last 20 ends of a backend process, oldest first"
+    )
+    restarts_last_hour: int
+    max_restarts_per_hour: int | None = Field(
+        ...,
+        description="more deaths than this within an hour leave the backend down (null: thread isolation)",
+    )
+    reason: str | None = Field(..., description="why calls are not served now (restarting, down)")
+    calls_in_flight: list[CallInFlight] = Field(..., description="backend calls running now")
 
 
 class VersionAnswer(BaseModel):

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Request
 from qmt_bridge._version import __version__
 from qmt_bridge.server.answers import answers
 from qmt_bridge.server.answers.meta import (
+    BackendStatusAnswer,
     ConnectionStatusAnswer,
     FieldListAnswer,
     HealthAnswer,
@@ -29,6 +30,7 @@ from qmt_bridge.server.params import MARKET_CODES, ms_to_day, parse_market
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services import market_status as status_of_markets
+from qmt_bridge.server.services.backend_status import backend_state, backend_status
 
 router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
 health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
@@ -39,8 +41,9 @@ health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQ
 async def health(ctx: Ctx, request: Request) -> JSONResponse:
     """Liveness: answers without touching the backend.
 
-    ``trading``: null without ``--trading``; else whether the trader is connected (details, for a client
-    with the key, at ``/api/trading/status``).
+    ``backend_state``: ``restarting`` while a crashed or hung backend process is being replaced, ``down``
+    after too many restarts (details at ``/api/meta/backend``). ``trading``: null without ``--trading``; else
+    whether the trader is connected (details, for a client with the key, at ``/api/trading/status``).
     """
     service = getattr(request.app.state, "trading", None)
     trading = None
@@ -48,8 +51,24 @@ async def health(ctx: Ctx, request: Request) -> JSONResponse:
         state = service.manager.state
         trading = {"connected": state["connected"], "reconnects": state["reconnects"]}
     return JSONResponse(
-        {"status": "ok", "backend": ctx.backend.name, "version": __version__, "trading": trading}
+        {
+            "status": "ok",
+            "backend": ctx.backend.name,
+            "backend_state": backend_state(ctx),
+            "version": __version__,
+            "trading": trading,
+        }
     )
+
+
+@router.get("/backend")
+@answers(BackendStatusAnswer)
+async def get_backend_status(ctx: Ctx) -> JSONResponse:
+    """Where the backend runs (``isolation``: a supervised child process, or inside the server) and how it
+    has fared: its process id and uptime, each restart with its cause (a crash with its exit code, a hang
+    with the call that hung, the calls lost with it), and the backend calls running now. Answers without
+    calling the backend, also while it restarts."""
+    return JSONResponse(backend_status(ctx))
 
 
 @router.get("/version")

@@ -1,0 +1,454 @@
+"""The server's side of the backend process: start it, call into it, notice when it dies or hangs, replace it.
+
+- **Calls** block the calling thread (a runner worker, a trader lane) until the answer comes. A call may
+  take its runner timeout (``runner.current_call_limit``, else ``default_timeout``) plus ``hang_grace``;
+  past that the process counts as hung in that call and is killed. A call merely slow within its timeout is
+  left alone: the runner has already answered its caller 504 and the answer, when it comes, is dropped.
+- **Death** (a crash, a kill) is noticed at once: the reader thread sees the pipe close. Every call in
+  flight then fails with :class:`BackendCallLost` (its outcome is unknown), traders built in that process
+  get ``on_disconnected``, and a new process starts after a backoff. More than ``max_restarts_per_hour``
+  deaths within an hour leave the backend down: calls fail with :class:`BackendRestarting` saying so.
+- **Pushes and trader callbacks** come back as messages and run, in arrival order, on one dispatcher
+  thread, so a slow callback never delays the answers of calls.
+"""
+
+from __future__ import annotations
+
+import collections
+import itertools
+import logging
+import multiprocessing
+import queue
+import threading
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from qmt_bridge.backends.base import BackendCallLost, BackendRestarting, BackendStartError
+from qmt_bridge.backends.isolation import child
+from qmt_bridge.backends.isolation.wire import CallbackRef, Channel
+
+log = logging.getLogger("qmt_bridge.supervisor")
+
+#: Seconds before restart attempt n (the last repeats): quick after a single crash, slower when it repeats.
+RESTART_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
+#: Seconds a new process may take to start its backend (xtquant connects to MiniQMT).
+START_TIMEOUT = 120.0
+#: Seconds a stopping process may take to stop its backend before it is killed.
+STOP_TIMEOUT = 10.0
+#: Restarts kept in the status.
+HISTORY = 20
+
+
+class _Pending:
+    """A call sent to the process, waiting for its answer."""
+
+    __slots__ = ("name", "generation", "started", "done", "value", "error", "callbacks")
+
+    def __init__(self, name: str, generation: int, callbacks: list[int]) -> None:
+        self.name = name
+        self.generation = generation
+        self.started = time.monotonic()
+        self.done = threading.Event()
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.callbacks = callbacks
+
+
+class Supervisor:
+    """One backend process at a time, replaced when it dies or hangs (see the module's docstring).
+
+    ``backend`` is an unstarted backend object; each process gets a copy (pickled) and starts it.
+    """
+
+    def __init__(
+        self,
+        backend: Any,
+        *,
+        default_timeout: float,
+        hang_grace: float,
+        max_restarts_per_hour: int,
+        restart_delays: Sequence[float] = RESTART_DELAYS,
+        start_timeout: float = START_TIMEOUT,
+    ) -> None:
+        self._backend = backend
+        self.default_timeout = default_timeout
+        self.hang_grace = hang_grace
+        self.max_restarts_per_hour = max_restarts_per_hour
+        self._delays = tuple(restart_delays)
+        self.start_timeout = start_timeout
+        self._context = multiprocessing.get_context("spawn")
+        self._lock = threading.Lock()
+        self.state = "stopped"  # running | restarting | down | stopped
+        self.generation = 0
+        self.info: dict[str, Any] = {}
+        self._process: Any = None
+        self._channel: Channel | None = None
+        self._started_at: float | None = None
+        self._numbers = itertools.count(1)
+        self._pending: dict[int, _Pending] = {}
+        self._callbacks: dict[int, Callable[..., Any]] = {}
+        #: Subscription id (generation, seq) -> the callback numbers it keeps alive.
+        self._subscriptions: dict[tuple[int, int], list[int]] = {}
+        #: (generation, trader number) -> the server's callback object of that trader.
+        self._trader_callbacks: dict[tuple[int, int], Any] = {}
+        self._kill_cause: tuple[str, str | None] | None = None
+        self._restarts: collections.deque[dict[str, Any]] = collections.deque(maxlen=HISTORY)
+        self._restart_times: collections.deque[float] = collections.deque()
+        self._down_reason: str | None = None
+        self._stopping = threading.Event()
+        self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._dispatcher: threading.Thread | None = None
+        #: Called (on a supervisor thread) with the new state whenever it changes.
+        self.listeners: list[Callable[[str], None]] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> None:
+        """Start the first process and wait until its backend is ready; raise what its start raised."""
+        if self.state != "stopped":
+            return
+        self._stopping.clear()
+        if self._dispatcher is None:
+            self._dispatcher = threading.Thread(target=self._dispatch, name="backend-events", daemon=True)
+            self._dispatcher.start()
+        self._spawn()
+
+    def stop(self) -> None:
+        """Stop the process (its backend stops first, within :data:`STOP_TIMEOUT`). Idempotent."""
+        self._stopping.set()
+        with self._lock:
+            process, channel = self._process, self._channel
+            self.state = "stopped"
+        if process is not None and channel is not None:
+            try:
+                channel.send(("stop",))
+            except OSError:
+                pass
+            process.join(STOP_TIMEOUT)
+            if process.is_alive():
+                log.warning("the backend process did not stop within %g s; killing it", STOP_TIMEOUT)
+                process.kill()
+                process.join(5)
+        if self._dispatcher is not None:
+            self._events.put(None)
+            self._dispatcher = None
+
+    def _spawn(self) -> None:
+        parent_end, child_end = self._context.Pipe(duplex=True)
+        level = logging.getLogger("qmt_bridge").getEffectiveLevel()
+        process = self._context.Process(
+            target=child.serve, args=(child_end, self._backend, level), name="qmt-bridge-backend", daemon=True
+        )
+        process.start()
+        child_end.close()
+        channel = Channel(parent_end)
+        try:
+            if not parent_end.poll(self.start_timeout):
+                raise BackendStartError(
+                    f"the backend process did not get ready within {self.start_timeout:g} s"
+                )
+            message = channel.receive()
+        except (EOFError, OSError):
+            process.join(5)
+            raise BackendStartError(
+                f"the backend process exited (exit code {process.exitcode}) before its backend was ready"
+            ) from None
+        except BaseException:
+            process.kill()
+            process.join(5)
+            raise
+        if message[0] == "failed":
+            process.join(5)
+            raise message[1]
+        with self._lock:
+            self.generation += 1
+            generation = self.generation
+            self._process, self._channel, self.info = process, channel, message[1]
+            self._started_at = time.time()
+            self.state = "running"
+            self._down_reason = None
+        log.info("backend process %s ready (pid %s)", generation, process.pid)
+        threading.Thread(
+            target=self._read,
+            args=(generation, channel, process),
+            name=f"backend-reader-{generation}",
+            daemon=True,
+        ).start()
+        self._announce("running")
+
+    # ------------------------------------------------------------------ calls
+
+    def call(
+        self,
+        target: Any,
+        name: str,
+        args: tuple[Any, ...] = (),
+        kwargs: dict[str, Any] | None = None,
+        *,
+        generation: int | None = None,
+        limit: float | None = None,
+    ) -> Any:
+        """``<target>.<name>(*args, **kwargs)`` in the backend process; blocks until it answers.
+
+        Callables among the arguments become callbacks run here. ``generation``: the process the call
+        belongs to (a trader's); :class:`BackendRestarting` if that one is gone.
+        """
+        from qmt_bridge.backends.runner import current_call_limit
+
+        args, kwargs, numbers = self._with_refs(args, kwargs or {})
+        with self._lock:
+            if self.state != "running" or (generation is not None and generation != self.generation):
+                self._drop_callbacks(numbers)
+                raise BackendRestarting(self._unavailable_reason(generation))
+            number = next(self._numbers)
+            pending = self._pending[number] = _Pending(name, self.generation, numbers)
+            channel = self._channel
+        assert channel is not None
+        try:
+            channel.send(("call", number, target, name, args, kwargs))
+        except OSError:
+            self._forget(number)
+            raise BackendRestarting(f"{name} was not sent: the backend process is gone") from None
+        except Exception as exc:  # an argument that does not pickle
+            self._forget(number)
+            raise TypeError(f"{name} cannot be sent to the backend process: {exc}") from None
+        allowed = (limit or current_call_limit() or self.default_timeout) + self.hang_grace
+        if not pending.done.wait(allowed):
+            self._hung(pending.generation, name, allowed)
+            if not pending.done.wait(STOP_TIMEOUT):
+                self._forget(number)
+                raise BackendCallLost(f"{name} did not answer within {allowed:g} s; its outcome is unknown")
+        if pending.error is not None:
+            raise pending.error
+        return self._adopt(name, pending, args)
+
+    def plant(self, message: Any) -> None:
+        """Send a control message (a fault) to the running process."""
+        with self._lock:
+            channel = self._channel
+        if channel is None:
+            raise BackendRestarting("no backend process is running")
+        channel.send(message)
+
+    def register_trader(self, generation: int, number: int, callback: Any) -> None:
+        with self._lock:
+            self._trader_callbacks[(generation, number)] = callback
+
+    def _with_refs(
+        self, args: tuple[Any, ...], kwargs: dict[str, Any]
+    ) -> tuple[tuple[Any, ...], dict[str, Any], list[int]]:
+        numbers: list[int] = []
+
+        def ref(value: Any) -> Any:
+            if not callable(value):
+                return value
+            number = next(self._numbers)
+            with self._lock:
+                self._callbacks[number] = value
+            numbers.append(number)
+            return CallbackRef(number)
+
+        return tuple(ref(a) for a in args), {k: ref(v) for k, v in kwargs.items()}, numbers
+
+    def _adopt(self, name: str, pending: _Pending, args: tuple[Any, ...]) -> Any:
+        """The answer; a subscription keeps its callbacks until it is ended, any other call drops them."""
+        value = pending.value
+        with self._lock:
+            if name.startswith("subscribe") and isinstance(value, int) and value >= 0 and pending.callbacks:
+                self._subscriptions[(pending.generation, value)] = pending.callbacks
+            elif name == "unsubscribe_quote" and args:
+                self._drop_callbacks(self._subscriptions.pop((pending.generation, args[0]), []))
+            else:
+                self._drop_callbacks(pending.callbacks)
+        return value
+
+    def _drop_callbacks(self, numbers: list[int]) -> None:
+        for number in numbers:
+            self._callbacks.pop(number, None)
+
+    def _forget(self, number: int) -> None:
+        with self._lock:
+            pending = self._pending.pop(number, None)
+            if pending is not None:
+                self._drop_callbacks(pending.callbacks)
+
+    # ------------------------------------------------------------------ the reader and the dispatcher
+
+    def _read(self, generation: int, channel: Channel, process: Any) -> None:
+        while True:
+            try:
+                message = channel.receive()
+            except (EOFError, OSError):
+                break
+            kind = message[0]
+            if kind in ("result", "error"):
+                with self._lock:
+                    pending = self._pending.pop(message[1], None)
+                if pending is not None:
+                    if kind == "result":
+                        pending.value = message[2]
+                    else:
+                        pending.error = message[2]
+                    pending.done.set()
+            elif kind == "push":
+                self._events.put(("push", message[1], message[2]))
+            elif kind == "trader":
+                self._events.put(("trader", (generation, message[1]), message[2], message[3]))
+            elif kind == "stopped":
+                break
+        channel.close()
+        process.join(STOP_TIMEOUT)
+        self._ended(generation, process)
+
+    def _dispatch(self) -> None:
+        while (event := self._events.get()) is not None:
+            kind = event[0]
+            try:
+                if kind == "push":
+                    callback = self._callbacks.get(event[1])
+                    if callback is not None:
+                        callback(*event[2])
+                elif kind == "trader":
+                    target = self._trader_callbacks.get(event[1])
+                    if target is not None:
+                        getattr(target, event[2])(*event[3])
+                elif kind == "lost":
+                    for trader in event[1]:
+                        trader.on_disconnected()
+            except Exception:
+                log.exception("a backend callback (%s) raised", kind)
+
+    # ------------------------------------------------------------------ death, hangs, restarts
+
+    def _hung(self, generation: int, name: str, allowed: float) -> None:
+        with self._lock:
+            if generation != self.generation or self._process is None or self._kill_cause is not None:
+                return
+            self._kill_cause = ("hang", name)
+            process = self._process
+        log.error("backend call %s did not answer within %g s: killing the backend process", name, allowed)
+        process.kill()
+
+    def _ended(self, generation: int, process: Any) -> None:
+        """On the reader thread: the process of ``generation`` is gone."""
+        exit_code = process.exitcode
+        with self._lock:
+            if generation != self.generation:
+                return
+            kind, hung_call = self._kill_cause or ("crash", None)
+            self._kill_cause = None
+            lost = [p for p in self._pending.values() if p.generation == generation]
+            self._pending = {n: p for n, p in self._pending.items() if p.generation != generation}
+            traders = [cb for (g, _), cb in self._trader_callbacks.items() if g == generation]
+            self._trader_callbacks = {k: v for k, v in self._trader_callbacks.items() if k[0] != generation}
+            self._subscriptions = {k: v for k, v in self._subscriptions.items() if k[0] != generation}
+            self._process = self._channel = None
+            self._started_at = None
+            if self._stopping.is_set():
+                self.state = "stopped"
+            else:
+                self._record(kind, exit_code, hung_call, [p.name for p in lost])
+        if kind == "hang":
+            what = f"was killed after {hung_call} hung"
+        else:
+            what = f"exited with code {exit_code}"
+        for pending in lost:
+            pending.error = BackendCallLost(
+                f"the backend process {what} while {pending.name} ran: its outcome is unknown; "
+                "a new process is starting, try again in a few seconds"
+            )
+            pending.done.set()
+        if traders:
+            self._events.put(("lost", traders))
+        if self.state == "stopped":
+            return
+        log.error("the backend process %s; %s", what, self._down_reason or "starting a new one")
+        self._announce(self.state)
+        if self.state == "restarting":
+            threading.Thread(target=self._restart, name="backend-restart", daemon=True).start()
+
+    def _record(self, kind: str, exit_code: int | None, hung_call: str | None, in_flight: list[str]) -> None:
+        """Under the lock: one death, and whether it leaves the backend down."""
+        now = time.time()
+        self._restarts.append(
+            {
+                "at": now,
+                "cause": kind,
+                "exit_code": exit_code,
+                "hung_call": hung_call,
+                "calls_lost": in_flight,
+            }
+        )
+        self._restart_times.append(now)
+        while self._restart_times and self._restart_times[0] < now - 3600:
+            self._restart_times.popleft()
+        if len(self._restart_times) > self.max_restarts_per_hour:
+            self.state = "down"
+            self._down_reason = (
+                f"the backend process died {len(self._restart_times)} times within an hour (the cap is "
+                f"{self.max_restarts_per_hour}); it stays down until qmt-server is restarted"
+            )
+        else:
+            self.state = "restarting"
+
+    def _restart(self) -> None:
+        attempt = len(self._restart_times) - 1
+        while not self._stopping.is_set():
+            delay = self._delays[min(attempt, len(self._delays) - 1)]
+            if self._stopping.wait(delay):
+                return
+            try:
+                self._spawn()
+                return
+            except Exception as exc:
+                attempt += 1
+                log.error("the backend process could not start again: %s", exc)
+                with self._lock:
+                    self._record("start_failed", None, None, [])
+                    self._restarts[-1]["error"] = str(exc)[:300]
+                    if self.state == "down":
+                        log.error("%s", self._down_reason)
+                        self._announce("down")
+                        return
+
+    def _announce(self, state: str) -> None:
+        for listener in list(self.listeners):
+            try:
+                listener(state)
+            except Exception:
+                log.exception("a backend state listener raised")
+
+    def _unavailable_reason(self, generation: int | None) -> str:
+        if self.state == "down":
+            return f"the backend is down: {self._down_reason}"
+        if self.state == "stopped":
+            return "the backend is stopped"
+        if generation is not None and generation != self.generation:
+            return "this object belonged to a backend process that has ended; a new one is in use"
+        return "the backend process is restarting; try again in a few seconds"
+
+    # ------------------------------------------------------------------ status
+
+    def status(self) -> dict[str, Any]:
+        """What ``GET /api/meta/backend`` shows of the process."""
+        now, monotonic = time.time(), time.monotonic()
+        with self._lock:
+            in_flight = [
+                {"call": p.name, "seconds": round(monotonic - p.started, 3)}
+                for p in self._pending.values()
+                if p.generation == self.generation
+            ]
+            recent = sum(1 for t in self._restart_times if t >= now - 3600)
+            return {
+                "isolation": "process",
+                "state": self.state,
+                "pid": self._process.pid if self._process is not None else None,
+                "generation": self.generation,
+                "uptime_seconds": round(now - self._started_at, 3) if self._started_at else None,
+                "restarts": [dict(r) for r in self._restarts],
+                "restarts_last_hour": recent,
+                "max_restarts_per_hour": self.max_restarts_per_hour,
+                "reason": self._unavailable_reason(None) if self.state != "running" else None,
+                "calls_in_flight": in_flight,
+            }
