@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import os
@@ -61,6 +62,28 @@ MAX_BODY_BYTES = 4 * 1024 * 1024
 SWITCH_INTERVAL = 0.001
 
 
+def watch_backend_process(backend: Backend, context: BackendContext, hub: RealtimeHub) -> None:
+    """When a backend process dies or a new one is ready, the hub and the quote book check at once (they
+    renew their subscriptions and tell their clients) instead of at their next round."""
+    supervisor = getattr(backend, "supervisor", None)
+    if supervisor is None:
+        return
+    loop = asyncio.get_running_loop()
+
+    def poke() -> None:
+        hub.poke()
+        if context.quotes is not None:
+            context.quotes.poke()
+
+    def on_state(state: str) -> None:  # on a supervisor thread
+        try:
+            loop.call_soon_threadsafe(poke)
+        except RuntimeError:  # the loop closed: the server is gone
+            pass
+
+    supervisor.listeners[:] = [on_state]
+
+
 def create_app(settings: Settings | None = None, backend: Backend | None = None) -> FastAPI:
     """Build the FastAPI app.
 
@@ -94,6 +117,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         if settings.quote_book:
             context.quotes = QuoteBook(context, settings.quote_markets.split(","))
         app.state.hub = hub = RealtimeHub(context)
+        watch_backend_process(chosen, context, hub)
         app.state.downloads = downloads = JobManager(
             context, Path(settings.data_dir), settings.download_timeout
         )

@@ -16,7 +16,15 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from qmt_bridge.backends.isolation.faults import Faults
-from qmt_bridge.backends.isolation.wire import CallbackRef, Channel, ClientRef, TraderRef, portable_error
+from qmt_bridge.backends.isolation.wire import (
+    CallbackRef,
+    Channel,
+    ClientRef,
+    RemoteError,
+    TraderRef,
+    UndecodableMessage,
+    portable_error,
+)
 
 log = logging.getLogger("qmt_bridge.backend_process")
 
@@ -57,6 +65,12 @@ class _Server:
                 message = self.channel.receive()
             except (EOFError, OSError):
                 os._exit(0)  # the server is gone: so are we, hung calls and all
+            except UndecodableMessage as exc:  # a call whose arguments do not unpickle here
+                if exc.number:
+                    self._send(
+                        ("error", exc.number, RemoteError(f"the call could not be read: {exc}")), exc.number
+                    )
+                continue
             kind = message[0]
             if kind == "call":
                 self.pool.submit(self._call, *message[1:])
@@ -82,11 +96,12 @@ class _Server:
         try:
             self.faults.before_call(name)
             value = self._invoke(target, name, args, kwargs)
+            self.faults.after_call(name)
         except Exception as exc:
-            self._send(("error", number, portable_error(exc)))
+            self._send(("error", number, portable_error(exc)), number)
             return
         try:
-            self.channel.send(("result", number, value))
+            self.channel.send(("result", number, value), number)
         except OSError:
             os._exit(0)
         except Exception as exc:  # the answer does not pickle
@@ -137,9 +152,9 @@ class _Server:
         methods = {name: forwarder(name) for name in dir(base) if name.startswith("on_")}
         return type("ForwardingCallback", (base,), methods)()
 
-    def _send(self, message: Any) -> None:
+    def _send(self, message: Any, number: int = 0) -> None:
         try:
-            self.channel.send(message)
+            self.channel.send(message, number)
         except OSError:
             os._exit(0)  # the server is gone
         except Exception:  # a push that does not pickle: dropped, and said

@@ -5,6 +5,8 @@ the process it was sent to: the process that replaces a crashed one starts healt
 
 - ``crash``: the next call of ``function`` ends the process as xtquant's native assertion does
   (``Assertion failed: u < 1000000, bsonobj.cpp`` on stderr, exit code 3 as abort() gives on Windows).
+- ``crash_after``: the next call of ``function`` runs, then the process ends the same way before it can
+  answer (an order that reached the counter, its answer lost).
 - ``hang``: every call of ``function`` blocks forever (a download that never returns).
 - ``die_mid_push``: the process ends while delivering its ``after``-th push of any subscription.
 """
@@ -18,7 +20,7 @@ from dataclasses import dataclass
 
 #: The exit code of abort(), as MSVC's runtime gives it after a failed assertion.
 NATIVE_ABORT_EXIT = 3
-KINDS = ("crash", "hang", "die_mid_push")
+KINDS = ("crash", "crash_after", "hang", "die_mid_push")
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,10 @@ class Faults:
                 native_abort()
             if fault.function == function and fault.kind == "hang":
                 threading.Event().wait()
+
+    def after_call(self, function: str) -> None:
+        if any(f.function == function and f.kind == "crash_after" for f in self._faults):
+            native_abort()
 
     def on_push(self) -> None:
         if not self._faults:

@@ -22,11 +22,12 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Sequence
+from multiprocessing.connection import wait as wait_for_exit
 from typing import Any
 
 from qmt_bridge.backends.base import BackendCallLost, BackendRestarting, BackendStartError
 from qmt_bridge.backends.isolation import child
-from qmt_bridge.backends.isolation.wire import CallbackRef, Channel
+from qmt_bridge.backends.isolation.wire import CallbackRef, Channel, RemoteError, UndecodableMessage
 
 log = logging.getLogger("qmt_bridge.supervisor")
 
@@ -125,11 +126,12 @@ class Supervisor:
                 channel.send(("stop",))
             except OSError:
                 pass
-            process.join(STOP_TIMEOUT)
-            if process.is_alive():
+            # Wait for its exit, not for its reaping: the reader thread joins the process, and two threads
+            # joining one process race in waitpid (the loser sees it alive and would kill a reaped pid).
+            if not wait_for_exit([process.sentinel], STOP_TIMEOUT):
                 log.warning("the backend process did not stop within %g s; killing it", STOP_TIMEOUT)
                 process.kill()
-                process.join(5)
+                wait_for_exit([process.sentinel], 5)
         if self._dispatcher is not None:
             self._events.put(None)
             self._dispatcher = None
@@ -162,12 +164,24 @@ class Supervisor:
             process.join(5)
             raise message[1]
         with self._lock:
-            self.generation += 1
-            generation = self.generation
-            self._process, self._channel, self.info = process, channel, message[1]
-            self._started_at = time.time()
-            self.state = "running"
-            self._down_reason = None
+            stopped = self._stopping.is_set()  # stop() came while this process started (a restart)
+            if not stopped:
+                self.generation += 1
+                generation = self.generation
+                self._process, self._channel, self.info = process, channel, message[1]
+                self._started_at = time.time()
+                self.state = "running"
+                self._down_reason = None
+        if stopped:
+            try:
+                channel.send(("stop",))
+            except OSError:
+                pass
+            if not wait_for_exit([process.sentinel], STOP_TIMEOUT):
+                process.kill()
+            process.join(5)
+            channel.close()
+            return
         log.info("backend process %s ready (pid %s)", generation, process.pid)
         threading.Thread(
             target=self._read,
@@ -206,7 +220,7 @@ class Supervisor:
             channel = self._channel
         assert channel is not None
         try:
-            channel.send(("call", number, target, name, args, kwargs))
+            channel.send(("call", number, target, name, args, kwargs), number)
         except OSError:
             self._forget(number)
             raise BackendRestarting(f"{name} was not sent: the backend process is gone") from None
@@ -281,6 +295,12 @@ class Supervisor:
                 message = channel.receive()
             except (EOFError, OSError):
                 break
+            except UndecodableMessage as exc:  # e.g. an answer of a class this process cannot build
+                log.error("a message from the backend process could not be read: %s", exc)
+                if exc.number:
+                    message = ("error", exc.number, RemoteError(f"the answer could not be read here: {exc}"))
+                else:
+                    continue
             kind = message[0]
             if kind in ("result", "error"):
                 with self._lock:
@@ -342,6 +362,12 @@ class Supervisor:
             self._pending = {n: p for n, p in self._pending.items() if p.generation != generation}
             traders = [cb for (g, _), cb in self._trader_callbacks.items() if g == generation]
             self._trader_callbacks = {k: v for k, v in self._trader_callbacks.items() if k[0] != generation}
+            # The process's subscriptions and lost calls end with it: forget their callbacks.
+            for key, numbers in self._subscriptions.items():
+                if key[0] == generation:
+                    self._drop_callbacks(numbers)
+            for pending in lost:
+                self._drop_callbacks(pending.callbacks)
             self._subscriptions = {k: v for k, v in self._subscriptions.items() if k[0] != generation}
             self._process = self._channel = None
             self._started_at = None

@@ -21,7 +21,11 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
-_COUNT = struct.Struct("<I")
+#: A frame's head: the call number it answers (0: not an answer) and how many buffers follow.
+_HEAD = struct.Struct("<qI")
+#: Modules whose objects cross as :class:`XtRecord`: xtquant's, and the simulator's look-alikes (whose
+#: ``StockAccount.__new__`` needs arguments, as xtquant's does, so they do not unpickle by class).
+RECORD_MODULES = ("xtquant", "qmt_bridge.sim.xttype")
 
 
 class XtRecord:
@@ -90,6 +94,14 @@ class ClientRef:
         return ClientRef, (self.number,)
 
 
+class UndecodableMessage(Exception):
+    """A message arrived whole but could not be unpickled; ``number`` is the call it answers (0: none)."""
+
+    def __init__(self, number: int, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {error}")
+        self.number = number
+
+
 class RemoteError(Exception):
     """An exception raised in the backend process that cannot be recreated here (its class is xtquant's, or
     it does not pickle): its type name and message."""
@@ -111,7 +123,11 @@ class _BackendPickler(pickle.Pickler):
 
     def reducer_override(self, obj: Any) -> Any:
         cls = type(obj)
-        if cls.__module__.startswith("xtquant") and hasattr(obj, "__dict__") and not isinstance(obj, type):
+        if (
+            cls.__module__.startswith(RECORD_MODULES)
+            and hasattr(obj, "__dict__")
+            and not isinstance(obj, type)
+        ):
             return _as_record, (cls.__module__, cls.__qualname__, dict(obj.__dict__))
         return NotImplemented
 
@@ -125,8 +141,9 @@ class Channel:
         self._records = records
         self._lock = threading.Lock()
 
-    def send(self, message: Any) -> None:
-        """Pickle ``message`` (arrays out of band) and write it; OSError/ValueError when the pipe is gone."""
+    def send(self, message: Any, number: int = 0) -> None:
+        """Pickle ``message`` (arrays out of band) and write it; OSError when the pipe is gone. ``number``:
+        the call the message answers, readable even when the message is not (:class:`UndecodableMessage`)."""
         buffers: list[pickle.PickleBuffer] = []
         if self._records:
             out = io.BytesIO()
@@ -137,15 +154,16 @@ class Channel:
         views = [buffer.raw() for buffer in buffers]
         sizes = struct.pack(f"<{len(views)}Q", *(view.nbytes for view in views))
         with self._lock:
-            self.conn.send_bytes(_COUNT.pack(len(views)) + sizes + head)
+            self.conn.send_bytes(_HEAD.pack(number, len(views)) + sizes + head)
             for view in views:
                 self.conn.send_bytes(view)
 
     def receive(self) -> Any:
-        """The next message; EOFError/OSError when the other end is gone."""
+        """The next message; EOFError/OSError when the other end is gone, :class:`UndecodableMessage` when
+        it cannot be unpickled here."""
         data = self.conn.recv_bytes()
-        (count,) = _COUNT.unpack_from(data)
-        sizes = struct.unpack_from(f"<{count}Q", data, _COUNT.size)
+        number, count = _HEAD.unpack_from(data)
+        sizes = struct.unpack_from(f"<{count}Q", data, _HEAD.size)
         buffers = []
         for size in sizes:
             buffer = bytearray(size)
@@ -154,7 +172,10 @@ class Channel:
             else:
                 self.conn.recv_bytes()
             buffers.append(buffer)
-        return pickle.loads(memoryview(data)[_COUNT.size + 8 * count :], buffers=buffers)
+        try:
+            return pickle.loads(memoryview(data)[_HEAD.size + 8 * count :], buffers=buffers)
+        except Exception as exc:
+            raise UndecodableMessage(number, exc) from exc
 
     def close(self) -> None:
         try:

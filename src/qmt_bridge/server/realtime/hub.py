@@ -100,6 +100,8 @@ class RealtimeHub:
         self._connected = True
         self.resubscriptions = {"reconnect": 0, "silence": 0}
         self.stopped = False
+        #: One check at a time: the keeper's rounds and :meth:`poke`'s.
+        self._checking = asyncio.Lock()
 
     # ------------------------------------------------------------------ attach / detach
 
@@ -298,13 +300,26 @@ class RealtimeHub:
         try:
             while self.streams and not self.stopped:
                 await asyncio.sleep(self.check_every)
-                await self.check()
+                await self.check_now()
         except asyncio.CancelledError:
             raise
         except Exception:
             log.exception("realtime hub keeper failed; streams are no longer watched")
         finally:
             self._keeper = None
+
+    def poke(self) -> None:
+        """On the loop: the backend's process was replaced (or is being): check now, not at the next round,
+        so that streams are renewed and their clients told within moments."""
+        if self.subscribers() and not self.stopped:
+            asyncio.get_running_loop().create_task(self.check_now(), name="realtime-hub-poke")
+
+    async def check_now(self) -> None:
+        """:meth:`check`, unless one is running (then that one's result stands)."""
+        if self._checking.locked():
+            return
+        async with self._checking:
+            await self.check()
 
     async def check(self) -> None:
         """One round of the keeper: reconnects and silent streams."""

@@ -151,6 +151,13 @@ class QuoteBook:
         #: Set when the keeper failed unexpectedly: the book stays off rather than retrying per request.
         self._broken = False
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: Set by :meth:`poke` to end the keeper's wait for its next check.
+        self._poked: asyncio.Event | None = None
+
+    def poke(self) -> None:
+        """On the loop: the backend's process was replaced (or is being): check now, not at the next round."""
+        if self._poked is not None:
+            self._poked.set()
 
     def lookup(self, codes: Iterable[str]) -> dict[str, dict[str, Any]] | None:
         """``{code: snapshot}`` when the book holds every one of ``codes``; else None (ask the backend).
@@ -249,6 +256,7 @@ class QuoteBook:
 
     def _start(self) -> None:
         self._loop = asyncio.get_running_loop()
+        self._poked = asyncio.Event()
         self._task = self._loop.create_task(self._keep(), name="quote-book")
 
     async def _keep(self) -> None:
@@ -272,7 +280,7 @@ class QuoteBook:
                 elif connected is False and self._seq is not None:
                     log.warning("quote book: the backend is disconnected; serving snapshots from the backend")
                     await self._release()
-                await asyncio.sleep(self.check_every)
+                await self._pause()
             log.info("quote book: no snapshot read for %g s; released the subscription", self.idle)
             await self._release()
         except Exception:
@@ -281,6 +289,15 @@ class QuoteBook:
             await self._release()
         finally:
             self._task = None
+
+    async def _pause(self) -> None:
+        """Until the next check: ``check_every`` seconds, or less when poked."""
+        assert self._poked is not None
+        try:
+            await asyncio.wait_for(self._poked.wait(), self.check_every)
+        except asyncio.TimeoutError:
+            pass
+        self._poked.clear()
 
     async def _connected(self) -> tuple[bool | None, Any]:
         connected, client = await probe_connection(self.ctx)

@@ -268,6 +268,16 @@ class Journal:
             ).fetchone()
         return int(count)
 
+    def unknown_orders(self, account_id: str, trading_day: dt.date) -> list[JournalOrder]:
+        """The orders of ``account_id`` on ``trading_day`` whose outcome is ``unknown``, oldest first."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT client_order_id, account_id, fingerprint, request, state, order_id, answer, created_at "
+                "FROM orders WHERE account_id = ? AND trading_day = ? AND state = ? ORDER BY created_at",
+                (account_id, trading_day.isoformat(), UNKNOWN),
+            ).fetchall()
+        return [_order(row) for row in rows]
+
     def mark_pending_unknown(self) -> list[str]:
         """At start: every ``pending`` order becomes ``unknown`` (its call was cut off); returns their ids."""
         with self._lock:

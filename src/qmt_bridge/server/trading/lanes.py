@@ -11,6 +11,8 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from qmt_bridge.backends.base import BackendCallLost, BackendRestarting
+
 
 class Lane:
     """One daemon thread running submitted calls in order: a single-worker executor that can be abandoned.
@@ -84,8 +86,9 @@ class CallSequence:
 
     The caller watches :attr:`running_since`; when one call takes too long it :meth:`stop`\ s the run and
     gets, per call, its result (``done``), its exception (``failed``), ``unknown`` (the call that was running:
-    it may or may not have taken effect) or ``not_sent`` (never started: the run checks :meth:`stop` under a
-    lock before each call, so none starts after it).
+    it may or may not have taken effect; also a call whose backend process died under it) or ``not_sent``
+    (never started: the run checks :meth:`stop` under a lock before each call, so none starts after it; also
+    a call a restarting backend process refused).
     """
 
     def __init__(self, function: Callable[..., Any], calls: list[tuple[Any, ...]]) -> None:
@@ -108,6 +111,10 @@ class CallSequence:
                 self.running_since = time.monotonic()
             try:
                 outcome = (DONE, self.function(*args))
+            except BackendCallLost as exc:  # the backend process died with the call in it
+                outcome = (UNKNOWN, exc)
+            except BackendRestarting as exc:  # refused before it left: it never reached the counter
+                outcome = (NOT_SENT, exc)
             except Exception as exc:
                 outcome = (FAILED, exc)
             with self._lock:

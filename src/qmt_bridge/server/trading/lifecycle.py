@@ -54,6 +54,7 @@ async def start_trading(context: BackendContext) -> TradingService:
 
 
 async def stop_trading(service: TradingService) -> None:
+    await service.stop_background()
     await service.async_calls.stop()
     service.stream.close_all()
     if service.manager is not None:

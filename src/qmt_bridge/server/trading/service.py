@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from qmt_bridge.backends.base import BackendCallLost, BackendRestarting
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BridgeError, Conflict, InvalidParameter, NotFound
 from qmt_bridge.server.trading import journal as jr
@@ -44,6 +45,7 @@ from qmt_bridge.server.trading.counter_errors import CounterRefused, OutcomeUnkn
 from qmt_bridge.server.trading.events import TradeEvent
 from qmt_bridge.server.trading.manager import TraderCallTimeout, TraderManager, TraderUnavailable
 from qmt_bridge.server.trading.orders import order_view, refused_order
+from qmt_bridge.server.trading.reconcile import reconcile_unknown_orders
 from qmt_bridge.server.trading.recorder import EventRecorder
 from qmt_bridge.server.trading.responses import RESPONSE_KINDS, AsyncResponses
 from qmt_bridge.server.trading.risk import RiskLimits
@@ -104,6 +106,8 @@ class TradingService(AccountQueries, Cancels):
         self.risk = RiskLimits(ctx.settings, journal)
         self.manager: TraderManager | None = None
         self._order_lock = asyncio.Lock()
+        #: Background work of the service (settling unknown orders after a reconnect).
+        self._tasks: set[asyncio.Task[Any]] = set()
         self.events = EventRecorder(journal, self.stream)
         self.async_calls = AsyncCalls(self)
         self.responses = AsyncResponses()
@@ -163,6 +167,10 @@ class TradingService(AccountQueries, Cancels):
             raise OutcomeUnknown(
                 f"the trader did not answer {method} within {self.call_timeout:g} s", details={"call": method}
             ) from None
+        except BackendRestarting as exc:
+            raise TradingUnavailableError(f"the trader is not connected: {exc}; nothing was sent") from None
+        except BackendCallLost as exc:
+            raise OutcomeUnknown(f"{method}: {exc}", details={"call": method}) from None
 
     def trader_account(self, account_id: str) -> Any:
         """xtquant's account object of a configured account id."""
@@ -397,19 +405,23 @@ class TradingService(AccountQueries, Cancels):
             self.journal.finish_order(coid, jr.REJECTED, None, answer)
             return 409, answer
         if kind == lanes.UNKNOWN:
+            why = (
+                str(value)
+                if value is not None
+                else f"the trader did not answer within {self.call_timeout:g} s"
+            )
             answer |= {
                 "status": jr.UNKNOWN,
-                "error": f"the trader did not answer within {self.call_timeout:g} s: the order may or may not "
-                "have reached the counter. It will not be retried; check /api/trading/orders before "
-                "placing it again",
+                "error": f"{why}: the order may or may not have reached the counter. It will not be retried; "
+                "check /api/trading/orders before placing it again",
             }
             self.journal.finish_order(coid, jr.UNKNOWN, None, answer)
             return 202, answer
         self.journal.forget_order(coid)
+        why = str(value) if value is not None else "the trader did not answer an earlier call in time"
         answer |= {
             "status": "not_sent",
-            "error": "not sent: the trader did not answer an earlier call in time, so this order never reached "
-            "it; it can be sent again",
+            "error": f"not sent: {why}, so this order never reached the counter; it can be sent again",
         }
         return 503, answer
 
@@ -462,8 +474,26 @@ class TradingService(AccountQueries, Cancels):
         }
 
     def on_event(self, event: TradeEvent) -> None:
-        """The trader manager's callback (on the loop)."""
+        """The trader manager's callback (on the loop). A (re)connection also settles unknown orders
+        (``reconcile``)."""
         if event.kind in RESPONSE_KINDS:
             self.responses.resolve(event.kind, event.data)
             return
         self.events.on_event(event)
+        if event.kind == "connection" and event.data.get("state") == "connected":
+            task = asyncio.get_running_loop().create_task(self._reconcile(), name="reconcile-orders")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _reconcile(self) -> None:
+        # Under the order lock: an order being placed meanwhile is on the counter before its id is
+        # journaled, and must not be taken for an unknown one.
+        async with self._order_lock:
+            await reconcile_unknown_orders(self)
+
+    async def stop_background(self) -> None:
+        """Cancel the service's background work (the server is stopping)."""
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
