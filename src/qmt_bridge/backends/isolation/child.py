@@ -110,6 +110,8 @@ class _Server:
             )
 
     def _invoke(self, target: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        args = tuple(self._callback(a) if isinstance(a, CallbackRef) else a for a in args)
+        kwargs = {k: self._callback(v) if isinstance(v, CallbackRef) else v for k, v in kwargs.items()}
         if isinstance(target, tuple):  # ("trader", number)
             trader = self.traders[target[1]]
             if name == "register_callback":
@@ -117,8 +119,6 @@ class _Server:
             return getattr(trader, name)(*args, **kwargs)
         obj = {"xtdata": lambda: self.backend.xtdata, "backend": lambda: self.backend}.get(target)
         owner = obj() if obj is not None else getattr(self.backend, target)
-        args = tuple(self._callback(a) if isinstance(a, CallbackRef) else a for a in args)
-        kwargs = {k: self._callback(v) if isinstance(v, CallbackRef) else v for k, v in kwargs.items()}
         value = getattr(owner, name)(*args, **kwargs)
         if target == "xtdata" and name == "get_client" and value is not None:
             self.clients[id(value)] = value

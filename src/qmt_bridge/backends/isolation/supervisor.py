@@ -234,8 +234,11 @@ class Supervisor:
                 self._forget(number)
                 raise BackendCallLost(f"{name} did not answer within {allowed:g} s; its outcome is unknown")
         if pending.error is not None:
+            self._after_callbacks(self._release(pending.callbacks))
             raise pending.error
-        return self._adopt(name, pending, args)
+        value, released = self._adopt(name, pending, args)
+        self._after_callbacks(released)
+        return value
 
     def plant(self, message: Any) -> None:
         """Send a control message (a fault) to the running process."""
@@ -265,17 +268,37 @@ class Supervisor:
 
         return tuple(ref(a) for a in args), {k: ref(v) for k, v in kwargs.items()}, numbers
 
-    def _adopt(self, name: str, pending: _Pending, args: tuple[Any, ...]) -> Any:
-        """The answer; a subscription keeps its callbacks until it is ended, any other call drops them."""
+    def _adopt(
+        self, name: str, pending: _Pending, args: tuple[Any, ...]
+    ) -> tuple[Any, threading.Event | None]:
+        """The answer; a subscription keeps its callbacks until it is ended, any other call drops them (the
+        event: set once they are dropped)."""
         value = pending.value
         with self._lock:
             if name.startswith("subscribe") and isinstance(value, int) and value >= 0 and pending.callbacks:
                 self._subscriptions[(pending.generation, value)] = pending.callbacks
-            elif name == "unsubscribe_quote" and args:
+                return value, None
+            if name == "unsubscribe_quote" and args:
                 self._drop_callbacks(self._subscriptions.pop((pending.generation, args[0]), []))
-            else:
-                self._drop_callbacks(pending.callbacks)
-        return value
+                return value, None
+        return value, self._release(pending.callbacks)
+
+    def _release(self, numbers: list[int]) -> threading.Event | None:
+        """Drop the callbacks of an answered call once the dispatcher has run what the process sent before
+        the answer (a download's progress reports): dropped at once, those would be lost. The event is set
+        when that is done."""
+        if not numbers:
+            return None
+        done = threading.Event()
+        self._events.put(("drop", numbers, done))
+        return done
+
+    def _after_callbacks(self, released: threading.Event | None) -> None:
+        """Wait until the callbacks a call made have run, as in xtquant, where a download's progress callback
+        is called before the download returns (not on the dispatcher itself: a callback calling the
+        backend would wait for itself)."""
+        if released is not None and threading.current_thread() is not self._dispatcher:
+            released.wait(STOP_TIMEOUT)
 
     def _drop_callbacks(self, numbers: list[int]) -> None:
         for number in numbers:
@@ -336,6 +359,10 @@ class Supervisor:
                 elif kind == "lost":
                     for trader in event[1]:
                         trader.on_disconnected()
+                elif kind == "drop":
+                    with self._lock:
+                        self._drop_callbacks(event[1])
+                    event[2].set()
             except Exception:
                 log.exception("a backend callback (%s) raised", kind)
 
