@@ -229,7 +229,8 @@ def test_a_crash_loses_the_call_and_a_new_process_takes_over() -> None:
             pushes.append(data)
 
         forgotten = weakref.ref(on_push)
-        assert x.subscribe_quote(CODE, "tick", "", "", 0, on_push) > 0
+        old_seq = x.subscribe_quote(CODE, "tick", "", "", 0, on_push)
+        assert old_seq > 0
         wait_until(lambda: pushes, "the subscription's first push (in a session: at once)")
         del on_push
 
@@ -267,11 +268,21 @@ def test_a_crash_loses_the_call_and_a_new_process_takes_over() -> None:
         # The old subscription's callback went with its process: nothing holds it any more, while a
         # subscription of the new process pushes (its push also moves the dispatcher past the old callback).
         fresh: list[Any] = []
-        assert x.subscribe_quote(CODE, "tick", "", "", 0, fresh.append) > 0
+        new_seq = x.subscribe_quote(CODE, "tick", "", "", 0, fresh.append)
+        assert new_seq > 0 and new_seq != old_seq  # ids are never reused across processes
         wait_until(lambda: fresh, "a push of the new process's subscription")
         gc.collect()
         assert forgotten() is None
         assert len(pushes) == 1 and backend.status()["calls_in_flight"] == []
+
+        # Ending the old subscription (as the hub does when it renews its streams) ends nothing in the new
+        # process, where the new subscription has the old one's number (each process counts from 1).
+        held = x.get_current_connect_sub_info()
+        assert [row["subId"] for row in held] == [1]
+        assert x.unsubscribe_quote(old_seq) is None
+        assert x.get_current_connect_sub_info() == held
+        x.unsubscribe_quote(new_seq)
+        assert x.get_current_connect_sub_info() == []
 
 
 def test_the_restart_cap_leaves_the_backend_down_after_exactly_one_restart() -> None:

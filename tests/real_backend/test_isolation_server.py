@@ -32,6 +32,8 @@ KEY = "isolation-key"
 SEED = 7
 #: Thursday 2025-11-20, in the morning session.
 SESSION = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)
+#: A code of the quote book's market (the tests' servers keep a book of BJ only).
+BJ = "430047.BJ"
 
 
 @contextmanager
@@ -89,6 +91,8 @@ def test_a_crash_answers_503_and_the_next_request_is_answered_by_a_new_process(t
         first = process(http)
         assert first["isolation"] == "process" and first["state"] == "running" and first["generation"] == 1
         assert http.get("/api/meta/markets").status_code == 200
+        assert http.get("/api/market/full_tick", params={"stocks": BJ}).status_code == 200  # starts the book
+        wait_until(lambda: http.get("/api/meta/quote_book").json()["serving"], "the quote book serving", 60)
 
         backend.inject_fault("crash", "get_markets")
         crashed = http.get("/api/meta/markets")
@@ -107,6 +111,15 @@ def test_a_crash_answers_503_and_the_next_request_is_answered_by_a_new_process(t
         [restart] = status["restarts"]
         assert restart["cause"] == "crash" and restart["exit_code"] == 3
         assert restart["calls_lost"] == ["get_markets"] and restart["hung_call"] is None
+
+        def book_refilled() -> bool:  # the new process holds the book's whole-market subscription, pushing
+            held = http.get("/api/meta/sub_info").json()["current_connection"]
+            book = http.get("/api/meta/quote_book").json()
+            return any(row["stockCode"] == "BJ" and row["metaId"] == 2999 for row in held) and book["serving"]
+
+        wait_until(book_refilled, "the quote book subscribed again on the new process", timeout=60)
+        tick = http.get("/api/market/full_tick", params={"stocks": BJ})
+        assert tick.status_code == 200 and tick.json()["data"][BJ]["lastPrice"] > 0
 
 
 def test_a_hung_call_times_out_other_requests_go_on_and_the_process_is_replaced(tmp_path: Path) -> None:

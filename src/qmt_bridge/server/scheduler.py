@@ -27,6 +27,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.downloads.jobs import FINISHED, JobManager
@@ -45,7 +46,8 @@ PREDOWNLOADS = (
 )
 
 #: What reading the holiday list may raise; anything else is a bug of ours and ends the round (logged).
-DOWNLOAD_ERRORS = (BackendCallFailed, BackendCallTimeout, NotImplementedByBackend)
+#: BackendUnavailableError: a backend process being replaced (the item is retried like any failure).
+DOWNLOAD_ERRORS = (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, NotImplementedByBackend)
 
 
 @dataclass(frozen=True)

@@ -90,7 +90,10 @@ class Supervisor:
         self._pending: dict[int, _Pending] = {}
         self._callbacks: dict[int, Callable[..., Any]] = {}
         #: Subscription id (generation, seq) -> the callback numbers it keeps alive.
-        self._subscriptions: dict[tuple[int, int], list[int]] = {}
+        #: A subscription's id as the server knows it -> (generation, the process's own id, its callbacks).
+        #: Ids are never reused across processes: an id of a dead process must not end another's
+        #: subscription that happens to have the same number there.
+        self._subscriptions: dict[int, tuple[int, int, list[int]]] = {}
         #: (generation, trader number) -> the server's callback object of that trader.
         self._trader_callbacks: dict[tuple[int, int], Any] = {}
         self._kill_cause: tuple[str, str | None] | None = None
@@ -210,6 +213,11 @@ class Supervisor:
         """
         from qmt_bridge.backends.runner import current_call_limit
 
+        if target == "xtdata" and name == "unsubscribe_quote" and args:
+            own = self._own_subscription(args[0])
+            if own is None:  # ended with its process, or never made: nothing to end
+                return None
+            args = (own, *args[1:])
         args, kwargs, numbers = self._with_refs(args, kwargs or {})
         with self._lock:
             if self.state != "running" or (generation is not None and generation != self.generation):
@@ -236,9 +244,19 @@ class Supervisor:
         if pending.error is not None:
             self._after_callbacks(self._release(pending.callbacks))
             raise pending.error
-        value, released = self._adopt(name, pending, args)
+        value, released = self._adopt(target, name, pending)
         self._after_callbacks(released)
         return value
+
+    def _own_subscription(self, public: Any) -> int | None:
+        """The process's id of subscription ``public`` (ending it here), None when its process is gone."""
+        with self._lock:
+            found = self._subscriptions.pop(public, None) if isinstance(public, int) else None
+            if found is None:
+                return None
+            subscription_generation, own, callbacks = found
+            self._release(callbacks)
+            return own if subscription_generation == self.generation else None
 
     def plant(self, message: Any) -> None:
         """Send a control message (a fault) to the running process."""
@@ -268,19 +286,15 @@ class Supervisor:
 
         return tuple(ref(a) for a in args), {k: ref(v) for k, v in kwargs.items()}, numbers
 
-    def _adopt(
-        self, name: str, pending: _Pending, args: tuple[Any, ...]
-    ) -> tuple[Any, threading.Event | None]:
-        """The answer; a subscription keeps its callbacks until it is ended, any other call drops them (the
-        event: set once they are dropped)."""
+    def _adopt(self, target: Any, name: str, pending: _Pending) -> tuple[Any, threading.Event | None]:
+        """The answer (a subscription's id made unique across processes); a subscription keeps its
+        callbacks until it is ended, any other call drops them (the event: set once they are dropped)."""
         value = pending.value
-        with self._lock:
-            if name.startswith("subscribe") and isinstance(value, int) and value >= 0 and pending.callbacks:
-                self._subscriptions[(pending.generation, value)] = pending.callbacks
-                return value, None
-            if name == "unsubscribe_quote" and args:
-                self._drop_callbacks(self._subscriptions.pop((pending.generation, args[0]), []))
-                return value, None
+        if target == "xtdata" and name.startswith("subscribe") and isinstance(value, int) and value >= 0:
+            with self._lock:
+                public = next(self._numbers)
+                self._subscriptions[public] = (pending.generation, value, pending.callbacks)
+            return public, None
         return value, self._release(pending.callbacks)
 
     def _release(self, numbers: list[int]) -> threading.Event | None:
@@ -390,12 +404,12 @@ class Supervisor:
             traders = [cb for (g, _), cb in self._trader_callbacks.items() if g == generation]
             self._trader_callbacks = {k: v for k, v in self._trader_callbacks.items() if k[0] != generation}
             # The process's subscriptions and lost calls end with it: forget their callbacks.
-            for key, numbers in self._subscriptions.items():
-                if key[0] == generation:
+            for subscription_generation, _, numbers in self._subscriptions.values():
+                if subscription_generation == generation:
                     self._drop_callbacks(numbers)
             for pending in lost:
                 self._drop_callbacks(pending.callbacks)
-            self._subscriptions = {k: v for k, v in self._subscriptions.items() if k[0] != generation}
+            self._subscriptions = {k: v for k, v in self._subscriptions.items() if v[0] != generation}
             self._process = self._channel = None
             self._started_at = None
             if self._stopping.is_set():

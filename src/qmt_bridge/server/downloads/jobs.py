@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.json_files import write_json
 from qmt_bridge.server import deps
@@ -307,7 +308,7 @@ class JobManager:
             except BackendCallTimeout:
                 self._timed_out(job, i)
                 return
-            except (BackendCallFailed, BridgeError) as exc:
+            except (BackendCallFailed, BackendUnavailableError, BridgeError) as exc:
                 message = exc.message if isinstance(exc, BridgeError) else str(exc)
                 for code in chunk:
                     job.items[code].update(state="failed", error=message)
@@ -333,7 +334,7 @@ class JobManager:
             await self.ctx.runner.call(fn, timeout=job.timeout, background=True)
         except BackendCallTimeout:
             self._end(job, FAILED, f"timed out after {job.timeout:g} s")
-        except (BackendCallFailed, BridgeError) as exc:
+        except (BackendCallFailed, BackendUnavailableError, BridgeError) as exc:
             self._end(job, FAILED, exc.message if isinstance(exc, BridgeError) else str(exc))
         else:
             self._end(job, FINISHED, None)
@@ -381,7 +382,7 @@ class JobManager:
 
         try:
             return await self.ctx.runner.call(details)
-        except (BackendCallFailed, BackendCallTimeout, BridgeError):
+        except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError):
             return {}
 
     async def _verified(
@@ -431,7 +432,7 @@ class JobManager:
                 found = await self.ctx.xtdata(
                     "get_trading_dates", market, p["start_time"][:8], p["end_time"][:8], -1
                 )
-            except (BackendCallFailed, BackendCallTimeout, BridgeError):
+            except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError):
                 found = None
             days[market] = None if not found else [verify.day_of_ms(int(ms)) for ms in found]
         return days

@@ -28,6 +28,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.realtime import protocol
@@ -231,7 +232,11 @@ class RealtimeHub:
             call = subscribe_quote
         try:
             seq = await self.ctx.run(call)
-        except (BackendCallFailed, BackendCallTimeout) as exc:  # a missing function fails inside the call
+        except (
+            BackendCallFailed,
+            BackendCallTimeout,
+            BackendUnavailableError,
+        ) as exc:  # a missing function fails inside the call
             raise SubscribeRefused(str(exc)) from exc
         if not isinstance(seq, int) or seq < 0:
             stream.generation += 1  # a push of the refused subscription must not be delivered
@@ -246,7 +251,7 @@ class RealtimeHub:
             return
         try:
             await self.ctx.run(self.ctx.backend.xtdata.unsubscribe_quote, seq)
-        except (BackendCallFailed, BackendCallTimeout) as exc:
+        except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError) as exc:
             # A backend that cannot answer has lost its subscriptions with its client, or will be replaced.
             log.warning("realtime: unsubscribe_quote(%s) failed: %s", seq, exc)
 

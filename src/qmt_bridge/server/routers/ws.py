@@ -17,6 +17,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket
 from starlette.websockets import WebSocketDisconnect
 
+from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BridgeError, error_response
@@ -164,6 +165,8 @@ class _Stream:
         except BridgeError as exc:
             details = exc.details if isinstance(exc.details, dict) else {"details": exc.details}
             self.subscriber.put_control(protocol.error(exc.code, exc.message, details))
+        except BackendUnavailableError as exc:
+            self.subscriber.put_control(protocol.error("backend_unavailable", str(exc)))
         except (BackendCallFailed, BackendCallTimeout) as exc:
             self.subscriber.put_control(protocol.error("backend_error", str(exc)))
 
@@ -356,7 +359,7 @@ async def next_open(ctx: BackendContext, now: dt.datetime) -> dt.datetime | None
             "get_trading_calendar", "SH", start_time=f"{local:%Y%m%d}",
             end_time=f"{local + dt.timedelta(days=40):%Y%m%d}",
         )  # fmt: skip
-    except (BackendCallFailed, BackendCallTimeout, BridgeError):
+    except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError):
         return None
     with contextlib.suppress(ValueError):
         for day in (dt.datetime.strptime(str(d), "%Y%m%d").date() for d in days):

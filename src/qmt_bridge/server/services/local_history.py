@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING
 
+from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 
 if TYPE_CHECKING:  # deps imports this module
@@ -150,7 +151,7 @@ async def ensure_local(
         # On the background lane: a download that never completes (xtquant's loop can wait for hours) then
         # holds only that lane, and the read and every other request still get the interactive worker.
         await ctx.download_stocks("download_history_data2", todo, period, lo, hi, background=True)
-    except (BackendCallFailed, BackendCallTimeout) as exc:
+    except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError) as exc:
         if mode is DownloadMode.always:
             raise
         report.error = str(exc)

@@ -30,6 +30,7 @@ import time
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.xtnames import FULL_TICK_KEYS
@@ -79,7 +80,7 @@ async def probe_connection(ctx: BackendContext) -> tuple[bool | None, Any]:
         return await ctx.run(is_connected)
     except BackendCallTimeout:
         return None, None
-    except BackendCallFailed:
+    except (BackendCallFailed, BackendUnavailableError):  # unavailable: a backend process being replaced
         return False, None
 
 
@@ -246,7 +247,7 @@ class QuoteBook:
         if self._subscribing is not None:  # its subscription, if any, is among the strays once it returns
             try:
                 await self._subscribing
-            except (BackendCallTimeout, BackendCallFailed):
+            except (BackendCallTimeout, BackendCallFailed, BackendUnavailableError):
                 pass
         await self._release()
         if self._strays:
@@ -348,7 +349,7 @@ class QuoteBook:
         self._subscribing = asyncio.ensure_future(self.ctx.run(subscribe_whole_quote))
         try:
             seq = await asyncio.shield(self._subscribing)
-        except (BackendCallTimeout, BackendCallFailed) as exc:
+        except (BackendCallTimeout, BackendCallFailed, BackendUnavailableError) as exc:
             seq, problem = None, f"failed: {exc}"
         else:
             problem = "" if isinstance(seq, int) and seq >= 0 else f"refused ({seq!r})"
@@ -413,6 +414,9 @@ class QuoteBook:
                     await self.ctx.run(unsubscribe, seq)
                 except BackendCallTimeout:
                     continue
-                except BackendCallFailed as exc:  # refused: trying again would not help
+                except (
+                    BackendCallFailed,
+                    BackendUnavailableError,
+                ) as exc:  # refused, or gone with its process
                     log.warning("quote book: unsubscribe_quote(%d) failed: %s", seq, exc)
             self._strays.remove(seq)
