@@ -56,20 +56,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: Values of ``QMT_BRIDGE_BACKEND_ISOLATION`` a benchmark may ask for.
+ISOLATIONS = ("thread", "process", "auto")
+
+
 @contextmanager
-def serve(kind: str, *extra: str) -> Iterator[str]:
+def serve(kind: str, *extra: str, isolation: str | None = None) -> Iterator[str]:
     """Run one server (``bridge``, ``direct``, ``floor`` or ``bare``) in a child process; yields its base
-    URL."""
-    with serve_code(SERVER_CODE, kind, *extra, name=kind) as base:
+    URL. ``isolation`` (``thread``, ``process`` or ``auto``) sets ``QMT_BRIDGE_BACKEND_ISOLATION`` in the
+    server's environment (with ``process`` the simulator runs in a supervised child process of the server);
+    None leaves the environment as it is (the setting's default, ``auto``: a thread for the simulator)."""
+    env = None
+    if isolation is not None:
+        if isolation not in ISOLATIONS:
+            raise ValueError(f"isolation must be one of {ISOLATIONS}, not {isolation!r}")
+        env = {"QMT_BRIDGE_BACKEND_ISOLATION": isolation}
+    name = kind if isolation is None else f"{kind} ({isolation})"
+    with serve_code(SERVER_CODE, kind, *extra, name=name, env=env) as base:
         yield base
 
 
 @contextmanager
-def serve_code(code: str, *args: str, name: str = "server") -> Iterator[str]:
+def serve_code(
+    code: str, *args: str, name: str = "server", env: dict[str, str] | None = None
+) -> Iterator[str]:
     """Run ``code`` (which serves on the port given as its first argument, then ``args``) in a child
-    process until it answers ``/docs``; yields its base URL and stops it afterwards."""
+    process until it answers ``/docs``; yields its base URL and stops it afterwards. ``env``: variables
+    added to (or replacing those of) this process's environment for the child."""
     port = free_port()
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     proc = subprocess.Popen([sys.executable, "-c", code, str(port), *args], env=env)
     base = f"http://127.0.0.1:{port}"
     try:

@@ -36,7 +36,7 @@ from qmt_bridge.backends.base import (
     load_backend,
 )
 from qmt_bridge.backends.isolation import ProcessBackend, RemoteTrader
-from qmt_bridge.backends.isolation.wire import XtRecord
+from qmt_bridge.backends.isolation.wire import BUNDLE_FROM, XtRecord, bundle_frames
 from qmt_bridge.backends.runner import BackendRunner
 from qmt_bridge.backends.sim import SimBackend
 from qmt_bridge.backends.xtquant import XtquantBackend
@@ -137,6 +137,34 @@ def test_calls_cross_to_the_child_and_answer_as_in_process(frozen: ProcessBacken
     frame.iloc[-1, frame.columns.get_loc("close")] = -1.0
     frame.iloc[0, frame.columns.get_loc("volume")] = 7
     assert frame["close"].iloc[-1] == -1.0 and frame["volume"].iloc[0] == 7
+
+
+def test_many_frames_cross_as_one_and_arrive_as_they_were(frozen: ProcessBackend, xtdata: Any) -> None:
+    """A ``{code: DataFrame}`` answer of BUNDLE_FROM frames or more crosses concatenated (wire.bundle_frames)
+    and is split back: every frame equal to the in-process one (index dtype included), an empty one
+    (a code listed after the range) too, each writable on its own."""
+    codes = xtdata.get_stock_list_in_sector("沪深A股")[: BUNDLE_FROM + 3]
+    newest = max(
+        xtdata.get_stock_list_in_sector("沪深A股"), key=lambda c: xtdata.get_instrument_detail(c)["OpenDate"]
+    )
+    codes.append(newest)
+    asked = {"period": "1d", "start_time": "20250101", "end_time": "20250131"}
+    mine = frozen.xtdata.get_market_data_ex([], codes, **asked)
+    theirs = xtdata.get_market_data_ex([], codes, **asked)
+    assert list(mine) == codes and len(theirs[newest]) == 0 and len(theirs[codes[0]]) > 10
+    for code in codes:
+        pd.testing.assert_frame_equal(mine[code], theirs[code])
+        assert mine[code].index.dtype == theirs[code].index.dtype
+    mine[codes[0]].iloc[0, mine[codes[0]].columns.get_loc("close")] = -1.0
+    assert mine[codes[0]]["close"].iloc[0] == -1.0
+    assert (mine[codes[1]]["close"] > 0).all() and mine[codes[1]].equals(theirs[codes[1]])
+
+    # Frames that are not alike, or too few, cross as they are.
+    single = {"a": theirs[codes[0]]}
+    assert bundle_frames(single) is single
+    unlike = {code: theirs[code] for code in codes[:BUNDLE_FROM]} | {"x": theirs[codes[0]][["close"]]}
+    assert bundle_frames(unlike) is unlike
+    assert type(bundle_frames({code: theirs[code] for code in codes})).__name__ == "_FrameBundle"
 
 
 def test_errors_keep_their_type_and_message(frozen: ProcessBackend, xtdata: Any) -> None:

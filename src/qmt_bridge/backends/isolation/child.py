@@ -23,6 +23,7 @@ from qmt_bridge.backends.isolation.wire import (
     RemoteError,
     TraderRef,
     UndecodableMessage,
+    bundle_frames,
     portable_error,
 )
 
@@ -101,7 +102,7 @@ class _Server:
             self._send(("error", number, portable_error(exc)), number)
             return
         try:
-            self.channel.send(("result", number, value), number)
+            self.channel.send(("result", number, bundle_frames(value)), number)
         except OSError:
             os._exit(0)
         except Exception as exc:  # the answer does not pickle
