@@ -640,7 +640,7 @@ def test_load_backend_isolates_as_settings_say() -> None:
     )
     assert isinstance(process, ProcessBackend) and isinstance(process.inner, SimBackend)
     supervisor = process.supervisor
-    assert (supervisor.default_timeout, supervisor.hang_grace, supervisor.max_restarts_per_hour) == (
+    assert (supervisor.default_timeout, supervisor.hang_grace, supervisor.restarts.max_per_hour) == (
         12.0,
         2.5,
         3,

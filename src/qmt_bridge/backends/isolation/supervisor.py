@@ -2,8 +2,8 @@
 
 - **Calls** block the calling thread (a runner worker, a trader lane) until the answer comes. A call may
   take its runner timeout (``runner.current_call_limit``, else ``default_timeout``) plus ``hang_grace``;
-  past that the process counts as hung in that call and is killed. A call merely slow within its timeout is
-  left alone: the runner has already answered its caller 504 and the answer, when it comes, is dropped.
+  past that the process counts as hung in that call and is killed. So a call slow within its timeout is left
+  alone, and one past it (the runner has answered its caller 504) is given the grace before the kill.
 - **Death** (a crash, a kill) is noticed at once: the reader thread sees the pipe close. Every call in
   flight then fails with :class:`BackendCallLost` (its outcome is unknown), traders built in that process
   get ``on_disconnected``, and a new process starts after a backoff. More than ``max_restarts_per_hour``
@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-import collections
 import itertools
 import logging
 import multiprocessing
@@ -27,18 +26,15 @@ from typing import Any
 
 from qmt_bridge.backends.base import BackendCallLost, BackendRestarting, BackendStartError
 from qmt_bridge.backends.isolation import child
+from qmt_bridge.backends.isolation.restarts import RESTART_DELAYS, RestartLog
 from qmt_bridge.backends.isolation.wire import CallbackRef, Channel, RemoteError, UndecodableMessage
 
 log = logging.getLogger("qmt_bridge.supervisor")
 
-#: Seconds before restart attempt n (the last repeats): quick after a single crash, slower when it repeats.
-RESTART_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)
 #: Seconds a new process may take to start its backend (xtquant connects to MiniQMT).
 START_TIMEOUT = 120.0
 #: Seconds a stopping process may take to stop its backend before it is killed.
 STOP_TIMEOUT = 10.0
-#: Restarts kept in the status.
-HISTORY = 20
 
 
 class _Pending:
@@ -75,8 +71,7 @@ class Supervisor:
         self._backend = backend
         self.default_timeout = default_timeout
         self.hang_grace = hang_grace
-        self.max_restarts_per_hour = max_restarts_per_hour
-        self._delays = tuple(restart_delays)
+        self.restarts = RestartLog(max_restarts_per_hour, restart_delays)
         self.start_timeout = start_timeout
         self._context = multiprocessing.get_context("spawn")
         self._lock = threading.Lock()
@@ -97,9 +92,6 @@ class Supervisor:
         #: (generation, trader number) -> the server's callback object of that trader.
         self._trader_callbacks: dict[tuple[int, int], Any] = {}
         self._kill_cause: tuple[str, str | None] | None = None
-        self._restarts: collections.deque[dict[str, Any]] = collections.deque(maxlen=HISTORY)
-        self._restart_times: collections.deque[float] = collections.deque()
-        self._down_reason: str | None = None
         self._stopping = threading.Event()
         self._events: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._dispatcher: threading.Thread | None = None
@@ -174,7 +166,6 @@ class Supervisor:
                 self._process, self._channel, self.info = process, channel, message[1]
                 self._started_at = time.time()
                 self.state = "running"
-                self._down_reason = None
         if stopped:
             try:
                 channel.send(("stop",))
@@ -415,7 +406,8 @@ class Supervisor:
             if self._stopping.is_set():
                 self.state = "stopped"
             else:
-                self._record(kind, exit_code, hung_call, [p.name for p in lost])
+                down = self.restarts.record(kind, exit_code, hung_call, [p.name for p in lost])
+                self.state = "down" if down else "restarting"
         if kind == "hang":
             what = f"was killed after {hung_call} hung"
         else:
@@ -430,41 +422,16 @@ class Supervisor:
             self._events.put(("lost", traders))
         if self.state == "stopped":
             return
-        log.error("the backend process %s; %s", what, self._down_reason or "starting a new one")
+        log.error("the backend process %s; %s", what, self.restarts.down_reason or "starting a new one")
         self._announce(self.state)
         if self.state == "restarting":
             threading.Thread(target=self._restart, name="backend-restart", daemon=True).start()
 
-    def _record(self, kind: str, exit_code: int | None, hung_call: str | None, in_flight: list[str]) -> None:
-        """Under the lock: one death, and whether it leaves the backend down."""
-        now = time.time()
-        self._restarts.append(
-            {
-                "at": now,
-                "cause": kind,
-                "exit_code": exit_code,
-                "hung_call": hung_call,
-                "calls_lost": in_flight,
-            }
-        )
-        self._restart_times.append(now)
-        while self._restart_times and self._restart_times[0] < now - 3600:
-            self._restart_times.popleft()
-        if len(self._restart_times) > self.max_restarts_per_hour:
-            self.state = "down"
-            self._down_reason = (
-                f"the backend process died {len(self._restart_times)} times within an hour (the cap is "
-                f"{self.max_restarts_per_hour}); it stays down until qmt-server is restarted"
-            )
-        else:
-            self.state = "restarting"
-
     def _restart(self) -> None:
-        attempt = len(self._restart_times) - 1
-        while not self._stopping.is_set():
-            delay = self._delays[min(attempt, len(self._delays) - 1)]
-            if self._stopping.wait(delay):
-                return
+        """On a thread of its own: start a new process after the backoff, again until one starts or the cap
+        is reached."""
+        attempt = self.restarts.last_hour() - 1
+        while not self._stopping.wait(self.restarts.delay(attempt)):
             try:
                 self._spawn()
                 return
@@ -472,12 +439,12 @@ class Supervisor:
                 attempt += 1
                 log.error("the backend process could not start again: %s", exc)
                 with self._lock:
-                    self._record("start_failed", None, None, [])
-                    self._restarts[-1]["error"] = str(exc)[:300]
-                    if self.state == "down":
-                        log.error("%s", self._down_reason)
-                        self._announce("down")
-                        return
+                    if self.restarts.record("start_failed", None, None, [], error=str(exc)):
+                        self.state = "down"
+                if self.state == "down":
+                    log.error("%s", self.restarts.down_reason)
+                    self._announce("down")
+                    return
 
     def _announce(self, state: str) -> None:
         for listener in list(self.listeners):
@@ -488,7 +455,7 @@ class Supervisor:
 
     def _unavailable_reason(self, generation: int | None) -> str:
         if self.state == "down":
-            return f"the backend is down: {self._down_reason}"
+            return f"the backend is down: {self.restarts.down_reason}"
         if self.state == "stopped":
             return "the backend is stopped"
         if generation is not None and generation != self.generation:
@@ -506,16 +473,15 @@ class Supervisor:
                 for p in self._pending.values()
                 if p.generation == self.generation
             ]
-            recent = sum(1 for t in self._restart_times if t >= now - 3600)
             return {
                 "isolation": "process",
                 "state": self.state,
                 "pid": self._process.pid if self._process is not None else None,
                 "generation": self.generation,
                 "uptime_seconds": round(now - self._started_at, 3) if self._started_at else None,
-                "restarts": [dict(r) for r in self._restarts],
-                "restarts_last_hour": recent,
-                "max_restarts_per_hour": self.max_restarts_per_hour,
+                "restarts": [dict(r) for r in self.restarts.history],
+                "restarts_last_hour": self.restarts.last_hour(),
+                "max_restarts_per_hour": self.restarts.max_per_hour,
                 "reason": self._unavailable_reason(None) if self.state != "running" else None,
                 "calls_in_flight": in_flight,
             }

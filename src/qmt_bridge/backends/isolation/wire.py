@@ -111,8 +111,8 @@ def _unbundle(keys: list[Any], frame: Any, lengths: list[int], index_dtype: Any)
     return out
 
 
-class CallbackRef:
-    """A server-side callable passed to the backend (a push or progress callback), by number."""
+class _Ref:
+    """Something of one process that the other knows by number only."""
 
     __slots__ = ("number",)
 
@@ -120,31 +120,25 @@ class CallbackRef:
         self.number = number
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return CallbackRef, (self.number,)
+        return type(self), (self.number,)
 
 
-class TraderRef:
-    """A trader object living in the backend process, by number."""
+class CallbackRef(_Ref):
+    """A server-side callable passed to the backend (a push or progress callback)."""
 
-    __slots__ = ("number",)
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return TraderRef, (self.number,)
+    __slots__ = ()
 
 
-class ClientRef:
+class TraderRef(_Ref):
+    """A trader object living in the backend process."""
+
+    __slots__ = ()
+
+
+class ClientRef(_Ref):
     """``xtdata.get_client()``'s object, by identity: a new number means xtquant replaced its client."""
 
-    __slots__ = ("number",)
-
-    def __init__(self, number: int) -> None:
-        self.number = number
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        return ClientRef, (self.number,)
+    __slots__ = ()
 
 
 class UndecodableMessage(Exception):
