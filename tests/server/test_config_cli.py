@@ -111,6 +111,7 @@ def test_simulator_flags_parse():
         ["--backend", "nope"],
         ["--sim-clock", "fast"],
         ["--sim-replay-date", "2025-13-01"],
+        ["--backend-isolation", "fork"],
         ["--no-such-flag"],
     ],
 )
@@ -134,6 +135,32 @@ def test_out_of_range_values_exit_with_a_message(argv, setting):
         settings_from_args(argv)
     message = str(exc.value.code)
     assert message.startswith("qmt-server: invalid configuration") and setting in message
+
+
+def test_backend_isolation_flag_and_its_settings(monkeypatch):
+    assert settings_from_args(["--backend-isolation", "process"]).backend_isolation == "process"
+    monkeypatch.setenv("QMT_BRIDGE_BACKEND_ISOLATION", "thread")
+    assert settings_from_args([]).backend_isolation == "thread"
+    assert settings_from_args(["--backend-isolation", "auto"]).backend_isolation == "auto"  # the flag wins
+
+
+@pytest.mark.parametrize(
+    ("name", "good", "bad"),
+    [
+        ("QMT_BRIDGE_BACKEND_HANG_GRACE", ["0.001", "600"], ["0", "600.5"]),
+        ("QMT_BRIDGE_BACKEND_MAX_RESTARTS_PER_HOUR", ["0", "1000"], ["-1", "1001"]),
+    ],
+)
+def test_supervision_settings_at_their_limits(monkeypatch, name, good, bad):
+    setting = name.removeprefix("QMT_BRIDGE_").lower()
+    for value in good:
+        monkeypatch.setenv(name, value)
+        assert float(getattr(settings_from_args([]), setting)) == float(value)
+    for value in bad:
+        monkeypatch.setenv(name, value)
+        with pytest.raises(SystemExit) as exc:
+            settings_from_args([])
+        assert setting in str(exc.value.code)
 
 
 def test_trading_without_an_api_key_exits_clearly():
@@ -179,7 +206,7 @@ def test_help_lists_every_flag():
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("usage: qmt-server")
-    for flag in [*SEED_FLAGS, *SIM_FLAGS, "--data-dir", "--version"]:
+    for flag in [*SEED_FLAGS, *SIM_FLAGS, "--backend-isolation", "--data-dir", "--version"]:
         assert flag in out.stdout, flag
 
 
