@@ -24,6 +24,7 @@ from websockets.sync.client import connect
 from helpers import serve_in_thread, wait_until
 from qmt_bridge.backends.isolation import ProcessBackend
 from qmt_bridge.backends.sim import SimBackend
+from qmt_bridge.server.answers.meta import BackendStatusAnswer, HealthAnswer
 from qmt_bridge.server.app import create_app
 from qmt_bridge.server.config import Settings
 from qmt_bridge.sim.clock import CST, SimClock
@@ -90,6 +91,12 @@ def test_a_crash_answers_503_and_the_next_request_is_answered_by_a_new_process(t
     with isolated_server(tmp_path) as (http, backend):
         first = process(http)
         assert first["isolation"] == "process" and first["state"] == "running" and first["generation"] == 1
+        health = http.get("/api/meta/health").json()["backend_process"]
+        assert (
+            health["pid"] == first["pid"]
+            and health["restarts_last_hour"] == 0
+            and health["uptime_seconds"] > 0
+        )
         assert http.get("/api/meta/markets").status_code == 200
         assert http.get("/api/market/full_tick", params={"stocks": BJ}).status_code == 200  # starts the book
         wait_until(lambda: http.get("/api/meta/quote_book").json()["serving"], "the quote book serving", 60)
@@ -102,11 +109,14 @@ def test_a_crash_answers_503_and_the_next_request_is_answered_by_a_new_process(t
         assert "exited with code 3" in error["message"] and "get_markets" in error["message"]
         health = http.get("/api/meta/health").json()
         assert health["status"] == "ok" and health["backend_state"] in ("restarting", "running")
+        assert health["backend_process"]["restarts_last_hour"] == 1
 
         wait_until(lambda: replaced(http, first["pid"]), "a new backend process", timeout=30)
         again = http.get("/api/meta/markets")
         assert again.status_code == 200 and again.json() == http.get("/api/meta/markets").json()
         status = process(http)
+        BackendStatusAnswer.model_validate(status)  # the documented shape, with a restart in it
+        HealthAnswer.model_validate(http.get("/api/meta/health").json())
         assert status["generation"] == 2 and status["restarts_last_hour"] == 1
         [restart] = status["restarts"]
         assert restart["cause"] == "crash" and restart["exit_code"] == 3

@@ -19,6 +19,7 @@ def test_health(api):
         "status": "ok",
         "backend": "sim",
         "backend_state": "running",
+        "backend_process": None,
         "version": __version__,
         "trading": None,
     }

@@ -18,11 +18,26 @@ class TradingHealth(BaseModel):
     reconnects: int = Field(..., description="reconnections since the server started")
 
 
+class BackendProcessHealth(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    pid: int | None = Field(..., description="the backend process (null while a new one starts)")
+    uptime_seconds: float | None = Field(..., description="since its backend became ready")
+    restarts_last_hour: int
+
+
 class HealthAnswer(BaseModel):
     """Liveness, without touching the backend."""
 
     model_config = documented(
-        {"status": "ok", "backend": "sim", "backend_state": "running", "version": "0.1.0", "trading": None}
+        {
+            "status": "ok",
+            "backend": "xtquant",
+            "backend_state": "running",
+            "backend_process": {"pid": 4242, "uptime_seconds": 3605.2, "restarts_last_hour": 0},
+            "version": "0.1.0",
+            "trading": None,
+        }
     )
 
     status: str = Field(..., description="always ok when the server answers")
@@ -31,6 +46,9 @@ class HealthAnswer(BaseModel):
         ...,
         description="running; restarting while a crashed or hung backend process is replaced (data endpoints "
         "answer 503 meanwhile); down after too many restarts within an hour (details at /api/meta/backend)",
+    )
+    backend_process: BackendProcessHealth | None = Field(
+        ..., description="the backend's child process (QMT_BRIDGE_BACKEND_ISOLATION=process); null in-process"
     )
     version: str = Field(..., description="qmt-bridge's version")
     trading: TradingHealth | None = Field(None, description="null without --trading")

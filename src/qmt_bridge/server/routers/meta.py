@@ -30,7 +30,7 @@ from qmt_bridge.server.params import MARKET_CODES, ms_to_day, parse_market
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.routing import StrictQueryRoute
 from qmt_bridge.server.services import market_status as status_of_markets
-from qmt_bridge.server.services.backend_status import backend_state, backend_status
+from qmt_bridge.server.services.backend_status import backend_process_health, backend_state, backend_status
 
 router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
 health_router = APIRouter(prefix="/api/meta", tags=["meta"], route_class=StrictQueryRoute)
@@ -42,7 +42,8 @@ async def health(ctx: Ctx, request: Request) -> JSONResponse:
     """Liveness: answers without touching the backend.
 
     ``backend_state``: ``restarting`` while a crashed or hung backend process is being replaced, ``down``
-    after too many restarts (details at ``/api/meta/backend``). ``trading``: null without ``--trading``; else
+    after too many restarts; ``backend_process``: its pid, uptime and restarts in the last hour (null when the
+    backend runs inside the server; details at ``/api/meta/backend``). ``trading``: null without ``--trading``; else
     whether the trader is connected (details, for a client with the key, at ``/api/trading/status``).
     """
     service = getattr(request.app.state, "trading", None)
@@ -55,6 +56,7 @@ async def health(ctx: Ctx, request: Request) -> JSONResponse:
             "status": "ok",
             "backend": ctx.backend.name,
             "backend_state": backend_state(ctx),
+            "backend_process": backend_process_health(ctx),
             "version": __version__,
             "trading": trading,
         }

@@ -34,3 +34,12 @@ def backend_state(ctx: BackendContext) -> str:
     """``running``, ``restarting``, ``down`` or ``stopped``; always ``running`` in the server's process."""
     supervisor = getattr(ctx.backend, "supervisor", None)
     return str(supervisor.state) if supervisor is not None else "running"
+
+
+def backend_process_health(ctx: BackendContext) -> dict[str, Any] | None:
+    """The health check's few words on the backend process; None when the backend runs in the server."""
+    status = getattr(ctx.backend, "status", None)
+    if not callable(status):
+        return None
+    full = status()
+    return {key: full[key] for key in ("pid", "uptime_seconds", "restarts_last_hour")}
