@@ -20,10 +20,12 @@ class MetaMixin(ClientMixin):
         """Health check (``GET /api/meta/health``).
 
         Returns:
-            ``{"status": "ok", "backend": "sim" | "xtquant", ...}``.
+            ``{"status": "ok", "backend": "sim" | "xtquant", "backend_state": "running" | "restarting" |
+            "down", "backend_process": {"pid", "uptime_seconds", "restarts_last_hour"} | None, "version",
+            "trading"}``. The server answers it while its backend process is replaced (``restarting``).
 
         Raises:
-            ServiceUnavailableError: The backend is down.
+            ServiceUnavailableError: The server refuses connections (too many open).
             APIStatusError: Any other error response.
             APIConnectionError: The server cannot be reached.
         """
