@@ -64,3 +64,37 @@ def test_ragged_columns_are_padded_not_fatal():
     frame = frames.to_frame({"time": [1_700_000_000_000, 1_700_000_060_000], "close": [1.0]}, pandas=True)
     assert isinstance(frame, pd.DataFrame) and len(frame) == 2
     assert frame["close"].iloc[0] == 1.0 and pd.isna(frame["close"].iloc[1])
+
+
+def _columns(first_ms: int, rows: int, volume: list | None = None) -> dict:
+    return {
+        "time": [first_ms + i * 86_400_000 for i in range(rows)],
+        "close": [10.0 + i for i in range(rows)],
+        "volume": volume if volume is not None else [100 * (i + 1) for i in range(rows)],
+    }
+
+
+def test_many_codes_alike_are_built_as_one_frame_and_split_into_frames_of_their_own() -> None:
+    import warnings
+
+    data = {f"60000{i}.SH": _columns(1_700_000_000_000 + i, rows=3 + i) for i in range(frames.JOIN_FROM)}
+    data["000001.SZ"] = {"time": [], "close": [], "volume": []}  # no rows: built alone
+    joined = frames.to_frames(data, pandas=True)
+    assert list(joined) == list(data)
+    for code, columns in data.items():
+        pd.testing.assert_frame_equal(joined[code], frames.to_frame(columns, pandas=True))
+    first, second = joined["600000.SH"], joined["600001.SH"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no SettingWithCopyWarning: each frame is its own
+        first.iloc[0, first.columns.get_loc("close")] = -1.0
+    assert first["close"].iloc[0] == -1.0 and second["close"].iloc[0] == 10.0
+
+
+def test_codes_not_alike_or_few_are_built_one_by_one() -> None:
+    alike = {f"60000{i}.SH": _columns(1_700_000_000_000, rows=2) for i in range(frames.JOIN_FROM)}
+    assert frames._joined_frames(pd, alike) is not None
+    assert frames._joined_frames(pd, dict(list(alike.items())[:-1])) is None  # one fewer than JOIN_FROM
+    unlike = {**alike, "600009.SH": _columns(1_700_000_000_000, rows=2, volume=[None, 5])}  # float volume
+    assert frames._joined_frames(pd, unlike) is None
+    built = frames.to_frames(unlike, pandas=True)
+    assert built["600009.SH"]["volume"].isna().iloc[0] and built["600000.SH"]["volume"].dtype.kind == "i"

@@ -122,7 +122,61 @@ def to_frames(data: Mapping[str, Any] | None, *, pandas: bool) -> dict[str, Any]
     Returns:
         A new dict with the same keys; values are DataFrames or the columns mappings unchanged.
     """
+    pd = load_pandas() if pandas else None
+    if pd is not None and data:
+        joined = _joined_frames(pd, data)
+        if joined is not None:
+            return joined
     return {code: to_frame(columns, pandas=pandas) for code, columns in (data or {}).items()}
+
+
+#: From this many codes on, columns alike are built as one frame and split (:func:`_joined_frames`).
+JOIN_FROM = 8
+
+
+def _joined_frames(pd: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The frames of many codes whose columns are alike (same names and dtypes, a ``time`` column of ints)
+    built as one frame and split back by rows: building a DataFrame costs ~0.6 ms whatever its size, so 500
+    codes of a year of daily bars spent more there than in the request. None when the codes are few or not
+    alike (then each is built alone, with the same result). A code without rows is built alone."""
+    if len(data) < JOIN_FROM:
+        return None
+    import numpy as np
+
+    arrays: dict[str, dict[str, Any] | None] = {}
+    shape: tuple[tuple[str, Any], ...] | None = None
+    for code, columns in data.items():
+        if not isinstance(columns, Mapping):
+            return None
+        own = {name: _column_array(np, values) for name, values in columns.items()}
+        lengths = {len(a) for a in own.values()}
+        if len(lengths) != 1:
+            return None
+        if not lengths.pop():
+            arrays[code] = None
+            continue
+        signature = tuple((name, a.dtype) for name, a in own.items())
+        if shape is None:
+            shape = signature
+        elif signature != shape:
+            return None
+        arrays[code] = own
+    if shape is None or dict(shape).get("time", np.dtype(object)).kind not in "iu":
+        return None
+    present = [own for own in arrays.values() if own is not None]
+    joined = {name: np.concatenate([own[name] for own in present]) for name, _ in shape}
+    # copy(): one consolidation of the columns into blocks, so that each code's copy below is cheap.
+    frame = pd.DataFrame(joined, index=shanghai_index(pd, joined["time"]), copy=False).copy()
+    out: dict[str, Any] = {}
+    start = 0
+    for code, own in arrays.items():
+        if own is None:
+            out[code] = to_frame(data[code], pandas=True)
+            continue
+        stop = start + len(own["time"])
+        out[code] = frame.iloc[start:stop].copy()  # a frame of its own (not a view), as when built alone
+        start = stop
+    return out
 
 
 def records_to_frame(records: list[Any] | None, *, pandas: bool) -> Any:
