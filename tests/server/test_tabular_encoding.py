@@ -42,3 +42,38 @@ def test_frames_of_several_codes_are_the_plain_encoding(fmt: TableFormat) -> Non
     frames = {"600519.SH": FRAMES["numeric"], "000001.SZ": FRAMES["empty"], "000002.SZ": FRAMES["lists"]}
     assert encode_frames(frames, fmt) == dumps(frames_payload(frames, fmt))
     assert encode_frames({}, fmt) == b"{}"
+
+
+def _mixed_frame() -> pd.DataFrame:
+    frame = pd.DataFrame(
+        {
+            "time": np.array([1, 2, 3], dtype="int64"),
+            "close": [1.5, np.nan, 2.5],
+            "n": pd.array([1, 2, 3], dtype="Int64"),  # an extension array: through the Series
+            "name": pd.array(["a", "b", "c"], dtype="string"),
+            "cat": pd.Categorical(["x", "y", "x"]),
+            "flag": [True, False, True],
+        }
+    )
+    frame["close2"] = frame["close"] * 2  # a second float block
+    return frame
+
+
+@pytest.mark.parametrize(
+    "frame",
+    [
+        _mixed_frame(),
+        _mixed_frame().iloc[::2],  # a strided slice: columns that are not contiguous
+        _mixed_frame().T.T.iloc[:, :3],  # object columns
+        pd.DataFrame(np.arange(6).reshape(3, 2), columns=["a", "a"]),  # repeated names
+        pd.DataFrame(np.asfortranarray(np.arange(6.0).reshape(3, 2)), columns=["f", "g"]),
+    ],
+    ids=["mixed", "strided", "object", "repeated", "fortran"],
+)
+def test_columns_read_without_a_series_are_the_series_values(frame: pd.DataFrame) -> None:
+    from qmt_bridge.server.services.tabular import column_array
+
+    for position in range(frame.shape[1]):
+        fast, slow = column_array(frame, position), frame.iloc[:, position].to_numpy()
+        assert dumps(fast) == dumps(slow), frame.columns[position]
+        assert fast.dtype == slow.dtype and (fast.ndim, len(fast)) == (1, len(frame))

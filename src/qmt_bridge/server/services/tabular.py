@@ -15,8 +15,20 @@ from qmt_bridge.server.responses import dumps
 def frame_payload(frame: pd.DataFrame, fmt: TableFormat) -> Any:
     """One DataFrame as records or columns; NaN becomes null on the wire (orjson)."""
     if fmt is TableFormat.columns:
-        return {str(col): frame[col].to_numpy() for col in frame.columns}
+        return {str(col): column_array(frame, i) for i, col in enumerate(frame.columns)}
     return frame.to_dict("records")
+
+
+def column_array(frame: pd.DataFrame, position: int) -> np.ndarray:
+    """The numpy array of a frame's column, without a Series in between: ``frame[col].to_numpy()`` costs
+    ~17 µs a column, 5,500 columns for 500 codes (80 ms of a 120 ms encoding). pandas' own accessor where it
+    has one and the column is a plain numpy array; else through the Series."""
+    getter = getattr(frame, "_get_column_array", None)
+    if getter is not None and frame.columns.is_unique:
+        values = getter(position)
+        if isinstance(values, np.ndarray):
+            return np.ascontiguousarray(values)
+    return frame.iloc[:, position].to_numpy()
 
 
 def frames_payload(frames: dict[str, pd.DataFrame], fmt: TableFormat) -> dict[str, Any]:
