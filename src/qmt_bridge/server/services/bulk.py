@@ -120,16 +120,24 @@ async def bars_answer(
         raise
 
     async def body() -> AsyncIterator[bytes]:
+        # One chunk read ahead: the backend reads the next chunk while this one is encoded (with the backend
+        # in a process of its own, on another core). The runner's queue still holds at most one read of
+        # this answer at a time, so a light request waits for one chunk at most, as before.
+        ahead: asyncio.Future[Any] | None = None
         try:
             yield first
-            for chunk in chunks[1:]:
-                yield await _encoded_chunk(plan, chunk, encoder)
+            for i, chunk in enumerate(chunks[1:], start=1):
+                raw = await (ahead if ahead is not None else plan.read(chunk))
+                ahead = asyncio.ensure_future(plan.read(chunks[i + 1])) if i + 1 < len(chunks) else None
+                yield await asyncio.to_thread(_encode, plan, raw, chunk, encoder)
             yield encoder.closing()
         except Exception:
             # The status line is out: all the client can be told is that the body is incomplete.
             log.exception("a streamed answer of %d codes failed part way", len(plan.codes))
             raise
         finally:
+            if ahead is not None and not ahead.done():
+                ahead.cancel()  # the client went: the chunk not yet read is never read
             slot.release()
 
     return _HoldingStream(slot, body(), media_type=encoder.media_type, headers=headers)
@@ -267,4 +275,11 @@ async def _encoded_chunk(
     """The piece of the answer for ``codes``: read through the runner, shaped and encoded in a worker
     thread."""
     raw = await plan.read(codes)
-    return await asyncio.to_thread(lambda: encoder.encode(plan.shape(raw, codes)))
+    return await asyncio.to_thread(_encode, plan, raw, codes, encoder)
+
+
+def _encode(
+    plan: BarPlan, raw: Any, codes: list[str], encoder: _JSONEncoder | _ArrowEncoder | _Gzipped
+) -> bytes:
+    """In a worker thread: the chunk's bars shaped and encoded."""
+    return encoder.encode(plan.shape(raw, codes))
