@@ -276,3 +276,51 @@ def test_past_the_restart_cap_the_backend_stays_down_and_says_so(tmp_path: Path)
             status["pid"] is None and status["restarts_last_hour"] == 2 and "stays down" in status["reason"]
         )
         assert http.get("/api/meta/health").json()["backend_state"] == "down"
+
+
+def test_the_xtquant_backend_in_its_process_serves_data_and_trading(
+    fake_on_path: Path, tmp_path: Path
+) -> None:
+    """What a Windows box runs by default (xtquant, isolation auto = process), on the fake xtquant: data,
+    the trader with xtquant's objects as records, /ws/trade with the order's client_order_id. The server's
+    process never imports xtquant."""
+    import sys
+
+    from helpers import XT_KEY, xtquant_trading_server
+
+    order = {
+        "stock_code": "600000.SH",
+        "order_type": 23,
+        "order_volume": 300,
+        "price_type": 11,
+        "price": 11.5,
+    }
+    with xtquant_trading_server(tmp_path, backend_isolation="auto", trading_call_timeout=10.0) as http:
+        status = process(http)
+        assert (status["backend"], status["isolation"], status["state"]) == ("xtquant", "process", "running")
+        asked = {"stocks": "600000.SH", "period": "1d", "start_time": "20251117", "end_time": "20251121"}
+        bars = http.get("/api/market/market_data_ex", params=asked)  # downloaded first, in the process
+        assert bars.status_code == 200, bars.text
+        body = bars.json()
+        assert len(body["data"]["600000.SH"]) == 5 and body["download"]["downloaded"] == ["600000.SH"]
+        wait_until(lambda: trader_connected(http), "the trader connected in the backend process", timeout=30)
+
+        placed = http.post("/api/trading/order", json={**order, "client_order_id": "coid-xt-process"})
+        assert placed.status_code == 200, placed.text
+        assert placed.json()["order_id"] > 0
+        orders = http.get("/api/trading/orders").json()["data"]
+        assert [o["client_order_id"] for o in orders] == ["coid-xt-process"]
+        assert orders[0]["order_volume"] == 300 and orders[0]["normalized"]["side"] == "buy"
+        asset = http.get("/api/trading/asset")
+        assert asset.status_code == 200 and asset.json()["data"]["account_id"] == "12345678"
+
+        url = str(http.base_url).rstrip("/").replace("http://", "ws://") + "/ws/trade?since=0"
+        with connect(url, additional_headers={"X-API-Key": XT_KEY}, open_timeout=10) as ws:
+            deadline = time.monotonic() + 10
+            while True:
+                assert time.monotonic() < deadline, "no order event"
+                message = json.loads(ws.recv(timeout=10))
+                if message["type"] == "event" and message["kind"] == "order":
+                    assert message["data"]["client_order_id"] == "coid-xt-process"
+                    break
+    assert "xtquant" not in sys.modules
