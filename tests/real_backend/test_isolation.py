@@ -655,3 +655,14 @@ def test_load_backend_isolates_as_settings_say() -> None:
     assert type(thread) is XtquantBackend
     # The tests' environment says thread; without an explicit choice that is what applies.
     assert type(load_backend(Settings(_env_file=None, backend="xtquant"))) is XtquantBackend
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_ctrl_c_reaches_the_server_not_the_backend_process(frozen: ProcessBackend) -> None:
+    """Ctrl+C goes to the terminal's whole process group (on Windows, to every process of the console): the
+    backend process ignores it and is stopped by the server's shutdown, never killed under it."""
+    before = frozen.status()
+    os.kill(before["pid"], signal.SIGINT)
+    assert frozen.xtdata.get_markets()  # answered by the same process, after the signal
+    after = frozen.status()
+    assert (after["pid"], after["generation"], after["restarts"]) == (before["pid"], before["generation"], [])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -37,6 +38,9 @@ def serve(conn: Connection, backend: Any, log_level: int = logging.WARNING) -> N
     """The backend process's entry point: start ``backend`` (an unstarted backend object), say ready (or why
     not), then serve until told to stop or until the server is gone."""
     logging.basicConfig(level=log_level, format="%(asctime)s %(levelname)s backend-process: %(message)s")
+    # Ctrl+C reaches every process of the console (Windows) or of the terminal's process group: the server
+    # stops this process itself (a stop message, or its end of the pipe closing), after its own shutdown.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     channel = Channel(conn, records=True)
     try:
         backend.start()
