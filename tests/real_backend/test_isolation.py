@@ -573,6 +573,9 @@ def test_a_trader_in_the_child_and_its_callbacks(tmp_path: Path) -> None:
             assert [o.order_id for o in again.query_stock_orders(account)] == [order_id]
         finally:
             again.stop()
+        # The process lets a stopped trader go (the server's manager builds one per connection attempt).
+        with pytest.raises(RuntimeError, match="this trader was stopped"):
+            again.query_stock_orders(account)
 
 
 # ------------------------------------------------------------------------------- the fake xtquant

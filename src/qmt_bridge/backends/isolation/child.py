@@ -8,6 +8,7 @@ exits at once, whatever its calls are doing.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import signal
@@ -59,7 +60,9 @@ class _Server:
         self.channel = channel
         self.backend = backend
         self.faults = Faults()
+        #: The traders built and not stopped, by number (one per connection attempt of the server's manager).
         self.traders: dict[int, Any] = {}
+        self.trader_numbers = itertools.count(1)
         #: Every client object ``get_client`` returned, kept so that its id is never reused.
         self.clients: dict[int, Any] = {}
         self.pool = ThreadPoolExecutor(CALL_THREADS, thread_name_prefix="backend-call")
@@ -110,17 +113,20 @@ class _Server:
         except OSError:
             os._exit(0)
         except Exception as exc:  # the answer does not pickle
-            self._send(
-                ("error", number, portable_error(TypeError(f"{name} answered what cannot be sent: {exc}")))
-            )
+            failure = TypeError(f"{name} answered what cannot be sent: {exc}")
+            self._send(("error", number, portable_error(failure)), number)
 
     def _invoke(self, target: Any, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         args = tuple(self._callback(a) if isinstance(a, CallbackRef) else a for a in args)
         kwargs = {k: self._callback(v) if isinstance(v, CallbackRef) else v for k, v in kwargs.items()}
         if isinstance(target, tuple):  # ("trader", number)
-            trader = self.traders[target[1]]
+            trader = self.traders.get(target[1])
+            if trader is None:
+                raise RuntimeError(f"{name}: this trader was stopped; the server builds a new one")
             if name == "register_callback":
                 return trader.register_callback(self._trader_callback(trader, target[1]))
+            if name == "stop":  # a stopped trader is never used again (the server builds a new one)
+                del self.traders[target[1]]
             return getattr(trader, name)(*args, **kwargs)
         obj = {"xtdata": lambda: self.backend.xtdata, "backend": lambda: self.backend}.get(target)
         owner = obj() if obj is not None else getattr(self.backend, target)
@@ -129,7 +135,7 @@ class _Server:
             self.clients[id(value)] = value
             return ClientRef(id(value))
         if target == "backend" and name == "new_trader":
-            number = len(self.traders) + 1
+            number = next(self.trader_numbers)
             self.traders[number] = value
             return TraderRef(number)
         return value
