@@ -87,6 +87,9 @@ class ProcessBackend:
         return RemoteTrader(self.supervisor, ref.number, generation)
 
     def make_account(self, account_id: str, account_type: str = "STOCK") -> Any:
+        """The backend's account object, built in the backend process: here an ``XtRecord`` with its
+        attributes (``account_id``, ``account_type``), rebuilt as the original when passed to a trader call.
+        ``ValueError`` as from the backend itself."""
         return self.supervisor.call("backend", "make_account", (account_id, account_type))
 
     @property

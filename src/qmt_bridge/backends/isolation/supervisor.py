@@ -84,7 +84,6 @@ class Supervisor:
         self._numbers = itertools.count(1)
         self._pending: dict[int, _Pending] = {}
         self._callbacks: dict[int, Callable[..., Any]] = {}
-        #: Subscription id (generation, seq) -> the callback numbers it keeps alive.
         #: A subscription's id as the server knows it -> (generation, the process's own id, its callbacks).
         #: Ids are never reused across processes: an id of a dead process must not end another's
         #: subscription that happens to have the same number there.
@@ -195,7 +194,6 @@ class Supervisor:
         kwargs: dict[str, Any] | None = None,
         *,
         generation: int | None = None,
-        limit: float | None = None,
     ) -> Any:
         """``<target>.<name>(*args, **kwargs)`` in the backend process; blocks until it answers.
 
@@ -226,7 +224,7 @@ class Supervisor:
         except Exception as exc:  # an argument that does not pickle
             self._forget(number)
             raise TypeError(f"{name} cannot be sent to the backend process: {exc}") from None
-        allowed = (limit or current_call_limit() or self.default_timeout) + self.hang_grace
+        allowed = (current_call_limit() or self.default_timeout) + self.hang_grace
         if not pending.done.wait(allowed):
             self._hung(pending.generation, name, allowed)
             if not pending.done.wait(STOP_TIMEOUT):
