@@ -1,6 +1,6 @@
 """New-share subscription units of the A-share exchanges, shared by the simulated counter and the server's
-order checks: how many shares one subscription unit (申购单位, one lottery number) is, and which quota board
-(``query_new_purchase_limit``'s KCB, SH, SZ) a subscription code draws on."""
+order checks: how many shares one subscription unit (申购单位, one lottery number) is, which quota board
+(``query_new_purchase_limit``'s KCB, SH, SZ) a subscription code draws on, and which are prepaid (BSE)."""
 
 from __future__ import annotations
 
@@ -14,9 +14,15 @@ def unit_of(code: str) -> int:
 
 
 def board_of(code: str) -> str:
-    """The quota board of a subscription code: KCB, SH or SZ (BSE subscriptions have no market-value quota;
-    they count as SZ here)."""
+    """The quota board of a subscription code: KCB, SH or SZ; BJ for the Beijing exchange, which has no
+    market-value quota (:func:`prepaid`)."""
     symbol, _, market = code.partition(".")
     if market == "SH":
         return "KCB" if symbol.startswith(("787", "688")) else "SH"
-    return "SZ"
+    return "BJ" if market == "BJ" else "SZ"
+
+
+def prepaid(code: str) -> bool:
+    """Whether a subscription is paid in full when made (全额预缴): the Beijing exchange's, which need no
+    market-value quota; SH and SZ subscriptions are paid only for the shares allotted."""
+    return code.endswith(".BJ")

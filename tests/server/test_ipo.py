@@ -135,3 +135,42 @@ def test_the_client_methods(tmp_path: Any) -> None:
         [result] = client.subscribe_ipos()["results"]
         assert result["http_status"] == 200 and result["volume"] == 9500
         assert client.subscribe_ipos(codes=[ISSUE])["results"][0]["duplicate"] is True
+
+
+def test_a_bse_issue_is_limited_by_the_cash_it_prepays_not_by_a_quota(tmp_path: Any) -> None:
+    """920566.BJ (北交所) subscribes on 2025-11-18: no quota (no shares held), the volume is what the
+    available cash pays for in full, at the unit (100 shares), and subscribing freezes that amount."""
+    import datetime as dt
+
+    from conftest import SEED
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import CST, fixed_clock
+
+    code = "920566.BJ"
+    config = Settings(
+        _env_file=None, backend="sim", sim_seed=SEED, data_dir=str(tmp_path), api_key=KEY,
+        trading_enabled=True, quote_markets="BJ", predownload=False,
+    )  # fmt: skip
+    moment = dt.datetime(2025, 11, 18, 10, 0, tzinfo=CST)
+    backend = SimBackend(seed=SEED, clock=fixed_clock(moment), data_dir=tmp_path)
+    with TestClient(create_app(config, backend=backend), headers=AUTH) as client:
+
+        def bj_row(cash: float) -> dict[str, Any]:
+            ok(client.post("/api/trading/sim/reset", json={"cash": cash}))
+            [row] = [i for i in ok(client.get("/api/trading/ipo_today"))["issues"] if i["code"] == code]
+            return row
+
+        price = bj_row(1_000_000)["issue_price"]
+        one_unit = round(price * 100, 2)
+        short = bj_row(one_unit - 0.01)  # a fen short of one unit
+        assert (short["board"], short["quota"], short["volume"]) == ("BJ", 0, 0)
+        assert "paid in full" in short["reason"]
+        exact = bj_row(one_unit * 3)  # three units exactly
+        assert (exact["quota"], exact["volume"], exact["reason"]) == (300, 300, None)
+
+        [result] = ok(client.post("/api/trading/ipo_subscribe", json={"codes": [code]}))["results"]
+        assert (result["http_status"], result["volume"]) == (200, 300), result
+        asset = ok(client.get("/api/trading/asset"))["data"]
+        assert asset["cash"] == 0 and asset["frozen_cash"] == one_unit * 3

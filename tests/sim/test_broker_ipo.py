@@ -48,10 +48,10 @@ KCB_ISSUE = "787928.SH"  # 科创板 富安装备 → 688928.SH, unit 500
 BJ_ISSUE = "920566.BJ"  # 北交所 博润机电, unit 100
 SAME_DAY_SZ_ISSUE = "301835.SZ"  # subscribed on the same day as SH_ISSUE
 UNITS = {SZ_ISSUE: 500, SH_ISSUE: 1000, KCB_ISSUE: 500, BJ_ISSUE: 100, SAME_DAY_SZ_ISSUE: 500}
-#: What gives each issue's quota, and its board. BJ counts against the SZ quota (``subscription_units.board_of``).
+#: What gives each issue's quota, and its board. BJ needs no quota (prepaid): the SZ shares held change nothing.
 QUOTA_STOCK = {SZ_ISSUE: SZ_STOCK, SH_ISSUE: SH_STOCK, KCB_ISSUE: SH_STOCK, BJ_ISSUE: SZ_STOCK}
 QUOTA_STOCK[SAME_DAY_SZ_ISSUE] = SZ_STOCK
-BOARDS = {SZ_ISSUE: "SZ", SH_ISSUE: "SH", KCB_ISSUE: "KCB", BJ_ISSUE: "SZ", SAME_DAY_SZ_ISSUE: "SZ"}
+BOARDS = {SZ_ISSUE: "SZ", SH_ISSUE: "SH", KCB_ISSUE: "KCB", BJ_ISSUE: "BJ", SAME_DAY_SZ_ISSUE: "SZ"}
 
 
 def at(day: dt.date, hour: int, minute: int = 0, second: int = 0) -> dt.datetime:
@@ -398,7 +398,9 @@ def test_the_volume_is_whole_units_within_the_issues_limits(world, issues, sub_c
         volume = issue.high + issue.unit
     broker = ready(world, issue, held=50_000)
     board = BOARDS[sub_code]
-    assert new_purchase_limit(broker.positions(ACCOUNT))[board] == 50_000 > issue.high + issue.unit
+    assert (
+        new_purchase_limit(broker.positions(ACCOUNT)).get(board, 50_000) == 50_000 > issue.high + issue.unit
+    )
     before = books(broker)
     order = subscribe(broker, issue, volume)
     if accepted:
@@ -856,3 +858,58 @@ def test_subscription_on_the_simulated_backend(tmp_path):
     finally:
         trader.stop()
         backend.stop()
+
+
+# --- the Beijing exchange: no quota, paid in full when made (全额预缴) -----------------------------------------
+
+
+def test_a_bse_subscription_needs_no_quota_and_freezes_its_whole_amount(world, issues):
+    issue = issues[BJ_ISSUE]
+    broker = ready(world, issue, held=0)  # no shares at all: no quota anywhere
+    assert new_purchase_limit(broker.positions(ACCOUNT)) == {"KCB": 0, "SH": 0, "SZ": 0}
+    cash = cash_li(broker)
+    order = subscribe(broker, issue, issue.high)
+    assert order.order_status == xc.ORDER_SUCCEEDED, order.status_msg
+    amount = issue.high * issue.price_li
+    assert "已冻结申购资金" in order.status_msg and f"{amount / 1000:.2f}" in order.status_msg
+    asset = broker.asset(ACCOUNT)
+    assert li(asset.frozen_cash) == amount and li(asset.cash) == cash - amount and cash_li(broker) == cash
+
+
+@pytest.mark.parametrize(("short", "accepted"), [(0, True), (1, False)])
+def test_a_bse_subscription_needs_its_whole_amount_available(world, issues, short, accepted):
+    """At the li: exactly the amount available is enough; one li less is refused, nothing frozen."""
+    issue = issues[BJ_ISSUE]
+    broker = ready(world, issue, held=0)
+    volume = issue.unit * 10
+    # Spend all but the amount (minus ``short`` li) on shares: the buy freezes what is left over.
+    spare = li(broker.asset(ACCOUNT).cash) - (volume * issue.price_li - short)
+    broker._state.accounts[ACCOUNT].frozen += spare
+    before = books(broker)
+    order = subscribe(broker, issue, volume)
+    if accepted:
+        assert order.order_status == xc.ORDER_SUCCEEDED, order.status_msg
+        assert li(broker.asset(ACCOUNT).cash) == 0
+    else:
+        assert_refused(broker, before, order, "资金不足", "全额预缴")
+
+
+@pytest.mark.parametrize(("rate", "won"), [(1.0, "all"), (0.0, "none")])
+def test_a_bse_subscription_is_settled_on_the_announcement_day(world, issues, rate, won):
+    """Drawn when the counter's day rolls into the announcement day: the allotted shares are paid from the
+    frozen amount and the rest is released (nothing to forfeit: the money was there)."""
+    issue = issues[BJ_ISSUE]
+    broker = ready(world, issue, held=0, win_rate=rate)
+    volume = issue.unit * 10
+    cash = cash_li(broker)
+    assert subscribe(broker, issue, volume).order_status == xc.ORDER_SUCCEEDED
+    world.set(issue.announce - dt.timedelta(days=1), 23, 59, 59)
+    assert li(broker.asset(ACCOUNT).frozen_cash) == volume * issue.price_li
+    assert subscriptions(broker)[0][4:] == (ipo.PENDING, 0)
+    world.set(issue.announce, 0, 0, 0)
+    allotted = volume if won == "all" else 0
+    assert broker.asset(ACCOUNT).frozen_cash == 0
+    assert cash_li(broker) == cash - allotted * issue.price_li
+    assert subscriptions(broker)[0][4:] == ((ipo.ALLOTTED, volume) if allotted else (ipo.NOT_ALLOTTED, 0))
+    position = broker.position(ACCOUNT, issue.code)
+    assert (position.volume if position else 0) == allotted

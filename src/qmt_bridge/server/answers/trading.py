@@ -773,12 +773,16 @@ class IpoIssue(BaseModel):
     code: str = Field(..., description="the subscription code")
     name: str | None
     type: str | None = Field(..., description="STOCK or BOND")
-    board: str = Field(..., description="the quota it draws on: KCB, SH or SZ")
+    board: str = Field(..., description="the quota it draws on: KCB, SH or SZ; BJ (no quota: prepaid)")
     issue_price: float | None
     unit: int = Field(..., description="shares per subscription unit (SH 1,000; 科创板 and SZ 500; BSE 100)")
     min: int
     max: int
-    quota: int = Field(..., description="the account's quota on that board (new_purchase_limit)")
+    quota: int = Field(
+        ...,
+        description="the account's quota on that board (new_purchase_limit); for BJ, the shares the available "
+        "cash pays for (BSE subscriptions are paid in full when made)",
+    )
     volume: int = Field(
         ..., description="the most it may subscribe: whole units within max and quota; 0 if none"
     )

@@ -19,25 +19,37 @@ from qmt_bridge.server.trading import queries
 from qmt_bridge.server.trading.orders import STOCK_BUY
 from qmt_bridge.server.trading.service import TradingService
 from qmt_bridge.server.trading.validation import FIX_PRICE
-from qmt_bridge.subscription_units import board_of, unit_of
+from qmt_bridge.subscription_units import board_of, prepaid, unit_of
 
 
 async def today(service: TradingService, account_id: str) -> dict[str, Any]:
     """Today's issues (``query_ipo_data``) with the account's quota (``query_new_purchase_limit``) and the
     volume it may subscribe to each: the most whole units within both the issue's maximum and the quota,
-    0 (with ``reason``) below the issue's minimum."""
+    0 (with ``reason``) below the issue's minimum. A BSE issue has no quota but is paid in full when
+    subscribed: its ``quota`` is the shares the available cash pays for."""
     account = service.account_id(account_id)
     issues = await queries.ipo_data(service)
     quota = await queries.new_purchase_limit(service, account)
+    cash = await _cash(service, account) if any(prepaid(code) for code in issues) else 0.0
     rows = []
     for code, info in sorted(issues.items()):
         unit = unit_of(code)
         board = board_of(code)
         low, high = int(info.get("minPurchaseNum") or 0), int(info.get("maxPurchaseNum") or 0)
+        price = float(info.get("issuePrice") or 0)
+        if prepaid(code):  # BSE: no quota; paid in full when made, so the cash is the limit
+            unit_fen = round(price * 100) * unit  # in fen: float division would lose a unit at the boundary
+            quota[board] = round(cash * 100) // unit_fen * unit if unit_fen > 0 else 0
         allowed = min(high, int(quota.get(board, 0))) // unit * unit
         reason = None
         if allowed < max(low, unit):
-            reason = f"the {board} quota is {quota.get(board, 0)} shares; the issue's minimum is {low}"
+            if prepaid(code):
+                reason = (
+                    f"BSE subscriptions are paid in full when made: the available cash, {cash:.2f} CNY, pays "
+                    f"for {quota[board]} shares at {price:g}; the issue's minimum is {low}"
+                )
+            else:
+                reason = f"the {board} quota is {quota.get(board, 0)} shares; the issue's minimum is {low}"
             allowed = 0
         rows.append(
             {
@@ -91,6 +103,12 @@ async def subscribe(
             {"code": code, "name": None, "volume": 0, "http_status": 404, "status": "skipped", "error": error}
         )
     return {"account_id": account, "date": plan["date"], "results": results}
+
+
+async def _cash(service: TradingService, account: str) -> float:
+    """The account's available cash (``query_stock_asset``)."""
+    asset = await service.call("query_stock_asset", service.trader_account(account))
+    return float(getattr(asset, "cash", 0.0) or 0.0)
 
 
 def client_order_id(day: str, code: str, account: str) -> str:

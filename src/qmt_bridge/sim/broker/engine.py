@@ -38,7 +38,7 @@ from qmt_bridge.sim.broker.ledger import (
     roll_position,
 )
 from qmt_bridge.sim.broker.matching import crosses, fill_size, take, total
-from qmt_bridge.sim.broker.money import to_li
+from qmt_bridge.sim.broker.money import to_li, to_yuan
 from qmt_bridge.sim.broker.quotes import ASK, BID, THROUGH, Book, Liquidity, Quotes
 from qmt_bridge.sim.broker.rejections import Rejection
 from qmt_bridge.sim.broker.rules import (
@@ -235,7 +235,8 @@ class Engine:
         return self._issues[1].get(code)
 
     def _subscribe(self, order: Order, issue: dict[str, Any], in_session: bool) -> Order:
-        """A subscription order: checked, then done at once (已成) with nothing frozen; or :class:`Rejection`."""
+        """A subscription order: checked, then done at once (已成), nothing frozen but a BSE subscription's
+        amount; or :class:`Rejection`."""
         state = self.state
         subscribed = any(
             s.account_id == order.account_id and s.sub_code == order.code and s.day == order.created_day
@@ -246,13 +247,20 @@ class Engine:
         for position in holdings:  # the quota at today's prices, as query_new_purchase_limit reports it
             position.last_li = prices.get(position.code, position.last_li)
         held = [position_view(p) for p in holdings]
-        unit = ipo.check(order, issue, held, subscribed, in_session)
+        account = state.accounts.get(order.account_id)
+        available = account.available if account is not None else 0
+        unit = ipo.check(order, issue, held, subscribed, in_session, available)
         order.name = str(issue["codeName"])
         order.sysid = str(_SYSID_BASE + order.order_id)
         order.status, order.traded_volume = xc.ORDER_SUCCEEDED, order.volume
         order.traded_amount = order.volume * to_li(float(issue["publishPrice"]))
-        order.status_msg = f"新股申购已受理, {issue.get('declareDate') or ''}公布中签结果"
         sub = ipo.subscription(order, issue, unit, self.ipo_win_rate)
+        frozen = ""
+        if sub.prepaid_li and account is not None:  # BSE: paid in full now, settled on the announcement day
+            account.frozen += sub.prepaid_li
+            state.touch(account)
+            frozen = f"已冻结申购资金{to_yuan(sub.prepaid_li):.2f}元, "
+        order.status_msg = f"新股申购已受理, {frozen}{issue.get('declareDate') or ''}公布中签结果"
         state.add_order(order)
         state.closed(order)
         state.add_subscription(sub)
@@ -260,14 +268,18 @@ class Engine:
         return order
 
     def _settle_subscriptions(self, today: dt.date) -> None:
-        """Draw and pay the subscriptions whose payment day has come (the counter's day rolled into it)."""
+        """Draw and pay the subscriptions whose payment day has come (the counter's day rolled into it); a
+        prepaid (BSE) one on its announcement day, its frozen money released first."""
         state = self.state
         for sub in [
-            s for s in state.subscriptions.values() if s.state == ipo.PENDING and s.payment_day <= today
+            s for s in state.subscriptions.values() if s.state == ipo.PENDING and s.settle_day <= today
         ]:
             sub.allotted = ipo.draw(sub)
             account = state.accounts.get(sub.account_id)
             amount = sub.allotted * sub.price_li
+            if account is not None and sub.prepaid_li:  # its money was frozen for it: released, then paid
+                account.frozen -= sub.prepaid_li
+                state.touch(account)
             if not sub.allotted or account is None:
                 sub.state = ipo.NOT_ALLOTTED
             elif amount > account.available:

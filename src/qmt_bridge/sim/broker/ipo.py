@@ -6,7 +6,11 @@ The rules of A-share online subscription, for the issues of the simulated market
   ``onlineSubCode`` at its issue price (``FIX_PRICE``, ``publishPrice``): a whole number of units (SH main
   board 1,000 shares, 科创板 and SZ 500, BSE 100), at least ``onlineSubMinQty``, at most ``onlineSubMaxQty``
   and the account's quota for the board (``query_new_purchase_limit``); one subscription per issue and account.
-  Nothing is frozen (subscriptions are not prepaid); the order is done at once (已成 56, no trade).
+  Nothing is frozen (SH and SZ subscriptions are not prepaid); the order is done at once (已成 56, no trade).
+- The Beijing exchange (北交所) differs: no market-value quota, and the subscription is paid in full when made
+  (全额预缴): its amount is frozen, refused without the available cash. On the announcement day the allotted
+  shares are paid from it and the rest is released (nothing to forfeit). Its allotment is 比例配售 on the
+  exchange; the simulator draws it per unit, as elsewhere.
 - The lottery is drawn for the announcement day (``declareDate``): each unit wins with the issue's
   中签率 (``lwr``, percent), from a hash of the issue and the account, so the same subscription always draws
   the same result; ``win_rate`` overrides the rate (tests, or a sim that wants wins to happen).
@@ -27,9 +31,9 @@ from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import rejections as why
 from qmt_bridge.sim.broker.counter_queries import new_purchase_limit
 from qmt_bridge.sim.broker.ledger import Order
-from qmt_bridge.sim.broker.money import to_li
+from qmt_bridge.sim.broker.money import to_li, to_yuan
 from qmt_bridge.sim.broker.rejections import Rejection
-from qmt_bridge.subscription_units import board_of, unit_of
+from qmt_bridge.subscription_units import board_of, prepaid, unit_of
 
 PENDING, ALLOTTED, NOT_ALLOTTED, FORFEITED = "pending", "allotted", "not_allotted", "forfeited"
 
@@ -54,9 +58,27 @@ class Subscription:
     state: str = PENDING
     allotted: int = 0
 
+    @property
+    def prepaid_li(self) -> int:
+        """What the subscription froze when made (BSE: the whole amount), 0 elsewhere."""
+        return self.volume * self.price_li if prepaid(self.sub_code) else 0
 
-def check(order: Order, row: dict[str, Any], positions: list[Any], subscribed: bool, in_session: bool) -> int:
-    """The subscription's unit when ``order`` may subscribe to ``row``'s issue; :class:`Rejection` else."""
+    @property
+    def settle_day(self) -> dt.date:
+        """When it is drawn and paid: the payment day, or for a prepaid one the announcement day."""
+        return self.result_day if prepaid(self.sub_code) else self.payment_day
+
+
+def check(
+    order: Order,
+    row: dict[str, Any],
+    positions: list[Any],
+    subscribed: bool,
+    in_session: bool,
+    available_li: int,
+) -> int:
+    """The subscription's unit when ``order`` may subscribe to ``row``'s issue; :class:`Rejection` else.
+    ``available_li``: the account's available cash, which a prepaid (BSE) subscription must cover."""
     unit = unit_of(order.code)
     if order.order_type != xc.STOCK_BUY:
         raise Rejection(why.ORDER_TYPE, f"新股申购只能买入 (STOCK_BUY 23): {order.code}")
@@ -70,9 +92,17 @@ def check(order: Order, row: dict[str, Any], positions: list[Any], subscribed: b
         raise Rejection(
             why.VOLUME, f"申购数量须为{unit}股的整数倍, 不少于{low}股, 不超过{high}股: {order.volume}"
         )
-    quota = new_purchase_limit(positions).get(board_of(order.code), 0)
-    if order.volume > quota:
-        raise Rejection(why.VOLUME, f"超过新股申购额度: 申购{order.volume}股, 额度{quota}股")
+    if prepaid(order.code):
+        need = order.volume * price_li
+        if need > available_li:
+            raise Rejection(
+                why.CASH,
+                f"资金不足: 北交所新股申购须全额预缴{to_yuan(need):.2f}元, 可用{to_yuan(available_li):.2f}元",
+            )
+    else:
+        quota = new_purchase_limit(positions).get(board_of(order.code), 0)
+        if order.volume > quota:
+            raise Rejection(why.VOLUME, f"超过新股申购额度: 申购{order.volume}股, 额度{quota}股")
     if subscribed:
         raise Rejection(why.VOLUME, f"重复申购: {order.code} 今日已申购")
     return unit
