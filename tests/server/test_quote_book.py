@@ -208,6 +208,10 @@ def test_an_idle_book_releases_its_subscription_and_the_next_read_starts_it_agai
     client = make_client()
     ctx = client.app.state.context
     ctx.quotes = QuoteBook(ctx, ["BJ"], idle=0.5, check_every=0.05)
+    # The day's first snapshots of BJ take the simulator ~0.5 s: a first push later than the 0.5 s of idleness
+    # would find the book already released (when no earlier test of this worker warmed them, or they were
+    # evicted: this test failed alone, and once in the full suite).
+    sim_backend.xtdata.get_full_tick(sim_backend.xtdata._expand_markets(["BJ"]))
     before = set(subscriptions(sim_backend))
     ready_client(client)
     assert len(set(subscriptions(sim_backend)) - before) == 1
