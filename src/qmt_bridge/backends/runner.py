@@ -100,7 +100,7 @@ class BackendRunner:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closed = False
         #: The call each worker thread is running, by thread id (for :meth:`in_flight`).
-        self._running: dict[int, _Call] = {}
+        self._calls_running: dict[int, _Call] = {}
         if background_lane:
             self._background: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
             serve_interactive: Callable[..., None] = self._serve
@@ -153,7 +153,7 @@ class BackendRunner:
         now = time.monotonic()
         return [
             {"call": call.name, "seconds": round(now - call.started, 3)}
-            for call in list(self._running.values())
+            for call in list(self._calls_running.values())
             if call.started is not None
         ]
 
@@ -217,7 +217,7 @@ class BackendRunner:
         call.started = time.monotonic()
         _running.limit = call.limit
         worker = threading.get_ident()
-        self._running[worker] = call
+        self._calls_running[worker] = call
         try:
             outcome: Any = call.fn(*call.args, **call.kwargs)
             settle = _resolve
@@ -229,7 +229,7 @@ class BackendRunner:
             outcome, settle = failure, _reject
         finally:
             _running.limit = None
-            self._running.pop(worker, None)
+            self._calls_running.pop(worker, None)
         try:
             call.loop.call_soon_threadsafe(settle, call.future, outcome)
         except RuntimeError:  # the loop closed while the call ran (server shutting down)

@@ -128,8 +128,10 @@ class _Server:
             if name == "stop":  # a stopped trader is never used again (the server builds a new one)
                 del self.traders[target[1]]
             return getattr(trader, name)(*args, **kwargs)
-        obj = {"xtdata": lambda: self.backend.xtdata, "backend": lambda: self.backend}.get(target)
-        owner = obj() if obj is not None else getattr(self.backend, target)
+        if target == "xtdata":
+            owner = self.backend.xtdata
+        else:  # "backend", or one of its attributes ("broker")
+            owner = self.backend if target == "backend" else getattr(self.backend, target)
         value = getattr(owner, name)(*args, **kwargs)
         if target == "xtdata" and name == "get_client" and value is not None:
             self.clients[id(value)] = value

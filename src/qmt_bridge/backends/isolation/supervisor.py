@@ -28,6 +28,7 @@ from qmt_bridge.backends.base import BackendCallLost, BackendRestarting, Backend
 from qmt_bridge.backends.isolation import child
 from qmt_bridge.backends.isolation.restarts import RESTART_DELAYS, RestartLog
 from qmt_bridge.backends.isolation.wire import CallbackRef, Channel, RemoteError, UndecodableMessage
+from qmt_bridge.backends.runner import current_call_limit
 
 log = logging.getLogger("qmt_bridge.supervisor")
 
@@ -200,8 +201,6 @@ class Supervisor:
         Callables among the arguments become callbacks run here. ``generation``: the process the call
         belongs to (a trader's); :class:`BackendRestarting` if that one is gone.
         """
-        from qmt_bridge.backends.runner import current_call_limit
-
         if target == "xtdata" and name == "unsubscribe_quote" and args:
             own = self._own_subscription(args[0])
             if own is None:  # ended with its process, or never made: nothing to end
