@@ -33,7 +33,19 @@ def test_the_python_client_example_runs_and_every_result_holds_data(tmp_path: Pa
         names: dict = {}
         exec(compile(code.replace(ADDRESS, f'QMTClient(base_url="{url}")'), "README.md", "exec"), names)
     assert len(names["df"]) == 60 and set(names["dfs"]) == {"000001.SZ", "600519.SH"}
-    for name in ("indices", "snapshot", "sectors", "stocks", "markets", "periods", "fin", "etfs", "options"):
+    for name in (
+        "indices",
+        "snapshot",
+        "sectors",
+        "stocks",
+        "markets",
+        "periods",
+        "fin",
+        "etfs",
+        "options",
+        "alive",
+    ):
         assert len(names[name]) > 0, name
-    assert all(code.endswith(".SHO") for code in names["options"])
+    assert all(code.startswith("IO") and code.endswith(".IF") for code in names["options"])
+    assert all(code.endswith(".SHO") for code in names["alive"])
     assert names["last_date"] and names["main_contract"]

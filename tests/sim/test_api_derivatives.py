@@ -97,7 +97,7 @@ def test_option_detail_unknown_and_non_options(xtdata):
 
 def test_option_undl_data(xtdata):
     everything = xtdata.get_option_undl_data("")
-    assert sorted(everything) == ETF_UNDERLYINGS
+    assert sorted(everything) == sorted([*ETF_UNDERLYINGS, "000016.SH", "000300.SH", "000852.SH"])
     universe = xtdata.market.universe
     for undl, codes in everything.items():
         assert codes == xtdata.get_option_undl_data(undl)
@@ -106,7 +106,7 @@ def test_option_undl_data(xtdata):
         live = [o.code for o in universe.options_of(undl) if o.listed_on(TODAY)]
         assert sorted(live) == codes
     assert xtdata.get_option_undl_data("600000.SH") == []
-    assert xtdata.get_option_undl_data("000300.SH") == []  # CFFEX index options: none simulated
+    assert xtdata.get_option_undl_data("000905.SH") == []  # CFFEX lists no 中证500 options
     assert xtdata.get_option_undl_data("nonsense") == []
 
 
@@ -158,8 +158,7 @@ def test_option_list_by_day_and_availability(xtdata):
 
 
 def test_option_list_index_and_unknown_underlyings(xtdata):
-    for undl in ("000016.SH", "000300.SH", "000852.SH", "000905.SH"):
-        assert xtdata.get_option_list(undl, "202512") == []  # market IF: no CFFEX options simulated
+    assert xtdata.get_option_list("000905.SH", "202512") == []  # market IF, but no 中证500 options
     assert xtdata.get_option_list("600000.SH", "202512") == []
     assert xtdata.get_option_list("rb00.SF", "202512") == []
     assert xtdata.get_option_list("510050", "202512") == []
@@ -229,7 +228,7 @@ def test_his_option_list_missing_days(xtdata):
     assert xtdata.get_his_option_list("510050.SH", "") is None
     assert xtdata.get_his_option_list("510050.SH", "20250906") is None  # Saturday
     assert xtdata.get_his_option_list("510050.SH", "20240105") is None  # before the kept history
-    assert xtdata.get_his_option_list("000300.SH", "20251120") is None
+    assert xtdata.get_his_option_list("000905.SH", "20251120") is None
     assert xtdata.get_his_option_list("600000.SH", "20251120") is None
 
 

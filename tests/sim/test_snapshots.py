@@ -58,13 +58,17 @@ def universe():
 @pytest.fixture(scope="module")
 def codes(universe) -> list[str]:
     """Every kind, market and tick size: a sample of the exchanges' codes, all futures of one exchange,
-    some options, HK stocks, indices, and the day's limit and suspended stocks."""
+    some ETF and index options, HK stocks, indices, and the day's limit and suspended stocks."""
     rng = np.random.default_rng(3)
     cash = universe.codes(market="SH") + universe.codes(market="SZ") + universe.codes(market="BJ")
     picked = [cash[i] for i in rng.choice(len(cash), 150, replace=False)]
     options = universe.codes(market="SHO")
     picked += [options[i] for i in rng.choice(len(options), 20, replace=False)]
-    picked += universe.codes(market="IF") + universe.codes(market="HK")[:20]
+    cffex = universe.codes(market="IF")
+    futures = [c for c in cffex if universe.get(c).kind == "future"]
+    index_options = [c for c in cffex if universe.get(c).kind == "option"]
+    picked += [index_options[i] for i in rng.choice(len(index_options), 20, replace=False)]
+    picked += futures + universe.codes(market="HK")[:20]
     picked += ["000001.SH", "399001.SZ", "510300.SH", "127034.SZ", *SPECIAL]
     kinds = {universe.get(c).kind for c in picked}
     assert kinds == {"stock", "index", "etf", "cb", "future", "option", "hk"}

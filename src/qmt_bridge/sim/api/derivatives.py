@@ -4,12 +4,13 @@ Each function follows ``xtquant/xtdata.py`` (wheel 250807.1.2): names, parameter
 shapes and the wheel's own quirks, noted where they surprise. The wheel builds most of these from sector
 lists (``'上证期权'`` + ``'过期上证期权'`` ...) and downloaded files (``historymaincontract``,
 ``optionhistorycontract``); the simulator answers from its universe, which holds ETF options on six
-underlyings (SHO/SZO) and futures of 27 products, but no CFFEX index options and no commodity options, so
-queries about those come back empty.
+underlyings (SHO/SZO), CFFEX index options (IO on 沪深300, MO on 中证1000, HO on 上证50; market ``IF``) and
+futures of 27 products, but no commodity options, so queries about those come back empty.
 
 History is as deep as the universe keeps contracts (see :mod:`qmt_bridge.sim.market.derivatives`): main
-contracts from about 13 months back, option lists from about 3 months back. Earlier days behave like
-xtquant without downloaded history: ``''`` / ``None`` / no entry, never a partial answer.
+contracts from about 13 months back, ETF option lists from about 3 months back, index options since each
+product's launch. Earlier days behave like xtquant without downloaded history: ``''`` / ``None`` / no
+entry, never a partial answer.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from qmt_bridge.sim.market import derivatives as deriv
+from qmt_bridge.sim.market import index_options
 from qmt_bridge.sim.market.instruments import FUTURE, OPTION, Instrument
 from qmt_bridge.sim.market.static import instrument_detail
 from qmt_bridge.sim.timeparse import parse_bound, to_ms
@@ -77,6 +79,23 @@ _OPTION_ORDER_LIMITS = {
 }
 
 
+#: CFFEX index options: per-order limits (contracts) of limit and market orders.
+_INDEX_OPTION_ORDER_LIMITS = {
+    "MaxMarketOrderVolume": 10,
+    "MinMarketOrderVolume": 1,
+    "MaxLimitOrderVolume": 20,
+    "MinLimitOrderVolume": 1,
+}
+
+
+def _short_margin(inst: Instrument, settle: float, undl_close: float) -> float:
+    """Margin of one short contract: CFFEX's formula for index options, the SSE's for ETF options."""
+    call = inst.option_type == "CALL"
+    if inst.market == "IF":
+        return index_options.short_margin(call, settle, undl_close, inst.strike)
+    return deriv.sse_option_margin(call, settle, undl_close, inst.strike, int(inst.volume_multiple))
+
+
 class DerivativesAPI:
     """xtdata functions: Options and futures: chains, details, main contracts."""
 
@@ -89,8 +108,9 @@ class DerivativesAPI:
         :data:`OPTION_DETAIL_KEYS` (dates as ``'YYYYMMDD'``).
 
         Prices are those of the instrument's TradingDay (the newest trading day): ``SettlementPrice`` and
-        ``PreClose`` the previous settlement, limits and ``MarginUnit`` by the SSE formulas from it and the
-        underlying's previous close, ``OptEstimatedMargin`` the same formula on the latest closed day's
+        ``PreClose`` the previous settlement, limits and ``MarginUnit`` by the SSE formulas (CFFEX's for
+        index options, :mod:`~qmt_bridge.sim.market.index_options`) from it and the underlying's previous
+        close, ``OptEstimatedMargin`` the same formula on the latest closed day's
         prices (tomorrow's margin), ``OptUndlHistoryRate`` the annualised volatility of the underlying's
         last 30 daily returns, ``OptUndlRiskFreeRate`` the rate the simulator prices options with.
         """
@@ -122,22 +142,24 @@ class DerivativesAPI:
             if own is not None:
                 est_settle = own["settle"] or own["close"]
         unit = int(inst.volume_multiple)
+        cffex = inst.market == "IF"
         if undl_pre > 0:
-            down, up = deriv.sse_option_limits(call, settle, undl_pre, inst.strike, inst.price_tick)
-            margin = deriv.sse_option_margin(call, settle, undl_pre, inst.strike, unit)
+            if cffex:
+                down, up = index_options.price_limits(settle, undl_pre)
+            else:
+                down, up = deriv.sse_option_limits(call, settle, undl_pre, inst.strike, inst.price_tick)
+            margin = _short_margin(inst, settle, undl_pre)
         else:
             down, up, margin = float(base["DownStopPrice"]), float(base["UpStopPrice"]), 0.0
-        estimated = (
-            deriv.sse_option_margin(call, est_settle, undl_close, inst.strike, unit) if undl_close else 0.0
-        )
+        estimated = _short_margin(inst, est_settle, undl_close) if undl_close else 0.0
         full = f"{undl_symbol}.{undl_market}"
         values: dict[str, Any] = {
             **{k: base.get(k) for k in OPTION_DETAIL_KEYS[:16]},
-            **_OPTION_ORDER_LIMITS,
+            **(_INDEX_OPTION_ORDER_LIMITS if cffex else _OPTION_ORDER_LIMITS),
             "UpStopPrice": up,
             "DownStopPrice": down,
-            "LongMarginRatio": deriv.MARGIN_HIGH_PCT,
-            "ShortMarginRatio": deriv.MARGIN_LOW_PCT,
+            "LongMarginRatio": index_options.MARGIN_RATIO * 100 if cffex else deriv.MARGIN_HIGH_PCT,
+            "ShortMarginRatio": index_options.MARGIN_RATIO * 100 if cffex else deriv.MARGIN_LOW_PCT,
             "OptUnit": unit,
             "MarginUnit": margin,
             "OptUndlCode": undl_symbol,
@@ -185,7 +207,7 @@ class DerivativesAPI:
         with ``isavailavle=True``, only those expiring on or after it (``isavailavle`` has no effect
         otherwise, as in the wheel); anything else does not filter. ``opttype``: ``'C'``/``'CALL'``,
         ``'P'``/``'PUT'`` (any case), ``''`` both. ``000016/000300/000852/000905.SH`` look on CFFEX
-        (market ``IF``), where the simulator has no options: ``[]``.
+        (market ``IF``): IO, MO and HO since their launch (no options on 000905.SH, as on CFFEX).
         """
         parts = undl_code.split(".")
         if len(parts) != 2:

@@ -1,14 +1,14 @@
-"""Derived data on the simulated futures and ETF-option universe.
+"""Derived data on the simulated futures and option universe.
 
 What xtquant keeps as downloaded data files (``historymaincontract``, ``optionhistorycontract``) or as
 exchange parameters (SSE option price limits and margins) is derived here from the
 :class:`~qmt_bridge.sim.market.universe.Universe` and the price engine, as pure functions.
 
 History coverage. The universe only keeps the contracts that are alive somewhere in a trailing window
-(futures ~400 calendar days, ETF options ~90 days) and never says where that window starts. A day's main
-contract or option list is complete only if no contract alive on that day has been dropped; every dropped
-contract expired before the earliest expiry the universe still has, so a day *after* that earliest expiry
-is complete. :func:`futures_history_start` and :func:`options_history_start` return the first such day;
+(futures ~400 calendar days, ETF options ~90 days) and never says where that window starts; index options
+are kept since their launch. A day's main contract or option list is complete only if no contract alive on
+that day has been dropped; every dropped contract expired before the earliest expiry the universe still
+has, so a day *after* that earliest expiry is complete. :func:`futures_history_start` and :func:`options_history_start` return the first such day;
 history before it is reported as missing (like xtquant without the downloaded history), never partial.
 
 Chinese column names are the ``desc`` strings of ``xtquant/config/metaInfo.json``: metaid 5004
@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from qmt_bridge.sim.market.bars import day_start_ms
+from qmt_bridge.sim.market.index_options import PRODUCT_BY_UNDERLYING
 from qmt_bridge.sim.market.instruments import FUTURE, OPTION, Instrument
 
 if TYPE_CHECKING:
@@ -157,10 +158,13 @@ def history_main_contract_frame(
 
 
 def options_history_start(universe: Universe, underlying: str, calendar: TradingCalendar) -> dt.date | None:
-    """First trading day whose option list of ``underlying`` the universe holds completely."""
+    """First trading day whose option list of ``underlying`` the universe holds completely: the first
+    listing for index options (kept since their launch), else the day after the earliest expiry kept."""
     options = universe.options_of(underlying)
     if not options:
         return None
+    if underlying in PRODUCT_BY_UNDERLYING:
+        return min(o.list_date for o in options)
     return calendar.next_day(min(o.expire_date for o in options if o.expire_date is not None))
 
 

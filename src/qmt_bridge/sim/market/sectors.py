@@ -292,10 +292,12 @@ class Sectors:
         ):
             add(name, CAT_FUTURE, listed([f for f in futures if f.market == market]))
             # QMT's sector of the whole exchange (xtdata.get_option_list / get_option_undl_data read 中金所 and
-            # 过期中金所 for index options): its contracts; the simulator lists no options on these exchanges
+            # 过期中金所 for index options): its futures and options (the simulator has options on CFFEX only)
             exchange = name.removesuffix("期货")
-            add(exchange, CAT_FUTURE, listed([f for f in futures if f.market == market]))
-            add("过期" + exchange, CAT_FUTURE, expired([f for f in futures if f.market == market]))
+            contracts = sorted((i for i in (*futures, *options) if i.market == market), key=lambda i: i.code)
+            add(exchange, CAT_FUTURE, listed(contracts))
+            add("过期" + exchange, CAT_FUTURE, expired(contracts))
+        add("中金所期权", CAT_OPTION, listed([i for i in options if i.market == "IF"]))
         add("连续合约", CAT_FUTURE, listed([f for f in u.by_kind(FUTURE) if f.expire_date is None]))
 
         for rule in _INDEX_RULES:

@@ -120,6 +120,8 @@ def _product_type(inst: Instrument) -> int:
     if inst.kind == kinds.FUTURE:
         return 1
     if inst.kind == kinds.OPTION:
+        if inst.market == "IF":  # xtdata.md: ProductType 6 = 期权(IF); stock options 0 call / 1 put
+            return 6
         return 0 if inst.option_type == "CALL" else 1
     return -1
 

@@ -29,6 +29,7 @@ from dataclasses import replace
 from typing import NamedTuple
 
 from .calendar import FIRST_DAY, TradingCalendar, calendar_for
+from .index_options import make_index_options
 from .instruments import (
     BJ,
     CB,
@@ -1008,7 +1009,9 @@ def build_universe(seed: int, today: dt.date) -> Universe:
     horizon = today - dt.timedelta(days=400)
     kept = [i for i in kept if i.kind != CB or i.expire_date >= horizon]
     kept.extend(_make_futures(seed, cal, today))
-    kept.extend(_make_options(cal, today, _closes_of(seed, cal, kept)))
+    closes_of = _closes_of(seed, cal, kept)
+    kept.extend(_make_options(cal, today, closes_of))
+    kept.extend(make_index_options(cal, today, closes_of, _bs_price))
     return Universe(kept, today=today, upcoming=upcoming)
 
 
