@@ -20,6 +20,18 @@ from qmt_bridge.sim.clock import CST, SimClock
 KEY = "trader-key-0123456789abcdef0123456789"
 THU_10 = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)
 FRI_10 = dt.datetime(2025, 11, 21, 10, 0, tzinfo=CST)
+#: Limit prices of 000001.SZ for the end-to-end tests, by what they do at THU_10 and FRI_10. The stock follows
+#: its real price history (seed 7); from the simulator, ``SimBackend(seed=7, clock=fixed_clock(THU_10))``
+#: ``.xtdata.get_full_tick(["000001.SZ"])`` and ``.get_instrument_detail("000001.SZ")``:
+#: Thursday last 11.20, bid1 11.19, ask1 11.20, band 10.20–12.46; Friday (FRI_10) last 11.28, bid1 11.27,
+#: ask1 11.28, band 10.06–12.30. (Before, at about 9.75 a share, these were 10.0, 9.0 and 10.5.)
+#: A buy at or above Thursday's ask and within the band: it fills at once (was 10.0).
+BUY_NOW = 12.00
+#: A buy under the bid on both days and within both bands: it rests (was 9.0). Also Friday's sell price
+#: where the sell is only sized, not watched (under Friday's bid: it may fill).
+UNDER_BID = 10.50
+#: A sell above Friday's ask and within its band: it rests (was 10.5).
+SELL_RESTS_FRI = 12.00
 
 
 # ---------------------------------------------------------------------- codes and lots
@@ -181,14 +193,15 @@ def _limit_up(client: QMTClient, code: str) -> float:
 
 
 def test_a_position_fraction_buys_whole_lots_within_cash(live) -> None:
-    """1,000,000 of cash and assets; 10 % at 10.00 keeps 0.1 % for fees: min(100,000 - 5, 100,000 / 1.001)
-    = 99,900.0999 pays for 9,990 shares, 9,900 in lots. All of the cash: 998,001.99... / 10 → 99,800."""
+    """1,000,000 of cash and assets; 10 % at 12.00 keeps 0.1 % for fees: min(100,000 - 5, 100,000 / 1.001)
+    = 99,900.0999 pays for 8,325 shares, 8,300 in lots. All of the cash: min(cash - 5, cash / 1.001) / 12 in
+    lots. (At 10.00, the price before 000001.SZ followed its real history: 9,990 shares, 9,900 in lots.)"""
     client, _, _ = live
     assert client.get_portfolio()["total_asset"] == 1_000_000
-    price = 10.0  # above 000001.SZ's last price (~9.75) and below its limit-up: fills at once
+    price = BUY_NOW  # above 000001.SZ's ask (11.20) and below its limit-up: fills at once
     assert price < _limit_up(client, "000001.SZ")
     first = client.buy("000001", price=price, position_pct=0.1)
-    assert first["order"]["order_volume"] == 9_900 and first["status"] == "filled"
+    assert first["order"]["order_volume"] == 8_300 and first["status"] == "filled"
     cash = client.get_portfolio()["cash"]
     everything = client.buy_all("000001", price=price)
     spendable = min(cash - 5, cash / 1.001)
@@ -206,19 +219,19 @@ def test_a_fraction_too_small_for_one_lot_is_refused(live) -> None:
 
 def test_positions_views_and_selling_a_fraction_the_next_day(live) -> None:
     client, _, wall = live
-    client.buy("000001", price=10.0, shares=1_050 - 50)  # 1,000 shares
-    client.buy("000001.SZ", price=10.0, shares=300)
+    client.buy("000001", price=BUY_NOW, shares=1_050 - 50)  # 1,000 shares
+    client.buy("000001.SZ", price=BUY_NOW, shares=300)
     assert client.has_position("000001") and not client.has_position("600519")
     position = client.get_position_by_symbol("000001")
     assert position is not None and position["volume"] == 1_300 and position["can_use_volume"] == 0
     with pytest.raises(ValueError, match="nothing of 000001.SZ to sell"):
-        client.sell("000001", price=9.0, position_pct=0.5)  # T+1: bought today
+        client.sell("000001", price=UNDER_BID, position_pct=0.5)  # T+1: bought today
     wall.now += (FRI_10 - THU_10).total_seconds()  # Friday 10:00
     position = client.get_position_by_symbol("000001")
     assert position["can_use_volume"] == 1_300
-    half = client.sell("000001", price=9.0, position_pct=0.5)  # 650 → 600 in lots
+    half = client.sell("000001", price=UNDER_BID, position_pct=0.5)  # 650 → 600 in lots
     assert half["order"]["order_volume"] == 600 and half["order"]["order_type"] == 24
-    rest = client.sell_all("000001", price=9.0)  # the remaining 700, odd lots included
+    rest = client.sell_all("000001", price=UNDER_BID)  # the remaining 700, odd lots included
     assert rest["order"]["order_volume"] == 700
     summary = client.get_account_summary()
     assert set(summary) == {"portfolio", "positions", "timestamp"}
@@ -229,7 +242,7 @@ def test_positions_views_and_selling_a_fraction_the_next_day(live) -> None:
 
 def test_views_carry_seed_001s_keys(live) -> None:
     client, _, _ = live
-    client.buy("000001", price=10.0, shares=200)
+    client.buy("000001", price=BUY_NOW, shares=200)
     [account] = client.get_accounts()
     assert account["index"] == 0 and account["nick_name"] == "账户1" and account["account_id"]
     [position] = client.get_positions(0)
@@ -243,15 +256,16 @@ def test_views_carry_seed_001s_keys(live) -> None:
     with pytest.raises(ValueError, match="trader_index 1: the server has 1 account"):
         client.get_portfolio(1)
     with pytest.raises(ValueError, match="trader_index 1: the server has 1 account"):
-        client.buy("000001", price=10.0, shares=100, trader_index=1)
+        client.buy("000001", price=BUY_NOW, shares=100, trader_index=1)
 
 
 def test_cancel_all_of_one_side_leaves_the_other(live) -> None:
     client, _, wall = live
-    client.buy("000001", price=10.0, shares=1_000)
+    client.buy("000001", price=BUY_NOW, shares=1_000)
     wall.now += (FRI_10 - THU_10).total_seconds()  # something to sell on Friday
-    resting_buys = [client.buy("000001", price=9.0, shares=100) for _ in range(2)]  # below the ask: rest
-    resting_sell = client.sell("000001", price=10.5, shares=100)  # above the bid: rests
+    # below the ask: they rest
+    resting_buys = [client.buy("000001", price=UNDER_BID, shares=100) for _ in range(2)]
+    resting_sell = client.sell("000001", price=SELL_RESTS_FRI, shares=100)  # above the bid: rests
     assert {o["status"] for o in [*resting_buys, resting_sell]} == {"open"}
     result = client.cancel_all_buy_orders()
     assert (
@@ -265,8 +279,8 @@ def test_cancel_all_of_one_side_leaves_the_other(live) -> None:
 
 def test_cancel_order_as_seed_001_calls_it(live) -> None:
     client, _, _ = live
-    first = client.buy("000001", price=9.0, shares=100)
-    second = client.buy("000001", price=9.0, shares=100)
+    first = client.buy("000001", price=UNDER_BID, shares=100)
+    second = client.buy("000001", price=UNDER_BID, shares=100)
     assert client.cancel_order(order_id=first["order_id"], trader_index=0)["order_id"] == first["order_id"]
     assert client.cancel_order(second["order_id"], 0)["order_id"] == second["order_id"]
     assert client.get_order(first["order_id"], 0)["order_id"] == first["order_id"]
@@ -361,12 +375,40 @@ print("\\n批量下单完成")
 }
 
 
+#: The moment the examples run at. They are kept as written, and their prices assume 000001.SZ at about 10
+#: CNY: simple's and batch's buys at 10.50 are to fill at once (500 + 500 shares), the grid's five buys at
+#: 9.50–9.90 are to be inside the day's price band. At conftest's MID_SESSION (2025-11-20 10:00) 000001.SZ now
+#: follows its real price history at 11.20 (band 10.20–12.46): the buys at 10.50 would rest and the grid would
+#: be refused. So the examples run on a day of the simulator (seed 7) when the stock traded near 10: Thursday
+#: 2024-05-30 10:00, last 10.15, ask1 10.16, bid1 10.15, band 9.21–11.25 (``SimBackend(seed=7,
+#: clock=fixed_clock(SEED_001_MOMENT)).xtdata.get_full_tick(["000001.SZ"])``, ``.get_instrument_detail``).
+SEED_001_MOMENT = dt.datetime(2024, 5, 30, 10, 0, tzinfo=CST)
+
+
 @pytest.fixture
 def signed_server(tmp_path: Path) -> Iterator[str]:
-    from helpers import trading_app
+    """:func:`helpers.trading_app` with seed 001's signing clients, frozen at SEED_001_MOMENT instead of
+    MID_SESSION."""
+    from qmt_bridge.backends.sim import SimBackend, paper_accounts
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import fixed_clock
 
     clients = {"my_strategy": "my_secret_key", "grid_strategy": "secret", "batch_trader": "secret"}
-    with serve_in_thread(trading_app(tmp_path, KEY, signing_clients=clients), name="uvicorn-seed001") as url:
+    settings = Settings(
+        _env_file=None, backend="sim", sim_seed=SEED, data_dir=str(tmp_path), api_key=KEY,
+        trading_enabled=True, quote_markets="BJ", predownload=False, signing_clients=clients,
+    )  # fmt: skip
+    stock, credit = paper_accounts(settings)
+    backend = SimBackend(
+        seed=SEED,
+        clock=fixed_clock(SEED_001_MOMENT),
+        data_dir=tmp_path,
+        starting_cash=settings.sim_starting_cash,
+        account_ids=stock,
+        credit_account_ids=credit,
+    )
+    with serve_in_thread(create_app(settings, backend=backend), name="uvicorn-seed001") as url:
         yield url
 
 

@@ -19,6 +19,11 @@ from qmt_bridge.client import QMTClient
 from qmt_bridge.client.base import DEFAULT_MAX_RETRIES
 from qmt_bridge.client.errors import APIConnectionError, ServiceUnavailableError
 
+#: 000001.SZ's limit-down price at conftest's MID_SESSION (seed 7, 2025-11-20 10:00): a buy there rests. The
+#: stock follows its real price history (it was 8.88); from the simulator: ``SimBackend(seed=7,
+#: clock=fixed_clock(MID_SESSION)).xtdata.get_instrument_detail("000001.SZ")["DownStopPrice"]``.
+LIMIT_DOWN = 10.20
+
 
 def unavailable() -> Exception:
     import email.message
@@ -127,7 +132,7 @@ def test_the_2_1_3_trading_names_work_against_a_real_server(tmp_path: Path) -> N
         assert isinstance(client.query_ipo_data(), dict) and client.query_position_statistics() == []
         assert client.query_com_fund()["success"] is True
         assert [p["stockCode"] for p in client.query_com_position()] == ["000001.SZ"]
-        resting = client.place_order("000001.SZ", 23, 100, price_type=11, price=8.88)
+        resting = client.place_order("000001.SZ", 23, 100, price_type=11, price=LIMIT_DOWN)
         results = client.batch_cancel([{"order_id": resting["order_id"]}, {"order_id": order["order_id"]}])
         assert [r["http_status"] for r in results] == [200, 409]
         assert client.cancel_order_async(order["order_id"])["status"] == "async_submitted"

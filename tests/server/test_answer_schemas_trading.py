@@ -22,7 +22,10 @@ from qmt_bridge.server.answers import answer_model
 KEY = "answer-schemas-trading-key-0123456789"
 AUTH = {"X-API-Key": KEY}
 CODE = "000001.SZ"
-LIMIT_DOWN = 8.88  # 000001.SZ's limit-down price on MID_SESSION's day: a buy there rests
+#: 000001.SZ's limit-down price on MID_SESSION's day (seed 7, 2025-11-20 10:00): a buy there rests. From the
+#: simulator: ``SimBackend(seed=7, clock=fixed_clock(MID_SESSION)).xtdata.get_instrument_detail("000001.SZ")``
+#: ["DownStopPrice"] (last 11.20, limit-up 12.46; it was 8.88 before the stock followed its real history).
+LIMIT_DOWN = 10.20
 T = "/api/trading"
 
 Ids = dict[str, Any]
@@ -58,7 +61,8 @@ def filled(client: TestClient, ids: Ids) -> Any:
 
 
 def buy_for_a_quota(client: TestClient, code: str = "600519.SH", volume: int = 200) -> None:
-    """``volume`` of ``code`` at the ask (200 600519.SH: about 370,000 CNY held on SH, a purchase quota)."""
+    """``volume`` of ``code`` at the ask (200 600519.SH: about 254,000 CNY held on SH at
+    its ask of about 1,270, a purchase quota)."""
     tick = ok(client.get("/api/market/full_tick", params={"stocks": code}))["data"][code]
     answer = ok(order(client, stock_code=code, order_volume=volume, price_type=11, price=tick["askPrice"][0]))
     wait_until(lambda: state(client, answer["order_id"]) == "filled", f"the {code} buy filled")

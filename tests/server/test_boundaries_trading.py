@@ -15,7 +15,8 @@ Here:
   noise at the limit;
 - the edge checks for odd-lot sells below the minimum and 0.001-tick price bands.
 
-000001.SZ in the frozen simulator (2025-11-20 10:00): last 9.75, limit-up 10.86, limit-down 8.88.
+000001.SZ in the frozen simulator (2025-11-20 10:00): last 11.20, limit-up 12.46, limit-down 10.20 (it follows
+its real price history; see the constants below).
 """
 
 from __future__ import annotations
@@ -45,7 +46,15 @@ KEY = "boundary-key-0001"
 AUTH = {"X-API-Key": KEY}
 ACCOUNT = "SIM000001"
 SEED_ORDER = {"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100}
-LAST, LIMIT_UP, LIMIT_DOWN = 9.75, 10.86, 8.88
+#: 000001.SZ at conftest's MID_SESSION (seed 7, 2025-11-20 10:00), from the simulator itself:
+#: ``SimBackend(seed=7, clock=fixed_clock(MID_SESSION)).xtdata.get_full_tick(["000001.SZ"])`` (lastPrice; bid1
+#: 11.19, ask1 11.20) and ``get_instrument_detail("000001.SZ")`` (UpStopPrice, DownStopPrice).
+LAST, LIMIT_UP, LIMIT_DOWN = 11.20, 12.46, 10.20
+#: A limit price inside the band, a little under the last price (the unit risk checks' order price).
+IN_BAND = 11.15
+#: The resting limit buy of the idempotency tests: inside the band, under bid1 (so it rests) and a whole
+#: number of yuan (so that ``11`` is another spelling of it). It was 9.00 when the last price was 9.75.
+RESTING = 11.00
 TODAY = dt.date(2025, 11, 20)
 DAY = dt.date(2026, 12, 4)
 
@@ -156,7 +165,7 @@ def test_cancel_order_ids_at_their_bounds(client: TestClient) -> None:
 FIRST = {
     **SEED_ORDER,
     "price_type": 11,
-    "price": 9.00,
+    "price": RESTING,
     "strategy_name": "s1",
     "order_remark": "r1",
 }
@@ -166,8 +175,8 @@ FIRST = {
     "changed",
     [
         {"order_volume": 200},
-        {"price": 9.01},
-        {"price": 8.99},
+        {"price": 11.01},  # RESTING + one tick
+        {"price": 10.99},  # RESTING - one tick
         {"price_type": 5, "price": 0.0},
         {"order_type": 24},
         {"stock_code": "000002.SZ"},
@@ -200,8 +209,8 @@ def test_one_field_changed_by_the_smallest_step_is_409(client: TestClient, chang
         {"account_id": ACCOUNT},
         {"stock_code": "000001.sz"},
         {"stock_code": " 000001.SZ "},
-        {"price": 9},
-        {"price": 9.000},
+        {"price": 11},  # RESTING as an int
+        {"price": 11.000},
         {"order_volume": 100.0},
     ],
     ids=[
@@ -210,7 +219,7 @@ def test_one_field_changed_by_the_smallest_step_is_409(client: TestClient, chang
         "lower-case-market",
         "spaces-around-code",
         "int-price",
-        "9.000",
+        "11.000",
         "volume-100.0",
     ],
 )
@@ -218,7 +227,7 @@ def test_another_spelling_of_the_same_order_is_a_duplicate(
     client: TestClient, spelling: dict[str, Any]
 ) -> None:
     """The fingerprint is taken after the edge normalises the request: the default account named, the
-    market suffix in lower case or the code with spaces, 9 for 9.00, 100.0 for 100 — the same order: 200
+    market suffix in lower case or the code with spaces, 11 for 11.00, 100.0 for 100 — the same order: 200
     with duplicate true and the first order id, nothing placed."""
     coid = "same-" + "-".join(spelling).replace("_", "") or "same-identical"
     first = order(client, **FIRST, client_order_id=coid).json()
@@ -250,7 +259,7 @@ def test_fingerprint_ignores_the_id_and_fields_outside_the_order() -> None:
     """Hand-checked: only the eight ORDER_FIELDS count."""
     base = {"account_id": ACCOUNT, **FIRST}
     assert fingerprint({**base, "client_order_id": "a"}) == fingerprint({**base, "client_order_id": "b"})
-    assert fingerprint(base) != fingerprint({**base, "price": 9.001})
+    assert fingerprint(base) != fingerprint({**base, "price": RESTING + 0.001})
 
 
 # --- the daily limit and idempotency across a restart ------------------------------------------------
@@ -330,7 +339,7 @@ def test_orders_ahead_in_a_batch_count_like_journaled_ones(journaled: int, ahead
     journal = Journal(None)
     for n in range(journaled):
         journal.begin_order(f"j{n}", "A", "fp", {}, DAY)
-    error = refusal(limits(journal, max_orders_per_day=3), "A", tradable(), 23, 100, 11, 9.7, DAY, ahead)
+    error = refusal(limits(journal, max_orders_per_day=3), "A", tradable(), 23, 100, 11, IN_BAND, DAY, ahead)
     if ok:
         assert error is None
     else:
@@ -340,9 +349,9 @@ def test_orders_ahead_in_a_batch_count_like_journaled_ones(journaled: int, ahead
 def test_a_daily_limit_of_one() -> None:
     journal = Journal(None)
     risk = limits(journal, max_orders_per_day=1)
-    assert refusal(risk, "A", tradable(), 23, 100, 11, 9.7, DAY) is None
+    assert refusal(risk, "A", tradable(), 23, 100, 11, IN_BAND, DAY) is None
     journal.begin_order("only", "A", "fp", {}, DAY)
-    error = refusal(risk, "A", tradable(), 23, 100, 11, 9.7, DAY)
+    error = refusal(risk, "A", tradable(), 23, 100, 11, IN_BAND, DAY)
     assert (
         error is not None
         and error.code == "orders_per_day_over_limit"
@@ -359,20 +368,20 @@ def test_an_order_counts_whatever_became_of_it_until_it_is_forgotten(state: str)
     journal.begin_order("x", "A", "fp", {}, DAY)
     if state != jr.PENDING:
         journal.finish_order("x", state, 7 if state == jr.PLACED else None, {})
-    assert refusal(risk, "A", tradable(), 23, 100, 11, 9.7, DAY) is not None
+    assert refusal(risk, "A", tradable(), 23, 100, 11, IN_BAND, DAY) is not None
     journal.forget_order("x")
-    assert (refusal(risk, "A", tradable(), 23, 100, 11, 9.7, DAY) is None) is (state == jr.PENDING)
+    assert (refusal(risk, "A", tradable(), 23, 100, 11, IN_BAND, DAY) is None) is (state == jr.PENDING)
 
 
 @pytest.mark.parametrize(
     ("order_type", "price_type", "limit", "ok"),
     [
-        (23, 44, 1086.00, True),  # a market buy may pay up to limit-up: 100 x 10.86
-        (23, 44, 1085.99, False),
-        (23, 5, 975.00, True),  # latest price: 100 x 9.75
-        (23, 5, 974.99, False),
-        (24, 44, 975.00, True),  # a market sell brings the last price
-        (24, 44, 974.99, False),
+        (23, 44, 1246.00, True),  # a market buy may pay up to limit-up: 100 x 12.46 (LIMIT_UP)
+        (23, 44, 1245.99, False),
+        (23, 5, 1120.00, True),  # latest price: 100 x 11.20 (LAST)
+        (23, 5, 1119.99, False),
+        (24, 44, 1120.00, True),  # a market sell brings the last price
+        (24, 44, 1119.99, False),
     ],
     ids=[
         "mkt-buy-at",
@@ -396,17 +405,19 @@ def test_order_value_of_orders_without_a_price_at_the_limit(
 
 
 def test_a_market_buy_without_a_limit_up_price_is_valued_at_the_last_price() -> None:
-    """up_limit 0 (no band): 100 x 9.75 = 975.00."""
-    risk = limits(Journal(None), max_order_value=975.0)
+    """up_limit 0 (no band): 100 x 11.20 (LAST) = 1120.00; one tick more is over."""
+    risk = limits(Journal(None), max_order_value=1120.0)
     assert refusal(risk, "A", tradable(up=0.0), 23, 100, 44, 0.0, DAY) is None
-    assert refusal(risk, "A", tradable(up=0.0, last=9.76), 23, 100, 44, 0.0, DAY) is not None
+    assert refusal(risk, "A", tradable(up=0.0, last=11.21), 23, 100, 44, 0.0, DAY) is not None
 
 
 @pytest.mark.parametrize(("price", "volume"), [(8.88, 100), (1.10, 900)])
 def test_an_order_worth_exactly_the_limit_passes_despite_float_noise(price: float, volume: int) -> None:
-    """8.88 x 100 = 888.00 CNY and 1.10 x 900 = 990.00 CNY exactly; with the limit set to that value the
-    order is at the limit and must pass (the refusal would read "worth about 888.00 CNY, over the limit of
-    888.00"). In the simulator 8.88 is 000001.SZ's limit-down price on 2025-11-20."""
+    """8.88 x 100 = 888.00 CNY and 1.10 x 900 = 990.00 CNY exactly (in floats 888.0000000000001 and
+    990.0000000000001); with the limit set to that value the order is at the limit and must pass (the
+    refusal would read "worth about 888.00 CNY, over the limit of 888.00"). A unit check with no band:
+    8.88 is kept for its float noise, though it is no longer 000001.SZ's limit-down price in the simulator
+    (LIMIT_DOWN, 10.20 x 100, is 1019.9999999999999: noise on the harmless side)."""
     risk = limits(Journal(None), max_order_value=round(price * volume, 2))
     assert refusal(risk, "A", tradable(down=0.0), 23, volume, 11, price, DAY) is None
 
@@ -427,7 +438,7 @@ def test_allowed_codes_match_whole_codes_only(code: str, ok: bool) -> None:
     an extension of an allowed code is not allowed."""
     risk = limits(Journal(None), allowed_codes=" 600519.sh ,000001.SZ,")
     assert risk.allowed_codes == frozenset({"600519.SH", "000001.SZ"})
-    error = refusal(risk, "A", tradable(code), 23, 100, 11, 9.7, DAY)
+    error = refusal(risk, "A", tradable(code), 23, 100, 11, IN_BAND, DAY)
     assert (error is None) is ok
     if not ok:
         assert error is not None and error.code == "code_not_allowed"
@@ -438,10 +449,10 @@ def test_the_kill_switch_is_checked_before_every_other_limit() -> None:
     next limit in line (the allowed codes) speaks."""
     risk = limits(Journal(None), max_order_value=1.0, max_orders_per_day=1, allowed_codes="600519.SH")
     risk.engage("test", dt.datetime(2026, 12, 4, 10, 0))
-    error = refusal(risk, "A", tradable(), 23, 100, 11, 9.7, DAY, 5)
+    error = refusal(risk, "A", tradable(), 23, 100, 11, IN_BAND, DAY, 5)
     assert error is not None and error.code == "kill_switch_engaged"
     risk.release()
-    error = refusal(risk, "A", tradable(), 23, 100, 11, 9.7, DAY, 5)
+    error = refusal(risk, "A", tradable(), 23, 100, 11, IN_BAND, DAY, 5)
     assert error is not None and error.code == "code_not_allowed"
 
 
@@ -524,10 +535,10 @@ def test_the_band_of_a_thousandth_tick_fund_at_its_edges(price: float, ok: bool)
 @pytest.mark.parametrize(
     ("up", "down", "price", "ok"),
     [
-        (0.0, 8.88, 999.99, True),
-        (0.0, 8.88, 8.87, False),
-        (10.86, 0.0, 0.01, True),
-        (10.86, 0.0, 10.87, False),
+        (0.0, LIMIT_DOWN, 999.99, True),
+        (0.0, LIMIT_DOWN, 10.19, False),  # one tick under limit-down
+        (LIMIT_UP, 0.0, 0.01, True),
+        (LIMIT_UP, 0.0, 12.47, False),  # one tick over limit-up
     ],
 )
 def test_a_missing_band_end_is_no_bound_on_that_side_only(

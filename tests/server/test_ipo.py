@@ -16,6 +16,11 @@ KEY = "ipo-key-0123456789abcdef0123456789"
 AUTH = {"X-API-Key": KEY}
 ISSUE = "301822.SZ"
 PRICE = 10.41
+#: Shares of 000001.SZ bought for a Shenzhen quota, and the quota they give: at MID_SESSION 000001.SZ trades
+#: at 11.20 (seed 7, following its real price history: ``SimBackend(seed=7, clock=fixed_clock(MID_SESSION))``
+#: ``.xtdata.get_full_tick(["000001.SZ"])``), so 10,000 shares are worth 112,000 CNY: 22 steps of 5,000, 500
+#: shares each, 11,000 shares of quota (it was 9,500 at 9.75: 97,500 CNY). Below the issue's maximum, 22,500.
+HELD, QUOTA = 10000, 11000
 
 
 @pytest.fixture
@@ -79,12 +84,12 @@ def test_without_a_quota_nothing_is_subscribed(client: TestClient) -> None:
 
 
 def test_the_most_allowed_is_subscribed_once_a_day(client: TestClient) -> None:
-    buy_sz(client, 10000)  # ~97,500 CNY of Shenzhen shares: 9,500 shares of quota
+    buy_sz(client, HELD)  # 112,000 CNY of Shenzhen shares: 11,000 shares of quota
     [issue] = ok(client.get("/api/trading/ipo_today"))["issues"]
-    assert (issue["quota"], issue["volume"], issue["reason"]) == (9500, 9500, None)
+    assert (issue["quota"], issue["volume"], issue["reason"]) == (QUOTA, QUOTA, None)
     cash = ok(client.get("/api/trading/asset"))["data"]["cash"]
     [first] = ok(client.post("/api/trading/ipo_subscribe", json={}))["results"]
-    assert (first["http_status"], first["volume"], first["order"]["order_status"]) == (200, 9500, 56)
+    assert (first["http_status"], first["volume"], first["order"]["order_status"]) == (200, QUOTA, 56)
     assert first["client_order_id"] == f"ipo-20251120-{ISSUE}-SIM000001"
     assert ok(client.get("/api/trading/asset"))["data"]["cash"] == cash  # nothing prepaid
     [again, unknown] = ok(client.post("/api/trading/ipo_subscribe", json={"codes": [ISSUE, "600000.SH"]}))[
@@ -97,7 +102,7 @@ def test_the_most_allowed_is_subscribed_once_a_day(client: TestClient) -> None:
 
 
 def test_a_subscription_order_is_checked_at_the_edge(client: TestClient) -> None:
-    buy_sz(client, 10000)
+    buy_sz(client, HELD)
     assert_error(
         client.post("/api/trading/order", json=subscription(500, price_type=5)), 400, "invalid_subscription"
     )
@@ -111,10 +116,10 @@ def test_a_subscription_order_is_checked_at_the_edge(client: TestClient) -> None
     )
     assert_error(client.post("/api/trading/order", json=subscription(750)), 400, "invalid_lot")
     over = ok(
-        client.post("/api/trading/order", json=subscription(10000))
-    )  # above the 9,500 quota: the counter's
+        client.post("/api/trading/order", json=subscription(QUOTA + 500))
+    )  # one unit above the quota: the counter's
     assert over["status"] == "rejected" and "额度" in over["error"]
-    placed = ok(client.post("/api/trading/order", json=subscription(9500)))
+    placed = ok(client.post("/api/trading/order", json=subscription(QUOTA)))
     assert placed["order"]["order_status"] == 56 and placed["order"]["status_msg"].startswith(
         "新股申购已受理"
     )
@@ -130,10 +135,10 @@ def test_the_client_methods(tmp_path: Any) -> None:
         client = QMTClient(base_url=url, api_key=KEY)
         assert client.get_ipo_today()["issues"][0]["volume"] == 0
         ask = client.get_full_tick(["000001.SZ"])["000001.SZ"]["askPrice"][0]
-        client.place_order("000001.SZ", 23, 10000, price_type=11, price=ask)
-        wait_until(lambda: client.get_ipo_today()["issues"][0]["volume"] == 9500, "the quota")
+        client.place_order("000001.SZ", 23, HELD, price_type=11, price=ask)
+        wait_until(lambda: client.get_ipo_today()["issues"][0]["volume"] == QUOTA, "the quota")
         [result] = client.subscribe_ipos()["results"]
-        assert result["http_status"] == 200 and result["volume"] == 9500
+        assert result["http_status"] == 200 and result["volume"] == QUOTA
         assert client.subscribe_ipos(codes=[ISSUE])["results"][0]["duplicate"] is True
 
 

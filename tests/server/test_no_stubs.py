@@ -391,7 +391,7 @@ CANONICAL: dict[str, Any] = {
         "stock": "000001.SZ",
         "order_time": f"{TODAY}100000",
         "order_type": "buy",
-        "order_price": 9.05,
+        "order_price": 10.5,  # below 000001.SZ's 11.20 at 10:00: buys rest ahead of it
         "order_volume": 1000,
         "order_left_volume": 1000,
     },
@@ -897,8 +897,9 @@ def _check(condition: Any, what: str) -> None:
 # ------------------------------------------------------------------------------------ the servers under test
 
 KEY = "no-stubs-key-0001"
-#: 000001.SZ mid-session on 2025-11-20 trades at 9.75; its limit down is 8.88, where a buy rests.
-LIMIT_DOWN = 8.88
+#: 000001.SZ mid-session on 2025-11-20 trades at 11.20; its limit down is 10.20, where a buy rests (from the
+#: simulator: ``get_instrument_detail("000001.SZ")["DownStopPrice"]`` at conftest's MID_SESSION, seed 7).
+LIMIT_DOWN = 10.20
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,13 @@ from qmt_bridge.client import QMTClient
 KEY = "stream-key-42"
 AUTH = {"X-API-Key": KEY}
 MARKETABLE = {"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100}
-#: 000001.SZ's limit-down price on 2025-11-20: a buy there rests.
-RESTING = {**MARKETABLE, "price_type": 11, "price": 8.88}
+#: 000001.SZ at conftest's MID_SESSION (seed 7, 2025-11-20 10:00; it follows its real price history): the last
+#: price, at which a market buy fills (was 9.75), and the limit-down price, at which a buy rests (was 8.88).
+#: From the simulator: ``SimBackend(seed=7, clock=fixed_clock(MID_SESSION)).xtdata``
+#: ``.get_full_tick(["000001.SZ"])["000001.SZ"]["lastPrice"]`` and
+#: ``.get_instrument_detail("000001.SZ")["DownStopPrice"]``.
+LAST, LIMIT_DOWN = 11.20, 10.20
+RESTING = {**MARKETABLE, "price_type": 11, "price": LIMIT_DOWN}
 
 
 @contextmanager
@@ -117,7 +122,7 @@ def test_an_orders_life_arrives_in_sequence(tmp_path: Path) -> None:
         assert orders and all(e["data"]["client_order_id"] == "life-1" for e in orders)
         assert orders[-1]["data"]["normalized"]["state"] == "filled"
         trade = next(e for e in events if e["kind"] == "trade")
-        assert (trade["data"]["traded_price"], trade["data"]["traded_volume"]) == (9.75, 100)
+        assert (trade["data"]["traded_price"], trade["data"]["traded_volume"]) == (LAST, 100)
         assert trade["data"]["client_order_id"] == "life-1"
         assert all(e["account_id"] == "SIM000001" and e["at"] > 0 for e in events)
         resting = place(url, RESTING)

@@ -26,8 +26,15 @@ KEY = "s3cret-key-0001"
 AUTH = {"X-API-Key": KEY}
 #: The seed's order: no price given.
 SEED_ORDER = {"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100}
-#: 000001.SZ on 2025-11-20: last close 9.87, so the limits are 8.88 and 10.86; at 10:00 it trades at 9.75.
-LIMIT_UP, LIMIT_DOWN = 10.86, 8.88
+#: 000001.SZ on 2025-11-20 (seed 7; it follows its real price history): last close 11.33, so the limits are
+#: 10.20 and 12.46; at 10:00 (conftest's MID_SESSION) it trades at 11.20 (bid1 11.19, ask1 11.20). From the
+#: simulator: ``SimBackend(seed=7, clock=fixed_clock(MID_SESSION)).xtdata`` ``.get_full_tick(["000001.SZ"])``
+#: (lastPrice, lastClose) and ``.get_instrument_detail("000001.SZ")`` (UpStopPrice, DownStopPrice).
+LIMIT_UP, LIMIT_DOWN = 12.46, 10.20
+LAST = 11.20
+#: The seed's market buy of 100 at LAST: 1,120.00, plus the minimum commission 5.00, plus the transfer fee
+#: 0.01 (0.001 % of 1,120.00 = 0.0112, to the fen).
+SEED_ORDER_COST = 1125.01
 
 
 @contextmanager
@@ -77,18 +84,18 @@ def test_the_seeds_order_without_a_price_fills_at_the_latest_price(server) -> No
     # The answer shows the order as its first event did (open, or already filled); it fills at once.
     assert placed["status"] in ("open", "filled") and placed["error"] is None
     wait_until(lambda: state_of(client, placed["order_id"]) == "filled", "the order filled")
-    assert placed["order"]["price_type"] == 5 and placed["order"]["price"] == last == 9.75
+    assert placed["order"]["price_type"] == 5 and placed["order"]["price"] == last == LAST
     assert placed["order"]["normalized"]["side"] == "buy"
     assert placed["client_order_id"].startswith("qb-")  # the server made one
     listed = {o["order_id"]: o for o in orders(client)}
     assert listed[placed["order_id"]]["client_order_id"] == placed["client_order_id"]
     trades = client.get("/api/trading/trades", headers=AUTH).json()["data"]
     mine = [t for t in trades if t["order_id"] == placed["order_id"]]
-    assert [(t["traded_price"], t["traded_volume"]) for t in mine] == [(9.75, 100)]
+    assert [(t["traded_price"], t["traded_volume"]) for t in mine] == [(LAST, 100)]
     assert mine[0]["client_order_id"] == placed["client_order_id"]
-    # 975.00 plus the minimum commission 5.00 plus the transfer fee 0.01 (0.001 % of 975, rounded up)
+    # 1,120.00 plus the minimum commission 5.00 plus the transfer fee 0.01 (see SEED_ORDER_COST)
     cash_after = client.get("/api/trading/asset", headers=AUTH).json()["data"]["cash"]
-    assert round(cash_before - cash_after, 2) == 980.01
+    assert round(cash_before - cash_after, 2) == SEED_ORDER_COST
     position = next(
         p
         for p in client.get("/api/trading/positions", headers=AUTH).json()["data"]
@@ -156,7 +163,7 @@ def test_a_server_without_any_key_says_trading_is_off(api: TestClient) -> None:
     ("fields", "status", "code", "param"),
     [
         ({"order_volume": 150}, 400, None, "order_volume"),
-        ({"price_type": 11, "price": 9.755}, 400, None, "price"),
+        ({"price_type": 11, "price": 11.205}, 400, None, "price"),  # inside the band, off the tick
         ({"price_type": 11, "price": round(LIMIT_UP + 0.01, 2)}, 400, "price_outside_limits", "price"),
         ({"price_type": 11, "price": round(LIMIT_DOWN - 0.01, 2)}, 400, "price_outside_limits", "price"),
         ({"stock_code": "600001.SH"}, 404, None, "stock_code"),
@@ -374,16 +381,18 @@ def test_the_kill_switch_cancels_refuses_and_survives_a_restart(tmp_path: Path) 
 
 
 def test_risk_limits_at_their_boundaries(tmp_path: Path) -> None:
-    # 000001.SZ: 100 shares at 9.75 are worth 975.00.
-    with trading_server(tmp_path, max_order_value=975.0, max_orders_per_day=2, allowed_codes="000001.SZ") as (
+    # 000001.SZ: 100 shares at 11.20 (LAST) are worth 1,120.00.
+    with trading_server(
+        tmp_path, max_order_value=1120.0, max_orders_per_day=2, allowed_codes="000001.SZ"
+    ) as (
         client,
         _,
     ):
-        assert_error(order(client, price_type=11, price=9.76), 403, "order_value_over_limit")
-        assert order(client, price_type=11, price=9.75).status_code == 200  # exactly at the limit
+        assert_error(order(client, price_type=11, price=11.21), 403, "order_value_over_limit")
+        assert order(client, price_type=11, price=11.20).status_code == 200  # exactly at the limit
         assert_error(order(client, stock_code="600000.SH"), 403, "code_not_allowed")
-        assert order(client, price_type=11, price=9.74).status_code == 200  # the second of two
-        assert_error(order(client, price_type=11, price=9.74), 403, "orders_per_day_over_limit")
+        assert order(client, price_type=11, price=11.19).status_code == 200  # the second of two
+        assert_error(order(client, price_type=11, price=11.19), 403, "orders_per_day_over_limit")
 
 
 # --- the simulator's account --------------------------------------------------------------------------

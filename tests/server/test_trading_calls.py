@@ -19,7 +19,10 @@ from helpers import assert_error, serve_in_thread, trading_app, wait_until
 KEY = "trading-calls-key-0123456789abcdef"
 AUTH = {"X-API-Key": KEY}
 CODE = "000001.SZ"
-LIMIT_DOWN = 8.88  # 000001.SZ's limit-down price on MID_SESSION's day: a buy there rests
+#: 000001.SZ's limit-down price on MID_SESSION's day: a buy there rests (seed 7; it follows its real price
+#: history, it was 8.88). From the simulator: ``SimBackend(seed=7, clock=fixed_clock(MID_SESSION))``
+#: ``.xtdata.get_instrument_detail("000001.SZ")["DownStopPrice"]``.
+LIMIT_DOWN = 10.20
 
 
 @pytest.fixture

@@ -196,9 +196,9 @@ def test_a_cached_day_needs_no_daily_history(calendar, universe, monkeypatch):
     built: list[str] = []
     original = PriceEngine._build_daily
 
-    def counting(self, inst):
+    def counting(self, inst, *args):
         built.append(inst.code)
-        return original(self, inst)
+        return original(self, inst, *args)
 
     monkeypatch.setattr(PriceEngine, "_build_daily", counting)
     insts = [universe.get(c) for c in universe.codes(market="BJ")]
@@ -230,9 +230,9 @@ def test_k_lines_of_past_days_do_not_cost_todays_snapshots_their_state(calendar,
         built_days.append((inst.code, day))
         return original_intraday(inst, day, *args)
 
-    def counting_daily(self, inst):
+    def counting_daily(self, inst, *args):
         built_daily.append(inst.code)
-        return original_daily(self, inst)
+        return original_daily(self, inst, *args)
 
     monkeypatch.setattr(prices, "build_intraday", counting_intraday)
     monkeypatch.setattr(PriceEngine, "_build_daily", counting_daily)

@@ -42,6 +42,7 @@ from qmt_bridge.sim.market.bars import (
 )
 from qmt_bridge.sim.market.calendar import TradingCalendar, provisional_calendar
 from qmt_bridge.sim.market.corporate import adjust, factor_table
+from qmt_bridge.sim.market.financials import industry_pe
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.market import SimMarket
 from qmt_bridge.sim.market.prices import issue_price
@@ -54,6 +55,7 @@ from qmt_bridge.sim.market.static import (
     instrument_type,
     trading_period,
 )
+from qmt_bridge.sim.market.valuation import ipo_earnings, pe_ratio
 from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
 from qmt_bridge.sim.unsupported import SimUnsupportedError
 from qmt_bridge.subscription_units import unit_of
@@ -378,7 +380,7 @@ class SimXtData(
                 continue
             if inst.list_date > self.market.clock.today() + dt.timedelta(days=30):
                 continue
-            rows.append(_ipo_row(inst, self.market.calendar, issue_price(inst)))
+            rows.append(_ipo_row(inst, self.market.calendar, issue_price(inst), self.market.seed))
         return rows
 
     def get_index_weight(self, index_code: str) -> dict[str, float]:
@@ -741,16 +743,15 @@ def _subscription_code(inst: Instrument) -> str:
     return ("787" if inst.board == kinds.STAR else "732") + inst.symbol[3:]
 
 
-def _ipo_row(inst: Instrument, calendar: TradingCalendar, issue_price: float) -> dict[str, Any]:
+def _ipo_row(inst: Instrument, calendar: TradingCalendar, issue_price: float, seed: int) -> dict[str, Any]:
     """An IPO as the exchanges run it: subscription on T (8 trading days before listing), the lottery
     numbers (中签号, ``declareDate``) and the payment (``paymentDate``) on T+2, the first day's preClose
-    (``issue_price``) the issue price."""
+    (``issue_price``) the issue price. PEs: :func:`_ipo_pes`."""
     qty = max(inst.float_shares // 10, 10_000_000)
     unit = unit_of(f"{_subscription_code(inst)}.{inst.market}")  # one 申购单位: SH main board 1,000 shares
     listed = bisect.bisect_left(calendar.sessions, inst.list_date)
     subscribe = calendar.sessions[max(listed - 8, 0)]
     declare = calendar.sessions[max(listed - 6, 0)]  # T+2: numbers published, winners pay
-    pe = round(15 + (sum(map(ord, inst.code)) % 40), 2)
     return {
         "securityCode": inst.code,
         "codeName": inst.name,
@@ -762,14 +763,36 @@ def _ipo_row(inst: Instrument, calendar: TradingCalendar, issue_price: float) ->
         "publishPrice": issue_price,
         "startDate": subscribe.strftime("%Y%m%d"),
         "onlineSubMinQty": unit,
-        "isProfit": 1,
-        "industryPe": round(pe * 1.2, 2),
-        "beforePE": pe,
-        "afterPE": round(pe * 1.3, 2),
+        **_ipo_pes(inst, issue_price, qty, subscribe, seed),
         "listedDate": inst.list_date.strftime("%Y%m%d"),
         "declareDate": declare.strftime("%Y%m%d"),
         "paymentDate": declare.strftime("%Y%m%d"),
         "lwr": round(0.02 + (sum(map(ord, inst.name)) % 50) / 1000, 4),
+    }
+
+
+def _ipo_pes(inst: Instrument, issue_price: float, qty: int, subscribe: dt.date, seed: int) -> dict[str, Any]:
+    """``isProfit``, ``industryPe``, ``beforePE``, ``afterPE`` of an IPO, with the snapshots' definition
+    (:mod:`.market.valuation`): the issue price over the TTM earnings per share of the company's reports
+    announced by the subscription day, on the shares after the issue (``afterPE``, ``Capital.total_capital``)
+    and before it (``beforePE``, without the ``qty`` issued); negative for a loss (``isProfit`` 0).
+    ``industryPe`` is the model's PE level of the industry (:func:`.market.financials.industry_pe`).
+
+    The simulated reports start with the listing year's first quarter, so a company subscribing before its
+    first report is announced (listings up to about May) has no earnings to divide by: its PEs stay a
+    fixed pseudo-random level (15-54, from the code), and ``isProfit`` 1. Real prospectuses use the last
+    audited year, which the simulator does not report.
+    """
+    eps = ipo_earnings(inst, seed).ttm_eps(subscribe)
+    if not eps:
+        pe = round(15 + (sum(map(ord, inst.code)) % 40), 2)
+        return {"isProfit": 1, "industryPe": industry_pe(inst), "beforePE": pe, "afterPE": round(pe * 1.3, 2)}
+    before_eps = eps * inst.total_shares / max(inst.total_shares - qty, 1) if inst.total_shares else eps
+    return {
+        "isProfit": int(eps > 0),
+        "industryPe": industry_pe(inst),
+        "beforePE": pe_ratio(issue_price, before_eps),
+        "afterPE": pe_ratio(issue_price, eps),
     }
 
 

@@ -39,12 +39,14 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 import operator
 import random
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -209,6 +211,14 @@ _PROFILES: dict[str, _Profile] = {
 
 def _profile(industry: str) -> _Profile:
     return _PROFILES.get(industry, _DEFAULT)
+
+
+def industry_pe(inst: Instrument) -> float:
+    """The PE level of the stock's industry in the model: its median price-to-book over its mean ROE (what
+    a stock's PE settles around, as its book value follows the price), to two decimals."""
+    prof = _profile(inst.industry)
+    growth = inst.board in (STAR, CHINEXT, BJ) and inst.industry != "银行"
+    return round(prof.pb * (1.3 if growth else 1.0) / prof.roe, 2)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -391,7 +401,102 @@ def build_history(
     instrument's ``base_price`` is used. The numbers of a period depend only on ``(seed, inst, actions and
     prices up to that period)``, never on ``horizon_end``: random draws are laid out period by period.
     """
-    return _Builder(inst, seed, actions, horizon_end, price_at).build()
+    closes = None if price_at is None else (lambda days: [price_at(d) for d in days])
+    return _Builder(inst, seed, actions, horizon_end, closes).build()
+
+
+@dataclass(frozen=True)
+class Earnings:
+    """A stock's earnings as its reports state them: per report (period order, which is also announcement
+    order), the announcement day and the parent net profit of the trailing four quarters (TTM).
+
+    Computed by :func:`build_earnings` with the same code as the statements of :func:`build_history`, so
+    ``ttm_profit`` is exactly what the Income tables add up to. Within the first fiscal year of the history
+    (fewer than four quarters reported) the year-to-date profit is annualised (``x 4 / quarters``).
+    """
+
+    ann_days: np.ndarray  # int64 proleptic ordinal (``date.toordinal()``) of each report's announcement
+    ttm_profit: np.ndarray  # float64 whole yuan
+    shares: int  # ``Capital.total_capital`` (share counts are constant in the simulator)
+
+    def ttm_eps(self, day: dt.date) -> float:
+        """TTM earnings per share of the newest report announced on or before ``day`` (0.0 before the
+        first one)."""
+        i = int(np.searchsorted(self.ann_days, day.toordinal(), side="right")) - 1
+        return float(self.ttm_profit[i]) / self.shares if i >= 0 else 0.0
+
+
+def build_earnings(
+    inst: Instrument,
+    seed: int,
+    actions: Sequence[CorporateAction],
+    horizon_end: dt.date,
+    closes: Callable[[Sequence[dt.date]], Sequence[float]] | None = None,
+) -> Earnings:
+    """The :class:`Earnings` of the reports :func:`build_history` builds from the same arguments, without
+    the statements (a few percent of their cost).
+
+    ``closes(days)`` gives the stock's close on or before each of ``days`` at once (the quarter ends from
+    the listing on); the statements' ``price_at`` one day at a time.
+    """
+    return _Builder(inst, seed, actions, horizon_end, closes).earnings()
+
+
+class _Core(NamedTuple):
+    """The core recursion, one list entry per period: what the statements need of the parent equity and its
+    profit (whole yuan; equities as floats holding integers)."""
+
+    rev: list[int]
+    npp: list[int]  # single-quarter parent net profit
+    oci: list[int]
+    div: list[int]
+    rights: list[int]
+    inject: list[int]
+    E_begin: list[float]  # parent equity at the start of the quarter
+    E: list[float]  # ... and at its end
+    Mi: list[int]
+    eq_total: list[int]
+    L: list[int]
+    A: list[int]
+    A_prev: list[float]  # total assets at the start of the quarter
+
+
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
+# announcement_date's windows per fiscal quarter: (month, day, years after the period, days in window)
+_ANN_WINDOWS = ((4, 12, 0, 19), (7, 15, 0, 48), (10, 12, 0, 19), (3, 1, 1, 60))
+
+
+def _announcement_days(first_year: int, u0: np.ndarray) -> np.ndarray:
+    """:func:`announcement_date` of the periods from Q1 of ``first_year`` on (one draw each in ``u0``) as
+    ordinals, vectorised; Q1 reports moved to no earlier than the previous annual report."""
+    n = len(u0)
+    starts, spans = _announcement_windows(first_year, n)
+    days = starts + np.floor(u0 * spans).astype(np.int64)
+    weekday = (days + 6) % 7  # date.weekday() of an ordinal
+    days -= np.where(weekday >= 5, weekday - 4, 0)
+    q1 = np.arange(4, n, 4)
+    days[q1] = np.maximum(days[q1], days[q1 - 1])
+    return days
+
+
+@functools.lru_cache(maxsize=256)
+def _announcement_windows(first_year: int, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """First day (ordinal) and length in days of the announcement window of ``n`` periods from Q1 of
+    ``first_year`` on (read-only)."""
+    windows = [_ANN_WINDOWS[k % 4] for k in range(n)]
+    starts = np.array(
+        [dt.date(first_year + k // 4 + w[2], w[0], w[1]).toordinal() for k, w in enumerate(windows)], np.int64
+    )
+    spans = np.array([w[3] for w in windows], np.float64)
+    for arr in (starts, spans):
+        arr.flags.writeable = False
+    return starts, spans
+
+
+@functools.lru_cache(maxsize=256)
+def _periods(first_year: int, last_year: int) -> tuple[dt.date, ...]:
+    """The quarter ends from Q1 of ``first_year`` to Q4 of ``last_year``."""
+    return tuple(_quarter_end(y, q) for y in range(first_year, last_year + 1) for q in (1, 2, 3, 4))
 
 
 class _Builder:
@@ -401,57 +506,166 @@ class _Builder:
         seed: int,
         actions: Sequence[CorporateAction],
         horizon_end: dt.date,
-        price_at: Callable[[dt.date], float] | None,
+        closes: Callable[[Sequence[dt.date]], Sequence[float]] | None,
     ) -> None:
         self.inst = inst
-        self.price_at = price_at
         self.seed = int(seed)
         key = zlib.crc32(inst.code.encode("utf-8"))
         self.key = key
         first_year = inst.list_date.year
+        self.first_year = first_year
         last_year = max(horizon_end.year, first_year)
-        self.periods = [_quarter_end(y, q) for y in range(first_year, last_year + 1) for q in (1, 2, 3, 4)]
+        self.periods = _periods(first_year, last_year)
         n = len(self.periods)
         base = [self.seed & _MASK64, key]
         # separate streams so that a period's draws never depend on how many periods are generated
-        self.u = np.random.default_rng([*base, 0x4649_4E01]).random((n, 24)).tolist()
-        self.z = np.random.default_rng([*base, 0x4649_4E02]).standard_normal((n, 16)).tolist()
+        self.u_draws = np.random.default_rng([*base, 0x4649_4E01]).random((n, 24))
+        self.z_draws = np.random.default_rng([*base, 0x4649_4E02]).standard_normal((n, 16))
         self.consts = np.random.default_rng([*base, 0x4649_4E03]).random(32).tolist()
         self.actions = sorted(actions, key=lambda a: a.ex_date)
         self.action_days = [a.ex_date for a in self.actions]
+        self.prices = self._period_prices(closes)
+        self.shares = int(inst.total_shares) or 100_000_000
+        prof = _profile(inst.industry)
+        bank = inst.industry == "银行"
+        growth_board = inst.board in (STAR, CHINEXT, BJ)
+        c = self.consts
+        # banks' valuations are narrow (PB ~0.5-0.9, PE ~4-9 in the real market); other industries' spread wider
+        pb_spread = 0.15 if bank else 0.35
+        self.pb_mid = (
+            prof.pb * math.exp(pb_spread * (2 * c[0] - 1)) * (1.3 if growth_board and not bank else 1.0)
+        )
+        self.equity0 = self.prices[0] * self.shares / self.pb_mid
+
+    def _period_prices(self, closes: Callable[[Sequence[dt.date]], Sequence[float]] | None) -> list[float]:
+        """The price of each period end the book value is pulled towards: the close on or before it from
+        the listing on, the instrument's ``base_price`` before (and without closes); at least 0.5."""
+        inst = self.inst
+        listed = [p for p in self.periods if p >= inst.list_date]
+        known = list(closes(listed)) if closes is not None and listed else [inst.base_price] * len(listed)
+        before = [inst.base_price] * (len(self.periods) - len(listed))
+        return [max(float(p), 0.5) for p in before + known]
 
     # -- announcement dates
     def _announcements(self) -> list[dt.date]:
-        ann = [announcement_date(p, self.u[k][0]) for k, p in enumerate(self.periods)]
-        for k, p in enumerate(self.periods):  # Q1 never before the previous annual report
-            if p.month == 3 and k >= 1:
-                ann[k] = max(ann[k], ann[k - 1])
-        return ann
+        days = _announcement_days(self.first_year, self.u_draws[:, 0])
+        return [dt.date.fromordinal(d) for d in days.tolist()]
+
+    def _equity_actions(self) -> tuple[list[int], list[int]]:
+        """Cash dividends and rights-issue proceeds of each period (the actions ex-dated in it)."""
+        n, shares = len(self.periods), self.shares
+        div, rights = [0] * n, [0] * n
+        for a in self.actions:
+            k = bisect.bisect_left(self.periods, a.ex_date)
+            if k < n:
+                div[k] += int(round(a.interest * shares))
+                rights[k] += int(round(a.allot_num * a.allot_price * shares))
+        return div, rights
+
+    def _core(self) -> _Core:
+        """The parent equity and its profit, quarter by quarter: the recursion that both the statements and
+        :meth:`earnings` take their numbers from (one implementation, so they agree exactly). Hot: it runs
+        for every stock of a whole-market snapshot, hence the local names."""
+        inst = self.inst
+        c = self.consts
+        prof = _profile(inst.industry)
+        bank = inst.industry == "银行"
+        shares, pb_mid, equity0 = self.shares, self.pb_mid, self.equity0
+        turnover = prof.turnover[0] + (prof.turnover[1] - prof.turnover[0]) * c[1]
+        gear_mid = prof.gear[0] + (prof.gear[1] - prof.gear[0]) * c[2]
+        gear_lo, gear_hi = prof.gear
+        roe_mu = prof.roe + (0.015 if bank else 0.035) * (2 * c[4] - 1)
+        minority = 0.0 if c[5] < 0.3 else 0.15 * c[6]
+        roe_sd, np_sd, pb_sd = (0.008, 0.05, 0.04) if bank else (0.05, 0.25, 0.08)
+        s_rev = (0.85, 1.0, 1.0, 1.15)
+        s_np = (0.95, 1.05, 1.0, 1.0)
+        z0, z1, z3, z4, z9, z14 = self.z_draws[:, [0, 1, 3, 4, 9, 14]].T.tolist()
+        divs, rights_ = self._equity_actions()
+        exp = math.exp
+        e_floor, rescue_below, rescue = 0.1 * equity0, 0.05 * equity0, int(round(0.3 * equity0))
+        out = _Core([], [], [], divs, rights_, [], [], [], [], [], [], [], [])
+        (rev_l, npp_l, oci_l, inject_l, E_begin_l, E_l, Mi_l, eq_l, L_l, A_l, A_prev_l) = (
+            out.rev, out.npp, out.oci, out.inject, out.E_begin, out.E, out.Mi, out.eq_total, out.L, out.A,
+            out.A_prev,
+        )  # fmt: skip
+
+        E = float(round(equity0))
+        gear = gear_mid
+        A_prev = (E * (1 + minority)) / (1 - gear)
+        roe_y = roe_mu
+        log_pb = 0.0
+        for k, price in enumerate(self.prices):
+            q = k % 4  # periods start at Q1: 0..3
+            if q == 0:  # new fiscal year: AR(1) ROE
+                roe_y = roe_mu + 0.6 * (roe_y - roe_mu) + roe_sd * z0[k]
+            gear = gear + 0.006 * z1[k] + 0.1 * (gear_mid - gear)
+            gear = gear_lo if gear < gear_lo else gear_hi if gear > gear_hi else gear
+            base_e = E if E > e_floor else e_floor
+            swing = 1 + 0.08 * z3[k]
+            rev = round(A_prev * turnover / 4 * s_rev[q] * (swing if swing > 0.5 else 0.5))  # round(): an int
+            if rev < 1000:
+                rev = 1000
+            npp = base_e * roe_y / 4 * s_np[q] * (1 + np_sd * z4[k])
+            npp = round(-0.8 * rev if npp < -0.8 * rev else 0.45 * rev if npp > 0.45 * rev else npp)
+            oci = round(npp * 0.03 * z9[k])
+            # book value drifts towards a price-to-book band around the stock's price (booked in retained
+            # earnings), so that it neither compounds away from the simulated price nor collapses
+            log_pb = 0.85 * log_pb + pb_sd * z14[k]
+            target = price * shares / (pb_mid * exp(log_pb))
+            E_begin_l.append(E)
+            E = E + npp + oci - divs[k] + rights_[k]
+            E += round(0.15 * (target - E))
+            inject = 0
+            if E < rescue_below:  # a rescue placement
+                inject = rescue
+                E += inject
+            E = float(int(E))
+            Mi = round(E * minority)
+            eq_total = int(E) + Mi
+            L = round(eq_total * gear / (1 - gear))
+            rev_l.append(rev)
+            npp_l.append(npp)
+            oci_l.append(oci)
+            inject_l.append(inject)
+            E_l.append(E)
+            Mi_l.append(Mi)
+            eq_l.append(eq_total)
+            L_l.append(L)
+            A_l.append(L + eq_total)
+            A_prev_l.append(A_prev)
+            A_prev = L + eq_total
+        return out
+
+    def earnings(self) -> Earnings:
+        npp = np.array(self._core().npp, np.float64)
+        n = len(npp)
+        ttm = np.empty(n)
+        cs = np.cumsum(npp)
+        ttm[3:] = cs[3:] - np.r_[0.0, cs[:-4]]
+        first = min(n, 3)  # the first fiscal year (periods start at Q1): year to date, annualised
+        ttm[:first] = cs[:first] * 4.0 / np.arange(1, first + 1)
+        ann = _announcement_days(self.first_year, self.u_draws[:, 0])
+        for arr in (ann, ttm):
+            arr.flags.writeable = False
+        return Earnings(ann, ttm, self.shares)
 
     def build(self) -> FinancialHistory:
         inst = self.inst
         c = self.consts
         prof = _profile(inst.industry)
         bank = inst.industry == "银行"
-        shares = int(inst.total_shares) or 100_000_000
+        shares = self.shares
         float_shares = int(min(inst.float_shares or shares, shares))
         growth_board = inst.board in (STAR, CHINEXT, BJ)
+        u_rows, z_rows = self.u_draws.tolist(), self.z_draws.tolist()
 
         def pick(rng: tuple[float, float], u: float) -> float:
             return rng[0] + (rng[1] - rng[0]) * u
 
-        # ---- per-stock constants
-        def price(day: dt.date) -> float:
-            p = self.price_at(day) if self.price_at is not None and day >= inst.list_date else inst.base_price
-            return max(float(p), 0.5)
-
-        pb_mid = prof.pb * math.exp(0.35 * (2 * c[0] - 1)) * (1.3 if growth_board and not bank else 1.0)
-        log_pb = 0.0
-        equity0 = price(self.periods[0]) * shares / pb_mid
-        turnover = pick(prof.turnover, c[1])
+        # ---- per-stock constants (those of the core recursion are in ``_core``)
+        equity0 = self.equity0
         gear_mid = pick(prof.gear, c[2])
         gross_mid = pick(prof.gross, c[3])
-        roe_mu = prof.roe + (0.01 if bank else 0.035) * (2 * c[4] - 1)
         minority = 0.0 if c[5] < 0.3 else 0.15 * c[6]
         tax_rate = 0.15 if (growth_board or c[7] < 0.3) and not bank else 0.25
         ca_mid = pick(prof.current, c[8]) if prof.current else None
@@ -461,8 +675,6 @@ class _Builder:
         rd = prof.rd * (1.6 if growth_board else 1.0)
         holders0 = max(5000.0, min(900_000.0, float_shares * inst.base_price / (60_000 + 240_000 * c[12])))
 
-        s_rev = (0.85, 1.0, 1.0, 1.15)
-        s_np = (0.95, 1.05, 1.0, 1.0)
         expense_w = (
             (0.03, 0.0, 0.6, 0.02, 0.0, 0.35)
             if bank
@@ -490,12 +702,10 @@ class _Builder:
         E = float(round(equity0))
         cap_rsrv = int(round(max(E - shares, 0.0) * 0.55))
         surplus = 0
-        gear = gear_mid
-        A_prev = (E * (1 + minority)) / (1 - gear)
+        A_prev = (E * (1 + minority)) / (1 - gear_mid)
         ca_ratio = ca_mid if ca_mid is not None else 0.0
         cash_prev = int(round(A_prev * (0.07 if bank else ca_ratio * cash_share)))
         fix_prev = A_prev * (0.004 if bank else (1 - ca_ratio) * fix_share / sum(ncur_w))
-        roe_y = roe_mu
         E_year_begin = E
         cash_year_begin = cash_prev
         holders = holders0
@@ -505,24 +715,21 @@ class _Builder:
         cf_rows: list[dict] = []  # single-quarter cash flows
         state: list[tuple] = []
 
+        core = self._core()
         for k, period in enumerate(periods):
-            u, z = self.u[k], self.z[k]
+            u, z = u_rows[k], z_rows[k]
             q = (period.month - 1) // 3 + 1
+            rev, npp, oci = core.rev[k], core.npp[k], core.oci[k]
+            div, rights, inject = core.div[k], core.rights[k], core.inject[k]
+            E, Mi, eq_total, L, A = core.E[k], core.Mi[k], core.eq_total[k], core.L[k], core.A[k]
+            A_prev = core.A_prev[k]
             if q == 1:
-                # new fiscal year: AR(1) ROE
-                roe_y = roe_mu + 0.6 * (roe_y - roe_mu) + (0.02 if bank else 0.05) * z[0]
-                E_year_begin = E
+                E_year_begin = core.E_begin[k]
                 cash_year_begin = cash_prev
-            gear = min(max(gear + 0.006 * z[1] + 0.1 * (gear_mid - gear), prof.gear[0]), prof.gear[1])
             if ca_mid is not None:
                 ca_ratio = min(max(ca_mid + 0.03 * z[2], 0.05), 0.95)
 
-            # ---- income statement (single quarter)
-            base_e = max(E, 0.1 * equity0)
-            rev = int(round(A_prev * turnover / 4 * s_rev[q - 1] * max(0.5, 1 + 0.08 * z[3])))
-            rev = max(rev, 1000)
-            npp = base_e * roe_y / 4 * s_np[q - 1] * (1 + (0.08 if bank else 0.25) * z[4])
-            npp = int(round(min(max(npp, -0.8 * rev), 0.45 * rev)))
+            # ---- income statement (single quarter), derived backwards from the core's net profit
             mino = int(round(npp * minority))
             npt = npp + mino
             tax = int(round(npt * tax_rate / (1 - tax_rate)))
@@ -545,7 +752,6 @@ class _Builder:
                 cost = min(int(round(rev * (1 - gm))), int(toc * 0.92))
             taxes_ops, sale, admin, rd_exp, fin, impair = _split(toc - cost, expense_w)
             after = npt - int(round((fv + other_inc + disp + nonop_rev - nonop_exp) * (1 - tax_rate)))
-            oci = int(round(npp * 0.03 * z[9]))
             flows_q = {
                 "revenue": rev,
                 "total_operating_cost": toc,
@@ -583,30 +789,9 @@ class _Builder:
                     less_handling_chrg_comm_exp=int(round(rev * 0.025)),
                 )
 
-            # ---- equity: profit, dividends, rights issues, rescue placements
-            lo_i = bisect.bisect_right(self.action_days, periods[k - 1]) if k else 0
-            hi_i = bisect.bisect_right(self.action_days, period)
-            div = rights = 0
-            for a in self.actions[lo_i:hi_i]:
-                div += int(round(a.interest * shares))
-                rights += int(round(a.allot_num * a.allot_price * shares))
-            # book value drifts towards a price-to-book band around the stock's price (booked in retained
-            # earnings), so that it neither compounds away from the simulated price nor collapses
-            log_pb = 0.85 * log_pb + 0.08 * z[14]
-            target = price(period) * shares / (pb_mid * math.exp(log_pb))
-            E = E + npp + oci - div + rights
-            E += int(round(0.15 * (target - E)))
-            inject = 0
-            if E < 0.05 * equity0:
-                inject = int(round(0.3 * equity0))
-                E += inject
+            # ---- equity (the core's): capital reserve and surplus reserve
             cap_rsrv += rights + inject
             surplus = min(surplus + max(int(npp * 0.1), 0), shares // 2)
-            E = float(int(E))
-            Mi = int(round(E * minority))
-            eq_total = int(E) + Mi
-            L = int(round(eq_total * gear / (1 - gear)))
-            A = L + eq_total
 
             # ---- cash flows (single quarter); financing is the plug towards the target cash balance
             if bank:
@@ -771,7 +956,6 @@ class _Builder:
                 )
             )  # fmt: skip
             cash_prev = cash
-            A_prev = A
 
         # ---- year-to-date statements and indicators, vectorised over the periods
         n = len(periods)

@@ -31,6 +31,8 @@ Model (simplifications documented here, not hidden):
   auction, 0 break/closed, 1 suspended); for non-derivatives ``openInt`` carries the detailed code of
   xtquant's dictionary (12 auction, 13 continuous, 14 break, 15 closed, 17 halted, 18 closing auction), as in
   the official equity sample. For futures and options ``openInt`` is the open interest.
+- ``pe`` is the price over the stock's TTM earnings per share as of the day, which the caller passes to
+  :func:`build_intraday` (see ``valuation``); 0.0 without one and for anything but stocks.
 - Units as in the daily bars (see ``prices``); ``pvolume`` is volume x lot size. Amounts are CNY in whole
   cents (kept as integer cents internally, so a tick's running amount is exactly the sum of the minutes
   before it plus a share of its own); indices' daily amount (their constituents' turnover) is split over
@@ -114,7 +116,7 @@ _CENTS, _CUM_CENTS = range(2)
 (_KEY, _BASE_MS, _SUSPENDED, _AUCTION_CLOSE, _DAY_OPEN, _PRE_CLOSE, _DOWN, _UP, _DAY_VOLUME, _DAY_RANGE,
  _PRE_OI, _BOOK, _DERIVATIVE, _STOCK, _LOT, _DECIMALS) = range(16)  # fmt: skip
 # Intraday.floats: the day's float constants (prices already rounded like xtquant's)
-_TICK, _PE_EPS, _LAST_CLOSE, _PRE_SETTLE, _SETTLE = range(5)
+_TICK, _EPS, _LAST_CLOSE, _PRE_SETTLE, _SETTLE = range(5)
 
 
 # columns of DaysAhead.rows: what building one instrument-day takes from the daily history
@@ -162,8 +164,14 @@ class Intraday:
 # ----------------------------------------------------------------------------------------------- build
 
 
-def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, seed: int) -> Intraday:
-    """The intraday data of ``day`` (calendar index ``c``) from its daily-history inputs ``ahead``."""
+def build_intraday(
+    inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, seed: int, eps: float = 0.0
+) -> Intraday:
+    """The intraday data of ``day`` (calendar index ``c``) from its daily-history inputs ``ahead``.
+
+    ``eps`` is the stock's TTM earnings per share as of ``day`` (:class:`~.valuation.EarningsBook`), which
+    the ticks' ``pe`` divides the price by; without it (0.0, and for anything but stocks) ``pe`` is 0.0.
+    """
     tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
     d = ahead.rows[c - ahead.first]
     day_o, day_h, day_l, day_c = (int(d[IN_OPEN]), int(d[IN_HIGH]), int(d[IN_LOW]), int(d[IN_CLOSE]))
@@ -209,11 +217,6 @@ def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, see
         down, up = int(down_a[0]), int(up_a[0])
     else:
         down, up = 1, NO_LIMIT
-    pe_eps = 0.0
-    if inst.kind == STOCK:
-        pe_eps = inst.base_price / (
-            8.0 + 52.0 * float(hash_uniform(stable_hash(inst.code), np.array([0]), 60)[0])
-        )
 
     table = np.empty((m, 13), np.int64)
     table[:, _O], table[:, _H], table[:, _L], table[:, _C] = opens, highs, lows, closes
@@ -253,7 +256,7 @@ def build_intraday(inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, see
     floats = np.array(
         [
             tick,
-            pe_eps,
+            float(eps) if inst.kind == STOCK else 0.0,
             round(pc * tick, dec),
             round(pre_settle * tick, dec) if is_derivative(inst) else 0.0,
             round(settle * tick, dec) if derivative else 0.0,
@@ -743,14 +746,15 @@ def _tick_fields(
 
     price = _pricer(floats[:, _TICK], ints[:, _DECIMALS])
     derivative = ints[:, _DERIVATIVE] != 0
-    stock = ints[:, _STOCK] != 0
+    last_price = price(last)
+    eps = floats[:, _EPS]
     pe = np.zeros(n)
-    if stock.any():
-        tick = floats[stock, _TICK]
-        pe[stock] = np.round(last[stock] * tick / np.maximum(floats[stock, _PE_EPS], 1e-6), 2)
+    earning = eps != 0  # stocks with a report (anything else has eps 0)
+    if earning.any():
+        pe[earning] = np.round(last_price[earning] / eps[earning], 2)
     return {
         "time": ints[:, _BASE_MS] + TICK_SECONDS[idx] * 1000,
-        "lastPrice": price(last),
+        "lastPrice": last_price,
         "open": price(open_),
         "high": price(high),
         "low": price(low),

@@ -1030,7 +1030,7 @@ def _closes_of(
         inst = by_code.get(code)
         if inst is None:
             return {}
-        bars = engine.daily(inst)
+        bars = engine.closes(inst)
         first = cal.index_of(cal.first_on_or_after(inst.list_date))
         return {cal.sessions[first + i]: float(c) for i, c in enumerate(bars["close"])}
 
