@@ -11,7 +11,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from qmt_bridge.sim import xtconstant as xc
-from qmt_bridge.sim.broker import SimBroker
+from qmt_bridge.sim.broker import FeeSchedule, SimBroker
 from qmt_bridge.sim.broker.manual import ManualClock, ManualMarket
 from qmt_bridge.sim.clock import CST
 
@@ -81,3 +81,72 @@ class BrokerWorld:
         broker = SimBroker(self.market, self.clock, db_path=db or self.db, background=False, **kwargs)
         self.brokers.append(broker)
         return broker
+
+
+class SectorMarket(ManualMarket):
+    """A hand-set market with xtdata's sector lists and listing dates (what the credit counter reads):
+    ``sectors`` name -> codes; ``open_dates`` code -> 'YYYYMMDD' (default 20000101)."""
+
+    def __init__(self, clock: ManualClock) -> None:
+        super().__init__(clock)
+        self.sectors: dict[str, list[str]] = {}
+        self.open_dates: dict[str, str] = {}
+
+    def get_stock_list_in_sector(self, sector_name: str, real_timetag: str | int = -1) -> list[str]:
+        """Members now, or on the day ``real_timetag`` ('YYYYMMDD'): those listed by then."""
+        members = self.sectors.get(sector_name, [])
+        if real_timetag in (-1, "", None):
+            return list(members)
+        return [c for c in members if self.open_dates.get(c, "20000101") <= str(real_timetag)]
+
+    def get_instrument_detail(self, stock_code: str, iscomplete: bool = False) -> dict[str, Any] | None:
+        detail = super().get_instrument_detail(stock_code, iscomplete)
+        if detail is not None:
+            detail["OpenDate"] = self.open_dates.get(stock_code, "20000101")
+        return detail
+
+
+CREDIT = "CRD000001"
+#: code -> (name, kind, pre_close, sectors, OpenDate): the credit desk's market (THU_10 is 2025-11-20)
+CREDIT_CODES = {
+    "600000.SH": ("浦发银行", "stock", 10.0, ("沪深A股", "沪深300"), "19991110"),  # subject, 0.70
+    "600001.SH": ("主板一号", "stock", 10.0, ("沪深A股",), "20100101"),  # subject, 0.65
+    "688001.SH": ("科创一号", "stock", 10.0, ("沪深A股",), "20200101"),  # subject, 0.50
+    "600002.SH": (
+        "ST二号",
+        "stock",
+        10.0,
+        ("沪深A股", "沪深风险警示"),
+        "20100101",
+    ),  # collateral 0, no subject
+    "600003.SH": ("新股三号", "stock", 10.0, ("沪深A股",), "20251001"),  # 50 days listed: collateral only
+    "510300.SH": ("沪深300ETF", "etf", 3.0, ("沪深ETF",), "20120528"),  # subject, 0.90
+    "430047.BJ": ("北交一号", "stock", 10.0, (), "20200101"),  # neither
+}
+ZERO_FEES = FeeSchedule(commission_rate=0.0, min_commission=0.0, stamp_duty_rate=0.0, transfer_fee_rate=0.0)
+
+
+def credit_quote(market: ManualMarket, code: str, price: float, lots: int = 100_000) -> None:
+    """Both sides at ``price`` (a locked book): buys and short sales (at or above the last price) fill there."""
+    market.quote(code, price, asks=[(round(price, 3), lots)], bids=[(round(price, 3), lots)])
+
+
+def make_credit_world(tmp_path: Path) -> BrokerWorld:
+    """The credit desk's market at THU_10 and a broker file in ``tmp_path`` (open brokers with
+    :func:`open_credit`)."""
+    clock = ManualClock(THU_10)
+    market = SectorMarket(clock)
+    for code, (name, kind, pre_close, sectors, opened) in CREDIT_CODES.items():
+        market.add(code, name, kind=kind, pre_close=pre_close)
+        market.open_dates[code] = opened
+        for sector in sectors:
+            market.sectors.setdefault(sector, []).append(code)
+        credit_quote(market, code, pre_close)
+    return BrokerWorld(clock, market, tmp_path / "broker.sqlite3")
+
+
+def open_credit(world: BrokerWorld, cash: float = 100_000.0, fees: FeeSchedule | None = ZERO_FEES, **kw: Any):
+    """A broker with stock account ACCOUNT and credit account CREDIT (``cash`` each, lines 2x cash)."""
+    kw.setdefault("account_ids", (ACCOUNT,))
+    kw.setdefault("credit_account_ids", (CREDIT,))
+    return world.open(starting_cash=cash, fees=fees or FeeSchedule(), **kw)

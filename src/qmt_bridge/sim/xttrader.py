@@ -29,6 +29,10 @@ Behaviour as xtquant's (``shared/xtquant-api.md`` §2, §5), with these differen
 - ``stop()`` ends the push thread and the trader's subscriptions; orders stay with the broker. When the
   broker closes, ``on_disconnected`` is pushed and the trader is dead (-1 / None from then on).
 - ``run_forever()`` returns on KeyboardInterrupt.
+- Credit accounts (``StockAccount(id, 'CREDIT')``, 融资融券) trade with xtconstant's credit order types and
+  answer the credit queries (:mod:`qmt_bridge.sim.trader_credit`, rules in :mod:`qmt_bridge.sim.broker.credit`
+  and its siblings); an account is usable only with its own type (a credit account's id with type 'STOCK'
+  fails, as on a real client).
 - Smart algorithm orders run TWAP and VWAP only, as child orders of the account on the simulated counter
   (:mod:`qmt_bridge.sim.trader_algos`, :mod:`qmt_bridge.sim.broker.algo_desk`).
 """
@@ -48,6 +52,7 @@ from qmt_bridge.sim.broker.defaults import STATE_FILE, default_broker
 from qmt_bridge.sim.broker.pushes import PushThread
 from qmt_bridge.sim.broker.sessions import local_date
 from qmt_bridge.sim.trader_algos import AlgoCalls
+from qmt_bridge.sim.trader_credit import CreditCalls
 from qmt_bridge.sim.trader_transfers import TransferCalls
 from qmt_bridge.sim.xttype import XtCancelOrderResponse, XtOrderResponse
 
@@ -84,16 +89,20 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _as_volume(value: Any) -> int | None:
-    """xtquant applies ``int(order_volume)``; the simulator takes ints and whole floats only."""
+def _as_volume(value: Any, order_type: Any = None) -> float | None:
+    """xtquant applies ``int(order_volume)``; the simulator takes ints and whole floats only, except for
+    直接还款 (32), whose ``order_volume`` is an amount of CNY (any finite number)."""
     if _is_int(value):
         return int(value)
-    if isinstance(value, float) and math.isfinite(value) and value.is_integer():
-        return int(value)
+    if isinstance(value, float) and math.isfinite(value):
+        if order_type == xtconstant.CREDIT_DIRECT_CASH_REPAY:
+            return value
+        if value.is_integer():
+            return int(value)
     return None
 
 
-class XtQuantTrader(TransferCalls, AlgoCalls):
+class XtQuantTrader(TransferCalls, AlgoCalls, CreditCalls):
     """xtquant's trader over a :class:`~qmt_bridge.sim.broker.SimBroker` (see the module docstring).
 
     Args:
@@ -113,7 +122,7 @@ class XtQuantTrader(TransferCalls, AlgoCalls):
         self._pushes: PushThread | None = None
         self._connected = False
         self._dead = False
-        self._accounts: set[str] = set()
+        self._accounts: dict[str, int] = {}  # subscribed account id -> its type
         self._seq = itertools.count(1)
 
     # --- lifecycle ------------------------------------------------------------------------------------
@@ -187,16 +196,17 @@ class XtQuantTrader(TransferCalls, AlgoCalls):
     # --- checks ---------------------------------------------------------------------------------------
 
     def _account_id(self, account: Any, subscribed: bool = True) -> str | None:
-        """The id of a usable stock account, or None (xtquant's -1 / None answers)."""
+        """The id of a usable stock or credit account, or None (xtquant's -1 / None answers)."""
         if not self._connected or self._dead:
             return None
         account_id = getattr(account, "account_id", None)
-        if (
-            not isinstance(account_id, str)
-            or getattr(account, "account_type", None) != xtconstant.SECURITY_ACCOUNT
+        kind = getattr(account, "account_type", None)
+        if not isinstance(account_id, str) or kind not in (
+            xtconstant.SECURITY_ACCOUNT,
+            xtconstant.CREDIT_ACCOUNT,
         ):
             return None
-        if subscribed and account_id not in self._accounts:
+        if subscribed and self._accounts.get(account_id) != kind:
             return None
         return account_id
 
@@ -205,16 +215,23 @@ class XtQuantTrader(TransferCalls, AlgoCalls):
     def subscribe(self, account: Any) -> int:
         """0 when the broker has the account, else -1."""
         account_id = self._account_id(account, subscribed=False)
-        if account_id is None or not self._broker.subscribe(self, account_id):
+        if account_id is None:
             return -1
-        self._accounts.add(account_id)
+        try:
+            if self._broker.account_type(account_id) != account.account_type:
+                return -1
+        except BrokerClosed:
+            return -1
+        if not self._broker.subscribe(self, account_id):
+            return -1
+        self._accounts[account_id] = account.account_type
         return 0
 
     def unsubscribe(self, account: Any) -> int:
         account_id = self._account_id(account, subscribed=False)
-        if account_id is None or account_id not in self._accounts:
+        if account_id is None or self._accounts.get(account_id) != account.account_type:
             return -1
-        self._accounts.discard(account_id)
+        del self._accounts[account_id]
         self._broker.unsubscribe(self, account_id)
         return 0
 
@@ -223,7 +240,7 @@ class XtQuantTrader(TransferCalls, AlgoCalls):
     def _order_args(self, account: Any, *args: Any) -> tuple[Any, ...] | None:
         account_id = self._account_id(account)
         stock_code, order_type, order_volume, price_type, price, strategy_name, order_remark = args
-        volume = _as_volume(order_volume)
+        volume = _as_volume(order_volume, order_type)
         if (
             account_id is None
             or volume is None
@@ -296,7 +313,13 @@ class XtQuantTrader(TransferCalls, AlgoCalls):
             except (BrokerClosed, KeyError) as exc:
                 order_id, error = -1, str(exc)
             response = XtOrderResponse(
-                xtconstant.SECURITY_ACCOUNT, args[0], order_id, strategy_name, order_remark, error, seq
+                self._accounts.get(args[0], xtconstant.SECURITY_ACCOUNT),
+                args[0],
+                order_id,
+                strategy_name,
+                order_remark,
+                error,
+                seq,
             )
             self._respond("on_order_stock_async_response", response)
 
@@ -358,7 +381,13 @@ class XtQuantTrader(TransferCalls, AlgoCalls):
             result, order_id, sysid = self._cancel(cancel)
             error = "" if result == 0 else "撤单失败: 委托不存在"
             response = XtCancelOrderResponse(
-                xtconstant.SECURITY_ACCOUNT, account_id, result, order_id, sysid, seq, error
+                self._accounts.get(account_id, xtconstant.SECURITY_ACCOUNT),
+                account_id,
+                result,
+                order_id,
+                sysid,
+                seq,
+                error,
             )
             self._respond("on_cancel_order_stock_async_response", response)
 

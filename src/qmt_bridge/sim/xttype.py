@@ -272,3 +272,85 @@ class XtOperateSmartTaskResponse(_XtObject):
     """The answer to ``cancel_smart_algo_task_async``: ``success``, and ``error_msg`` when it failed."""
 
     _FIELDS = (("seq", 0), ("success", False), ("task_id", 0), ("operate_reason", ""), ("error_msg", ""))
+
+
+# --- credit accounts (融资融券): xtquant's native objects, attribute names as ``doc/xttrader.md`` --------
+
+_CREDIT_ACCOUNT = (("account_type", xtconstant.CREDIT_ACCOUNT), ("account_id", ""))
+
+
+class XtCreditDetail(_XtObject):
+    """A credit account's money, debt and quotas (``query_credit_detail``); C++-style names as xtquant's.
+    Amounts in CNY; ``m_dPerAssurescaleValue`` (维持担保比例) in percent; ``m_nUpdateTime`` Unix seconds."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("m_nStatus", xtconstant.ACCOUNT_STATUS_OK), ("m_nUpdateTime", 0), ("m_nCalcConfig", 0),
+        ("m_dFrozenCash", 0.0), ("m_dBalance", 0.0), ("m_dAvailable", 0.0), ("m_dPositionProfit", 0.0),
+        ("m_dMarketValue", 0.0), ("m_dFetchBalance", 0.0), ("m_dStockValue", 0.0), ("m_dFundValue", 0.0),
+        ("m_dTotalDebt", 0.0), ("m_dEnableBailBalance", 0.0), ("m_dPerAssurescaleValue", 0.0),
+        ("m_dAssureAsset", 0.0), ("m_dFinDebt", 0.0), ("m_dFinDealAvl", 0.0), ("m_dFinFee", 0.0),
+        ("m_dSloDebt", 0.0), ("m_dSloMarketValue", 0.0), ("m_dSloFee", 0.0), ("m_dOtherFare", 0.0),
+        ("m_dFinMaxQuota", 0.0), ("m_dFinEnableQuota", 0.0), ("m_dFinUsedQuota", 0.0),
+        ("m_dSloMaxQuota", 0.0), ("m_dSloEnableQuota", 0.0), ("m_dSloUsedQuota", 0.0),
+        ("m_dSloSellBalance", 0.0), ("m_dUsedSloSellBalance", 0.0), ("m_dSurplusSloSellBalance", 0.0),
+    )  # fmt: skip
+
+
+class StkCompacts(_XtObject):
+    """A debt contract (负债合约, ``query_stk_compacts``): ``compact_type`` 48 financing / 49 lending,
+    dates ``YYYYMMDD`` ints, amounts CNY, volumes shares."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("compact_type", 0), ("cashgroup_prop", 0), ("exchange_id", 0), ("open_date", 0),
+        ("business_vol", 0), ("real_compact_vol", 0), ("ret_end_date", 0), ("business_balance", 0.0),
+        ("businessFare", 0.0), ("real_compact_balance", 0.0), ("real_compact_fare", 0.0),
+        ("repaid_fare", 0.0), ("repaid_balance", 0.0), ("instrument_id", ""), ("compact_id", ""),
+        ("position_str", ""),
+    )  # fmt: skip
+
+
+class CreditSubjects(_XtObject):
+    """A margin-trading subject (融资融券标的): statuses 48 normal / 49 paused / 50 not a subject."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("slo_status", 0), ("fin_status", 0), ("exchange_id", 0), ("slo_ratio", 0.0), ("fin_ratio", 0.0),
+        ("instrument_id", ""),
+    )  # fmt: skip
+
+
+class CreditSloCode(_XtObject):
+    """Shares the counter can lend (可融券): ``enable_amount`` shares, ``cashgroup_prop`` 48 ordinary."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("cashgroup_prop", 0), ("exchange_id", 0), ("enable_amount", 0), ("instrument_id", ""),
+    )  # fmt: skip
+
+
+class CreditAssure(_XtObject):
+    """A collateral security (担保品): ``assure_status`` 48 normal, ``assure_ratio`` its 折算率."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("assure_status", 0), ("exchange_id", 0), ("assure_ratio", 0.0), ("instrument_id", ""),
+    )  # fmt: skip
+
+
+class XtCreditOrder(XtOrder):
+    """xttype's credit order mirror (not handed out by the simulator): an order plus ``contract_no``
+    (两融合同编号) and ``stock_code1``."""
+
+    _FIELDS = (*_CREDIT_ACCOUNT, *XtOrder._FIELDS[2:], ("contract_no", ""), ("stock_code1", ""))
+
+
+class XtCreditDeal(_XtObject):
+    """xttype's credit fill mirror (not handed out by the simulator)."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("stock_code", ""), ("traded_id", ""), ("traded_time", 0), ("traded_price", 0.0),
+        ("traded_volume", 0), ("order_id", 0), ("contract_no", ""), ("stock_code1", ""),
+    )  # fmt: skip

@@ -14,6 +14,10 @@ speeds up to ~30x) and does work only when the clock has moved into a new 3-seco
 orders at the close, rolls the day at midnight, fills resting orders and places the child orders of smart
 algorithm tasks (:mod:`.algo_desk`). Every public call also catches up with the clock first, so a broker
 opened the next morning answers for the new day before anything else.
+
+Accounts are stock accounts (``account_ids``) or credit accounts (``credit_account_ids``, 融资融券: same
+orders, positions and pushes, plus the credit order types, debt and queries of :mod:`.credit_desk`, on the
+terms of ``credit_terms``); an account keeps its type in the state file.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
+from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker.algo_desk import AlgoDesk
+from qmt_bridge.sim.broker.credit import CreditLine, CreditTerms
+from qmt_bridge.sim.broker.credit_desk import CreditDesk
 from qmt_bridge.sim.broker.engine import Engine
 from qmt_bridge.sim.broker.fees import FeeSchedule
 from qmt_bridge.sim.broker.ledger import Account
@@ -70,7 +77,7 @@ class Listener(Protocol):
         """The broker closed: queue ``on_disconnected``."""
 
 
-class SimBroker(TransferDesk, AlgoDesk):
+class SimBroker(TransferDesk, AlgoDesk, CreditDesk):
     """A paper-trading counter over a simulated market.
 
     Args:
@@ -82,6 +89,10 @@ class SimBroker(TransferDesk, AlgoDesk):
         account_ids: the stock accounts; those missing from the file are opened with ``starting_cash``.
         starting_cash: CNY of a new (or reset) account.
         fees: the fee rates (:class:`.fees.FeeSchedule`).
+        credit_account_ids: the credit accounts (融资融券); those missing from the file are opened with
+            ``starting_cash`` and the lines of ``credit_terms``. ``ValueError`` for an id in both lists or
+            one the file holds as the other type.
+        credit_terms: lines of new credit accounts, interest and fee rates (:class:`.credit.CreditTerms`).
         match_interval: wall seconds between two wake-ups of the matching thread.
         background: start the matching thread (tests may drive :meth:`match_now` instead).
     """
@@ -97,6 +108,8 @@ class SimBroker(TransferDesk, AlgoDesk):
         fees: FeeSchedule | None = None,
         match_interval: float = 0.1,
         background: bool = True,
+        credit_account_ids: Sequence[str] = (),
+        credit_terms: CreditTerms | None = None,
     ) -> None:
         if clock is None:
             clock = market.market.clock
@@ -105,17 +118,39 @@ class SimBroker(TransferDesk, AlgoDesk):
         self.market = market
         self.clock = clock
         self.fees = fees or FeeSchedule()
+        self.credit_terms = credit_terms or CreditTerms()
         self.starting_cash = float(starting_cash)
+        both = set(account_ids) & set(credit_account_ids)
+        if both:
+            raise ValueError(f"accounts both stock and credit: {sorted(both)}")
         self.match_interval = match_interval
         self._lock = threading.RLock()
         self._store = BrokerStore(db_path)
         self._state = State(self._store, local_date(clock.now()))
-        for account_id in account_ids:
-            if account_id not in self._state.accounts:
-                cash = to_li(starting_cash)
-                account = self._state.accounts[account_id] = Account(account_id, cash, cash)
-                self._state.touch(account)
-        self._engine = Engine(Quotes(market, clock), self._state, self.fees, self._listening)
+        kinds = dict.fromkeys(account_ids, xc.SECURITY_ACCOUNT) | dict.fromkeys(
+            credit_account_ids, xc.CREDIT_ACCOUNT
+        )
+        for account_id, kind in kinds.items():
+            found = self._state.accounts.get(account_id)
+            if found is not None:
+                if found.account_type != kind:
+                    self._store.close()
+                    raise ValueError(
+                        f"account {account_id!r} is a {xc.ACCOUNT_TYPE_DICT[found.account_type]} account in "
+                        f"{self._store.path or 'the state'}, not {xc.ACCOUNT_TYPE_DICT[kind]}"
+                    )
+                continue
+            cash = to_li(starting_cash)
+            account = self._state.accounts[account_id] = Account(account_id, cash, cash, account_type=kind)
+            self._state.touch(account)
+            if kind == xc.CREDIT_ACCOUNT:
+                line = self._state.credit[account_id] = CreditLine(
+                    account_id, *self.credit_terms.lines_for(cash)
+                )
+                self._state.touch(line)
+        self._engine = Engine(
+            Quotes(market, clock), self._state, self.fees, self._listening, self.credit_terms
+        )
         self._open_algo_desk()
         self._subscribers: dict[str, list[Any]] = {}
         self._sessions: dict[int, Any] = {}
@@ -366,17 +401,17 @@ class SimBroker(TransferDesk, AlgoDesk):
 
     def account_infos(self) -> list[XtAccountInfo]:
         with self._lock:
-            return [account_info_view(a) for a in self._state.accounts]
+            return [account_info_view(a) for a in self._state.accounts.values()]
 
     def account_statuses(self) -> list[XtAccountStatus]:
         with self._lock:
-            return [account_status_view(a) for a in self._state.accounts]
+            return [account_status_view(a) for a in self._state.accounts.values()]
 
     # --- administration -------------------------------------------------------------------------------
 
     def reset_account(self, account_id: str, cash: float | None = None) -> float:
-        """Clear an account's positions, orders, trades, transfers and smart algorithm tasks (old days' too),
-        give it a new bank link (:mod:`.transfers`) and set its cash to ``cash`` (default: its starting cash),
+        """Clear an account's positions, orders, trades, transfers, smart algorithm tasks and, for a credit
+        account, its compacts and 融券卖出资金 (its lines stay) (old days' too), give it a new bank link (:mod:`.transfers`) and set its cash to ``cash`` (default: its starting cash),
         which becomes its starting cash. Order ids keep increasing. Returns the cash (CNY). ``KeyError`` for an
         unknown account."""
         with self._lock:
@@ -392,7 +427,7 @@ class SimBroker(TransferDesk, AlgoDesk):
             li = account.starting_cash if cash is None else to_li(cash)
             account.starting_cash = account.balance = li
             account.frozen = account.unsettled = 0
-            self._state.touch(account, self._state.link(account_id))
+            self._state.touch(account, self._state.link(account_id), self._state.credit.get(account_id))
             if self._listening(account_id):
                 self._engine.outbox.append((account_id, "on_stock_asset", asset_view(account, []), None))
             self._commit()

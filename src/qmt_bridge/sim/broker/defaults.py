@@ -2,8 +2,9 @@
 
 One broker per state file, over the default simulated market of :mod:`qmt_bridge.sim.xtdata` and its clock
 (configure that module before the first trader): ``<path>/qmt_bridge_sim_broker.sqlite3`` when ``path`` is an
-existing directory, else one shared in-memory broker. Account ``SIM000001`` with 1,000,000 CNY, default
-fees. The brokers close at interpreter exit.
+existing directory, else one shared in-memory broker. Stock account ``SIM000001`` and credit account
+``SIM800001`` (融资融券, :data:`CREDIT_ACCOUNT_ID`) with 1,000,000 CNY each, default fees and credit terms
+(lines of 2,000,000 CNY each). The brokers close at interpreter exit.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from qmt_bridge.sim.broker.broker import SimBroker
 
 #: Name of the state file a stand-alone trader keeps in its ``path`` directory.
 STATE_FILE = "qmt_bridge_sim_broker.sqlite3"
+#: The stand-alone broker's credit account (``StockAccount(CREDIT_ACCOUNT_ID, 'CREDIT')``).
+CREDIT_ACCOUNT_ID = "SIM800001"
 
 _default_lock = threading.Lock()
 _default_brokers: dict[str, SimBroker] = {}
@@ -36,7 +39,9 @@ def default_broker(path: Any) -> SimBroker:
             from qmt_bridge.sim import xtdata
 
             market = xtdata._api()
-            broker = _default_brokers[key] = SimBroker(market, market.market.clock, db_path=db)
+            broker = _default_brokers[key] = SimBroker(
+                market, market.market.clock, db_path=db, credit_account_ids=(CREDIT_ACCOUNT_ID,)
+            )
             if not _exit_hook:
                 atexit.register(_close_defaults)
                 _exit_hook = True

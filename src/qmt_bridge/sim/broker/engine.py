@@ -15,6 +15,10 @@ price when placed; MARKET_PEER_PRICE_FIRST / MARKET_MINE_PRICE_FIRST are limits 
 own quote when placed (cancelled when that side is empty); the best-5 types walk up to five levels and
 cancel the rest (42, 46, 47), rest it as a limit at the last fill price (43, cancelled if nothing filled), or
 fill all or nothing (48). Market-type buys freeze cash at the up-limit price.
+
+Credit accounts (``account_type`` 3): their orders are checked and booked by :mod:`.credit_orders` (debt,
+repayments, 融券卖出资金); 直接还券 (30) and 直接还款 (32) are done (56) when placed, with no fill. Each
+rolled day charges the compacts' interest and fees (:meth:`.credit_orders.CreditOrders.roll`).
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import ipo
 from qmt_bridge.sim.broker import rejections as why
 from qmt_bridge.sim.broker.acceptance import accept
+from qmt_bridge.sim.broker.credit import CreditTerms
+from qmt_bridge.sim.broker.credit_orders import CreditOrders
 from qmt_bridge.sim.broker.fees import FeeSchedule
 from qmt_bridge.sim.broker.ledger import (
     Order,
@@ -38,7 +44,7 @@ from qmt_bridge.sim.broker.ledger import (
     roll_position,
 )
 from qmt_bridge.sim.broker.matching import crosses, fill_size, take, total
-from qmt_bridge.sim.broker.money import to_li, to_yuan
+from qmt_bridge.sim.broker.money import LI_PER_YUAN, fen_half_up, to_li, to_yuan
 from qmt_bridge.sim.broker.quotes import ASK, BID, THROUGH, Book, Liquidity, Quotes
 from qmt_bridge.sim.broker.rejections import Rejection
 from qmt_bridge.sim.broker.rules import (
@@ -78,12 +84,18 @@ class Engine:
     events (objects are built only then)."""
 
     def __init__(
-        self, quotes: Quotes, state: State, schedule: FeeSchedule, listening: Callable[[str], bool]
+        self,
+        quotes: Quotes,
+        state: State,
+        schedule: FeeSchedule,
+        listening: Callable[[str], bool],
+        terms: CreditTerms | None = None,
     ) -> None:
         self.quotes = quotes
         self.state = state
         self.schedule = schedule
         self.listening = listening
+        self.credit = CreditOrders(state, quotes, schedule, terms or CreditTerms())
         self.liquidity = Liquidity()
         self.outbox: list[Event] = []
         self._earliest_day: dt.date | None = None
@@ -144,6 +156,7 @@ class Engine:
         for order in [o for o in state.orders.values() if not o.open and o.created_day < today]:
             del state.orders[order.order_id]
         state.trades.clear()
+        self.credit.roll(state.day, today)
         state.set_day(today)
         self._settle_subscriptions(today)
 
@@ -154,7 +167,7 @@ class Engine:
         account_id: str,
         code: str,
         order_type: int,
-        volume: int,
+        volume: float,
         price_type: int,
         price: float,
         strategy_name: str = "",
@@ -162,19 +175,21 @@ class Engine:
         origin: Any = None,
         seq: int = 0,
     ) -> Order:
-        """Take an order: a rejected one (57) or a reported one (50) that may fill at once."""
+        """Take an order: a rejected one (57) or a reported one (50) that may fill at once. ``volume`` is
+        shares, or CNY for a credit account's 直接还款 (32)."""
         now = self.quotes.now()
         self.catch_up(now)
         state = self.state
         account = state.accounts[account_id]
         in_session = in_continuous_session(now)
+        credit = account.account_type == xc.CREDIT_ACCOUNT
         order = Order(
             order_id=state.new_order_id(),
             account_id=account_id,
             code=code,
             name="",
             order_type=order_type,
-            volume=volume,
+            volume=int(volume),
             price_type=price_type,
             price=float(price),
             limit_li=0,
@@ -188,13 +203,19 @@ class Engine:
             t0=False,
             strategy_name=strategy_name,
             order_remark=order_remark,
+            account_type=account.account_type,
         )
+        if credit and order_type == xc.CREDIT_DIRECT_CASH_REPAY:
+            order.credit_li = fen_half_up(volume * LI_PER_YUAN)
         try:
             issue = self._issue(code, order.created_day)
             if issue is not None:
                 return self._subscribe(order, issue, in_session)
             position = state.find_position(account_id, code)
-            book = accept(order, account, position, self.quotes, self.schedule, in_session)
+            if credit:
+                book = self.credit.accept(order, account, position, in_session)
+            else:
+                book = accept(order, account, position, self.quotes, self.schedule, in_session)
             state.touch(account, position)
         except Rejection as rejection:
             order.status, order.status_msg = xc.ORDER_JUNK, rejection.message
@@ -206,6 +227,11 @@ class Engine:
             return order
         order.sysid = str(_SYSID_BASE + order.order_id)
         state.add_order(order)
+        if isinstance(book, str):  # DONE_AT_ONCE: a credit repayment done when placed
+            state.closed(order)
+            self._emit_order(order)
+            self._emit_holdings(account_id, state.find_position(account_id, code))
+            return order
         if self._earliest_day is None or order.trading_day < self._earliest_day:
             self._earliest_day = order.trading_day
         self._emit_order(order)
@@ -214,7 +240,9 @@ class Engine:
         else:
             order.waiting = True
         if order.open and order.traded_volume == 0:
-            self._emit_holdings(account_id, None if order.is_buy else state.find_position(account_id, code))
+            self._emit_holdings(
+                account_id, state.find_position(account_id, code) if order.holds_shares else None
+            )
         return order
 
     # --- new-share subscription (see :mod:`.ipo`) ------------------------------------------------------
@@ -413,8 +441,14 @@ class Engine:
     def _fill(self, order: Order, price_li: int, volume: int, now: dt.datetime) -> None:
         state = self.state
         account = state.accounts[order.account_id]
-        position = state.position(order.account_id, order.code, order.name)
-        fees = fill(account, position, order, price_li, volume, self.schedule)
+        position = None
+        if order.order_type != xc.CREDIT_SLO_SELL:  # a short sale's shares are lent, not held
+            position = state.position(order.account_id, order.code, order.name)
+        if order.account_type == xc.CREDIT_ACCOUNT:
+            fees = self.credit.fill(account, position, order, price_li, volume)
+        else:
+            assert position is not None
+            fees = fill(account, position, order, price_li, volume, self.schedule)
         trade = Trade(
             traded_id=state.new_trade_id(),
             order_id=order.order_id,
@@ -431,11 +465,14 @@ class Engine:
             strategy_name=order.strategy_name,
             order_remark=order.order_remark,
             day=local_date(now),
+            account_type=order.account_type,
         )
         state.add_trade(trade)
         state.touch(account, position, order)
         if not order.open:
             state.closed(order)
+            if order.account_type == xc.CREDIT_ACCOUNT:
+                self.credit.done(order)
         self._emit_order(order)
         self._emit(order.account_id, "on_stock_trade", lambda: trade_view(trade))
         self._emit_holdings(order.account_id, position)
@@ -461,9 +498,11 @@ class Engine:
         release_shares(position, order)
         refreeze(account, order)
         state.closed(order)
+        if order.account_type == xc.CREDIT_ACCOUNT:
+            self.credit.done(order)
         state.touch(account, position)
         self._emit_order(order)
-        self._emit_holdings(order.account_id, None if order.is_buy else position)
+        self._emit_holdings(order.account_id, position if order.holds_shares else None)
 
     def cancel(self, account_id: str, order_id: int, origin: Any = None) -> Order | None:
         """Cancel an order of ``account_id``: None when it has no such order (xtquant's -1). An order that
@@ -486,6 +525,7 @@ class Engine:
     def forget(self, account_id: str) -> None:
         """After an account reset: its orders are gone from the open index."""
         self.state.forget_account(account_id)
+        self.credit.forget(account_id)
         self._recompute_earliest()
 
 

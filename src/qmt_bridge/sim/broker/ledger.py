@@ -10,6 +10,8 @@ fills add up to at most its volume.
   covers the next fill.
 - A sell freezes its shares, and cash only when its fees might exceed its proceeds
   (:meth:`.fees.FeeSchedule.sell_shortfall`, normally 0).
+- Credit accounts (:mod:`.credit`): a financing buy (融资买入 27) freezes no cash (the broker pays its fills);
+  a short sale (融券卖出 28) holds no shares (they are lent) and its fills go through :func:`fill_short`.
 - Sell proceeds are available for buying at once but withdrawable (``fetch_balance``) only from the next
   day. Cost prices include fees (``cost``), open prices do not (``open_cost``); a sell takes its share of
   both, so it leaves the average prices unchanged.
@@ -24,6 +26,8 @@ from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker.fees import FeeSchedule
 
 TERMINAL = frozenset({xc.ORDER_PART_CANCEL, xc.ORDER_CANCELED, xc.ORDER_SUCCEEDED, xc.ORDER_JUNK})
+#: Order types that buy: 担保品买入 / 买入 23, 融资买入 27, 买券还券 29.
+BUY_TYPES = frozenset({xc.STOCK_BUY, xc.CREDIT_FIN_BUY, xc.CREDIT_BUY_SECU_REPAY})
 
 
 @dataclass(slots=True)
@@ -33,6 +37,7 @@ class Account:
     balance: int
     frozen: int = 0
     unsettled: int = 0  # today's net sell proceeds: not withdrawable before the next day
+    account_type: int = xc.SECURITY_ACCOUNT  # or CREDIT_ACCOUNT
 
     @property
     def available(self) -> int:
@@ -55,6 +60,7 @@ class Position:
     cost: int = 0  # li, fees included
     open_cost: int = 0  # li, fees excluded
     last_li: int = 0
+    account_type: int = xc.SECURITY_ACCOUNT
 
     @property
     def can_use(self) -> int:
@@ -95,10 +101,17 @@ class Order:
     reserve: int = 0  # sells: cash held against fees exceeding proceeds
     seen_ms: int = 0  # time of the last snapshot the order met
     waiting: bool = False  # placed outside continuous trading, has not met the book yet
+    account_type: int = xc.SECURITY_ACCOUNT
+    credit_li: int = 0  # 买券还券: cash taken from 融券卖出资金; 直接还款: the amount to repay
 
     @property
     def is_buy(self) -> bool:
-        return self.order_type == xc.STOCK_BUY
+        return self.order_type in BUY_TYPES
+
+    @property
+    def holds_shares(self) -> bool:
+        """A sell of held shares (not a short sale, whose shares are lent)."""
+        return not self.is_buy and self.order_type != xc.CREDIT_SLO_SELL
 
     @property
     def open(self) -> bool:
@@ -130,11 +143,12 @@ class Trade:
     strategy_name: str
     order_remark: str
     day: dt.date
+    account_type: int = xc.SECURITY_ACCOUNT
 
 
 def required_frozen(order: Order) -> int:
     """The cash ``order`` must hold frozen in its current state."""
-    if not order.open:
+    if not order.open or order.order_type == xc.CREDIT_FIN_BUY:
         return 0
     if order.is_buy:
         return order.freeze_li * order.unfilled + max(0, order.fee_cap - order.fees)
@@ -151,7 +165,7 @@ def refreeze(account: Account, order: Order) -> None:
 
 def release_shares(position: Position | None, order: Order) -> None:
     """A sell that ends gives back the shares it still held."""
-    if position is not None and not order.is_buy:
+    if position is not None and order.holds_shares:
         position.frozen -= order.unfilled
 
 
@@ -161,16 +175,7 @@ def fill(
     """Book a fill of ``volume`` at ``price_li``: cash, position, the order's traded totals, fees and
     status (55 or 56) and its frozen cash. Returns the fill's fees (li)."""
     amount = price_li * volume
-    before = order.fees
-    order.traded_volume += volume
-    order.traded_amount += amount
-    fees = schedule.for_amount(order.traded_amount, is_stock=order.is_stock, is_sell=not order.is_buy)
-    order.commission, order.stamp_duty, order.transfer_fee = (
-        fees.commission,
-        fees.stamp_duty,
-        fees.transfer_fee,
-    )
-    paid = fees.total - before
+    paid = _book(order, price_li, volume, schedule)
     if order.is_buy:
         account.balance -= amount + paid
         position.volume += volume
@@ -192,7 +197,30 @@ def fill(
         if position.volume == 0:
             position.cost = position.open_cost = 0
     position.last_li = price_li
+    refreeze(account, order)
+    return paid
+
+
+def _book(order: Order, price_li: int, volume: int, schedule: FeeSchedule) -> int:
+    """The order's traded totals, fees and status (55 or 56) after a fill; the fill's fees."""
+    before = order.fees
+    order.traded_volume += volume
+    order.traded_amount += price_li * volume
+    fees = schedule.for_amount(order.traded_amount, is_stock=order.is_stock, is_sell=not order.is_buy)
+    order.commission, order.stamp_duty, order.transfer_fee = (
+        fees.commission,
+        fees.stamp_duty,
+        fees.transfer_fee,
+    )
     order.status = xc.ORDER_SUCCEEDED if order.unfilled == 0 else xc.ORDER_PART_SUCC
+    return fees.total - before
+
+
+def fill_short(account: Account, order: Order, price_li: int, volume: int, schedule: FeeSchedule) -> int:
+    """Book a short sale's fill (融券卖出): no position moves; the net proceeds enter the balance, and the
+    caller holds them as 融券卖出资金 (:mod:`.credit_orders`). Returns the fill's fees (li)."""
+    paid = _book(order, price_li, volume, schedule)
+    account.balance += price_li * volume - paid
     refreeze(account, order)
     return paid
 

@@ -97,8 +97,11 @@ def price_rule(price_type: int, sec: Security) -> PriceRule:
     return rule
 
 
-def check_volume(sec: Security, volume: int, *, is_buy: bool, is_market: bool, can_use: int = 0) -> None:
-    """Lot and size rules (module docstring); ``can_use`` is the sellable volume (sells only)."""
+def check_volume(
+    sec: Security, volume: int, *, is_buy: bool, is_market: bool, can_use: int = 0, side: str | None = None
+) -> None:
+    """Lot and size rules (module docstring); ``can_use`` is the sellable volume (sells only). ``side``
+    names the order in messages (default 买入 / 卖出); a short sale is checked as a buy is (full lots)."""
     if volume <= 0:
         raise Rejection(why.VOLUME, f"委托数量必须大于0: {volume}")
     limit_max, market_max = MAX_VOLUME[sec.board]
@@ -113,7 +116,7 @@ def check_volume(sec: Security, volume: int, *, is_buy: bool, is_market: bool, c
             return  # the whole sellable volume, odd remainder included
     minimum, step = LOT_RULES[sec.board]
     if volume < minimum or (volume - minimum) % step:
-        side = "买入" if is_buy else "卖出"
+        side = side or ("买入" if is_buy else "卖出")
         if step == minimum:
             rule = f"{minimum}的整数倍"
         else:

@@ -1,7 +1,8 @@
 """The counter's state in memory, loaded from and written through to a :class:`.store.BrokerStore`.
 
 Holds the accounts, positions, the *current* orders (open ones and today's) and today's trades, with the
-indexes the matching needs (open orders by code). Whatever an operation changes is marked dirty and written
+indexes the matching needs (open orders by code), and the credit accounts' lines and compacts (open ones
+and today's closed ones). Whatever an operation changes is marked dirty and written
 in one transaction by :meth:`State.flush`.
 """
 
@@ -11,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from qmt_bridge.sim.broker.credit import Compact, CreditLine
 from qmt_bridge.sim.broker.ipo import Subscription
 from qmt_bridge.sim.broker.ledger import Account, Order, Position, Trade
 from qmt_bridge.sim.broker.store import BrokerStore
@@ -42,6 +44,9 @@ class State:
         #: New-share subscriptions by order id (all of them: a few a day at most).
         self.subscriptions: dict[int, Subscription] = {s.order_id: s for s in store.subscriptions()}
         self.next_transfer_no = store.next_transfer_no()
+        #: Credit accounts' lines, by account id; their compacts by compact id.
+        self.credit: dict[str, CreditLine] = {line.account_id: line for line in store.credit_lines()}
+        self.compacts: dict[str, Compact] = {c.compact_id: c for c in store.compacts(self.day)}
         self._dirty: dict[int, Any] = {}
         self._dropped: list[tuple[str, str]] = []
 
@@ -91,7 +96,10 @@ class State:
         held = self.positions.setdefault(account_id, {})
         position = held.get(code)
         if position is None:
+            account = self.accounts.get(account_id)
             position = held[code] = Position(account_id, code, name)
+            if account is not None:
+                position.account_type = account.account_type
         return position
 
     def find_position(self, account_id: str, code: str) -> Position | None:
@@ -117,6 +125,19 @@ class State:
         self.subscriptions[subscription.order_id] = subscription
         self.touch(subscription)
 
+    def compacts_of(self, account_id: str) -> list[Compact]:
+        """The account's compacts (open, and closed today), oldest first."""
+        found = [c for c in self.compacts.values() if c.account_id == account_id]
+        return sorted(found, key=lambda c: (c.open_date, c.compact_id))
+
+    def add_compact(self, compact: Compact) -> None:
+        self.compacts[compact.compact_id] = compact
+        self.touch(compact)
+
+    def drop_closed_compacts(self) -> None:
+        """A new day: closed compacts leave the lists (their rows stay in the file)."""
+        self.compacts = {k: c for k, c in self.compacts.items() if c.open}
+
     def new_transfer_no(self) -> int:
         number = self.next_transfer_no
         self.next_transfer_no += 1
@@ -131,7 +152,7 @@ class State:
             yield from orders.values()
 
     def forget_account(self, account_id: str) -> None:
-        """Drop an account's positions, orders, trades and bank link from memory (the store is cleared separately;
+        """Drop an account's positions, orders, trades, compacts and bank link from memory (the store is cleared separately;
         the id high-water marks are written with the next flush, so ids are never reused)."""
         self._meta_dirty = True
         self.positions.pop(account_id, None)
@@ -142,6 +163,7 @@ class State:
             self.closed(order)
             self._dirty.pop(id(order), None)
         self.trades.pop(account_id, None)
+        self.compacts = {k: c for k, c in self.compacts.items() if c.account_id != account_id}
         self._dirty = {k: r for k, r in self._dirty.items() if getattr(r, "account_id", None) != account_id}
 
     # --- writing --------------------------------------------------------------------------------------

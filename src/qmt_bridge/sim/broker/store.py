@@ -6,11 +6,13 @@ positions, open orders and next order id. The file uses WAL (readers never block
 at most the transaction in flight); ``synchronous=NORMAL`` keeps a commit cheap (no fsync per commit in WAL
 mode) at the price of the last commits on a power cut, acceptable for paper trading.
 
-Tables mirror the dataclasses of :mod:`.ledger`, :mod:`.transfers`, :mod:`.ipo` and :mod:`.algos` (one column
+Tables mirror the dataclasses of :mod:`.ledger`, :mod:`.transfers`, :mod:`.ipo`, :mod:`.algos` and
+:mod:`.credit` (one column
 per field; dates as ISO strings, booleans as ints) plus ``meta`` (key/value: ``day``, and the high-water marks
 ``next_order_id``/``next_trade_id`` written when ids are about to leave the file, see
 :meth:`BrokerStore.next_ids`). Old days' orders and trades stay in the file; the broker loads only open orders
-and today's (a scan: no index, so a commit writes fewer pages).
+and today's (a scan: no index, so a commit writes fewer pages). A file written before a dataclass gained a
+field gets the column added (``ALTER TABLE``) with the field's default, so old files open unchanged.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from qmt_bridge.sim.broker.algos import RUNNING, AlgoTask
+from qmt_bridge.sim.broker.credit import Compact, CreditLine
 from qmt_bridge.sim.broker.ipo import Subscription
 from qmt_bridge.sim.broker.ledger import TERMINAL, Account, Order, Position, Trade
 from qmt_bridge.sim.broker.transfers import BankLink, Transfer
@@ -40,6 +43,8 @@ _TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     Transfer: ("transfers", ("transfer_no",)),
     Subscription: ("ipo_subscriptions", ("order_id",)),
     AlgoTask: ("algo_tasks", ("task_id",)),
+    CreditLine: ("credit_lines", ("account_id",)),
+    Compact: ("credit_compacts", ("compact_id",)),
 }
 _SQL_TYPES = {int: "INTEGER", bool: "INTEGER", float: "REAL", str: "TEXT", dt.date: "TEXT"}
 
@@ -47,6 +52,17 @@ _SQL_TYPES = {int: "INTEGER", bool: "INTEGER", float: "REAL", str: "TEXT", dt.da
 def _fields(cls: type) -> list[tuple[str, Any]]:
     hints = {"int": int, "bool": bool, "float": float, "str": str, "dt.date": dt.date}
     return [(f.name, hints[str(f.type)]) for f in dataclasses.fields(cls)]
+
+
+def _sql_default(cls: type, name: str) -> str:
+    """The SQL literal of a field's default (for a column added to an old file)."""
+    for f in dataclasses.fields(cls):
+        if f.name == name and f.default is not dataclasses.MISSING:
+            value = f.default
+            if isinstance(value, str):
+                return "'" + value.replace("'", "''") + "'"
+            return str(int(value) if isinstance(value, bool) else value)
+    return "NULL"
 
 
 class _RowCodec:
@@ -94,6 +110,13 @@ class BrokerStore:
                 self._db.execute(
                     f"CREATE TABLE IF NOT EXISTS {table} ({defs}, PRIMARY KEY ({', '.join(key)}))"
                 )
+                have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in cols:
+                    if name not in have:  # a file from before the field existed
+                        self._db.execute(
+                            f"ALTER TABLE {table} ADD COLUMN {name} {_SQL_TYPES[kind]} "
+                            f"DEFAULT {_sql_default(cls, name)}"
+                        )
                 names = ", ".join(name for name, _ in cols)
                 marks = ", ".join("?" for _ in cols)
                 updates = ", ".join(f"{name} = excluded.{name}" for name, _ in cols if name not in key)
@@ -195,6 +218,17 @@ class BrokerStore:
             top = self._db.execute("SELECT max(task_id) FROM algo_tasks").fetchone()[0]
         return max(int(meta.get("next_task_id", "1")), int(top or 0) + 1)
 
+    def credit_lines(self) -> list[CreditLine]:
+        return self._load(CreditLine)
+
+    def compacts(self, today: dt.date) -> list[Compact]:
+        """Open compacts and those closed today, oldest first."""
+        return self._load(
+            Compact,
+            "WHERE closed_day = '' OR closed_day = ? ORDER BY open_date, compact_id",
+            (today.isoformat(),),
+        )
+
     def all_orders(self, account_id: str) -> list[Order]:
         """Every order of ``account_id`` the file holds, old days included."""
         return self._load(Order, "WHERE account_id = ? ORDER BY order_id", (account_id,))
@@ -231,15 +265,23 @@ class BrokerStore:
                 raise
 
     def clear_account(self, account_id: str) -> None:
-        """Delete an account's positions, orders, trades, transfers, subscriptions and smart algorithm tasks
-        (the account row stays; the task ids' high-water mark goes to ``meta``, so ids are never reused)."""
+        """Delete an account's positions, orders, trades, transfers, subscriptions, smart algorithm tasks and
+        credit compacts (the account and credit line rows stay; the task ids' high-water mark goes to ``meta``, so ids are never reused)."""
         next_task = self.next_task_id()
         with self._lock:
             self._db.execute("BEGIN")
             self._db.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('next_task_id', ?)", (str(next_task),)
             )
-            for table in ("positions", "orders", "trades", "transfers", "ipo_subscriptions", "algo_tasks"):
+            for table in (
+                "positions",
+                "orders",
+                "trades",
+                "transfers",
+                "ipo_subscriptions",
+                "algo_tasks",
+                "credit_compacts",
+            ):
                 self._db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
             self._db.execute("COMMIT")
 

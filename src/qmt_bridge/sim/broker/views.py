@@ -3,7 +3,8 @@
 Units as xtquant's: CNY floats, volumes in shares, times in Unix epoch seconds. ``XtOrder.traded_price`` is
 the volume-weighted average of the order's fills; ``XtPosition.avg_price`` the cost price including fees,
 ``open_price`` without; ``XtAsset.cash`` is the available cash, ``total_asset`` = cash + frozen cash + market
-value.
+value. Every object carries its record's ``account_type`` (2 stock, 3 credit); credit orders' direction
+flags follow xtconstant's ``getDirectionByOpType`` (buy for 23/27/29/30/32, sell for 24/28/31).
 """
 
 from __future__ import annotations
@@ -34,14 +35,14 @@ def market_of(code: str) -> int:
 
 
 def _flags(order_type: int) -> int:
-    return xc.DIRECTION_FLAG_BUY if order_type == xc.STOCK_BUY else xc.DIRECTION_FLAG_SELL
+    return xc.getDirectionByOpType(order_type)
 
 
 def order_view(order: Order) -> XtOrder:
     avg = order.traded_amount / order.traded_volume / LI_PER_YUAN if order.traded_volume else 0.0
     flag = _flags(order.order_type)
     return XtOrder(
-        STOCK,
+        order.account_type,
         order.account_id,
         order.code,
         order.order_id,
@@ -67,7 +68,7 @@ def order_view(order: Order) -> XtOrder:
 def trade_view(trade: Trade) -> XtTrade:
     flag = _flags(trade.order_type)
     return XtTrade(
-        STOCK,
+        trade.account_type,
         trade.account_id,
         trade.code,
         trade.order_type,
@@ -93,7 +94,7 @@ def position_view(position: Position) -> XtPosition:
     volume = position.volume
     profit = value - position.cost if volume else 0
     return XtPosition(
-        STOCK,
+        position.account_type,
         position.account_id,
         position.code,
         volume,
@@ -116,7 +117,7 @@ def position_view(position: Position) -> XtPosition:
 def asset_view(account: Account, positions: Iterable[Position]) -> XtAsset:
     value = sum(p.volume * p.last_li for p in positions)
     return XtAsset(
-        STOCK,
+        account.account_type,
         account.account_id,
         to_yuan(account.available),
         to_yuan(account.frozen),
@@ -128,7 +129,7 @@ def asset_view(account: Account, positions: Iterable[Position]) -> XtAsset:
 
 def order_error_view(order: Order, error_id: int, seq: int = 0) -> XtOrderError:
     return XtOrderError(
-        STOCK,
+        order.account_type,
         order.account_id,
         order.order_id,
         error_id,
@@ -141,13 +142,20 @@ def order_error_view(order: Order, error_id: int, seq: int = 0) -> XtOrderError:
 
 def cancel_error_view(order: Order, error_id: int, message: str) -> XtCancelError:
     return XtCancelError(
-        STOCK, order.account_id, order.order_id, market_of(order.code), order.sysid, error_id, message
+        order.account_type,
+        order.account_id,
+        order.order_id,
+        market_of(order.code),
+        order.sysid,
+        error_id,
+        message,
     )
 
 
-def account_info_view(account_id: str) -> XtAccountInfo:
-    return XtAccountInfo(STOCK, account_id, STOCK, 0, 0, xc.ACCOUNT_STATUS_OK)
+def account_info_view(account: Account) -> XtAccountInfo:
+    kind = account.account_type
+    return XtAccountInfo(kind, account.account_id, kind, 0, 0, xc.ACCOUNT_STATUS_OK)
 
 
-def account_status_view(account_id: str) -> XtAccountStatus:
-    return XtAccountStatus(STOCK, account_id, xc.ACCOUNT_STATUS_OK)
+def account_status_view(account: Account) -> XtAccountStatus:
+    return XtAccountStatus(account.account_type, account.account_id, xc.ACCOUNT_STATUS_OK)
