@@ -157,7 +157,7 @@ def trading_app(data_dir: Path, api_key: str, **settings: Any) -> Any:
     orders fill at once) whose paper broker and journal live in ``data_dir``: a second app on the same
     directory is a restart. ``settings`` override the defaults."""
     from conftest import MID_SESSION, SEED
-    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.backends.sim import SimBackend, paper_accounts
     from qmt_bridge.server.app import create_app
     from qmt_bridge.server.config import Settings
     from qmt_bridge.sim.clock import fixed_clock
@@ -173,8 +173,14 @@ def trading_app(data_dir: Path, api_key: str, **settings: Any) -> Any:
         predownload=False,
         **settings,
     )
+    stock, credit = paper_accounts(config)
     backend = SimBackend(
-        seed=SEED, clock=fixed_clock(MID_SESSION), data_dir=data_dir, starting_cash=config.sim_starting_cash
+        seed=SEED,
+        clock=fixed_clock(MID_SESSION),
+        data_dir=data_dir,
+        starting_cash=config.sim_starting_cash,
+        account_ids=stock,
+        credit_account_ids=credit,
     )
     return create_app(config, backend=backend)
 

@@ -266,8 +266,9 @@ def declared(client: TestClient) -> dict[str, tuple[str, Any]]:
 
 def test_every_declared_route_has_samples(client: TestClient) -> None:
     writes = {url.split("?")[0] for _, url, _ in WRITES}
-    # The trading and transfer routes (403 here: trading is off) have theirs in test_answer_schemas_trading.py.
-    trading = ("/api/trading/", "/api/fund/", "/api/bank/")
+    # The trading, transfer and credit routes (403 here: trading is off) have theirs in
+    # test_answer_schemas_trading.py and test_answer_schemas_credit.py.
+    trading = ("/api/trading/", "/api/fund/", "/api/bank/", "/api/credit/")
     data_routes = {path for path in declared(client) if not path.startswith(trading)}
     assert data_routes == set(SAMPLES) | set(POSTS) | writes | JOB_ROUTES
     assert not set(SAMPLES) & set(POSTS)

@@ -52,12 +52,23 @@ SERVED = {
     ("GET", "/api/bank/banks"),
     ("GET", "/api/bank/available_amount"),
     ("GET", "/api/bank/status"),
+    ("POST", "/api/credit/order"),
+    ("GET", "/api/credit/positions"),
+    ("GET", "/api/credit/asset"),
+    ("GET", "/api/credit/debt"),
+    ("GET", "/api/credit/available_amount"),
+    ("GET", "/api/credit/slo_stocks"),
+    ("GET", "/api/credit/fin_stocks"),
+    ("GET", "/api/credit/subjects"),
+    ("GET", "/api/credit/assure"),
 }
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    with TestClient(trading_app(tmp_path_factory.mktemp("compat-trading"), KEY)) as test_client:
+    accounts = "SIM000001,SIM800001:CREDIT"  # a credit account, for its /api/credit/* paths
+    app = trading_app(tmp_path_factory.mktemp("compat-trading"), KEY, trading_account_id=accounts)
+    with TestClient(app) as test_client:
         yield test_client
 
 

@@ -460,6 +460,17 @@ CANONICAL: dict[str, Any] = {
     "POST /api/bank/transfer_out": {"amount": 5},
     "GET /api/fund/transfer_records": {},
     "GET /api/fund/available": {},
+    "POST /api/credit/order": {"stock_code": "600000.SH", "credit_type": "fin_buy", "order_volume": 100},
+    "GET /api/credit/quota": {},
+    "GET /api/credit/position": {},
+    "GET /api/credit/positions": {},
+    "GET /api/credit/asset": {},
+    "GET /api/credit/debt": {},
+    "GET /api/credit/available_amount": {"stock_code": "600000.SH"},
+    "GET /api/credit/slo_stocks": {},
+    "GET /api/credit/fin_stocks": {},
+    "GET /api/credit/subjects": {},
+    "GET /api/credit/assure": {},
     "GET /api/download/jobs": {},
     "GET /api/download/jobs/{job_id}": {"job_id": JOB_DONE},
     "POST /api/download/jobs/{job_id}/cancel": {"job_id": JOB_RUNNING},
@@ -849,6 +860,25 @@ EXPECT: dict[str, Expect] = {
     "POST /api/bank/transfer_out": Expect("data", TRANSFER),
     "GET /api/fund/transfer_records": Expect("data", rows(transfer_id=NUM, kind=str, amount=NUM, state=str)),
     "GET /api/fund/available": Expect("data", record(cash=NUM, total_asset=NUM, fetch_balance=NUM)),
+    "POST /api/credit/order": Expect(None, record(order_id=NUM, client_order_id=str, status=str)),
+    "GET /api/credit/quota": Expect(
+        "data", record(account_id=str, fin=record(max_quota=NUM, enable_quota=NUM), enable_bail_balance=NUM)
+    ),
+    "GET /api/credit/position": Expect("data", rows(stock_code=A_SHARE, volume=NUM, account_type=equals(3))),
+    "GET /api/credit/positions": Expect("data", rows(stock_code=A_SHARE, volume=NUM, account_type=equals(3))),
+    "GET /api/credit/asset": Expect("data", record(account_id=str, m_dBalance=NUM, m_dFinMaxQuota=NUM)),
+    "GET /api/credit/debt": Expect(
+        "data", rows(stock_code=A_SHARE, compact_type=NUM, real_compact_balance=NUM, compact_id=str)
+    ),
+    "GET /api/credit/available_amount": Expect(
+        "data", record(stock_code=A_SHARE, fin_amount=NUM, slo_amount=NUM, slo_enable_volume=NUM)
+    ),
+    "GET /api/credit/slo_stocks": Expect("data", rows(stock_code=A_SHARE, enable_amount=NUM)),
+    "GET /api/credit/fin_stocks": Expect(
+        "data", rows(stock_code=A_SHARE, fin_status=equals(48), fin_ratio=NUM)
+    ),
+    "GET /api/credit/subjects": Expect("data", rows(stock_code=A_SHARE, fin_ratio=NUM, slo_ratio=NUM)),
+    "GET /api/credit/assure": Expect("data", rows(stock_code=A_SHARE, assure_ratio=NUM)),
     "GET /api/download/jobs": Expect("jobs", rows(total=NUM, job_id=str, state=str)),
     "GET /api/download/jobs/{job_id}": Expect(
         "items", mapping(A_SHARE, record(state=re.compile("done"), coverage=record(rows=NUM)))
@@ -928,8 +958,10 @@ def data_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient
 
 @pytest.fixture(scope="module")
 def trading_client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    """``helpers.trading_app`` (frozen mid-session, paper broker) in a temporary data directory."""
-    app = trading_app(tmp_path_factory.mktemp("no-stubs-trading"), KEY)
+    """``helpers.trading_app`` (frozen mid-session, paper broker) in a temporary data directory, with a credit
+    account beside the default stock account (for ``/api/credit/*``)."""
+    accounts = "SIM000001,SIM800001:CREDIT"
+    app = trading_app(tmp_path_factory.mktemp("no-stubs-trading"), KEY, trading_account_id=accounts)
     with TestClient(app, headers={"X-API-Key": KEY}, raise_server_exceptions=False) as client:
         yield client
 
@@ -1028,6 +1060,9 @@ BEFORE: dict[str, Callable[[TestClient], None]] = {
     "GET /api/fund/transfer_records": lambda c: _transfer(c),
     "GET /api/bank/transfer_records": lambda c: _transfer(c),
     "GET /api/bank/status": lambda c: _transfer(c),
+    "GET /api/credit/position": lambda c: _credit_buy(c),
+    "GET /api/credit/positions": lambda c: _credit_buy(c),
+    "GET /api/credit/debt": lambda c: _credit_buy(c),
     "POST /api/sector/add_stocks": lambda c: _sector(c, "无桩-加"),
     "POST /api/sector/remove_stocks": lambda c: _sector(c, "无桩-减", A, "000001.SZ"),
     "POST /api/sector/reset": lambda c: _sector(c, "无桩-重置", A),
@@ -1036,6 +1071,29 @@ BEFORE: dict[str, Callable[[TestClient], None]] = {
         c.post("/api/sector/create_folder", json={"folder_name": "无桩-删目录", "parent_node": ""})
     ),
 }
+
+
+def _credit_buy(client: TestClient) -> None:
+    """A financed buy of the credit account, filled: a position and a compact."""
+    code = "600000.SH"
+    ask = _ok(client.get("/api/market/full_tick", params={"stocks": code}))["data"][code]["askPrice"][0]
+    order = {
+        "stock_code": code,
+        "credit_type": "fin_buy",
+        "order_volume": 100,
+        "price_type": 11,
+        "price": ask,
+    }
+    order_id = _ok(client.post("/api/credit/order", json=order))["order_id"]
+    wait_until(
+        lambda: (
+            _ok(client.get(f"/api/trading/order/{order_id}", params={"account_id": "SIM800001"}))["data"][
+                "normalized"
+            ]["state"]
+            == "filled"
+        ),
+        "the financed buy filled",
+    )
 
 
 def _transfer(client: TestClient) -> None:
@@ -1075,7 +1133,7 @@ def _substitute(args: Any, ids: dict[str, Any]) -> Any:
 def call(route: str, request: pytest.FixtureRequest) -> tuple[TestClient, Any]:
     """Make the canonical call of ``route`` on its server; returns the client and the answer's JSON."""
     method, path = route.split(" ", 1)
-    trading = path.startswith(("/api/trading/", "/api/fund/", "/api/bank/"))
+    trading = path.startswith(("/api/trading/", "/api/fund/", "/api/bank/", "/api/credit/"))
     client: TestClient = request.getfixturevalue("trading_client" if trading else "data_client")
     context: Any = nullcontext({})
     if trading:

@@ -1,4 +1,4 @@
-"""Endpoints of the spec that are not built yet (trading, credit, transfers, WebSockets) answer 501 and say so."""
+"""Endpoints not built (qmt-bridge 2.1.3's CTP transfers, SMT, formula and tabular paths ...) answer 501 and say so."""
 
 from __future__ import annotations
 
@@ -15,15 +15,6 @@ def test_planned_http_endpoint_is_501_naming_the_feature(api, method, path):
     assert error["message"].startswith(f"{method} {path}: ")
     assert "not built yet" in error["message"]
     assert error["details"] == {"feature": PLANNED_HTTP[(method, path)]}
-
-
-def test_a_credit_order_gets_501_naming_the_feature(api):
-    r = api.post(
-        "/api/credit/order",
-        json={"stock_code": "000001.SZ", "order_type": 27, "order_volume": 100},
-        headers={"X-API-Key": "your-secret-key"},
-    )
-    assert_error(r, 501, "not_implemented", "credit trading")
 
 
 def test_planned_endpoints_are_not_in_the_documented_api(api):

@@ -18,6 +18,16 @@ log = logging.getLogger("qmt_bridge.sim")
 SIM_DEFAULT_ACCOUNT = "SIM000001"
 
 
+def paper_accounts(settings: Any) -> tuple[list[str], list[str]]:
+    """The paper broker's (stock, credit) account ids: ``--account-id`` (``ID:CREDIT`` for credit accounts),
+    or the default stock account."""
+    accounts = settings.trading_accounts() or {SIM_DEFAULT_ACCOUNT: "STOCK"}
+    return (
+        [a for a, kind in accounts.items() if kind == "STOCK"],
+        [a for a, kind in accounts.items() if kind == "CREDIT"],
+    )
+
+
 class SimBackend:
     """A deterministic simulated market (see ``qmt_bridge.sim``)."""
 
@@ -34,6 +44,7 @@ class SimBackend:
         *,
         starting_cash: float = 1_000_000.0,
         account_ids: Sequence[str] = (SIM_DEFAULT_ACCOUNT,),
+        credit_account_ids: Sequence[str] = (),
         commission_rate: float = 0.00025,
         min_commission: float = 5.0,
         stamp_duty_rate: float = 0.0005,
@@ -48,6 +59,8 @@ class SimBackend:
         #: The paper-trading counter's configuration (``qmt_bridge.sim.broker``).
         self.starting_cash = starting_cash
         self.account_ids = tuple(account_ids)
+        #: The paper accounts that are credit accounts (融资融券): ``--account-id ID:CREDIT``.
+        self.credit_account_ids = tuple(credit_account_ids)
         self.commission_rate = commission_rate
         self.min_commission = min_commission
         self.stamp_duty_rate = stamp_duty_rate
@@ -72,6 +85,7 @@ class SimBackend:
 
     @classmethod
     def from_settings(cls, settings: Any) -> SimBackend:
+        stock, credit = paper_accounts(settings)
         clock = SimClock("live")
         if settings.sim_clock == "replay":
             start = None
@@ -83,7 +97,8 @@ class SimBackend:
             clock=clock,
             data_dir=Path(settings.data_dir),
             starting_cash=settings.sim_starting_cash,
-            account_ids=settings.trading_account_ids() or [SIM_DEFAULT_ACCOUNT],
+            account_ids=stock,
+            credit_account_ids=credit,
             commission_rate=settings.sim_commission_rate,
             min_commission=settings.sim_min_commission,
             stamp_duty_rate=settings.sim_stamp_duty_rate,
@@ -163,6 +178,7 @@ class SimBackend:
                     self.clock,
                     db_path=db_path,
                     account_ids=self.account_ids,
+                    credit_account_ids=self.credit_account_ids,
                     starting_cash=self.starting_cash,
                     fees=fees,
                 )

@@ -16,6 +16,7 @@ from __future__ import annotations
 from qmt_bridge.client.base import BaseClient
 from qmt_bridge.client.calendar import CalendarMixin
 from qmt_bridge.client.compat import CompatMixin
+from qmt_bridge.client.credit import CreditMixin
 from qmt_bridge.client.download import DownloadMixin
 from qmt_bridge.client.errors import (
     APIConnectionError,
@@ -92,6 +93,7 @@ class QMTClient(
     TraderMixin,
     TradingCallsMixin,
     TransfersMixin,
+    CreditMixin,
     SmartAlgoMixin,
     TradeStreamMixin,
     BaseClient,

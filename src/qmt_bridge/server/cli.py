@@ -33,7 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--mini-qmt-path", help=r"MiniQMT userdata_mini path, e.g. C:\国金QMT交易端\userdata_mini")
     p.add_argument(
-        "--account-id", help="trading account id (comma-separated for several; simulator default SIM000001)"
+        "--account-id",
+        help="trading account id (comma-separated for several, ID:CREDIT for a credit account; simulator "
+        "default SIM000001)",
     )
     p.add_argument(
         "--backend",

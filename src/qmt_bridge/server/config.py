@@ -10,6 +10,27 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]
 
+#: Account types ``--account-id`` takes (xtquant's ``StockAccount(account_id, account_type)``).
+ACCOUNT_TYPES = ("STOCK", "CREDIT")
+
+
+def parse_accounts(text: str) -> dict[str, str]:
+    """``"8886001,8886002:CREDIT"`` -> ``{"8886001": "STOCK", "8886002": "CREDIT"}``; ``ValueError`` naming
+    an unknown type, an entry without an id, or an id given two types."""
+    accounts: dict[str, str] = {}
+    for entry in (e.strip() for e in text.split(",")):
+        if not entry:
+            continue
+        account_id, _, kind = (part.strip() for part in entry.partition(":"))
+        kind = kind.upper() or "STOCK"
+        if not account_id:
+            raise ValueError(f"account {entry!r} has no id: write ID or ID:TYPE")
+        if kind not in ACCOUNT_TYPES:
+            raise ValueError(f"account {entry!r}: the type must be one of {', '.join(ACCOUNT_TYPES)}")
+        if accounts.setdefault(account_id, kind) != kind:
+            raise ValueError(f"account {account_id} is given as {accounts[account_id]} and as {kind}")
+    return accounts
+
 
 class Settings(BaseSettings):
     """Everything the server reads from its environment (variables are ``QMT_BRIDGE_<NAME>``)."""
@@ -131,6 +152,12 @@ class Settings(BaseSettings):
             raise ValueError(f"quote markets must be some of {', '.join(MARKET_CODES)}; got {value!r}")
         return ",".join(dict.fromkeys(markets))
 
+    @field_validator("trading_account_id")
+    @classmethod
+    def _known_account_types(cls, value: str) -> str:
+        parse_accounts(value)
+        return value
+
     @field_validator("api_key", mode="before")
     @classmethod
     def _blank_key_is_none(cls, value: object) -> object:
@@ -155,6 +182,12 @@ class Settings(BaseSettings):
     def api_key_value(self) -> str | None:
         return self.api_key.get_secret_value() if self.api_key else None
 
+    def trading_accounts(self) -> dict[str, str]:
+        """``--account-id`` as ``{account id: account type}`` in order: comma-separated entries, each ``id``
+        (a stock account) or ``id:TYPE`` with TYPE one of :data:`ACCOUNT_TYPES` (any case); blanks and
+        repeats dropped."""
+        return parse_accounts(self.trading_account_id)
+
     def trading_account_ids(self) -> list[str]:
-        """``--account-id`` as a list: comma-separated, blanks and repeats dropped, in order."""
-        return list(dict.fromkeys(a.strip() for a in self.trading_account_id.split(",") if a.strip()))
+        """``--account-id``'s account ids, in order (see :meth:`trading_accounts`)."""
+        return list(self.trading_accounts())

@@ -98,6 +98,7 @@ from xtquant.xttype import (
     XtBankTransferStream,
     XtCancelError,
     XtCancelOrderResponse,
+    XtCreditDetail,
     XtOrder,
     XtOrderError,
     XtOrderResponse,
@@ -145,6 +146,13 @@ class _Book:
         #: the bound bank's balance; the bank transfer stream; query_secu_account's answer.
         self.bank_balance = BANK_BALANCE
         self.bank_stream: list[XtBankTransferStream] = []
+        #: a credit account's answers to the five credit queries (tests set them); [] for other accounts.
+        credit = account_type == xc.CREDIT_ACCOUNT
+        self.credit_detail: list[Any] = [XtCreditDetail(account_type, account_id)] if credit else []
+        self.compacts: list[Any] = []
+        self.subjects: list[Any] = []
+        self.slo_codes: list[Any] = []
+        self.assures: list[Any] = []
         digits = "".join(ch for ch in account_id if ch.isdigit())[-9:].rjust(9, "0")
         self.secu_accounts: list[Any] = [
             XtSecuAccount(True, "", True, "SH", f"A{digits}"),
@@ -634,6 +642,23 @@ class XtQuantTrader(SmartAlgoCalls):
 
     def query_ipo_data(self) -> Any:
         return self._query("query_ipo_data", (), lambda: {code: dict(i) for code, i in IPO_DATA.items()})
+
+    # --- credit queries (each answers a list; a stock account's are empty) ---------------------------
+
+    def query_credit_detail(self, account: Any) -> Any:
+        return self._query("query_credit_detail", (account,), lambda: list(_book(account).credit_detail), [])
+
+    def query_stk_compacts(self, account: Any) -> Any:
+        return self._query("query_stk_compacts", (account,), lambda: list(_book(account).compacts), [])
+
+    def query_credit_subjects(self, account: Any) -> Any:
+        return self._query("query_credit_subjects", (account,), lambda: list(_book(account).subjects), [])
+
+    def query_credit_slo_code(self, account: Any) -> Any:
+        return self._query("query_credit_slo_code", (account,), lambda: list(_book(account).slo_codes), [])
+
+    def query_credit_assure(self, account: Any) -> Any:
+        return self._query("query_credit_assure", (account,), lambda: list(_book(account).assures), [])
 
     def query_com_fund(self, account: Any) -> Any:
         def fund() -> dict[str, Any]:

@@ -299,3 +299,68 @@ class XtOperateSmartTaskResponse(_XtObject):
     """The answer of ``cancel_smart_algo_task_async`` (``on_operate_smart_task_async_response``)."""
 
     _FIELDS = (("seq", 0), ("success", False), ("task_id", 0), ("operate_reason", ""), ("error_msg", ""))
+
+
+_CREDIT_ACCOUNT = (("account_type", xtconstant.CREDIT_ACCOUNT), ("account_id", ""))
+
+
+class XtCreditDetail(_XtObject):
+    """信用账号资产 (doc/xttrader.md): the account, then the m_* fields in the doc's order."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("m_nStatus", 0), ("m_nUpdateTime", 0), ("m_nCalcConfig", 0), ("m_dFrozenCash", 0.0),
+        ("m_dBalance", 0.0), ("m_dAvailable", 0.0), ("m_dPositionProfit", 0.0), ("m_dMarketValue", 0.0),
+        ("m_dFetchBalance", 0.0), ("m_dStockValue", 0.0), ("m_dFundValue", 0.0), ("m_dTotalDebt", 0.0),
+        ("m_dEnableBailBalance", 0.0), ("m_dPerAssurescaleValue", 0.0), ("m_dAssureAsset", 0.0),
+        ("m_dFinDebt", 0.0), ("m_dFinDealAvl", 0.0), ("m_dFinFee", 0.0), ("m_dSloDebt", 0.0),
+        ("m_dSloMarketValue", 0.0), ("m_dSloFee", 0.0), ("m_dOtherFare", 0.0), ("m_dFinMaxQuota", 0.0),
+        ("m_dFinEnableQuota", 0.0), ("m_dFinUsedQuota", 0.0), ("m_dSloMaxQuota", 0.0),
+        ("m_dSloEnableQuota", 0.0), ("m_dSloUsedQuota", 0.0), ("m_dSloSellBalance", 0.0),
+        ("m_dUsedSloSellBalance", 0.0), ("m_dSurplusSloSellBalance", 0.0),
+    )  # fmt: skip
+
+
+class StkCompacts(_XtObject):
+    """负债合约."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("compact_type", 0), ("cashgroup_prop", 0), ("exchange_id", 0), ("open_date", 0), ("business_vol", 0),
+        ("real_compact_vol", 0), ("ret_end_date", 0), ("business_balance", 0.0), ("businessFare", 0.0),
+        ("real_compact_balance", 0.0), ("real_compact_fare", 0.0), ("repaid_fare", 0.0), ("repaid_balance", 0.0),
+        ("instrument_id", ""), ("compact_id", ""), ("position_str", ""),
+    )  # fmt: skip
+
+
+class CreditSubjects(_XtObject):
+    """融资融券标的."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT, ("slo_status", 0), ("fin_status", 0), ("exchange_id", 0), ("slo_ratio", 0.0),
+        ("fin_ratio", 0.0), ("instrument_id", ""),
+    )  # fmt: skip
+
+
+class CreditSloCode(_XtObject):
+    """可融券数据."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("cashgroup_prop", 0),
+        ("exchange_id", 0),
+        ("enable_amount", 0),
+        ("instrument_id", ""),
+    )
+
+
+class CreditAssure(_XtObject):
+    """标的担保品."""
+
+    _FIELDS = (
+        *_CREDIT_ACCOUNT,
+        ("assure_status", 0),
+        ("exchange_id", 0),
+        ("assure_ratio", 0.0),
+        ("instrument_id", ""),
+    )

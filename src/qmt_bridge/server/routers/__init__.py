@@ -6,6 +6,7 @@ from qmt_bridge.server.error_schema import DATA_ERRORS, TRADING_ERRORS
 from qmt_bridge.server.routers import (
     calendar,
     compat,
+    credit,
     download,
     download_jobs,
     financial,
@@ -39,6 +40,7 @@ OPEN_ROUTERS = [
     trading.router,
     trading_calls.router,
     smart_algo.router,
+    credit.router,
     transfers.router,
     ws_trade.router,
     ws_download.router,

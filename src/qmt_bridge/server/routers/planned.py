@@ -1,8 +1,7 @@
 """Endpoints of the spec that are not built yet: they answer 501 ``not_implemented`` and say so.
 
-The seed lists credit trading, not built yet; qmt-bridge 2.1.3 (the existing implementation of the same
-spec) has further paths of it and of transfers, and a few it offers that are not offered here
-(formula calls, tabular data, QMT's data export). A request to one of their paths gets 501 naming the
+qmt-bridge 2.1.3 (the existing implementation of the same spec) has paths of transfers not served yet, and
+a few it offers that are not offered here (formula calls, tabular data, QMT's data export). A request to one of their paths gets 501 naming the
 feature, instead of a 404 that suggests a typo. The routes stay out of the OpenAPI schema, so /docs lists
 what works.
 
@@ -22,7 +21,6 @@ from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.responses import JSONResponse
 from qmt_bridge.server.security import api_key_header, check_api_key, single_api_key
 
-CREDIT = "credit trading (融资融券)"
 FORMULA = "formula calls (公式/模型调用: they run QMT formulas, which a remote client cannot install)"
 TABULAR = "tabular data (表格数据, xtquant's metatables)"
 TRANSFER_LIMIT = "the bank transfer limit (银证转账限额: xttrader has no call for it)"
@@ -36,27 +34,16 @@ EXPORT = (
 )
 SYNC = "writing deals made elsewhere into QMT's records (sync_transaction_from_external)"
 
-#: (method, path) → feature, as the seed lists them.
+#: (method, path) → the feature it belongs to.
 PLANNED_HTTP: dict[tuple[str, str], str] = {
-    ("POST", "/api/credit/order"): CREDIT,
-    ("GET", "/api/credit/quota"): CREDIT,
-    ("GET", "/api/credit/position"): CREDIT,
     # qmt-bridge 2.1.3's paths of capabilities not offered (see routers/compat.py)
     ("POST", "/api/formula/call"): FORMULA,
     ("POST", "/api/formula/call_batch"): FORMULA,
     ("POST", "/api/formula/generate_index"): FORMULA,
     ("GET", "/api/tabular/data"): TABULAR,
     ("GET", "/api/tabular/tables"): TABULAR,
-    # qmt-bridge 2.1.3's trading, credit, transfer and SMT paths not served yet (issues 16 and 18)
+    # qmt-bridge 2.1.3's transfer and SMT paths not served yet (issue 18)
     ("GET", "/api/bank/transfer_limit"): TRANSFER_LIMIT,
-    ("GET", "/api/credit/positions"): CREDIT,
-    ("GET", "/api/credit/asset"): CREDIT,
-    ("GET", "/api/credit/debt"): CREDIT,
-    ("GET", "/api/credit/available_amount"): CREDIT,
-    ("GET", "/api/credit/slo_stocks"): CREDIT,
-    ("GET", "/api/credit/fin_stocks"): CREDIT,
-    ("GET", "/api/credit/subjects"): CREDIT,
-    ("GET", "/api/credit/assure"): CREDIT,
     ("POST", "/api/fund/ctp_transfer_in"): CTP,
     ("POST", "/api/fund/ctp_transfer_out"): CTP,
     ("GET", "/api/fund/ctp_balance"): CTP,

@@ -20,11 +20,16 @@ JOURNAL_FILE = "trading_journal.sqlite3"
 
 def account_ids(settings: Settings, backend_name: str) -> list[str]:
     """The accounts to trade: ``--account-id`` (comma-separated for several), or the simulator's default."""
-    configured = settings.trading_account_ids()
+    return list(trading_accounts(settings, backend_name))
+
+
+def trading_accounts(settings: Settings, backend_name: str) -> dict[str, str]:
+    """``{account id: STOCK | CREDIT}`` to trade: ``--account-id``, or the simulator's default stock account."""
+    configured = settings.trading_accounts()
     if configured:
         return configured
     if backend_name == "sim":
-        return [SIM_DEFAULT_ACCOUNT]
+        return {SIM_DEFAULT_ACCOUNT: "STOCK"}
     raise BackendStartError(
         "trading with xtquant needs the account to trade: pass --account-id (QMT_BRIDGE_TRADING_ACCOUNT_ID)"
     )
@@ -35,15 +40,19 @@ async def start_trading(context: BackendContext) -> TradingService:
     refuses the connection) and return the service."""
     settings = context.settings
     backend = context.backend
-    accounts = account_ids(settings, backend.name)
+    types = trading_accounts(settings, backend.name)
+    accounts = list(types)
     journal = Journal(Path(settings.data_dir) / JOURNAL_FILE)
-    service = TradingService(context, journal, accounts, call_timeout=settings.trading_call_timeout)
+    service = TradingService(
+        context, journal, accounts, call_timeout=settings.trading_call_timeout, account_types=types
+    )
     service.unknown_at_start()
     path = settings.mini_qmt_path or str(Path(settings.data_dir).resolve())
     manager = TraderManager(
         backend,
         path=path,
         account_ids=accounts,
+        account_types=types,
         on_event=service.on_event,
         call_timeout=settings.trading_call_timeout,
     )

@@ -28,7 +28,7 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from qmt_bridge.server.trading.events import TradeEvent, TraderCallback, connection_event
@@ -61,7 +61,8 @@ def new_session_id() -> int:
 class TraderManager:
     """Runs the backend's trader for the server's configured accounts (see the module docstring).
 
-    ``backend`` provides ``new_trader(path, session_id)`` and ``make_account(account_id)``; ``on_event``
+    ``backend`` provides ``new_trader(path, session_id)`` and ``make_account(account_id[, account_type])``;
+    ``account_types`` maps account ids to ``STOCK`` (the default) or ``CREDIT``; ``on_event``
     is called on the event loop with every :class:`TradeEvent`, in order, none dropped.
     """
 
@@ -74,6 +75,7 @@ class TraderManager:
         on_event: Callable[[TradeEvent], None],
         call_timeout: float = 10.0,
         reconnect_delays: Sequence[float] = (1, 2, 5, 10, 30, 60),
+        account_types: Mapping[str, str] | None = None,
     ) -> None:
         if not account_ids:
             raise ValueError("the trader manager needs at least one account id")
@@ -82,6 +84,7 @@ class TraderManager:
         self._backend = backend
         self._path = path
         self._account_ids = list(dict.fromkeys(account_ids))
+        self._account_types = dict(account_types or {})
         self._on_event = on_event
         self._call_timeout = call_timeout
         self._delays = [float(d) for d in reconnect_delays]
@@ -221,7 +224,7 @@ class TraderManager:
             )
         account = self._accounts.get(account_id)
         if account is None:
-            account = self._accounts[account_id] = self._backend.make_account(account_id)
+            account = self._accounts[account_id] = self._make_account(account_id)
         return account
 
     @property
@@ -334,7 +337,14 @@ class TraderManager:
     def _make_accounts(self) -> None:
         for account_id in self._account_ids:
             if account_id not in self._accounts:
-                self._accounts[account_id] = self._backend.make_account(account_id)
+                self._accounts[account_id] = self._make_account(account_id)
+
+    def _make_account(self, account_id: str) -> Any:
+        return self._backend.make_account(account_id, self.account_type(account_id))
+
+    def account_type(self, account_id: str) -> str:
+        """``STOCK`` or ``CREDIT``: the type the account was configured with."""
+        return self._account_types.get(account_id, "STOCK")
 
     def _build(self, session_id: int, callback: TraderCallback) -> Any:
         trader = self._backend.new_trader(self._path, session_id)

@@ -10,7 +10,8 @@ Every order leaves the server as xtquant's own fields (``order_id``, ``order_sta
     saying no), ``unknown`` (255, or a call whose outcome nobody knows).
 ``status_name``
     xtquant's Chinese name of the status (已报, 部成, ...).
-``filled_volume``, ``avg_price``, ``error_reason``, ``side`` (``buy``/``sell``)
+``filled_volume``, ``avg_price``, ``error_reason``, ``side`` (``buy``/``sell``; ``repay`` for a credit
+    account's direct repayments)
 ``is_filled``, ``is_canceled``, ``is_completed`` (filled, cancelled or rejected), ``is_cancelable``
     (not completed and no cancel pending).
 """
@@ -23,6 +24,20 @@ from typing import Any, NamedTuple
 STOCK_BUY, STOCK_SELL = 23, 24
 ORDER_JUNK = 57
 ORDER_UNKNOWN = 255
+
+#: xtconstant's credit order types (a credit account's 23/24 are 担保品买入/卖出): type -> (the name
+#: ``/api/credit/order`` also takes as ``credit_type``, xtquant's Chinese name, side). qmt-bridge 2.1.3's
+#: four names (fin_buy, slo_sell, buy_back, sell_back) are among them.
+CREDIT_ORDER_TYPES: dict[int, tuple[str, str, str]] = {
+    23: ("collateral_buy", "担保品买入", "buy"),
+    24: ("collateral_sell", "担保品卖出", "sell"),
+    27: ("fin_buy", "融资买入", "buy"),
+    28: ("slo_sell", "融券卖出", "sell"),
+    29: ("buy_back", "买券还券", "buy"),
+    30: ("direct_secu_repay", "直接还券", "repay"),
+    31: ("sell_back", "卖券还款", "sell"),
+    32: ("direct_cash_repay", "直接还款", "repay"),
+}
 
 
 class OrderStatus(NamedTuple):
@@ -54,7 +69,9 @@ FINAL_STATES = frozenset({"filled", "cancelled", "rejected"})
 
 
 def side_of(order_type: Any) -> str | None:
-    return {STOCK_BUY: "buy", STOCK_SELL: "sell"}.get(order_type)
+    """``buy``, ``sell``, ``repay`` (直接还券 / 直接还款: nothing traded) or None for other types."""
+    entry = CREDIT_ORDER_TYPES.get(order_type)
+    return entry[2] if entry is not None else None
 
 
 def normalized(order: Mapping[str, Any], error: str | None = None) -> dict[str, Any]:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from qmt_bridge.server.models import RequestBody
+from qmt_bridge.server.trading.orders import CREDIT_ORDER_TYPES
+
+DIRECT_CASH_REPAY = 32  # 直接还款: order_volume is money
 
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
 MAX_BATCH = 1000
@@ -43,6 +46,50 @@ class OrderRequest(RequestBody):
         description="your id of this order (1–64 of A-Z a-z 0-9 _ . : -): sending it again returns the first "
         "order and places nothing, also after a restart. The server makes one when it is missing.",
     )
+
+
+class CreditOrderRequest(OrderRequest):
+    """One order of a credit account: xtquant's credit ``order_type``, or its name as ``credit_type``. A given
+    ``order_type`` wins (qmt-bridge 2.1.3's clients send ``credit_type="fin_buy"`` with every order, and its
+    server placed ``order_type``)."""
+
+    order_type: int | None = Field(  # type: ignore[assignment]
+        None,
+        ge=0,
+        le=INT32_MAX,
+        description="23 担保品买入, 24 担保品卖出, 27 融资买入, 28 融券卖出, 29 买券还券, 30 直接还券, "
+        "31 卖券还款, 32 直接还款 (xtconstant CREDIT_*); or give credit_type",
+    )
+    credit_type: (
+        Literal[
+            "collateral_buy", "collateral_sell", "fin_buy", "slo_sell", "buy_back", "direct_secu_repay",
+            "sell_back", "direct_cash_repay",
+        ]
+        | None
+    ) = Field(None, description="the order type by name, used when order_type is not given (qmt-bridge 2.1.3's fin_buy, slo_sell, buy_back, sell_back and more)")  # fmt: skip
+    order_volume: float = Field(  # type: ignore[assignment]
+        ...,
+        gt=0,
+        le=INT32_MAX,
+        allow_inf_nan=False,
+        description="shares; for 32 直接还款 the amount in CNY (xtquant passes it on as the order amount)",
+    )
+    account_id: str = Field("", max_length=64, description="empty: the first configured credit account")
+
+    @model_validator(mode="after")
+    def _one_order_type(self) -> CreditOrderRequest:
+        by_name = {name: t for t, (name, _, _) in CREDIT_ORDER_TYPES.items()}
+        if self.order_type is None and self.credit_type is not None:
+            self.order_type = by_name[self.credit_type]
+        elif self.order_type is None:
+            raise ValueError("give order_type (27 融资买入, 28 融券卖出, ...) or credit_type (fin_buy, ...)")
+        if self.order_type == DIRECT_CASH_REPAY:
+            self.order_volume = _whole_fen(self.order_volume)
+        elif self.order_volume != int(self.order_volume):
+            raise ValueError(f"order_volume is in whole shares, got {self.order_volume}")
+        else:
+            self.order_volume = int(self.order_volume)
+        return self
 
 
 class CancelRequest(RequestBody):

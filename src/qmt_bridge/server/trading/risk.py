@@ -13,7 +13,7 @@ from typing import Any
 
 from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.trading.journal import Journal
-from qmt_bridge.server.trading.orders import STOCK_BUY
+from qmt_bridge.server.trading.orders import side_of
 from qmt_bridge.server.trading.validation import FIX_PRICE, LATEST_PRICE, Tradable
 
 KILL_SWITCH_FLAG = "kill_switch"
@@ -114,7 +114,7 @@ def estimated_value(tradable: Tradable, order_type: int, volume: int, price_type
     the limit-up price, so it is valued there."""
     if price_type == FIX_PRICE:
         unit = price
-    elif price_type == LATEST_PRICE or order_type != STOCK_BUY:
+    elif price_type == LATEST_PRICE or side_of(order_type) != "buy":
         unit = tradable.last_price
     else:
         unit = tradable.up_limit or tradable.last_price

@@ -44,7 +44,7 @@ from qmt_bridge.server.trading.cancels import Cancels
 from qmt_bridge.server.trading.counter_errors import CounterRefused, OutcomeUnknown, TradingUnavailableError
 from qmt_bridge.server.trading.events import TradeEvent
 from qmt_bridge.server.trading.manager import TraderCallTimeout, TraderManager, TraderUnavailable
-from qmt_bridge.server.trading.orders import order_view, refused_order
+from qmt_bridge.server.trading.orders import order_view, refused_order, side_of
 from qmt_bridge.server.trading.reconcile import reconcile_unknown_orders
 from qmt_bridge.server.trading.recorder import EventRecorder
 from qmt_bridge.server.trading.responses import RESPONSE_KINDS, AsyncResponses
@@ -97,10 +97,12 @@ class TradingService(AccountQueries, Cancels):
         account_ids: Sequence[str],
         *,
         call_timeout: float,
+        account_types: Mapping[str, str] | None = None,
     ) -> None:
         self.ctx = ctx
         self.journal = journal
         self.account_ids = list(account_ids)
+        self.account_types = dict(account_types or {})
         self.call_timeout = call_timeout
         self.stream = TradeStream(journal)
         self.risk = RiskLimits(ctx.settings, journal)
@@ -151,6 +153,10 @@ class TradingService(AccountQueries, Cancels):
                 code="unknown_account",
             )
         return requested
+
+    def account_type(self, account_id: str) -> str:
+        """``STOCK`` or ``CREDIT``, as configured (``--account-id ID:CREDIT``)."""
+        return self.account_types.get(account_id, "STOCK")
 
     def _trader(self) -> TraderManager:
         if self.manager is None:
@@ -258,14 +264,20 @@ class TradingService(AccountQueries, Cancels):
         the same account ahead of this one in a batch (see :meth:`RiskLimits.check`).
         """
         code = request["stock_code"]
-        check_order_types(request["order_type"], request["price_type"], code.rsplit(".", 1)[1])
+        account_id = request["account_id"]
+        check_order_types(
+            request["order_type"],
+            request["price_type"],
+            code.rsplit(".", 1)[1],
+            self.account_type(account_id),
+        )
         tradables = {} if tradables is None else tradables
         tradable = tradables.get(code) or await self._tradable(code)
         tradables[code] = tradable
         if tradable.kind == "ipo":
             check_subscription(tradable, request["order_type"], request["price_type"])
-        check_price(tradable, request["price_type"], request["price"])
-        account_id = request["account_id"]
+        if side_of(request["order_type"]) != "repay":  # a direct repayment trades nothing: no price
+            check_price(tradable, request["price_type"], request["price"])
 
         async def sellable() -> int:
             position = await self.call("query_stock_position", self.trader_account(account_id), code)

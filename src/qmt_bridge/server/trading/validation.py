@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qmt_bridge.server.errors import InvalidParameter, NotFound
-from qmt_bridge.server.trading.orders import STOCK_BUY, STOCK_SELL
+from qmt_bridge.server.trading.orders import CREDIT_ORDER_TYPES, STOCK_BUY, STOCK_SELL, side_of
 from qmt_bridge.subscription_units import unit_of
 
 LATEST_PRICE, FIX_PRICE = 5, 11
@@ -32,6 +32,7 @@ PRICE_TYPES: dict[int, tuple[str, frozenset[str]]] = {
     48: ("SZSE fill or kill", frozenset({"SZ"})),
 }
 ORDER_TYPES = {STOCK_BUY: "buy (STOCK_BUY)", STOCK_SELL: "sell (STOCK_SELL)"}
+SLO_SELL = 28  # 融券卖出
 
 
 @dataclass(frozen=True)
@@ -66,12 +67,30 @@ class Tradable:
         return 100, 100
 
 
-def check_order_types(order_type: int, price_type: int, market: str) -> None:
-    if order_type not in ORDER_TYPES:
+def check_order_types(order_type: int, price_type: int, market: str, account_type: str = "STOCK") -> None:
+    """The order type is one the account takes (a stock account: 23/24; a credit account: xtconstant's
+    credit types 23/24/27-32), and the price type one the code's exchange takes."""
+    if account_type == "CREDIT":
+        if order_type not in CREDIT_ORDER_TYPES:
+            known = ", ".join(f"{k} {name} ({cn})" for k, (name, cn, _) in CREDIT_ORDER_TYPES.items())
+            raise InvalidParameter(
+                "order_type",
+                f"{order_type} is not an order type of a credit account; use {known}",
+                value=order_type,
+                code="invalid_order_type",
+            )
+    elif order_type not in ORDER_TYPES:
         known = ", ".join(f"{k} {v}" for k, v in ORDER_TYPES.items())
+        credit = CREDIT_ORDER_TYPES.get(order_type)
+        what = (
+            f"{order_type} ({credit[1]}) is a credit order type"
+            if credit
+            else f"{order_type} is not a stock order type"
+        )
         raise InvalidParameter(
             "order_type",
-            f"{order_type} is not a stock order type here; use {known} (credit orders: /api/credit/order)",
+            f"{what}, and this is a stock account; use {known} (credit orders need a credit account: "
+            "--account-id ID:CREDIT, /api/credit/order)",
             value=order_type,
             code="invalid_order_type",
         )
@@ -174,20 +193,25 @@ def check_price(tradable: Tradable, price_type: int, price: float) -> None:
 async def check_volume(
     tradable: Tradable, order_type: int, volume: int, sellable: Callable[[], Awaitable[int]]
 ) -> None:
-    """Buys in lots by board; a sell off the lot only when it sells the whole sellable position.
+    """Buys (and 融券卖出: borrowed shares are sold in round lots) in lots by board; a sell off the lot only
+    when it sells the whole sellable position; a direct repayment (直接还券 / 直接还款) any positive volume.
 
     ``sellable``: asks the counter for the sellable volume of the code (called only for odd-lot sells).
     """
     if volume <= 0:
         raise InvalidParameter("order_volume", f"must be > 0, got {volume}", value=volume)
+    side = side_of(order_type)
+    if side == "repay":
+        return
     minimum, step = tradable.lot()
     unit = "张" if tradable.kind == "bond" else "shares"
-    if order_type == STOCK_BUY:
+    if side == "buy" or order_type == SLO_SELL:
         if volume < minimum or (volume - minimum) % step:
             rule = f"multiples of {step}" if minimum == step else f"at least {minimum}, then steps of {step}"
             raise InvalidParameter(
                 "order_volume",
-                f"a buy of {tradable.code} is in {rule} {unit}; got {volume}",
+                f"{'a buy' if side == 'buy' else 'a short sale (融券卖出)'} of {tradable.code} is in {rule} "
+                f"{unit}; got {volume}",
                 value=volume,
                 code="invalid_lot",
             )
