@@ -168,6 +168,9 @@ def test_queries_answer_the_counters_objects_with_their_codes(xt, xtt, http):
     assert quota["slo"]["max_quota"] == 200_000.0 and quota["enable_bail_balance"] == 300_000.0
     assert quota["per_assure_scale_value"] == 250.0 and quota["detail"]["account_id"] == CREDIT
     assert ok(http.get("/api/credit/asset"))["m_dTotalDebt"] == 50_000.0
+    # without debt the maintenance ratio means nothing: null in the summary, as counters show "--"
+    book.credit_detail[0].m_dTotalDebt = 0.0
+    assert ok(http.get("/api/credit/quota"))["per_assure_scale_value"] is None
     [compact] = ok(http.get("/api/credit/debt"))
     assert compact["compact_id"] == "C1" and compact["stock_code"] == "600000.SH"
     subjects = ok(http.get("/api/credit/subjects"))

@@ -86,7 +86,7 @@ class CreditQuota(BaseModel):
     fin: CreditLine = Field(..., description="融资 (margin financing)")
     slo: CreditLine = Field(..., description="融券 (securities lending)")
     enable_bail_balance: float | None = Field(None, description="可用保证金")
-    per_assure_scale_value: float | None = Field(None, description="维持担保比例")
+    per_assure_scale_value: float | None = Field(None, description="维持担保比例 (%); null without debt")
     total_debt: float | None = Field(None, description="总负债")
     detail: CreditDetail | None
 

@@ -99,7 +99,7 @@ async def detail(service: TradingService, account_id: str | None) -> dict[str, A
 
 async def quota(service: TradingService, account_id: str | None) -> dict[str, Any]:
     """The credit lines (授信 / 可用 / 冻结 for financing and lending), the margin available and the
-    maintenance ratio, beside the whole XtCreditDetail."""
+    maintenance ratio (None without debt), beside the whole XtCreditDetail."""
     account = credit_account(service, account_id)
     found = await detail(service, account)
     d = found or {}
@@ -116,7 +116,8 @@ async def quota(service: TradingService, account_id: str | None) -> dict[str, An
         "fin": line("Fin"),
         "slo": line("Slo"),
         "enable_bail_balance": d.get("m_dEnableBailBalance"),
-        "per_assure_scale_value": d.get("m_dPerAssurescaleValue"),
+        # without debt the ratio has no meaning (counters show "--"; the simulator's field is the largest float)
+        "per_assure_scale_value": d.get("m_dPerAssurescaleValue") if d.get("m_dTotalDebt") else None,
         "total_debt": d.get("m_dTotalDebt"),
         "detail": found,
     }
