@@ -241,10 +241,11 @@ def test_his_option_list_batch(xtdata):
         assert set(frame["期权市场"]) == {"SZO"}
         n = int(key)
         assert ((frame["上市日"] <= n) & (frame["到期日"] >= n)).all()
-    # an open range is bounded by the kept history, which reaches back before the oldest expiry it knows
+    # an open range is bounded by the kept history (options expired in the last 400 days): it starts the day
+    # after the oldest expiry it knows, in the weeks after 2024-10-16 (400 days before 2025-11-20)
     everything = xtdata.get_his_option_list_batch("159915.SZ")
-    assert 20 < len(everything) < 120
-    assert min(everything) > "20250801" and max(everything) == "20251120"
+    assert 220 < len(everything) < 270
+    assert "20241016" < min(everything) < "20241201" and max(everything) == "20251120"
     assert xtdata.get_his_option_list_batch("nonsense") == {}
 
 

@@ -8,7 +8,7 @@ underlyings (SHO/SZO), CFFEX index options (IO on 沪深300, MO on 中证1000, H
 futures of 27 products, but no commodity options, so queries about those come back empty.
 
 History is as deep as the universe keeps contracts (see :mod:`qmt_bridge.sim.market.derivatives`): main
-contracts from about 13 months back, ETF option lists from about 3 months back, index options since each
+contracts and ETF option lists from about 13 months back, index options since each
 product's launch. Earlier days behave like xtquant without downloaded history: ``''`` / ``None`` / no
 entry, never a partial answer.
 """
@@ -253,7 +253,8 @@ class DerivativesAPI:
     ) -> dict[str, pd.DataFrame]:
         """``{'YYYYMMDD': DataFrame}`` (see :meth:`get_his_option_list`) for each trading day in
         ``[start_time, end_time]`` up to today. The range is clipped to the history the simulator keeps
-        (about three months), which also bounds the answer for open ranges (``''``)."""
+        (about 13 months for ETF options, since the launch for index options), which also bounds the answer
+        for open ranges (``''``)."""
         parts = undl_code.rsplit(".", 1)
         if len(parts) != 2:
             return {}

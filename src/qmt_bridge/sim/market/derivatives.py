@@ -5,7 +5,7 @@ exchange parameters (SSE option price limits and margins) is derived here from t
 :class:`~qmt_bridge.sim.market.universe.Universe` and the price engine, as pure functions.
 
 History coverage. The universe only keeps the contracts that are alive somewhere in a trailing window
-(futures ~400 calendar days, ETF options ~90 days) and never says where that window starts; index options
+(futures and ETF options ~400 calendar days) and never says where that window starts; index options
 are kept since their launch. A day's main contract or option list is complete only if no contract alive on
 that day has been dropped; every dropped contract expired before the earliest expiry the universe still
 has, so a day *after* that earliest expiry is complete. :func:`futures_history_start` and :func:`options_history_start` return the first such day;

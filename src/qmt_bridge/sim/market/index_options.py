@@ -1,6 +1,6 @@
 """CFFEX stock-index options (沪深300 IO, 中证1000 MO, 上证50 HO): their listings and exchange rules.
 
-Unlike the ETF options, which the universe keeps for about three months after expiry, every index option
+Unlike the ETF options, which the universe keeps for about 13 months after expiry, every index option
 since its product's launch is kept: QMT's ``过期中金所`` sector lists them all, and
 ``get_option_list("000300.SH", "20250321")`` (the spec's example) must keep answering as the clock moves.
 

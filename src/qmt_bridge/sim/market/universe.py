@@ -830,7 +830,7 @@ def _bs_price(
 def _make_options(
     cal: TradingCalendar, today: dt.date, closes_of: Callable[[str], dict[dt.date, float]]
 ) -> list[Instrument]:
-    """ETF option chains listed by ``today`` whose expiry is at most 90 days before ``today``.
+    """ETF option chains listed by ``today`` whose expiry is at most 400 days before ``today`` (as futures).
 
     As on the exchanges, an expiry is listed with a ladder centred on the underlying's previous close, and
     when the underlying moves, strikes are added the next trading day so that the at-the-money strike and
@@ -841,7 +841,7 @@ def _make_options(
     days pass. Unique within any 24-month window (the chains in the universe span about a year).
     """
     out = []
-    window_start = today - dt.timedelta(days=90)
+    window_start = today - dt.timedelta(days=400)
     first_month = _month_ord(window_start.year, window_start.month)
     last_month = _month_ord(today.year, today.month) + 10
     per_market: dict[str, int] = {}
