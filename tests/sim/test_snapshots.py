@@ -69,9 +69,9 @@ def codes(universe) -> list[str]:
     index_options = [c for c in cffex if universe.get(c).kind == "option"]
     picked += [index_options[i] for i in rng.choice(len(index_options), 20, replace=False)]
     picked += futures + universe.codes(market="HK")[:20]
-    picked += ["000001.SH", "399001.SZ", "510300.SH", "127034.SZ", *SPECIAL]
+    picked += ["000001.SH", "399001.SZ", "510300.SH", "127034.SZ", "204001.SH", "131810.SZ", *SPECIAL]
     kinds = {universe.get(c).kind for c in picked}
-    assert kinds == {"stock", "index", "etf", "cb", "future", "option", "hk"}
+    assert kinds == {"stock", "index", "etf", "cb", "future", "option", "hk", "repo"}
     return list(dict.fromkeys(picked))
 
 

@@ -6,7 +6,7 @@ raises :class:`.rejections.Rejection`, changing nothing, and the order becomes a
 
 Checks: order type (STOCK_BUY / STOCK_SELL only on a stock account; a credit type is refused as such; a
 credit account's orders are checked by :mod:`.credit_orders`, which uses :func:`check_and_freeze`) -> the code (known, tradable on a stock account, listed
-and not suspended) -> price type (for the exchange; market types only in continuous trading) -> volume
+and not suspended; a reverse repo code goes to :func:`.repo_orders.accept_repo`) -> price type (for the exchange; market types only in continuous trading) -> volume
 (size, lots, sellable volume) -> price (tick grid; price band when the order is for the day whose limits are
 known, else at its day's open) -> cash (buys: price x volume + fee bound; sells: the fee shortfall reserve).
 """
@@ -22,6 +22,7 @@ from qmt_bridge.sim.broker.ledger import Account, Order, Position, refreeze, req
 from qmt_bridge.sim.broker.money import to_yuan
 from qmt_bridge.sim.broker.quotes import Book, Quotes
 from qmt_bridge.sim.broker.rejections import Rejection
+from qmt_bridge.sim.broker.repo_orders import accept_repo
 from qmt_bridge.sim.broker.rules import (
     GIVEN,
     LATEST,
@@ -32,6 +33,7 @@ from qmt_bridge.sim.broker.rules import (
     check_volume,
     price_rule,
 )
+from qmt_bridge.sim.broker.securities import REPO
 
 #: xtquant's credit order types (a stock account refuses them), with their names.
 CREDIT_TYPE_NAMES = {
@@ -72,6 +74,9 @@ def accept(
             why.ORDER_TYPE,
             f"不支持的委托类型: order_type={order.order_type} (普通股票账户只接受 STOCK_BUY 23 / STOCK_SELL 24)",
         )
+    sec = quotes.security(order.code)
+    if sec.kind == REPO:  # a reverse repo: lent by a sell, by its own rules
+        return accept_repo(order, account, sec, quotes, in_session)
     return check_and_freeze(order, account, position, quotes, schedule, in_session)
 
 

@@ -19,6 +19,10 @@ fill all or nothing (48). Market-type buys freeze cash at the up-limit price.
 Credit accounts (``account_type`` 3): their orders are checked and booked by :mod:`.credit_orders` (debt,
 repayments, 融券卖出资金); 直接还券 (30) and 直接还款 (32) are done (56) when placed, with no fill. Each
 rolled day charges the compacts' interest and fees (:meth:`.credit_orders.CreditOrders.roll`).
+
+Reverse repos (a stock account's sell of a repo code, :mod:`.repo`): accepted by
+:func:`.repo_orders.accept_repo`, matched like any sell (against bids at or above their rate), booked by
+:class:`.repo_orders.RepoDesk`; a rolled day returns the repos due that day (position and asset pushed).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from qmt_bridge.sim.broker.credit import CreditTerms
 from qmt_bridge.sim.broker.credit_orders import CreditOrders
 from qmt_bridge.sim.broker.fees import FeeSchedule
 from qmt_bridge.sim.broker.ledger import (
+    FACE_LI,
     Order,
     Position,
     Trade,
@@ -47,6 +52,7 @@ from qmt_bridge.sim.broker.matching import crosses, fill_size, take, total
 from qmt_bridge.sim.broker.money import LI_PER_YUAN, fen_half_up, to_li, to_yuan
 from qmt_bridge.sim.broker.quotes import ASK, BID, THROUGH, Book, Liquidity, Quotes
 from qmt_bridge.sim.broker.rejections import Rejection
+from qmt_bridge.sim.broker.repo_orders import RepoDesk
 from qmt_bridge.sim.broker.rules import (
     DAY,
     FOK,
@@ -96,6 +102,7 @@ class Engine:
         self.schedule = schedule
         self.listening = listening
         self.credit = CreditOrders(state, quotes, schedule, terms or CreditTerms())
+        self.repos = RepoDesk(state)
         self.liquidity = Liquidity()
         self.outbox: list[Event] = []
         self._earliest_day: dt.date | None = None
@@ -159,6 +166,15 @@ class Engine:
         self.credit.roll(state.day, today)
         state.set_day(today)
         self._settle_subscriptions(today)
+        self._return_repos(today)
+
+    def _return_repos(self, today: dt.date) -> None:
+        """Reverse repos due by ``today`` pay back their amount and interest (:mod:`.repo_orders`); an
+        emptied repo position is shown once more (volume 0), then goes."""
+        for account_id, position in self.repos.returns(today):
+            self._emit_holdings(account_id, position)
+            if position is not None and position.volume == 0:
+                self.state.drop_position(position)
 
     # --- placing --------------------------------------------------------------------------------------
 
@@ -444,13 +460,17 @@ class Engine:
         position = None
         if order.order_type != xc.CREDIT_SLO_SELL:  # a short sale's shares are lent, not held
             position = state.position(order.account_id, order.code, order.name)
-        if order.account_type == xc.CREDIT_ACCOUNT:
+        traded_id = state.new_trade_id()
+        if order.repo_days:
+            assert position is not None
+            fees = self.repos.fill(account, position, order, price_li, volume, traded_id, local_date(now))
+        elif order.account_type == xc.CREDIT_ACCOUNT:
             fees = self.credit.fill(account, position, order, price_li, volume)
         else:
             assert position is not None
             fees = fill(account, position, order, price_li, volume, self.schedule)
         trade = Trade(
-            traded_id=state.new_trade_id(),
+            traded_id=traded_id,
             order_id=order.order_id,
             account_id=order.account_id,
             code=order.code,
@@ -458,7 +478,7 @@ class Engine:
             order_type=order.order_type,
             price_li=price_li,
             volume=volume,
-            amount=price_li * volume,
+            amount=volume * FACE_LI if order.repo_days else price_li * volume,  # a repo: the amount lent
             fees=fees,
             traded_time=int(now.timestamp()),
             sysid=order.sysid,

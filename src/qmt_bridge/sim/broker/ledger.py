@@ -12,6 +12,9 @@ fills add up to at most its volume.
   (:meth:`.fees.FeeSchedule.sell_shortfall`, normally 0).
 - Credit accounts (:mod:`.credit`): a financing buy (融资买入 27) freezes no cash (the broker pays its fills);
   a short sale (融券卖出 28) holds no shares (they are lent) and its fills go through :func:`fill_short`.
+- A reverse repo (:mod:`.repo`, a sell of a repo code: ``Order.repo_days``) freezes its amount (100 CNY
+  a 张) and commission like a buy; its fills lend the cash, shown as a position valued at face
+  (``Position.face_li``) until the money returns (:mod:`.repo_orders`).
 - Sell proceeds are available for buying at once but withdrawable (``fetch_balance``) only from the next
   day. Cost prices include fees (``cost``), open prices do not (``open_cost``); a sell takes its share of
   both, so it leaves the average prices unchanged.
@@ -24,7 +27,10 @@ from dataclasses import dataclass
 
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker.fees import FeeSchedule
+from qmt_bridge.sim.broker.money import LI_PER_YUAN
 
+#: li of face value per 张 of a reverse repo (100 CNY; :mod:`.repo`).
+FACE_LI = 100 * LI_PER_YUAN
 TERMINAL = frozenset({xc.ORDER_PART_CANCEL, xc.ORDER_CANCELED, xc.ORDER_SUCCEEDED, xc.ORDER_JUNK})
 #: Order types that buy: 担保品买入 / 买入 23, 融资买入 27, 买券还券 29.
 BUY_TYPES = frozenset({xc.STOCK_BUY, xc.CREDIT_FIN_BUY, xc.CREDIT_BUY_SECU_REPAY})
@@ -61,10 +67,11 @@ class Position:
     open_cost: int = 0  # li, fees excluded
     last_li: int = 0
     account_type: int = xc.SECURITY_ACCOUNT
+    face_li: int = 0  # reverse repos (.repo): valued at this face per 张, never sellable; 0 otherwise
 
     @property
     def can_use(self) -> int:
-        return self.sellable - self.frozen
+        return 0 if self.face_li else self.sellable - self.frozen
 
 
 @dataclass(slots=True)
@@ -103,6 +110,7 @@ class Order:
     waiting: bool = False  # placed outside continuous trading, has not met the book yet
     account_type: int = xc.SECURITY_ACCOUNT
     credit_li: int = 0  # 买券还券: cash taken from 融券卖出资金; 直接还款: the amount to repay
+    repo_days: int = 0  # a reverse repo (.repo): the product's term; 0 for any other order
 
     @property
     def is_buy(self) -> bool:
@@ -111,7 +119,7 @@ class Order:
     @property
     def holds_shares(self) -> bool:
         """A sell of held shares (not a short sale, whose shares are lent)."""
-        return not self.is_buy and self.order_type != xc.CREDIT_SLO_SELL
+        return not self.is_buy and self.order_type != xc.CREDIT_SLO_SELL and not self.repo_days
 
     @property
     def open(self) -> bool:
@@ -150,6 +158,8 @@ def required_frozen(order: Order) -> int:
     """The cash ``order`` must hold frozen in its current state."""
     if not order.open or order.order_type == xc.CREDIT_FIN_BUY:
         return 0
+    if order.repo_days:  # a reverse repo lends its amount: frozen like a buy's, at face
+        return FACE_LI * order.unfilled + max(0, order.fee_cap - order.fees)
     if order.is_buy:
         return order.freeze_li * order.unfilled + max(0, order.fee_cap - order.fees)
     net = order.traded_amount - order.fees

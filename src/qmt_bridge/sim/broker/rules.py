@@ -8,6 +8,8 @@ Choices where the exchanges leave room or the simulator simplifies (volumes in s
   odd remainder "余额不足一手部分应当一次性申报卖出").
 - Maximum per order (limit / market orders): main boards, BJ and funds 1,000,000 / 1,000,000; STAR
   100,000 / 50,000; ChiNext 300,000 / 150,000; convertible bonds 100,000 / 100,000 张.
+- Reverse repos (:mod:`.repo`): 10 张 (1,000 CNY) at least, in multiples of 10, at most 100,000 张;
+  limit orders only (:mod:`.repo_orders`).
 - Price: > 0, on the ``PriceTick`` grid, and for limit orders inside [DownStopPrice, UpStopPrice] (no band
   where the detail gives 0, e.g. instruments without limits).
 - Price types: FIX_PRICE 11 and LATEST_PRICE 5 everywhere; MARKET_PEER_PRICE_FIRST 44 and
@@ -25,7 +27,7 @@ from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import rejections as why
 from qmt_bridge.sim.broker.money import price_li_exact, to_yuan
 from qmt_bridge.sim.broker.rejections import Rejection
-from qmt_bridge.sim.broker.securities import BJ, BOND, CHINEXT, FUND, MAIN, STAR, Security
+from qmt_bridge.sim.broker.securities import BJ, BOND, CHINEXT, FUND, MAIN, REPO, STAR, Security
 
 #: How a price type sets the working price.
 GIVEN, LATEST, PEER, MINE, MARKET = "given", "latest", "peer", "mine", "market"
@@ -71,6 +73,7 @@ MAX_VOLUME = {
     STAR: (100_000, 50_000),
     CHINEXT: (300_000, 150_000),
     BOND: (100_000, 100_000),
+    REPO: (100_000, 100_000),
 }
 
 #: (minimum, step) of an order's volume per board: volume = minimum + k * step.
@@ -81,6 +84,7 @@ LOT_RULES = {
     STAR: (200, 1),
     BJ: (100, 1),
     BOND: (10, 10),
+    REPO: (10, 10),
 }
 
 

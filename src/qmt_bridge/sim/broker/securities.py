@@ -4,7 +4,8 @@ The broker only asks the market object xtquant's own questions (``get_instrument
 ``get_instrument_detail``, and ``is_stock_type`` with QMT's T+0 class when the object has it), so it works
 over :class:`qmt_bridge.sim.data_api.SimXtData` and over any other xtdata-shaped market.
 
-Tradable on a stock account: A-shares of SH/SZ/BJ, exchange funds (ETFs, LOFs) and convertible bonds.
+Tradable on a stock account: A-shares of SH/SZ/BJ, exchange funds (ETFs, LOFs), convertible bonds and the
+exchanges' reverse repos (``repurchase`` flag: REPO, lent by a sell, :mod:`.repo`).
 Indices, futures, options, HK Connect stocks and anything else are refused. Boards: STAR is 688/689 on SH,
 ChiNext 300/301 on SZ, BJ everything on BJ, every other A-share the main board.
 
@@ -25,6 +26,7 @@ from qmt_bridge.sim.broker.rejections import Rejection
 STOCK = "stock"
 FUND = "fund"  # ETFs and LOFs
 BOND = "bond"  # convertible (and other exchange) bonds
+REPO = "repo"  # the exchanges' reverse repos (国债逆回购, :mod:`.repo`)
 
 MAIN = "main"
 STAR = "star"
@@ -50,10 +52,11 @@ class Security:
         code: ``'600000.SH'``.
         name: the instrument name (``InstrumentName``).
         market: ``'SH'``, ``'SZ'`` or ``'BJ'``.
-        kind: STOCK, FUND or BOND.
+        kind: STOCK, FUND, BOND or REPO.
         board: MAIN, STAR, CHINEXT or BJ for stocks; the kind otherwise.
         tick_li: the price tick in li (10 for 0.01, 1 for 0.001).
-        book_unit: shares (bonds: 张) per unit of the quote's ``askVol``/``bidVol`` (100, bonds 10).
+        book_unit: shares (bonds, repos: 张) per unit of the quote's ``askVol``/``bidVol`` (100, bonds and
+            repos 10).
         t0: whether today's purchases can be sold today.
     """
 
@@ -92,6 +95,8 @@ def classify(market: Any, code: str, detail: dict[str, Any] | None) -> Security:
             board = CHINEXT
         else:
             board = MAIN
+    elif flags.get("repurchase"):
+        kind = board = REPO
     elif flags.get("etf") or flags.get("fund"):
         kind = board = FUND
     elif flags.get("bond") or flags.get("convertible_bond"):
@@ -110,6 +115,6 @@ def classify(market: Any, code: str, detail: dict[str, Any] | None) -> Security:
         kind=kind,
         board=board,
         tick_li=tick,
-        book_unit=10 if kind == BOND else 100,
+        book_unit=10 if kind in (BOND, REPO) else 100,
         t0=t0,
     )

@@ -2,7 +2,7 @@
 
 Holds the accounts, positions, the *current* orders (open ones and today's) and today's trades, with the
 indexes the matching needs (open orders by code), and the credit accounts' lines and compacts (open ones
-and today's closed ones). Whatever an operation changes is marked dirty and written
+and today's closed ones), and the reverse repos still lent (:mod:`.repo`). Whatever an operation changes is marked dirty and written
 in one transaction by :meth:`State.flush`.
 """
 
@@ -15,6 +15,7 @@ from typing import Any
 from qmt_bridge.sim.broker.credit import Compact, CreditLine
 from qmt_bridge.sim.broker.ipo import Subscription
 from qmt_bridge.sim.broker.ledger import Account, Order, Position, Trade
+from qmt_bridge.sim.broker.repo import RepoLoan
 from qmt_bridge.sim.broker.store import BrokerStore
 from qmt_bridge.sim.broker.transfers import BankLink, new_link
 
@@ -47,6 +48,8 @@ class State:
         #: Credit accounts' lines, by account id; their compacts by compact id.
         self.credit: dict[str, CreditLine] = {line.account_id: line for line in store.credit_lines()}
         self.compacts: dict[str, Compact] = {c.compact_id: c for c in store.compacts(self.day)}
+        #: Reverse repos whose money is still lent, by loan id (:mod:`.repo`).
+        self.repo_loans: dict[str, RepoLoan] = {x.loan_id: x for x in store.repo_loans()}
         self._dirty: dict[int, Any] = {}
         self._dropped: list[tuple[str, str]] = []
 
@@ -138,6 +141,16 @@ class State:
         """A new day: closed compacts leave the lists (their rows stay in the file)."""
         self.compacts = {k: c for k, c in self.compacts.items() if c.open}
 
+    def add_repo_loan(self, loan: RepoLoan) -> None:
+        self.repo_loans[loan.loan_id] = loan
+        self.touch(loan)
+
+    def returned(self, loan: RepoLoan) -> None:
+        """A reverse repo's money came back: the loan leaves the list (its row stays in the file)."""
+        loan.returned = True
+        self.repo_loans.pop(loan.loan_id, None)
+        self.touch(loan)
+
     def new_transfer_no(self) -> int:
         number = self.next_transfer_no
         self.next_transfer_no += 1
@@ -152,7 +165,7 @@ class State:
             yield from orders.values()
 
     def forget_account(self, account_id: str) -> None:
-        """Drop an account's positions, orders, trades, compacts and bank link from memory (the store is cleared separately;
+        """Drop an account's positions, orders, trades, compacts, repos and bank link from memory (the store is cleared separately;
         the id high-water marks are written with the next flush, so ids are never reused)."""
         self._meta_dirty = True
         self.positions.pop(account_id, None)
@@ -164,6 +177,7 @@ class State:
             self._dirty.pop(id(order), None)
         self.trades.pop(account_id, None)
         self.compacts = {k: c for k, c in self.compacts.items() if c.account_id != account_id}
+        self.repo_loans = {k: x for k, x in self.repo_loans.items() if x.account_id != account_id}
         self._dirty = {k: r for k, r in self._dirty.items() if getattr(r, "account_id", None) != account_id}
 
     # --- writing --------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ at most the transaction in flight); ``synchronous=NORMAL`` keeps a commit cheap 
 mode) at the price of the last commits on a power cut, acceptable for paper trading.
 
 Tables mirror the dataclasses of :mod:`.ledger`, :mod:`.transfers`, :mod:`.ipo`, :mod:`.algos` and
-:mod:`.credit` (one column
+:mod:`.credit` and :mod:`.repo` (one column
 per field; dates as ISO strings, booleans as ints) plus ``meta`` (key/value: ``day``, and the high-water marks
 ``next_order_id``/``next_trade_id`` written when ids are about to leave the file, see
 :meth:`BrokerStore.next_ids`). Old days' orders and trades stay in the file; the broker loads only open orders
@@ -30,6 +30,7 @@ from qmt_bridge.sim.broker.algos import RUNNING, AlgoTask
 from qmt_bridge.sim.broker.credit import Compact, CreditLine
 from qmt_bridge.sim.broker.ipo import Subscription
 from qmt_bridge.sim.broker.ledger import TERMINAL, Account, Order, Position, Trade
+from qmt_bridge.sim.broker.repo import RepoLoan
 from qmt_bridge.sim.broker.transfers import BankLink, Transfer
 
 SCHEMA_VERSION = 1
@@ -45,6 +46,7 @@ _TABLES: dict[type, tuple[str, tuple[str, ...]]] = {
     AlgoTask: ("algo_tasks", ("task_id",)),
     CreditLine: ("credit_lines", ("account_id",)),
     Compact: ("credit_compacts", ("compact_id",)),
+    RepoLoan: ("repo_loans", ("loan_id",)),
 }
 _SQL_TYPES = {int: "INTEGER", bool: "INTEGER", float: "REAL", str: "TEXT", dt.date: "TEXT"}
 
@@ -229,6 +231,10 @@ class BrokerStore:
             (today.isoformat(),),
         )
 
+    def repo_loans(self) -> list[RepoLoan]:
+        """Reverse repos whose money has not returned yet, by loan id."""
+        return self._load(RepoLoan, "WHERE returned = 0 ORDER BY loan_id")
+
     def all_orders(self, account_id: str) -> list[Order]:
         """Every order of ``account_id`` the file holds, old days included."""
         return self._load(Order, "WHERE account_id = ? ORDER BY order_id", (account_id,))
@@ -265,8 +271,8 @@ class BrokerStore:
                 raise
 
     def clear_account(self, account_id: str) -> None:
-        """Delete an account's positions, orders, trades, transfers, subscriptions, smart algorithm tasks and
-        credit compacts (the account and credit line rows stay; the task ids' high-water mark goes to ``meta``, so ids are never reused)."""
+        """Delete an account's positions, orders, trades, transfers, subscriptions, smart algorithm tasks,
+        credit compacts and reverse repos (the account and credit line rows stay; the task ids' high-water mark goes to ``meta``, so ids are never reused)."""
         next_task = self.next_task_id()
         with self._lock:
             self._db.execute("BEGIN")
@@ -281,6 +287,7 @@ class BrokerStore:
                 "ipo_subscriptions",
                 "algo_tasks",
                 "credit_compacts",
+                "repo_loans",
             ):
                 self._db.execute(f"DELETE FROM {table} WHERE account_id = ?", (account_id,))
             self._db.execute("COMMIT")

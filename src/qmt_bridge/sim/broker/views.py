@@ -3,8 +3,10 @@
 Units as xtquant's: CNY floats, volumes in shares, times in Unix epoch seconds. ``XtOrder.traded_price`` is
 the volume-weighted average of the order's fills; ``XtPosition.avg_price`` the cost price including fees,
 ``open_price`` without; ``XtAsset.cash`` is the available cash, ``total_asset`` = cash + frozen cash + market
-value. Every object carries its record's ``account_type`` (2 stock, 3 credit); credit orders' direction
-flags follow xtconstant's ``getDirectionByOpType`` (buy for 23/27/29/30/32, sell for 24/28/31).
+value. A reverse repo's position (:mod:`.repo`) is the 张 lent, valued at face (100 CNY a 张; its
+``last_price`` the repo's last rate), never available; its trades' ``traded_amount`` is the amount lent and
+its orders' ``traded_price`` the mean rate. Every object carries its record's ``account_type`` (2 stock,
+3 credit); credit orders' direction flags follow xtconstant's ``getDirectionByOpType`` (buy for 23/27/29/30/32, sell for 24/28/31).
 """
 
 from __future__ import annotations
@@ -89,8 +91,13 @@ def trade_view(trade: Trade) -> XtTrade:
     )
 
 
+def _value(position: Position) -> int:
+    """Market value (li): volume x last price; a reverse repo's at face."""
+    return position.volume * (position.face_li or position.last_li)
+
+
 def position_view(position: Position) -> XtPosition:
-    value = position.volume * position.last_li
+    value = _value(position)
     volume = position.volume
     profit = value - position.cost if volume else 0
     return XtPosition(
@@ -115,7 +122,7 @@ def position_view(position: Position) -> XtPosition:
 
 
 def asset_view(account: Account, positions: Iterable[Position]) -> XtAsset:
-    value = sum(p.volume * p.last_li for p in positions)
+    value = sum(_value(p) for p in positions)
     return XtAsset(
         account.account_type,
         account.account_id,

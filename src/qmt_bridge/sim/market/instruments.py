@@ -13,6 +13,7 @@ CB = "cb"  # convertible bond
 FUTURE = "future"
 OPTION = "option"
 HK = "hk"  # HK Connect stock
+REPO = "repo"  # exchange pledged repo (国债逆回购), see .repo
 
 # board values (price-limit and lot rules depend on it)
 SH_MAIN = "sh_main"
@@ -29,14 +30,15 @@ class Instrument:
     Attributes:
         code: xtquant code, e.g. ``'600519.SH'``, ``'IF2412.IF'``, ``'10005331.SHO'``, ``'00700.HK'``.
         name: display name (real for well-known codes, e.g. 贵州茅台).
-        kind: one of STOCK, INDEX, ETF, CB, FUTURE, OPTION, HK.
+        kind: one of STOCK, INDEX, ETF, CB, FUTURE, OPTION, HK, REPO.
         board: for stocks SH_MAIN/STAR/SZ_MAIN/CHINEXT/BJ; otherwise equal to ``kind``.
         market: xtquant market suffix (``SH``, ``SZ``, ``BJ``, ``IF``, ``SF``, ``DF``, ``ZF``, ``GF``, ``INE``,
             ``SHO``, ``SZO``, ``HK``).
         list_date: first trading day (bars exist from this day on).
         expire_date: last trading day for futures/options/CBs; ``None`` if open-ended.
         base_price: price level on ``list_date`` (index points for indices).
-        price_tick: minimum price step (0.01 stocks, 0.001 ETFs/CBs/options, contract tick for futures).
+        price_tick: minimum price step (0.01 stocks, 0.001 ETFs/CBs/options, contract tick for futures,
+            0.005 for repos, whose price is a rate in percent).
         volatility: daily log-return standard deviation.
         total_shares / float_shares: share capital (shares); 0 where meaningless.
         volume_multiple: contract multiplier (1 for cash instruments, 300 for IF, 10000 for ETF options).

@@ -103,6 +103,7 @@ from qmt_bridge.sim.market.instruments import (
     HK,
     INDEX,
     OPTION,
+    REPO,
     STAR,
     STOCK,
     Instrument,
@@ -142,6 +143,7 @@ from qmt_bridge.sim.market.names import (
     WELL_KNOWN_STOCKS,
     NameGenerator,
 )
+from qmt_bridge.sim.market.repo_rates import repo_daily
 from qmt_bridge.sim.market.rules import (
     CHINEXT_REFORM,
     NO_LIMIT,
@@ -716,6 +718,8 @@ class PriceEngine:
             return _Daily(i0, empty, empty, empty, empty, empty, np.zeros(0, np.int8))
         if inst.kind == OPTION:
             return self._build_option(inst, i0, i1)
+        if inst.kind == REPO:  # rates, not prices: a walk of their own (.repo_rates)
+            return _Daily(i0=i0, **repo_daily(inst, self.calendar, i0, i1, self.seed))
         if inst.kind == INDEX and inst.code in INDEX_ALIASES:  # the same index under another code
             same = self._index(INDEX_ALIASES[inst.code])
             if same is not None and self._span(same) == (i0, i1):

@@ -4,8 +4,9 @@ multipliers, price limits by board and date, and which stocks have a closing cal
 Limits: stocks by board (main +-10%, ST +-5% on main boards, STAR +-20%, ChiNext +-20% from 2020-08-24 and
 +-10% before, BJ +-30%; limit = preClose * (1 +- pct) rounded half-up to the tick), ETFs +-10%, convertible
 bonds +-20% from 2022-08-01 (none before), CFFEX futures (``.IF``) +-10%, other futures +-7% (against
-preClose, not the previous settlement), indices / options / HK none. IPO-day and first-five-day rules are
-not modelled. Closing call auction (14:57-15:00): stocks on SZ and BJ, and on SH from 2018-08-20.
+preClose, not the previous settlement), indices / options / HK / reverse repos none. IPO-day and
+first-five-day rules are not modelled. Closing call auction (14:57-15:00): stocks on SZ and BJ, and on SH
+from 2018-08-20.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from qmt_bridge.sim.market.instruments import (
     FUTURE,
     INDEX,
     OPTION,
+    REPO,
     STAR,
     STOCK,
     Instrument,
@@ -49,10 +51,11 @@ def to_price(ticks: np.ndarray, tick: float, decimals: int) -> np.ndarray:
 
 
 def lot_size(inst: Instrument) -> int:
-    """Units per volume unit: shares per lot (100), bonds per lot (10), 1 for derivatives and HK."""
+    """Units per volume unit: shares per lot (100), bonds per lot (10), repos 10 张 (1,000 CNY of face),
+    1 for derivatives and HK."""
     if inst.kind in (STOCK, ETF, INDEX):
         return 100
-    if inst.kind == CB:
+    if inst.kind in (CB, REPO):
         return 10
     return 1
 

@@ -3,7 +3,8 @@
 Categories returned by :meth:`Sectors.info` (the simulator's own labels; QMT's local feather files use
 their own):
 
-* ``'市场'`` market / board lists (沪深A股, 科创板, 沪深ETF, 沪深转债, 沪深港通, ...),
+* ``'市场'`` market / board lists (沪深A股, 科创板, 沪深ETF, 沪深转债, 沪深回购 (the reverse repos), 沪深港通,
+  ...),
 * ``'风险警示'`` *ST (stocks under *ST on the day) and 沪深风险警示 (under ST or *ST), both from the ST
   history ``get_his_st_data`` reports (:func:`st_label`). xtquant strips ``*`` (and the other characters
   Windows forbids in file names) from a sector name before asking for members, so ``'*ST'`` is asked for as
@@ -47,6 +48,7 @@ from .instruments import (
     HK,
     INDEX,
     OPTION,
+    REPO,
     SH_MAIN,
     STAR,
     STOCK,
@@ -254,6 +256,7 @@ class Sectors:
         add("沪深转债", CAT_MARKET, listed(cbs))
         add("上证转债", CAT_MARKET, listed([i for i in cbs if i.market == "SH"]))
         add("深证转债", CAT_MARKET, listed([i for i in cbs if i.market == "SZ"]))
+        add("沪深回购", CAT_MARKET, listed(u.by_kind(REPO)))  # the exchanges' reverse repos (.repo)
         hk = u.by_kind(HK)
         add("沪深港通", CAT_MARKET, lambda on: self._connect(hk, on))
         add("港股通", CAT_MARKET, lambda on: self._connect(hk, on))

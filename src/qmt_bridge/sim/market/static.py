@@ -107,6 +107,8 @@ def instrument_type(inst: Instrument) -> dict[str, bool]:
         return {"fund": True, "etf": True}
     if inst.kind == kinds.CB:
         return {"bond": True, "convertible_bond": True}
+    if inst.kind == kinds.REPO:  # a bond-market product; "repurchase" tells it from a bond (:mod:`.repo`)
+        return {"bond": True, "repurchase": True}
     if inst.kind == kinds.FUTURE:
         return {"future": True}
     if inst.kind == kinds.OPTION:
@@ -201,10 +203,13 @@ def _day_reference(market: SimMarket, inst: Instrument, day: Any) -> tuple[float
 
 def _extended_detail(inst: Instrument, day: Any) -> dict[str, Any]:
     """The ``ExtendInfo`` fields ``iscomplete=True`` flattens in (a representative subset)."""
-    lot = 10 if inst.kind == kinds.CB else 1 if inst.kind in (kinds.FUTURE, kinds.OPTION) else 100
+    bond = inst.kind in (kinds.CB, kinds.REPO)
+    lot = 10 if bond else 1 if inst.kind in (kinds.FUTURE, kinds.OPTION) else 100
     min_buy = 200 if inst.board == kinds.STAR else lot
+    # repos: orders of 10-100,000 张 (1,000 CNY to 10 million CNY), limit orders only
+    most = 500 if inst.kind == kinds.FUTURE else 100_000 if inst.kind == kinds.REPO else 1_000_000
     return {
-        "MaxLimitOrderVolume": 1_000_000 if inst.kind != kinds.FUTURE else 500,
+        "MaxLimitOrderVolume": most,
         "MinLimitOrderVolume": min_buy,
         "MaxMarketOrderVolume": 500_000 if inst.kind != kinds.FUTURE else 100,
         "MinMarketOrderVolume": min_buy,
@@ -215,7 +220,7 @@ def _extended_detail(inst: Instrument, day: Any) -> dict[str, Any]:
         "DayCountFromIPO": (day - inst.list_date).days,
         "secuCategory": inst.kind,
         "HSGTFlag": 0,
-        "BondParValue": 100.0 if inst.kind == kinds.CB else 0.0,
+        "BondParValue": 100.0 if bond else 0.0,
         "OptUndlCode": inst.underlying.split(".")[0] if inst.kind == kinds.OPTION else "",
         "OptUndlMarket": inst.underlying.split(".")[-1] if inst.kind == kinds.OPTION else "",
         "OptLotSize": inst.volume_multiple if inst.kind == kinds.OPTION else 0,

@@ -1,4 +1,5 @@
-"""The simulated instrument universe: A-shares, indices, ETFs, convertible bonds, futures, ETF options, HK.
+"""The simulated instrument universe: A-shares, indices, ETFs, convertible bonds, futures, ETF options, HK,
+exchange reverse repos (:mod:`.repo`).
 
 :func:`build_universe` is a pure function of ``(seed, today)``. Apart from futures and options (whose
 window of contracts is defined relative to ``today``), every instrument's attributes are independent of
@@ -55,6 +56,7 @@ from .names import (
     KnownIndex,
     NameGenerator,
 )
+from .repo import REPO_LAUNCH, make_repos
 
 _ONE = dt.timedelta(days=1)
 _CHINA = dt.timezone(dt.timedelta(hours=8))
@@ -1002,6 +1004,7 @@ def build_universe(seed: int, today: dt.date) -> Universe:
         *_make_etfs(seed, cal),
         *_make_cbs(seed, cal, stocks),
         *_make_hk(seed, cal),
+        *make_repos(_trading(cal, REPO_LAUNCH)),
     ]
     kept = [c for c in (_clip_to_today(i, today) for i in timeline) if c is not None]
     upcoming = [i for i in stocks if today < i.list_date <= today + dt.timedelta(days=UPCOMING_DAYS)]
