@@ -440,7 +440,40 @@ def test_seed_001_examples_run_against_the_simulator(signed_server: str, tmp_pat
     assert client.get_position_by_symbol("000001")["volume"] >= 1_000  # simple's 500 and batch's 500
 
 
-def test_reverse_repo_says_it_is_not_available_and_sends_nothing(offline: QMTClient) -> None:
-    """Seed 001's reverse_repo: a clear error instead of an AttributeError, until repo codes are traded."""
-    with pytest.raises(NotImplementedError, match="reverse_repo is not available yet"):
-        offline.reverse_repo(reserve_amount=1000)
+@pytest.mark.parametrize("reserve", [-0.01, "1000", True, float("nan"), float("inf")])
+def test_reverse_repo_refuses_a_bad_reserve_before_sending(offline: QMTClient, reserve: Any) -> None:
+    with pytest.raises(ValueError, match="reserve_amount must be a number >= 0"):
+        offline.reverse_repo(reserve_amount=reserve)
+
+
+def test_reverse_repo_lends_the_cash_above_the_reserve_for_a_day(live) -> None:
+    """Seed 001's 保留1000元，其余资金购买逆回购: 1,000,000 of cash less 1,000 lends 998 lots of 1,000 CNY (a lot
+    costs 1,000.01 with GC001's / R-001's 0.001 % commission) at the better of the two one-day rates, which
+    comes back with its interest the next trading day (a Thursday's: 3 days, Friday to Monday)."""
+    client, _, wall = live
+    ticks = client.get_full_tick(["204001.SH", "131810.SZ"])
+    best = max(ticks, key=lambda code: ticks[code]["bidPrice"][0])
+    result = client.reverse_repo(reserve_amount=1000)
+    assert (result["stock_code"], result["amount"]) == (best, 998_000.0)
+    assert result["rate"] == ticks[best]["bidPrice"][0] and result["status"] == "filled", result
+    order = result["order"]
+    assert (order["order_type"], order["order_volume"], order["price_type"]) == (24, 9_980, 11)
+    cash = client.get_portfolio()["cash"]
+    assert cash == pytest.approx(1_000_000 - 998_000 - 9.98, abs=0.005)
+    # nothing more to lend: what is left is below one lot above the reserve
+    with pytest.raises(ValueError, match="below one reverse repo lot"):
+        client.reverse_repo(reserve_amount=1000)
+    wall.now += (FRI_10 - THU_10).total_seconds()  # Friday: the money is back, with 3 days of interest
+    interest = round(998_000 * result["rate"] / 100 * 3 / 365, 2)
+    assert client.get_portfolio()["cash"] == pytest.approx(cash + 998_000 + interest, abs=0.011)
+
+
+def test_reverse_repo_at_the_edge_of_one_lot(live) -> None:
+    """Exactly one lot's cost above the reserve lends 1,000 CNY; a cent less lends nothing."""
+    client, _, _ = live
+    cash = client.get_portfolio()["cash"]
+    with pytest.raises(ValueError, match="below one reverse repo lot"):
+        client.reverse_repo(reserve_amount=round(cash - 1000.00, 2))
+    assert client.get_orders() == []
+    result = client.reverse_repo(reserve_amount=round(cash - 1000.01, 2))
+    assert result["amount"] == 1_000.0 and result["order"]["order_volume"] == 10

@@ -11,10 +11,18 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qmt_bridge.client.symbols import buy_lot, is_convertible_bond, with_market
 from qmt_bridge.client.trading import STOCK_BUY, STOCK_SELL, TradingMixin
+from qmt_bridge.repo_products import (
+    FACE_YUAN,
+    MAX_ZHANG,
+    MIN_ZHANG,
+    REPO_BY_CODE,
+    STEP_ZHANG,
+    commission_rate,
+)
 
 __all__ = ["TraderMixin", "FEE_RESERVE_RATE", "FEE_RESERVE_MIN"]
 
@@ -28,10 +36,23 @@ DEFAULT_STRATEGY = "客户端交易"
 #: then cancel (SSE/BSE 42, SZSE 47), 3 own side best (45), 5 counterparty best (44).
 _PRICE_TYPES = {0: 11, 1: 5, 3: 45, 5: 44}
 _BEST_FIVE_CANCEL = {"SH": 42, "BJ": 42, "SZ": 47}
+FIX_PRICE = 11
+#: The one-day reverse repos ``reverse_repo`` chooses between: GC001 and R-001.
+ONE_DAY_REPOS = ("204001.SH", "131810.SZ")
+
+
+def _repo_rate(tick: dict[str, Any]) -> float:
+    """The rate a lender gets at once: the best bid (borrowers' rate); 0 when there is none."""
+    bids = tick.get("bidPrice") or []
+    return float(bids[0]) if bids and bids[0] else 0.0
 
 
 class TraderMixin(TradingMixin):
     """Seed 001's ``QMTTradeClient`` calls."""
+
+    if TYPE_CHECKING:  # MarketMixin's, on QMTClient
+
+        def get_full_tick(self, stocks: str | list[str]) -> dict[str, dict[str, Any]]: ...
 
     # ------------------------------------------------------------------ accounts and views
 
@@ -362,24 +383,47 @@ class TraderMixin(TradingMixin):
         return self._cancel_side("sell", trader_index)
 
     def reverse_repo(self, reserve_amount: float = 0, trader_index: int | None = None) -> dict[str, Any]:
-        """逆回购: lend the account's cash above ``reserve_amount`` through the exchanges' reverse repos (seed
-        001's call). **Not available yet**: the server does not trade repo codes (SH 204xxx, SZ 1318xx) and the
-        simulator lists none (issue 18), so this raises at once and sends nothing.
+        """逆回购: lend the available cash above ``reserve_amount`` for one day through the exchanges' reverse
+        repo (seed 001's call): a sell of GC001 (204001.SH) or R-001 (131810.SZ), whichever bids the higher
+        rate now, at that rate, in lots of 1,000 CNY (10 张) that the cash pays for with the commission
+        (0.001 %), at most 10 million CNY (100,000 张: one order's limit; more cash stays cash).
 
         Args:
-            reserve_amount: CNY to keep as cash.
+            reserve_amount: CNY to keep as cash (>= 0).
             trader_index: The account; None for the server's first.
 
         Returns:
-            Nothing until it is available.
+            What :meth:`place_order` returns, plus ``stock_code`` (the repo), ``amount`` (CNY lent) and
+            ``rate`` (the annual rate in percent it was placed at). The money and its interest come back on
+            the next trading day (docs/trading.md, Reverse repos).
 
         Raises:
-            NotImplementedError: Always, saying why.
+            ValueError: ``reserve_amount`` is not a number >= 0, the cash above it pays for less than one lot,
+                or neither repo has a rate now. Nothing is sent.
         """
-        raise NotImplementedError(
-            "reverse_repo is not available yet: qmt-bridge does not trade reverse-repo codes (SH 204xxx, "
-            "SZ 1318xx) and its simulator lists none; nothing was sent"
-        )
+        if (
+            isinstance(reserve_amount, bool)
+            or not isinstance(reserve_amount, (int, float))
+            or not math.isfinite(reserve_amount)
+            or reserve_amount < 0
+        ):
+            raise ValueError(f"reserve_amount must be a number >= 0, got {reserve_amount!r}")
+        account_id = self._account_id(trader_index)
+        ticks = self.get_full_tick(list(ONE_DAY_REPOS))
+        rates = {code: _repo_rate(ticks.get(code) or {}) for code in ONE_DAY_REPOS}
+        code, rate = max(rates.items(), key=lambda item: item[1])
+        if rate <= 0:
+            raise ValueError("neither GC001 nor R-001 has a rate now; nothing was sent")
+        cash = float(self.query_asset(account_id)["cash"])
+        lot_cost = MIN_ZHANG * FACE_YUAN * (1 + commission_rate(REPO_BY_CODE[code].days))
+        volume = min(math.floor((cash - reserve_amount) / lot_cost + 1e-9) * STEP_ZHANG, MAX_ZHANG)
+        if volume < MIN_ZHANG:
+            raise ValueError(
+                f"the available cash {cash:,.2f} less reserve_amount {reserve_amount:,.2f} is below one reverse "
+                f"repo lot ({lot_cost:,.2f} CNY with the commission); nothing was sent"
+            )
+        answer = self._place(code, STOCK_SELL, volume, FIX_PRICE, rate, "逆回购", account_id)
+        return {**answer, "stock_code": code, "amount": float(volume * FACE_YUAN), "rate": rate}
 
     # ------------------------------------------------------------------ helpers
 

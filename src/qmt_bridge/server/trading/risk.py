@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from qmt_bridge.repo_products import FACE_YUAN
 from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.trading.journal import Journal
 from qmt_bridge.server.trading.orders import side_of
@@ -111,7 +112,9 @@ class RiskLimits:
 
 def estimated_value(tradable: Tradable, order_type: int, volume: int, price_type: int, price: float) -> float:
     """What an order may cost or bring: its limit price, else the latest price; a market buy may pay up to
-    the limit-up price, so it is valued there."""
+    the limit-up price, so it is valued there; a reverse repo, the cash it lends."""
+    if tradable.kind == "repo":  # its price is a rate: the money lent is the face value
+        return float(volume * FACE_YUAN)
     if price_type == FIX_PRICE:
         unit = price
     elif price_type == LATEST_PRICE or side_of(order_type) != "buy":

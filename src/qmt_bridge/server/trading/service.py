@@ -54,6 +54,7 @@ from qmt_bridge.server.trading.validation import (
     Tradable,
     check_order_types,
     check_price,
+    check_repo,
     check_subscription,
     check_volume,
     subscription_tradable,
@@ -276,6 +277,8 @@ class TradingService(AccountQueries, Cancels):
         tradables[code] = tradable
         if tradable.kind == "ipo":
             check_subscription(tradable, request["order_type"], request["price_type"])
+        if tradable.kind == "repo":
+            check_repo(tradable, request["order_type"], request["price_type"], request["order_volume"])
         if side_of(request["order_type"]) != "repay":  # a direct repayment trades nothing: no price
             check_price(tradable, request["price_type"], request["price"])
 
@@ -283,7 +286,8 @@ class TradingService(AccountQueries, Cancels):
             position = await self.call("query_stock_position", self.trader_account(account_id), code)
             return int(getattr(position, "can_use_volume", 0) or 0) if position is not None else 0
 
-        await check_volume(tradable, request["order_type"], request["order_volume"], sellable)
+        if tradable.kind != "repo":  # a repo is lent without holding it: its lots are check_repo's
+            await check_volume(tradable, request["order_type"], request["order_volume"], sellable)
         self.risk.check(
             account_id,
             tradable,

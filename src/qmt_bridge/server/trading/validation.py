@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+from qmt_bridge.repo_products import FACE_YUAN, MAX_ZHANG, MIN_ZHANG, REPO_BY_CODE, STEP_ZHANG, is_repo
 from qmt_bridge.server.errors import InvalidParameter, NotFound
 from qmt_bridge.server.trading.orders import CREDIT_ORDER_TYPES, STOCK_BUY, STOCK_SELL, side_of
 from qmt_bridge.subscription_units import unit_of
@@ -41,7 +42,7 @@ class Tradable:
 
     code: str
     name: str
-    kind: str  # "stock", "fund", "bond", or "ipo" (a subscription code on its subscription day)
+    kind: str  # "stock", "fund", "bond", "repo", or "ipo" (a subscription code on its subscription day)
     price_tick: float
     up_limit: float
     down_limit: float
@@ -58,7 +59,7 @@ class Tradable:
         if self.kind == "ipo":
             unit = unit_of(self.code)
             return unit, unit
-        if self.kind == "bond":
+        if self.kind in ("bond", "repo"):
             return 10, 10
         if self.market == "SH" and symbol.startswith(("688", "689")):
             return 200, 1
@@ -115,7 +116,9 @@ def tradable_from(
     """The :class:`Tradable` of ``code`` from xtdata's answers, or a 4xx saying why it cannot be traded."""
     if detail is None:
         raise NotFound("stock_code", f"unknown code {code}", value=code, code="unknown_code")
-    if flags.get("stock") or flags.get("a_share"):
+    if is_repo(code):  # by the exchanges' codes: xtquant's type flags for repos are not documented
+        kind = "repo"
+    elif flags.get("stock") or flags.get("a_share"):
         kind = "stock"
     elif flags.get("etf") or flags.get("fund"):
         kind = "fund"
@@ -155,6 +158,36 @@ def check_subscription(tradable: Tradable, order_type: int, price_type: int) -> 
             f"(order_type {STOCK_BUY}) at the issue price {tradable.up_limit} (price_type {FIX_PRICE})",
             value=tradable.code,
             code="invalid_subscription",
+        )
+
+
+def check_repo(tradable: Tradable, order_type: int, price_type: int, volume: int) -> None:
+    """A reverse repo (国债逆回购) lends cash: a sell (24) at a limit rate (11, or 5: the last rate), in 张 of
+    100 CNY: at least 10, in tens, at most 100,000 (``qmt_bridge.repo_products``)."""
+    name = REPO_BY_CODE[tradable.code].name
+    if order_type != STOCK_SELL:
+        raise InvalidParameter(
+            "order_type",
+            f"{tradable.code} ({name}) is a reverse repo: it lends cash, so it is a sell (order_type "
+            f"{STOCK_SELL}) of the code, without holding it",
+            value=order_type,
+            code="invalid_order_type",
+        )
+    if price_type not in (FIX_PRICE, LATEST_PRICE):
+        raise InvalidParameter(
+            "price_type",
+            f"a reverse repo is a limit order at a rate: price_type {FIX_PRICE} (the rate in percent as price) "
+            f"or {LATEST_PRICE} (the last rate); got {price_type}",
+            value=price_type,
+            code="price_type_not_for_market",
+        )
+    if not MIN_ZHANG <= volume <= MAX_ZHANG or volume % STEP_ZHANG:
+        raise InvalidParameter(
+            "order_volume",
+            f"a reverse repo is in 张 of {FACE_YUAN} CNY: at least {MIN_ZHANG}, in steps of {STEP_ZHANG}, at "
+            f"most {MAX_ZHANG:,}; got {volume}",
+            value=volume,
+            code="invalid_lot",
         )
 
 
