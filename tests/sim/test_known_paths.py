@@ -134,7 +134,7 @@ def test_index_turnover_is_the_sum_over_its_members(market):
 def test_the_members_are_the_universes_stocks(market):
     """The index sums' stock list is the universe's (built apart from it, as the universe of a day lists
     only what is listed by then)."""
-    from qmt_bridge.sim.market.prices import _stock_population
+    from qmt_bridge.sim.market.index_turnover import _stock_population
 
     stocks, _ = _stock_population(market.seed, market.calendar)
     today = build_universe(market.seed, NOW.date())

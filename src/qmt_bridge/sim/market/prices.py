@@ -56,9 +56,9 @@ Model (simplifications documented here, not hidden; intraday data is described i
   rate, 0.1% for the big banks to ~3% for 寒武纪) x exp(0.35 x noise) x (1 + 6|return|); A-shares' also x
   a market-wide activity (an AR(1) of log sd 0.2 from the seed), so the whole market trades more on some
   days. One-price limit days trade a tenth, suspended days nothing.
-- The turnover of the main indices with members (``_INDEX_MEMBERS``: 上证指数 = 上证A股, 沪深300, 上证50/180,
-  中证500/1000, 科创50, 创业板指, and 深证成指 = the Shenzhen stocks of 沪深300 and 中证500) is the sum over their
-  members (``sectors``) of their expected volume and amount: base lots x the expected price level a walk
+- The turnover of the main indices with members (``index_turnover.INDEX_MEMBERS``: 上证指数 = 上证A股,
+  沪深300, 上证50/180, 中证500/1000, 科创50, 创业板指, and 深证成指 = the Shenzhen stocks of 沪深300 and 中证500)
+  is the sum over their members (``sectors``) of their expected volume and amount (``index_turnover``): base lots x the expected price level a walk
   reaches (base price, beta x the market factor, the drift of limit days and corporate actions; a
   well-known stock's path) x the day's mean volume factor. No member is walked (a first request costs
   ~0.1 s for the whole market's stock list, not 2,300 walks); the sums stay within a few percent of the
@@ -75,7 +75,6 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -94,6 +93,7 @@ from qmt_bridge.sim.market.bars import (
 from qmt_bridge.sim.market.calendar import TradingCalendar
 from qmt_bridge.sim.market.corporate import CorporateAction
 from qmt_bridge.sim.market.hashing import MASK64, mix64, stable_hash
+from qmt_bridge.sim.market.index_turnover import INDEX_MEMBERS, TURNOVER_CACHE, Population, member_sums
 from qmt_bridge.sim.market.instruments import (
     BJ,
     CB,
@@ -140,12 +140,9 @@ from qmt_bridge.sim.market.names import (
     INDEX_ALIASES,
     INDEX_ETFS,
     INDEX_PATHS,
-    WELL_KNOWN_STOCKS,
-    NameGenerator,
 )
 from qmt_bridge.sim.market.repo_rates import repo_daily
 from qmt_bridge.sim.market.rules import (
-    CHINEXT_REFORM,
     NO_LIMIT,
     limit_bounds,
     limit_pcts,
@@ -155,50 +152,46 @@ from qmt_bridge.sim.market.rules import (
     price_limits,
     to_price,
 )
-from qmt_bridge.sim.market.sectors import CAT_INDEX, Sectors
 from qmt_bridge.sim.market.universe import (
     INDEX_FUTURES,
-    Universe,
-    _make_stocks,
     index_instrument,
     main_contract_span,
     nth_weekday,
-    stable_rng,
     trading_days_after,
 )
 from qmt_bridge.sim.market.valuation import EarningsBook
+from qmt_bridge.sim.market.walk import (
+    BETA_RANGE,
+    CALM_SCALE,
+    DECAY,
+    IDIO_FLOOR,
+    KNOWN_LIMIT_DAYS,
+    KNOWN_PULL,
+    NEWS_DAY_P,
+    NEWS_SCALE,
+    VOLUME_MOVE,
+    VOLUME_NOISE,
+    ar1,
+    log_path,
+    norm_cdf,
+)
 
 _VOLUME_MAX = np.iinfo(np.int32).max
-_DECAY = 1.0 - 0.0015  # daily pull of the log price towards its base level (half-life ~1.8 years)
-_NEWS_DAY_P = 0.08
-_NEWS_SCALE = 2.2
-_CALM_SCALE = math.sqrt((1.0 - _NEWS_DAY_P * _NEWS_SCALE**2) / (1.0 - _NEWS_DAY_P))
 _INDEX_PULL = 0.02  # daily pull of a main index towards its historical path (half-life ~35 days)
 _ETF_TRACKING_SD = 0.002  # an index ETF's deviation from index x ratio (log), pulled back 5% a day
 _BASIS_SD = 0.025  # annualised basis of index futures: product-wide deviation from its mean
 _BASIS_NOISE = 0.0004  # a contract's own daily basis noise (log), fading into expiry
 MARKET_INDEX = "000300.SH"  # the market factor of A-shares: this index's daily log returns
-BETA_RANGE = (0.8, 1.6)  # A-shares' betas on the market factor: uniform, from (seed, code)
-_IDIO_FLOOR = 0.4  # an A-share's idiosyncratic volatility is at least this share of its volatility
 _BETA_SALT = 0x6D61726B65742D62  # separates the beta's hash from the code's other streams
 _LIQUIDITY_SALT = 0x6C69717569646974  # the same for an A-share's liquidity
-_KNOWN_PULL = 0.08  # daily pull of a well-known stock towards its real path (half-life ~8 days)
-_KNOWN_LIMIT_DAYS = 0.25  # a well-known stock's forced limit days, relative to other stocks'
 _ACTIVITY_KEEP = 0.9  # market-wide trading activity: AR(1) of its log, shared by every A-share and index
 _ACTIVITY_SD = 0.2  # ... with this stationary standard deviation
-_VOLUME_NOISE = 0.35  # a day's own log volume noise
-_VOLUME_MOVE = 6.0  # volume x (1 + this x |return|)
 #: mean of exp(noise) x (1 + 6|return|) over a typical A-share's days: a well-known stock's base volume is its
 #: real typical turnover divided by this, so that its mean volume is that turnover
-_KNOWN_VOLUME_MEAN = math.exp(_VOLUME_NOISE**2 / 2) * 1.08
+_KNOWN_VOLUME_MEAN = math.exp(VOLUME_NOISE**2 / 2) * 1.08
 
 
 # ----------------------------------------------------------------------------------------------- helpers
-
-
-def _norm_cdf(x: np.ndarray) -> np.ndarray:
-    erf = np.frompyfunc(math.erf, 1, 1)
-    return 0.5 * (1.0 + np.asarray(erf(np.asarray(x, dtype=np.float64) / math.sqrt(2.0)), dtype=np.float64))
 
 
 def _black_scholes(
@@ -211,8 +204,8 @@ def _black_scholes(
     d2 = d1 - sigma * sqrt_t
     discount = strike * np.exp(-rate * years)
     if call:
-        return spot * _norm_cdf(d1) - discount * _norm_cdf(d2)
-    return discount * _norm_cdf(-d2) - spot * _norm_cdf(-d1)
+        return spot * norm_cdf(d1) - discount * norm_cdf(d2)
+    return discount * norm_cdf(-d2) - spot * norm_cdf(-d1)
 
 
 def _real_path(inst: Instrument) -> tuple[tuple[tuple[dt.date, float], ...] | None, float]:
@@ -221,25 +214,8 @@ def _real_path(inst: Instrument) -> tuple[tuple[tuple[dt.date, float], ...] | No
     if inst.kind == INDEX and inst.code in INDEX_PATHS:
         return INDEX_PATHS[inst.code], _INDEX_PULL
     if inst.kind == STOCK and inst.code in KNOWN_PATHS:
-        return KNOWN_PATHS[inst.code].points, _KNOWN_PULL
+        return KNOWN_PATHS[inst.code].points, KNOWN_PULL
     return None, 0.0
-
-
-def _log_path(path: Sequence[tuple[dt.date, float]], daynums: np.ndarray) -> np.ndarray:
-    """The log level of ``path`` on each day of ``daynums``: linear between points, flat outside them."""
-    return np.interp(daynums, [day_number(d) for d, _ in path], np.log([v for _, v in path]))
-
-
-def _ar1(shocks: np.ndarray, keep: float) -> np.ndarray:
-    """x[t] = keep * x[t-1] + shocks[t] with x[-1] = 0, vectorised in blocks (keep ** block stays normal)."""
-    out = np.empty(len(shocks))
-    carry = 0.0
-    for a in range(0, len(shocks), 256):
-        part = shocks[a : a + 256]
-        q = keep ** np.arange(len(part), dtype=np.float64)
-        out[a : a + len(part)] = q * (keep * carry) + q * np.cumsum(part / q)
-        carry = float(out[a + len(part) - 1])
-    return out
 
 
 # ----------------------------------------------------------------------------------------------- records
@@ -512,12 +488,12 @@ class PriceEngine:
         self._index_price_cache: dict[Instrument, _Daily] = {}  # see ``_index_prices``
         self._activity_cache: np.ndarray | None = None  # see ``_activity``
         self._market_steps: np.ndarray | None = None  # see ``_market_path_steps``
-        self._population: _Population | None = None  # see ``_member_turnover``
+        self._population: Population | None = None  # see ``_member_turnover``
         sessions = calendar.sessions
         self._day_numbers = np.array([day_number(d) for d in sessions], dtype=np.int64)
         self._session_ms = np.array([day_start_ms(d) for d in sessions], dtype=np.int64)
         self._session_ms.flags.writeable = False
-        self._decay_powers = _DECAY ** np.arange(len(sessions), dtype=np.float64)
+        self._decay_powers = DECAY ** np.arange(len(sessions), dtype=np.float64)
         #: TTM earnings per share of every stock on every day: the ``pe`` of its ticks and snapshots
         self.earnings = EarningsBook(seed, self.daily_closes, self.corporate_actions, horizon=sessions[-1])
 
@@ -772,7 +748,7 @@ class PriceEngine:
         i_open, i_high, i_low, i_close, i_pre = (a * float(index.price_tick) for a in rec.prices(lo, hi))
         if inst.kind == ETF:
             keep = 0.95
-            log_factor = math.log(param) + _ar1(noise * _ETF_TRACKING_SD * math.sqrt(1 - keep * keep), keep)
+            log_factor = math.log(param) + ar1(noise * _ETF_TRACKING_SD * math.sqrt(1 - keep * keep), keep)
             wick = 0.0
         else:
             log_factor = self._basis(inst, i0, i1, param + 0.01 * (params[0] - 0.5), noise)
@@ -830,7 +806,7 @@ class PriceEngine:
             rng = np.random.default_rng([self.seed & MASK64, stable_hash("basis|" + product), 0])
             keep = 0.98
             shocks = rng.standard_normal(len(self.calendar.sessions)) * _BASIS_SD * math.sqrt(1 - keep * keep)
-            cached = _ar1(shocks, keep)
+            cached = ar1(shocks, keep)
             cached.flags.writeable = False
             self._basis_cache[product] = cached
         return cached
@@ -877,26 +853,26 @@ class PriceEngine:
             rng = np.random.default_rng([self.seed & MASK64, stable_hash("market-activity"), 0])
             keep = _ACTIVITY_KEEP
             shocks = rng.standard_normal(len(self.calendar.sessions)) * _ACTIVITY_SD * math.sqrt(1 - keep**2)
-            cached = _ar1(shocks, keep)
+            cached = ar1(shocks, keep)
             cached.flags.writeable = False
             self._activity_cache = cached
         return cached
 
     def _member_turnover(self, inst: Instrument, i0: int, i1: int) -> tuple[np.ndarray, np.ndarray] | None:
         """(lots, amount in CNY) of a main index on its days ``i0:i1``: its members' expected sums
-        (:func:`_member_sums`); None for an index without members (:data:`_INDEX_MEMBERS`)."""
+        (:func:`member_sums`); None for an index without members (:data:`INDEX_MEMBERS`)."""
         code = INDEX_ALIASES.get(inst.code, inst.code)
-        if code not in _INDEX_MEMBERS:
+        if code not in INDEX_MEMBERS:
             return None
         key = (self.seed, self.calendar, code)
-        sums = _TURNOVER_CACHE.get(key)
+        sums = TURNOVER_CACHE.get(key)
         if sums is None:
             # a pure function of the seed and the calendar: kept for every engine of the process (the
             # universe's build prices index options with an engine of its own)
             if self._population is None:
-                self._population = _Population.build(self)
-            sums = _member_sums(self._population, *_INDEX_MEMBERS[code])
-            _TURNOVER_CACHE.put(key, sums)
+                self._population = Population.build(self)
+            sums = member_sums(self._population, *INDEX_MEMBERS[code])
+            TURNOVER_CACHE.put(key, sums)
         return sums[0][i0:i1], sums[1][i0:i1]
 
     def closes(self, inst: Instrument) -> Bars:
@@ -911,7 +887,7 @@ class PriceEngine:
         cached = self._market_steps
         if cached is None:
             _, covered, _ = self._market_factor()
-            anchor = _log_path(INDEX_PATHS[MARKET_INDEX], self._day_numbers)
+            anchor = log_path(INDEX_PATHS[MARKET_INDEX], self._day_numbers)
             cached = np.where(covered, np.diff(anchor, prepend=anchor[0]), 0.0)
             cached.flags.writeable = False
             self._market_steps = cached
@@ -929,7 +905,7 @@ class PriceEngine:
     def _market_part(self, inst: Instrument, i0: int, i1: int, vol: float) -> tuple[np.ndarray, np.ndarray]:
         """(beta x the market's daily log return, the idiosyncratic volatility) of a stock's days ``i0:i1``:
         their variances add up to ``vol`` squared (but the idiosyncratic part keeps at least
-        :data:`_IDIO_FLOOR` of ``vol``); on days the market factor does not cover, 0 and ``vol``."""
+        :data:`IDIO_FLOOR` of ``vol``); on days the market factor does not cover, 0 and ``vol``."""
         returns, covered, sigma = self._market_factor()
         beta = self.beta(inst)
         market = returns[i0:i1]
@@ -938,7 +914,7 @@ class PriceEngine:
             # market's deviations from the index's path
             market = market - self._market_path_steps()[i0:i1]
         common = beta * market
-        idio = math.sqrt(max(vol * vol - (beta * sigma) ** 2, (_IDIO_FLOOR * vol) ** 2))
+        idio = math.sqrt(max(vol * vol - (beta * sigma) ** 2, (IDIO_FLOOR * vol) ** 2))
         part = covered[i0:i1]
         if part.all():
             return common, np.full(i1 - i0, idio)
@@ -1063,7 +1039,7 @@ class PriceEngine:
 
         params = rng.random(8)
         # fat tails from a scale mixture: 8% of days are "news days" with 2.7x the usual move (unit variance)
-        eps = rng.standard_normal(n) * np.where(rng.random(n) < _NEWS_DAY_P, _NEWS_SCALE, _CALM_SCALE)
+        eps = rng.standard_normal(n) * np.where(rng.random(n) < NEWS_DAY_P, NEWS_SCALE, CALM_SCALE)
         u_limit = rng.random(n)
         u_oneword = rng.random(n)
         gap = rng.standard_normal(n)
@@ -1078,7 +1054,7 @@ class PriceEngine:
         if kind == STOCK:
             p_hit = np.select([pct == 5, pct == 10, pct == 20], [0.03, 0.02, 0.01], 0.008)
             if path:  # large caps close at a limit far less often (and a limit day would leave the path)
-                p_hit = p_hit * _KNOWN_LIMIT_DAYS
+                p_hit = p_hit * KNOWN_LIMIT_DAYS
             lim_up = (u_limit < 0.6 * p_hit) & ~susp
             lim_down = (u_limit >= 0.6 * p_hit) & (u_limit < p_hit) & ~susp
         else:
@@ -1108,7 +1084,7 @@ class PriceEngine:
         base_t = base_ticks(inst)
         if path:
             # main indices and well-known stocks: their real history's path plus a deviation pulled back
-            x = _log_path(path, daynums) - math.log(base_t * tick) + _ar1(r - drift, 1.0 - pull)
+            x = log_path(path, daynums) - math.log(base_t * tick) + ar1(r - drift, 1.0 - pull)
         raw = np.maximum(np.rint(base_t * np.exp(x)), 1).astype(np.int64)
 
         # -- integer closes on the tick grid, consistent with each day's limits (iterate to a fixed point)
@@ -1217,9 +1193,7 @@ class PriceEngine:
         elif kind == STOCK:
             life = np.exp(self._activity()[i0 : i0 + n])
         volume = np.maximum(
-            np.rint(
-                base_lots * life * np.exp(_VOLUME_NOISE * vol_noise) * (1.0 + _VOLUME_MOVE * np.abs(ret))
-            ),
+            np.rint(base_lots * life * np.exp(VOLUME_NOISE * vol_noise) * (1.0 + VOLUME_MOVE * np.abs(ret))),
             1,
         )
         volume[one_price] = np.maximum(np.rint(volume[one_price] * 0.1), 1)
@@ -1386,231 +1360,3 @@ class PriceEngine:
         if store:
             self._minute_cache.put(key, bars)
         return bars
-
-
-# ----------------------------------------------------------------------------------------------- index turnover
-
-#: Main indices whose volume and amount are their members' sums: index -> (sectors, exchange): the union of
-#: the sectors' members (``sectors.Sectors``) listed on that exchange ('' = any). 深证成指 has no sector of
-#: its own: its members are taken as 沪深300's and 中证500's Shenzhen stocks (~450; the real index has 500).
-_INDEX_MEMBERS: dict[str, tuple[tuple[str, ...], str]] = {
-    "000001.SH": (("上证A股",), ""),
-    "399001.SZ": (("沪深300", "中证500"), "SZ"),
-    "000300.SH": (("沪深300",), ""),
-    "000016.SH": (("上证50",), ""),
-    "000010.SH": (("上证180",), ""),
-    "000905.SH": (("中证500",), ""),
-    "000852.SH": (("中证1000",), ""),
-    "000688.SH": (("科创50",), ""),
-    "399006.SZ": (("创业板指",), ""),
-}
-_GRID = 10  # sessions between the days whose member sums are computed in full
-_YEAR = 243.0  # sessions a year
-_MEAN_BETA = sum(BETA_RANGE) / 2
-# Mean daily log shocks and variances a stock's random events add to its walk: forced limit days (by limit
-# %: their probability x 0.6 up / 0.4 down) and corporate actions (cash dividends of 0.5-3% in ~77% of years,
-# bonus shares of 20-100% in 10%, rare rights issues).
-_LIMIT_DAYS = {10: 0.02, 20: 0.01, 30: 0.008}
-_CORP_MEAN = (0.766 * -0.01766 - 0.1 * 0.4194 - 0.012 * 0.047) / _YEAR
-_CORP_VAR = 0.1 * 0.2037 / _YEAR
-_GUGAI_LOG = -0.6 * 0.2617  # expected log drop of the split-share reform (60% of stocks, gift 0.2-0.4)
-_GUGAI_DAY = dt.date(2006, 1, 4)  # the middle of its window (2005-09 .. 2006-04)
-_IDLE = 0.995  # volume lost to suspensions and one-price limit days
-#: (seed, calendar, index) -> the index's (lots, amount) per session, see ``PriceEngine._member_turnover``
-_TURNOVER_CACHE: LRU[tuple[int, TradingCalendar, str], tuple[np.ndarray, np.ndarray]] = LRU(64)
-
-
-@functools.lru_cache(maxsize=4)
-def _stock_population(seed: int, calendar: TradingCalendar) -> tuple[list[Instrument], Sectors]:
-    """Every A-share the universes of ``(seed, calendar)`` hold over the whole calendar (what
-    ``universe.build_universe`` lists, future listings included), and the sectors over them. Built here
-    rather than taken from a universe: a universe lists only what is listed by its day, and building one
-    prices option underlyings with this module."""
-    names = NameGenerator(stable_rng(seed, "stock-names"), {k.name for k in WELL_KNOWN_STOCKS})
-    stocks = _make_stocks(seed, calendar, names)
-    return stocks, Sectors(Universe(stocks, today=calendar.sessions[-1]), calendar, seed)
-
-
-def _limit_effects(pct: int) -> tuple[float, float]:
-    """(mean, variance) a day of a stock with limit ``pct`` gets from its forced limit days."""
-    p = _LIMIT_DAYS[pct]
-    up, down = math.log1p(pct / 100.0), math.log1p(-pct / 100.0)
-    return p * (0.6 * up + 0.4 * down), p * (0.6 * up * up + 0.4 * down * down)
-
-
-@dataclass
-class _Population:
-    """Every A-share as arrays, and what the market factor makes of them: enough for the expected
-    turnover of any set of them on any day without walking them (:func:`_member_sums`)."""
-
-    stocks: list[Instrument]
-    sectors: Sectors
-    day_numbers: np.ndarray
-    first: np.ndarray  # calendar index of each stock's first day
-    lots: np.ndarray  # base lots (``PriceEngine.base_lots``)
-    log_base: np.ndarray
-    beta: np.ndarray
-    idio_var: np.ndarray  # the daily variance of a stock's own shocks (idiosyncratic, limit days, actions)
-    mu: np.ndarray  # the mean daily shock of its limit days and actions (ChiNext: before its reform)
-    mu_reformed: np.ndarray  # ... from the ChiNext reform on
-    reform: int  # calendar index of the ChiNext reform
-    gugai: np.ndarray  # whether the stock may carry a split-share reform
-    gugai_at: int
-    market: np.ndarray  # the market factor's decayed sum: the market part of a stock's log level
-    known_market: np.ndarray  # the same, pulled as a well-known stock's deviations are
-    known: np.ndarray  # whether a stock follows a real path
-    activity: np.ndarray  # other members' mean volume factor per calendar session
-    known_activity: np.ndarray  # well-known members' (which move with the market's deviations only)
-
-    @classmethod
-    def build(cls, engine: PriceEngine) -> _Population:
-        stocks, sectors = _stock_population(engine.seed, engine.calendar)
-        stocks = [s for s in stocks if s.board != BJ]  # no main index holds Beijing stocks
-        sessions = engine.calendar.sessions
-        returns, covered, sigma = engine._market_factor()
-        beta = np.array([engine.beta(s) for s in stocks])
-        vol = np.array([max(float(s.volatility), 1e-4) for s in stocks])
-        idio = np.sqrt(np.maximum(vol**2 - (beta * sigma) ** 2, (_IDIO_FLOOR * vol) ** 2))
-        pct = np.array([20 if s.board == STAR else 10 for s in stocks])
-        lim_mean, lim_var = np.vectorize(_limit_effects)(pct)
-        chinext = np.array([s.board == CHINEXT for s in stocks])
-        reformed_mean, reformed_var = _limit_effects(20)
-        n = len(sessions)
-        powers = _DECAY ** np.arange(n, dtype=np.float64)
-        steps = engine._market_path_steps()
-        return cls(
-            stocks=stocks,
-            sectors=sectors,
-            day_numbers=engine._day_numbers,
-            first=np.array([bisect.bisect_left(sessions, s.list_date) for s in stocks], dtype=np.int64),
-            lots=np.array([engine.base_lots(s) for s in stocks]),
-            log_base=np.log([max(s.base_price, 0.01) for s in stocks]),
-            beta=beta,
-            idio_var=(1 - _LIMIT_DAYS[10]) * idio**2 + np.where(chinext, reformed_var, lim_var) + _CORP_VAR,
-            mu=lim_mean + _CORP_MEAN,
-            mu_reformed=np.where(chinext, reformed_mean, lim_mean) + _CORP_MEAN,
-            reform=bisect.bisect_left(sessions, CHINEXT_REFORM),
-            gugai=np.array([s.list_date < dt.date(2005, 6, 1) for s in stocks]),
-            gugai_at=bisect.bisect_left(sessions, _GUGAI_DAY),
-            market=powers * np.cumsum(returns / powers),
-            known_market=_ar1(returns - steps, 1.0 - _KNOWN_PULL),
-            known=np.array([s.code in KNOWN_PATHS for s in stocks]),
-            activity=np.exp(engine._activity()) * _mean_volume_factor(returns, covered, float(np.mean(idio))),
-            known_activity=np.exp(engine._activity())
-            * _mean_volume_factor(returns - steps, covered, float(np.mean(idio)), _KNOWN_LIMIT_DAYS),
-        )
-
-    def log_levels(self, cols: np.ndarray, grid: np.ndarray) -> np.ndarray:
-        """Expected log price of stocks ``cols`` on calendar sessions ``grid`` (rows), as their walks make it:
-        the base price, beta x the market factor's decayed sum since listing, the drift of limit days and
-        corporate actions and half the variance of the rest (a log-normal mean); a well-known stock's real
-        path and its pulled market part (meaningless before a stock's first day)."""
-        g = grid[:, None].astype(np.float64)
-        first = self.first[cols][None, :]
-        k = np.maximum(g - first + 1, 1)
-        dk = _DECAY**k
-        before = np.where(first > 0, self.market[np.maximum(first - 1, 0)], 0.0)
-        mu = np.where(g >= self.reform, self.mu_reformed[cols], self.mu[cols])
-        out = (
-            self.log_base[cols]
-            + self.beta[cols] * (self.market[grid][:, None] - dk * before)
-            + mu * (1 - dk) / (1 - _DECAY)
-            + 0.5 * self.idio_var[cols] * (1 - dk * dk) / (1 - _DECAY**2)
-        )
-        after = np.maximum(g - self.gugai_at, 0)
-        out += np.where(self.gugai[cols] & (g >= self.gugai_at), _GUGAI_LOG * _DECAY**after, 0.0)
-        for j, c in enumerate(cols.tolist()):
-            known = KNOWN_PATHS.get(self.stocks[c].code)
-            if known is not None:
-                out[:, j] = (
-                    _log_path(known.points, self.day_numbers[grid])
-                    + self.beta[c] * self.known_market[grid]
-                    + 0.5 * self.idio_var[c] / (1 - (1 - _KNOWN_PULL) ** 2)
-                )
-        return out
-
-
-def _mean_volume_factor(
-    returns: np.ndarray, covered: np.ndarray, idio: float, limit_days: float = 1.0
-) -> np.ndarray:
-    """E[exp(noise) x (1 + 6|return|)] of a typical A-share per session, given the market's return that day
-    (beta 1.2, idiosyncratic volatility ``idio`` with fat tails, 2% limit days), x the days without volume."""
-    mu = _MEAN_BETA * np.where(covered, returns, 0.0)
-    mean_abs = np.zeros(len(mu))
-    for weight, scale in ((1 - _NEWS_DAY_P, _CALM_SCALE), (_NEWS_DAY_P, _NEWS_SCALE)):
-        s = idio * scale
-        z = mu / s
-        mean_abs += weight * (s * math.sqrt(2 / math.pi) * np.exp(-0.5 * z * z) + mu * (2 * _norm_cdf(z) - 1))
-    p = _LIMIT_DAYS[10] * limit_days
-    mean_abs = (1 - p) * mean_abs + 0.1 * p
-    return math.exp(_VOLUME_NOISE**2 / 2) * (1 + _VOLUME_MOVE * mean_abs) * _IDLE
-
-
-def _member_sums(pop: _Population, sectors: tuple[str, ...], market: str) -> tuple[np.ndarray, np.ndarray]:
-    """(lots, amount in CNY) per calendar session of the members of ``sectors`` on exchange ``market``: the
-    sums of their expected daily volumes and amounts, so a pure function of the instruments and the market
-    factor (no member is walked).
-
-    Membership is fixed within an index's rebalance period (a market sector's: its stocks listed by the
-    day). The expected price levels are computed every :data:`_GRID` sessions and at each rebalance; the
-    days in between move them by the members' mean beta x the market factor's change. Each day is then
-    scaled by the members' mean volume factor (market activity, |return|). The sums stay within a few
-    percent of the walked members' on average; single days within ~15% (the members' own noise).
-    """
-    n = len(pop.day_numbers)
-    info = dict(pop.sectors.info())
-    codes = {s.code: i for i, s in enumerate(pop.stocks)}
-    sessions_end = pop.sectors.calendar.sessions[-1]
-    periods: list[tuple[int, list[int]]] = []  # (first session, member columns)
-    starts = (
-        pop.sectors.rebalances if any(info.get(name) == CAT_INDEX for name in sectors) else [sessions_end]
-    )
-    for day in starts:
-        if day > sessions_end:
-            break
-        members: set[int] = set()
-        for name in sectors:
-            on = day if info.get(name) == CAT_INDEX else sessions_end
-            members.update(codes[c] for c in pop.sectors.members(name, on) or () if c in codes)
-        chosen = sorted(c for c in members if not market or pop.stocks[c].market == market)
-        periods.append((0 if not periods else bisect.bisect_left(pop.sectors.calendar.sessions, day), chosen))
-    cols = np.array(sorted({c for _, chosen in periods for c in chosen}), dtype=np.int64)
-    grid = np.unique(np.r_[np.arange(0, n, _GRID), [first for first, _ in periods]]).astype(np.int64)
-    where = {c: j for j, c in enumerate(cols.tolist())}
-    mask = np.zeros((len(grid), len(cols)), dtype=bool)
-    period_of = np.searchsorted([first for first, _ in periods], grid, side="right") - 1
-    for p, (_, chosen) in enumerate(periods):
-        mask[np.ix_(period_of == p, [where[c] for c in chosen])] = True
-    mask &= pop.first[cols][None, :] <= grid[:, None]
-    lots = np.where(mask, pop.lots[cols], 0.0)
-    log_levels = pop.log_levels(cols, grid)
-    value = lots * np.exp(np.where(mask, log_levels, 0.0))
-    at = np.searchsorted(grid, np.arange(n), side="right") - 1
-    day_lots = np.zeros(n)
-    day_amount = np.zeros(n)
-    # well-known members move with their own paths and the market's deviations, the others with the market
-    for part, market, activity in (
-        (~pop.known[cols], pop.market, pop.activity),
-        (pop.known[cols], pop.known_market, pop.known_activity),
-    ):
-        grid_value = value[:, part].sum(axis=1)
-        weights = np.divide(
-            value[:, part],
-            grid_value[:, None],
-            out=np.zeros_like(value[:, part]),
-            where=grid_value[:, None] > 0,
-        )
-        beta = weights @ pop.beta[cols][part]
-        # the mean slope of the members' paths to the next grid day (0 for the market-driven ones)
-        slope = np.zeros(len(grid))
-        if part.any() and len(grid) > 1:
-            path_steps = np.diff(log_levels[:, part], axis=0) - np.outer(
-                np.diff(market[grid]), pop.beta[cols][part]
-            )
-            slope[:-1] = (weights[:-1] * path_steps).sum(axis=1) / np.diff(grid)
-        if market is pop.market:
-            slope[:] = 0.0
-        drift = np.exp(beta[at] * (market - market[grid[at]]) + slope[at] * (np.arange(n) - grid[at]))
-        day_lots += lots[:, part].sum(axis=1)[at] * activity
-        day_amount += 100.0 * grid_value[at] * drift * activity
-    return day_lots, day_amount
