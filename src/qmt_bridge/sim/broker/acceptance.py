@@ -28,8 +28,7 @@ from qmt_bridge.sim.broker.rules import (
     LATEST,
     MARKET,
     PEER,
-    check_band,
-    check_price,
+    book_and_limit,
     check_volume,
     price_rule,
 )
@@ -110,19 +109,12 @@ def check_and_freeze(
         can_use=position.can_use if position is not None else 0,
         side="融券卖出" if short else None,
     )
-    limits = quotes.limits(order.code)
-    book = quotes.book(order.code, sec.book_unit) if in_session or rule.source != GIVEN else None
-    if in_session and (book is None or book.suspended):
-        raise Rejection(why.SECURITY, f"证券停牌或无行情: {order.code}")
-    if rule.source == GIVEN:
-        order.limit_li = check_price(sec, order.price)
-        if limits.day == order.trading_day.strftime("%Y%m%d"):  # else checked when its day opens
-            check_band(order.limit_li, limits.down_li, limits.up_li)
-    elif rule.source == LATEST:
+    book, limits = book_and_limit(order, sec, quotes, rule, in_session)  # a limit order's price checked
+    if rule.source == LATEST:
         if book is None or not book.last_li:
             raise Rejection(why.QUOTE, f"没有最新价, 无法按最新价委托: {order.code}")
         order.limit_li = book.last_li
-    elif rule.source != MARKET:
+    elif rule.source not in (MARKET, GIVEN):
         assert book is not None
         peer = book.asks if order.is_buy else book.bids
         own = book.bids if order.is_buy else book.asks

@@ -22,7 +22,7 @@ from qmt_bridge.sim.broker.money import to_yuan
 from qmt_bridge.sim.broker.quotes import Book, Quotes
 from qmt_bridge.sim.broker.rejections import Rejection
 from qmt_bridge.sim.broker.repo import FACE_LI, RepoLoan, commission, interest, product_of, schedule
-from qmt_bridge.sim.broker.rules import GIVEN, LATEST, check_band, check_price, check_volume, price_rule
+from qmt_bridge.sim.broker.rules import GIVEN, LATEST, book_and_limit, check_volume, price_rule
 from qmt_bridge.sim.broker.securities import Security
 from qmt_bridge.sim.broker.state import State
 
@@ -51,15 +51,8 @@ def accept_repo(
         )
     order.remainder = rule.remainder
     check_volume(sec, order.volume, is_buy=True, is_market=False, side="逆回购")
-    limits = quotes.limits(order.code)
-    book = quotes.book(order.code, sec.book_unit) if in_session or rule.source != GIVEN else None
-    if in_session and (book is None or book.suspended):
-        raise Rejection(why.SECURITY, f"证券停牌或无行情: {order.code}")
-    if rule.source == GIVEN:
-        order.limit_li = check_price(sec, order.price)
-        if limits.day == order.trading_day.strftime("%Y%m%d"):
-            check_band(order.limit_li, limits.down_li, limits.up_li)
-    else:
+    book, _ = book_and_limit(order, sec, quotes, rule, in_session)
+    if rule.source != GIVEN:
         if book is None or not book.last_li:
             raise Rejection(why.QUOTE, f"没有最新价, 无法按最新价委托: {order.code}")
         order.limit_li = book.last_li

@@ -22,12 +22,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker import rejections as why
 from qmt_bridge.sim.broker.money import price_li_exact, to_yuan
 from qmt_bridge.sim.broker.rejections import Rejection
 from qmt_bridge.sim.broker.securities import BJ, BOND, CHINEXT, FUND, MAIN, REPO, STAR, Security
+
+if TYPE_CHECKING:
+    from qmt_bridge.sim.broker.ledger import Order
+    from qmt_bridge.sim.broker.quotes import Book, Limits, Quotes
 
 #: How a price type sets the working price.
 GIVEN, LATEST, PEER, MINE, MARKET = "given", "latest", "peer", "mine", "market"
@@ -144,3 +149,20 @@ def check_band(price_li: int, down_li: int, up_li: int) -> None:
         raise Rejection(why.PRICE, f"委托价格{to_yuan(price_li)}高于涨停价{to_yuan(up_li)}")
     if down_li and price_li < down_li:
         raise Rejection(why.PRICE, f"委托价格{to_yuan(price_li)}低于跌停价{to_yuan(down_li)}")
+
+
+def book_and_limit(
+    order: Order, sec: Security, quotes: Quotes, rule: PriceRule, in_session: bool
+) -> tuple[Book | None, Limits]:
+    """The order's book (None outside the session for a limit order, which meets the book later) and the
+    day's limits; a limit order's price checked on the tick grid and, when its day's limits are known, in
+    the band (``order.limit_li`` set). :class:`Rejection` for a suspended code or one without quotes."""
+    limits = quotes.limits(order.code)
+    book = quotes.book(order.code, sec.book_unit) if in_session or rule.source != GIVEN else None
+    if in_session and (book is None or book.suspended):
+        raise Rejection(why.SECURITY, f"证券停牌或无行情: {order.code}")
+    if rule.source == GIVEN:
+        order.limit_li = check_price(sec, order.price)
+        if limits.day == order.trading_day.strftime("%Y%m%d"):  # else checked when its day opens
+            check_band(order.limit_li, limits.down_li, limits.up_li)
+    return book, limits
