@@ -46,6 +46,14 @@ def test_an_order_is_retried_after_a_lost_connection_with_the_same_client_order_
     assert first["client_order_id"].startswith("qc-")
 
 
+def test_a_credit_order_is_retried_with_the_same_client_order_id_the_client_made() -> None:
+    client, opener = scripted(ConnectionResetError(104, "reset"), {"order_id": 8, "status": "open"})
+    assert client.credit_order("600000.SH", "fin_buy", 100)["order_id"] == 8
+    first, second = opener.bodies()
+    assert first == second and first["client_order_id"].startswith("qc-")
+    assert (first["credit_type"], first["order_type"]) == ("fin_buy", None)
+
+
 def test_a_batch_is_retried_on_503_with_the_same_client_order_ids() -> None:
     client, opener = scripted(unavailable(), {"data": [{"order_id": 1}, {"order_id": 2}]})
     orders = [{"stock_code": "000001.SZ", "order_type": 23, "order_volume": 100}] * 2

@@ -13,7 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from qmt_bridge.client.base import ClientMixin
-from qmt_bridge.client.trading import trading_doc
+from qmt_bridge.client.trading import new_client_order_id, trading_doc
 
 __all__ = ["CreditMixin"]
 
@@ -54,7 +54,8 @@ class CreditMixin(ClientMixin):
                 "strategy_name": strategy_name,
                 "order_remark": order_remark,
                 "account_id": account_id,
-                "client_order_id": client_order_id,
+                # made here when missing, so that a retry after a lost answer repeats the same order
+                "client_order_id": client_order_id or new_client_order_id(),
             },
             idempotent=True,
         )
@@ -76,7 +77,8 @@ class CreditMixin(ClientMixin):
             strategy_name: Free text kept with the order.
             order_remark: Free text kept with the order.
             account_id: Empty for the server's first credit account.
-            client_order_id: Your id of the order; sending it again returns the first order, places nothing.
+            client_order_id: Your id of the order (one is made when omitted, so a retried call cannot place
+                it twice); sending it again returns the first order and places nothing.
 
         Returns:
             As :meth:`place_order`: ``{"order_id", "client_order_id", "status", "error", "order"}``; the
