@@ -1,9 +1,10 @@
-"""Schemathesis over the trading and transfer endpoints, with trading on and the API key sent: no 5xx and the one error
+"""Schemathesis over the trading, credit and transfer endpoints, with trading on and the API key sent: no 5xx and the one error
 shape for whatever valid or invalid orders, cancels and queries it generates, and every 2xx answer as the
 document declares it (same bounds as test_fuzz).
 
 The server runs under uvicorn in a thread (trading starts in the app's lifespan), on the simulator frozen
-mid-session with a paper account of its own; generated orders may really be placed there.
+mid-session with paper accounts of its own (a stock and a credit account); generated orders may really be
+placed there.
 """
 
 from __future__ import annotations
@@ -27,12 +28,14 @@ KEY = "fuzz-key"
 STATUSES: list[int] = []
 schema = schemathesis.openapi.from_dict(
     create_app(Settings(_env_file=None, backend="sim")).openapi()
-).include(path_regex="^/api/(trading|fund|bank)/")
+).include(path_regex="^/api/(trading|fund|bank|credit)/")
 
 
 @pytest.fixture(scope="module")
 def trading_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    with serve_in_thread(trading_app(Path(tmp_path_factory.mktemp("fuzz-trading")), KEY)) as url:
+    accounts = "SIM000001,SIM800001:CREDIT"  # a credit account too, for /api/credit/*
+    app = trading_app(Path(tmp_path_factory.mktemp("fuzz-trading")), KEY, trading_account_id=accounts)
+    with serve_in_thread(app) as url:
         yield url
 
 
