@@ -143,6 +143,17 @@ def test_a_short_sale_is_in_round_lots_and_a_direct_repayment_in_any_volume(xt, 
     assert [(a[2], a[3]) for a in sent_orders(xt)] == [(28, 100), (30, 7), (32, 7), (32, 5000.55)]
 
 
+def test_a_cash_repayment_is_worth_its_amount_for_the_risk_limit(xt, tmp_path):
+    """QMT_BRIDGE_MAX_ORDER_VALUE: 直接还款's volume is money (not shares at a price): 1,000.00 passes a limit of
+    1,000, 1,000.01 does not."""
+    with trading_server(tmp_path, trading_account_id=ACCOUNTS, max_order_value=1000) as http:
+        body = {**FIN_BUY, "credit_type": "direct_cash_repay", "order_volume": 1000.0}
+        assert http.post("/api/credit/order", json=body).status_code == 200
+        too_much = http.post("/api/credit/order", json={**body, "order_volume": 1000.01})
+        assert_error(too_much, 403, "order_value_over_limit")
+    assert [(a[2], a[3]) for a in sent_orders(xt)] == [(32, 1000.0)]
+
+
 def test_queries_answer_the_counters_objects_with_their_codes(xt, xtt, http):
     book = credit_book(xt)
     book.credit_detail = [

@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 STOCK_BUY, STOCK_SELL = 23, 24
+DIRECT_CASH_REPAY = 32  # 直接还款: its order_volume is money (xtquant passes it on as the order amount)
 ORDER_JUNK = 57
 ORDER_UNKNOWN = 255
 

@@ -7,9 +7,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator, model_validator
 
 from qmt_bridge.server.models import RequestBody
-from qmt_bridge.server.trading.orders import CREDIT_ORDER_TYPES
-
-DIRECT_CASH_REPAY = 32  # 直接还款: order_volume is money
+from qmt_bridge.server.trading.orders import CREDIT_ORDER_TYPES, DIRECT_CASH_REPAY
 
 CLIENT_ORDER_ID_PATTERN = r"^[A-Za-z0-9_.:\-]{1,64}$"
 MAX_BATCH = 1000

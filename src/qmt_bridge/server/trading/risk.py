@@ -14,7 +14,7 @@ from typing import Any
 from qmt_bridge.repo_products import FACE_YUAN
 from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.trading.journal import Journal
-from qmt_bridge.server.trading.orders import side_of
+from qmt_bridge.server.trading.orders import DIRECT_CASH_REPAY, side_of
 from qmt_bridge.server.trading.validation import FIX_PRICE, LATEST_PRICE, Tradable
 
 KILL_SWITCH_FLAG = "kill_switch"
@@ -112,9 +112,11 @@ class RiskLimits:
 
 def estimated_value(tradable: Tradable, order_type: int, volume: int, price_type: int, price: float) -> float:
     """What an order may cost or bring: its limit price, else the latest price; a market buy may pay up to
-    the limit-up price, so it is valued there; a reverse repo, the cash it lends."""
+    the limit-up price, so it is valued there; a reverse repo, the cash it lends; 直接还款, the money repaid."""
     if tradable.kind == "repo":  # its price is a rate: the money lent is the face value
         return float(volume * FACE_YUAN)
+    if order_type == DIRECT_CASH_REPAY:  # 直接还款: the volume is the money
+        return float(volume)
     if price_type == FIX_PRICE:
         unit = price
     elif price_type == LATEST_PRICE or side_of(order_type) != "buy":
