@@ -87,6 +87,13 @@ def trader_connected(http: httpx.Client) -> bool:
     return bool(http.get("/api/trading/status").json()["trader"]["connected"])
 
 
+def back_after_a_crash(http: httpx.Client, backend: Any, generation: int) -> bool:
+    """A new backend process runs (generation ``generation`` or later) and the trader is connected to it.
+    Right after a crash the trader may still read as connected until its disconnection is handled."""
+    state = backend.status()
+    return state["state"] == "running" and state["generation"] >= generation and trader_connected(http)
+
+
 def test_a_crash_answers_503_and_the_next_request_is_answered_by_a_new_process(tmp_path: Path) -> None:
     with isolated_server(tmp_path) as (http, backend):
         first = process(http)
@@ -211,14 +218,18 @@ def test_orders_cut_off_by_a_crash_are_never_sent_again_and_settled_from_the_cou
         lost = http.post("/api/trading/order", json=never_sent)
         assert lost.status_code == 202, lost.text
         assert lost.json()["status"] == "unknown" and "exited with code 3" in lost.json()["error"]
-        wait_until(lambda: trader_connected(http), "the trader back after the first crash", timeout=30)
+        wait_until(
+            lambda: back_after_a_crash(http, backend, 2), "the trader back after the first crash", timeout=30
+        )
 
         # The process dies after order_stock ran: the counter has the order, its answer is lost.
         backend.inject_fault("crash_after", "order_stock")
         cut = http.post("/api/trading/order", json={**order, "client_order_id": "coid-cut-off"})
         assert cut.status_code == 202, cut.text
         assert cut.json()["status"] == "unknown"
-        wait_until(lambda: trader_connected(http), "the trader back after the second crash", timeout=30)
+        wait_until(
+            lambda: back_after_a_crash(http, backend, 3), "the trader back after the second crash", timeout=30
+        )
 
         def settled() -> bool:
             again = http.post("/api/trading/order", json={**order, "client_order_id": "coid-cut-off"})
