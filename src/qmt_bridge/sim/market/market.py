@@ -45,7 +45,9 @@ class SimMarket:
         self.calendar: TradingCalendar = calendar_for(self.clock.today())
         self._rebuild_lock = threading.Lock()
         self._state: tuple[dt.date, Universe, Sectors] = self._build(self.clock.today())
-        self.prices = PriceEngine(self.calendar, seed, instrument_lookup=self._lookup)
+        self.prices = PriceEngine(
+            self.calendar, seed, instrument_lookup=self._lookup, universe_lookup=lambda: self.universe
+        )
         self.custom_sectors = CustomSectorStore(data_dir / "sim" if data_dir is not None else None)
 
     @property
@@ -64,7 +66,9 @@ class SimMarket:
             # The clock passed the recorded holiday years (at most once per process): prices are rebuilt on
             # the provisional calendar, whose length their paths depend on.
             self.calendar = calendar
-            self.prices = PriceEngine(calendar, self.seed, instrument_lookup=self._lookup)
+            self.prices = PriceEngine(
+                calendar, self.seed, instrument_lookup=self._lookup, universe_lookup=lambda: self.universe
+            )
         universe = build_universe(self.seed, today)
         return today, universe, Sectors(universe, self.calendar, self.seed, today=self.current_day)
 

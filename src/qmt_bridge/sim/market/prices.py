@@ -39,6 +39,9 @@ Model (simplifications documented here, not hidden; intraday data is described i
   the basis (the product's mean annualised basis, discounts for IC/IM, plus a product-wide deviation)
   growing with the time to expiry but within ~2.5%, and 0 on the expiry day, which settles at the index's
   close. Their bars keep their own limits and tick grid; other futures are independent walks.
+- Continuous futures contracts (``IF00.IF``, 主连) are spliced from the main contracts of the universe's
+  days (``continuous``): a day's bar, intraday data and snapshot are its main contract's, a roll day's
+  preClose the new contract's own. An engine without ``universe_lookup`` walks them on their own.
 - Dated futures' volume and open interest follow the main-contract roll of ``Universe.main_contract``: the
   main contract has weight 1, the others at most 0.75 (open interest noise is within +-10%), so the main
   contract always holds the most open interest.
@@ -75,6 +78,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -91,6 +95,7 @@ from qmt_bridge.sim.market.bars import (
     day_start_ms,
 )
 from qmt_bridge.sim.market.calendar import TradingCalendar
+from qmt_bridge.sim.market.continuous import is_continuous, splice
 from qmt_bridge.sim.market.corporate import CorporateAction
 from qmt_bridge.sim.market.hashing import MASK64, mix64, stable_hash
 from qmt_bridge.sim.market.index_turnover import INDEX_MEMBERS, TURNOVER_CACHE, Population, member_sums
@@ -154,6 +159,7 @@ from qmt_bridge.sim.market.rules import (
 )
 from qmt_bridge.sim.market.universe import (
     INDEX_FUTURES,
+    Universe,
     index_instrument,
     main_contract_span,
     nth_weekday,
@@ -469,6 +475,7 @@ class PriceEngine:
         seed: int,
         *,
         instrument_lookup: Callable[[str], Instrument | None] | None = None,
+        universe_lookup: Callable[[], Universe] | None = None,
         daily_cache_size: int = 2048,
         minute_cache_size: int = 1024,
         day_cache_size: int = 10_000,
@@ -476,6 +483,10 @@ class PriceEngine:
         self.calendar = calendar
         self.seed = int(seed)
         self.instrument_lookup = instrument_lookup
+        #: The universe of the clock's day: continuous futures contracts are spliced from its main contracts
+        #: (``continuous``); without it they are walks of their own.
+        self.universe_lookup = universe_lookup
+        self._splices: LRU[tuple[Instrument, dt.date], _Daily] = LRU(64)
         self._daily_cache = LRU(daily_cache_size)
         self._minute_cache = LRU(minute_cache_size)
         self._day_cache = LRU(day_cache_size)
@@ -652,6 +663,10 @@ class PriceEngine:
     # ------------------------------------------------------------------------------------ daily
 
     def _daily(self, inst: Instrument) -> _Daily:
+        if self.universe_lookup is not None and is_continuous(inst):
+            spliced = self._spliced(inst)
+            if spliced is not None:
+                return spliced
         rec = self._daily_cache.get(inst)
         if rec is None:
             rec = self._build_daily(inst)
@@ -670,6 +685,53 @@ class PriceEngine:
                     arr.flags.writeable = False
             self._daily_cache.put(inst, rec)
         return rec  # type: ignore[return-value]
+
+    def _spliced(self, inst: Instrument) -> _Daily | None:
+        """A continuous contract's record spliced from the main contracts of the universe's days (one per
+        universe day: a later day's main contract is known only on it); None without a main contract."""
+        assert self.universe_lookup is not None
+        universe = self.universe_lookup()
+        key = (inst, universe.today)
+        cached = self._splices.get(key)
+        if cached is not None:
+            return cached  # type: ignore[return-value]
+        main_of = functools.partial(self._main_contract, universe, inst.code)
+        found = splice(self.calendar.sessions, self._span(inst)[0], universe.today, main_of, self._day_row)
+        if found is None:
+            return None
+        after_roll = np.flatnonzero(found.pre_close[1:] != found.close[:-1]) + 1
+        rec = _Daily(
+            i0=found.i0,
+            open=found.open.astype(np.int32),
+            high=found.high.astype(np.int32),
+            low=found.low.astype(np.int32),
+            close=found.close.astype(np.int32),
+            volume=found.volume.astype(np.int32),
+            flag=np.zeros(len(found.close), dtype=np.int8),
+            first_pre_close=int(found.pre_close[0]),
+            ex_index=after_roll,  # a roll day's preClose is the new main contract's own
+            ex_pre_close=found.pre_close[after_roll],
+            value_per_unit=float(multiplier(inst)),
+            open_interest=found.open_interest,
+            settle=found.settle.astype(np.int32),
+        )
+        self._splices.put(key, rec)
+        return rec
+
+    def _main_contract(self, universe: Universe, code: str, day: dt.date) -> Instrument | None:
+        main = universe.main_contract(code, day)
+        return universe.get(main) if main is not None else None
+
+    def _day_row(self, inst: Instrument, day: dt.date) -> tuple[int, ...] | None:
+        """(open, high, low, close, volume, open interest, settlement, preClose) of ``inst`` on ``day``."""
+        rec = self._daily(inst)
+        t = self._day_index(rec, day)
+        if t is None or rec.open_interest is None or rec.settle is None:
+            return None
+        return (
+            int(rec.open[t]), int(rec.high[t]), int(rec.low[t]), int(rec.close[t]), int(rec.volume[t]),
+            int(rec.open_interest[t]), int(rec.settle[t]), int(rec.pre_close(t, t + 1)[0]),
+        )  # fmt: skip
 
     def _day_index(self, rec: _Daily, day: dt.date) -> int | None:
         if not self.calendar.is_trading_day(day):
@@ -1322,6 +1384,10 @@ class PriceEngine:
     # ------------------------------------------------------------------------------------ intraday
 
     def _intraday(self, inst: Instrument, day: dt.date, store: bool = True) -> Intraday | None:
+        if self.universe_lookup is not None and is_continuous(inst):
+            main = self._main_contract(self.universe_lookup(), inst.code, day)
+            if main is not None:  # a continuous contract's day is its main contract's
+                return self._intraday(main, day, store)
         key = (inst, day)
         cached = self._day_cache.get(key)
         if cached is not None:
