@@ -152,10 +152,10 @@ def sim_clients_by_heavy_rows() -> Iterator[Callable[[int], Any]]:
         yield client
 
 
-def trading_app(data_dir: Path, api_key: str, **settings: Any) -> Any:
-    """The app with trading on, over a simulator frozen mid-session (conftest's MID_SESSION, so marketable
-    orders fill at once) whose paper broker and journal live in ``data_dir``: a second app on the same
-    directory is a restart. ``settings`` override the defaults."""
+def trading_app(data_dir: Path, api_key: str, at: dt.datetime | None = None, **settings: Any) -> Any:
+    """The app with trading on, over a simulator frozen mid-session (conftest's MID_SESSION, or ``at``, so
+    marketable orders fill at once) whose paper broker and journal live in ``data_dir``: a second app on the
+    same directory is a restart. ``settings`` override the defaults."""
     from conftest import MID_SESSION, SEED
     from qmt_bridge.backends.sim import SimBackend, paper_accounts
     from qmt_bridge.server.app import create_app
@@ -176,7 +176,7 @@ def trading_app(data_dir: Path, api_key: str, **settings: Any) -> Any:
     stock, credit = paper_accounts(config)
     backend = SimBackend(
         seed=SEED,
-        clock=fixed_clock(MID_SESSION),
+        clock=fixed_clock(at or MID_SESSION),
         data_dir=data_dir,
         starting_cash=config.sim_starting_cash,
         account_ids=stock,

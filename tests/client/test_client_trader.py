@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from conftest import SEED
-from helpers import serve_in_thread, wait_until
+from helpers import serve_in_thread, trading_app, wait_until
 from qmt_bridge.client import QMTClient
 from qmt_bridge.client.symbols import buy_lot, with_market
 from qmt_bridge.sim.clock import CST, SimClock
@@ -389,26 +389,9 @@ SEED_001_MOMENT = dt.datetime(2024, 5, 30, 10, 0, tzinfo=CST)
 def signed_server(tmp_path: Path) -> Iterator[str]:
     """:func:`helpers.trading_app` with seed 001's signing clients, frozen at SEED_001_MOMENT instead of
     MID_SESSION."""
-    from qmt_bridge.backends.sim import SimBackend, paper_accounts
-    from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.config import Settings
-    from qmt_bridge.sim.clock import fixed_clock
-
     clients = {"my_strategy": "my_secret_key", "grid_strategy": "secret", "batch_trader": "secret"}
-    settings = Settings(
-        _env_file=None, backend="sim", sim_seed=SEED, data_dir=str(tmp_path), api_key=KEY,
-        trading_enabled=True, quote_markets="BJ", predownload=False, signing_clients=clients,
-    )  # fmt: skip
-    stock, credit = paper_accounts(settings)
-    backend = SimBackend(
-        seed=SEED,
-        clock=fixed_clock(SEED_001_MOMENT),
-        data_dir=tmp_path,
-        starting_cash=settings.sim_starting_cash,
-        account_ids=stock,
-        credit_account_ids=credit,
-    )
-    with serve_in_thread(create_app(settings, backend=backend), name="uvicorn-seed001") as url:
+    app = trading_app(tmp_path, KEY, at=SEED_001_MOMENT, signing_clients=clients)
+    with serve_in_thread(app, name="uvicorn-seed001") as url:
         yield url
 
 
