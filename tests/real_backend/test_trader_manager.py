@@ -163,7 +163,8 @@ def test_refused_at_start_then_connects_with_a_new_session(xt: ModuleType) -> No
         await h.until(lambda: len(xt.CREATED) >= 4)  # retrying...
         assert h.connection_states() == ["reconnecting"]  # ...but announced once
         xt.CONNECTED = True
-        await h.until(lambda: h.manager.state["connected"])
+        # the state flips before the "connected" event reaches the listeners (a hop to the loop): wait for both
+        await h.until(lambda: h.manager.state["connected"] and "connected" in h.connection_states())
         state = h.manager.state
         assert state["session_id"] != refused and state["reconnects"] == 1 and state["last_error"] is None
         assert h.connection_states() == ["reconnecting", "connected"]
