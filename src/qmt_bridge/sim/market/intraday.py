@@ -59,7 +59,7 @@ from qmt_bridge.sim.market.hashing import (
     hash_uniforms,
     stable_hash,
 )
-from qmt_bridge.sim.market.instruments import INDEX, STOCK, Instrument
+from qmt_bridge.sim.market.instruments import FUTURE, INDEX, STOCK, Instrument
 from qmt_bridge.sim.market.rules import (
     NO_LIMIT,
     has_closing_auction,
@@ -213,7 +213,9 @@ def build_intraday(
     trades = np.ceil(vols / lot_per_trade).astype(np.int64)
     pcts = limit_pcts(inst, np.array([day_number(day)]))
     if pcts[0] > 0:
-        down_a, up_a = limit_ticks(np.array([pc]), int(pcts[0]))
+        # futures' band is around the previous settlement, every other kind's around the previous close
+        reference = pre_settle if inst.kind == FUTURE and pre_settle else pc
+        down_a, up_a = limit_ticks(np.array([reference]), int(pcts[0]))
         down, up = int(down_a[0]), int(up_a[0])
     else:
         down, up = 1, NO_LIMIT

@@ -151,6 +151,7 @@ from qmt_bridge.sim.market.rules import (
     NO_LIMIT,
     limit_bounds,
     limit_pcts,
+    limit_ticks,
     lot_size,
     multiplier,
     price_decimals,
@@ -222,6 +223,30 @@ def _real_path(inst: Instrument) -> tuple[tuple[tuple[dt.date, float], ...] | No
     if inst.kind == STOCK and inst.code in KNOWN_PATHS:
         return KNOWN_PATHS[inst.code].points, KNOWN_PULL
     return None, 0.0
+
+
+def _limit_to_settlement(bar: tuple[np.ndarray, ...], pct: np.ndarray) -> np.ndarray:
+    """A future's daily settlement ticks, round((high + low + 2 x close) / 4), with each day's bar (open, high,
+    low, close: changed in place) held inside its price band around the *previous day's settlement*, the
+    exchanges' rule for futures (the walk bands it around the previous close; the two differ a little).
+    Clipping a day moves its settlement and so the next day's band: repeated until nothing moves."""
+    open_, high, low, close = bar
+    settle = np.rint((high + low + 2 * close) / 4.0).astype(np.int64)
+    limited = pct[1:] > 0
+    for _ in range(16):
+        down, up = limit_ticks(settle[:-1], pct[1:])
+        down = np.where(limited, down, 1)
+        up = np.where(limited, up, NO_LIMIT)
+        moved = False
+        for column in (open_, high, low, close):
+            clipped = np.clip(column[1:], down, up)
+            if (clipped != column[1:]).any():
+                column[1:] = clipped
+                moved = True
+        if not moved:
+            break
+        settle = np.rint((high + low + 2 * close) / 4.0).astype(np.int64)
+    return settle.astype(np.int32)
 
 
 # ----------------------------------------------------------------------------------------------- records
@@ -653,12 +678,16 @@ class PriceEngine:
         return out
 
     def limits(self, inst: Instrument, day: dt.date) -> tuple[float, float] | None:
-        """(down, up) limit prices of ``day`` (from that day's preClose); None without limits or bar."""
+        """(down, up) limit prices of ``day`` (from that day's preClose; a future's from the previous
+        settlement); None without limits or bar."""
         rec = self._daily(inst)
         t = self._day_index(rec, day)
         if t is None:
             return None
-        return price_limits(inst, day, float(rec.pre_close(t, t + 1)[0]) * inst.price_tick)
+        reference = int(rec.pre_close(t, t + 1)[0])
+        if inst.kind == FUTURE and rec.settle is not None and t > 0:
+            reference = int(rec.settle[t - 1])
+        return price_limits(inst, day, float(reference) * inst.price_tick)
 
     # ------------------------------------------------------------------------------------ daily
 
@@ -1273,7 +1302,9 @@ class PriceEngine:
 
         open_interest = settle = None
         if kind == FUTURE:
-            settle = np.rint((high + low + 2 * close) / 4.0).astype(np.int32)
+            settle = _limit_to_settlement(
+                (open_, high, low, close), limit_pcts(inst, self._day_numbers[i0 : i0 + n])
+            )
             smooth = np.tanh(np.cumsum(rng.standard_normal(n)) * 0.05)
             # +-10% of noise at most: the main contract (weight 1) always holds the most (others <= 0.75)
             open_interest = np.maximum(np.rint(base_lots * 1.5 * life * np.exp(0.1 * smooth)), 1).astype(
