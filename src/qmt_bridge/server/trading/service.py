@@ -278,7 +278,7 @@ class TradingService(AccountQueries, Cancels):
         if tradable.kind == "ipo":
             check_subscription(tradable, request["order_type"], request["price_type"])
         if tradable.kind == "repo":
-            check_repo(tradable, request["order_type"], request["price_type"], request["order_volume"])
+            check_repo(tradable, request["order_type"], request["price_type"])
         if side_of(request["order_type"]) != "repay":  # a direct repayment trades nothing: no price
             check_price(tradable, request["price_type"], request["price"])
 
@@ -286,8 +286,7 @@ class TradingService(AccountQueries, Cancels):
             position = await self.call("query_stock_position", self.trader_account(account_id), code)
             return int(getattr(position, "can_use_volume", 0) or 0) if position is not None else 0
 
-        if tradable.kind != "repo":  # a repo is lent without holding it: its lots are check_repo's
-            await check_volume(tradable, request["order_type"], request["order_volume"], sellable)
+        await check_volume(tradable, request["order_type"], request["order_volume"], sellable)
         self.risk.check(
             account_id,
             tradable,

@@ -161,9 +161,9 @@ def check_subscription(tradable: Tradable, order_type: int, price_type: int) -> 
         )
 
 
-def check_repo(tradable: Tradable, order_type: int, price_type: int, volume: int) -> None:
-    """A reverse repo (国债逆回购) lends cash: a sell (24) at a limit rate (11, or 5: the last rate), in 张 of
-    100 CNY: at least 10, in tens, at most 100,000 (``qmt_bridge.repo_products``)."""
+def check_repo(tradable: Tradable, order_type: int, price_type: int) -> None:
+    """A reverse repo (国债逆回购) lends cash: a sell (24) at a limit rate (11, or 5: the last rate); its lots
+    are :func:`check_volume`'s."""
     name = REPO_BY_CODE[tradable.code].name
     if order_type != STOCK_SELL:
         raise InvalidParameter(
@@ -180,14 +180,6 @@ def check_repo(tradable: Tradable, order_type: int, price_type: int, volume: int
             f"or {LATEST_PRICE} (the last rate); got {price_type}",
             value=price_type,
             code="price_type_not_for_market",
-        )
-    if not MIN_ZHANG <= volume <= MAX_ZHANG or volume % STEP_ZHANG:
-        raise InvalidParameter(
-            "order_volume",
-            f"a reverse repo is in 张 of {FACE_YUAN} CNY: at least {MIN_ZHANG}, in steps of {STEP_ZHANG}, at "
-            f"most {MAX_ZHANG:,}; got {volume}",
-            value=volume,
-            code="invalid_lot",
         )
 
 
@@ -227,12 +219,24 @@ async def check_volume(
     tradable: Tradable, order_type: int, volume: int, sellable: Callable[[], Awaitable[int]]
 ) -> None:
     """Buys (and 融券卖出: borrowed shares are sold in round lots) in lots by board; a sell off the lot only
-    when it sells the whole sellable position; a direct repayment (直接还券 / 直接还款) any positive volume.
+    when it sells the whole sellable position; a direct repayment (直接还券 / 直接还款) any positive volume; a
+    reverse repo, lent without holding it, in 张 of 100 CNY: at least 10, in tens, at most 100,000
+    (``qmt_bridge.repo_products``).
 
     ``sellable``: asks the counter for the sellable volume of the code (called only for odd-lot sells).
     """
     if volume <= 0:
         raise InvalidParameter("order_volume", f"must be > 0, got {volume}", value=volume)
+    if tradable.kind == "repo":
+        if not MIN_ZHANG <= volume <= MAX_ZHANG or volume % STEP_ZHANG:
+            raise InvalidParameter(
+                "order_volume",
+                f"a reverse repo is in 张 of {FACE_YUAN} CNY: at least {MIN_ZHANG}, in steps of {STEP_ZHANG}, "
+                f"at most {MAX_ZHANG:,}; got {volume}",
+                value=volume,
+                code="invalid_lot",
+            )
+        return
     side = side_of(order_type)
     if side == "repay":
         return
