@@ -145,6 +145,21 @@ def make_credit_world(tmp_path: Path) -> BrokerWorld:
     return BrokerWorld(clock, market, tmp_path / "broker.sqlite3")
 
 
+def credit_order(
+    broker: SimBroker,
+    code: str,
+    order_type: int,
+    volume: float,
+    price: float = 10.0,
+    account: str = CREDIT,
+    price_type: int = xc.FIX_PRICE,
+) -> Any:
+    """Place an order of the credit account (accepted: its id > 0); the order as the counter shows it."""
+    order_id = broker.place_order(account, code, order_type, volume, price_type, price)
+    assert order_id > 0
+    return broker.order(account, order_id)
+
+
 def open_credit(world: BrokerWorld, cash: float = 100_000.0, fees: FeeSchedule | None = ZERO_FEES, **kw: Any):
     """A broker with stock account ACCOUNT and credit account CREDIT (``cash`` each, lines 2x cash)."""
     kw.setdefault("account_ids", (ACCOUNT,))

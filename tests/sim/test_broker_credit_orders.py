@@ -17,6 +17,9 @@ from broker_desk import (
     make_credit_world,
     open_credit,
 )
+from broker_desk import (
+    credit_order as order,
+)
 from qmt_bridge.sim import xtconstant as xc
 from qmt_bridge.sim.broker.credit_universe import pool_of
 
@@ -31,12 +34,6 @@ def world(tmp_path):
     yield w
     for broker in w.brokers:
         broker.close()
-
-
-def order(broker, code, order_type, volume, price=10.0, account=CREDIT, price_type=xc.FIX_PRICE):
-    order_id = broker.place_order(account, code, order_type, volume, price_type, price)
-    assert order_id > 0
-    return broker.order(account, order_id)
 
 
 def filled(found):
