@@ -29,6 +29,12 @@ class CalendarRangeError(ValueError):
     """A date lies outside the years the calendar has holiday data for."""
 
 
+def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
+    """The ``n``-th ``weekday`` (0 = Monday) of a month, e.g. ``(y, m, 4, 3)``: the third Friday."""
+    first = dt.date(year, month, 1)
+    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
 class TradingCalendar:
     """Sorted trading days with O(log n) lookups.
 
@@ -69,6 +75,16 @@ class TradingCalendar:
     def first_on_or_after(self, day: dt.date) -> dt.date | None:
         i = bisect.bisect_left(self.sessions, day)
         return self.sessions[i] if i < len(self.sessions) else None
+
+    def on_or_after(self, day: dt.date) -> dt.date:
+        """``day`` if it is a trading day, else the next one; past the calendar's end, the next weekday (the
+        listing and expiry rules of contracts that reach beyond the recorded years)."""
+        found = self.first_on_or_after(day)
+        if found is not None:
+            return found
+        while day.weekday() >= 5:
+            day += dt.timedelta(days=1)
+        return day
 
     def prev_day(self, day: dt.date) -> dt.date | None:
         """The trading day strictly before ``day``."""

@@ -27,7 +27,7 @@ import math
 from collections.abc import Callable
 from typing import NamedTuple
 
-from qmt_bridge.sim.market.calendar import TradingCalendar
+from qmt_bridge.sim.market.calendar import TradingCalendar, nth_weekday
 from qmt_bridge.sim.market.instruments import OPTION, Instrument
 
 
@@ -93,15 +93,7 @@ def _grid_floor(value: float, near: bool) -> int:
 
 def third_friday_expiry(cal: TradingCalendar, year: int, month: int) -> dt.date:
     """The last trading day of a month's contracts: the third Friday, or the next trading day."""
-    first = dt.date(year, month, 1)
-    day = first + dt.timedelta(days=(4 - first.weekday()) % 7 + 14)
-    if day <= cal.sessions[-1]:
-        found = cal.first_on_or_after(day)
-        if found is not None:
-            return found
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
+    return cal.on_or_after(nth_weekday(year, month, 4, 3))
 
 
 def months_listed(current: int) -> list[int]:

@@ -94,7 +94,7 @@ from qmt_bridge.sim.market.bars import (
     day_number,
     day_start_ms,
 )
-from qmt_bridge.sim.market.calendar import TradingCalendar
+from qmt_bridge.sim.market.calendar import TradingCalendar, nth_weekday
 from qmt_bridge.sim.market.continuous import is_continuous, splice
 from qmt_bridge.sim.market.corporate import CorporateAction
 from qmt_bridge.sim.market.hashing import MASK64, mix64, stable_hash
@@ -163,7 +163,6 @@ from qmt_bridge.sim.market.universe import (
     Universe,
     index_instrument,
     main_contract_span,
-    nth_weekday,
     trading_days_after,
 )
 from qmt_bridge.sim.market.valuation import EarningsBook

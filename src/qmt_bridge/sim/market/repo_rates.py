@@ -49,18 +49,9 @@ def settlement(cal: TradingCalendar, trade_day: dt.date, days: int) -> tuple[dt.
     then); the due settlement is the trading day after. 实际占款天数 = 到期交收日 - 首次交收日 (calendar
     days). Past the calendar's end, weekdays stand in for trading days.
     """
-    first = _next_open(cal, trade_day + _ONE)
-    due = _next_open(cal, trade_day + dt.timedelta(days=days))
-    return first, due, _next_open(cal, due + _ONE)
-
-
-def _next_open(cal: TradingCalendar, day: dt.date) -> dt.date:
-    found = cal.first_on_or_after(day)
-    if found is not None:
-        return found
-    while day.weekday() >= 5:
-        day += _ONE
-    return day
+    first = cal.on_or_after(trade_day + _ONE)
+    due = cal.on_or_after(trade_day + dt.timedelta(days=days))
+    return first, due, cal.on_or_after(due + _ONE)
 
 
 def _era(days: list[dt.date]) -> np.ndarray:

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
 from typing import NamedTuple
 
-from .calendar import FIRST_DAY, TradingCalendar, calendar_for
+from .calendar import FIRST_DAY, TradingCalendar, calendar_for, nth_weekday
 from .index_options import make_index_options
 from .instruments import (
     BJ,
@@ -163,23 +163,6 @@ def _ym(ordinal: int) -> tuple[int, int]:
     return ordinal // 12, ordinal % 12 + 1
 
 
-def nth_weekday(year: int, month: int, weekday: int, n: int) -> dt.date:
-    """The ``n``-th ``weekday`` (0 = Monday) of a month, e.g. ``(y, m, 4, 3)``: the third Friday."""
-    first = dt.date(year, month, 1)
-    return first + dt.timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
-
-
-def _on_or_next_trading_day(cal: TradingCalendar, day: dt.date) -> dt.date:
-    """``day`` if it is a trading day, else the next one; past the calendar, the next weekday."""
-    if day <= cal.sessions[-1]:
-        nxt = cal.first_on_or_after(day)
-        if nxt is not None:
-            return nxt
-    while day.weekday() >= 5:
-        day += _ONE
-    return day
-
-
 def trading_days_after(cal: TradingCalendar, day: dt.date, end: dt.date) -> int:
     """Number of trading days ``d`` with ``day < d <= end`` (weekdays count past the calendar's end)."""
     if end <= day:
@@ -208,7 +191,7 @@ def _expiry(cal: TradingCalendar, scheme: str, month_ord: int) -> dt.date:
         raw = dt.date(year, month, 15)
     if raw < FIRST_DAY:  # before the calendar: keep the raw date (only used to derive list dates)
         return raw
-    return _on_or_next_trading_day(cal, raw)
+    return cal.on_or_after(raw)
 
 
 def _cycle(scheme: str, current: int) -> set[int]:
@@ -443,7 +426,7 @@ def _trading(cal: TradingCalendar, day: dt.date) -> dt.date:
     """``day`` moved into the calendar: clamped to its first day and onto a trading day."""
     if day <= FIRST_DAY:
         return FIRST_DAY
-    return _on_or_next_trading_day(cal, day)
+    return cal.on_or_after(day)
 
 
 def _lognormal(rng: random.Random, median: float, sigma: float, lo: float, hi: float) -> float:
@@ -686,7 +669,7 @@ def _make_cbs(seed: int, cal: TradingCalendar, stocks: list[Instrument]) -> list
             k += 1
         used_names.add(name)
         size = _lognormal(rng, 1.2e9, 0.8, 2e8, 2e10)  # issue size in CNY; 100 CNY face per 张
-        expire = _on_or_next_trading_day(cal, _add_years(list_date, 6))
+        expire = cal.on_or_after(_add_years(list_date, 6))
         out.append(
             Instrument(
                 code=f"{number}.{und.market}",
