@@ -2,7 +2,7 @@
 
     python bench/ws_fanout.py [--subscribers 50] [--seconds 120] [--port 0] [--quick]
                               [--markets SH,SZ] [--speed 1] [--compression deflate|none]
-                              [--client-processes 1]
+                              [--client-processes 1] [--format compact|envelope]
 
 The server runs as a child process: ``qmt-server``'s own ``main`` (``qmt_bridge.server.cli``, the simulator
 on a replay clock, ``--no-predownload``, log level warning), through a few lines of wrapper that
@@ -18,7 +18,8 @@ on a replay clock, ``--no-predownload``, log level warning), through a few lines
 Then: wait for ``/api/meta/health``, warm the quote book (one ``full_tick`` request, wait until it serves
 and has pushed), read the server's RSS, connect ``--subscribers`` clients with the ``websockets`` asyncio
 client (its defaults, as ``QMTClient`` uses them: permessage-deflate unless ``--compression none``), each
-sending ``{"codes": ["SH", "SZ"]}``; once every one has its snapshot (and ``--settle`` seconds more) the
+sending ``{"codes": ["SH", "SZ"]}`` on ``/ws/whole_quote?format=compact`` (rows under ``fields``, as
+``QMTClient.subscribe_whole_quote`` asks; ``--format envelope``: ``{code: {field: value}}``); once every one has its snapshot (and ``--settle`` seconds more) the
 window of ``--seconds`` opens. In it: data messages and codes per second, latency per data message
 (``receipt_ms - pushed``, one machine clock), ``seq`` without gaps on every connection, the server's RSS
 each second, its CPU per thread, this process's CPU (the clients'); at 1/4, 1/2 and 3/4 of the window one
@@ -120,8 +121,19 @@ else:
 
 #: The members every server message starts with (``outbox.pop``: seq, then pushed for data, then type).
 HEAD = re.compile(rb'\{"seq":(\d+),(?:"pushed":(\d+),)?"type":"([a-z_]+)"')
-#: Each snapshot of a whole-market message starts so (``as_full_tick``: ``time`` is the first key).
+#: Each snapshot of a whole-market message starts so (``as_full_tick``: ``time`` is the first key); in the
+#: compact format each row starts with ``":[`` and so does the message's one ``"fields":[``.
 CODE_MARK = b'":{"time":'
+ROW_MARK = b'":['
+
+
+def count_codes(raw: bytes) -> int:
+    """The codes of a whole-market message, without parsing it."""
+    if b'"fields":[' in raw[:400]:
+        return raw.count(ROW_MARK) - 1
+    return raw.count(CODE_MARK)
+
+
 SESSION_END = dt.time(11, 29)  # in_trading_hours' last minute of the morning
 
 
@@ -320,7 +332,7 @@ class Subscriber:
 
 
 class Counter:
-    """How codes are counted: ``CODE_MARK`` occurrences, checked against a full parse once."""
+    """How codes are counted: :func:`count_codes`, checked against a full parse once."""
 
     def __init__(self) -> None:
         self.checked = False
@@ -329,7 +341,7 @@ class Counter:
     def codes(self, raw: bytes) -> int:
         if self.full_parse:
             return len(orjson.loads(raw).get("data") or {})
-        n = raw.count(CODE_MARK)
+        n = count_codes(raw)
         if not self.checked:
             self.checked = True
             parsed = len(orjson.loads(raw).get("data") or {})
@@ -406,7 +418,7 @@ async def probe_first_message(url: str, message: str, compression: str | None) -
             "first": first - started,
             "type": kind,
             "bytes": len(raw),
-            "codes": raw.count(CODE_MARK),
+            "codes": count_codes(raw),
         }
 
 
@@ -474,12 +486,13 @@ async def bench(args: argparse.Namespace) -> None:
     markets = [m.strip().upper() for m in args.markets.split(",") if m.strip()]
     message = json.dumps({"codes": markets})
     compression = None if args.compression == "none" else "deflate"
-    url = f"ws://127.0.0.1:{port}/ws/whole_quote"
+    url = f"ws://127.0.0.1:{port}/ws/whole_quote?format={args.format}"
     workdir = Path(tempfile.mkdtemp(prefix="ws_fanout_"))
     print(
         f"replay {day} from 10:00 CST at speed {args.speed:g} (a whole-market push every "
         f"{3 / args.speed:g} s of wall time); {args.subscribers} subscribers of {message}, compression "
-        f"{args.compression}, window {args.seconds:g} s; port {port}; {os.cpu_count()} cores",
+        f"{args.compression}, format {args.format}, window {args.seconds:g} s; port {port}; "
+        f"{os.cpu_count()} cores",
         flush=True,
     )
     server = Server(port, start, args.speed, workdir, args.profile)
@@ -778,6 +791,12 @@ def main() -> None:
         choices=["deflate", "none"],
         default="deflate",
         help="permessage-deflate offered by the clients (default deflate: the websockets and QMTClient default)",
+    )
+    parser.add_argument(
+        "--format",
+        choices=["compact", "envelope"],
+        default="compact",
+        help="the messages' format (default compact: whole-market snapshots as rows, as QMTClient asks)",
     )
     parser.add_argument(
         "--settle", type=float, default=5.0, help="seconds between the connects and the window"

@@ -140,3 +140,35 @@ def test_the_blocking_iterator_yields_the_snapshot_then_pushes(fake_xtdata: Modu
         assert next(stream)[CODE][0]["close"] == 11.51
         stream.close()
         wait_until(lambda: fake_xtdata.QUOTE_SUBSCRIPTIONS == {}, "the subscription's release")
+
+
+def test_subscribe_whole_quote_hands_the_callback_xtquants_dicts(fake_xtdata: ModuleType) -> None:
+    """The client asks for rows (the compact format) and gives its callback ``{code: tick}`` as xtquant's
+    ``subscribe_whole_quote`` does: the snapshot of every code, then the codes a push changed."""
+    from qmt_bridge import QMTClient
+    from qmt_bridge.xtnames import FULL_TICK_KEYS
+
+    port = free_port()
+    with serve_on(port) as app:
+        client = QMTClient(base_url=f"http://127.0.0.1:{port}")
+        runner = Runner(lambda cb, st: client.subscribe_whole_quote(["SH"], cb, on_status=st))
+        try:
+            wait_until(lambda: any(s.get("status") == "subscribed" for s in runner.statuses), "subscribed")
+            assert [subscriber.compact for subscriber in app.state.hub.whole] == [True]  # rows on the wire
+            snapshot = runner.received[0]
+            assert CODE in snapshot and all(list(tick) == list(FULL_TICK_KEYS) for tick in snapshot.values())
+            assert (
+                snapshot[CODE]["lastPrice"]
+                == fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE]["lastPrice"]
+            )
+            tick = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": 11.77}
+            tick["time"] += 6000
+            fake_xtdata.push({CODE: tick})
+            wait_until(
+                lambda: any(d.get(CODE, {}).get("lastPrice") == 11.77 for d in runner.received[1:]),
+                "the push",
+            )
+            pushed = next(d for d in runner.received[1:] if d.get(CODE, {}).get("lastPrice") == 11.77)
+            assert pushed[CODE]["time"] == tick["time"] and set(pushed[CODE]) == set(FULL_TICK_KEYS)
+        finally:
+            runner.stop()

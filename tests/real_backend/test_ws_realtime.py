@@ -475,6 +475,61 @@ def test_format_raw_whole_quote_pushes_code_to_tick(url: str, fake_xtdata: Modul
         assert set(pushed) <= {CODE, "000300.SH"}
 
 
+# ------------------------------------------------------------------ the compact format
+
+
+def test_format_compact_sends_whole_market_snapshots_as_rows_under_fields(
+    url: str, fake_xtdata: ModuleType
+) -> None:
+    """The same snapshots as the envelope carries, as rows in the order of ``fields``; both formats on one
+    push at once (the hub encodes per filter and format: neither may get the other's body)."""
+    from qmt_bridge.server.responses import dumps
+    from qmt_bridge.server.services.quote_book import as_full_tick
+    from qmt_bridge.xtnames import FULL_TICK_KEYS
+
+    with client(url, "/ws/whole_quote?format=compact") as rows_ws, client(url, "/ws/whole_quote") as dicts_ws:
+        rows_ws.send({"codes": ["SH"]})
+        dicts_ws.send({"codes": ["SH"]})
+        snapshot = rows_ws.until(lambda m: m["type"] == "snapshot")
+        assert snapshot["fields"] == list(FULL_TICK_KEYS)
+        expected = dicts_ws.until(lambda m: m["type"] == "snapshot")["data"]
+        assert set(snapshot["data"]) == set(expected) and CODE in expected
+        for code, row in snapshot["data"].items():
+            assert dict(zip(FULL_TICK_KEYS, row, strict=True)) == expected[code]
+        rows_ws.status("subscribed")
+        dicts_ws.status("subscribed")
+        wait_until(lambda: len(fake_xtdata.SUBSCRIPTIONS) == 1, "the quote book's subscription")
+
+        tick = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": 11.77}
+        tick["time"] += 6000
+        fake_xtdata.push({CODE: tick})
+        last = FULL_TICK_KEYS.index("lastPrice")
+        data = rows_ws.until(
+            lambda m: m["type"] == "data" and m["data"].get(CODE, [None] * 99)[last] == 11.77
+        )
+        assert data["fields"] == list(FULL_TICK_KEYS) and data["stream"] == {
+            "code": "whole",
+            "period": "tick",
+        }
+        assert dict(zip(FULL_TICK_KEYS, data["data"][CODE], strict=True)) == json.loads(
+            dumps(as_full_tick(tick))
+        )
+        pushed = dicts_ws.until(
+            lambda m: m["type"] == "data" and m["data"].get(CODE, {}).get("lastPrice") == 11.77
+        )
+        assert "fields" not in pushed
+        seqs = [m["seq"] for m in rows_ws.seen]
+        assert seqs == list(range(1, len(seqs) + 1))
+
+
+def test_format_compact_leaves_other_streams_as_in_the_envelope(url: str, fake_xtdata: ModuleType) -> None:
+    with client(url, "/ws/realtime?format=compact") as ws:
+        ws.send({"stocks": [CODE], "period": "1m"})
+        snapshot = ws.until(lambda m: m["type"] == "snapshot")
+        assert "fields" not in snapshot
+        assert [bar["time"] for bar in snapshot["data"][CODE]] == [fake_xtdata._ms("20251121093200")]
+
+
 def test_format_raw_closes_on_an_error_with_the_message(url: str) -> None:
     with connect(url + "/ws/realtime?format=raw", open_timeout=5) as ws:
         ws.send(json.dumps({"stocks": [CODE], "period": "7m"}))

@@ -118,7 +118,8 @@ class RealtimeMixin:
             ImportError: ``websockets`` is not installed.
             PermissionError: The server refused the API key.
         """
-        stream = _Stream("/ws/whole_quote", {"codes": _as_list(codes)})
+        # Rows on the wire (half the bytes of 5,000 dicts a push), dicts again in _handle.
+        stream = _Stream("/ws/whole_quote?format=compact", {"codes": _as_list(codes)})
         await self._run_stream(stream, callback, on_status, reconnect)
 
     async def subscribe_l2_thousand(
@@ -255,6 +256,9 @@ def _handle(
     kind = message.get("type")
     if kind in ("data", "snapshot"):
         data = message.get("data") or {}
+        fields = message.get("fields")
+        if fields is not None:  # the compact format: {code: [value, ...]} in the order of ``fields``
+            data = {code: dict(zip(fields, row, strict=False)) for code, row in data.items()}
         stream.note(data)
         callback(data)
     elif kind in ("status", "error"):

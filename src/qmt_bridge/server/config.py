@@ -131,9 +131,10 @@ class Settings(BaseSettings):
     #: Accept the API key as ``?api_key=`` on ``/ws/trade``, as qmt-bridge 2.1.3's client sends it. Off: a key in
     #: a URL ends up in proxies' and browsers' logs (this server's own logs cut query strings).
     allow_api_key_in_url: bool = False
-    #: The realtime streams' messages: ``envelope`` (ours: ``type``, ``seq``, ``data``) or ``raw`` (xtquant's
-    #: payloads alone, as qmt-bridge 2.1.3 sent them); a client may ask for either with ``?format=``.
-    ws_format: Literal["envelope", "raw"] = "envelope"
+    #: The realtime streams' messages: ``envelope`` (ours: ``type``, ``seq``, ``data``), ``raw`` (xtquant's
+    #: payloads alone, as qmt-bridge 2.1.3 sent them) or ``compact`` (the envelope, whole-market snapshots as
+    #: rows under ``fields``); a client may ask for any of them with ``?format=``.
+    ws_format: Literal["envelope", "raw", "compact"] = "envelope"
     signature_window_seconds: int = Field(300, ge=1, le=3600)
 
     @field_validator("log_level", mode="before")

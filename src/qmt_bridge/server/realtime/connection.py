@@ -39,10 +39,13 @@ class Subscriber:
         heartbeat: float = protocol.HEARTBEAT_SECONDS,
         slow_after: float = SLOW_AFTER,
         raw: bool = False,
+        compact: bool = False,
     ) -> None:
         self.websocket = websocket
         #: qmt-bridge 2.1.3's format: payloads alone (see :mod:`.protocol`).
         self.raw = raw
+        #: The ``compact`` format: whole-market snapshots as rows under ``fields`` (see :mod:`.protocol`).
+        self.compact = compact
         self.outbox = Outbox(limit)
         self.heartbeat = heartbeat
         self.slow_after = slow_after

@@ -33,7 +33,14 @@ from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.realtime import protocol
 from qmt_bridge.server.responses import dumps
-from qmt_bridge.server.services.quote_book import backend_now, in_trading_hours, market_of, select
+from qmt_bridge.server.services.quote_book import (
+    as_rows,
+    backend_now,
+    in_trading_hours,
+    market_of,
+    select,
+)
+from qmt_bridge.xtnames import FULL_TICK_KEYS
 
 if TYPE_CHECKING:
     from qmt_bridge.server.realtime.connection import Subscriber
@@ -47,6 +54,7 @@ SILENT_AFTER_MAX = 3600.0
 StreamKey = tuple[str, str]  # (code, period | "l2thousand" | "l2thousandqueue")
 #: Streams whose pushes are snapshots: a newer one replaces a waiting one (K-line pushes conflate per bar).
 SNAPSHOT_PERIODS = ("tick", "l2thousand", "l2thousandqueue")
+_FULL_TICK_KEYS_JSON = dumps(FULL_TICK_KEYS)
 
 
 class SubscribeRefused(Exception):
@@ -273,14 +281,18 @@ class RealtimeHub:
         filtered for each subscriber."""
         pushed = b'"pushed":%d,' % (received * 1000)
         prefix = pushed + b'"type":"data","stream":{"code":"whole","period":"tick"}'
-        encoded_by_filter: dict[frozenset[str], tuple[dict[str, Any], bytes]] = {}
+        prefixes = {False: prefix, True: prefix + b',"fields":' + _FULL_TICK_KEYS_JSON}
+        encoded_by_filter: dict[tuple[frozenset[str], bool], tuple[dict[str, Any], bytes]] = {}
         for subscriber, wanted in self.whole.items():
-            cached = encoded_by_filter.get(wanted)
+            form = (wanted, subscriber.compact)
+            cached = encoded_by_filter.get(form)
             if cached is None:
-                chosen = select(snapshots, wanted)
-                cached = encoded_by_filter[wanted] = (chosen, dumps(chosen))
+                chosen: dict[str, Any] = select(snapshots, wanted)
+                if subscriber.compact:
+                    chosen = as_rows(chosen)
+                cached = encoded_by_filter[form] = (chosen, dumps(chosen))
             if cached[0]:
-                subscriber.merge_whole(prefix, *cached)
+                subscriber.merge_whole(prefixes[subscriber.compact], *cached)
         if self.book_ticks:
             self._book_ticks(snapshots, pushed)
 

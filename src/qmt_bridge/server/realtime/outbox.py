@@ -93,12 +93,13 @@ class Outbox:
             return None
         _, value = self._items.popitem(last=False)
         head = b'{"seq":%d,' % seq
+        # One join, not a chain of +: a whole-market message is megabytes, and each + copies it again.
         if isinstance(value, dict):
-            return (head + dumps(value)[1:]).decode()
+            return b"".join((head, dumps(value)[1:])).decode()
         if isinstance(value, _Merged):
             encoded = value.encoded if value.encoded is not None else dumps(value.snapshots)
-            return (head + value.prefix + b',"data":' + encoded + b"}").decode()
-        return (head + value + b"}").decode()
+            return b"".join((head, value.prefix, b',"data":', encoded, b"}")).decode()
+        return b"".join((head, value, b"}")).decode()
 
     def pop_raw(self) -> bytes | dict[str, Any] | None:
         """The oldest waiting entry for a raw client: a push as xtquant's payload alone (bytes), a control

@@ -24,6 +24,12 @@ Server → client, each with ``type`` and a per-connection ``seq`` (1, 2, 3, ...
 ``?format=raw`` on the handshake (or ``QMT_BRIDGE_WS_FORMAT=raw`` for every connection) sends what
 qmt-bridge 2.1.3's client expects instead: each snapshot and push as xtquant's payload alone, no envelope,
 no ``seq``, no status, heartbeat or pong; an error closes the connection (1008) with the message as reason.
+
+``?format=compact`` is the envelope with the whole-market ``snapshot`` and ``data`` messages of
+``/ws/whole_quote`` sent as rows: ``"fields": [...]`` names the columns once and ``data`` is
+``{code: [value, ...]}`` in that order, about half the bytes of ``{code: {field: value}}`` (what
+``QMTClient.subscribe_whole_quote`` asks for, turning rows back into xtquant's dicts). Every other message is
+as in the envelope.
 """
 
 from __future__ import annotations
@@ -43,8 +49,9 @@ CLOSE_SLOW_CONSUMER = 4008
 
 HEARTBEAT_SECONDS = 15.0
 
-#: Message formats: ours (``type``, ``seq``, ``data``), or xtquant's payloads alone as qmt-bridge 2.1.3 sent.
-FORMATS = ("envelope", "raw")
+#: Message formats: ours (``type``, ``seq``, ``data``), xtquant's payloads alone as qmt-bridge 2.1.3 sent,
+#: or ours with the whole-market snapshots as rows under ``fields``.
+FORMATS = ("envelope", "raw", "compact")
 
 
 def message_format(query_params: Any, default: str) -> str:

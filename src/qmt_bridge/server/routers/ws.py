@@ -27,8 +27,16 @@ from qmt_bridge.server.realtime.connection import Subscriber
 from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused
 from qmt_bridge.server.security import key_matches
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
-from qmt_bridge.server.services.quote_book import CST, backend_now, in_trading_hours, market_of, select
+from qmt_bridge.server.services.quote_book import (
+    CST,
+    as_rows,
+    backend_now,
+    in_trading_hours,
+    market_of,
+    select,
+)
 from qmt_bridge.server.services.tabular import frame_payload
+from qmt_bridge.xtnames import FULL_TICK_KEYS
 
 log = logging.getLogger("qmt_bridge.realtime")
 
@@ -79,7 +87,7 @@ async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> N
     ctx: BackendContext = app.state.context
     hub: RealtimeHub = app.state.hub
     try:
-        raw = protocol.message_format(websocket.query_params, ctx.settings.ws_format) == "raw"
+        form = protocol.message_format(websocket.query_params, ctx.settings.ws_format)
     except ValueError as exc:
         await _deny(websocket, 400, "invalid_parameter", str(exc), 1008)
         return
@@ -87,7 +95,7 @@ async def _serve(websocket: WebSocket, codes_key: str, kind: type[_Stream]) -> N
     allowed, pending = await authenticate(websocket, ctx)
     if not allowed:
         return
-    subscriber = Subscriber(websocket, raw=raw)
+    subscriber = Subscriber(websocket, raw=form == "raw", compact=form == "compact")
     stream = kind(ctx, hub, subscriber)
     subscriber.start()
     try:
@@ -336,9 +344,13 @@ class _WholeQuote(_Stream):
         if snapshots is None:
             snapshots = await full_tick(self.ctx, sorted(wanted), check=False)
             snapshots = select(snapshots, wanted)
-        self.subscriber.put_control(
-            {"type": "snapshot", "stream": {"code": "whole", "period": "tick"}, "data": snapshots}
-        )
+        stream = {"code": "whole", "period": "tick"}
+        if self.subscriber.compact:
+            rows = as_rows(snapshots)  # both sources give as_full_tick's dicts
+            message = {"type": "snapshot", "stream": stream, "fields": FULL_TICK_KEYS, "data": rows}
+        else:
+            message = {"type": "snapshot", "stream": stream, "data": snapshots}
+        self.subscriber.put_control(message)
         self.subscriber.put_control(
             protocol.status(
                 "subscribed", f"whole-market push of {', '.join(sorted(wanted))}", codes=sorted(wanted)
