@@ -102,6 +102,27 @@ def traced_on_whole(self, snapshots, *rest):
     on_whole(self, snapshots, *rest)
 hub.RealtimeHub._on_whole = traced_on_whole
 
+# When each large message (a whole-market push) leaves a subscriber's outbox for its socket.
+from qmt_bridge.server.realtime import outbox
+pop = outbox.Outbox.pop
+def traced_pop(self, seq):
+    text = pop(self, seq)
+    if text is not None and len(text) > 100_000:
+        trace.write(f"sent {time.time():.6f} {seq} {len(text)}\n")
+    return text
+outbox.Outbox.pop = traced_pop
+
+# Every garbage collection (the whole process stops for it, whichever thread triggered it).
+import gc
+gc_began = [0.0]
+def on_gc(phase, info):
+    if phase == "start":
+        gc_began[0] = time.perf_counter()
+    else:
+        took = (time.perf_counter() - gc_began[0]) * 1000
+        trace.write(f"gc {time.time():.6f} {info['generation']} {took:.3f}\n")
+gc.callbacks.append(on_gc)
+
 from qmt_bridge.server.cli import main
 profile_to = sys.argv[3]
 if profile_to:  # the main thread (the event loop) under cProfile, written at a clean stop
@@ -283,9 +304,29 @@ class Server:
             return rows
         for line in text.splitlines():
             parts = line.split()
-            if len(parts) == 4:
+            if len(parts) == 4 and parts[0] not in ("gc", "sent"):
                 rows.append((float(parts[0]), float(parts[1]), int(parts[2]), int(parts[3])))
         return rows
+
+    def read_sent(self) -> list[float]:
+        """When each whole-market message was handed to its socket (after its outbox built it)."""
+        try:
+            text = self.trace_path.read_text()
+        except OSError:
+            return []
+        return sorted(float(line.split()[1]) for line in text.splitlines() if line.startswith("sent "))
+
+    def read_collections(self) -> list[tuple[float, int, float]]:
+        """``(ended, generation, ms)`` per garbage collection in the server."""
+        try:
+            text = self.trace_path.read_text()
+        except OSError:
+            return []
+        return [
+            (float(parts[1]), int(parts[2]), float(parts[3]))
+            for parts in (line.split() for line in text.splitlines())
+            if len(parts) == 4 and parts[0] == "gc"
+        ]
 
     def stop(self) -> None:
         if self.proc.poll() is None:
@@ -617,9 +658,11 @@ async def run_with_server(
     await asyncio.sleep(3)
     rss_after = rss_mb(server.pid)
     trace = server.read_trace()
+    collections = [c for c in server.read_collections() if window.wall_start <= c[0] < window.wall_end]
+    sent = server.read_sent()
 
     report(
-        args, subs, probes, trace, window, book_start, book_end, realtime,
+        args, subs, probes, trace, window, book_start, book_end, realtime, collections, sent,
         rss_before=rss_before, rss_end=rss_end, rss_after=rss_after, rss_samples=rss_samples,
         cpu=(cpu_end.user + cpu_end.system - cpu_start.user - cpu_start.system + worker_cpu) / wall,
         client_processes=k,
@@ -646,6 +689,8 @@ def report(
     book_start: dict,
     book_end: dict,
     realtime: dict,
+    collections: list[tuple[float, int, float]],
+    sent: list[float],
     *,
     rss_before: float | None,
     rss_end: float | None,
@@ -708,7 +753,7 @@ def report(
             if i >= 0 and pushed - stamps[i] < 5 and trace[i][1] > 0:
                 from_callback.append(received - trace[i][1] * 1000)
         print(
-            f"  the hop callback -> pushed (not in `pushed`): p50 {percentile(hop, 50):.1f} ms, p99 "
+            f"  of which the hop callback -> hub (the book's reshaping, the loop's queue): p50 {percentile(hop, 50):.1f} ms, p99 "
             f"{percentile(hop, 99):.1f} ms, max {max(hop, default=float('nan')):.1f} ms over {len(hop)} pushes"
         )
         if from_callback:
@@ -717,6 +762,28 @@ def report(
                 f"{percentile(from_callback, 99):.1f} ms over {len(from_callback)} messages (target p99 <= "
                 f"100 ms) {verdict(percentile(from_callback, 99) <= 100)}"
             )
+
+    spans = []  # per push in the window: the hub's stamp -> the last subscriber's message handed to its socket
+    for i, (stamped, _, _, _) in enumerate(trace):
+        if not window.wall_start <= stamped < window.wall_end:
+            continue
+        until = trace[i + 1][0] if i + 1 < len(trace) else float("inf")
+        mine = [t for t in sent[bisect.bisect_left(sent, stamped) :] if t < until]
+        if len(mine) >= n:
+            spans.append((mine[-1] - stamped) * 1000)
+    if spans:
+        print(
+            f"  the server's fan-out (the hub -> the last subscriber's message handed to its socket): p50 "
+            f"{percentile(spans, 50):.1f} ms, max {max(spans):.1f} ms over {len(spans)} pushes"
+        )
+    if collections:
+        counts = [sum(1 for c in collections if c[1] == g) for g in range(3)]
+        longest = max(collections, key=lambda c: c[2])
+        print(
+            f"  garbage collections in the server (the process stops for each): {counts[0]} / {counts[1]} / "
+            f"{counts[2]} of generations 0 / 1 / 2, {sum(c[2] for c in collections):.0f} ms in all, the "
+            f"longest {longest[2]:.1f} ms (generation {longest[1]})"
+        )
 
     gaps = sum(len(s.gaps) for s in subs)
     closed = [s for s in subs if s.closed]

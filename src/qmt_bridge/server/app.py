@@ -20,6 +20,7 @@ from starlette.routing import BaseRoute
 from qmt_bridge._version import __version__
 from qmt_bridge.backends.base import Backend, load_backend
 from qmt_bridge.backends.runner import BackendRunner
+from qmt_bridge.gc_tuning import tune_gc
 from qmt_bridge.server import log_redaction
 from qmt_bridge.server.answers import add_success_schemas
 from qmt_bridge.server.config import Settings
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None, backend: Backend | None = None)
         # default a waiting thread gets the lock after 5 ms, and the loop needs it several times per
         # request. 1 ms: snapshots answered in milliseconds beside heavy requests (bench/mixed_load.py).
         sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL))
+        tune_gc()
         chosen = backend or load_backend(settings)
         log.info("backend: %s", chosen.name)
         if chosen.name == "sim":

@@ -28,6 +28,7 @@ from qmt_bridge.backends.isolation.wire import (
     bundle_frames,
     portable_error,
 )
+from qmt_bridge.gc_tuning import tune_gc
 
 log = logging.getLogger("qmt_bridge.backend_process")
 
@@ -42,6 +43,7 @@ def serve(conn: Connection, backend: Any, log_level: int = logging.WARNING) -> N
     # Ctrl+C reaches every process of the console (Windows) or of the terminal's process group: the server
     # stops this process itself (a stop message, or its end of the pipe closing), after its own shutdown.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_gc()
     channel = Channel(conn, records=True)
     try:
         backend.start()
