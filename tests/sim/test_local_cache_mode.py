@@ -118,3 +118,17 @@ def test_a_job_on_the_slow_simulator_can_be_cancelled_between_chunks(tmp_path: P
             time.sleep(0.02)
         assert job["state"] == "cancelled" and 0 < job["counts"].get("done", 0) < 40
         assert job["counts"]["cancelled"] == 40 - job["counts"]["done"]
+
+
+def test_days_left_out_between_two_downloads_stay_out(tmp_path: Path) -> None:
+    """Two downloads with days between them: a range over both holds the downloaded days alone."""
+    sim = backend(tmp_path)
+    try:
+        for period in ("1d", "1m"):
+            sim.xtdata.download_history_data2([CODE], period, "20251110", "20251112")
+            sim.xtdata.download_history_data2([CODE], period, "20251118", "20251119")
+        assert rows(sim, start="20251101", end="20251130") == 5  # not the 13th, 14th and 17th
+        assert rows(sim, "1w", start="20251101", end="20251130") == 2
+        assert rows(sim, "1m", start="20251101", end="20251130") == 5 * 241
+    finally:
+        sim.stop()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import logging
 import math
 import threading
@@ -37,7 +38,9 @@ from qmt_bridge.sim.market.bars import (
     KLINE_PERIODS,
     Bars,
     aggregate,
+    day_number,
     day_start_ms,
+    ms_day_numbers,
     sum_cents,
 )
 from qmt_bridge.sim.market.calendar import TradingCalendar, provisional_calendar
@@ -165,8 +168,9 @@ class SimXtData(
                 ticks = self._ticks(inst, start_time, end_time, count) if inst else None
                 out[code] = _tick_frame(ticks, fields)
                 continue
+            times_only = fields == ["time"]
             bars = (
-                self._kline(inst, period, start_time, end_time, count, dividend_type, fill_data)
+                self._kline(inst, period, start_time, end_time, count, dividend_type, fill_data, times_only)
                 if inst
                 else None
             )
@@ -512,7 +516,9 @@ class SimXtData(
         count: int,
         dividend_type: str,
         fill_data: bool,
+        times_only: bool = False,
     ) -> Bars | None:
+        """The bars of a request; with ``times_only`` (only ``time`` is asked) they may hold nothing else."""
         if period not in KLINE_PERIODS:
             return None
         if dividend_type not in DIVIDEND_TYPES:
@@ -524,22 +530,28 @@ class SimXtData(
         days = self._days_served(inst, period, lo, hi)
         if not days or count == 0:
             return None
-        actions = self._actions(inst)
         if period in INTRADAY_BARS_PER_DAY:
             if count > 0 and lo is None:
                 need = math.ceil(count / INTRADAY_BARS_PER_DAY[period]) + 1
                 days = days[-need:]
-            bars = self._intraday_until_now(inst, period, days)
-            bars = adjust(bars, actions, dividend_type)
+            if times_only and not self._in_session(days):  # no price to build, none to adjust
+                bars = self.market.prices.kline_times(inst, period, days[0], days[-1])
+            else:
+                bars = self._intraday_until_now(inst, period, days)
+                bars = adjust(bars, self._actions(inst), dividend_type)
+            if self.local_cache is not None:
+                bars = _on_days(bars, days)
         else:
             bars = self._daily_until_now(inst, days)
-            bars = adjust(bars, actions, dividend_type)
+            if self.local_cache is not None:
+                bars = _on_days(bars, days)
+            bars = adjust(bars, self._actions(inst), dividend_type)
             if period != "1d":
                 bars = aggregate(bars, period)
         bars = _within(bars, lo, hi)
         if count > 0:
             bars = bars.tail(count)
-        if not fill_data:
+        if not fill_data and "suspendFlag" in bars:
             bars = _blank_suspended(bars)
         return bars
 
@@ -622,11 +634,33 @@ def _kline_frame(bars: Bars | None, fields: list[str], period: str) -> pd.DataFr
             if f in KLINE_INT32_FIELDS and values.dtype.kind == "i":
                 values = values.astype(np.int32)
             data[f] = values
-    frame = pd.DataFrame(data, columns=[c for c in columns if c in data])
-    frame.index = pd.Index(
-        time_labels(bars["time"], period in INTRADAY_PERIODS) if len(bars) else [], dtype=object
-    )
-    return frame
+    order = [c for c in columns if c in data]
+    if not data:
+        frame = pd.DataFrame(data, columns=order)
+        frame.index = pd.Index([], dtype=object)
+        return frame
+    # The index in the constructor and no column list: half the time (a read-back asks for many frames).
+    index = _time_index(bars["time"], period in INTRADAY_PERIODS) if len(bars) else pd.Index([], dtype=object)
+    frame = pd.DataFrame(data, index=index)
+    return frame if len(order) == len(data) else frame[order]  # a field asked twice comes twice
+
+
+#: Time arrays up to this length have their index kept (a day of 1m bars is 241).
+_SHARED_INDEX_MAX = 2_000
+
+
+def _time_index(times: np.ndarray, intraday: bool) -> pd.Index:
+    """The labels of ``times`` as an index. Short ones are kept: the codes of one request mostly have the
+    same bars' times (a download's read-back asks for a day of many); each frame gets a view of its own
+    (the labels are shared, immutable; a name a script sets on one frame's index stays there)."""
+    if len(times) > _SHARED_INDEX_MAX:
+        return pd.Index(time_labels(times, intraday), dtype=object)
+    return _shared_time_index(np.asarray(times, np.int64).tobytes(), intraday).copy()
+
+
+@functools.lru_cache(maxsize=256)
+def _shared_time_index(times: bytes, intraday: bool) -> pd.Index:
+    return pd.Index(time_labels(np.frombuffer(times, np.int64), intraday), dtype=object)
 
 
 def _tick_frame(bars: Bars | None, fields: list[str]) -> pd.DataFrame:
@@ -701,6 +735,12 @@ def _within(bars: Bars, lo: dt.datetime | None, hi: dt.datetime | None) -> Bars:
     if hi is not None:
         keep &= t <= to_ms(hi)
     return bars.take(keep)
+
+
+def _on_days(bars: Bars, days: list[dt.date]) -> Bars:
+    """The bars of ``days`` alone: the ``downloaded`` mode's spans may leave days out inside a range."""
+    wanted = np.array([day_number(d) for d in days], np.int64)
+    return bars.take(np.isin(ms_day_numbers(bars["time"]), wanted))
 
 
 def _blank_suspended(bars: Bars) -> Bars:
