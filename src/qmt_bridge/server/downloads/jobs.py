@@ -27,7 +27,7 @@ from typing import Any
 
 from qmt_bridge.backends.base import BackendUnavailableError
 from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
-from qmt_bridge.json_files import write_json
+from qmt_bridge.json_files import LatestWriter
 from qmt_bridge.server import deps
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.downloads import verify
@@ -165,6 +165,7 @@ class JobManager:
         self.ctx = ctx
         self.timeout = timeout
         self.path = data_dir / JOBS_FILE if data_dir is not None else None
+        self._writer: LatestWriter | None = None
         self.jobs: dict[str, Job] = {}
         self._queue: asyncio.Queue[Job] = asyncio.Queue()
         self._worker: asyncio.Task[None] | None = None
@@ -174,6 +175,8 @@ class JobManager:
 
     def start(self) -> None:
         self._load()
+        if self.path is not None:
+            self._writer = LatestWriter(self.path)
         self._worker = asyncio.get_running_loop().create_task(self._work(), name="download-jobs")
 
     async def stop(self) -> None:
@@ -183,6 +186,9 @@ class JobManager:
         for job in list(self.jobs.values()):  # _end trims the history: a copy to iterate
             if job.state in ACTIVE:
                 self._end(job, INTERRUPTED, "the server stopped before the job ended")  # saves
+        if self._writer is not None:
+            await asyncio.to_thread(self._writer.close)
+            self._writer = None
 
     # ------------------------------------------------------------------ requests
 
@@ -505,10 +511,9 @@ class JobManager:
             )
 
     def _save(self) -> None:
-        if self.path is None:
+        """The job history to disk: encoded here (the jobs change on this loop), written on the writer's
+        thread."""
+        if self._writer is None:
             return
         records = [job.to_record() for job in self.list()]
-        try:
-            write_json(self.path, records, ensure_ascii=False, default=str)
-        except OSError:
-            log.warning("could not write the download job history %s", self.path, exc_info=True)
+        self._writer.put(json.dumps(records, ensure_ascii=False, default=str).encode("utf-8"))
