@@ -718,3 +718,42 @@ def test_sub_info_lists_each_subscription_until_it_ends(sim):
     assert [r["addr"] for r in sim.xtdata.get_all_sub_info()] == ["in-process"] * 3
     sim.xtdata.unsubscribe_quote(minute)
     assert [r["subId"] for r in sim.xtdata.get_current_connect_sub_info()] == [tick, book]
+
+
+def test_a_callback_interrupt_before_run_makes_run_return_instead_of_crashing_the_script(tmp_path):
+    """The push that raises may come before the script reaches ``run()``: the script must not die with a
+    KeyboardInterrupt thrown into whatever line it is on; ``run()`` returns as soon as it is called."""
+    script = tmp_path / "early.py"
+    script.write_text(
+        textwrap.dedent(
+            """
+            import datetime as dt
+            import time
+
+            from qmt_bridge.sim import xtdata
+            from qmt_bridge.sim.clock import CST, SimClock
+
+            start = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)
+            xtdata.configure(seed=7, clock=SimClock("replay", replay_start=start, speed=60))
+            pushes = []
+
+            def on_data(datas):
+                pushes.append(datas)
+                raise KeyboardInterrupt
+
+            seq = xtdata.subscribe_quote("600519.SH", period="tick", callback=on_data)
+            deadline = time.monotonic() + 30
+            while not pushes and time.monotonic() < deadline:
+                time.sleep(0.01)  # the script is busy elsewhere when the push raises
+            time.sleep(0.3)
+            print("pushed", len(pushes) > 0, flush=True)
+            began = time.monotonic()
+            xtdata.run()
+            print("run returned", time.monotonic() - began < 1, flush=True)
+            xtdata.unsubscribe_quote(seq)
+            """
+        )
+    )
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=90)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["pushed True", "run returned True"], done.stdout + done.stderr

@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import atexit
 import threading
-import time
 from typing import Any
 
+from qmt_bridge.sim.api.subscriptions import CALLBACK_INTERRUPT
 from qmt_bridge.sim.clock import SimClock
 
 #: Seconds between two checks of :func:`run` (xtquant's sleeps 3 s). Short, because an interrupt from a
@@ -54,15 +54,16 @@ def configure(seed: int = 20240101, clock: SimClock | None = None) -> None:
 
 def run() -> None:
     """Block the calling thread while subscription callbacks are delivered (on the simulator's pusher
-    threads), like xtquant's ``run``. Returns when the process is interrupted (``KeyboardInterrupt``: Ctrl-C,
-    or a callback raising it); raises ``Exception('行情服务连接断开')`` if the client disconnects, as
-    xtquant's does (the simulator's never does)."""
+    threads), like xtquant's ``run``. Returns when the process is interrupted (``KeyboardInterrupt``: Ctrl-C)
+    or once a subscribe callback has raised ``KeyboardInterrupt`` (before ``run()`` was called too); raises
+    ``Exception('行情服务连接断开')`` if the client disconnects, as xtquant's does (the simulator's never
+    does)."""
     api = _api()
     try:
-        while True:
-            time.sleep(RUN_POLL_SECONDS)
+        while not CALLBACK_INTERRUPT.wait(RUN_POLL_SECONDS):
             if not api.is_connected():
                 raise Exception("行情服务连接断开")
+        CALLBACK_INTERRUPT.clear()
     except KeyboardInterrupt:
         return
 

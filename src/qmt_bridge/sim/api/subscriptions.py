@@ -11,7 +11,6 @@ an exception in a callback is logged, never propagated. The per-code pushes (``s
 
 from __future__ import annotations
 
-import _thread
 import datetime as dt
 import itertools
 import logging
@@ -43,6 +42,10 @@ P = TypeVar("P", bound="Pusher")
 #: Set while a callback runs on this thread: an ``unsubscribe_quote`` from inside a callback must not wait
 #: for deliveries (its own, or another pusher's that may be waiting for it).
 _in_callback = threading.local()
+
+#: Set when a subscribe callback raises ``KeyboardInterrupt``: ``xtdata.run()`` returns (at once, or as soon
+#: as it is called: the push may come before the script reaches ``run()``).
+CALLBACK_INTERRUPT = threading.Event()
 
 
 class Pusher:
@@ -139,8 +142,8 @@ class Pusher:
 
     def _deliver(self, seq: int, callback: Callable[[Any], Any], data: Any) -> None:
         """Call ``callback(data)`` unless ``seq`` has ended; log what it raises. A ``KeyboardInterrupt``
-        raised in a callback interrupts the main thread, as Ctrl-C would (it cannot end the program from
-        this thread)."""
+        raised in a callback makes ``xtdata.run()`` return (:data:`CALLBACK_INTERRUPT`); it is not thrown
+        into the main thread, where it could land in any line of the script (before ``run()``: a crash)."""
         with self._delivering:
             if seq not in self._subscriptions:
                 return
@@ -148,8 +151,8 @@ class Pusher:
             try:
                 callback(data)
             except KeyboardInterrupt:
-                log.info("KeyboardInterrupt in a subscribe callback (subscription %d): interrupting", seq)
-                _thread.interrupt_main()
+                log.info("KeyboardInterrupt in a subscribe callback (subscription %d): run() returns", seq)
+                CALLBACK_INTERRUPT.set()
             except BaseException:  # SystemExit too: a callback must not end the pushes of every subscription
                 log.exception("subscribe callback error (subscription %d)", seq)
             finally:
