@@ -269,3 +269,29 @@ def test_a_download_that_never_completes_is_bounded_by_the_download_timeout(
     fake_xtdata.DOWNLOAD_HANGS = False
     body = bars(client, stocks="600000.SH", count=3)
     assert body["download"]["downloaded"] == ["600000.SH"] and len(body["data"]["600000.SH"]) == 3
+
+
+def test_a_download_forgets_the_older_ones_it_covers(history: LocalHistory) -> None:
+    """A daily pre-download of the same range must not add a record a day for as long as the server runs;
+    a range the new one does not cover is kept, and what was held stays held."""
+    for _ in range(1000):
+        history.record(["A"], "1d", "20250101", "")
+    assert len(history._held[("A", "1d")]) == 1
+    history.record(["A"], "1d", "20251117", "20251121")  # inside the open-ended one, later: both kept
+    history.record(["A"], "1d", "20240101", "20241231")  # another range
+    history.record(["A"], "1d", "20240101", "20241231")
+    assert len(history._held[("A", "1d")]) == 3
+    assert history.missing(["A"], "1d", "20240601", "20240630") == []
+    assert history.missing(["A"], "1d", "20250301", "") == []
+    history.record(["A"], "1d", "", "")  # everything up to now (16:00 on the 21st) covers two of them
+    kept = history._held[("A", "1d")]
+    assert [(h.start, h.end) for h in kept] == [("20251117", "20251121"), ("", "")]  # the 21st ends at 23:59
+    assert history.missing(["A"], "1d", "20240601", "20240630") == []
+
+
+def test_a_narrower_or_earlier_download_forgets_nothing(history: LocalHistory) -> None:
+    history.record(["A"], "1m", "20251117", "20251120")
+    history.record(["A"], "1m", "20251118", "20251120")  # starts later: does not cover the 17th
+    history.record(["A"], "1m", "20251117", "20251119")  # ends earlier: does not cover the 20th
+    assert len(history._held[("A", "1m")]) == 3
+    assert history.missing(["A"], "1m", "20251117", "20251120") == []

@@ -110,7 +110,11 @@ class LocalHistory:
         """``[start, end]`` of ``period`` was downloaded for ``codes`` just now."""
         held = _Held(start, end, self._now(), time.monotonic())
         for code in codes:
-            self._held.setdefault((code, period), []).append(held)
+            # Without forgetting what the new download covers, a daily pre-download would add a record per
+            # code and day for as long as the server runs (and every lookup would read them all).
+            records = self._held.setdefault((code, period), [])
+            records[:] = [old for old in records if not _covers(held, old)]
+            records.append(held)
 
     def _holds(self, held: _Held, start: str, end: str) -> bool:
         if held.start and (not start or _pad(start, "0") < _pad(held.start, "0")):
@@ -160,6 +164,17 @@ async def ensure_local(
         report.downloaded = todo
     report.seconds = round(time.perf_counter() - started, 3)
     return report
+
+
+def _covers(new: _Held, old: _Held) -> bool:
+    """Whether ``new`` (finished later) holds everything ``old`` holds: it starts no later and ends no
+    earlier (open ends: both up to when they finished, and ``new`` finished later)."""
+    starts_before = not new.start or (bool(old.start) and _pad(new.start, "0") <= _pad(old.start, "0"))
+    if not new.end:
+        ends_after = not old.end or _pad(old.end, "9") <= _label(new.finished)
+    else:
+        ends_after = bool(old.end) and _pad(old.end, "9") <= _pad(new.end, "9")
+    return starts_before and ends_after
 
 
 def _pad(label: str, fill: str) -> str:
