@@ -658,35 +658,43 @@ def test_many_codes_compute_only_the_subscribed_codes(sim, monkeypatch):
 # ---------------------------------------------------------------------- the drop-in and run()
 
 
+#: The start of the scripts below: the drop-in on a replayed morning, a list of pushes.
+SCRIPT_HEAD = """
+import datetime as dt
+
+from qmt_bridge.sim import xtdata
+from qmt_bridge.sim.clock import CST, SimClock
+
+start = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)
+xtdata.configure(seed=7, clock=SimClock("replay", replay_start=start, speed=60))
+pushes = []
+"""
+
+
+def run_script(tmp_path, body: str) -> subprocess.CompletedProcess:
+    """SCRIPT_HEAD and ``body`` run as a script of their own (a process of their own, as a user's)."""
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT_HEAD + textwrap.dedent(body))
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=90)
+
+
 def test_an_xtquant_style_script_runs_until_interrupted(tmp_path):
-    script = tmp_path / "on_data.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-            import datetime as dt
+    done = run_script(
+        tmp_path,
+        """
+        def on_data(datas):
+            pushes.append(datas)
+            print(len(pushes), datas["600519.SH"][-1]["time"], flush=True)
+            if len(pushes) == 5:
+                raise KeyboardInterrupt
 
-            from qmt_bridge.sim import xtdata
-            from qmt_bridge.sim.clock import CST, SimClock
-
-            start = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)
-            xtdata.configure(seed=7, clock=SimClock("replay", replay_start=start, speed=60))
-            pushes = []
-
-            def on_data(datas):
-                pushes.append(datas)
-                print(len(pushes), datas["600519.SH"][-1]["time"], flush=True)
-                if len(pushes) == 5:
-                    raise KeyboardInterrupt
-
-            seq = xtdata.subscribe_quote("600519.SH", period="1m", callback=on_data)
-            assert seq > 0
-            xtdata.run()
-            xtdata.unsubscribe_quote(seq)
-            print("run returned", flush=True)
-            """
-        )
+        seq = xtdata.subscribe_quote("600519.SH", period="1m", callback=on_data)
+        assert seq > 0
+        xtdata.run()
+        xtdata.unsubscribe_quote(seq)
+        print("run returned", flush=True)
+        """,
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[-1] == "run returned"
@@ -723,37 +731,26 @@ def test_sub_info_lists_each_subscription_until_it_ends(sim):
 def test_a_callback_interrupt_before_run_makes_run_return_instead_of_crashing_the_script(tmp_path):
     """The push that raises may come before the script reaches ``run()``: the script must not die with a
     KeyboardInterrupt thrown into whatever line it is on; ``run()`` returns as soon as it is called."""
-    script = tmp_path / "early.py"
-    script.write_text(
-        textwrap.dedent(
-            """
-            import datetime as dt
-            import time
+    done = run_script(
+        tmp_path,
+        """
+        import time
 
-            from qmt_bridge.sim import xtdata
-            from qmt_bridge.sim.clock import CST, SimClock
+        def on_data(datas):
+            pushes.append(datas)
+            raise KeyboardInterrupt
 
-            start = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)
-            xtdata.configure(seed=7, clock=SimClock("replay", replay_start=start, speed=60))
-            pushes = []
-
-            def on_data(datas):
-                pushes.append(datas)
-                raise KeyboardInterrupt
-
-            seq = xtdata.subscribe_quote("600519.SH", period="tick", callback=on_data)
-            deadline = time.monotonic() + 30
-            while not pushes and time.monotonic() < deadline:
-                time.sleep(0.01)  # the script is busy elsewhere when the push raises
-            time.sleep(0.3)
-            print("pushed", len(pushes) > 0, flush=True)
-            began = time.monotonic()
-            xtdata.run()
-            print("run returned", time.monotonic() - began < 1, flush=True)
-            xtdata.unsubscribe_quote(seq)
-            """
-        )
+        seq = xtdata.subscribe_quote("600519.SH", period="tick", callback=on_data)
+        deadline = time.monotonic() + 30
+        while not pushes and time.monotonic() < deadline:
+            time.sleep(0.01)  # the script is busy elsewhere when the push raises
+        time.sleep(0.3)
+        print("pushed", len(pushes) > 0, flush=True)
+        began = time.monotonic()
+        xtdata.run()
+        print("run returned", time.monotonic() - began < 1, flush=True)
+        xtdata.unsubscribe_quote(seq)
+        """,
     )
-    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=90)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["pushed True", "run returned True"], done.stdout + done.stderr

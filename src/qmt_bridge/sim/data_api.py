@@ -645,7 +645,8 @@ def _kline_frame(bars: Bars | None, fields: list[str], period: str) -> pd.DataFr
     return frame if len(order) == len(data) else frame[order]  # a field asked twice comes twice
 
 
-#: Time arrays up to this length have their index kept (a day of 1m bars is 241).
+#: Time arrays up to this length have their index kept (a day of 1m bars is 241), the latest 64 of them
+#: (a few MB at most).
 _SHARED_INDEX_MAX = 2_000
 
 
@@ -658,7 +659,7 @@ def _time_index(times: np.ndarray, intraday: bool) -> pd.Index:
     return _shared_time_index(np.asarray(times, np.int64).tobytes(), intraday).copy()
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=64)
 def _shared_time_index(times: bytes, intraday: bool) -> pd.Index:
     return pd.Index(time_labels(np.frombuffer(times, np.int64), intraday), dtype=object)
 

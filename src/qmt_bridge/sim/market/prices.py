@@ -585,7 +585,8 @@ class PriceEngine:
     def kline_times(self, inst: Instrument, period: str, start: dt.date | None, end: dt.date | None) -> Bars:
         """The ``time`` column alone of :meth:`kline` for an intraday ``period``, from the session grid (every
         day of an instrument's span has all its bars, suspended days flat ones) without building a price:
-        what reading back a download asks (``get_local_data(["time"], ...)``), a thousand times cheaper."""
+        what reading back a download asks (``get_local_data(["time"], ...)``), without the ~4 ms a day of
+        minute bars takes to build."""
         if period not in INTRADAY_PERIODS:
             raise ValueError(f"kline_times serves the intraday periods {INTRADAY_PERIODS}, not {period!r}")
         i0, i1 = self._span(inst)
