@@ -336,3 +336,26 @@ def test_waiting_for_the_first_push_is_no_silence(
     time.sleep(0.6)  # three times the bound
     assert status(client)["resubscriptions"] == {"reconnect": 0, "silence": 0}
     assert len(fake_xtdata.calls_to("subscribe_whole_quote")) == 1
+
+
+def test_a_push_with_exactly_the_keys_in_order_is_kept_as_it_is_and_any_other_is_reshaped(
+    make_client: Callable[..., Any], fake_xtdata: ModuleType
+) -> None:
+    """The book takes a snapshot that already has FULL_TICK_KEYS in their order without copying it (the
+    simulator's); the same keys in another order are put in order (the compact format's rows follow it)."""
+    from qmt_bridge.xtnames import FULL_TICK_KEYS
+
+    client = make_client()
+    ctx = client.app.state.context
+    ctx.quotes = book = QuoteBook(ctx, ["SH", "SZ", "BJ"], check_every=0.05, trading_hours=lambda: False)
+    snapshot(client)
+    wait_until(lambda: ready(client), "the first push")
+    base = fake_xtdata._ms("20251121150003")
+    exact = {key: moved(fake_xtdata, 10.6, time=base).get(key) for key in FULL_TICK_KEYS}
+    fake_xtdata.push({CODE: exact})
+    wait_until(lambda: book._ticks[CODE]["lastPrice"] == 10.6, "the push")
+    assert book._ticks[CODE] is exact
+    shuffled = {key: moved(fake_xtdata, 10.7, time=base + 3000).get(key) for key in reversed(FULL_TICK_KEYS)}
+    fake_xtdata.push({CODE: shuffled})
+    wait_until(lambda: book._ticks[CODE]["lastPrice"] == 10.7, "the reordered push")
+    assert list(book._ticks[CODE]) == list(FULL_TICK_KEYS) and book._ticks[CODE] is not shuffled
