@@ -102,12 +102,12 @@ def traced_on_whole(self, snapshots, *rest):
     on_whole(self, snapshots, *rest)
 hub.RealtimeHub._on_whole = traced_on_whole
 
-# When each large message (a whole-market push) leaves a subscriber's outbox for its socket.
+# When each whole-market push leaves a subscriber's outbox for its socket (not the snapshots of new clients).
 from qmt_bridge.server.realtime import outbox
 pop = outbox.Outbox.pop
 def traced_pop(self, seq):
     text = pop(self, seq)
-    if text is not None and len(text) > 100_000:
+    if text is not None and len(text) > 100_000 and '"pushed":' in text[:40]:  # data, not a snapshot
         trace.write(f"sent {time.time():.6f} {seq} {len(text)}\n")
     return text
 outbox.Outbox.pop = traced_pop
