@@ -12,8 +12,8 @@ import pytest
 from conftest import SEED
 from qmt_bridge.sim.clock import CST, fixed_clock
 from qmt_bridge.sim.data_api import SimXtData
+from qmt_bridge.sim.market.daily_history import _limit_to_settlement
 from qmt_bridge.sim.market.market import SimMarket
-from qmt_bridge.sim.market.prices import _limit_to_settlement
 from qmt_bridge.sim.market.rules import limit_ticks
 
 MOMENT = dt.datetime(2025, 11, 20, 10, 0, tzinfo=CST)

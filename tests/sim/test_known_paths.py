@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from qmt_bridge.sim.clock import CST, fixed_clock
+from qmt_bridge.sim.market.daily_history import issue_price
 from qmt_bridge.sim.market.known_paths import KNOWN_PATHS, level_on
 from qmt_bridge.sim.market.market import SimMarket
 from qmt_bridge.sim.market.names import WELL_KNOWN_STOCKS
-from qmt_bridge.sim.market.prices import issue_price
 from qmt_bridge.sim.market.universe import build_universe
 
 NOW = dt.datetime(2025, 11, 20, 15, 30, tzinfo=CST)

@@ -11,8 +11,10 @@ import pytest
 
 from qmt_bridge.sim.clock import CST, fixed_clock
 from qmt_bridge.sim.market import instruments as ins
+from qmt_bridge.sim.market.daily_history import MARKET_INDEX
 from qmt_bridge.sim.market.market import SimMarket
-from qmt_bridge.sim.market.prices import BETA_RANGE, MARKET_INDEX, PriceEngine
+from qmt_bridge.sim.market.prices import PriceEngine
+from qmt_bridge.sim.market.walk import BETA_RANGE
 
 TODAY = dt.date(2025, 11, 20)
 DAYS = 250

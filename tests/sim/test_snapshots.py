@@ -14,8 +14,9 @@ import pytest
 from qmt_bridge.sim.clock import CST, fixed_clock
 from qmt_bridge.sim.data_api import SimXtData
 from qmt_bridge.sim.market.calendar import sse_calendar
+from qmt_bridge.sim.market.daily_history import MARKET_INDEX
 from qmt_bridge.sim.market.market import SimMarket
-from qmt_bridge.sim.market.prices import MARKET_INDEX, PriceEngine
+from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.universe import build_universe
 from qmt_bridge.xtnames import TICK_FIELDS
 

@@ -45,10 +45,10 @@ from qmt_bridge.sim.market.bars import (
 )
 from qmt_bridge.sim.market.calendar import TradingCalendar, provisional_calendar
 from qmt_bridge.sim.market.corporate import adjust, factor_table
+from qmt_bridge.sim.market.daily_history import issue_price
 from qmt_bridge.sim.market.financials import industry_pe
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.market import SimMarket
-from qmt_bridge.sim.market.prices import issue_price
 from qmt_bridge.sim.market.sectors import display_name, strip_sector_name
 from qmt_bridge.sim.market.static import (
     MARKETS,

@@ -65,7 +65,7 @@ HIS_OPTION_COLUMNS: tuple[str, ...] = OPTION_HISTORY_FIELDS + HIS_OPTION_EXTRA_F
 #: Index underlyings whose options xtquant looks for on CFFEX (market ``IF``).
 INDEX_OPTION_UNDERLYINGS: tuple[str, ...] = ("000016.SH", "000300.SH", "000852.SH", "000905.SH")
 
-#: Annual risk-free rate the price engine prices options with (``prices._black_scholes``).
+#: Annual risk-free rate the price engine prices options with (``daily_history._black_scholes``).
 RISK_FREE_RATE = 0.02
 #: SSE/SZSE option margin parameters (%), reported as Long/ShortMarginRatio like xtquant's sample.
 MARGIN_HIGH_PCT = 12.0

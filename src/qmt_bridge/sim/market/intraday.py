@@ -33,7 +33,7 @@ Model (simplifications documented here, not hidden):
   the official equity sample. For futures and options ``openInt`` is the open interest.
 - ``pe`` is the price over the stock's TTM earnings per share as of the day, which the caller passes to
   :func:`build_intraday` (see ``valuation``); 0.0 without one and for anything but stocks.
-- Units as in the daily bars (see ``prices``); ``pvolume`` is volume x lot size. Amounts are CNY in whole
+- Units as in the daily bars (see ``daily_history``); ``pvolume`` is volume x lot size. Amounts are CNY in whole
   cents (kept as integer cents internally, so a tick's running amount is exactly the sum of the minutes
   before it plus a share of its own); indices' daily amount (their constituents' turnover) is split over
   minutes by volume x typical price.
