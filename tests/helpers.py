@@ -203,6 +203,21 @@ def error_shape_problem(body: Any) -> str | None:
     return None
 
 
+def assert_documented_answer(document: dict, path: str, method: str, model: Any) -> None:
+    """The OpenAPI ``document``'s 200 answer of ``method path`` refers to ``model``, the document holds the
+    model's own schema under its name (no other schema shares the name: a request body's, another answer's)
+    and those of the models it uses, and the example shown validates against it."""
+    ok = document["paths"][path][method.lower()]["responses"]["200"]
+    media = ok["content"]["application/json"]
+    assert media["schema"] == {"$ref": f"#/components/schemas/{model.__name__}"}, path
+    own = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
+    defs = own.pop("$defs", {})
+    assert document["components"]["schemas"][model.__name__] == own, path
+    for name, schema in defs.items():
+        assert document["components"]["schemas"][name] == schema, (path, name)
+    model.model_validate(media["example"])
+
+
 def markdown_tables(path: Path) -> list[list[list[str]]]:
     """The markdown tables of a document, each as rows of cells (header and rule rows dropped)."""
     tables: list[list[list[str]]] = []

@@ -12,6 +12,7 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from conftest import AFTER_CLOSE, SEED
+from helpers import assert_documented_answer
 from qmt_bridge.server.answers import answer_model
 from qmt_bridge.server.answers.download import DownloadJobStarted
 
@@ -330,17 +331,7 @@ def test_the_job_answers_validate(client: TestClient) -> None:
 def test_the_document_refers_to_each_model_with_a_valid_example(client: TestClient) -> None:
     document = client.get("/openapi.json").json()
     for path, (method, model) in declared(client).items():
-        ok = document["paths"][path][method.lower()]["responses"]["200"]
-        media = ok["content"]["application/json"]
-        assert media["schema"] == {"$ref": f"#/components/schemas/{model.__name__}"}, path
-        # The model's own schema: no other schema of the document (a request body's, another answer's) shares
-        # its name.
-        own = model.model_json_schema(ref_template="#/components/schemas/{model}", mode="serialization")
-        defs = own.pop("$defs", {})
-        assert document["components"]["schemas"][model.__name__] == own, path
-        for name, schema in defs.items():
-            assert document["components"]["schemas"][name] == schema, (path, name)
-        model.model_validate(media["example"])
+        assert_documented_answer(document, path, method, model)
     for bulk_path in ("/api/market/market_data_ex", "/api/batch_history"):
         bulk = document["paths"][bulk_path]["get"]["responses"]["200"]["content"]
         assert set(bulk) == {"application/json", "application/vnd.apache.arrow.stream"}, bulk_path
