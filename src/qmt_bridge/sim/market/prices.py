@@ -177,13 +177,7 @@ class PriceEngine(DailyHistory):
         minute bars takes to build."""
         if period not in INTRADAY_PERIODS:
             raise ValueError(f"kline_times serves the intraday periods {INTRADAY_PERIODS}, not {period!r}")
-        i0, i1 = self._span(inst)
-        if i1 == i0:
-            return Bars({"time": np.zeros(0, np.int64)})
-        first, last = self.calendar.sessions[i0], self.calendar.sessions[i1 - 1]
-        lo = first if start is None else max(start, first)
-        hi = last if end is None else min(end, last)
-        days = self.calendar.between(lo, hi)
+        days = self._days_in_span(inst, start, end)
         starts = np.array([day_start_ms(d) for d in days], np.int64)
         times = (starts[:, None] + MINUTE_OF_DAY[None, :] * MINUTE_MS).ravel()
         return aggregate(Bars({"time": times}), period)
@@ -197,13 +191,7 @@ class PriceEngine(DailyHistory):
         if period not in KLINE_PERIODS:
             raise ValueError(f"unknown K-line period {period!r}; expected one of {KLINE_PERIODS}")
         if period in INTRADAY_PERIODS:
-            i0, i1 = self._span(inst)
-            if i1 == i0:
-                return Bars.empty()
-            first, last = self.calendar.sessions[i0], self.calendar.sessions[i1 - 1]
-            lo = first if start is None else max(start, first)
-            hi = last if end is None else min(end, last)
-            days = self.calendar.between(lo, hi)
+            days = self._days_in_span(inst, start, end)
             if not days:
                 return Bars.empty()
             store = len(days) <= 32  # long ranges would only flush the caches
@@ -374,6 +362,16 @@ class PriceEngine(DailyHistory):
             return None
         t = self.calendar.index_of(day) - rec.i0
         return t if 0 <= t < len(rec) else None
+
+    def _days_in_span(self, inst: Instrument, start: dt.date | None, end: dt.date | None) -> list[dt.date]:
+        """The instrument's trading days in ``[start, end]`` (``None`` = unbounded)."""
+        i0, i1 = self._span(inst)
+        if i1 == i0:
+            return []
+        first, last = self.calendar.sessions[i0], self.calendar.sessions[i1 - 1]
+        lo = first if start is None else max(start, first)
+        hi = last if end is None else min(end, last)
+        return self.calendar.between(lo, hi)
 
     def _span(self, inst: Instrument) -> tuple[int, int]:
         """Calendar index range [i0, i1) of the instrument's trading days."""
