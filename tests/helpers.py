@@ -101,8 +101,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def serve_frozen_sim(data_dir: Any, name: str = "uvicorn-sim", **settings: Any) -> Iterator[str]:
-    """The app under uvicorn in a thread, on a simulator frozen at conftest's AFTER_CLOSE with its SEED.
+def serve_frozen_sim(
+    data_dir: Any, name: str = "uvicorn-sim", moment: Any = None, **settings: Any
+) -> Iterator[str]:
+    """The app under uvicorn in a thread, on a simulator frozen at conftest's AFTER_CLOSE (or ``moment``)
+    with its SEED.
 
     ``data_dir`` is the server's own; ``settings`` override the defaults (no API key, no trading). Yields
     the base URL.
@@ -122,7 +125,7 @@ def serve_frozen_sim(data_dir: Any, name: str = "uvicorn-sim", **settings: Any) 
         **settings,
     }
     config = Settings(_env_file=None, backend="sim", sim_seed=SEED, data_dir=str(data_dir), **settings)
-    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
+    backend = SimBackend(seed=SEED, clock=fixed_clock(moment or AFTER_CLOSE), data_dir=data_dir)
     with serve_in_thread(create_app(config, backend=backend), name=name) as url:
         yield url
 

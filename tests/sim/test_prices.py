@@ -18,6 +18,7 @@ from qmt_bridge.sim.market.bars import KLINE_FIELDS, aggregate, day_number, day_
 from qmt_bridge.sim.market.calendar import sse_calendar
 from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.rules import limit_pct, limit_pcts, lot_size, multiplier, price_limits
+from qmt_bridge.sim.market.trading_hours import schedule_of
 from qmt_bridge.sim.market.universe import build_universe
 from qmt_bridge.xtnames import TICK_FIELDS
 
@@ -392,7 +393,12 @@ def test_minutes_aggregate_exactly_to_the_day(cal, engine):
             _assert_cents(minutes["amount"])
             assert (minutes["amount"][minutes["volume"] == 0] == 0).all()
             for period in ("5m", "15m", "30m", "60m"):  # every grouping adds up to the same cents
-                assert aggregate(aggregate(minutes, period), "1d")["amount"][0] == daily["amount"][i]
+                assert (
+                    aggregate(aggregate(minutes, period, schedule_of(inst)), "1d", schedule_of(inst))[
+                        "amount"
+                    ][0]
+                    == daily["amount"][i]
+                )
             checked += 1
     assert checked >= 100
 
@@ -455,12 +461,17 @@ def test_minute_vwaps_in_range_across_the_universe(cal):
         minutes = engine.minutes(inst, day)
         _assert_cents(minutes["amount"])
         for period in ("1m", "5m", "15m", "30m", "60m"):
-            assert aggregate(aggregate(minutes, period), "1d")["amount"][0] == daily["amount"][0], where
+            assert (
+                aggregate(aggregate(minutes, period, schedule_of(inst)), "1d", schedule_of(inst))["amount"][0]
+                == daily["amount"][0]
+            ), where
         if inst.code not in ticked:  # one day's ticks per instrument
             ticked.add(inst.code)
             ticks = engine.ticks(inst, day)
             cents = np.cumsum(np.round(minutes["amount"] * 100.0).astype(np.int64))
-            np.testing.assert_array_equal(ticks["amount"][_minute_end_ticks(ticks)], cents[1:] / 100.0)
+            np.testing.assert_array_equal(
+                ticks["amount"][_minute_end_ticks(ticks, minutes)], cents[1:] / 100.0
+            )
             assert ticks["amount"][-1] == daily["amount"][0]
         if inst.kind != ins.INDEX:
             traded = _assert_minute_vwaps_in_range(minutes, lot_size(inst) * multiplier(inst), where)
@@ -483,7 +494,7 @@ def test_minute_amounts_follow_the_ticks_prices(cal, engine, inst):
         minutes, ticks = engine.minutes(inst, day), engine.ticks(inst, day)
         if minutes["suspendFlag"][0] == 1:
             continue
-        ends = _minute_end_ticks(ticks)
+        ends = _minute_end_ticks(ticks, minutes)
         minute = np.searchsorted(ends, np.arange(len(ticks)), side="left") + 1  # 1..240; 241 after 15:00
         continuous = np.arange(len(ticks)) > 300
         traded = np.diff(ticks["volume"], prepend=0) * ticks["lastPrice"] * unit
@@ -611,10 +622,12 @@ def test_no_bars_outside_the_listing(engine):
 # ------------------------------------------------------------------------------------------- ticks
 
 
-def _minute_end_ticks(ticks) -> np.ndarray:
-    seconds = ((ticks["time"] // 1000) + 8 * 3600) % 86400
-    ends = np.flatnonzero((seconds % 60 == 0) & (seconds >= 9 * 3600 + 31 * 60))
-    return ends[seconds[ends] != 13 * 3600]
+def _minute_end_ticks(ticks, minutes) -> np.ndarray:
+    """The tick ending each continuous 1m bar: the one at the bar's time (the auction bar, the first, is
+    none's end; a break's end, 13:00:00 for a stock, is no bar's time)."""
+    ends = np.flatnonzero(np.isin(ticks["time"], minutes["time"][1:]))
+    assert len(ends) == len(minutes) - 1
+    return ends
 
 
 @pytest.mark.parametrize("inst", [MAIN, SZ, STAR, ETF, CB, FUT, OPT, INDEX], ids=lambda i: i.code)
@@ -624,11 +637,14 @@ def test_ticks_agree_with_minutes_and_books_are_sane(cal, engine, inst):
         if minutes["suspendFlag"][0] == 1:
             continue
         ticks = engine.ticks(inst, day)
-        assert tuple(ticks.fields) == TICK_FIELDS and len(ticks) == 5102
+        # CFFEX's futures and options: the auction from 09:25, matched at 09:29 (stocks': 09:15, 09:25)
+        cffex = inst.market == "IF"
+        count, first, matched = (4902, (9, 25), (9, 29)) if cffex else (5102, (9, 15), (9, 25))
+        assert tuple(ticks.fields) == TICK_FIELDS and len(ticks) == count
         seconds = ((ticks["time"] // 1000) + 8 * 3600) % 86400
-        assert seconds[0] == 9 * 3600 + 15 * 60 and seconds[-1] == 15 * 3600
+        assert seconds[0] == first[0] * 3600 + first[1] * 60 and seconds[-1] == 15 * 3600
         assert set(np.diff(seconds)) == {3, 13 * 3600 - (11 * 3600 + 30 * 60)}
-        ends = _minute_end_ticks(ticks)
+        ends = _minute_end_ticks(ticks, minutes)
         assert len(ends) == 240
         np.testing.assert_array_equal(ticks["lastPrice"][ends], minutes["close"][1:])
         np.testing.assert_array_equal(ticks["volume"][ends], np.cumsum(minutes["volume"])[1:])
@@ -639,7 +655,7 @@ def test_ticks_agree_with_minutes_and_books_are_sane(cal, engine, inst):
         np.testing.assert_array_equal(ticks["high"][ends], np.maximum.accumulate(minutes["high"])[1:])
         np.testing.assert_array_equal(ticks["low"][ends], np.minimum.accumulate(minutes["low"])[1:])
         assert (np.diff(ticks["volume"]) >= 0).all() and (np.diff(ticks["transactionNum"]) >= 0).all()
-        pre = seconds < 9 * 3600 + 25 * 60
+        pre = seconds < matched[0] * 3600 + matched[1] * 60
         assert (ticks["volume"][pre] == 0).all() and (ticks["open"][pre] == 0).all()
         assert (ticks["lastPrice"][pre] > 0).all()
         assert (ticks["open"][~pre] == minutes["open"][0]).all()
@@ -648,7 +664,7 @@ def test_ticks_agree_with_minutes_and_books_are_sane(cal, engine, inst):
         np.testing.assert_array_equal(ticks["pvolume"], ticks["volume"] * lot)
         _ticks_of(ticks["lastPrice"], inst.price_tick)
         ap, bp, av, bv = ticks["askPrice"], ticks["bidPrice"], ticks["askVol"], ticks["bidVol"]
-        assert ap.shape == (5102, 5) and av.dtype == np.int64
+        assert ap.shape == (count, 5) and av.dtype == np.int64
         if inst.kind == ins.INDEX:
             assert (av == 0).all() and (bv == 0).all()
             continue
@@ -712,6 +728,14 @@ def test_snapshot_matches_ticks(cal, engine):
             for h, m, s in moments:
                 snap = engine.snapshot(inst, dt.datetime.combine(day, dt.time(h, m, s), CST))
                 i = int(np.searchsorted(seconds, h * 3600 + m * 60 + s, side="right")) - 1
+                if i < 0:  # before the day's first tick (CFFEX's 09:25): the day before's close
+                    assert inst.market == "IF" and (h, m) < (9, 25), (inst.code, h, m)
+                    before = engine.ticks(inst, cal.prev_day(day))
+                    assert snap == engine.snapshot(
+                        inst, dt.datetime.combine(cal.prev_day(day), dt.time(15), CST)
+                    )
+                    assert snap["time"] == before["time"][-1]
+                    continue
                 expected = ticks.row(i)
                 for f in TICK_FIELDS:
                     assert snap[f] == expected[f], (inst.code, day, (h, m, s), f)

@@ -101,6 +101,7 @@ def test_snapshots_are_rows_of_the_days_ticks(universe, codes, together):
     trading = [i for i in insts if i.list_date <= DAY and (i.expire_date is None or i.expire_date >= DAY)]
     assert len(trading) > 150
     ticks = {inst.code: together.ticks(inst, DAY) for inst in trading}
+    before = {inst.code: together.ticks(inst, together.calendar.prev_day(DAY)) for inst in trading}
     for at in (
         _at(DAY, 9, 20, 1),
         _at(DAY, 9, 27, 0),
@@ -108,11 +109,12 @@ def test_snapshots_are_rows_of_the_days_ticks(universe, codes, together):
         _at(DAY, 13, 0, 0),
         _at(DAY, 14, 59, 57),
     ):
-        seconds = at.hour * 3600 + at.minute * 60 + at.second
+        at_ms = int(at.timestamp() * 1000)
         for inst, snap in zip(trading, together.snapshots(trading, at), strict=True):
             day_ticks = ticks[inst.code]
-            tick_seconds = ((day_ticks["time"] // 1000) + 8 * 3600) % 86400
-            row = day_ticks.row(int(np.searchsorted(tick_seconds, seconds, side="right")) - 1)
+            i = int(np.searchsorted(day_ticks["time"], at_ms, side="right")) - 1
+            # before the day's first tick (CFFEX's auction begins at 09:25): the day before's close
+            row = day_ticks.row(i) if i >= 0 else before[inst.code].row(len(before[inst.code]) - 1)
             for f in TICK_FIELDS:
                 assert snap[f] == row[f], (inst.code, at, f)
 
@@ -230,9 +232,9 @@ def test_k_lines_of_past_days_do_not_cost_todays_snapshots_their_state(calendar,
     built_daily: list[str] = []
     original_intraday, original_daily = prices.build_intraday, PriceEngine._build_daily
 
-    def counting_intraday(inst, day, *args):
+    def counting_intraday(inst, day, *args, **kwargs):
         built_days.append((inst.code, day))
-        return original_intraday(inst, day, *args)
+        return original_intraday(inst, day, *args, **kwargs)
 
     def counting_daily(self, inst, *args):
         built_daily.append(inst.code)

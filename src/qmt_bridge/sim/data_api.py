@@ -58,12 +58,12 @@ from qmt_bridge.sim.market.static import (
     instrument_type,
     trading_period,
 )
+from qmt_bridge.sim.market.trading_hours import fewest_bars_a_day, market_hours, schedule_of
 from qmt_bridge.sim.market.valuation import ipo_earnings, pe_ratio
 from qmt_bridge.sim.timeparse import as_list, parse_bound, time_labels, to_ms
 from qmt_bridge.sim.unsupported import SimUnsupportedError
 from qmt_bridge.subscription_units import unit_of
 
-INTRADAY_BARS_PER_DAY = {"1m": 241, "5m": 48, "15m": 16, "30m": 8, "60m": 4, "1h": 4}
 DIVIDEND_TYPES = ("none", "front", "back", "front_ratio", "back_ratio")
 #: The end xtquant's ``get_his_st_data`` gives a period that has not ended.
 ST_OPEN_END = "20380119"
@@ -337,7 +337,7 @@ class SimXtData(
     def get_market_last_trade_date(self, market: str) -> int:
         if market not in TRADING_MARKETS:
             return 0
-        return day_start_ms(self.market.current_day())
+        return day_start_ms(self.market.current_day(market_hours(market)))  # SHFE's from 21:00: the next day
 
     def get_trading_period(self, stock_code: str) -> dict[str, Any]:
         inst = self.market.universe.get(stock_code)
@@ -501,7 +501,7 @@ class SimXtData(
         return [a for a in self.market.prices.corporate_actions(inst) if a.ex_date <= today]
 
     def _period_window_start(self, period: str) -> dt.date:
-        if period in INTRADAY_BARS_PER_DAY:
+        if period in INTRADAY_PERIODS:
             return self.market.intraday_window_start()
         if period == "tick":
             return self.market.intraday_window_start(ticks=True)
@@ -530,11 +530,11 @@ class SimXtData(
         days = self._days_served(inst, period, lo, hi)
         if not days or count == 0:
             return None
-        if period in INTRADAY_BARS_PER_DAY:
+        if period in INTRADAY_PERIODS:
             if count > 0 and lo is None:
-                need = math.ceil(count / INTRADAY_BARS_PER_DAY[period]) + 1
+                need = math.ceil(count / fewest_bars_a_day(schedule_of(inst), period)) + 1
                 days = days[-need:]
-            if times_only and not self._in_session(days):  # no price to build, none to adjust
+            if times_only and not self._in_session(inst, days):  # no price to build, none to adjust
                 bars = self.market.prices.kline_times(inst, period, days[0], days[-1])
             else:
                 bars = self._intraday_until_now(inst, period, days)
@@ -555,18 +555,19 @@ class SimXtData(
             bars = _blank_suspended(bars)
         return bars
 
-    def _in_session(self, days: list[dt.date]) -> bool:
-        """Whether the last of ``days`` is a trading day still in session (its bars are forming)."""
-        complete = self.market.last_complete_day()
+    def _in_session(self, inst: Instrument, days: list[dt.date]) -> bool:
+        """Whether the last of ``days`` is a trading day still in session for ``inst`` (its bars are
+        forming)."""
+        complete = self.market.last_complete_day(schedule_of(inst))
         return complete is None or days[-1] > complete
 
     def _intraday_until_now(self, inst: Instrument, period: str, days: list[dt.date]) -> Bars:
         """Intraday bars of ``period`` for ``days``; in session, today's end with the bar in progress, as a
         live chart shows it (built from the finished minutes and the minute in progress)."""
         prices = self.market.prices
-        if not self._in_session(days):
+        if not self._in_session(inst, days):
             return prices.kline(inst, period, days[0], days[-1])
-        today = aggregate(prices.minutes_until(inst, self.market.now()), period)
+        today = aggregate(prices.minutes_until(inst, self.market.now()), period, schedule_of(inst))
         if len(days) == 1:
             return today
         before = prices.kline(inst, period, days[0], days[-2])
@@ -579,7 +580,7 @@ class SimXtData(
         t = daily["time"]
         last = days[-1]
         bars = daily.take((t >= day_start_ms(days[0])) & (t <= day_start_ms(last)))
-        if not self._in_session(days):
+        if not self._in_session(inst, days):
             return bars
         minutes = self.market.prices.minutes_until(inst, self.market.now())
         if len(minutes) == 0 or len(bars) == 0 or bars["time"][-1] != day_start_ms(last):
@@ -606,7 +607,7 @@ class SimXtData(
         first = max(inst.list_date, self._period_window_start(period))
         if lo is not None:
             first = max(first, lo.date())
-        days = self.market.history_days(first, hi.date() if hi else None)
+        days = self.market.history_days(first, hi.date() if hi else None, schedule_of(inst))
         if inst.expire_date is not None:
             days = [d for d in days if d <= inst.expire_date]
         if self.local_cache is not None:

@@ -16,6 +16,7 @@ from typing import Any
 from qmt_bridge.sim.market.bars import INTRADAY_PERIODS, Bars, aggregate, ms_to_date
 from qmt_bridge.sim.market.corporate import CorporateAction, adjust
 from qmt_bridge.sim.market.instruments import Instrument
+from qmt_bridge.sim.market.trading_hours import schedule_of
 from qmt_bridge.xtnames import KLINE_FIELDS
 
 #: The keys of a pushed K-line bar, in xtquant's order; ``dr`` / ``totaldr`` are the day's and the
@@ -48,7 +49,7 @@ def day_bars(
     far). Empty before the day's first bar or on a day without one."""
     market = api.market
     first = max(period_start(day, period), inst.list_date)
-    days = market.history_days(first, day)  # without day before its 09:30 open
+    days = market.history_days(first, day, schedule_of(inst))  # without day before its open
     if inst.expire_date is not None:
         days = [d for d in days if d <= inst.expire_date]
     if not days or days[-1] != day:

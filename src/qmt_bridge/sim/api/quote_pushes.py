@@ -17,9 +17,10 @@ A callback receives ``{code: [item, ...]}`` as xtquant's does (``shared/xtquant-
   from 09:30;
 - ``subscribe_l2thousand_queue``: ``get_l2thousand_queue``'s dict of the moment, when it changed.
 
-Pushes follow the simulated clock: a round per 3-second tick of a session, nothing outside sessions (a
-subscription made then gets its first push when the next session begins; one made in a session gets the
-current tick or bar at once). A round computes only what its due subscriptions need: one ``get_full_tick``
+Pushes follow the simulated clock and each code's own trading hours (:mod:`~qmt_bridge.sim.market.trading_hours`:
+a commodity future's night session, CFFEX's 09:25 auction): a round per 3-second tick of a session, nothing
+outside sessions (a subscription made then gets its first push when the code's next session begins; one made
+in a session gets the current tick or bar at once). A round computes only what its due subscriptions need: one ``get_full_tick``
 for the tick codes, each (code, period, dividend type)'s bars of the day once, each Level-2 book once; it
 never touches the rest of the market. ``start_time``, ``end_time`` and ``count`` load history into
 xtquant's local cache for ``get_market_data``; the simulator has all of it, so they are accepted and unused.
@@ -36,12 +37,12 @@ import numpy as np
 
 from qmt_bridge.sim.api.level2 import _queue_prices, _thousand_columns
 from qmt_bridge.sim.api.live_bars import bar_dicts, day_bars
-from qmt_bridge.sim.api.subscriptions import Moment, Pusher, copy_snapshot
+from qmt_bridge.sim.api.subscriptions import Moment, Moments, Pusher, copy_snapshot
 from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market.bars import KLINE_PERIODS, day_start_ms
 from qmt_bridge.sim.market.corporate import DIVIDEND_TYPES
-from qmt_bridge.sim.market.intraday import TICK_SECONDS
 from qmt_bridge.sim.market.level2 import Level2Day
+from qmt_bridge.sim.market.trading_hours import STOCK_HOURS, Schedule, schedule_of, tick_time_ms
 
 log = logging.getLogger("qmt_bridge.sim")
 
@@ -153,23 +154,26 @@ class _CodePusher(Pusher):
         # round when more codes are subscribed than it holds (~3 MB and ~30 ms a code-day).
         self._level2: dict[str, Level2Day] = {}
 
-    def _round(self, active: list[tuple[int, Any]], moment: Moment, now: dt.datetime) -> None:
-        live = _in_session(moment, now)
+    def _round(self, active: list[tuple[int, Any]], moments: Moments, now: dt.datetime) -> None:
+        universe = self._api.market.universe
         due = []
         for seq, subscription in active:
+            inst = universe.get(subscription.code)
+            hours = schedule_of(inst) if inst is not None else STOCK_HOURS  # a future's night, 09:00, 15:15
+            moment = moments.of(hours)
             if subscription.moment == moment:
                 continue
-            if subscription.callback is None or (subscription.moment is None and not live):
+            if subscription.callback is None or (subscription.moment is None and not moments.live(hours)):
                 subscription.moment = moment  # nothing to deliver, or wait for the next session
                 continue
-            due.append((seq, subscription))
+            due.append((seq, subscription, moment, hours))
         thousand = {s.code for _, s in active if isinstance(s, _Thousand)}
         for code in [code for code in self._level2 if code not in thousand]:
             del self._level2[code]
         if not due:
             return
-        values = self._values([s for _, s in due], moment)
-        for seq, subscription in due:
+        values = self._values([(s, moment, hours) for _, s, moment, hours in due])
+        for seq, subscription, moment, _ in due:
             if seq not in self._subscriptions:
                 continue
             try:
@@ -184,19 +188,21 @@ class _CodePusher(Pusher):
     def _idle(self) -> None:
         self._level2.clear()
 
-    def _values(self, due: list[Any], moment: Moment) -> dict[tuple[Any, ...], Any]:
-        """Each key of ``due`` computed once (None where there is nothing to push or it failed)."""
+    def _values(self, due: list[tuple[Any, Moment, Schedule]]) -> dict[tuple[Any, ...], Any]:
+        """Each key of the ``due`` subscriptions (with their moments and hours) computed once (None where
+        there is nothing to push or it failed)."""
         values: dict[tuple[Any, ...], Any] = {}
-        tick_codes = list(dict.fromkeys(s.code for s in due if s.key[0] == "tick"))
+        ticking = [(s, moment, hours) for s, moment, hours in due if s.key[0] == "tick"]
+        tick_codes = list(dict.fromkeys(s.code for s, _, _ in ticking))
         if tick_codes:
             try:
                 ticks = self._full_ticks(tick_codes, lambda: bool(self._subscriptions))
-                skipped = self._skipped_ticks([s for s in due if s.key[0] == "tick"], moment)
+                skipped = self._skipped_ticks(ticking)
             except Exception:
                 log.exception("per-code push: snapshots of %d codes failed", len(tick_codes))
                 ticks, skipped = {}, {}
             values.update((("tick", code), [*skipped.get(code, []), ticks.get(code)]) for code in tick_codes)
-        for subscription in due:
+        for subscription, moment, _ in due:
             key = subscription.key
             if key in values:
                 continue
@@ -214,35 +220,33 @@ class _CodePusher(Pusher):
                 values[key] = None
         return values
 
-    def _skipped_ticks(self, due: list[_Quote], moment: Moment) -> dict[str, list[dict[str, Any]]]:
-        """The snapshots of the session ticks between each tick subscription's last round and ``moment``
-        (same day), oldest first: a round that comes late (a fast replay, a busy machine) still pushes every
-        tick, several in one callback as xtquant's lists allow. At most :data:`MAX_CATCH_UP` ticks back."""
-        if moment is None:
-            return {}
-        day, index = moment
-        since: dict[str, int] = {}
-        for subscription in due:
+    def _skipped_ticks(self, due: list[tuple[_Quote, Moment, Schedule]]) -> dict[str, list[dict[str, Any]]]:
+        """The snapshots of the session ticks between each tick subscription's last round and its moment
+        now (same trading day), oldest first: a round that comes late (a fast replay, a busy machine) still
+        pushes every tick, several in one callback as xtquant's lists allow. At most :data:`MAX_CATCH_UP`
+        ticks back."""
+        groups: dict[tuple[Any, Schedule], dict[str, int]] = {}
+        for subscription, moment, hours in due:
             last = subscription.moment
-            if last is not None and last[0] == day and last[1] < index - 1:
+            if moment is not None and last is not None and last[0] == moment[0] and last[1] < moment[1] - 1:
+                since = groups.setdefault((moment, hours), {})
                 since[subscription.code] = min(since.get(subscription.code, last[1]), last[1])
-        if not since:
-            return {}
-        market = self._api.market
-        universe = market.universe
         out: dict[str, list[dict[str, Any]]] = {}
-        first = max(min(since.values()) + 1, index - MAX_CATCH_UP)
-        for tick in range(first, index):
+        market = self._api.market
+        for ((day, index), hours), since in groups.items():
             known = [
-                (code, inst) for code, last in since.items() if last < tick and (inst := universe.get(code))
+                (code, last, inst) for code, last in since.items() if (inst := market.universe.get(code))
             ]
-            if not known:
-                continue
-            at = dt.datetime.combine(day, dt.time(), CST) + dt.timedelta(seconds=int(TICK_SECONDS[tick]))
-            snaps = market.prices.snapshots([inst for _, inst in known], at)
-            for (code, _), snap in zip(known, snaps, strict=True):
-                if snap is not None:
-                    out.setdefault(code, []).append(snap)
+            first = max(min(since.values()) + 1, index - MAX_CATCH_UP)
+            for tick in range(first, index):
+                now_due = [(code, inst) for code, last, inst in known if last < tick]
+                if not now_due:
+                    continue
+                at = dt.datetime.fromtimestamp(tick_time_ms(market.calendar, hours, day, tick) / 1000, CST)
+                snaps = market.prices.snapshots([inst for _, inst in now_due], at)
+                for (code, _), snap in zip(now_due, snaps, strict=True):
+                    if snap is not None:
+                        out.setdefault(code, []).append(snap)
         return out
 
     def _bars(self, subscription: _Quote, day: dt.date) -> Any:
@@ -274,16 +278,6 @@ class _CodePusher(Pusher):
             for key in ("askPrice", "askVolume", "bidPrice", "bidVolume"):
                 item[key] = item[key][: subscription.gear_num]
         return item
-
-
-def _in_session(moment: Moment, now: dt.datetime) -> bool:
-    """Whether ``now`` lies in a session: within one tick of its snapshot moment's tick, on the same day
-    (outside sessions the moment is the last tick before, minutes or days old)."""
-    if moment is None:
-        return False
-    day, index = moment
-    seconds = now.hour * 3600 + now.minute * 60 + now.second + now.microsecond / 1e6
-    return day == now.date() and 0 <= seconds - int(TICK_SECONDS[index]) < 3
 
 
 class QuotePushAPI:

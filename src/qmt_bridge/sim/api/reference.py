@@ -7,7 +7,7 @@ import os
 import re
 from typing import TYPE_CHECKING, Any
 
-from qmt_bridge.sim.market.static import MARKETS, trading_period
+from qmt_bridge.sim.market.static import MARKETS, kline_trading_periods, trading_period
 from qmt_bridge.sim.unsupported import SimUnsupportedError
 from qmt_bridge.xtnames import XTSTOCKTYPE
 
@@ -53,15 +53,6 @@ FIELD_LISTS: dict[int, dict[str, str]] = {
     },
 }
 
-#: Bar-building rules per market for ``get_kline_trading_period``: (auction bar, continuous spans).
-_KLINE_SESSIONS = {
-    "stock": [
-        {"type": "auction", "source": [0, [91500, 0], [92500, 0]], "bartime": [0, 93000]},
-        {"type": "continuous", "bartime": [0, 93000, 113000]},
-        {"type": "continuous", "bartime": [0, 130000, 150000]},
-    ],
-}
-
 
 class ReferenceAPI:
     """``get_kline_trading_period``, ``get_all_trading_periods``, ``get_all_kline_trading_periods``,
@@ -74,7 +65,7 @@ class ReferenceAPI:
         market = inst.market if inst else stock_code.rsplit(".", 1)[-1]
         envelope = trading_period(market, inst)
         # The same envelope as get_trading_period, under the same key (xtdata.py docstring: 'tradings').
-        envelope["tradings"] = [dict(item) for item in _KLINE_SESSIONS["stock"]]
+        envelope["tradings"] = kline_trading_periods(market, inst)
         return envelope
 
     def get_all_trading_periods(self) -> list[dict[str, Any]]:

@@ -2,8 +2,8 @@
 ``subscribe_whole_quote`` over the simulator's 3-second snapshots.
 
 Like xtquant, the first push of a whole-quote subscription is the full snapshot of its codes; later pushes
-carry only the codes whose snapshot changed, once per 3-second tick of a session (nothing changes outside
-sessions). Callbacks run on a pusher thread, not the caller's, as xtquant's run on its client's threads, and
+carry only the codes whose snapshot changed, once per 3-second tick of a session of any of its codes (a
+future's night session too; nothing changes outside sessions). Callbacks run on a pusher thread, not the caller's, as xtquant's run on its client's threads, and
 an exception in a callback is logged, never propagated. The per-code pushes (``subscribe_quote``,
 ``subscribe_l2thousand``) run on a pusher of their own (:mod:`.quote_pushes`), so that a whole-market push
 (seconds of CPU the first time of a day) never delays them; ``unsubscribe_quote`` ends either kind.
@@ -19,7 +19,9 @@ import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from qmt_bridge.sim.market.calendar import TradingCalendar
 from qmt_bridge.sim.market.intraday import snapshot_moment
+from qmt_bridge.sim.market.trading_hours import SCHEDULES, STOCK_HOURS, Schedule, schedule_of, tick_time_ms
 from qmt_bridge.sim.timeparse import as_list
 
 log = logging.getLogger("qmt_bridge.sim")
@@ -37,6 +39,36 @@ REST_FACTOR = 4.0
 
 #: A snapshot moment: (trading day, tick index) as :func:`snapshot_moment` gives it.
 Moment = Any
+
+
+class Moments:
+    """The snapshot moments of one clock reading, one per trading hours (each computed once)."""
+
+    def __init__(self, calendar: TradingCalendar, now: dt.datetime) -> None:
+        self.calendar = calendar
+        self.now = now
+        self._of: dict[Schedule, Moment] = {}
+
+    def of(self, hours: Schedule = STOCK_HOURS) -> Moment:
+        """(trading day, tick index) of the reading under ``hours``."""
+        if hours not in self._of:
+            self._of[hours] = snapshot_moment(self.calendar, self.now, hours)
+        return self._of[hours]
+
+    def key(self, hours: tuple[Schedule, ...] = SCHEDULES) -> tuple[Moment, ...]:
+        """The moments under each of ``hours``: it changes with the next tick of any of their sessions."""
+        return tuple(self.of(h) for h in hours)
+
+    def live(self, hours: Schedule = STOCK_HOURS) -> bool:
+        """Whether the reading lies in a session of ``hours``: within one tick of its moment's tick
+        (outside sessions the moment is the last tick before, minutes or days old)."""
+        moment = self.of(hours)
+        if moment is None:
+            return False
+        ago = self.now.timestamp() * 1000 - tick_time_ms(self.calendar, hours, moment[0], moment[1])
+        return 0 <= ago < 3000
+
+
 P = TypeVar("P", bound="Pusher")
 
 #: Set while a callback runs on this thread: an ``unsubscribe_quote`` from inside a callback must not wait
@@ -129,12 +161,12 @@ class Pusher:
                     return
             started = time.monotonic()
             now = market.now()
-            self._round(active, snapshot_moment(market.calendar, now), now)
+            self._round(active, Moments(market.calendar, now), now)
             took = time.monotonic() - started
             self._wake.wait(min(max(self._until_next_tick(), REST_FACTOR * took), MAX_WAIT))
 
-    def _round(self, active: list[tuple[int, Any]], moment: Moment, now: dt.datetime) -> None:
-        """Serve ``active`` subscriptions at snapshot ``moment`` (of the clock reading ``now``)."""
+    def _round(self, active: list[tuple[int, Any]], moments: Moments, now: dt.datetime) -> None:
+        """Serve ``active`` subscriptions at the snapshot ``moments`` of the clock reading ``now``."""
         raise NotImplementedError
 
     def _idle(self) -> None:
@@ -185,7 +217,7 @@ class Pusher:
 
 
 class _WholeQuote:
-    __slots__ = ("codes", "callback", "moment", "last")
+    __slots__ = ("codes", "callback", "moment", "last", "hours")
 
     def __init__(self, codes: list[str], callback: Callable[[dict[str, Any]], Any] | None) -> None:
         self.codes = codes
@@ -193,6 +225,8 @@ class _WholeQuote:
         #: The (trading day, tick) of the last push; None before the first.
         self.moment: Moment | None = None
         self.last: dict[str, dict[str, Any]] = {}
+        #: The trading hours of its codes (known at its first round): a push follows their sessions.
+        self.hours: tuple[Schedule, ...] | None = None
 
 
 class _WholeQuotePusher(Pusher):
@@ -201,14 +235,24 @@ class _WholeQuotePusher(Pusher):
     thread_name = "sim-quote-push"
     label = "whole-quote"
 
-    def _round(self, active: list[tuple[int, _WholeQuote]], moment: Moment, now: dt.datetime) -> None:
+    def _round(self, active: list[tuple[int, _WholeQuote]], moments: Moments, now: dt.datetime) -> None:
         for seq, subscription in active:
+            if subscription.hours is None:
+                subscription.hours = self._hours_of(subscription.codes)
+            moment = moments.key(subscription.hours)
             if subscription.moment != moment:
                 try:
                     self._push(seq, subscription, moment)
                 except Exception:  # one subscription's failure must not end the others' pushes
                     subscription.moment = moment  # tried again at the next tick, not at once
                     log.exception("whole-quote push failed (subscription %d)", seq)
+
+    def _hours_of(self, codes: list[str]) -> tuple[Schedule, ...]:
+        universe = self._api.market.universe
+        found = {
+            schedule_of(inst) for code in self._api._expand_markets(codes) if (inst := universe.get(code))
+        }
+        return tuple(h for h in SCHEDULES if h in found) or (STOCK_HOURS,)
 
     def _push(self, seq: int, subscription: _WholeQuote, moment: Moment) -> None:
         codes = self._api._expand_markets(subscription.codes)

@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from qmt_bridge.xtnames import KLINE_FIELDS, KLINE_PERIODS
+
+if TYPE_CHECKING:
+    from qmt_bridge.sim.market.trading_hours import Schedule
 
 INTRADAY_PERIODS = ("1m", "5m", "15m", "30m", "60m", "1h")
 
@@ -37,9 +41,10 @@ MINUTE_MS = 60_000
 CST_OFFSET_MS = 8 * 3_600_000
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
-# Continuous sessions as (open, close) minute-of-day in CST. The 09:30 bar (the opening auction) folds into
-# the first bar of the morning; a bar labelled ``close`` ends the session.
-SESSIONS = ((9 * 60 + 30, 11 * 60 + 30), (13 * 60, 15 * 60))
+# A-shares' continuous sessions as (open, close) minute-of-day in CST (other products' hours:
+# :mod:`.trading_hours`). The 09:30 bar (the opening auction) folds into the first bar of the morning; a bar
+# labelled ``close`` ends the session.
+STOCK_SESSIONS = ((9 * 60 + 30, 11 * 60 + 30), (13 * 60, 15 * 60))
 _INTRADAY_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "60m": 60, "1h": 60}
 
 
@@ -142,15 +147,33 @@ class Bars:
         return Bars({f: np.concatenate([p.columns[f] for p in parts]) for f in fields})
 
 
-def _minute_labels(times: np.ndarray, n: int) -> np.ndarray:
-    """End-of-bar minute-of-day for each 1m bar when grouped into ``n``-minute bars."""
+def _session_labels(
+    times: np.ndarray, n: int, hours: Schedule | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(anchor day number, end-of-bar minute after the anchor's midnight, night flag) of each 1m bar when
+    grouped into ``n``-minute bars under trading ``hours`` (A-share hours by default).
+
+    Bars group inside each continuous span from its open, the last one of a span ending at its close
+    (commodities' 10:15); the auction bar at the open joins the first bar. A night session's minutes after
+    midnight count on from the evening before (01:00 is minute 1500 of that evening), so that its bars
+    (e.g. 00:00-01:00) are labelled across midnight correctly."""
     minute = ((times + CST_OFFSET_MS) % DAY_MS) // MINUTE_MS
+    days = ms_day_numbers(times)
+    night = np.zeros(len(times), bool)
+    spans = STOCK_SESSIONS if hours is None else hours.day
+    if hours is not None and hours.night is not None:
+        open_, close = hours.night
+        after_midnight = minute <= close - 1440
+        minute = np.where(after_midnight, minute + 1440, minute)
+        days = np.where(after_midnight, days - 1, days)
+        night = (minute >= open_) & (minute <= close)
+        spans = (*spans, hours.night)
     label = (minute + n - 1) // n * n  # outside the known sessions: plain ceiling to the n-minute grid
-    for open_, close in SESSIONS:
+    for open_, close in spans:
         inside = (minute >= open_) & (minute <= close)
-        offset = np.maximum(minute - open_, 1)  # the 09:30 auction bar joins the first bar
-        label = np.where(inside, open_ + ((offset - 1) // n + 1) * n, label)
-    return label
+        offset = np.maximum(minute - open_, 1)  # the auction bar at the open joins the first bar
+        label = np.where(inside, np.minimum(open_ + ((offset - 1) // n + 1) * n, close), label)
+    return days, label, night
 
 
 def _period_keys(times: np.ndarray, period: str) -> np.ndarray:
@@ -228,16 +251,18 @@ def is_intraday(bars: Bars) -> bool:
     return bool(np.any((times + CST_OFFSET_MS) % DAY_MS != 0))
 
 
-def aggregate(bars: Bars, period: str) -> Bars:
+def aggregate(bars: Bars, period: str, hours: Schedule | None = None) -> Bars:
     """Aggregate 1m bars (to ``1m``...``1d`` and longer) or daily bars (to ``1d``...``1y``) into ``period``.
 
-    Intraday bars become n-minute bars labelled by their end time, with the 09:30 auction bar folded into the
-    first bar of the morning (48/16/8/4 bars a day for 5m/15m/30m/60m). Daily or longer bars are labelled by
-    the last trading day of the period that has data. open = first open, close = last close, high = max,
-    low = min, volume and amount = sums, preClose = first preClose, settelementPrice and openInterest = last;
-    suspendFlag = 1 if every component is suspended, else -1 if any resumed, else 0. Input must be sorted by
-    time. Exact: every output value is one of the inputs or a sum of integers (amounts in whole cents are
-    added as integer cents, so 1m bars add up to exactly the same amount in every period).
+    Intraday bars become n-minute bars labelled by their end time inside the continuous sessions of trading
+    ``hours`` (:mod:`.trading_hours`; A-share hours when None), with the auction bar at the open folded into
+    the first bar (48/16/8/4 bars a day of a stock for 5m/15m/30m/60m); a night session's minutes belong to
+    the trading day whose day session follows them. Daily or longer bars are labelled by the last trading
+    day of the period that has data. open = first open, close = last close, high = max, low = min, volume
+    and amount = sums, preClose = first preClose, settelementPrice and openInterest = last; suspendFlag = 1
+    if every component is suspended, else -1 if any resumed, else 0. Input must be sorted by time. Exact:
+    every output value is one of the inputs or a sum of integers (amounts in whole cents are added as
+    integer cents, so 1m bars add up to exactly the same amount in every period).
     """
     if period not in KLINE_PERIODS:
         raise ValueError(f"unknown K-line period {period!r}; expected one of {KLINE_PERIODS}")
@@ -251,14 +276,24 @@ def aggregate(bars: Bars, period: str) -> Bars:
         n = _INTRADAY_MINUTES[period]
         if n == 1:
             return bars
-        labels = _minute_labels(times, n)
-        days = ms_day_numbers(times)
-        keys = days * 1440 + labels
+        days, labels, _ = _session_labels(times, n, hours)
+        keys = days * 2880 + labels
         return _reduce(bars, keys, days * DAY_MS - CST_OFFSET_MS + labels * MINUTE_MS)
     if intraday:
-        days = ms_day_numbers(times)
+        days = _trading_days(times, hours)
         bars = _reduce(bars, days, days * DAY_MS - CST_OFFSET_MS)
         times = bars.columns["time"]
     if period == "1d":
         return bars
     return _reduce(bars, _period_keys(times, period), None)
+
+
+def _trading_days(times: np.ndarray, hours: Schedule | None) -> np.ndarray:
+    """The day number of the trading day of each 1m bar: its own day, or for a night session's minutes that
+    of the day-session minutes after them (a night still in progress: the day after its evening)."""
+    if hours is None or hours.night is None:
+        return ms_day_numbers(times)
+    days, _, night = _session_labels(times, 1, hours)
+    following = np.where(night, np.iinfo(np.int64).max, days)
+    following = np.minimum.accumulate(following[::-1])[::-1]
+    return np.where(night, np.where(following == np.iinfo(np.int64).max, days + 1, following), days)

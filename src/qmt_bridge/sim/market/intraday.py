@@ -1,5 +1,6 @@
-"""One instrument-day's intraday data, built from its daily bar: the 241 1m bars with their amounts, and the
-3-second ticks (5-level books) and full-tick snapshots computed from them.
+"""One instrument-day's intraday data, built from its daily bar: its 1m bars with their amounts, and the
+3-second ticks (5-level books) and full-tick snapshots computed from them, laid out on the day's grid of its
+trading hours (:mod:`.trading_hours`: a stock's 241 bars and 5102 ticks; a future's night session first).
 
 A day's 1m bars are built once into a compact state (:class:`Intraday`, cached by the price engine) from
 which its ticks, and the snapshots of many instruments in one vectorised pass, are computed with the same
@@ -8,10 +9,11 @@ minute path) and from counter-based hashes (ticks and books, so one tick is comp
 
 Model (simplifications documented here, not hidden):
 
-- Intraday: every instrument uses the A-share day: 241 1m bars (09:30 auction bar, 09:31-11:30,
-  13:01-15:00), including futures, options and HK stocks (no night or HK sessions). Stocks with a closing
-  auction (SZ, BJ, SH from 2018-08-20) have flat, zero-volume 14:58 and 14:59 bars and the auction in the
-  15:00 bar. Suspended days have 241 flat zero-volume bars (and a flat tick grid without a book).
+- Intraday: a stock has 241 1m bars (09:30 auction bar, 09:31-11:30, 13:01-15:00), and so have ETFs, bonds,
+  ETF options and HK stocks (no HK sessions); futures and CFFEX options have their exchange's hours,
+  commodity futures' night sessions included (:mod:`.trading_hours`). Stocks with a closing auction (SZ,
+  BJ, SH from 2018-08-20) have flat, zero-volume 14:58 and 14:59 bars and the auction in the 15:00 bar.
+  Suspended days have flat zero-volume bars (and a flat tick grid without a book).
   The close path is a Brownian bridge from the open to the close inside the day's range, raised or
   lowered in mid-session until its volume-weighted typical price is the day's VWAP; each minute's amount
   is its volume at its 3-second ticks' prices, nudged by a common share of its range so the minutes sum
@@ -20,9 +22,10 @@ Model (simplifications documented here, not hidden):
   of 10 bonds at 0.001 is 1 cent) and the day's own amount is its volume at a price in its range, to the
   cent. A minute without volume is flat at the previous close; every continuous minute trades when the
   continuous session has at least two lots per minute (auction volumes not counted).
-- Ticks every 3 s, 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the opening call
-  auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the opening price
-  and auction volume show. The tick ending a minute carries that minute's close and cumulative volume,
+- Ticks every 3 s, for a stock 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the
+  opening call auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the
+  opening price and auction volume show (a future's auction: 5 minutes before its first session, matched
+  at the 4th). The last tick of a session before a break (11:30, a night's end) shows the break's status. The tick ending a minute carries that minute's close and cumulative volume,
   amount and running high/low equal to the 1m bars'. A minute's ticks touch its high and low, so the bar
   in progress built from them (:func:`forming_minute`) grows into the finished bar. Books are zero-padded
   where a level would cross a price limit (no asks at limit-up, no bids at limit-down); indices and
@@ -42,6 +45,7 @@ Model (simplifications documented here, not hidden):
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -49,7 +53,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from qmt_bridge.sim.clock import CST
-from qmt_bridge.sim.market.bars import BOOK_LEVELS, MINUTE_MS, Bars, day_number, day_start_ms
+from qmt_bridge.sim.market.bars import BOOK_LEVELS, Bars, day_number, day_start_ms
 from qmt_bridge.sim.market.calendar import TradingCalendar
 from qmt_bridge.sim.market.hashing import (
     MASK64,
@@ -70,6 +74,19 @@ from qmt_bridge.sim.market.rules import (
     price_decimals,
     to_price,
 )
+from qmt_bridge.sim.market.trading_hours import (
+    STAGE_CONTINUOUS,
+    STAGE_MATCHED,
+    STAGE_OPEN,
+    STAGE_PRE_OPEN,
+    STOCK_HOURS,
+    TICKS_PER_MINUTE,
+    Schedule,
+    SessionGrid,
+    TickPlaces,
+    anchors_ms,
+    night_held,
+)
 from qmt_bridge.xtnames import TICK_FIELDS
 
 # stockStatus (coarse phase)
@@ -86,24 +103,7 @@ STATUS_CLOSED = 15
 STATUS_HALTED = 17
 STATUS_CLOSING_AUCTION = 18
 
-MINUTES_PER_DAY = 241
-# end minute-of-day (CST) of each 1m bar: the 09:30 auction bar, 09:31..11:30, 13:01..15:00
-MINUTE_OF_DAY = np.r_[570, np.arange(571, 691), np.arange(781, 901)].astype(np.int64)
-
-TICKS_PER_DAY = 5102
-_AUCTION_OPEN_TICK = 200  # 09:25:00
-_CONTINUOUS_TICK = 300  # 09:30:00
-_NOON_TICK = 2700  # 11:30:00
-_RESUME_TICK = 2701  # 13:00:00
-LAST_TICK = 5101  # 15:00:00
-_CLOSING_AUCTION_TICK = 5041  # 14:57:00; later ticks before 15:00 are in the closing auction
-_MORNING_S = 9 * 3600 + 15 * 60
-_AFTERNOON_S = 13 * 3600
-# seconds after midnight (CST) of each tick
-TICK_SECONDS = np.r_[
-    _MORNING_S + 3 * np.arange(_NOON_TICK + 1), _AFTERNOON_S + 3 * np.arange(TICKS_PER_DAY - _RESUME_TICK)
-].astype(np.int64)
-
+STOCK_GRID = STOCK_HOURS.grid(False)
 _INT32_MAX = np.iinfo(np.int32).max
 
 
@@ -114,7 +114,7 @@ _INT32_MAX = np.iinfo(np.int32).max
 _CENTS, _CUM_CENTS = range(2)
 # Intraday.ints: the day's integer constants (prices in ticks; flags 0/1; the key's bits as int64)
 (_KEY, _BASE_MS, _SUSPENDED, _AUCTION_CLOSE, _DAY_OPEN, _PRE_CLOSE, _DOWN, _UP, _DAY_VOLUME, _DAY_RANGE,
- _PRE_OI, _BOOK, _DERIVATIVE, _STOCK, _LOT, _DECIMALS) = range(16)  # fmt: skip
+ _PRE_OI, _BOOK, _DERIVATIVE, _STOCK, _LOT, _DECIMALS, _NIGHT_BASE_MS) = range(17)  # fmt: skip
 # Intraday.floats: the day's float constants (prices already rounded like xtquant's)
 _TICK, _EPS, _LAST_CLOSE, _PRE_SETTLE, _SETTLE = range(5)
 
@@ -148,11 +148,12 @@ class Intraday:
     """
 
     inst: Instrument
+    grid: SessionGrid
     key: int
     flag: int  # suspendFlag
     avg_minute_volume: float  # the 5 previous days' mean volume a minute (0 on the first day): volRatio
-    table: np.ndarray  # (241, 13) int32
-    money: np.ndarray  # (241, 2) float64 whole cents
+    table: np.ndarray  # (minutes, 13) int32
+    money: np.ndarray  # (minutes, 2) float64 whole cents
     ints: np.ndarray  # int64 constants
     floats: np.ndarray  # float64 constants
 
@@ -165,9 +166,19 @@ class Intraday:
 
 
 def build_intraday(
-    inst: Instrument, day: dt.date, ahead: DaysAhead, c: int, seed: int, eps: float = 0.0
+    inst: Instrument,
+    day: dt.date,
+    ahead: DaysAhead,
+    c: int,
+    seed: int,
+    eps: float = 0.0,
+    *,
+    grid: SessionGrid = STOCK_GRID,
+    night_base_ms: int | None = None,
 ) -> Intraday:
-    """The intraday data of ``day`` (calendar index ``c``) from its daily-history inputs ``ahead``.
+    """The intraday data of ``day`` (calendar index ``c``) from its daily-history inputs ``ahead``, laid out
+    on ``grid`` (:func:`~.trading_hours.grid_of`); a night session's times count from ``night_base_ms``, the
+    previous trading day's midnight.
 
     ``eps`` is the stock's TTM earnings per share as of ``day`` (:class:`~.valuation.EarningsBook`), which
     the ticks' ``pe`` divides the price by; without it (0.0, and for anything but stocks) ``pe`` is 0.0.
@@ -178,7 +189,7 @@ def build_intraday(
     pc = int(d[IN_PRE_CLOSE])
     day_v, day_a = int(d[IN_VOLUME]), float(d[IN_AMOUNT])
     flag = int(d[IN_FLAG])
-    m = MINUTES_PER_DAY
+    m = grid.minutes
     suspended = flag == 1
     ca = has_closing_auction(inst, day) and not suspended
     key = day_key(seed, inst.code, day)
@@ -198,6 +209,7 @@ def build_intraday(
             closing_auction=ca,
             amount_at_prices=ahead.amount_at_prices,
             key=key,
+            grid=grid,
         )
     oi = np.zeros(m, np.int64)
     settle = pre_settle = pre_oi = 0
@@ -252,6 +264,7 @@ def build_intraday(
             inst.kind == STOCK,
             lot_size(inst),
             dec,
+            day_start_ms(day) if night_base_ms is None else night_base_ms,
         ],
         np.int64,
     )
@@ -269,6 +282,7 @@ def build_intraday(
         arr.flags.writeable = False
     return Intraday(
         inst=inst,
+        grid=grid,
         key=key,
         flag=flag,
         avg_minute_volume=float(d[IN_AVG_MINUTE_VOLUME]),
@@ -279,15 +293,19 @@ def build_intraday(
     )
 
 
-def _u_shape() -> np.ndarray:
-    i = np.arange(1, 241, dtype=np.float64)
-    afternoon = i > 120
-    shape = 1.0 + 2.5 * np.exp(-(i - 1) / 12.0) + 1.2 * np.exp(-(240 - i) / 15.0)
-    shape += np.where(afternoon, 0.6 * np.exp(-(i - 121) / 10.0), 0.0)
+@functools.cache
+def _u_shape(grid: SessionGrid) -> np.ndarray:
+    """Relative volume of each continuous minute: high at the open, rising into the close, and a smaller
+    burst after each break but the short mid-morning one of commodities."""
+    n = grid.minutes - 1
+    i = np.arange(1, n + 1, dtype=np.float64)
+    shape = 1.0 + 2.5 * np.exp(-(i - 1) / 12.0) + 1.2 * np.exp(-(n - i) / 15.0)
+    first = 1
+    for (begin, end), (next_begin, _) in zip(grid.spans, grid.spans[1:], strict=False):
+        first += end - begin
+        if next_begin - end >= 60 or next_begin < end:  # a real break (lunch, or the night's end)
+            shape += np.where(i >= first, 0.6 * np.exp(-(i - first) / 10.0), 0.0)
     return shape
-
-
-_U_SHAPE = _u_shape()
 
 
 def _minute_bars(
@@ -300,8 +318,9 @@ def _minute_bars(
     closing_auction: bool,
     amount_at_prices: bool,
     key: int,
+    grid: SessionGrid,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """open, high, low, close (ticks), volume and amount of the 241 1m bars of a trading day.
+    """open, high, low, close (ticks), volume and amount of the 1m bars of a trading day on ``grid``.
 
     ``day`` is the day's (open, high, low, close) in ticks; the bars aggregate exactly to it and to
     ``day_v`` / ``day_a``. The close path is a Brownian bridge from the open to the close inside the day's
@@ -321,10 +340,10 @@ def _minute_bars(
     Every continuous minute trades at least one lot when the continuous session has two lots a minute or
     more; on thinner days the minutes without volume are flat at the previous close.
     """
-    m = MINUTES_PER_DAY
+    m = grid.minutes
     day_o, day_h, day_l, day_c = day
     ca = closing_auction
-    end = 237 if ca else 240  # last minute of the bridge (before the closing auction)
+    end = m - 4 if ca else m - 1  # last minute of the bridge (before the closing auction's 3 minutes)
     # -- random draws, always in this order (the open-interest path of derivatives continues the stream)
     target = day_c
     if ca:
@@ -344,12 +363,12 @@ def _minute_bars(
         v_close = 1
     if ca and v_close == 0:  # no closing-auction trade: the continuous session ends at the close
         target = day_c
-    weights = _U_SHAPE[:end] * rng.gamma(2.0, 0.5, end)
+    weights = _u_shape(grid)[:end] * rng.gamma(2.0, 0.5, end)
     vols = np.zeros(m, np.int64)
     vols[0] = v_auction
     vols[1 : end + 1] = rng.multinomial(day_v - v_auction - v_close, weights / weights.sum())
     if ca:
-        vols[240] = v_close
+        vols[m - 1] = v_close
     cont_v = vols[1 : end + 1]  # a view
     idle = cont_v == 0
     if idle.any() and cont_v.sum() >= 2 * end:
@@ -366,7 +385,7 @@ def _minute_bars(
     carry = np.maximum.accumulate(np.where(traded[: end + 1], np.arange(end + 1), 0)) if thin else None
     flat = ~traded
     if ca:
-        flat[238:240] = False  # 14:58 and 14:59 are flat by construction below
+        flat[m - 3 : m - 1] = False  # 14:58 and 14:59 are flat by construction below
 
     i = np.arange(1, end + 1, dtype=np.float64)
     bridge = steps - i / end * steps[-1]
@@ -384,15 +403,15 @@ def _minute_bars(
             closes[candidates[-1]] = target
             closes[: end + 1] = closes[carry]
         if ca:
-            closes[238:240] = closes[237]
-            closes[240] = day_c
+            closes[m - 3 : m - 1] = closes[m - 4]
+            closes[m - 1] = day_c
         opens = _shifted(closes, day_o)
         highs = np.minimum(np.maximum(opens, closes) + up_noise, day_h)
         lows = np.maximum(np.minimum(opens, closes) - down_noise, day_l)
         highs[0] = lows[0] = day_o
         if ca:
-            highs[238:] = np.maximum(opens[238:], closes[238:])
-            lows[238:] = np.minimum(opens[238:], closes[238:])
+            highs[m - 3 :] = np.maximum(opens[m - 3 :], closes[m - 3 :])
+            lows[m - 3 :] = np.minimum(opens[m - 3 :], closes[m - 3 :])
         if carry is not None:
             highs[flat] = lows[flat] = closes[flat]
         if highs.max() < day_h:
@@ -408,7 +427,7 @@ def _minute_bars(
 
     v = vols.astype(np.float64)
     cont = slice(1, end + 1)
-    fixed = v[0] * day_o + (v[240] * day_c if ca else 0.0)  # auction bars trade at one price
+    fixed = v[0] * day_o + (v[m - 1] * day_c if ca else 0.0)  # auction bars trade at one price
     goal = day_a / value_per_tick - fixed  # continuous minutes' sum of volume x price, in lot-ticks
 
     def weighted(o: np.ndarray, h: np.ndarray, lo: np.ndarray, c: np.ndarray) -> float:
@@ -457,13 +476,13 @@ def _minute_bars(
     price[0] = day_o
     price[cont] = along + theta * (edge - along)
     if ca:
-        price[240] = day_c
+        price[m - 1] = day_c
     # whole cents: each minute's as close to its volume at ``price`` as the day's sum allows, inside its
     # range (the auction bars at their one price)
     lo_t, hi_t = lows.copy(), highs.copy()
     lo_t[0] = hi_t[0] = day_o
     if ca:
-        lo_t[240] = hi_t[240] = day_c
+        lo_t[m - 1] = hi_t[m - 1] = day_c
     cents = _cents_in_ranges(
         round(day_a * 100.0), v * price * (value_per_tick * 100.0), vols, lo_t, hi_t, value_per_tick
     )
@@ -479,11 +498,12 @@ def bars_of(ctx: Intraday) -> Bars:
     tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
     t = ctx.table
     closes = t[:, _C].astype(np.int64)
-    settle = np.zeros(MINUTES_PER_DAY)
+    m = ctx.grid.minutes
+    settle = np.zeros(m)
     settle[-1] = ctx.floats[_SETTLE]
     bars = Bars(
         {
-            "time": int(ctx.ints[_BASE_MS]) + MINUTE_OF_DAY * MINUTE_MS,
+            "time": ctx.grid.minute_times(int(ctx.ints[_BASE_MS]), int(ctx.ints[_NIGHT_BASE_MS])),
             "open": to_price(t[:, _O], tick, dec),
             "high": to_price(t[:, _H], tick, dec),
             "low": to_price(t[:, _L], tick, dec),
@@ -493,7 +513,7 @@ def bars_of(ctx: Intraday) -> Bars:
             "settelementPrice": settle,
             "openInterest": t[:, _OI].astype(np.int64),
             "preClose": to_price(_shifted(closes, ctx.ints[_PRE_CLOSE]), tick, dec),
-            "suspendFlag": np.full(MINUTES_PER_DAY, ctx.flag, np.int64),
+            "suspendFlag": np.full(m, ctx.flag, np.int64),
         }
     )
     return bars.readonly()
@@ -509,11 +529,12 @@ def forming_minute(ctx: Intraday, idx: int, minutes: Bars) -> Bars | None:
     began, so it agrees with the snapshot at ``idx`` and becomes the finished bar on the minute's last
     tick (the tick path touches the bar's high and low).
     """
-    j, k = (int(a[0]) for a in _minute_of_tick(np.array([idx])))
-    if k in (0, 20) or ctx.suspended:
+    grid = ctx.grid
+    j, k = int(grid.tick_minute[idx]), int(grid.tick_in_minute[idx])
+    if k in (0, TICKS_PER_MINUTE) or ctx.suspended:
         return None
     bar = ctx.table[j].astype(np.int64)
-    auction = np.array([ctx.ints[_AUCTION_CLOSE] != 0 and j == MINUTES_PER_DAY - 1])
+    auction = np.array([ctx.ints[_AUCTION_CLOSE] != 0 and j == grid.minutes - 1])
     path, fracs = _tick_paths(ctx.key, np.array([j]), bar[[_O]], bar[[_H]], bar[[_L]], bar[[_C]], auction)
     seen, f = path[0, :k], fracs[0, k - 1]
     row = minutes.take([j])
@@ -531,18 +552,15 @@ def forming_minute(ctx: Intraday, idx: int, minutes: Bars) -> Bars | None:
 
 
 def ticks_of(ctx: Intraday) -> Bars:
-    """The day's 5102 3-second ticks (09:15:00-11:30:00, 13:00:00-15:00:00)."""
-    idx = np.arange(TICKS_PER_DAY)
-    j, k = _minute_of_tick(idx)
-    rows = (TICKS_PER_DAY, len(ctx.ints))
+    """The day's 3-second ticks (a stock's 5102: 09:15:00-11:30:00, 13:00:00-15:00:00)."""
+    n = ctx.grid.ticks
+    places = TickPlaces.of(ctx.grid, np.arange(n))
     state = _tick_fields(
-        np.broadcast_to(ctx.ints, rows),
-        np.broadcast_to(ctx.floats, (TICKS_PER_DAY, len(ctx.floats))),
-        ctx.table[j].astype(np.int64),
-        ctx.money[j],
-        idx,
-        j,
-        k,
+        np.broadcast_to(ctx.ints, (n, len(ctx.ints))),
+        np.broadcast_to(ctx.floats, (n, len(ctx.floats))),
+        ctx.table[places.j].astype(np.int64),
+        ctx.money[places.j],
+        places,
         day_key=ctx.key,
     )
     return Bars({f: state[f] for f in TICK_FIELDS}).readonly()
@@ -562,21 +580,34 @@ def empty_ticks() -> Bars:
     return Bars(columns)
 
 
-def snapshot_moment(calendar: TradingCalendar, at: dt.datetime) -> tuple[dt.date, int] | None:
-    """(trading day, tick index) whose state is the snapshot at ``at`` (CST); None before the calendar."""
-    seconds = at.hour * 3600 + at.minute * 60 + at.second
-    day = at.date()
-    if calendar.is_trading_day(day) and seconds >= _MORNING_S:
-        return day, int(np.searchsorted(TICK_SECONDS, seconds, side="right")) - 1
-    prev = calendar.last_on_or_before(day - dt.timedelta(days=1) if seconds < _MORNING_S else day)
-    return None if prev is None else (prev, LAST_TICK)
+def snapshot_moment(
+    calendar: TradingCalendar, at: dt.datetime, schedule: Schedule = STOCK_HOURS
+) -> tuple[dt.date, int] | None:
+    """(trading day, tick index) whose state is the snapshot at ``at`` (CST) under ``schedule``: the
+    newest trading day whose first tick (its night session's, if it has one) is at or before ``at``, at its
+    last tick at or before ``at``; None before the calendar."""
+    at_ms = int(at.timestamp() * 1000)
+    today = at.date()
+    candidates = [calendar.first_on_or_after(today + dt.timedelta(days=1))] if schedule.night else []
+    candidates.append(today if calendar.is_trading_day(today) else None)
+    for day in candidates:
+        if day is None:
+            continue
+        grid = schedule.grid(night_held(calendar, day))
+        times = grid.tick_times(*anchors_ms(calendar, day))
+        if times[0] <= at_ms:
+            return day, int(np.searchsorted(times, at_ms, side="right")) - 1
+    prev = calendar.last_on_or_before(today - dt.timedelta(days=1))
+    if prev is None:
+        return None
+    return prev, schedule.grid(night_held(calendar, prev)).last_tick
 
 
 def snapshot_dicts(ctxs: Sequence[Intraday], idx: np.ndarray) -> list[dict]:
     """get_full_tick dicts of instrument-days ``ctxs`` at their tick indices ``idx`` (one pass for all)."""
     n = len(ctxs)
-    j, k = _minute_of_tick(idx)
-    rows = j.tolist()
+    places = TickPlaces.mixed([c.grid for c in ctxs], idx)
+    rows = places.j.tolist()
 
     def stacked(parts: list[np.ndarray]) -> np.ndarray:
         return np.concatenate(parts).reshape(n, -1)
@@ -584,14 +615,15 @@ def snapshot_dicts(ctxs: Sequence[Intraday], idx: np.ndarray) -> list[dict]:
     minute = stacked([c.table[r] for c, r in zip(ctxs, rows, strict=True)]).astype(np.int64)
     money = stacked([c.money[r] for c, r in zip(ctxs, rows, strict=True)])
     state = _tick_fields(
-        stacked([c.ints for c in ctxs]), stacked([c.floats for c in ctxs]), minute, money, idx, j, k
+        stacked([c.ints for c in ctxs]), stacked([c.floats for c in ctxs]), minute, money, places
     )
+    before_open = (places.stage <= STAGE_OPEN).tolist()
     values = zip(*(state[f].tolist() for f in TICK_FIELDS), strict=True)
     lasts, volumes = state["lastPrice"].tolist(), state["volume"].tolist()
     opens, back5 = minute[:, _O].tolist(), minute[:, _C5].tolist()
     timetags: dict[int, str] = {}
     out = []
-    for r, (ctx, index) in enumerate(zip(ctxs, idx.tolist(), strict=True)):
+    for r, ctx in enumerate(ctxs):
         snap = dict(zip(TICK_FIELDS, next(values), strict=True))
         ms = snap["time"]
         tag = timetags.get(ms)
@@ -599,7 +631,7 @@ def snapshot_dicts(ctxs: Sequence[Intraday], idx: np.ndarray) -> list[dict]:
             moment = dt.datetime.fromtimestamp(ms / 1000, CST)
             tag = timetags[ms] = moment.strftime("%Y%m%d %H:%M:%S") + ".000"
         snap["timetag"] = tag
-        if index <= _CONTINUOUS_TICK or ctx.suspended:
+        if before_open[r] or ctx.suspended:
             snap.update(volRatio=0.0, speed1Min=0.0, speed5Min=0.0)
         else:
             # volRatio: volume vs the 5-day average pace; speeds: percent change over 1 and 5 minutes
@@ -621,36 +653,22 @@ def snapshot_dicts(ctxs: Sequence[Intraday], idx: np.ndarray) -> list[dict]:
 # ----------------------------------------------------------------------------------------------- ticks
 
 
-def _minute_of_tick(idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(1m bar j, tick k = 1..20 inside it) of each tick index; (0, 0) up to 09:30:00.
-
-    13:00:00 repeats the 11:30:00 state.
-    """
-    cont = idx > _CONTINUOUS_TICK
-    pos = np.where(idx >= _RESUME_TICK, idx - _RESUME_TICK + 2400, idx - _CONTINUOUS_TICK)
-    pos = np.where(idx == _RESUME_TICK, 2400, pos)
-    j = np.where(cont, (pos - 1) // 20 + 1, 0)
-    k = np.where(cont, (pos - 1) % 20 + 1, 0)
-    return j, k
-
-
 def _tick_fields(
     ints: np.ndarray,
     floats: np.ndarray,
     minute: np.ndarray,
     money: np.ndarray,
-    idx: np.ndarray,
-    j: np.ndarray,
-    k: np.ndarray,
+    places: TickPlaces,
     day_key: int | None = None,
 ) -> dict[str, np.ndarray]:
     """Every tick field of rows: instrument-day constants (``ints``, ``floats``), the packed 1m bar ``j``
-    of the row's day (``minute``, int64; ``money``) and the tick index ``idx`` (0 = 09:15:00 ... 5101 =
-    15:00:00) with its place (``j``, ``k``) from :func:`_minute_of_tick`.
+    of the row's day (``minute``, int64; ``money``) and the tick's place on the day's grid (``places``:
+    its index, e.g. 0 = 09:15:00 ... 5101 = 15:00:00 for a stock, its bar ``j`` and tick ``k`` in it).
 
     With ``day_key`` every row belongs to that one instrument-day (a day's ticks), and each minute's
     price path is computed once; otherwise each row is its own instrument-day (snapshots).
     """
+    idx, j, k = places.idx, places.j, places.k
     n = len(idx)
     keys = ints[:, _KEY].astype(np.uint64)
 
@@ -675,12 +693,13 @@ def _tick_fields(
     phase[suspended] = PHASE_SUSPENDED
     detail[suspended] = STATUS_HALTED
     live = ~suspended
-    pre_open = live & (idx < _AUCTION_OPEN_TICK)
-    opened = live & (idx >= _AUCTION_OPEN_TICK) & (idx <= _CONTINUOUS_TICK)
-    cont = live & (idx > _CONTINUOUS_TICK)
+    stage = places.stage
+    pre_open = live & (stage == STAGE_PRE_OPEN)
+    opened = live & ((stage == STAGE_MATCHED) | (stage == STAGE_OPEN))
+    cont = live & (stage == STAGE_CONTINUOUS)
     if pre_open.any():  # the opening call auction's indicative price
         rows = np.flatnonzero(pre_open)
-        frac = idx[rows].astype(np.float64) / _AUCTION_OPEN_TICK
+        frac = places.auction_frac[rows]
         pc, do = pre_close[rows], day_open[rows]
         amp = np.maximum(1.0, 0.5 * np.abs(do - pc) + 0.1 * ints[rows, _DAY_RANGE])
         noise = hash_normal(key_of(rows), idx[rows], 20) * amp * 2.0 * np.sqrt(frac * (1.0 - frac))
@@ -707,7 +726,7 @@ def _tick_fields(
             bar[:, _H],
             bar[:, _L],
             bar[:, _C],
-            (ints[rows[first], _AUCTION_CLOSE] != 0) & (js[first] == 240),
+            (ints[rows[first], _AUCTION_CLOSE] != 0) & (js[first] == places.last_minute[rows[first]]),
         )
         col = k[rows] - 1
         run_high = np.maximum.accumulate(path, axis=1)[inverse, col]
@@ -723,16 +742,16 @@ def _tick_fields(
         trades[rows] = mine[:, _CUM_TRADES] + np.floor(mine[:, _TRADES] * f).astype(np.int64)
         prev_oi = mine[:, _OI_PREV]
         oi[rows] = prev_oi + np.rint((mine[:, _OI] - prev_oi) * f).astype(np.int64)
-    auction = live & (idx < _CONTINUOUS_TICK)
+    auction = live & (stage <= STAGE_MATCHED)
     phase[auction] = PHASE_AUCTION
     detail[auction] = STATUS_AUCTION
-    closing = live & (ints[:, _AUCTION_CLOSE] != 0) & (idx > _CLOSING_AUCTION_TICK) & (idx < LAST_TICK)
+    closing = live & (ints[:, _AUCTION_CLOSE] != 0) & places.closing_window
     phase[closing] = PHASE_CLOSING_AUCTION
     detail[closing] = STATUS_CLOSING_AUCTION
-    noon = live & (idx == _NOON_TICK)
-    phase[noon] = PHASE_CLOSED
-    detail[noon] = STATUS_BREAK
-    at_close = idx == LAST_TICK
+    pause = live & places.at_break
+    phase[pause] = PHASE_CLOSED
+    detail[pause] = STATUS_BREAK
+    at_close = places.at_close
     phase[at_close] = np.where(suspended[at_close], PHASE_SUSPENDED, PHASE_CLOSED)
     detail[at_close] = np.where(suspended[at_close], STATUS_HALTED, STATUS_CLOSED)
 
@@ -755,7 +774,7 @@ def _tick_fields(
     if earning.any():
         pe[earning] = np.round(last_price[earning] / eps[earning], 2)
     return {
-        "time": ints[:, _BASE_MS] + TICK_SECONDS[idx] * 1000,
+        "time": np.where(places.night, ints[:, _NIGHT_BASE_MS], ints[:, _BASE_MS]) + places.seconds * 1000,
         "lastPrice": last_price,
         "open": price(open_),
         "high": price(high),

@@ -22,10 +22,8 @@ from qmt_bridge.sim.market.custom_sectors import CustomSectorStore
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.prices import PriceEngine
 from qmt_bridge.sim.market.sectors import Sectors
+from qmt_bridge.sim.market.trading_hours import STOCK_HOURS, Schedule, night_held, tick_time_ms
 from qmt_bridge.sim.market.universe import Universe, build_universe
-
-SESSION_OPEN = dt.time(9, 30)
-SESSION_CLOSE = dt.time(15, 0)
 
 #: Intraday K-line history the simulator keeps "locally" (like MiniQMT's cache), in trading days.
 INTRADAY_HISTORY_DAYS = 500
@@ -90,35 +88,50 @@ class SimMarket:
     def now(self) -> dt.datetime:
         return self.clock.now()
 
-    def current_day(self) -> dt.date:
-        """The trading day whose data is the newest: today if it is a trading day, else the last one."""
+    def current_day(self, hours: Schedule = STOCK_HOURS) -> dt.date:
+        """The trading day whose data is the newest: today if it is a trading day, else the last one; for
+        ``hours`` with a night session, the next trading day once its night session's auction has begun
+        (Friday evening's 21:00 trades for Monday)."""
         today = self.clock.today()
+        if hours.night is not None:
+            upcoming = self.calendar.first_on_or_after(today + dt.timedelta(days=1))
+            if upcoming is not None and night_held(self.calendar, upcoming):
+                if self._ms() >= self._tick_ms(upcoming, hours, 0):
+                    return upcoming
         day = self.calendar.last_on_or_before(today)
         if day is None:
             raise RuntimeError("the clock is before the first day of the trading calendar")
         return day
 
-    def day_started(self, day: dt.date) -> bool:
-        """Whether trading (the 09:30 open) has begun on ``day`` as of now."""
-        now = self.now()
-        return day < now.date() or (day == now.date() and now.time() >= SESSION_OPEN)
+    def day_started(self, day: dt.date, hours: Schedule = STOCK_HOURS) -> bool:
+        """Whether continuous trading (a stock's 09:30 open; a night session's 21:00 the evening before)
+        has begun on trading day ``day`` as of now."""
+        grid = hours.grid(night_held(self.calendar, day))
+        return self._ms() >= self._tick_ms(day, hours, grid.continuous_tick)
 
-    def last_complete_day(self) -> dt.date | None:
-        """The newest trading day that has fully closed."""
-        now = self.now()
-        day = self.current_day()
-        if day == now.date() and now.time() < SESSION_CLOSE:
+    def last_complete_day(self, hours: Schedule = STOCK_HOURS) -> dt.date | None:
+        """The newest trading day that has fully closed (a stock's 15:00)."""
+        day = self.current_day(hours)
+        if self._ms() < self._tick_ms(day, hours, -1):
             return self.calendar.prev_day(day)
         return day
 
-    def history_days(self, start: dt.date | None, end: dt.date | None) -> list[dt.date]:
-        """Trading days in ``[start, end]`` that have begun as of now."""
-        cur = self.current_day()
+    def history_days(
+        self, start: dt.date | None, end: dt.date | None, hours: Schedule = STOCK_HOURS
+    ) -> list[dt.date]:
+        """Trading days in ``[start, end]`` that have begun as of now (under trading ``hours``)."""
+        cur = self.current_day(hours)
         end = cur if end is None or end > cur else end
         days = self.calendar.between(start, end)
-        if days and days[-1] == cur and not self.day_started(cur):
+        if days and days[-1] == cur and not self.day_started(cur, hours):
             days = days[:-1]
         return days
+
+    def _ms(self) -> int:
+        return int(self.now().timestamp() * 1000)
+
+    def _tick_ms(self, day: dt.date, hours: Schedule, index: int) -> int:
+        return tick_time_ms(self.calendar, hours, day, index)
 
     def intraday_window_start(self, ticks: bool = False) -> dt.date:
         """First trading day whose intraday (or tick) data the simulator serves."""

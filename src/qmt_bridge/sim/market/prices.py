@@ -21,7 +21,6 @@ from qmt_bridge.sim.clock import CST
 from qmt_bridge.sim.market.bars import (
     INTRADAY_PERIODS,
     KLINE_PERIODS,
-    MINUTE_MS,
     Bars,
     aggregate,
     day_number,
@@ -37,8 +36,6 @@ from qmt_bridge.sim.market.instruments import (
     Instrument,
 )
 from qmt_bridge.sim.market.intraday import (
-    LAST_TICK,
-    MINUTE_OF_DAY,
     DaysAhead,
     Intraday,
     bars_of,
@@ -56,6 +53,7 @@ from qmt_bridge.sim.market.rules import (
     price_limits,
     to_price,
 )
+from qmt_bridge.sim.market.trading_hours import anchors_ms, grid_of, schedule_of
 from qmt_bridge.sim.market.universe import (
     Universe,
 )
@@ -166,7 +164,8 @@ class PriceEngine(DailyHistory):
         return bars.readonly()
 
     def minutes(self, inst: Instrument, day: dt.date) -> Bars:
-        """The 241 1m bars of ``day`` (empty if the instrument has no bar that day)."""
+        """The 1m bars of trading day ``day`` (a stock's 241; a night session's first): empty if the
+        instrument has no bar that day."""
         bars = self._minute_bars_of(inst, day)
         return Bars.empty() if bars is None else bars
 
@@ -178,9 +177,9 @@ class PriceEngine(DailyHistory):
         if period not in INTRADAY_PERIODS:
             raise ValueError(f"kline_times serves the intraday periods {INTRADAY_PERIODS}, not {period!r}")
         days = self._days_in_span(inst, start, end)
-        starts = np.array([day_start_ms(d) for d in days], np.int64)
-        times = (starts[:, None] + MINUTE_OF_DAY[None, :] * MINUTE_MS).ravel()
-        return aggregate(Bars({"time": times}), period)
+        parts = [grid_of(inst, self.calendar, d).minute_times(*anchors_ms(self.calendar, d)) for d in days]
+        times = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        return aggregate(Bars({"time": times}), period, schedule_of(inst))
 
     def kline(self, inst: Instrument, period: str, start: dt.date | None, end: dt.date | None) -> Bars:
         """Unadjusted bars of ``period`` for trading days in ``[start, end]`` (``None`` = unbounded).
@@ -196,7 +195,7 @@ class PriceEngine(DailyHistory):
                 return Bars.empty()
             store = len(days) <= 32  # long ranges would only flush the caches
             parts = [self._minute_bars_of(inst, d, store=store) for d in days]
-            return aggregate(Bars.concat(parts), period)  # type: ignore[arg-type]
+            return aggregate(Bars.concat(parts), period, schedule_of(inst))  # type: ignore[arg-type]
         rec = self._daily(inst)
         times = self._session_ms[rec.i0 : rec.i0 + len(rec)]
         first_row = 0 if start is None else int(np.searchsorted(times, day_start_ms(start), side="left"))
@@ -209,11 +208,11 @@ class PriceEngine(DailyHistory):
 
     def minutes_until(self, inst: Instrument, at: dt.datetime) -> Bars:
         """The 1m bars of ``at``'s trading day as of moment ``at`` (CST): the finished minutes and the one
-        in progress (:func:`forming_minute`), as a live K-line shows them; empty before the 09:30 bar or
-        on a day without bars."""
+        in progress (:func:`forming_minute`), as a live K-line shows them; empty before the day's first
+        tick (09:15 for a stock; a night session's 20:55 the evening before) or on a day without bars."""
         at = at.replace(tzinfo=CST) if at.tzinfo is None else at.astimezone(CST)
-        moment = snapshot_moment(self.calendar, at)
-        if moment is None or moment[0] != at.date():
+        moment = snapshot_moment(self.calendar, at, schedule_of(inst))
+        if moment is None or moment[0] < at.date():
             return Bars.empty()
         day, idx = moment
         minutes = self.minutes(inst, day)
@@ -225,15 +224,17 @@ class PriceEngine(DailyHistory):
         return done if forming is None else Bars.concat([done, forming])
 
     def ticks(self, inst: Instrument, day: dt.date) -> Bars:
-        """The 3-second snapshots of ``day`` (09:15:00-11:30:00, 13:00:00-15:00:00); empty if no bar."""
+        """The 3-second snapshots of trading day ``day`` (a stock's 09:15:00-11:30:00, 13:00:00-15:00:00;
+        a night session's first); empty if no bar."""
         ctx = self._intraday(inst, day)
         return empty_ticks() if ctx is None else ticks_of(ctx)
 
     def snapshot(self, inst: Instrument, at: dt.datetime) -> dict | None:
         """xtquant's ``get_full_tick`` dict of ``inst`` at moment ``at`` (naive datetimes are taken as CST).
 
-        During or after a session it is the last tick at or before ``at``; before 09:15 or on a non-trading
-        day it is the closing state of the last trading day before. None before the first trading day.
+        During or after a session it is the last tick at or before ``at``; before the day's first tick (09:15
+        for a stock, the night session's for a future that has one) or on a non-trading day it is the closing
+        state of the last trading day before. None before the first trading day.
         """
         return self.snapshots([inst], at)[0]
 
@@ -246,9 +247,7 @@ class PriceEngine(DailyHistory):
         """
         at = at.replace(tzinfo=CST) if at.tzinfo is None else at.astimezone(CST)
         out: list[dict | None] = [None] * len(insts)
-        moment = snapshot_moment(self.calendar, at)
-        if moment is None:
-            return out
+        moments: dict = {}
         sessions = self.calendar.sessions
         places: list[int] = []
         ctxs: list[Intraday] = []
@@ -257,11 +256,18 @@ class PriceEngine(DailyHistory):
             i0, i1 = self._span(inst)
             if i1 == i0:
                 continue
+            schedule = schedule_of(inst)
+            if schedule not in moments:
+                moments[schedule] = snapshot_moment(self.calendar, at, schedule)
+            moment = moments[schedule]
+            if moment is None:
+                continue
             day, index = moment
             if day < sessions[i0]:
                 continue
             if day > sessions[i1 - 1]:
-                day, index = sessions[i1 - 1], LAST_TICK
+                day = sessions[i1 - 1]
+                index = grid_of(inst, self.calendar, day).last_tick
             ctx = self._intraday(inst, day)
             assert ctx is not None
             places.append(n)
@@ -407,7 +413,16 @@ class PriceEngine(DailyHistory):
             current = self._ahead_cache.get(inst)
             if not isinstance(current, DaysAhead) or ahead.first > current.first:
                 self._ahead_cache.put(inst, ahead)
-        intraday = build_intraday(inst, day, ahead, c, self.seed, self.earnings.ttm_eps(inst, day))
+        intraday = build_intraday(
+            inst,
+            day,
+            ahead,
+            c,
+            self.seed,
+            self.earnings.ttm_eps(inst, day),
+            grid=grid_of(inst, self.calendar, day),
+            night_base_ms=anchors_ms(self.calendar, day)[1],
+        )
         if store:
             self._day_cache.put(key, intraday)
         return intraday

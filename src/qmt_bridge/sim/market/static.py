@@ -9,6 +9,16 @@ import numpy as np
 from qmt_bridge.sim.market import instruments as kinds
 from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.instruments import Instrument
+from qmt_bridge.sim.market.trading_hours import (
+    CFFEX_INDEX_HOURS,
+    COMMODITY_MARKETS,
+    NIGHT_2300_HOURS,
+    STOCK_HOURS,
+    Schedule,
+    kline_periods,
+    schedule_of,
+    trading_periods,
+)
 
 if TYPE_CHECKING:
     from qmt_bridge.sim.market.market import SimMarket
@@ -59,6 +69,22 @@ PERIOD_LIST: tuple[dict[str, str], ...] = (
 _EXCHANGE_LONG = {"IF": "CFFEX", "SF": "SHFE", "DF": "DCE", "ZF": "CZCE", "GF": "GFEX", "INE": "INE"}
 
 
+def _derivative_hours(market: str, inst: Instrument | None) -> Schedule | None:
+    """The hours of a futures exchange's instrument (``inst``, or the market's most common hours without
+    one: CFFEX's index futures, the commodity exchanges' night until 23:00); None for other markets."""
+    if inst is not None and market in ("IF", *COMMODITY_MARKETS):
+        return schedule_of(inst)
+    if market == "IF":
+        return CFFEX_INDEX_HOURS
+    return NIGHT_2300_HOURS if market in COMMODITY_MARKETS else None
+
+
+def kline_trading_periods(market: str, inst: Instrument | None) -> list[dict[str, Any]]:
+    """``get_kline_trading_period``'s ``tradings``: A-share hours but for the futures exchanges'
+    instruments (:func:`trading_period`)."""
+    return kline_periods(_derivative_hours(market, inst) or STOCK_HOURS)
+
+
 def trading_period(market: str, inst: Instrument | None) -> dict[str, Any]:
     """``xtdata.get_trading_period``: session envelope with times as ``hhmmss`` ints."""
     if market in ("HK", "HGT", "SGT"):
@@ -68,14 +94,8 @@ def trading_period(market: str, inst: Instrument | None) -> dict[str, Any]:
             {"status": 3, "time": [0, [130000, 0], [160000, 0]]},
             {"status": 8, "time": [0, [160000, 0], [161000, 0]]},
         ]
-    elif market in ("SF", "DF", "ZF", "GF", "INE"):
-        tradings = [
-            {"status": 2, "time": [-1, [-205500, 0], [-205900, 0]]},
-            {"status": 3, "time": [-1, [-210000, 0], [-230000, 0]]},
-            {"status": 3, "time": [0, [90000, 0], [101500, 0]]},
-            {"status": 3, "time": [0, [103000, 0], [113000, 0]]},
-            {"status": 3, "time": [0, [133000, 0], [150000, 0]]},
-        ]
+    elif (hours := _derivative_hours(market, inst)) is not None:
+        tradings = trading_periods(hours)
     else:
         tradings = [
             {"status": 2, "time": [0, [91500, 0], [92500, 0]]},
@@ -83,7 +103,7 @@ def trading_period(market: str, inst: Instrument | None) -> dict[str, Any]:
             {"status": 3, "time": [0, [130000, 0], [145700, 0]]},
             {"status": 8, "time": [0, [145700, 0], [150000, 0]]},
         ]
-        if market == "IF" or (inst is not None and inst.kind == kinds.INDEX):
+        if inst is not None and inst.kind == kinds.INDEX:
             tradings[-2] = {"status": 3, "time": [0, [130000, 0], [150000, 0]]}
             tradings.pop()
     category = inst.kind if inst is not None else ""
@@ -129,8 +149,10 @@ def _product_type(inst: Instrument) -> int:
 
 
 def instrument_detail(market: SimMarket, inst: Instrument, iscomplete: bool) -> dict[str, Any]:
-    """``xtdata.get_instrument_detail``: xtquant's 31 keys (dates as ``'YYYYMMDD'`` strings)."""
-    day = market.current_day()
+    """``xtdata.get_instrument_detail``: xtquant's 31 keys (dates as ``'YYYYMMDD'`` strings). A future's
+    ``TradingDay`` (and its limits, pre-close and pre-settlement) is the next trading day's from its night
+    session's 21:00 on."""
+    day = market.current_day(schedule_of(inst))
     pre_close, pre_settle, up, down, last_volume = market.prices.references.get_or_build(
         (inst.code, day), lambda: _day_reference(market, inst, day)
     )
