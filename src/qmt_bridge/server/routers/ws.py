@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, WebSocket
@@ -27,6 +28,13 @@ from qmt_bridge.server.realtime.connection import Subscriber
 from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused
 from qmt_bridge.server.security import key_matches
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
+from qmt_bridge.server.services.market_status import (
+    FUTURES_MARKETS,
+    LOOKAHEAD_DAYS,
+    in_spans,
+    next_begin,
+    session_spans,
+)
 from qmt_bridge.server.services.quote_book import (
     CST,
     as_rows,
@@ -234,12 +242,22 @@ class _Stream:
     async def subscribe(self, request: protocol.Request) -> None:
         raise NotImplementedError  # each endpoint's own
 
-    async def tell_session(self) -> None:
-        """A ``market_closed`` status outside trading hours, so that silence never looks like a hang."""
+    async def tell_session(self, codes: Sequence[str] = ()) -> None:
+        """A ``market_closed`` status when no session of ``codes`` runs, with the next open, so that silence
+        never looks like a hang. A futures exchange's code has its product's sessions (a night session from
+        21:00, 09:00, 15:15: the backend's ``get_trading_period``); anything else the A-share day."""
         now = backend_now(self.ctx.backend)
-        if in_trading_hours(now):
+        futures = [code for code in codes if market_of(code) in FUTURES_MARKETS]
+        others = len(futures) < len(codes) or not codes
+        if others and in_trading_hours(now):
             return
-        opens = await next_open(self.ctx, now)
+        opens = await next_open(self.ctx, now) if others else None
+        if futures:
+            spans = await futures_sessions(self.ctx, futures, now)
+            if in_spans(spans, now):
+                return
+            begins = [moment for moment in (opens, next_begin(spans, now)) if moment is not None]
+            opens = min(begins, default=None)
         self.subscriber.put_control(
             protocol.status(
                 "market_closed",
@@ -270,7 +288,7 @@ class _Realtime(_Stream):
             )
         finally:
             self.subscriber.release(streams)
-        await self.tell_session()
+        await self.tell_session(attached)
 
     async def send_snapshots(self, codes: list[str], period: str, since: int | None) -> None:
         """The current state first: the latest tick, or the K-lines' latest bar (with ``since``: every bar
@@ -314,7 +332,7 @@ class _L2Thousand(_Stream):
             self.subscriber.put_control(
                 protocol.status("subscribed", f"{len(attached)} {what}", stocks=attached, period=period)
             )
-            await self.tell_session()
+            await self.tell_session(attached)
 
 
 class _WholeQuote(_Stream):
@@ -361,6 +379,30 @@ class _WholeQuote(_Stream):
     async def unsubscribe(self, request: protocol.Request) -> None:
         self.hub.detach_whole(self.subscriber)
         self.subscriber.put_control(protocol.status("unsubscribed", "whole-market push ended"))
+
+
+async def futures_sessions(
+    ctx: BackendContext, codes: Sequence[str], now: dt.datetime
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The sessions of the products of futures-exchange ``codes`` from 10 days before ``now`` to 40 after
+    (one ``get_trading_period`` a product); none when the backend cannot say."""
+    local = now.astimezone(CST)
+    products = {}
+    for code in codes:
+        symbol, _, market = code.partition(".")
+        products.setdefault((symbol.rstrip("0123456789"), market), code)
+    try:
+        days = await ctx.xtdata(
+            "get_trading_calendar", "SH", start_time=f"{local - dt.timedelta(days=10):%Y%m%d}",
+            end_time=f"{local + dt.timedelta(days=LOOKAHEAD_DAYS):%Y%m%d}",
+        )  # fmt: skip
+        trading_days = [dt.datetime.strptime(str(day), "%Y%m%d").date() for day in days or ()]
+        spans = []
+        for code in products.values():
+            spans += session_spans(await ctx.xtdata("get_trading_period", code), trading_days)
+    except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError, ValueError):
+        return []
+    return sorted(spans)
 
 
 async def next_open(ctx: BackendContext, now: dt.datetime) -> dt.datetime | None:

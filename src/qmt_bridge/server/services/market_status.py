@@ -22,6 +22,8 @@ from qmt_bridge.server.services.quote_book import backend_now
 CST = dt.timezone(dt.timedelta(hours=8))
 #: A stock of each exchange whose sessions are that exchange's (the sessions are per market and category).
 MARKETS = {"SH": "600000.SH", "SZ": "000001.SZ", "BJ": "430047.BJ"}
+#: The futures exchanges' markets: their sessions are per product (night sessions, 09:00, 15:15).
+FUTURES_MARKETS = frozenset({"IF", "SF", "DF", "ZF", "GF", "INE"})
 PRE_OPEN, CALL_AUCTION, TRADING, CLOSING_AUCTION, LUNCH_BREAK, CLOSED = (
     "pre_open", "call_auction", "trading", "closing_auction", "lunch_break", "closed",
 )  # fmt: skip
@@ -137,3 +139,52 @@ async def market_status(ctx: BackendContext, markets: Sequence[str]) -> dict[str
             "next_change": None if at is None else at.isoformat(),
         }  # fmt: skip
     return {"time": now.isoformat(timespec="seconds"), "markets": answer}
+
+
+# ---------------------------------------------------------------------- one product's sessions
+
+
+def session_spans(
+    trading_period: Any, trading_days: Sequence[dt.date]
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The (begin, end) moments of every period of a ``get_trading_period`` answer on ``trading_days``
+    (sorted, China time), in order.
+
+    A period with trading-day offset 0 lies on each trading day; one with offset -1 (a night session) on the
+    evening of the trading day before, when only a weekend lies between the two (the exchanges hold no night
+    session before a holiday), and never for the first of ``trading_days`` (its day before is unknown).
+    Times past 24:00 are the next natural day's (``263000`` = 02:30), negative ones the natural day before's
+    (``-45500`` = 20:55), as xtdata.py's docstring of ``get_trading_period`` describes them."""
+    days = sorted(trading_days)
+    spans = []
+    for i, day in enumerate(days):
+        prev = days[i - 1] if i else None
+        gap = (day - prev).days if prev is not None else 0
+        night_held = gap == 1 or (gap == 3 and prev is not None and prev.weekday() == 4)
+        for item in (trading_period or {}).get("tradings", []):
+            offset, (begin, _), (end, _) = item["time"]
+            if offset == 0:
+                anchor = day
+            elif offset == -1 and night_held and prev is not None:
+                anchor = prev
+            else:
+                continue
+            spans.append((_moment(anchor, begin), _moment(anchor, end)))
+    return sorted(spans)
+
+
+def _moment(day: dt.date, hhmmss: int) -> dt.datetime:
+    magnitude = abs(hhmmss)
+    hours = magnitude // 10000 * (-1 if hhmmss < 0 else 1)
+    seconds = hours * 3600 + magnitude // 100 % 100 * 60 + magnitude % 100
+    return dt.datetime.combine(day, dt.time(), CST) + dt.timedelta(seconds=seconds)
+
+
+def in_spans(spans: Sequence[tuple[dt.datetime, dt.datetime]], now: dt.datetime) -> bool:
+    """Whether ``now`` lies in one of ``spans`` (its begin included, its end too: the closing tick)."""
+    return any(begin <= now <= end for begin, end in spans)
+
+
+def next_begin(spans: Sequence[tuple[dt.datetime, dt.datetime]], now: dt.datetime) -> dt.datetime | None:
+    """The first begin of ``spans`` after ``now`` (None when ``spans`` end before)."""
+    return min((begin for begin, _ in spans if begin > now), default=None)
