@@ -3,8 +3,9 @@
 
 Like xtquant, the first push of a whole-quote subscription is the full snapshot of its codes; later pushes
 carry only the codes whose snapshot changed, once per 3-second tick of a session of any of its codes (a
-future's night session too; nothing changes outside sessions). Callbacks run on a pusher thread, not the caller's, as xtquant's run on its client's threads, and
-an exception in a callback is logged, never propagated. The per-code pushes (``subscribe_quote``,
+future's night session too; nothing changes outside sessions). Callbacks run on a pusher thread, not the
+caller's, as xtquant's run on its client's threads, and an exception in a callback is logged, never
+propagated. The per-code pushes (``subscribe_quote``,
 ``subscribe_l2thousand``) run on a pusher of their own (:mod:`.quote_pushes`), so that a whole-market push
 (seconds of CPU the first time of a day) never delays them; ``unsubscribe_quote`` ends either kind.
 """

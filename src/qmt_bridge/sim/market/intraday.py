@@ -25,8 +25,9 @@ Model (simplifications documented here, not hidden):
 - Ticks every 3 s, for a stock 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the
   opening call auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the
   opening price and auction volume show (a future's auction: 5 minutes before its first session, matched
-  at the 4th). The last tick of a session before a break (11:30, a night's end) shows the break's status. The tick ending a minute carries that minute's close and cumulative volume,
-  amount and running high/low equal to the 1m bars'. A minute's ticks touch its high and low, so the bar
+  at the 4th). The last tick of a session before a break (11:30, a night's end) shows the break's status.
+  The tick ending a minute carries that minute's close and cumulative volume, amount and running high/low
+  equal to the 1m bars'. A minute's ticks touch its high and low, so the bar
   in progress built from them (:func:`forming_minute`) grows into the finished bar. Books are zero-padded
   where a level would cross a price limit (no asks at limit-up, no bids at limit-down); indices and
   suspended stocks have no book.
