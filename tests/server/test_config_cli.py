@@ -12,6 +12,7 @@ import pytest
 
 from conftest import AFTER_CLOSE, SEED
 from qmt_bridge.server.cli import settings_from_args
+from qmt_bridge.server.config import Settings
 
 SEED_FLAGS = [
     "--host",
@@ -101,6 +102,33 @@ def test_simulator_flags_parse():
     )  # fmt: skip
     assert s.backend == "sim" and s.sim_seed == 8 and s.sim_clock == "replay"
     assert s.sim_replay_date == dt.date(2025, 6, 18) and s.sim_replay_speed == 10.0
+    assert s.sim_replay_time == dt.time(9, 15)  # the day's pre-open by default
+
+
+def test_a_replay_can_start_in_the_evening():
+    """``--sim-replay-time`` (or QMT_BRIDGE_SIM_REPLAY_TIME) starts the replay at that time of the day: a
+    futures night session; without a date, on the default day (the last weekday)."""
+    from qmt_bridge.backends.sim import SimBackend
+
+    s = settings_from_args(
+        [
+            "--backend",
+            "sim",
+            "--sim-clock",
+            "replay",
+            "--sim-replay-date",
+            "2025-11-14",
+            "--sim-replay-time",
+            "20:55",
+        ]
+    )
+    assert s.sim_replay_time == dt.time(20, 55)
+    clock = SimBackend.from_settings(s).clock
+    assert clock.replay_start.isoformat() == "2025-11-14T20:55:00+08:00"
+    s = settings_from_args(["--backend", "sim", "--sim-clock", "replay", "--sim-replay-time", "21:30"])
+    clock = SimBackend.from_settings(s).clock
+    assert clock.replay_start.time() == dt.time(21, 30) and clock.replay_start.weekday() < 5
+    assert Settings(_env_file=None, sim_replay_time="20:55").sim_replay_time == dt.time(20, 55)
 
 
 @pytest.mark.parametrize(
@@ -111,6 +139,7 @@ def test_simulator_flags_parse():
         ["--backend", "nope"],
         ["--sim-clock", "fast"],
         ["--sim-replay-date", "2025-13-01"],
+        ["--sim-replay-time", "25:00"],
         ["--backend-isolation", "fork"],
         ["--no-such-flag"],
     ],

@@ -88,9 +88,9 @@ class SimBackend:
         stock, credit = paper_accounts(settings)
         clock = SimClock("live")
         if settings.sim_clock == "replay":
-            start = None
-            if settings.sim_replay_date is not None:
-                start = dt.datetime.combine(settings.sim_replay_date, dt.time(9, 15), CST)
+            clock = SimClock("replay", speed=settings.sim_replay_speed)  # from the last weekday by default
+            day = settings.sim_replay_date or clock.replay_start.date()
+            start = dt.datetime.combine(day, settings.sim_replay_time, CST)
             clock = SimClock("replay", replay_start=start, speed=settings.sim_replay_speed)
         return cls(
             seed=settings.sim_seed,

@@ -51,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sim-seed", type=int, help="simulator random seed (same seed = same market)")
     p.add_argument("--sim-clock", choices=["live", "replay"], help="simulator clock (default live)")
     p.add_argument("--sim-replay-date", type=dt.date.fromisoformat, help="replay this day (YYYY-MM-DD)")
+    p.add_argument(
+        "--sim-replay-time",
+        type=dt.time.fromisoformat,
+        help="start the replay at this time of the day (default 09:15)",
+    )
     p.add_argument("--sim-replay-speed", type=float, help="replay speed factor (default 1.0)")
     p.add_argument("--data-dir", help="where the server keeps its state (default ./qmt_bridge_data)")
     p.add_argument(
@@ -86,6 +91,7 @@ FLAG_TO_SETTING = {
     "sim_seed": "sim_seed",
     "sim_clock": "sim_clock",
     "sim_replay_date": "sim_replay_date",
+    "sim_replay_time": "sim_replay_time",
     "sim_replay_speed": "sim_replay_speed",
     "data_dir": "data_dir",
     "predownload": "predownload",

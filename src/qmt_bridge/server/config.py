@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     sim_seed: int = 20240101
     sim_clock: Literal["live", "replay"] = "live"
     sim_replay_date: dt.date | None = None
+    #: When in that day the replay starts (a futures night session: 20:55).
+    sim_replay_time: dt.time = dt.time(9, 15)
     sim_replay_speed: float = Field(1.0, gt=0)
     data_dir: str = "qmt_bridge_data"
     #: Seconds a connection may take to send a whole request head (slow or silent sockets are closed), and
