@@ -120,3 +120,38 @@ def test_frames_share_their_labels_but_not_their_index(sim: SimBackend) -> None:
     first.index.name = "datetime"
     assert second.index.name is None
     assert sim.xtdata.get_local_data(["time"], codes[:1], "5m", *day)[codes[0]].index.name is None
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [["time"], ["close", "open"], ["openInterest", "suspendFlag"], ["time", "time"], ["close", "volume"], []],
+)
+def test_one_dtype_frames_equal_the_dict_built_ones(sim: SimBackend, fields: list[str]) -> None:
+    """Frames whose columns share a dtype are built as one block: the same frame (values, dtypes, column
+    and index labels) as the constructor from a dict of columns gives, each frame with its own columns and
+    values (a name or a value a script changes stays on its frame)."""
+    import pandas as pd
+
+    codes = ["600519.SH", "000001.SZ"]
+    day = ("20251120", "20251120235959")
+    frames = sim.xtdata.get_local_data(fields, codes, "5m", *day)
+    first = frames[codes[0]]
+    names = list(first.columns)
+    columns = {name: first.iloc[:, names.index(name)].to_numpy() for name in dict.fromkeys(names)}
+    expected = pd.DataFrame(columns, index=pd.Index(list(first.index), dtype=object))
+    if len(first.columns) != len(columns):
+        expected = expected[list(first.columns)]
+    pd.testing.assert_frame_equal(first, expected, check_column_type=True, check_index_type=True)
+    wanted = fields or ["time", "open", "high", "low", "close", "volume", "amount", "settelementPrice",
+                        "openInterest", "preClose", "suspendFlag"]  # fmt: skip
+    assert list(first.columns) == wanted
+    if "suspendFlag" in wanted:
+        assert first["suspendFlag"].dtype == np.int32
+    second = frames[codes[1]]
+    first.columns.name = "field"
+    assert second.columns.name is None
+    before = second.iloc[0, 0]
+    first.iloc[0, 0] = -1
+    assert second.iloc[0, 0] == before
+    again = sim.xtdata.get_local_data(fields, codes[:1], "5m", *day)[codes[0]]
+    assert again.columns.name is None and again.iloc[0, 0] != -1

@@ -642,8 +642,19 @@ def _kline_frame(bars: Bars | None, fields: list[str], period: str) -> pd.DataFr
         return frame
     # The index in the constructor and no column list: half the time (a read-back asks for many frames).
     index = _time_index(bars["time"], period in INTRADAY_PERIODS) if len(bars) else pd.Index([], dtype=object)
+    if len({values.dtype for values in data.values()}) == 1:
+        # One dtype (a read-back's ``time`` alone): one block from a fresh 2-D array, a fifth of the time.
+        block = np.column_stack([data[name] for name in order])
+        return pd.DataFrame(block, index=index, columns=_column_index(tuple(order)).copy(), copy=False)
     frame = pd.DataFrame(data, index=index)
     return frame if len(order) == len(data) else frame[order]  # a field asked twice comes twice
+
+
+@functools.lru_cache(maxsize=256)
+def _column_index(names: tuple[str, ...]) -> pd.Index:
+    """Column labels as the dict constructor infers them (each frame gets its own copy: a name a script sets
+    stays on its frame)."""
+    return pd.Index(list(names))
 
 
 #: Time arrays up to this length have their index kept (a day of 1m bars is 241), the latest 64 of them

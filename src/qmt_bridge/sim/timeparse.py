@@ -23,11 +23,18 @@ def parse_bound(value: object, *, end: bool) -> dt.datetime | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return dt.datetime.fromtimestamp(value / 1000, CST)
     text = str(value).strip()
-    if len(text) == 8:
-        day = dt.datetime.strptime(text, "%Y%m%d").replace(tzinfo=CST)
-        return day + dt.timedelta(days=1, milliseconds=-1) if end else day
-    if len(text) == 14:
-        return dt.datetime.strptime(text, "%Y%m%d%H%M%S").replace(tzinfo=CST)
+    # Digits sliced, not strptime: a download's read-back parses two bounds a call, thousands of calls.
+    if len(text) in (8, 14) and text.isascii() and text.isdigit():
+        parts = [int(text[:4]), int(text[4:6]), int(text[6:8])]
+        if len(text) == 14:
+            parts += [int(text[8:10]), int(text[10:12]), int(text[12:14])]
+        try:
+            moment = dt.datetime(*parts, tzinfo=CST)  # type: ignore[misc]
+        except ValueError as exc:
+            raise ValueError(f"time {value!r} is not a valid date or time: {exc}") from None
+        if len(text) == 8 and end:
+            return moment + dt.timedelta(days=1, milliseconds=-1)
+        return moment
     raise ValueError(f"time {value!r} is not YYYYMMDD or YYYYMMDDhhmmss")
 
 

@@ -251,6 +251,7 @@ def grid_of(inst: Instrument, calendar: TradingCalendar, day: dt.date) -> Sessio
     return schedule.grid(schedule.night is not None and night_held(calendar, day))
 
 
+@functools.lru_cache(maxsize=4096)
 def tick_time_ms(calendar: TradingCalendar, schedule: Schedule, day: dt.date, index: int) -> int:
     """ms epoch of tick ``index`` (negative: from the end) of trading day ``day`` under ``schedule``."""
     grid = schedule.grid(night_held(calendar, day))
