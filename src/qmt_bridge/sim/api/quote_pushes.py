@@ -19,11 +19,12 @@ A callback receives ``{code: [item, ...]}`` as xtquant's does (``shared/xtquant-
 
 Pushes follow the simulated clock and each code's own trading hours
 (:mod:`~qmt_bridge.sim.market.trading_hours`: a commodity future's night session, CFFEX's 09:25 auction): a
-round per 3-second tick of a session, nothing outside sessions (a subscription made then gets its first push when the code's next session begins; one made in a
-session gets the current tick or bar at once). A round computes only what its due subscriptions need: one
-``get_full_tick`` for the tick codes, each (code, period, dividend type)'s bars of the day once, each
-Level-2 book once; it never touches the rest of the market. ``start_time``, ``end_time`` and ``count`` load history into
-xtquant's local cache for ``get_market_data``; the simulator has all of it, so they are accepted and unused.
+round per 3-second tick of a session, nothing outside sessions (a subscription made then gets its first push
+when the code's next session begins; one made in a session gets the current tick or bar at once). A round
+computes only what its due subscriptions need: one ``get_full_tick`` for the tick codes, each (code, period,
+dividend type)'s bars of the day once, each Level-2 book once; it never touches the rest of the market.
+``start_time``, ``end_time`` and ``count`` load history into xtquant's local cache for ``get_market_data``;
+the simulator has all of it, so they are accepted and unused.
 """
 
 from __future__ import annotations
