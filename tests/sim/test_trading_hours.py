@@ -439,3 +439,14 @@ def test_a_count_of_bars_is_met_whatever_the_hours(market, product, period, coun
     frame = xt.get_market_data_ex(["time", "close"], [code], period=period, count=count)[code]
     assert len(frame) == count
     assert frame["time"].iloc[-1] == ms(MONDAY, 15, 15 if product == "T" else 0)
+
+
+def test_each_markets_own_periods(market):
+    """``get_all_trading_periods`` (no code): SHFE's night from 20:55, GFEX's day from 08:55 (no night),
+    CFFEX's auction from 09:25."""
+    periods = {p["market"]: p["tradings"] for p in SimXtData(market).get_all_trading_periods()}
+    assert periods["SF"][0]["time"] == [-1, [205500, 0], [205900, 0]]
+    assert periods["GF"][0]["time"] == [0, [85500, 0], [85900, 0]]
+    assert all(p["time"][0] == 0 for p in periods["GF"])
+    assert periods["IF"][0]["time"] == [0, [92500, 0], [92900, 0]]
+    assert periods["SH"][0]["time"] == [0, [91500, 0], [92500, 0]]

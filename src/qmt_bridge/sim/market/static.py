@@ -10,12 +10,11 @@ from qmt_bridge.sim.market import instruments as kinds
 from qmt_bridge.sim.market.bars import day_start_ms
 from qmt_bridge.sim.market.instruments import Instrument
 from qmt_bridge.sim.market.trading_hours import (
-    CFFEX_INDEX_HOURS,
     COMMODITY_MARKETS,
-    NIGHT_2300_HOURS,
     STOCK_HOURS,
     Schedule,
     kline_periods,
+    market_hours,
     schedule_of,
     trading_periods,
 )
@@ -70,13 +69,11 @@ _EXCHANGE_LONG = {"IF": "CFFEX", "SF": "SHFE", "DF": "DCE", "ZF": "CZCE", "GF": 
 
 
 def _derivative_hours(market: str, inst: Instrument | None) -> Schedule | None:
-    """The hours of a futures exchange's instrument (``inst``, or the market's most common hours without
-    one: CFFEX's index futures, the commodity exchanges' night until 23:00); None for other markets."""
-    if inst is not None and market in ("IF", *COMMODITY_MARKETS):
-        return schedule_of(inst)
-    if market == "IF":
-        return CFFEX_INDEX_HOURS
-    return NIGHT_2300_HOURS if market in COMMODITY_MARKETS else None
+    """The hours of a futures exchange's instrument (``inst``, or without one the market's own: CFFEX's
+    index futures', the night exchanges' night until 23:00, GFEX's day); None for other markets."""
+    if market != "IF" and market not in COMMODITY_MARKETS:
+        return None
+    return schedule_of(inst) if inst is not None else market_hours(market)
 
 
 def kline_trading_periods(market: str, inst: Instrument | None) -> list[dict[str, Any]]:
