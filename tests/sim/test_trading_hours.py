@@ -238,12 +238,16 @@ def test_xtdata_serves_the_nights_trading_day(market, hour):
     with its snapshot; a stock's is still Friday's."""
     evening = at(FRIDAY if hour == (22, 0) else dt.date(2025, 11, 15), *hour)
     xt = SimXtData(SimMarket(seed=SEED, clock=fixed_clock(evening)))
+    for rb in (contract(market, "rb").code, "rb00.SF"):  # a contract, and the continuous one spliced
+        daily = xt.get_market_data_ex(["time", "close", "volume"], [rb, "600519.SH"], period="1d", count=2)
+        tick = xt.get_full_tick([rb])[rb]
+        assert list(daily[rb].index) == ["20251114", "20251117"], rb
+        assert (
+            daily[rb]["volume"].iloc[-1] == tick["volume"]
+            and daily[rb]["close"].iloc[-1] == tick["lastPrice"]
+        )
+        assert list(daily["600519.SH"].index)[-1] == "20251114"
     rb = contract(market, "rb").code
-    daily = xt.get_market_data_ex(["time", "close", "volume"], [rb, "600519.SH"], period="1d", count=2)
-    tick = xt.get_full_tick([rb])[rb]
-    assert list(daily[rb].index) == ["20251114", "20251117"]
-    assert daily[rb]["volume"].iloc[-1] == tick["volume"] and daily[rb]["close"].iloc[-1] == tick["lastPrice"]
-    assert list(daily["600519.SH"].index)[-1] == "20251114"
     minutes = xt.get_market_data_ex(["time", "volume"], [rb], period="1m", count=3)[rb]
     assert minutes.index[-1] <= f"{evening:%Y%m%d%H%M%S}" and minutes.index[-1].startswith("20251114")
     assert int(minutes["time"].iloc[-1]) <= int(evening.timestamp() * 1000) + 60_000

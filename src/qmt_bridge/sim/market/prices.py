@@ -326,7 +326,10 @@ class PriceEngine(DailyHistory):
         if cached is not None:
             return cached  # type: ignore[return-value]
         main_of = functools.partial(self._main_contract, universe, inst.code)
-        found = splice(self.calendar.sessions, self._span(inst)[0], universe.today, main_of, self._day_row)
+        last = universe.today
+        if schedule_of(inst).night is not None:  # from 21:00 the next trading day is in progress
+            last = self.calendar.first_on_or_after(last + dt.timedelta(days=1)) or last
+        found = splice(self.calendar.sessions, self._span(inst)[0], last, main_of, self._day_row)
         if found is None:
             return None
         after_roll = np.flatnonzero(found.pre_close[1:] != found.close[:-1]) + 1
