@@ -16,8 +16,9 @@ import pytest
 from qmt_bridge.sim.clock import CST, fixed_clock
 from qmt_bridge.sim.data_api import SimXtData
 from qmt_bridge.sim.market import financials
-from qmt_bridge.sim.market.intraday import _EPS, snapshot_dicts
+from qmt_bridge.sim.market.intraday import FLOAT_EPS
 from qmt_bridge.sim.market.market import SimMarket
+from qmt_bridge.sim.market.ticks import snapshot_dicts
 from qmt_bridge.sim.market.valuation import EarningsBook, daily_closes
 
 MOMENT = dt.datetime(2025, 11, 20, 15, 30, tzinfo=CST)
@@ -92,7 +93,7 @@ def test_snapshot_pe_divides_the_price_by_the_eps(xtdata: SimXtData) -> None:
     ctx = prices._intraday(inst, MOMENT.date(), store=False)
     for eps in (31.7, -2.5, 0.0):
         floats = ctx.floats.copy()
-        floats[_EPS] = eps
+        floats[FLOAT_EPS] = eps
         snap = snapshot_dicts([dataclasses.replace(ctx, floats=floats)], np.array([4000]))[0]
         assert snap["pe"] == (round(snap["lastPrice"] / eps, 2) if eps else 0.0)
 

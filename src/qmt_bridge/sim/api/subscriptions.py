@@ -21,7 +21,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from qmt_bridge.sim.market.calendar import TradingCalendar
-from qmt_bridge.sim.market.intraday import snapshot_moment
+from qmt_bridge.sim.market.ticks import snapshot_moment
 from qmt_bridge.sim.market.trading_hours import SCHEDULES, STOCK_HOURS, Schedule, schedule_of, tick_time_ms
 from qmt_bridge.sim.timeparse import as_list
 

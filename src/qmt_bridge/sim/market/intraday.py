@@ -1,11 +1,14 @@
-"""One instrument-day's intraday data, built from its daily bar: its 1m bars with their amounts, and the
-3-second ticks (5-level books) and full-tick snapshots computed from them, laid out on the day's grid of its
-trading hours (:mod:`.trading_hours`: a stock's 241 bars and 5102 ticks; a future's night session first).
+"""One instrument-day's intraday data, built from its daily bar: its 1m bars with their amounts, packed into
+a compact state (:class:`Intraday`, cached by the price engine) laid out on the day's grid of its trading
+hours (:mod:`.trading_hours`: a stock's 241 bars; a future's night session first). Its 3-second ticks and the
+full-tick snapshots of many instruments at once are computed from that state by :mod:`.ticks`.
 
-A day's 1m bars are built once into a compact state (:class:`Intraday`, cached by the price engine) from
-which its ticks, and the snapshots of many instruments in one vectorised pass, are computed with the same
-arithmetic. Random numbers come from a numpy generator seeded with ``[seed, crc32(code), day, 1]`` (the
-minute path) and from counter-based hashes (ticks and books, so one tick is computed without the others).
+Random numbers come from a numpy generator seeded with ``[seed, crc32(code), day, 1]`` (the minute path) and
+from counter-based hashes (a minute's tick path, :func:`tick_paths`, so one tick is computed without the
+others).
+
+The packed layout (``Intraday.table``/``money``/``ints``/``floats``: the ``BAR_``, ``MONEY_``, ``INT_`` and
+``FLOAT_`` column numbers) is this module's contract with :mod:`.ticks`.
 
 Model (simplifications documented here, not hidden):
 
@@ -22,21 +25,6 @@ Model (simplifications documented here, not hidden):
   of 10 bonds at 0.001 is 1 cent) and the day's own amount is its volume at a price in its range, to the
   cent. A minute without volume is flat at the previous close; every continuous minute trades when the
   continuous session has at least two lots per minute (auction volumes not counted).
-- Ticks every 3 s, for a stock 09:15:00-11:30:00 and 13:00:00-15:00:00 (5102 a day). 09:15-09:25 is the
-  opening call auction: ``lastPrice`` is the indicative price, volume 0, open/high/low 0; from 09:25:00 the
-  opening price and auction volume show (a future's auction: 5 minutes before its first session, matched
-  at the 4th). The last tick of a session before a break (11:30, a night's end) shows the break's status.
-  The tick ending a minute carries that minute's close and cumulative volume, amount and running high/low
-  equal to the 1m bars'. A minute's ticks touch its high and low, so the bar
-  in progress built from them (:func:`forming_minute`) grows into the finished bar. Books are zero-padded
-  where a level would cross a price limit (no asks at limit-up, no bids at limit-down); indices and
-  suspended stocks have no book.
-- ``stockStatus`` carries a coarse phase like the official samples (2 auction, 3 continuous, 8 closing
-  auction, 0 break/closed, 1 suspended); for non-derivatives ``openInt`` carries the detailed code of
-  xtquant's dictionary (12 auction, 13 continuous, 14 break, 15 closed, 17 halted, 18 closing auction), as in
-  the official equity sample. For futures and options ``openInt`` is the open interest.
-- ``pe`` is the price over the stock's TTM earnings per share as of the day, which the caller passes to
-  :func:`build_intraday` (see ``valuation``); 0.0 without one and for anything but stocks.
 - Units as in the daily bars (see ``daily_history``); ``pvolume`` is volume x lot size. Amounts are CNY in whole
   cents (kept as integer cents internally, so a tick's running amount is exactly the sum of the minutes
   before it plus a share of its own); indices' daily amount (their constituents' turnover) is split over
@@ -48,18 +36,14 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from qmt_bridge.sim.clock import CST
-from qmt_bridge.sim.market.bars import BOOK_LEVELS, Bars, day_number, day_start_ms
-from qmt_bridge.sim.market.calendar import TradingCalendar
+from qmt_bridge.sim.market.bars import Bars, day_number, day_start_ms
 from qmt_bridge.sim.market.hashing import (
     MASK64,
     day_key,
-    hash_normal,
     hash_uniform,
     hash_uniforms,
     stable_hash,
@@ -76,48 +60,24 @@ from qmt_bridge.sim.market.rules import (
     to_price,
 )
 from qmt_bridge.sim.market.trading_hours import (
-    STAGE_CONTINUOUS,
-    STAGE_MATCHED,
-    STAGE_OPEN,
-    STAGE_PRE_OPEN,
     STOCK_HOURS,
-    TICKS_PER_MINUTE,
-    Schedule,
     SessionGrid,
-    TickPlaces,
-    anchors_ms,
-    night_held,
 )
-from qmt_bridge.xtnames import TICK_FIELDS
-
-# stockStatus (coarse phase)
-PHASE_CLOSED = 0
-PHASE_SUSPENDED = 1
-PHASE_AUCTION = 2
-PHASE_CONTINUOUS = 3
-PHASE_CLOSING_AUCTION = 8
-# detailed status (xtquant's stockStatus dictionary; carried in openInt for non-derivatives)
-STATUS_AUCTION = 12
-STATUS_CONTINUOUS = 13
-STATUS_BREAK = 14
-STATUS_CLOSED = 15
-STATUS_HALTED = 17
-STATUS_CLOSING_AUCTION = 18
 
 STOCK_GRID = STOCK_HOURS.grid(False)
 _INT32_MAX = np.iinfo(np.int32).max
 
 
 # columns of Intraday.table (int32, one row per 1m bar j): the bar, and the sums over the bars before it
-(_O, _H, _L, _C, _VOL, _TRADES, _CUM_VOL, _CUM_TRADES, _HIGH_BEFORE, _LOW_BEFORE, _OI, _OI_PREV,
- _C5) = range(13)  # fmt: skip
+(BAR_O, BAR_H, BAR_L, BAR_C, BAR_VOL, BAR_TRADES, BAR_CUM_VOL, BAR_CUM_TRADES, BAR_HIGH_BEFORE, BAR_LOW_BEFORE, BAR_OI, BAR_OI_PREV,
+ BAR_C5) = range(13)  # fmt: skip
 # columns of Intraday.money (float64, whole cents): the bar's amount and the amount before it
-_CENTS, _CUM_CENTS = range(2)
+MONEY_CENTS, MONEY_CUM_CENTS = range(2)
 # Intraday.ints: the day's integer constants (prices in ticks; flags 0/1; the key's bits as int64)
-(_KEY, _BASE_MS, _SUSPENDED, _AUCTION_CLOSE, _DAY_OPEN, _PRE_CLOSE, _DOWN, _UP, _DAY_VOLUME, _DAY_RANGE,
- _PRE_OI, _BOOK, _DERIVATIVE, _STOCK, _LOT, _DECIMALS, _NIGHT_BASE_MS) = range(17)  # fmt: skip
+(INT_KEY, INT_BASE_MS, INT_SUSPENDED, INT_AUCTION_CLOSE, INT_DAY_OPEN, INT_PRE_CLOSE, INT_DOWN, INT_UP, INT_DAY_VOLUME, INT_DAY_RANGE,
+ INT_PRE_OI, INT_BOOK, INT_DERIVATIVE, INT_STOCK, INT_LOT, INT_DECIMALS, INT_NIGHT_BASE_MS) = range(17)  # fmt: skip
 # Intraday.floats: the day's float constants (prices already rounded like xtquant's)
-_TICK, _EPS, _LAST_CLOSE, _PRE_SETTLE, _SETTLE = range(5)
+FLOAT_TICK, FLOAT_EPS, FLOAT_LAST_CLOSE, FLOAT_PRE_SETTLE, FLOAT_SETTLE = range(5)
 
 
 # columns of DaysAhead.rows: what building one instrument-day takes from the daily history
@@ -234,19 +194,19 @@ def build_intraday(
         down, up = 1, NO_LIMIT
 
     table = np.empty((m, 13), np.int64)
-    table[:, _O], table[:, _H], table[:, _L], table[:, _C] = opens, highs, lows, closes
-    table[:, _VOL], table[:, _TRADES] = vols, trades
-    table[:, _CUM_VOL] = np.cumsum(vols) - vols
-    table[:, _CUM_TRADES] = np.cumsum(trades) - trades
-    table[:, _HIGH_BEFORE] = _shifted(np.maximum.accumulate(highs), highs[0])
-    table[:, _LOW_BEFORE] = _shifted(np.minimum.accumulate(lows), lows[0])
-    table[:, _OI], table[:, _OI_PREV] = oi, _shifted(oi, pre_oi)
-    table[:, _C5] = closes[np.maximum(np.arange(m) - 5, 0)]
+    table[:, BAR_O], table[:, BAR_H], table[:, BAR_L], table[:, BAR_C] = opens, highs, lows, closes
+    table[:, BAR_VOL], table[:, BAR_TRADES] = vols, trades
+    table[:, BAR_CUM_VOL] = np.cumsum(vols) - vols
+    table[:, BAR_CUM_TRADES] = np.cumsum(trades) - trades
+    table[:, BAR_HIGH_BEFORE] = _shifted(np.maximum.accumulate(highs), highs[0])
+    table[:, BAR_LOW_BEFORE] = _shifted(np.minimum.accumulate(lows), lows[0])
+    table[:, BAR_OI], table[:, BAR_OI_PREV] = oi, _shifted(oi, pre_oi)
+    table[:, BAR_C5] = closes[np.maximum(np.arange(m) - 5, 0)]
     if np.abs(table).max() > _INT32_MAX:  # prices, volumes and open interest fit easily
         raise OverflowError(f"{inst.code} {day}: 1m data beyond int32")
     money = np.empty((m, 2))
-    money[:, _CENTS] = cents
-    money[:, _CUM_CENTS] = _shifted(np.cumsum(cents), 0.0)  # integers below 2**53: exact
+    money[:, MONEY_CENTS] = cents
+    money[:, MONEY_CUM_CENTS] = _shifted(np.cumsum(cents), 0.0)  # integers below 2**53: exact
     ints = np.array(
         [
             key - (1 << 64) if key >= 1 << 63 else key,  # the uint64 key's bits
@@ -466,7 +426,7 @@ def _minute_bars(
     # each minute's volume traded along its 3-second path (as the ticks and Level-2 trades show it), then
     # the day's remainder shared by all minutes as one fraction of their distance to their high (or low)
     js = np.arange(1, end + 1)
-    path, frac = _tick_paths(key, js, opens[cont], highs[cont], lows[cont], closes[cont], np.zeros(end, bool))
+    path, frac = tick_paths(key, js, opens[cont], highs[cont], lows[cont], closes[cont], np.zeros(end, bool))
     traded_by_tick = np.diff(np.floor(vc[:, None] * frac), axis=1, prepend=0.0)
     along = (traded_by_tick * path).sum(axis=1) / np.maximum(vc, 1.0)
     base = float(vc @ along)
@@ -498,326 +458,32 @@ def bars_of(ctx: Intraday) -> Bars:
     inst = ctx.inst
     tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
     t = ctx.table
-    closes = t[:, _C].astype(np.int64)
+    closes = t[:, BAR_C].astype(np.int64)
     m = ctx.grid.minutes
     settle = np.zeros(m)
-    settle[-1] = ctx.floats[_SETTLE]
+    settle[-1] = ctx.floats[FLOAT_SETTLE]
     bars = Bars(
         {
-            "time": ctx.grid.minute_times(int(ctx.ints[_BASE_MS]), int(ctx.ints[_NIGHT_BASE_MS])),
-            "open": to_price(t[:, _O], tick, dec),
-            "high": to_price(t[:, _H], tick, dec),
-            "low": to_price(t[:, _L], tick, dec),
+            "time": ctx.grid.minute_times(int(ctx.ints[INT_BASE_MS]), int(ctx.ints[INT_NIGHT_BASE_MS])),
+            "open": to_price(t[:, BAR_O], tick, dec),
+            "high": to_price(t[:, BAR_H], tick, dec),
+            "low": to_price(t[:, BAR_L], tick, dec),
             "close": to_price(closes, tick, dec),
-            "volume": t[:, _VOL].astype(np.int64),
-            "amount": ctx.money[:, _CENTS] / 100.0,
+            "volume": t[:, BAR_VOL].astype(np.int64),
+            "amount": ctx.money[:, MONEY_CENTS] / 100.0,
             "settelementPrice": settle,
-            "openInterest": t[:, _OI].astype(np.int64),
-            "preClose": to_price(_shifted(closes, ctx.ints[_PRE_CLOSE]), tick, dec),
+            "openInterest": t[:, BAR_OI].astype(np.int64),
+            "preClose": to_price(_shifted(closes, ctx.ints[INT_PRE_CLOSE]), tick, dec),
             "suspendFlag": np.full(m, ctx.flag, np.int64),
         }
     )
     return bars.readonly()
 
 
-def forming_minute(ctx: Intraday, idx: int, minutes: Bars) -> Bars | None:
-    """The 1m bar in progress at tick ``idx`` (one row, labelled by its end like the finished bars), or
-    None when no minute is in progress (before 09:30, a minute just ended, the break, a suspended day).
-    ``minutes`` are the day's finished 1m bars (:func:`bars_of`), whose row the bar in progress starts from.
-
-    It is what the ticks of the minute so far say: the minute's open, the high and low of the open and
-    its ticks, the last tick's price, and the volume, amount and open interest traded since the minute
-    began, so it agrees with the snapshot at ``idx`` and becomes the finished bar on the minute's last
-    tick (the tick path touches the bar's high and low).
-    """
-    grid = ctx.grid
-    j, k = int(grid.tick_minute[idx]), int(grid.tick_in_minute[idx])
-    if k in (0, TICKS_PER_MINUTE) or ctx.suspended:
-        return None
-    bar = ctx.table[j].astype(np.int64)
-    auction = np.array([ctx.ints[_AUCTION_CLOSE] != 0 and j == grid.minutes - 1])
-    path, fracs = _tick_paths(ctx.key, np.array([j]), bar[[_O]], bar[[_H]], bar[[_L]], bar[[_C]], auction)
-    seen, f = path[0, :k], fracs[0, k - 1]
-    row = minutes.take([j])
-    columns = {name: values.copy() for name, values in row.columns.items()}
-    inst = ctx.inst
-    tick, dec = float(inst.price_tick), price_decimals(inst.price_tick)
-    open_ = int(bar[_O])
-    columns["high"][0] = to_price(max(open_, int(seen.max())), tick, dec)
-    columns["low"][0] = to_price(min(open_, int(seen.min())), tick, dec)
-    columns["close"][0] = to_price(int(seen[-1]), tick, dec)
-    columns["volume"][0] = math.floor(bar[_VOL] * f)
-    columns["amount"][0] = math.floor(ctx.money[j, _CENTS] * f) / 100.0
-    columns["openInterest"][0] = bar[_OI_PREV] + round((bar[_OI] - bar[_OI_PREV]) * f)
-    return Bars(columns)
-
-
-def ticks_of(ctx: Intraday) -> Bars:
-    """The day's 3-second ticks (a stock's 5102: 09:15:00-11:30:00, 13:00:00-15:00:00)."""
-    n = ctx.grid.ticks
-    places = TickPlaces.of(ctx.grid, np.arange(n))
-    state = _tick_fields(
-        np.broadcast_to(ctx.ints, (n, len(ctx.ints))),
-        np.broadcast_to(ctx.floats, (n, len(ctx.floats))),
-        ctx.table[places.j].astype(np.int64),
-        ctx.money[places.j],
-        places,
-        day_key=ctx.key,
-    )
-    return Bars({f: state[f] for f in TICK_FIELDS}).readonly()
-
-
-def empty_ticks() -> Bars:
-    columns: dict[str, np.ndarray] = {}
-    for name in TICK_FIELDS:
-        if name in ("askPrice", "bidPrice"):
-            columns[name] = np.zeros((0, BOOK_LEVELS))
-        elif name in ("askVol", "bidVol"):
-            columns[name] = np.zeros((0, BOOK_LEVELS), np.int64)
-        elif name in ("time", "volume", "pvolume", "stockStatus", "openInt", "transactionNum"):
-            columns[name] = np.zeros(0, np.int64)
-        else:
-            columns[name] = np.zeros(0)
-    return Bars(columns)
-
-
-def snapshot_moment(
-    calendar: TradingCalendar, at: dt.datetime, schedule: Schedule = STOCK_HOURS
-) -> tuple[dt.date, int] | None:
-    """(trading day, tick index) whose state is the snapshot at ``at`` (CST) under ``schedule``: the
-    newest trading day whose first tick (its night session's, if it has one) is at or before ``at``, at its
-    last tick at or before ``at``; None before the calendar."""
-    at_ms = int(at.timestamp() * 1000)
-    today = at.date()
-    candidates = [calendar.first_on_or_after(today + dt.timedelta(days=1))] if schedule.night else []
-    candidates.append(today if calendar.is_trading_day(today) else None)
-    for day in candidates:
-        if day is None:
-            continue
-        grid = schedule.grid(night_held(calendar, day))
-        times = grid.tick_times(*anchors_ms(calendar, day))
-        if times[0] <= at_ms:
-            return day, int(np.searchsorted(times, at_ms, side="right")) - 1
-    prev = calendar.last_on_or_before(today - dt.timedelta(days=1))
-    if prev is None:
-        return None
-    return prev, schedule.grid(night_held(calendar, prev)).last_tick
-
-
-def snapshot_dicts(ctxs: Sequence[Intraday], idx: np.ndarray) -> list[dict]:
-    """get_full_tick dicts of instrument-days ``ctxs`` at their tick indices ``idx`` (one pass for all)."""
-    n = len(ctxs)
-    places = TickPlaces.mixed([c.grid for c in ctxs], idx)
-    rows = places.j.tolist()
-
-    def stacked(parts: list[np.ndarray]) -> np.ndarray:
-        return np.concatenate(parts).reshape(n, -1)
-
-    minute = stacked([c.table[r] for c, r in zip(ctxs, rows, strict=True)]).astype(np.int64)
-    money = stacked([c.money[r] for c, r in zip(ctxs, rows, strict=True)])
-    state = _tick_fields(
-        stacked([c.ints for c in ctxs]), stacked([c.floats for c in ctxs]), minute, money, places
-    )
-    before_open = (places.stage <= STAGE_OPEN).tolist()
-    values = zip(*(state[f].tolist() for f in TICK_FIELDS), strict=True)
-    lasts, volumes = state["lastPrice"].tolist(), state["volume"].tolist()
-    opens, back5 = minute[:, _O].tolist(), minute[:, _C5].tolist()
-    timetags: dict[int, str] = {}
-    out = []
-    for r, ctx in enumerate(ctxs):
-        snap = dict(zip(TICK_FIELDS, next(values), strict=True))
-        ms = snap["time"]
-        tag = timetags.get(ms)
-        if tag is None:
-            moment = dt.datetime.fromtimestamp(ms / 1000, CST)
-            tag = timetags[ms] = moment.strftime("%Y%m%d %H:%M:%S") + ".000"
-        snap["timetag"] = tag
-        if before_open[r] or ctx.suspended:
-            snap.update(volRatio=0.0, speed1Min=0.0, speed5Min=0.0)
-        else:
-            # volRatio: volume vs the 5-day average pace; speeds: percent change over 1 and 5 minutes
-            elapsed = max(rows[r], 1)
-            avg = ctx.avg_minute_volume
-            tick = float(ctx.inst.price_tick)
-            ref1 = float(opens[r]) * tick  # the previous minute's close
-            ref5 = float(back5[r]) * tick
-            last = lasts[r]
-            snap.update(
-                volRatio=round(volumes[r] / (avg * elapsed), 4) if avg > 0 else 0.0,
-                speed1Min=round((last / ref1 - 1.0) * 100.0, 4) if ref1 > 0 else 0.0,
-                speed5Min=round((last / ref5 - 1.0) * 100.0, 4) if ref5 > 0 else 0.0,
-            )
-        out.append(snap)
-    return out
-
-
 # ----------------------------------------------------------------------------------------------- ticks
 
 
-def _tick_fields(
-    ints: np.ndarray,
-    floats: np.ndarray,
-    minute: np.ndarray,
-    money: np.ndarray,
-    places: TickPlaces,
-    day_key: int | None = None,
-) -> dict[str, np.ndarray]:
-    """Every tick field of rows: instrument-day constants (``ints``, ``floats``), the packed 1m bar ``j``
-    of the row's day (``minute``, int64; ``money``) and the tick's place on the day's grid (``places``:
-    its index, e.g. 0 = 09:15:00 ... 5101 = 15:00:00 for a stock, its bar ``j`` and tick ``k`` in it).
-
-    With ``day_key`` every row belongs to that one instrument-day (a day's ticks), and each minute's
-    price path is computed once; otherwise each row is its own instrument-day (snapshots).
-    """
-    idx, j, k = places.idx, places.j, places.k
-    n = len(idx)
-    keys = ints[:, _KEY].astype(np.uint64)
-
-    def key_of(rows: np.ndarray) -> int | np.ndarray:
-        return day_key if day_key is not None else keys[rows]
-
-    suspended = ints[:, _SUSPENDED] != 0
-    pre_close = ints[:, _PRE_CLOSE]
-    day_open = ints[:, _DAY_OPEN]
-    last = np.empty(n, np.int64)
-    open_ = np.zeros(n, np.int64)
-    high = np.zeros(n, np.int64)
-    low = np.zeros(n, np.int64)
-    volume = np.zeros(n, np.int64)
-    amount = np.zeros(n, np.float64)
-    trades = np.zeros(n, np.int64)
-    oi = ints[:, _PRE_OI].copy()
-    phase = np.full(n, PHASE_CONTINUOUS, np.int64)
-    detail = np.full(n, STATUS_CONTINUOUS, np.int64)
-
-    last[suspended] = open_[suspended] = high[suspended] = low[suspended] = pre_close[suspended]
-    phase[suspended] = PHASE_SUSPENDED
-    detail[suspended] = STATUS_HALTED
-    live = ~suspended
-    stage = places.stage
-    pre_open = live & (stage == STAGE_PRE_OPEN)
-    opened = live & ((stage == STAGE_MATCHED) | (stage == STAGE_OPEN))
-    cont = live & (stage == STAGE_CONTINUOUS)
-    if pre_open.any():  # the opening call auction's indicative price
-        rows = np.flatnonzero(pre_open)
-        frac = places.auction_frac[rows]
-        pc, do = pre_close[rows], day_open[rows]
-        amp = np.maximum(1.0, 0.5 * np.abs(do - pc) + 0.1 * ints[rows, _DAY_RANGE])
-        noise = hash_normal(key_of(rows), idx[rows], 20) * amp * 2.0 * np.sqrt(frac * (1.0 - frac))
-        indicative = np.rint(pc + (do - pc) * frac + noise)
-        last[rows] = np.clip(indicative, ints[rows, _DOWN], ints[rows, _UP]).astype(np.int64)
-    if opened.any():
-        last[opened] = open_[opened] = high[opened] = low[opened] = day_open[opened]
-        volume[opened] = minute[opened, _VOL]
-        amount[opened] = money[opened, _CENTS] / 100.0
-        trades[opened] = minute[opened, _TRADES]
-        oi[opened] = minute[opened, _OI]
-    if cont.any():
-        rows = np.flatnonzero(cont)
-        js = j[rows]
-        if day_key is not None:  # one path per minute of the day
-            _, first, inverse = np.unique(js, return_index=True, return_inverse=True)
-        else:
-            first = inverse = np.arange(len(rows))
-        bar = minute[rows[first]]
-        path, fracs = _tick_paths(
-            key_of(rows[first]),
-            js[first],
-            bar[:, _O],
-            bar[:, _H],
-            bar[:, _L],
-            bar[:, _C],
-            (ints[rows[first], _AUCTION_CLOSE] != 0) & (js[first] == places.last_minute[rows[first]]),
-        )
-        col = k[rows] - 1
-        run_high = np.maximum.accumulate(path, axis=1)[inverse, col]
-        run_low = np.minimum.accumulate(path, axis=1)[inverse, col]
-        f = fracs[inverse, col]
-        mine = minute[rows]
-        last[rows] = path[inverse, col]
-        open_[rows] = day_open[rows]
-        high[rows] = np.maximum(mine[:, _HIGH_BEFORE], run_high)
-        low[rows] = np.minimum(mine[:, _LOW_BEFORE], run_low)
-        volume[rows] = mine[:, _CUM_VOL] + np.floor(mine[:, _VOL] * f).astype(np.int64)
-        amount[rows] = (money[rows, _CUM_CENTS] + np.floor(money[rows, _CENTS] * f)) / 100.0
-        trades[rows] = mine[:, _CUM_TRADES] + np.floor(mine[:, _TRADES] * f).astype(np.int64)
-        prev_oi = mine[:, _OI_PREV]
-        oi[rows] = prev_oi + np.rint((mine[:, _OI] - prev_oi) * f).astype(np.int64)
-    auction = live & (stage <= STAGE_MATCHED)
-    phase[auction] = PHASE_AUCTION
-    detail[auction] = STATUS_AUCTION
-    closing = live & (ints[:, _AUCTION_CLOSE] != 0) & places.closing_window
-    phase[closing] = PHASE_CLOSING_AUCTION
-    detail[closing] = STATUS_CLOSING_AUCTION
-    pause = live & places.at_break
-    phase[pause] = PHASE_CLOSED
-    detail[pause] = STATUS_BREAK
-    at_close = places.at_close
-    phase[at_close] = np.where(suspended[at_close], PHASE_SUSPENDED, PHASE_CLOSED)
-    detail[at_close] = np.where(suspended[at_close], STATUS_HALTED, STATUS_CLOSED)
-
-    shape = (n, BOOK_LEVELS)
-    ask_p, bid_p = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    ask_v, bid_v = np.zeros(shape, np.int64), np.zeros(shape, np.int64)
-    book = live & (ints[:, _BOOK] != 0)
-    if book.any():
-        rows = np.flatnonzero(book)
-        ask_p[rows], bid_p[rows], ask_v[rows], bid_v[rows] = _books(
-            key_of(rows), idx[rows], last[rows], ints[rows, _DOWN], ints[rows, _UP], ints[rows, _DAY_VOLUME]
-        )
-
-    price = _pricer(floats[:, _TICK], ints[:, _DECIMALS])
-    derivative = ints[:, _DERIVATIVE] != 0
-    last_price = price(last)
-    eps = floats[:, _EPS]
-    pe = np.zeros(n)
-    earning = eps != 0  # stocks with a report (anything else has eps 0)
-    if earning.any():
-        pe[earning] = np.round(last_price[earning] / eps[earning], 2)
-    return {
-        "time": np.where(places.night, ints[:, _NIGHT_BASE_MS], ints[:, _BASE_MS]) + places.seconds * 1000,
-        "lastPrice": last_price,
-        "open": price(open_),
-        "high": price(high),
-        "low": price(low),
-        "lastClose": floats[:, _LAST_CLOSE].copy(),
-        "amount": amount,
-        "volume": volume,
-        "pvolume": volume * ints[:, _LOT],
-        "stockStatus": phase,
-        "openInt": np.where(derivative, oi, detail),
-        "transactionNum": trades,
-        "lastSettlementPrice": floats[:, _PRE_SETTLE].copy(),
-        "settlementPrice": np.where(at_close, floats[:, _SETTLE], 0.0),
-        "pe": pe,
-        "askPrice": np.where(ask_v > 0, price(ask_p), 0.0),
-        "bidPrice": np.where(bid_v > 0, price(bid_p), 0.0),
-        "askVol": ask_v,
-        "bidVol": bid_v,
-    }
-
-
-def _pricer(ticks: np.ndarray, decimals: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
-    """Ticks -> rounded prices for rows with their own tick sizes (one rounding per tick size)."""
-    if len(ticks) == 0 or (ticks == ticks[0]).all():
-        tick, dec = (float(ticks[0]), int(decimals[0])) if len(ticks) else (0.01, 2)
-        return lambda a: to_price(a, tick, dec)
-    sizes, inverse = np.unique(ticks, return_inverse=True)
-    masks = [inverse == g for g in range(len(sizes))]
-    groups = [
-        (rows, float(t), int(decimals[int(np.argmax(rows))])) for rows, t in zip(masks, sizes, strict=True)
-    ]
-
-    def price(a: np.ndarray) -> np.ndarray:
-        out = np.empty(a.shape)
-        for rows, tick, dec in groups:
-            out[rows] = to_price(a[rows], tick, dec)
-        return out
-
-    return price
-
-
-def _tick_paths(
+def tick_paths(
     key: int | np.ndarray,
     js: np.ndarray,
     o: np.ndarray,
@@ -865,45 +531,6 @@ def _tick_paths(
         path[auction, -1] = c[auction, 0]
         frac[auction, :-1] = 0.0
     return path, frac
-
-
-def _books(
-    key: int | np.ndarray,
-    idx: np.ndarray,
-    last: np.ndarray,
-    down: np.ndarray,
-    up: np.ndarray,
-    day_volume: np.ndarray,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """5-level books around ``last`` (ticks) per row: ask1 > bid1, asks ascending, bids descending, lots > 0;
-    levels beyond the price limits (``down``, ``up``) are empty (zeros)."""
-    n = len(idx)
-    u = hash_uniforms(key, idx, (30, 31, 32, 33, 34, 35, 40, 41, 42, 43, 44, 45, 46, 47, 48, 49))
-    lastf = last.astype(np.float64)
-    at_up = last >= up
-    at_down = last <= down
-    on_bid = ((u[0] < 0.5) | at_up) & ~(at_down & ~at_up)
-    spread = 1 + np.floor(u[1] * np.maximum(1.0, lastf * 0.0003)).astype(np.int64)
-    bid1 = np.where(on_bid, last, last - spread)
-    ask1 = np.where(on_bid, last + spread, last)
-    gap_max = np.maximum(1.0, lastf * 0.0002)[:, None]
-    gaps = 1 + np.floor(u[2:6].T * gap_max).astype(np.int64)
-    offsets = np.c_[np.zeros(n, np.int64), np.cumsum(gaps, axis=1)]
-    asks = ask1[:, None] + offsets
-    bids = bid1[:, None] - offsets
-    size = np.maximum(1.0, day_volume / 240.0 * 0.3)[:, None]
-    ask_v = 1 + np.floor(size * -np.log(1.0 - np.ascontiguousarray(u[6:11].T))).astype(np.int64)
-    bid_v = 1 + np.floor(size * -np.log(1.0 - np.ascontiguousarray(u[11:16].T))).astype(np.int64)
-    bid_v[at_up, 0] *= 30
-    ask_v[at_down & ~at_up, 0] *= 30
-    ask_ok = asks <= up[:, None]
-    bid_ok = bids >= np.maximum(down, 1)[:, None]
-    return (
-        np.where(ask_ok, asks, 0),
-        np.where(bid_ok, bids, 0),
-        np.where(ask_ok, ask_v, 0),
-        np.where(bid_ok, bid_v, 0),
-    )
 
 
 # ----------------------------------------------------------------------------------------------- helpers

@@ -1,6 +1,6 @@
 """The simulator's price engine, :class:`PriceEngine`: the daily bars of every instrument (built by
-``daily_history``: the model is described there) and each day's 1m bars, ticks and snapshots (built by
-``intraday``), cached.
+``daily_history``: the model is described there) and each day's 1m bars (built by ``intraday``), ticks and snapshots (by
+``ticks``), cached.
 
 Everything is a pure function of ``(seed, instrument, day)`` (and of the index an ETF or index future tracks,
 or, for A-shares, of the market index, themselves pure functions of the seed). The engine caches each
@@ -35,17 +35,7 @@ from qmt_bridge.sim.market.instruments import (
     FUTURE,
     Instrument,
 )
-from qmt_bridge.sim.market.intraday import (
-    DaysAhead,
-    Intraday,
-    bars_of,
-    build_intraday,
-    empty_ticks,
-    forming_minute,
-    snapshot_dicts,
-    snapshot_moment,
-    ticks_of,
-)
+from qmt_bridge.sim.market.intraday import DaysAhead, Intraday, bars_of, build_intraday
 from qmt_bridge.sim.market.lru import LRU
 from qmt_bridge.sim.market.rules import (
     multiplier,
@@ -53,6 +43,7 @@ from qmt_bridge.sim.market.rules import (
     price_limits,
     to_price,
 )
+from qmt_bridge.sim.market.ticks import empty_ticks, forming_minute, snapshot_dicts, snapshot_moment, ticks_of
 from qmt_bridge.sim.market.trading_hours import anchors_ms, grid_of, schedule_of
 from qmt_bridge.sim.market.universe import (
     Universe,
