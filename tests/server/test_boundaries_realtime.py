@@ -443,3 +443,74 @@ def test_a_silent_stream_is_renewed_only_past_its_bound_which_doubles_up_to_an_h
         call(served, hub.detach_all, sub)
         call(served, hub.stop)
     assert upstream(served, BJ[5]) == []
+
+
+# --- a futures night session ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def served_at_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The app on a simulator frozen on Friday 2025-11-14 at 21:30: in rebar's night session, after the
+    A-share close."""
+    import datetime as dt
+
+    from qmt_bridge.backends.sim import SimBackend
+    from qmt_bridge.server.app import create_app
+    from qmt_bridge.server.config import Settings
+    from qmt_bridge.sim.clock import CST, fixed_clock
+
+    data_dir: Path = tmp_path_factory.mktemp("realtime-night")
+    settings = Settings(
+        _env_file=None,
+        backend="sim",
+        sim_seed=SEED,
+        data_dir=str(data_dir),
+        quote_markets="BJ",
+        predownload=False,
+    )
+    night = dt.datetime(2025, 11, 14, 21, 30, tzinfo=CST)
+    backend = SimBackend(seed=SEED, clock=fixed_clock(night), data_dir=data_dir)
+    app = create_app(settings, backend=backend)
+    with TestClient(app) as client:
+        rebar = next(
+            i.code
+            for i in backend.xtdata.market.universe.by_kind("future")
+            if i.product == "rb" and not i.code.startswith("rb00") and i.expire_date > night.date()
+        )
+        yield SimpleNamespace(client=client, app=app, hub=app.state.hub, backend=backend, rebar=rebar)
+
+
+def test_a_silent_future_is_renewed_in_its_night_session_and_a_stock_is_not(
+    served_at_night: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Friday 21:30 (frozen: nothing is pushed): rebar's 1m stream, silent past its bound inside its
+    night session, is subscribed again; a stock's, silent as long, is left alone (its market is closed).
+    At 23:30, after the night's end, rebar's is left alone too. The hours come from the backend's
+    ``get_trading_period``; the hub's own trading-hours check (A-shares) is not overridden."""
+    import datetime as dt
+
+    from qmt_bridge.sim.clock import CST
+
+    served = served_at_night
+    clock = FakeClock()
+    monkeypatch.setattr(hub_module, "time", clock)
+    hub = RealtimeHub(served.app.state.context, check_every=1e9)
+    future, stock = (served.rebar, "1m"), ("600519.SH", "1m")
+    for key in (future, stock):
+        call(served, hub.attach, subscriber(), key)
+    first = {key: hub.streams[key].seq for key in (future, stock)}
+    try:
+        clock.now += 120.0 + EPS
+        call(served, hub.check)
+        assert hub.resubscriptions["silence"] == 1
+        assert hub.streams[future].seq != first[future] and hub.streams[stock].seq == first[stock]
+        renewed = hub.streams[future].seq
+        late = dt.datetime(2025, 11, 14, 23, 30, tzinfo=CST)
+        monkeypatch.setattr(hub_module, "backend_now", lambda backend: late)  # the clock, moved past 23:00
+        clock.now += 240.0 + EPS
+        call(served, hub.check)
+        assert hub.resubscriptions["silence"] == 1 and hub.streams[future].seq == renewed
+    finally:
+        for key in (future, stock):
+            for sub in list(hub.streams[key].subscribers) if key in hub.streams else []:
+                call(served, hub.detach, sub, key)

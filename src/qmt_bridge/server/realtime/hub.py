@@ -16,12 +16,14 @@ Recovery, checked every ``check_every`` seconds while streams exist: a backend t
 disconnected, or whose client object changed (xtquant replaced it after an outage: its subscriptions are
 gone), gets every stream subscribed again, and subscribers are told with ``status`` messages. A stream
 silent for ``silent_after`` seconds in trading hours is subscribed again too (the bound doubles while it
-stays silent: an illiquid code may simply not trade).
+stays silent: an illiquid code may simply not trade); a futures code's trading hours are its product's own
+continuous sessions, its night session included (read from the backend's ``get_trading_period``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import time
 from collections.abc import Callable
@@ -33,6 +35,7 @@ from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.realtime import protocol
 from qmt_bridge.server.responses import dumps
+from qmt_bridge.server.services.market_status import FUTURES_MARKETS, futures_sessions
 from qmt_bridge.server.services.quote_book import (
     as_rows,
     backend_now,
@@ -108,6 +111,8 @@ class RealtimeHub:
         self._client: Any = None
         self._connected = True
         self.resubscriptions = {"reconnect": 0, "silence": 0}
+        #: A futures product's continuous sessions, by (product, market), as of the day they were read.
+        self._futures_hours: dict[tuple[str, str], tuple[Any, list[tuple[Any, Any]]]] = {}
         self.stopped = False
         #: One check at a time: the keeper's rounds and :meth:`poke`'s.
         self._checking = asyncio.Lock()
@@ -371,10 +376,12 @@ class RealtimeHub:
                 protocol.status("resubscribed", "the market data source reconnected; streams renewed")
             )
             return
-        if not self._trading_hours():
-            return
+        stock_hours = self._trading_hours()
         now = time.monotonic()
         for stream in list(self.streams.values()):
+            code = stream.key[0]
+            if not (await self._in_session(code) if market_of(code) in FUTURES_MARKETS else stock_hours):
+                continue
             if stream.seq is not None and now - stream.last_push > stream.silent_after:
                 self.resubscriptions["silence"] += 1
                 log.info(
@@ -384,6 +391,20 @@ class RealtimeHub:
                 )
                 await self._renew(stream)
                 stream.silent_after = min(stream.silent_after * 2, SILENT_AFTER_MAX)
+
+    async def _in_session(self, code: str) -> bool:
+        """Whether a futures code's product is in continuous trading (a minute inside its edges, like the
+        A-share hours of :func:`in_trading_hours`): its night session counts. Its sessions are read from
+        the backend once a day; when the backend cannot say, no (a stream is not renewed on a guess)."""
+        now = backend_now(self.ctx.backend)
+        symbol, _, market = code.partition(".")
+        product = (symbol.rstrip("0123456789"), market)
+        known = self._futures_hours.get(product)
+        if known is None or known[0] != now.date() or not known[1]:
+            spans = await futures_sessions(self.ctx, [code], now, statuses=(3,))
+            known = self._futures_hours[product] = (now.date(), spans)
+        margin = dt.timedelta(minutes=1)
+        return any(begin + margin <= now <= end - margin for begin, end in known[1])
 
     async def _renew(self, stream: Stream) -> None:
         async with stream.lock:

@@ -28,13 +28,7 @@ from qmt_bridge.server.realtime.connection import Subscriber
 from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused
 from qmt_bridge.server.security import key_matches
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
-from qmt_bridge.server.services.market_status import (
-    FUTURES_MARKETS,
-    LOOKAHEAD_DAYS,
-    in_spans,
-    next_begin,
-    session_spans,
-)
+from qmt_bridge.server.services.market_status import FUTURES_MARKETS, futures_sessions, in_spans, next_begin
 from qmt_bridge.server.services.quote_book import (
     CST,
     as_rows,
@@ -379,30 +373,6 @@ class _WholeQuote(_Stream):
     async def unsubscribe(self, request: protocol.Request) -> None:
         self.hub.detach_whole(self.subscriber)
         self.subscriber.put_control(protocol.status("unsubscribed", "whole-market push ended"))
-
-
-async def futures_sessions(
-    ctx: BackendContext, codes: Sequence[str], now: dt.datetime
-) -> list[tuple[dt.datetime, dt.datetime]]:
-    """The sessions of the products of futures-exchange ``codes`` from 10 days before ``now`` to 40 after
-    (one ``get_trading_period`` a product); none when the backend cannot say."""
-    local = now.astimezone(CST)
-    products = {}
-    for code in codes:
-        symbol, _, market = code.partition(".")
-        products.setdefault((symbol.rstrip("0123456789"), market), code)
-    try:
-        days = await ctx.xtdata(
-            "get_trading_calendar", "SH", start_time=f"{local - dt.timedelta(days=10):%Y%m%d}",
-            end_time=f"{local + dt.timedelta(days=LOOKAHEAD_DAYS):%Y%m%d}",
-        )  # fmt: skip
-        trading_days = [dt.datetime.strptime(str(day), "%Y%m%d").date() for day in days or ()]
-        spans = []
-        for code in products.values():
-            spans += session_spans(await ctx.xtdata("get_trading_period", code), trading_days)
-    except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError, ValueError):
-        return []
-    return sorted(spans)
 
 
 async def next_open(ctx: BackendContext, now: dt.datetime) -> dt.datetime | None:

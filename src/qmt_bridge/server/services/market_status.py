@@ -16,7 +16,10 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
+from qmt_bridge.backends.base import BackendUnavailableError
+from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
+from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.services.quote_book import backend_now
 
 CST = dt.timezone(dt.timedelta(hours=8))
@@ -145,7 +148,7 @@ async def market_status(ctx: BackendContext, markets: Sequence[str]) -> dict[str
 
 
 def session_spans(
-    trading_period: Any, trading_days: Sequence[dt.date]
+    trading_period: Any, trading_days: Sequence[dt.date], statuses: Sequence[int] | None = None
 ) -> list[tuple[dt.datetime, dt.datetime]]:
     """The (begin, end) moments of every period of a ``get_trading_period`` answer on ``trading_days``
     (sorted, China time), in order.
@@ -154,7 +157,8 @@ def session_spans(
     evening of the trading day before, when only a weekend lies between the two (the exchanges hold no night
     session before a holiday), and never for the first of ``trading_days`` (its day before is unknown).
     Times past 24:00 are the next natural day's (``263000`` = 02:30), negative ones the natural day before's
-    (``-45500`` = 20:55), as xtdata.py's docstring of ``get_trading_period`` describes them."""
+    (``-45500`` = 20:55), as xtdata.py's docstring of ``get_trading_period`` describes them. ``statuses``
+    keeps the periods of those statuses only (3: continuous trading)."""
     days = sorted(trading_days)
     spans = []
     for i, day in enumerate(days):
@@ -162,6 +166,8 @@ def session_spans(
         gap = (day - prev).days if prev is not None else 0
         night_held = gap == 1 or (gap == 3 and prev is not None and prev.weekday() == 4)
         for item in (trading_period or {}).get("tradings", []):
+            if statuses is not None and item.get("status") not in statuses:
+                continue
             offset, (begin, _), (end, _) = item["time"]
             if offset == 0:
                 anchor = day
@@ -188,3 +194,28 @@ def in_spans(spans: Sequence[tuple[dt.datetime, dt.datetime]], now: dt.datetime)
 def next_begin(spans: Sequence[tuple[dt.datetime, dt.datetime]], now: dt.datetime) -> dt.datetime | None:
     """The first begin of ``spans`` after ``now`` (None when ``spans`` end before)."""
     return min((begin for begin, _ in spans if begin > now), default=None)
+
+
+async def futures_sessions(
+    ctx: BackendContext, codes: Sequence[str], now: dt.datetime, statuses: Sequence[int] | None = None
+) -> list[tuple[dt.datetime, dt.datetime]]:
+    """The sessions (of ``statuses``, all by default) of the products of futures-exchange ``codes`` from 10
+    days before ``now`` to 40 after (one ``get_trading_period`` a product); none when the backend cannot
+    say."""
+    local = now.astimezone(CST)
+    products = {}
+    for code in codes:
+        symbol, _, market = code.partition(".")
+        products.setdefault((symbol.rstrip("0123456789"), market), code)
+    try:
+        days = await ctx.xtdata(
+            "get_trading_calendar", "SH", start_time=f"{local - dt.timedelta(days=10):%Y%m%d}",
+            end_time=f"{local + dt.timedelta(days=LOOKAHEAD_DAYS):%Y%m%d}",
+        )  # fmt: skip
+        trading_days = [dt.datetime.strptime(str(day), "%Y%m%d").date() for day in days or ()]
+        spans = []
+        for code in products.values():
+            spans += session_spans(await ctx.xtdata("get_trading_period", code), trading_days, statuses)
+    except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError, ValueError):
+        return []
+    return sorted(spans)
