@@ -125,7 +125,7 @@ def market_hours(market: str) -> Schedule:
 
 def night_held(calendar: TradingCalendar, day: dt.date) -> bool:
     """Whether trading day ``day`` may open with a night session: the days between it and the previous
-    trading day are only a weekend (none before the first day of a holiday's end)."""
+    trading day are a weekend or none (so there is none on the evening before a holiday)."""
     prev = calendar.prev_day(day)
     if prev is None:
         return False
