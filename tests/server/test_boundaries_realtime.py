@@ -25,6 +25,7 @@ import asyncio
 import json
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -46,15 +47,14 @@ SH = "600000.SH"
 SINGLE_TICK_LIMIT = 2
 
 
-@pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
-    """The app on a simulator of its own (its subscriptions are this module's only), frozen after the close."""
+@contextmanager
+def _app_at(data_dir: Path, moment: Any) -> Iterator[SimpleNamespace]:
+    """The app on a simulator of its own (its subscriptions are its test's only), frozen at ``moment``."""
     from qmt_bridge.backends.sim import SimBackend
     from qmt_bridge.server.app import create_app
     from qmt_bridge.server.config import Settings
     from qmt_bridge.sim.clock import fixed_clock
 
-    data_dir: Path = tmp_path_factory.mktemp("realtime")
     settings = Settings(
         _env_file=None,
         backend="sim",
@@ -64,10 +64,17 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace
         predownload=False,
         max_single_tick_subscriptions=SINGLE_TICK_LIMIT,
     )
-    backend = SimBackend(seed=SEED, clock=fixed_clock(AFTER_CLOSE), data_dir=data_dir)
+    backend = SimBackend(seed=SEED, clock=fixed_clock(moment), data_dir=data_dir)
     app = create_app(settings, backend=backend)
     with TestClient(app) as client:
         yield SimpleNamespace(client=client, app=app, hub=app.state.hub, backend=backend)
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SimpleNamespace]:
+    """The app on a simulator of its own (its subscriptions are this module's only), frozen after the close."""
+    with _app_at(tmp_path_factory.mktemp("realtime"), AFTER_CLOSE) as app:
+        yield app
 
 
 def upstream(served: SimpleNamespace, code: str | None = None) -> list[int]:
@@ -454,30 +461,16 @@ def served_at_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
     A-share close."""
     import datetime as dt
 
-    from qmt_bridge.backends.sim import SimBackend
-    from qmt_bridge.server.app import create_app
-    from qmt_bridge.server.config import Settings
-    from qmt_bridge.sim.clock import CST, fixed_clock
+    from qmt_bridge.sim.clock import CST
 
-    data_dir: Path = tmp_path_factory.mktemp("realtime-night")
-    settings = Settings(
-        _env_file=None,
-        backend="sim",
-        sim_seed=SEED,
-        data_dir=str(data_dir),
-        quote_markets="BJ",
-        predownload=False,
-    )
     night = dt.datetime(2025, 11, 14, 21, 30, tzinfo=CST)
-    backend = SimBackend(seed=SEED, clock=fixed_clock(night), data_dir=data_dir)
-    app = create_app(settings, backend=backend)
-    with TestClient(app) as client:
-        rebar = next(
+    with _app_at(tmp_path_factory.mktemp("realtime-night"), night) as app:
+        app.rebar = next(
             i.code
-            for i in backend.xtdata.market.universe.by_kind("future")
+            for i in app.backend.xtdata.market.universe.by_kind("future")
             if i.product == "rb" and not i.code.startswith("rb00") and i.expire_date > night.date()
         )
-        yield SimpleNamespace(client=client, app=app, hub=app.state.hub, backend=backend, rebar=rebar)
+        yield app
 
 
 def test_a_silent_future_is_renewed_in_its_night_session_and_a_stock_is_not(
