@@ -476,8 +476,8 @@ def served_at_night(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Simple
 def test_a_silent_future_is_renewed_in_its_night_session_and_a_stock_is_not(
     served_at_night: SimpleNamespace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Friday 21:30 (frozen: nothing is pushed): rebar's 1m stream, silent past its bound inside its
-    night session, is subscribed again; a stock's, silent as long, is left alone (its market is closed).
+    """Friday 21:30 (frozen: after its first push nothing more comes): rebar's 1m stream, silent past its
+    bound inside its night session, is subscribed again; a stock's, silent as long, is left alone (its market is closed).
     At 23:30, after the night's end, rebar's is left alone too. The hours come from the backend's
     ``get_trading_period``; the hub's own trading-hours check (A-shares) is not overridden."""
     import datetime as dt
@@ -493,11 +493,21 @@ def test_a_silent_future_is_renewed_in_its_night_session_and_a_stock_is_not(
         call(served, hub.attach, subscriber(), key)
     first = {key: hub.streams[key].seq for key in (future, stock)}
     try:
+        # In its session the future gets its current bar pushed once (the frozen clock moves no further):
+        # wait for it, so that the silence is counted from it and not from a push that lands later.
+        deadline = time.monotonic() + 10
+        while hub.streams[future].pushes < 1:
+            assert time.monotonic() < deadline, "the future's first push never came"
+            time.sleep(0.01)
         clock.now += 120.0 + EPS
         call(served, hub.check)
         assert hub.resubscriptions["silence"] == 1
         assert hub.streams[future].seq != first[future] and hub.streams[stock].seq == first[stock]
         renewed = hub.streams[future].seq
+        deadline = time.monotonic() + 10
+        while hub.streams[future].pushes < 2:  # the renewed subscription's first push, as above
+            assert time.monotonic() < deadline, "the renewed stream's first push never came"
+            time.sleep(0.01)
         late = dt.datetime(2025, 11, 14, 23, 30, tzinfo=CST)
         monkeypatch.setattr(hub_module, "backend_now", lambda backend: late)  # the clock, moved past 23:00
         clock.now += 240.0 + EPS
