@@ -41,8 +41,8 @@ MINUTE_MS = 60_000
 CST_OFFSET_MS = 8 * 3_600_000
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
-# A-shares' continuous sessions as (open, close) minute-of-day in CST (other products' hours:
-# :mod:`.trading_hours`). The 09:30 bar (the opening auction) folds into the first bar of the morning; a bar
+# A-shares' continuous sessions as (open, close) minute-of-day in CST (``trading_hours.STOCK_HOURS``'s; other
+# products' hours: :mod:`.trading_hours`). The 09:30 bar (the opening auction) folds into the first bar of the morning; a bar
 # labelled ``close`` ends the session.
 STOCK_SESSIONS = ((9 * 60 + 30, 11 * 60 + 30), (13 * 60, 15 * 60))
 _INTRADAY_MINUTES = {"1m": 1, "5m": 5, "15m": 15, "30m": 30, "60m": 60, "1h": 60}

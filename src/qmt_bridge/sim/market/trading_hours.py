@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from qmt_bridge.sim.market.bars import MINUTE_MS, Bars, aggregate, day_start_ms
+from qmt_bridge.sim.market.bars import MINUTE_MS, STOCK_SESSIONS, Bars, aggregate, day_start_ms
 from qmt_bridge.sim.market.calendar import TradingCalendar
 from qmt_bridge.sim.market.instruments import FUTURE, OPTION, Instrument
 
@@ -69,8 +69,8 @@ class Schedule:
         return _grid(self, with_night and self.night is not None)
 
 
-STOCK_HOURS = Schedule("stock", ((_hm(930), _hm(1130)), (_hm(1300), _hm(1500))), None, 15, 5)
-CFFEX_INDEX_HOURS = Schedule("cffex_index", ((_hm(930), _hm(1130)), (_hm(1300), _hm(1500))))
+STOCK_HOURS = Schedule("stock", STOCK_SESSIONS, None, 15, 5)
+CFFEX_INDEX_HOURS = Schedule("cffex_index", STOCK_SESSIONS)
 CFFEX_BOND_HOURS = Schedule("cffex_bond", ((_hm(930), _hm(1130)), (_hm(1300), _hm(1515))))
 _COMMODITY_DAY = ((_hm(900), _hm(1015)), (_hm(1030), _hm(1130)), (_hm(1330), _hm(1500)))
 COMMODITY_HOURS = Schedule("commodity", _COMMODITY_DAY)
@@ -127,8 +127,13 @@ def night_held(calendar: TradingCalendar, day: dt.date) -> bool:
     """Whether trading day ``day`` may open with a night session: the days between it and the previous
     trading day are a weekend or none (so there is none on the evening before a holiday)."""
     prev = calendar.prev_day(day)
-    if prev is None:
-        return False
+    return prev is not None and night_follows(prev, day)
+
+
+def night_follows(prev: dt.date, day: dt.date) -> bool:
+    """Whether the evening of trading day ``prev`` holds the night session of ``day``, the next trading day:
+    only when nothing but a weekend lies between them (the exchanges hold none before a holiday). The
+    server reads QMT's calendar with the same rule (``services.market_status.session_spans``)."""
     gap = (day - prev).days
     return gap == 1 or (gap == 3 and prev.weekday() == 4)
 
