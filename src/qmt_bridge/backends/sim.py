@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from qmt_bridge.sim.clock import CST, SimClock
+from qmt_bridge.sim.clock import CST, SimClock, last_weekday_before
 
 log = logging.getLogger("qmt_bridge.sim")
 
@@ -88,8 +89,7 @@ class SimBackend:
         stock, credit = paper_accounts(settings)
         clock = SimClock("live")
         if settings.sim_clock == "replay":
-            clock = SimClock("replay", speed=settings.sim_replay_speed)  # from the last weekday by default
-            day = settings.sim_replay_date or clock.replay_start.date()
+            day = settings.sim_replay_date or last_weekday_before(time.time())
             start = dt.datetime.combine(day, settings.sim_replay_time, CST)
             clock = SimClock("replay", replay_start=start, speed=settings.sim_replay_speed)
         return cls(

@@ -40,10 +40,7 @@ class SimClock:
         self._wall = wall
         self._started_at = wall()
         if replay_start is None:
-            day = dt.datetime.fromtimestamp(self._started_at, CST).date() - dt.timedelta(days=1)
-            while day.weekday() >= 5:
-                day -= dt.timedelta(days=1)
-            replay_start = dt.datetime.combine(day, dt.time(9, 15), CST)
+            replay_start = dt.datetime.combine(last_weekday_before(self._started_at), dt.time(9, 15), CST)
         elif replay_start.tzinfo is None:
             replay_start = replay_start.replace(tzinfo=CST)
         self.replay_start = replay_start
@@ -57,6 +54,14 @@ class SimClock:
 
     def today(self) -> dt.date:
         return self.now().date()
+
+
+def last_weekday_before(wall: float) -> dt.date:
+    """The last weekday before the China-time date of wall-clock reading ``wall`` (a replay's default day)."""
+    day = dt.datetime.fromtimestamp(wall, CST).date() - dt.timedelta(days=1)
+    while day.weekday() >= 5:
+        day -= dt.timedelta(days=1)
+    return day
 
 
 def fixed_clock(moment: dt.datetime) -> SimClock:
