@@ -35,7 +35,7 @@ from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.realtime import protocol
 from qmt_bridge.server.responses import dumps
-from qmt_bridge.server.services.market_status import FUTURES_MARKETS, futures_sessions
+from qmt_bridge.server.services.market_status import FUTURES_MARKETS, futures_sessions, product_of
 from qmt_bridge.server.services.quote_book import (
     as_rows,
     backend_now,
@@ -397,8 +397,7 @@ class RealtimeHub:
         A-share hours of :func:`in_trading_hours`): its night session counts. Its sessions are read from
         the backend once a day; when the backend cannot say, no (a stream is not renewed on a guess)."""
         now = backend_now(self.ctx.backend)
-        symbol, _, market = code.partition(".")
-        product = (symbol.rstrip("0123456789"), market)
+        product = product_of(code)
         known = self._futures_hours.get(product)
         if known is None or known[0] != now.date() or not known[1]:
             spans = await futures_sessions(self.ctx, [code], now, statuses=(3,))

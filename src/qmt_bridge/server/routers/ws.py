@@ -9,7 +9,6 @@ or an HTTP endpoint's) is denied with the one error shape (404 ``route_not_found
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from collections.abc import Sequence
@@ -28,7 +27,14 @@ from qmt_bridge.server.realtime.connection import Subscriber
 from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused
 from qmt_bridge.server.security import key_matches
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
-from qmt_bridge.server.services.market_status import FUTURES_MARKETS, futures_sessions, in_spans, next_begin
+from qmt_bridge.server.services.market_status import (
+    FUTURES_MARKETS,
+    LOOKAHEAD_DAYS,
+    calendar_days,
+    futures_sessions,
+    in_spans,
+    next_begin,
+)
 from qmt_bridge.server.services.quote_book import (
     CST,
     as_rows,
@@ -379,16 +385,12 @@ async def next_open(ctx: BackendContext, now: dt.datetime) -> dt.datetime | None
     """The next session start (09:30 or 13:00, China time) after ``now``, from the backend's calendar."""
     local = now.astimezone(CST)
     try:
-        days = await ctx.xtdata(
-            "get_trading_calendar", "SH", start_time=f"{local:%Y%m%d}",
-            end_time=f"{local + dt.timedelta(days=40):%Y%m%d}",
-        )  # fmt: skip
-    except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError):
+        days = await calendar_days(ctx, local.date(), local.date() + dt.timedelta(days=LOOKAHEAD_DAYS))
+    except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError, ValueError):
         return None
-    with contextlib.suppress(ValueError):
-        for day in (dt.datetime.strptime(str(d), "%Y%m%d").date() for d in days):
-            for start in (dt.time(9, 30), dt.time(13, 0)):
-                moment = dt.datetime.combine(day, start, CST)
-                if moment > local:
-                    return moment
+    for day in days:
+        for start in (dt.time(9, 30), dt.time(13, 0)):
+            moment = dt.datetime.combine(day, start, CST)
+            if moment > local:
+                return moment
     return None

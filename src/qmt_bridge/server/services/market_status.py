@@ -21,6 +21,7 @@ from qmt_bridge.backends.runner import BackendCallFailed, BackendCallTimeout
 from qmt_bridge.server.deps import BackendContext
 from qmt_bridge.server.errors import BridgeError
 from qmt_bridge.server.services.quote_book import backend_now
+from qmt_bridge.sim.market.trading_hours import night_follows
 
 CST = dt.timezone(dt.timedelta(hours=8))
 #: A stock of each exchange whose sessions are that exchange's (the sessions are per market and category).
@@ -119,11 +120,7 @@ def next_change(
 async def market_status(ctx: BackendContext, markets: Sequence[str]) -> dict[str, Any]:
     """Each of ``markets`` (keys of :data:`MARKETS`) now: see the module docstring."""
     now = backend_now(ctx.backend).astimezone(CST)
-    days = await ctx.xtdata(
-        "get_trading_calendar", "SH", start_time=f"{now:%Y%m%d}",
-        end_time=f"{now + dt.timedelta(days=LOOKAHEAD_DAYS):%Y%m%d}",
-    )  # fmt: skip
-    trading_days = [dt.datetime.strptime(str(day), "%Y%m%d").date() for day in days or ()]
+    trading_days = await calendar_days(ctx, now.date(), now.date() + dt.timedelta(days=LOOKAHEAD_DAYS))
     answer = {}
     for market in markets:
         periods = periods_of(await ctx.xtdata("get_trading_period", MARKETS[market]))
@@ -163,8 +160,7 @@ def session_spans(
     spans = []
     for i, day in enumerate(days):
         prev = days[i - 1] if i else None
-        gap = (day - prev).days if prev is not None else 0
-        night_held = gap == 1 or (gap == 3 and prev is not None and prev.weekday() == 4)
+        night_held = prev is not None and night_follows(prev, day)
         for item in (trading_period or {}).get("tradings", []):
             if statuses is not None and item.get("status") not in statuses:
                 continue
@@ -202,20 +198,32 @@ async def futures_sessions(
     """The sessions (of ``statuses``, all by default) of the products of futures-exchange ``codes`` from 10
     days before ``now`` to 40 after (one ``get_trading_period`` a product); none when the backend cannot
     say."""
-    local = now.astimezone(CST)
+    today = now.astimezone(CST).date()
     products = {}
     for code in codes:
-        symbol, _, market = code.partition(".")
-        products.setdefault((symbol.rstrip("0123456789"), market), code)
+        products.setdefault(product_of(code), code)
     try:
-        days = await ctx.xtdata(
-            "get_trading_calendar", "SH", start_time=f"{local - dt.timedelta(days=10):%Y%m%d}",
-            end_time=f"{local + dt.timedelta(days=LOOKAHEAD_DAYS):%Y%m%d}",
-        )  # fmt: skip
-        trading_days = [dt.datetime.strptime(str(day), "%Y%m%d").date() for day in days or ()]
+        trading_days = await calendar_days(
+            ctx, today - dt.timedelta(days=10), today + dt.timedelta(days=LOOKAHEAD_DAYS)
+        )
         spans = []
         for code in products.values():
             spans += session_spans(await ctx.xtdata("get_trading_period", code), trading_days, statuses)
     except (BackendCallFailed, BackendCallTimeout, BackendUnavailableError, BridgeError, ValueError):
         return []
     return sorted(spans)
+
+
+def product_of(code: str) -> tuple[str, str]:
+    """A futures code's (product, market): ``'rb2601.SF'`` and ``'rb00.SF'`` are both ``('rb', 'SF')``."""
+    symbol, _, market = code.partition(".")
+    return symbol.rstrip("0123456789"), market
+
+
+async def calendar_days(ctx: BackendContext, start: dt.date, end: dt.date) -> list[dt.date]:
+    """The trading days in ``[start, end]`` by the backend's calendar (SSE's, which every exchange shares);
+    ValueError for a day that is no ``YYYYMMDD``."""
+    days = await ctx.xtdata(
+        "get_trading_calendar", "SH", start_time=f"{start:%Y%m%d}", end_time=f"{end:%Y%m%d}"
+    )
+    return [dt.datetime.strptime(str(day), "%Y%m%d").date() for day in days or ()]
