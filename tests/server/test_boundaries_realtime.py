@@ -89,6 +89,7 @@ class Sink:
     """A stand-in WebSocket for subscribers the tests attach by hand."""
 
     application_state = WebSocketState.CONNECTED
+    scope: dict[str, Any] = {}  # no frame writer offered: messages go through send_text
 
 
 def subscriber() -> Subscriber:
@@ -327,6 +328,7 @@ class RecordingSocket:
     """Sends complete at once (``stuck_after`` None) or block from the given message on."""
 
     application_state = WebSocketState.CONNECTED
+    scope: dict[str, Any] = {}  # no frame writer offered: messages go through send_text
 
     def __init__(self, stuck_after: int | None = None) -> None:
         self.sent: list[dict[str, Any]] = []

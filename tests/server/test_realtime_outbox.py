@@ -24,8 +24,8 @@ def fragment(period: str, data: dict) -> bytes:
 
 def drain(outbox: Outbox) -> list[dict]:
     out, seq = [], 1
-    while (text := outbox.pop(seq)) is not None:
-        out.append(json.loads(text))
+    while (parts := outbox.pop(seq)) is not None:
+        out.append(json.loads(b"".join(parts)))
         seq += 1
     return out
 

@@ -17,6 +17,7 @@ class StuckSocket:
     """Accepts one message, then blocks every send; records the close."""
 
     application_state = WebSocketState.CONNECTED
+    scope: dict[str, Any] = {}  # no frame writer offered: messages go through send_text
 
     def __init__(self) -> None:
         self.sent: list[str] = []

@@ -128,6 +128,7 @@ def uvicorn_config(app: Any, host: str, port: int, log_level: str = "info") -> A
 
     from qmt_bridge.server.config import Settings
     from qmt_bridge.server.rawquery import lenient_http_protocol
+    from qmt_bridge.server.realtime.frames import frame_writing_protocol
 
     settings = getattr(getattr(app, "state", None), "settings", None) or Settings()
 
@@ -140,6 +141,7 @@ def uvicorn_config(app: Any, host: str, port: int, log_level: str = "info") -> A
         log_level=log_level,
         access_log=False,
         http=lenient_http_protocol(settings.header_timeout, settings.max_connections),
+        ws=frame_writing_protocol(),
         ws_per_message_deflate=False,
     )
 

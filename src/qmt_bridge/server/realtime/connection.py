@@ -18,7 +18,7 @@ from typing import Any
 
 from starlette.websockets import WebSocket, WebSocketState
 
-from qmt_bridge.server.realtime import protocol
+from qmt_bridge.server.realtime import frames, protocol
 from qmt_bridge.server.realtime.outbox import Outbox
 from qmt_bridge.server.responses import dumps
 
@@ -113,18 +113,20 @@ class Subscriber:
         if self.raw:
             await self._send_raw_forever()
             return
-        websocket = self.websocket
+        write = frames.text_writer(self.websocket)
         while True:
             await self.outbox.wait()
-            while (text := self.outbox.pop(self.seq + 1)) is not None:
+            while (parts := self.outbox.pop(self.seq + 1)) is not None:
                 self.seq += 1
-                await websocket.send_text(text)
+                if not await write(parts):
+                    return
                 self._progress = time.monotonic()
             self._progress = time.monotonic()
 
     async def _send_raw_forever(self) -> None:
         """2.1.3's format: snapshots and pushes as xtquant's payloads; other control messages are not sent
         (its client hands every message to the callback), except an error, which closes the connection."""
+        write = frames.text_writer(self.websocket)
         while True:
             await self.outbox.wait()
             while (item := self.outbox.pop_raw()) is not None:
@@ -136,7 +138,8 @@ class Subscriber:
                     if item.get("type") != "snapshot":
                         continue
                     item = dumps(item["data"])
-                await self.websocket.send_text(item.decode())
+                if not await write((item,)):
+                    return
                 self._progress = time.monotonic()
             self._progress = time.monotonic()
 

@@ -87,19 +87,19 @@ class Outbox:
             self._ready.clear()
             await self._ready.wait()
 
-    def pop(self, seq: int) -> str | None:
-        """The oldest waiting message, encoded with ``seq``; None when empty."""
+    def pop(self, seq: int) -> list[bytes | memoryview] | None:
+        """The oldest waiting message, encoded with ``seq``, as parts to be joined (a whole-market body is
+        megabytes shared by every client: it is not copied here); None when empty."""
         if not self._items:
             return None
         _, value = self._items.popitem(last=False)
         head = b'{"seq":%d,' % seq
-        # One join, not a chain of +: a whole-market message is megabytes, and each + copies it again.
         if isinstance(value, dict):
-            return b"".join((head, dumps(value)[1:])).decode()
+            return [head, memoryview(dumps(value))[1:]]  # a view: a whole-market snapshot is megabytes
         if isinstance(value, _Merged):
             encoded = value.encoded if value.encoded is not None else dumps(value.snapshots)
-            return b"".join((head, value.prefix, b',"data":', encoded, b"}")).decode()
-        return b"".join((head, value, b"}")).decode()
+            return [head, value.prefix, b',"data":', encoded, b"}"]
+        return [head, value, b"}"]
 
     def pop_raw(self) -> bytes | dict[str, Any] | None:
         """The oldest waiting entry for a raw client: a push as xtquant's payload alone (bytes), a control
