@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _lean_ws
 import orjson
 import websockets
 
@@ -106,10 +107,12 @@ hub.RealtimeHub._on_whole = traced_on_whole
 from qmt_bridge.server.realtime import outbox
 pop = outbox.Outbox.pop
 def traced_pop(self, seq):
-    text = pop(self, seq)
-    if text is not None and len(text) > 100_000 and '"pushed":' in text[:40]:  # data, not a snapshot
-        trace.write(f"sent {time.time():.6f} {seq} {len(text)}\n")
-    return text
+    parts = pop(self, seq)  # the message as parts: the seq head, the members before the data, ...
+    if parts is not None:
+        size = sum(map(len, parts))
+        if size > 100_000 and b'"pushed":' in b"".join(parts[:2])[:200]:  # data, not a snapshot
+            trace.write(f"sent {time.time():.6f} {seq} {size}\n")
+    return parts
 outbox.Outbox.pop = traced_pop
 
 # Every garbage collection (the whole process stops for it, whichever thread triggered it).
@@ -342,6 +345,28 @@ class Server:
 # ---------------------------------------------------------------------- the clients
 
 
+@dataclass(frozen=True)
+class Client:
+    """How a subscriber connects: ``lean`` (``_lean_ws``: one copy a message, so that 50 clients on the
+    server's two cores leave it the CPU) or ``websockets`` (what ``QMTClient`` uses; ~3 ms of CPU a 1.3 MB
+    message), permessage-deflate offered or not (``compression``; the lean client never offers it)."""
+
+    kind: str
+    compression: str | None
+
+    def connect(self, url: str, open_timeout: float) -> Any:
+        if self.kind == "lean":
+            return _lean_ws.connect(url, open_timeout=open_timeout)
+        return websockets.connect(
+            url,
+            max_size=None,
+            compression=self.compression,
+            proxy=None,
+            open_timeout=open_timeout,
+            close_timeout=5,
+        )
+
+
 @dataclass
 class Window:
     start: float = float("inf")  # perf_counter
@@ -373,13 +398,23 @@ class Subscriber:
 
 
 class Counter:
-    """How codes are counted: :func:`count_codes`, checked against a full parse once."""
+    """How codes are counted: :func:`count_codes`, checked against a full parse once, and once per push and
+    message length in a client process: every subscriber gets the same bytes of a push (scanning 1.3 MB
+    takes ~1.4 ms, which 50 clients sharing the server's cores would pay 50 times a push)."""
 
     def __init__(self) -> None:
         self.checked = False
         self.full_parse = False
+        self._counted: dict[tuple[int | None, int], int] = {}
 
-    def codes(self, raw: bytes) -> int:
+    def codes(self, raw: bytes, pushed: int | None) -> int:
+        key = (pushed, len(raw))
+        n = self._counted.get(key)
+        if n is None:
+            n = self._counted[key] = self._count(raw)
+        return n
+
+    def _count(self, raw: bytes) -> int:
         if self.full_parse:
             return len(orjson.loads(raw).get("data") or {})
         n = count_codes(raw)
@@ -397,16 +432,14 @@ async def run_subscriber(
     sub: Subscriber,
     url: str,
     message: str,
-    compression: str | None,
+    client: Client,
     window: Window,
     stopping: asyncio.Event,
     counter: Counter,
 ) -> None:
     sub.connect_started = time.perf_counter()
     try:
-        async with websockets.connect(
-            url, max_size=None, compression=compression, proxy=None, open_timeout=60, close_timeout=5
-        ) as ws:
+        async with client.connect(url, open_timeout=60) as ws:
             sub.ws = ws
             await ws.send(message)
             while True:
@@ -429,7 +462,7 @@ async def run_subscriber(
                 if kind == "data" and window.holds(received):
                     sub.data += 1
                     sub.bytes += len(raw)
-                    sub.codes += counter.codes(raw)
+                    sub.codes += counter.codes(raw, pushed)
                     if pushed is not None:
                         sub.samples.append((received_ms, pushed))
                 elif kind == "error":
@@ -442,12 +475,10 @@ async def run_subscriber(
         sub.closed = f"{type(exc).__name__}: {exc}"
 
 
-async def probe_first_message(url: str, message: str, compression: str | None) -> dict:
+async def probe_first_message(url: str, message: str, client: Client) -> dict:
     """A new client: seconds from connect to the handshake and to its first message."""
     started = time.perf_counter()
-    async with websockets.connect(
-        url, max_size=None, compression=compression, proxy=None, open_timeout=30, close_timeout=5
-    ) as ws:
+    async with client.connect(url, open_timeout=30) as ws:
         opened = time.perf_counter()
         await ws.send(message)
         raw = await asyncio.wait_for(ws.recv(decode=False), timeout=30)
@@ -463,19 +494,16 @@ async def probe_first_message(url: str, message: str, compression: str | None) -
         }
 
 
-def client_worker(conn: Any, indices: list[int], url: str, message: str, compression: str | None) -> None:
+def client_worker(conn: Any, indices: list[int], url: str, message: str, client: Client) -> None:
     """A client process (``--client-processes``): its share of the subscribers, driven over ``conn``."""
-    asyncio.run(_client_worker(conn, indices, url, message, compression))
+    asyncio.run(_client_worker(conn, indices, url, message, client))
 
 
-async def _client_worker(
-    conn: Any, indices: list[int], url: str, message: str, compression: str | None
-) -> None:
+async def _client_worker(conn: Any, indices: list[int], url: str, message: str, client: Client) -> None:
     window, stopping, counter = Window(), asyncio.Event(), Counter()
     subs = [Subscriber(i) for i in indices]
     tasks = [
-        asyncio.create_task(run_subscriber(s, url, message, compression, window, stopping, counter))
-        for s in subs
+        asyncio.create_task(run_subscriber(s, url, message, client, window, stopping, counter)) for s in subs
     ]
     deadline = time.perf_counter() + 120
     while any(s.first_at is None and s.closed is None for s in subs) and time.perf_counter() < deadline:
@@ -526,19 +554,19 @@ async def bench(args: argparse.Namespace) -> None:
     port = args.port or free_port()
     markets = [m.strip().upper() for m in args.markets.split(",") if m.strip()]
     message = json.dumps({"codes": markets})
-    compression = None if args.compression == "none" else "deflate"
+    client = Client(args.client, None if args.compression == "none" else "deflate")
     url = f"ws://127.0.0.1:{port}/ws/whole_quote?format={args.format}"
     workdir = Path(tempfile.mkdtemp(prefix="ws_fanout_"))
     print(
         f"replay {day} from 10:00 CST at speed {args.speed:g} (a whole-market push every "
-        f"{3 / args.speed:g} s of wall time); {args.subscribers} subscribers of {message}, compression "
-        f"{args.compression}, format {args.format}, window {args.seconds:g} s; port {port}; "
+        f"{3 / args.speed:g} s of wall time); {args.subscribers} subscribers of {message}, client "
+        f"{client.kind}, compression {client.compression or 'none'}, format {args.format}, window {args.seconds:g} s; port {port}; "
         f"{os.cpu_count()} cores",
         flush=True,
     )
     server = Server(port, start, args.speed, workdir, args.profile)
     try:
-        await run_with_server(args, server, url, message, compression)
+        await run_with_server(args, server, url, message, client)
     finally:
         server.stop()
         if args.keep:
@@ -548,7 +576,7 @@ async def bench(args: argparse.Namespace) -> None:
 
 
 async def run_with_server(
-    args: argparse.Namespace, server: Server, url: str, message: str, compression: str | None
+    args: argparse.Namespace, server: Server, url: str, message: str, client: Client
 ) -> None:
     if hasattr(os, "getloadavg"):
         print(f"load average before the run: {os.getloadavg()[0]:.2f}", flush=True)
@@ -575,13 +603,12 @@ async def run_with_server(
     for w in range(1, k):
         parent_end, child_end = context.Pipe()
         indices = list(range(w, args.subscribers, k))
-        proc = context.Process(target=client_worker, args=(child_end, indices, url, message, compression))
+        proc = context.Process(target=client_worker, args=(child_end, indices, url, message, client))
         proc.start()
         workers.append((proc, parent_end))
     connected = time.perf_counter()
     tasks = [
-        asyncio.create_task(run_subscriber(s, url, message, compression, window, stopping, counter))
-        for s in subs
+        asyncio.create_task(run_subscriber(s, url, message, client, window, stopping, counter)) for s in subs
     ]
     deadline = time.perf_counter() + 120
     while any(s.first_at is None and s.closed is None for s in subs) and time.perf_counter() < deadline:
@@ -617,7 +644,7 @@ async def run_with_server(
             rss_samples.append(rss)
         if probe_at and now >= probe_at[0]:
             probe_at.pop(0)
-            probing.append(asyncio.create_task(probe_first_message(url, message, compression)))
+            probing.append(asyncio.create_task(probe_first_message(url, message, client)))
         await asyncio.sleep(min(1.0, max(0.0, window.end - time.perf_counter())))
     wall = time.perf_counter() - wall_start
     cpu_end, threads_end, machine_end = os.times(), thread_cpu(server.pid), machine_cpu()
@@ -854,10 +881,18 @@ def main() -> None:
     parser.add_argument("--markets", default="SH,SZ", help="the subscribe message's codes (default SH,SZ)")
     parser.add_argument("--speed", type=float, default=1.0, help="replay speed (default 1: a push every 3 s)")
     parser.add_argument(
+        "--client",
+        choices=["lean", "websockets"],
+        default="lean",
+        help="the subscribers' client (default lean: bench/_lean_ws.py, one copy a message; websockets: the "
+        "library QMTClient uses, ~3 ms of CPU a message, which on a 2-core machine competes with the server)",
+    )
+    parser.add_argument(
         "--compression",
         choices=["deflate", "none"],
         default="deflate",
-        help="permessage-deflate offered by the clients (default deflate: the websockets and QMTClient default)",
+        help="permessage-deflate offered by websockets clients (default deflate: the websockets and QMTClient "
+        "default; the server declines it)",
     )
     parser.add_argument(
         "--format",
