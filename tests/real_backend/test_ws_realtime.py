@@ -13,11 +13,13 @@ from contextlib import contextmanager
 from types import ModuleType
 from typing import Any
 
+import orjson
 import pytest
 import websockets
 from websockets.sync.client import connect
 
 from helpers import FAKE_NOW, serve_in_thread, wait_until
+from qmt_bridge.xtnames import FULL_TICK_KEYS
 
 CODE, OTHER = "600000.SH", "000001.SZ"
 KEY = "s3cret-key-1234"
@@ -25,6 +27,13 @@ KEY = "s3cret-key-1234"
 
 @contextmanager
 def server(fake: ModuleType, **overrides: Any) -> Iterator[str]:
+    with served_app(fake, **overrides) as (url, _):
+        yield url
+
+
+@contextmanager
+def served_app(fake: ModuleType, **overrides: Any) -> Iterator[tuple[str, Any]]:
+    """The server's ``ws://`` URL and its app."""
     from qmt_bridge.server.app import create_app
     from qmt_bridge.server.config import Settings
     from qmt_bridge.server.services.local_history import LocalHistory
@@ -34,7 +43,7 @@ def server(fake: ModuleType, **overrides: Any) -> Iterator[str]:
     with serve_in_thread(app, name="uvicorn-ws") as url:
         app.state.context.local_history = LocalHistory(now=lambda: FAKE_NOW)
         app.state.hub.check_every = 0.05
-        yield url.replace("http://", "ws://")
+        yield url.replace("http://", "ws://"), app
 
 
 @pytest.fixture
@@ -432,6 +441,45 @@ def test_whole_quote_pushes_are_stamped_when_xtquant_delivered_them(
         data = ws.until(lambda m: m["type"] == "data" and m["data"].get(CODE, {}).get("lastPrice") == 11.77)
         assert before - 1 <= data["pushed"] <= after + 1
         assert set(data["data"]) <= {CODE, "000300.SH"}  # SH codes only
+
+
+def test_clients_subscribing_between_two_pushes_share_one_snapshot_and_the_next_push_renews_it(
+    fake_xtdata: ModuleType,
+) -> None:
+    """A whole-market snapshot is encoded once per push of the quote book, filter and format (clients that
+    connect together share it); one who subscribes after a push gets that push's state."""
+    last = FULL_TICK_KEYS.index("lastPrice")
+    with served_app(fake_xtdata) as (base, app):
+        hub, book = app.state.hub, app.state.context.quotes
+        with client(base, "/ws/whole_quote?format=compact") as first:
+            first.send({"codes": ["SH"]})
+            first.status("subscribed")
+            wait_until(lambda: book.serving, "the quote book serving")
+            with client(base, "/ws/whole_quote?format=compact") as a, client(base, "/ws/whole_quote") as b:
+                for ws in (a, b):
+                    ws.send({"codes": ["SH"]})
+                    ws.status("subscribed")
+                shared = hub.whole_snapshot(frozenset({"SH"}), True)
+                assert shared is hub.whole_snapshot(frozenset({"SH"}), True)  # encoded once
+                assert hub.whole_snapshot(frozenset({"SH"}), False) is not shared  # per format
+                [rows] = [m for m in a.seen if m["type"] == "snapshot"]
+                [dicts] = [m for m in b.seen if m["type"] == "snapshot"]
+                assert orjson.loads(b"{" + shared + b"}")["data"] == rows["data"]
+                assert {code: row[last] for code, row in rows["data"].items()} == {
+                    code: tick["lastPrice"] for code, tick in dicts["data"].items()
+                }
+                before = rows["data"][CODE][last]
+
+                tick = {**fake_xtdata.get_full_tick.__wrapped__([CODE])[CODE], "lastPrice": before + 0.77}
+                tick["time"] += 6000
+                fake_xtdata.push({CODE: tick})
+                a.until(
+                    lambda m: m["type"] == "data" and m["data"].get(CODE, [0] * 99)[last] == before + 0.77
+                )
+                with client(base, "/ws/whole_quote?format=compact") as later:
+                    later.send({"codes": ["SH"]})
+                    snapshot = later.until(lambda m: m["type"] == "snapshot")
+                    assert snapshot["data"][CODE][last] == before + 0.77
 
 
 # ------------------------------------------------------------------ qmt-bridge 2.1.3's message format

@@ -91,6 +91,11 @@ class Subscriber:
         self.outbox.control(body)
         self._check_overflow()
 
+    def put_control_fragment(self, fragment: bytes) -> None:
+        """A control message encoded once for many clients (see :meth:`.Outbox.control_fragment`)."""
+        self.outbox.control_fragment(fragment)
+        self._check_overflow()
+
     def _check_overflow(self) -> None:
         if self.outbox.overflowing and self.closing is None:
             self._close_soon(f"the client read too slowly: over {self.outbox.limit} messages waiting")

@@ -58,6 +58,22 @@ StreamKey = tuple[str, str]  # (code, period | "l2thousand" | "l2thousandqueue")
 #: Streams whose pushes are snapshots: a newer one replaces a waiting one (K-line pushes conflate per bar).
 SNAPSHOT_PERIODS = ("tick", "l2thousand", "l2thousandqueue")
 _FULL_TICK_KEYS_JSON = dumps(FULL_TICK_KEYS)
+_WHOLE_STREAM = {"code": "whole", "period": "tick"}
+
+
+def whole_snapshot_message(snapshots: dict[str, dict[str, Any]], compact: bool) -> bytes:
+    """The ``snapshot`` message of ``/ws/whole_quote`` (snapshots made by ``as_full_tick``) encoded as its
+    members, for :meth:`.Subscriber.put_control_fragment`; rows under ``fields`` when ``compact``."""
+    if compact:
+        message = {
+            "type": "snapshot",
+            "stream": _WHOLE_STREAM,
+            "fields": FULL_TICK_KEYS,
+            "data": as_rows(snapshots),
+        }
+    else:
+        message = {"type": "snapshot", "stream": _WHOLE_STREAM, "data": snapshots}
+    return dumps(message)[1:-1]
 
 
 class SubscribeRefused(Exception):
@@ -106,6 +122,9 @@ class RealtimeHub:
         self.whole: dict[Subscriber, frozenset[str]] = {}
         #: Tick streams served from the whole-market push (past ``max_single_tick_subscriptions``).
         self.book_ticks: dict[str, set[Subscriber]] = {}
+        #: Encoded whole-market snapshots by (filter, compact), of the book's push ``_whole_snapshots_of``.
+        self._whole_snapshots: dict[tuple[frozenset[str], bool], bytes] = {}
+        self._whole_snapshots_of = -1
         self._loop: asyncio.AbstractEventLoop | None = None
         self._keeper: asyncio.Task[None] | None = None
         self._client: Any = None
@@ -189,6 +208,25 @@ class RealtimeHub:
         assert quotes is not None
         self.whole[subscriber] = codes
         quotes.listen(self._on_whole)
+
+    def whole_snapshot(self, wanted: frozenset[str], compact: bool) -> bytes | None:
+        """The ``snapshot`` message of ``wanted`` from the quote book, encoded (see
+        :func:`whole_snapshot_message`); None while the book does not serve. Encoded once per push of the
+        book, filter and format: clients that connect together (a restarted server gets them all back at
+        once) share one body of megabytes instead of each encoding, and holding, its own."""
+        book = self.ctx.quotes
+        if book is None or not book.serving:
+            return None
+        key = (wanted, compact)
+        if self._whole_snapshots_of != book.pushes:
+            self._whole_snapshots_of, self._whole_snapshots = book.pushes, {}
+        encoded = self._whole_snapshots.get(key)
+        if encoded is None:
+            snapshots = book.snapshots(wanted)
+            if snapshots is None:
+                return None
+            encoded = self._whole_snapshots[key] = whole_snapshot_message(snapshots, compact)
+        return encoded
 
     def detach_whole(self, subscriber: Subscriber) -> None:
         self.whole.pop(subscriber, None)

@@ -61,6 +61,12 @@ class Outbox:
         self._items[("control", next(self._controls))] = body
         self._ready.set()
 
+    def control_fragment(self, fragment: bytes) -> None:
+        """A control message already encoded as its members (``b'"type":"snapshot",...,"data":...'``,
+        without braces and ``seq``; ``data`` last): kept and in order, as :meth:`control`."""
+        self._items[("control", next(self._controls))] = fragment
+        self._ready.set()
+
     def data(self, key: Hashable, fragment: bytes) -> None:
         """Encoded message members (``b'"type":"data",...'``, without braces and ``seq``) under ``key``."""
         if key in self._items:

@@ -24,7 +24,7 @@ from qmt_bridge.server.errors import BridgeError, error_response
 from qmt_bridge.server.params import MARKET_CODES, parse_code
 from qmt_bridge.server.realtime import protocol
 from qmt_bridge.server.realtime.connection import Subscriber
-from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused
+from qmt_bridge.server.realtime.hub import RealtimeHub, SubscribeRefused, whole_snapshot_message
 from qmt_bridge.server.security import key_matches
 from qmt_bridge.server.services.market_data import check_codes, fetch_bars, full_tick
 from qmt_bridge.server.services.market_status import (
@@ -37,14 +37,12 @@ from qmt_bridge.server.services.market_status import (
 )
 from qmt_bridge.server.services.quote_book import (
     CST,
-    as_rows,
     backend_now,
     in_trading_hours,
     market_of,
     select,
 )
 from qmt_bridge.server.services.tabular import frame_payload
-from qmt_bridge.xtnames import FULL_TICK_KEYS
 
 log = logging.getLogger("qmt_bridge.realtime")
 
@@ -358,17 +356,12 @@ class _WholeQuote(_Stream):
                 param="codes", value=unknown + outside,
             )  # fmt: skip
         self.hub.attach_whole(self.subscriber, wanted)
-        snapshots = book.snapshots(wanted)
-        if snapshots is None:
+        compact = self.subscriber.compact
+        snapshot = self.hub.whole_snapshot(wanted, compact)
+        if snapshot is None:  # the book does not serve (yet): ask the backend
             snapshots = await full_tick(self.ctx, sorted(wanted), check=False)
-            snapshots = select(snapshots, wanted)
-        stream = {"code": "whole", "period": "tick"}
-        if self.subscriber.compact:
-            rows = as_rows(snapshots)  # both sources give as_full_tick's dicts
-            message = {"type": "snapshot", "stream": stream, "fields": FULL_TICK_KEYS, "data": rows}
-        else:
-            message = {"type": "snapshot", "stream": stream, "data": snapshots}
-        self.subscriber.put_control(message)
+            snapshot = whole_snapshot_message(select(snapshots, wanted), compact)
+        self.subscriber.put_control_fragment(snapshot)
         self.subscriber.put_control(
             protocol.status(
                 "subscribed", f"whole-market push of {', '.join(sorted(wanted))}", codes=sorted(wanted)

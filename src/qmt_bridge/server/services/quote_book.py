@@ -203,9 +203,19 @@ class QuoteBook:
         if listener in self._listeners:
             self._listeners.remove(listener)
 
+    @property
+    def serving(self) -> bool:
+        """Snapshots are read from the book now: ready, and not silent in trading hours."""
+        return self._ready and not self._silent()
+
+    @property
+    def pushes(self) -> int:
+        """Pushes applied so far: the book's snapshots change only when this does."""
+        return self._pushes
+
     def snapshots(self, wanted: frozenset[str]) -> dict[str, dict[str, Any]] | None:
         """Every snapshot held whose code, or market, is in ``wanted``; None while not serving."""
-        if not self._ready or self._silent():
+        if not self.serving:
             return None
         return select(self._ticks, wanted)
 
