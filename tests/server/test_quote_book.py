@@ -282,3 +282,15 @@ def test_a_late_push_of_the_subscription_a_reconnect_ended_is_ignored_while_the_
     )
     assert client.get(f"/api/market/full_tick?stocks={BJ}").json()["data"][BJ] == held[BJ]
     assert book_status(client)["serving"] is True
+
+
+def test_select_takes_codes_and_whole_markets_and_nothing_else() -> None:
+    from qmt_bridge.server.services.quote_book import select
+
+    held = {code: {"time": 1} for code in ("600000.SH", "600519.SH", "000001.SZ", "430047.BJ", "IF2612.IF")}
+    assert list(select(held, frozenset({"SH"}))) == ["600000.SH", "600519.SH"]
+    assert list(select(held, frozenset({"SZ", "600519.SH"}))) == ["600519.SH", "000001.SZ"]
+    assert list(select(held, frozenset({"000001.SZ", "430047.BJ"}))) == ["000001.SZ", "430047.BJ"]
+    # A code names itself only: its market's other codes are not in it, nor is a market ending alike.
+    assert list(select(held, frozenset({"600000.SH", "F"}))) == ["600000.SH"]
+    assert select(held, frozenset()) == {}
