@@ -36,6 +36,7 @@ import argparse
 import asyncio
 import bisect
 import datetime as dt
+import gc
 import json
 import multiprocessing
 import os
@@ -500,6 +501,7 @@ def client_worker(conn: Any, indices: list[int], url: str, message: str, client:
 
 
 async def _client_worker(conn: Any, indices: list[int], url: str, message: str, client: Client) -> None:
+    gc.freeze()  # see run_with_server
     window, stopping, counter = Window(), asyncio.Event(), Counter()
     subs = [Subscriber(i) for i in indices]
     tasks = [
@@ -606,6 +608,9 @@ async def run_with_server(
         proc = context.Process(target=client_worker, args=(child_end, indices, url, message, client))
         proc.start()
         workers.append((proc, parent_end))
+    # The clients' own full collections walked everything this process imported (pandas, the simulator's
+    # calendars): ~40 ms in which no client read, most subscribers of that push late by as much.
+    gc.freeze()
     connected = time.perf_counter()
     tasks = [
         asyncio.create_task(run_subscriber(s, url, message, client, window, stopping, counter)) for s in subs
