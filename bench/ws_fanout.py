@@ -531,6 +531,37 @@ async def _client_worker(conn: Any, indices: list[int], url: str, message: str, 
 # ---------------------------------------------------------------------- the run
 
 
+def report_pushes(subs: list[Subscriber], trace: list, sent: list[float], window: Window) -> None:
+    """Per push: when its last subscriber got it. With 50 messages a push, the p99 of all messages is one
+    push's: this says whether a few slow pushes (a machine that slowed down for a moment) or all of them
+    set it, and how much of the slowest was the server's (xtquant's callback -> the last message handed to
+    its socket) and how much the clients' reading."""
+    last: dict[int, float] = {}
+    for received, pushed in (sample for s in subs for sample in s.samples):
+        last[pushed] = max(last.get(pushed, 0.0), received - pushed)
+    if not last:
+        return
+    ordered = sorted(last.values())
+    over = sum(1 for v in ordered if v > 100)
+    print(
+        f"  per push, its last subscriber's latency: p50 {percentile(ordered, 50):.1f} ms, max {ordered[-1]:.1f}"
+        f" ms; {over} of {len(ordered)} pushes over 100 ms"
+    )
+    callbacks = {round(callback * 1000): i for i, (_, callback, _, _) in enumerate(trace) if callback > 0}
+    slowest = []
+    for pushed, latency in sorted(last.items(), key=lambda item: -item[1])[:3]:
+        i = next((callbacks[k] for k in (pushed, pushed - 1, pushed + 1) if k in callbacks), None)
+        if i is None:
+            continue
+        until = trace[i + 1][0] if i + 1 < len(trace) else float("inf")
+        mine = [t for t in sent[bisect.bisect_left(sent, trace[i][0]) :] if t < until]
+        if mine:
+            server = mine[-1] * 1000 - pushed
+            slowest.append(f"{latency:.0f} ms (server {server:.0f}, hop {(trace[i][0] * 1000 - pushed):.0f})")
+    if slowest:
+        print(f"  the slowest pushes: {', '.join(slowest)}")
+
+
 def percentile(values: list[float], q: float) -> float:
     if not values:
         return float("nan")
@@ -808,6 +839,7 @@ def report(
             f"  the server's fan-out (the hub -> the last subscriber's message handed to its socket): p50 "
             f"{percentile(spans, 50):.1f} ms, max {max(spans):.1f} ms over {len(spans)} pushes"
         )
+    report_pushes(subs, trace, sent, window)
     if collections:
         counts = [sum(1 for c in collections if c[1] == g) for g in range(3)]
         longest = max(collections, key=lambda c: c[2])
