@@ -544,8 +544,8 @@ def report_pushes(subs: list[Subscriber], trace: list, sent: list[float], window
     ordered = sorted(last.values())
     over = sum(1 for v in ordered if v > 100)
     print(
-        f"  per push, its last subscriber's latency: p50 {percentile(ordered, 50):.1f} ms, max {ordered[-1]:.1f}"
-        f" ms; {over} of {len(ordered)} pushes over 100 ms"
+        f"  per push, its last subscriber's latency: p50 {percentile(ordered, 50):.1f} ms, max "
+        f"{ordered[-1]:.1f} ms; {over} of {len(ordered)} pushes over 100 ms"
     )
     callbacks = {round(callback * 1000): i for i, (_, callback, _, _) in enumerate(trace) if callback > 0}
     slowest = []

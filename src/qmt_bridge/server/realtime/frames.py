@@ -7,10 +7,11 @@ subscribers against 20 ms for the same frames written from parts; ``bench/ws_fan
 
 The server's uvicorn WebSocket protocol (:func:`frame_writing_protocol`, uvicorn's sans-I/O one with one
 method more) offers the ASGI extension :data:`EXTENSION`: ``{"write": coroutine(parts) -> bool}`` writes
-one text frame whose payload is ``b"".join(parts)`` (bytes or memoryviews) without joining them (the shared body is handed to the
-transport as it is), after waiting, as uvicorn's own send does, until the transport's buffer has drained
-below its high-water mark. Where the extension is absent (Starlette's TestClient, another server, an uvicorn
-without the sans-I/O protocol) :func:`text_writer` falls back to ``send_text``.
+one text frame whose payload is ``b"".join(parts)`` (bytes or memoryviews) without joining them (the
+shared body is handed to the transport as it is), after waiting, as uvicorn's own send does, until the
+transport's buffer has drained below its high-water mark. Where the extension is absent (Starlette's
+TestClient, another server, an uvicorn without the sans-I/O protocol) :func:`text_writer` falls back to
+``send_text``.
 
 A frame written this way is unmasked and uncompressed, as a server's frames may always be (RFC 6455 §5.1,
 RFC 7692 §6: a message without RSV1 is not compressed even where permessage-deflate was agreed).
