@@ -189,3 +189,16 @@ def test_a_client_that_stops_reading_pauses_the_writer_instead_of_growing_its_bu
             assert settled < 20
         finally:
             sock.close()
+
+
+def test_an_uvicorn_without_the_state_the_writer_reads_gets_send_text_instead(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The writer reads uvicorn internals; where one is missing (a later uvicorn renamed it) the connection
+    is served through ASGI's send, as on any other server, instead of failing at its first message."""
+    monkeypatch.setattr(frames, "PROTOCOL_STATE", (*frames.PROTOCOL_STATE, "renamed_by_a_later_uvicorn"))
+    seen = Seen()
+    with serve_in_thread(frame_app(seen, [70_000]), name="uvicorn-frames-old") as base:
+        with websockets.sync.client.connect(base.replace("http://", "ws://") + "/frames") as ws:
+            assert ws.recv() == f'{{"n":70000,"body":"{"x" * 70_000}"}}'
+    assert seen.offered is False

@@ -30,6 +30,17 @@ TextWriter = Callable[[Sequence[bytes | memoryview]], Awaitable[bool]]
 
 _FIN_TEXT = 0x81
 
+#: What the writer reads of uvicorn's sans-I/O protocol (not a public API: checked on every connection).
+PROTOCOL_STATE = (
+    "writable",
+    "disconnected",
+    "close_sent",
+    "handshake_complete",
+    "initial_response",
+    "conn",
+    "transport",
+)
+
 
 def text_frame_header(length: int) -> bytes:
     """The header of a final, unmasked text frame carrying ``length`` bytes (RFC 6455 §5.2)."""
@@ -67,7 +78,8 @@ def frame_writing_protocol() -> Any:
         def handle_connect(self, event: Any) -> None:
             super().handle_connect(event)
             scope = getattr(self, "scope", None)  # absent when the handshake was refused
-            if scope is not None:
+            # uvicorn's internals, read by write_text_frame: an uvicorn that renamed one gets send_text.
+            if scope is not None and all(hasattr(self, name) for name in PROTOCOL_STATE):
                 scope["extensions"][EXTENSION] = {"write": self.write_text_frame}
 
         async def write_text_frame(self, parts: Sequence[bytes | memoryview]) -> bool:
