@@ -533,6 +533,13 @@ async def _client_worker(conn: Any, indices: list[int], url: str, message: str, 
 # ---------------------------------------------------------------------- the run
 
 
+def handed_to_sockets(trace: list, sent: list[float], i: int) -> list[float]:
+    """When the messages of the ``i``-th traced push were handed to their sockets (``sent`` sorted): those
+    from the hub's stamp until the next push's."""
+    until = trace[i + 1][0] if i + 1 < len(trace) else float("inf")
+    return [t for t in sent[bisect.bisect_left(sent, trace[i][0]) :] if t < until]
+
+
 def report_pushes(subs: list[Subscriber], trace: list, sent: list[float], window: Window) -> None:
     """Per push: when its last subscriber got it. With 50 messages a push, the p99 of all messages is one
     push's: this says whether a few slow pushes (a machine that slowed down for a moment) or all of them
@@ -555,8 +562,7 @@ def report_pushes(subs: list[Subscriber], trace: list, sent: list[float], window
         i = next((callbacks[k] for k in (pushed, pushed - 1, pushed + 1) if k in callbacks), None)
         if i is None:
             continue
-        until = trace[i + 1][0] if i + 1 < len(trace) else float("inf")
-        mine = [t for t in sent[bisect.bisect_left(sent, trace[i][0]) :] if t < until]
+        mine = handed_to_sockets(trace, sent, i)
         if mine:
             server = mine[-1] * 1000 - pushed
             slowest.append(f"{latency:.0f} ms (server {server:.0f}, hop {(trace[i][0] * 1000 - pushed):.0f})")
@@ -820,8 +826,7 @@ def report(
     for i, (stamped, _, _, _) in enumerate(trace):
         if not window.wall_start <= stamped < window.wall_end:
             continue
-        until = trace[i + 1][0] if i + 1 < len(trace) else float("inf")
-        mine = [t for t in sent[bisect.bisect_left(sent, stamped) :] if t < until]
+        mine = handed_to_sockets(trace, sent, i)
         if len(mine) >= n:
             spans.append((mine[-1] - stamped) * 1000)
     if spans:
